@@ -1,0 +1,234 @@
+"""Command line. Thin: parse options, build a RunConfig, call the runner, map outcomes to exit codes.
+
+Exit codes (documented in the README): 0 every document ok (or partial); 1 the run finished but
+some documents failed; 2 usage or configuration error; 3 fatal runtime error (no model, output
+not writable or locked, internal error).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Batch document understanding: PDFs and scans → validated, grounded, typed Parquet.")
+dev_app = typer.Typer(no_args_is_help=True, help="Developer tools: sample documents, tiny test models.")
+app.add_typer(dev_app, name="dev")
+
+EXIT_OK, EXIT_FAILED_DOCS, EXIT_USAGE, EXIT_FATAL = 0, 1, 2, 3
+console = Console(stderr=True)
+
+
+def _fail(code: int, message: str) -> typer.Exit:
+    console.print(f"[bold red]error:[/bold red] {message}")
+    return typer.Exit(code)
+
+
+@app.command()
+def run(
+    inputs: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or glob patterns.")],
+    schema: Annotated[Optional[str], typer.Option(help="Schema name, file.py or file.py:Model.")] = None,
+    pipeline: Annotated[Optional[str], typer.Option(help="Pipeline name or .toml file.")] = None,
+    out: Annotated[Path, typer.Option(help="Output folder (datasets documents/ and pages/).")] = Path("docpipe_out"),
+    model: Annotated[Optional[str], typer.Option(help="HF model id or local model directory.")] = None,
+    revision: Annotated[Optional[str], typer.Option(help="Model revision (hub commit or tag).")] = None,
+    engine: Annotated[str, typer.Option(help="auto | vlm | ocr. auto falls back to ocr without a model.")] = "auto",
+    ocr_engine: Annotated[str, typer.Option(help="Word layer for scans: rapidocr | tesseract.")] = "rapidocr",
+    question: Annotated[Optional[list[str]], typer.Option("--question", "-q", help="Chart question (repeatable).")] = None,
+    ray_address: Annotated[Optional[str], typer.Option(envvar="RAY_ADDRESS", help="Join this Ray cluster.")] = None,
+    device: Annotated[str, typer.Option(help="auto | cpu | cuda.")] = "auto",
+    password: Annotated[Optional[list[str]], typer.Option("--password", help="PDF password to try (repeatable).")] = None,
+    passwords_file: Annotated[Optional[Path], typer.Option(help="File with one PDF password per line.")] = None,
+    max_pages: Annotated[Optional[int], typer.Option(help="Process at most N pages per document.")] = None,
+    dpi: Annotated[Optional[int], typer.Option(help="Rasterization dpi (overrides the pipeline).")] = None,
+    batch_size: Annotated[Optional[int], typer.Option(help="Pages per inference batch.")] = None,
+    doc_timeout: Annotated[float, typer.Option(help="Seconds one document may spend in rasterization.")] = 300.0,
+    workers: Annotated[Optional[int], typer.Option(help="Rasterization workers (default: from CPU count).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Re-process documents already done.")] = False,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed/--no-retry-failed",
+                                               help="Retry documents that failed in earlier runs.")] = True,
+    log_format: Annotated[str, typer.Option(help="rich | json (JSON lines on stderr).")] = "rich",
+) -> None:
+    """Process documents and write Parquet datasets under --out."""
+    started = time.monotonic()
+    from docpipe.config import ConfigError, RunConfig, load_pipeline, pipeline_for_schema
+
+    try:
+        if pipeline:
+            spec = load_pipeline(pipeline)
+            if schema:
+                spec = spec.model_copy(update={"schema_": schema})
+        else:
+            spec = pipeline_for_schema(schema or "invoice")
+        updates: dict = {}
+        if model:
+            updates["model"] = model
+            updates["model_revision"] = revision
+        elif revision:
+            updates["model_revision"] = revision
+        if dpi:
+            updates["raster"] = spec.raster.model_copy(update={"dpi": dpi})
+        if batch_size:
+            updates["batch"] = spec.batch.model_copy(update={"infer": batch_size})
+        spec = spec.model_copy(update=updates)
+        passwords = list(password or [])
+        if passwords_file:
+            passwords += [line.rstrip("\n") for line in passwords_file.read_text().splitlines() if line.strip()]
+        if engine not in ("auto", "vlm", "ocr"):
+            raise ConfigError(f"--engine must be auto, vlm or ocr (got {engine!r})")
+        if log_format not in ("rich", "json"):
+            raise ConfigError(f"--log-format must be rich or json (got {log_format!r})")
+        config = RunConfig(inputs=inputs, out_dir=out, pipeline=spec, engine=engine, ocr_engine=ocr_engine,
+                           questions=list(question or []), ray_address=ray_address, device=device,
+                           passwords=passwords, max_pages=max_pages, doc_timeout_s=doc_timeout,
+                           raster_workers=workers, force=force, retry_failed=retry_failed)
+    except (ConfigError, OSError) as exc:
+        raise _fail(EXIT_USAGE, str(exc)) from None
+    except Exception as exc:  # pydantic ValidationError on option values
+        raise _fail(EXIT_USAGE, f"invalid options: {exc}") from None
+    _execute(config, log_format, started)
+
+
+def _execute(config, log_format: str, started: float) -> None:
+    from docpipe.config import ConfigError
+    from docpipe.engines.base import EngineUnavailable
+    from docpipe.output.commit import OutputSchemaMismatch
+    from docpipe.output.lock import OutputLocked, OutputNotWritable
+    from docpipe.progress import JsonReporter, RichReporter
+    from docpipe.runner import execute
+    from docpipe.summary import failures_table, summary_table
+
+    _quiet_libraries()
+    reporter = JsonReporter() if log_format == "json" else RichReporter(console)
+    try:
+        summary = execute(config, reporter, started=started)
+    except ConfigError as exc:
+        raise _fail(EXIT_USAGE, str(exc)) from None
+    except EngineUnavailable as exc:
+        raise _fail(EXIT_FATAL, str(exc)) from None
+    except OutputSchemaMismatch as exc:
+        raise _fail(EXIT_USAGE, f"{exc}\n(use another --out for a different schema)") from None
+    except (OutputLocked, OutputNotWritable) as exc:
+        raise _fail(EXIT_FATAL, str(exc)) from None
+    except KeyboardInterrupt:
+        raise _fail(EXIT_FATAL, "interrupted; committed documents are kept, re-run to finish") from None
+    except Exception as exc:  # noqa: BLE001 - a user sees a message, the traceback goes to the log
+        logging.getLogger("docpipe").exception("internal error")
+        raise _fail(EXIT_FATAL, f"internal error: {type(exc).__name__}: {exc}") from None
+    finally:
+        _stop_ray()
+    if log_format == "json":
+        sys.stdout.write(summary.model_dump_json() + "\n")
+    else:
+        out = Console()
+        out.print(summary_table(summary))
+        table = failures_table(summary)
+        if table is not None:
+            out.print(table)
+        out.print(f"output: [bold]{config.out_dir}[/bold] (documents/, pages/, _runs/{summary.run_id}.json)")
+    raise typer.Exit(EXIT_FAILED_DOCS if summary.any_failed else EXIT_OK)
+
+
+def _quiet_libraries() -> None:
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    for name in ("ray", "ray.data", "transformers", "filelock", "urllib3"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def _stop_ray() -> None:
+    if "ray" in sys.modules:
+        from docpipe.executor import stop_ray
+
+        stop_ray()
+
+
+@app.command()
+def schemas() -> None:
+    """List the schemas available here, with their fields."""
+    from rich.table import Table
+
+    from docpipe.config import ConfigError
+    from docpipe.schema_registry import available_schemas, load_schema
+    from docpipe.tasks.decoding_schema import field_guide
+
+    out = Console()
+    for name, path in available_schemas().items():
+        try:
+            loaded = load_schema(name)
+        except ConfigError as exc:
+            out.print(f"[red]{name}[/red]: {exc}")
+            continue
+        table = Table(title=f"{name}  ({path})", show_header=True, header_style="bold", title_justify="left")
+        table.add_column("field")
+        table.add_column("type and description", overflow="fold")
+        for line in field_guide(loaded.model):
+            field, _, rest = line[2:].partition(": ")
+            table.add_row(field, rest)
+        out.print(table)
+
+
+@app.command()
+def pipelines() -> None:
+    """List the pipelines available here."""
+    from docpipe.config import available_pipelines, load_pipeline
+
+    out = Console()
+    for name in available_pipelines():
+        spec = load_pipeline(name)
+        out.print(f"[bold]{name}[/bold]: schema={spec.schema_} tasks={','.join(spec.tasks)} model={spec.model}"
+                  f"  {spec.description}")
+
+
+@app.command("eval")
+def eval_command(
+    out: Annotated[Path, typer.Argument(help="Output folder of a run.")],
+    truth: Annotated[Path, typer.Option(help="truth.jsonl: one object per document, keyed by file name.")],
+    fields: Annotated[Optional[list[str]], typer.Option("--field", help="Fields to score (default: all).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Score a run's documents against expected values: accuracy and grounding per field."""
+    from docpipe.evaluate import evaluate, render_eval
+
+    if not (out / "documents").is_dir():
+        raise _fail(EXIT_USAGE, f"{out} has no documents dataset")
+    if not truth.is_file():
+        raise _fail(EXIT_USAGE, f"truth file not found: {truth}")
+    report = evaluate(out, truth, fields or None)
+    if json_out:
+        sys.stdout.write(report.model_dump_json(indent=2) + "\n")
+    else:
+        Console().print(render_eval(report))
+
+
+@dev_app.command("sample-docs")
+def dev_sample_docs(out_dir: Annotated[Path, typer.Argument()] = Path("sample_docs")) -> None:
+    """Regenerate the sample documents and their truth.jsonl."""
+    from docpipe.devtools.sample_docs import write_sample_docs
+
+    written = write_sample_docs(out_dir)
+    Console().print(f"wrote {len(written)} documents and truth.jsonl to {out_dir}")
+
+
+@dev_app.command("tiny-model")
+def dev_tiny_model(out_dir: Annotated[Path, typer.Argument()], family: str = "llava") -> None:
+    """Build a tiny randomly initialised VLM (plumbing tests only: its output is meaningless)."""
+    from docpipe.devtools.tiny_vlm import build_tiny_vlm
+
+    path = build_tiny_vlm(out_dir, family=family)
+    Console().print(f"tiny {family} model written to {path}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""Pipeline files (`pipelines/*.toml`) and the resolved configuration of one run."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from docpipe.builtin_paths import builtin_dir
+
+TaskName = Literal["extract", "ocr", "chart_qa", "ground"]
+EngineChoice = Literal["auto", "vlm", "ocr"]
+OcrEngineName = Literal["rapidocr", "tesseract"]
+
+
+class ConfigError(ValueError):
+    """Bad configuration or usage: the run stops before doing any work (exit code 2)."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RasterSection(_Strict):
+    dpi: int = Field(150, ge=36, le=600)
+    max_pixels: int = Field(2_500_000, ge=10_000)
+
+
+class BatchSection(_Strict):
+    raster: int = Field(4, ge=1)
+    ocr: int = Field(4, ge=1)
+    infer: int = Field(4, ge=1)
+
+
+class LimitsSection(_Strict):
+    max_new_tokens: int = Field(1536, ge=16)
+
+
+class PipelineSpec(_Strict):
+    """A declarative pipeline: which tasks run on each page, for which schema and model."""
+
+    name: str
+    description: str = ""
+    schema_: str = Field(alias="schema")
+    tasks: list[TaskName]
+    model: str
+    model_revision: str | None = None
+    raster: RasterSection = RasterSection()
+    batch: BatchSection = BatchSection()
+    limits: LimitsSection = LimitsSection()
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @field_validator("tasks")
+    @classmethod
+    def _tasks_make_sense(cls, tasks: list[str]) -> list[str]:
+        if not tasks:
+            raise ValueError("a pipeline needs at least one task")
+        if len(set(tasks)) != len(tasks):
+            raise ValueError("tasks are listed twice")
+        if tasks == ["ground"]:
+            raise ValueError("`ground` boxes the values of `extract` or `chart_qa`; add one of them")
+        return tasks
+
+
+def available_pipelines(cwd: Path | None = None) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    builtin = builtin_dir("pipelines")
+    for directory in (builtin, (cwd or Path.cwd()) / "pipelines"):
+        if directory is not None and directory.is_dir():
+            for path in sorted(directory.glob("*.toml")):
+                found[path.stem] = path
+    return dict(sorted(found.items()))
+
+
+def load_pipeline(spec: str, cwd: Path | None = None) -> PipelineSpec:
+    """`spec` is a pipeline name (`invoice`) or a path to a .toml file."""
+    path = Path(spec)
+    if spec.endswith(".toml"):
+        if not path.is_file():
+            raise ConfigError(f"pipeline file not found: {spec}")
+    else:
+        known = available_pipelines(cwd)
+        if spec not in known:
+            raise ConfigError(f"unknown pipeline {spec!r}; available: {', '.join(known) or 'none'}")
+        path = known[spec]
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read pipeline {path}: {exc}") from exc
+    try:
+        return PipelineSpec.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"invalid pipeline {path}:\n{exc}") from exc
+
+
+def pipeline_for_schema(schema: str, cwd: Path | None = None) -> PipelineSpec:
+    """`--schema X` without `--pipeline`: the pipeline named like the schema, else extract+ground."""
+    known = available_pipelines(cwd)
+    name = Path(schema.partition(":")[0]).stem
+    if name in known:
+        spec = load_pipeline(name, cwd)
+        return spec.model_copy(update={"schema_": schema})
+    base = load_pipeline("invoice", cwd) if "invoice" in known else None
+    return PipelineSpec(
+        name=f"extract:{name}",
+        schema=schema,
+        tasks=["extract", "ground"],
+        model=base.model if base else "Qwen/Qwen3-VL-2B-Instruct",
+    )
+
+
+class RunConfig(_Strict):
+    """Everything that decides what a run does. Hashable parts feed the ledger's work key."""
+
+    inputs: list[str]
+    out_dir: Path
+    pipeline: PipelineSpec
+    engine: EngineChoice = "auto"
+    ocr_engine: OcrEngineName = "rapidocr"
+    questions: list[str] = Field(default_factory=list)
+    ray_address: str | None = None
+    device: str = "auto"
+    passwords: list[str] = Field(default_factory=list, repr=False)
+    max_pages: int | None = Field(None, ge=1)
+    doc_timeout_s: float = Field(300.0, gt=0)
+    doc_memory_mb: int = Field(4096, ge=256)
+    raster_workers: int | None = Field(None, ge=1)
+    ocr_workers: int | None = Field(None, ge=1)
+    infer_workers: int | None = Field(None, ge=1)
+    recycle_after_pages: int = Field(2000, ge=1)
+    force: bool = False
+    retry_failed: bool = True
+    commit_every_docs: int = Field(32, ge=1)
+    commit_every_s: float = Field(30.0, gt=0)
+
+    def options_hash(self) -> str:
+        """Options that change results (not paths, workers or scheduling)."""
+        relevant = {
+            "tasks": self.pipeline.tasks,
+            "dpi": self.pipeline.raster.dpi,
+            "max_pixels": self.pipeline.raster.max_pixels,
+            "max_new_tokens": self.pipeline.limits.max_new_tokens,
+            "questions": self.questions,
+            "ocr_engine": self.ocr_engine,
+            "max_pages": self.max_pages,
+        }
+        return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
+
+    def public_json(self) -> str:
+        """The configuration as stored in Parquet metadata and run summaries (no passwords)."""
+        return self.model_dump_json(exclude={"passwords"})

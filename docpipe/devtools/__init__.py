@@ -1,0 +1,1 @@
+"""Developer tools: sample and benchmark document generators, tiny test models."""

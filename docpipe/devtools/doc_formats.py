@@ -1,0 +1,62 @@
+"""How amounts and dates are printed on the generated documents, per locale and style."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
+
+NumberStyle = Literal["en", "de", "fr", "plain"]
+DateStyle = Literal["long_en", "short_en", "us_slash", "dmy_dot", "dmy_slash", "long_fr", "long_gb", "iso"]
+
+_SEPARATORS: dict[str, tuple[str, str]] = {"en": (",", "."), "de": (".", ","), "fr": (" ", ","), "plain": ("", ".")}
+_MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+              "November", "December"]
+_MONTHS_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+              "novembre", "décembre"]
+CENT = Decimal("0.01")
+
+
+def money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def format_amount(value: Decimal, style: NumberStyle) -> str:
+    thousands, decimal_mark = _SEPARATORS[style]
+    whole, _, cents = f"{money(value):.2f}".partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    digits = whole.lstrip("-")
+    groups = []
+    while len(digits) > 3:
+        groups.insert(0, digits[-3:])
+        digits = digits[:-3]
+    groups.insert(0, digits)
+    return f"{sign}{thousands.join(groups)}{decimal_mark}{cents}"
+
+
+def format_quantity(value: Decimal, style: NumberStyle) -> str:
+    text = format(value.normalize(), "f")
+    return text.replace(".", ",") if style in ("de", "fr") else text
+
+
+def format_date(value: date, style: DateStyle) -> str:
+    if style == "long_en":
+        return f"{_MONTHS_EN[value.month - 1]} {value.day}, {value.year}"
+    if style == "short_en":
+        return f"{_MONTHS_EN[value.month - 1][:3]} {value.day}, {value.year}"
+    if style == "us_slash":
+        return f"{value.month:02d}/{value.day:02d}/{value.year}"
+    if style == "dmy_dot":
+        return f"{value.day:02d}.{value.month:02d}.{value.year}"
+    if style == "dmy_slash":
+        return f"{value.day:02d}/{value.month:02d}/{value.year}"
+    if style == "long_fr":
+        return f"{value.day} {_MONTHS_FR[value.month - 1]} {value.year}"
+    if style == "long_gb":
+        return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"
+    return value.isoformat()
+
+
+def decimal_text(value: Decimal) -> str:
+    """The truth's JSON form of a quantity: plain digits, '.' decimals, no exponent."""
+    return format(value.normalize(), "f")

@@ -1,0 +1,232 @@
+"""Find model files locally, or decide within seconds that they cannot be had.
+
+A batch job must never hang on the network: a local directory is used as is, a hub id is
+looked up in the local Hugging Face cache first, and only when it is not cached is the hub
+probed once with a short timeout (never when HF_HUB_OFFLINE / TRANSFORMERS_OFFLINE is set).
+Whatever is returned is a local directory, so the loader can always pass local_files_only=True.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import re
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel
+
+from docpipe.engines.base import EngineUnavailable
+from docpipe.engines.profiles import profile_for
+
+DEFAULT_ENDPOINT = "https://huggingface.co"
+DEFAULT_PROBE_TIMEOUT_S = 2.5
+_COMMIT_RE = re.compile(r"^[0-9a-f]{40}$")
+_TRUE = {"1", "on", "yes", "true"}
+# Files a VLM needs; skips duplicate .bin/.pth/.onnx/.gguf weights some repos also carry.
+_DOWNLOAD_PATTERNS = ["*.json", "*.safetensors", "*.jinja", "*.txt", "*.model", "*.tiktoken"]
+
+
+class ResolvedModel(BaseModel):
+    """Where a model's files are, and which version they are (for provenance)."""
+
+    model: str  # as the user asked for it
+    path: str  # local directory to pass to from_pretrained (always with local_files_only=True)
+    revision: str | None = None  # commit hash, or "local:<sha of config.json>" for a plain dir
+    is_local: bool  # the user gave a directory, not a hub id
+    origin: Literal["local_dir", "hub_cache", "hub_download"]
+    model_type: str | None = None  # config.json model_type; selects the ModelProfile
+
+
+def hub_offline() -> bool:
+    """Read at call time, not import time, so tests and late env changes are honoured."""
+    return any(
+        os.environ.get(name, "").strip().lower() in _TRUE for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+    )
+
+
+def hub_cache_dir() -> Path:
+    if cache := os.environ.get("HF_HUB_CACHE") or os.environ.get("HUGGINGFACE_HUB_CACHE"):
+        return Path(cache).expanduser()
+    if home := os.environ.get("HF_HOME"):
+        return Path(home).expanduser() / "hub"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "huggingface" / "hub"
+
+
+def hub_endpoint() -> str:
+    return os.environ.get("HF_ENDPOINT", DEFAULT_ENDPOINT).rstrip("/")
+
+
+def probe_hub(
+    model: str | None = None, endpoint: str | None = None, timeout_s: float = DEFAULT_PROBE_TIMEOUT_S
+) -> int | None:
+    """One HEAD request for the model's API page, no retries: the HTTP status, None if no answer.
+
+    Runs in a daemon thread joined with a deadline because DNS resolution ignores socket
+    timeouts and can otherwise stall for tens of seconds on a machine without network.
+    """
+    path = f"/api/models/{model}" if model else "/api/models?limit=1"
+    url = f"{endpoint or hub_endpoint()}{path}"
+    answer: list[int | None] = []
+
+    def attempt() -> None:
+        request = urllib.request.Request(url, method="HEAD", headers={"User-Agent": "docpipe"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout_s) as response:
+                answer.append(int(response.status))
+        except urllib.error.HTTPError as exc:
+            answer.append(int(exc.code))
+        except Exception:  # noqa: BLE001 - any other failure means "nothing answered"
+            answer.append(None)
+
+    thread = threading.Thread(target=attempt, name="docpipe-hub-probe", daemon=True)
+    thread.start()
+    thread.join(timeout_s + 0.5)
+    return answer[0] if answer else None
+
+
+def _read_config(directory: Path, model: str) -> dict[str, object]:
+    config_path = directory / "config.json"
+    if not config_path.is_file():
+        raise EngineUnavailable(f"model {model!r}: {directory} has no config.json (not a transformers model folder)")
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise EngineUnavailable(f"model {model!r}: cannot read {config_path}: {exc}") from exc
+    if not isinstance(config, dict):
+        raise EngineUnavailable(f"model {model!r}: {config_path} is not a JSON object")
+    return config
+
+
+def _check_weights(directory: Path, model: str) -> None:
+    # Fail in the driver, in milliseconds, rather than in every worker after loading the processor.
+    if not any(directory.glob("*.safetensors")) and not any(directory.glob("*.bin")):
+        raise EngineUnavailable(f"model {model!r}: {directory} has no weight files (*.safetensors or *.bin)")
+
+
+def _check_runtime(model: str, model_type: str | None) -> None:
+    # transformers 5 builds these processors with a torchvision video processor; without it
+    # every worker would fail after startup, so say so here, where --engine auto can fall back.
+    if profile_for(model_type).needs_torchvision and importlib.util.find_spec("torchvision") is None:
+        raise EngineUnavailable(
+            f"model {model!r} ({model_type}) needs torchvision for its processor, which is not installed: "
+            "pip install torchvision (the build matching your torch), or use --engine ocr."
+        )
+
+
+def _local_revision(directory: Path, config: dict[str, object]) -> str:
+    # A directory inside the HF cache still carries its commit; prefer it over a content hash.
+    if directory.parent.name == "snapshots" and _COMMIT_RE.match(directory.name):
+        return directory.name
+    commit = config.get("_commit_hash")
+    if isinstance(commit, str) and commit:
+        return commit
+    digest = hashlib.sha256((directory / "config.json").read_bytes()).hexdigest()
+    return f"local:{digest[:12]}"
+
+
+def _model_type(config: dict[str, object]) -> str | None:
+    value = config.get("model_type")
+    return value if isinstance(value, str) else None
+
+
+def _unavailable(model: str, reason: str) -> EngineUnavailable:
+    return EngineUnavailable(
+        f"model {model!r} is not available: {reason}. Provide it with --model LOCAL_DIR (a downloaded "
+        f"snapshot, e.g. from `huggingface-cli download {model} --local-dir DIR` on a machine with "
+        "network) or use the offline engine with --engine ocr."
+    )
+
+
+def _looks_like_path(model: str) -> bool:
+    return model.startswith(("/", ".", "~")) or model.count("/") > 1 or "\\" in model
+
+
+def _cached_snapshot(model: str, revision: str | None) -> Path | None:
+    from huggingface_hub import snapshot_download
+
+    try:
+        path = snapshot_download(
+            model, revision=revision, cache_dir=hub_cache_dir(), local_files_only=True
+        )
+    except Exception:  # noqa: BLE001 - any miss (not cached, bad id, partial) means "not cached"
+        return None
+    snapshot = Path(path)
+    return snapshot if (snapshot / "config.json").is_file() else None
+
+
+def _download_snapshot(model: str, revision: str | None) -> Path:
+    from huggingface_hub import snapshot_download
+
+    try:
+        path = snapshot_download(
+            model,
+            revision=revision,
+            cache_dir=hub_cache_dir(),
+            allow_patterns=_DOWNLOAD_PATTERNS,
+            etag_timeout=10,
+            endpoint=hub_endpoint(),
+        )
+    except Exception as exc:  # noqa: BLE001 - gated, missing, interrupted: all fatal here
+        raise _unavailable(model, f"download failed ({type(exc).__name__}: {exc})") from exc
+    return Path(path)
+
+
+def resolve_model(
+    model: str,
+    revision: str | None = None,
+    *,
+    allow_download: bool = True,
+    probe_timeout_s: float = DEFAULT_PROBE_TIMEOUT_S,
+) -> ResolvedModel:
+    """Turn `model` (a directory or a hub id) into a local directory, or raise EngineUnavailable."""
+    directory = Path(model).expanduser()
+    if directory.is_dir():
+        directory = directory.resolve()
+        config = _read_config(directory, model)
+        _check_weights(directory, model)
+        _check_runtime(model, _model_type(config))
+        return ResolvedModel(
+            model=model,
+            path=str(directory),
+            revision=_local_revision(directory, config),
+            is_local=True,
+            origin="local_dir",
+            model_type=_model_type(config),
+        )
+    if _looks_like_path(model):
+        raise EngineUnavailable(f"model directory {model!r} does not exist (or use --engine ocr)")
+
+    snapshot = _cached_snapshot(model, revision)
+    origin: Literal["hub_cache", "hub_download"] = "hub_cache"
+    if snapshot is None:
+        if hub_offline():
+            raise _unavailable(model, "not in the local Hugging Face cache and HF_HUB_OFFLINE is set")
+        if not allow_download:
+            raise _unavailable(model, "not in the local Hugging Face cache and downloads are disabled")
+        status = probe_hub(model, timeout_s=probe_timeout_s)
+        if status is None:
+            raise _unavailable(model, f"not in the local Hugging Face cache and {hub_endpoint()} is unreachable")
+        if status == 404:
+            raise _unavailable(model, f"not in the local Hugging Face cache and not found at {hub_endpoint()}")
+        if not (200 <= status < 300 or status in (401, 403)):  # 401/403: gated, a token may help
+            raise _unavailable(model, f"not in the local Hugging Face cache; {hub_endpoint()} answered {status}")
+        snapshot = _download_snapshot(model, revision)
+        origin = "hub_download"
+    config = _read_config(snapshot, model)
+    _check_weights(snapshot, model)
+    _check_runtime(model, _model_type(config))
+    return ResolvedModel(
+        model=model,
+        path=str(snapshot),
+        revision=_local_revision(snapshot, config),
+        is_local=False,
+        origin=origin,
+        model_type=_model_type(config),
+    )

@@ -1,0 +1,180 @@
+"""`docpipe eval`: score a run's OUT/documents against a truth.jsonl.
+
+Per field: accuracy after type-aware normalisation (amounts as Decimals, dates as dates,
+identifiers without spaces/dashes/case, names case/punctuation/legal-form insensitive),
+coverage (non-null rate), grounding rate (non-null values with a grounding entry) and
+grounded-correct rate (correct values whose grounding says grounded=true).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from docpipe.grounding.normalize import values_equal
+from docpipe.grounding.schema_fields import infer_kind, field_specs
+
+_NOT_FIELDS = {"file", "raw", "pages", "line_count", "desc"}
+
+
+class FieldScore(BaseModel):
+    field: str
+    kind: str
+    truth: int = 0  # documents whose truth has a value for this field
+    predicted: int = 0  # of those, documents where the run produced a value
+    correct: int = 0
+    with_grounding: int = 0  # predicted values that carry a grounding entry
+    grounded_correct: int = 0  # correct values whose grounding says grounded=true
+    misses: list[dict[str, Any]] = Field(default_factory=list)  # {file, got, want}
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.truth if self.truth else 0.0
+
+    @property
+    def coverage(self) -> float:
+        return self.predicted / self.truth if self.truth else 0.0
+
+    @property
+    def grounding_rate(self) -> float:
+        return self.with_grounding / self.predicted if self.predicted else 0.0
+
+    @property
+    def grounded_correct_rate(self) -> float:
+        return self.grounded_correct / self.correct if self.correct else 0.0
+
+
+class EvalReport(BaseModel):
+    out_dir: str
+    truth_path: str
+    documents: int  # documents in the truth file
+    matched: int  # of those, found in the run's output
+    missing: list[str] = Field(default_factory=list)
+    fields: list[FieldScore] = Field(default_factory=list)
+    line_count_correct: int | None = None  # documents whose number of table rows matches truth
+    line_count_total: int | None = None
+
+    def to_json(self) -> str:
+        payload = self.model_dump()
+        for entry, score in zip(payload["fields"], self.fields):
+            entry.update(accuracy=round(score.accuracy, 4), coverage=round(score.coverage, 4),
+                         grounding_rate=round(score.grounding_rate, 4),
+                         grounded_correct_rate=round(score.grounded_correct_rate, 4))
+        return json.dumps(payload, indent=2, default=str)
+
+
+def _read_documents(out_dir: Path) -> tuple[list[dict[str, Any]], set[str]]:
+    import pyarrow.dataset as ds
+
+    path = out_dir / "documents" if (out_dir / "documents").exists() else out_dir
+    dataset = ds.dataset(str(path), format="parquet")
+    table = dataset.to_table()
+    return table.to_pylist(), set(table.column_names)
+
+
+def _kinds(fields: list[str], schema: type[BaseModel] | None, sample: dict[str, Any]) -> dict[str, str]:
+    known = {s.name: s.kind for s in field_specs(schema)} if schema is not None else {}
+    out: dict[str, str] = {}
+    for f in fields:
+        if f in known:
+            out[f] = known[f]
+            continue
+        value = sample.get(f)
+        out[f] = infer_kind(f, type(value) if value is not None else str, False)
+    return out
+
+
+def _groundings(row: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    entries = row.get("grounding") or []
+    out: dict[str, dict[str, Any]] = {}
+    for g in entries:
+        if isinstance(g, dict) and g.get("field") is not None:
+            out.setdefault(str(g["field"]), g)
+    return out
+
+
+def evaluate(
+    out_dir: Path, truth_path: Path, fields: list[str] | None = None, schema: type[BaseModel] | None = None
+) -> EvalReport:
+    """Score OUT/documents against truth.jsonl; documents match by file basename."""
+    truths = [json.loads(line) for line in Path(truth_path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows, columns = _read_documents(Path(out_dir))
+    by_name: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        name = Path(str(row.get("source_path") or "")).name
+        # Several rows for one file (re-runs): prefer one that finished.
+        if name not in by_name or (by_name[name].get("status") not in ("ok", "partial") and row.get("status") in ("ok", "partial")):
+            by_name[name] = row
+    if fields is None:
+        keys = {k for t in truths for k in t} - _NOT_FIELDS
+        fields = sorted(k for k in keys if k in columns)
+    sample = next((r for r in rows if r), {})
+    kinds = _kinds(fields, schema, sample)
+    report = EvalReport(out_dir=str(out_dir), truth_path=str(truth_path), documents=len(truths), matched=0)
+    scores = {f: FieldScore(field=f, kind=kinds[f]) for f in fields}
+    lc_ok = lc_n = 0
+    table_col = next((c for c in ("line_items", "items") if c in columns), None)
+    for truth in truths:
+        name = Path(str(truth.get("file", ""))).name
+        row = by_name.get(name)
+        if row is None:
+            report.missing.append(name)
+        else:
+            report.matched += 1
+        groundings = _groundings(row) if row else {}
+        for f in fields:
+            want = truth.get(f)
+            if want is None or (isinstance(want, str) and not want.strip()):
+                continue
+            sc = scores[f]
+            sc.truth += 1
+            got = row.get(f) if row else None
+            if got is None or (isinstance(got, str) and not got.strip()):
+                sc.misses.append({"file": name, "got": None, "want": want})
+                continue
+            sc.predicted += 1
+            g = groundings.get(f)
+            sc.with_grounding += g is not None
+            if values_equal(got, want, kinds[f]):
+                sc.correct += 1
+                sc.grounded_correct += bool(g and g.get("grounded"))
+            else:
+                sc.misses.append({"file": name, "got": str(got), "want": want})
+        if table_col and row is not None and truth.get("line_count") is not None:
+            lc_n += 1
+            lc_ok += len(row.get(table_col) or []) == int(truth["line_count"])
+    report.fields = list(scores.values())
+    if lc_n:
+        report.line_count_correct, report.line_count_total = lc_ok, lc_n
+    return report
+
+
+def render_eval(report: EvalReport):  # -> rich.table.Table
+    from rich.table import Table
+
+    table = Table(title=f"docpipe eval: {report.matched}/{report.documents} documents matched",
+                  caption=(f"missing: {', '.join(report.missing[:5])}{' …' if len(report.missing) > 5 else ''}"
+                           if report.missing else None))
+    table.add_column("field")
+    table.add_column("kind", style="dim")
+    table.add_column("accuracy", justify="right")
+    table.add_column("coverage", justify="right")
+    table.add_column("grounding", justify="right")
+    table.add_column("grounded|correct", justify="right")
+    table.add_column("n", justify="right", style="dim")
+
+    def pct(x: float) -> str:
+        colour = "green" if x >= 0.9 else "yellow" if x >= 0.7 else "red"
+        return f"[{colour}]{x:.0%}[/{colour}]"
+
+    for s in report.fields:
+        table.add_row(s.field, s.kind, pct(s.accuracy), pct(s.coverage), pct(s.grounding_rate),
+                      pct(s.grounded_correct_rate), f"{s.correct}/{s.truth}")
+    if report.line_count_total:
+        rate = (report.line_count_correct or 0) / report.line_count_total
+        table.add_row("(table rows)", "count", pct(rate), "", "", "",
+                      f"{report.line_count_correct}/{report.line_count_total}")
+    return table

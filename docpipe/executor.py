@@ -1,0 +1,201 @@
+"""The only module that imports Ray: wires the plain stages into a streaming Ray Data pipeline.
+
+Rows between stages are (kind, key, payload JSON, image bytes). Page images stay in the object
+store between workers and are dropped by the inference stage, so the driver only ever receives
+small PageResult / RasterOutput JSON. Ray Data streams with backpressure, so nothing is
+materialised for the whole corpus.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pyarrow as pa
+
+from docpipe import plan as plan_mod
+from docpipe.plan import StagePlan
+from docpipe.processing.page_result import failed_page_result
+from docpipe.raster.result import RasterOutput
+from docpipe.records import ErrorCategory, ErrorInfo, PageImage, PageResult, SourceDoc, Status
+
+ROW_SCHEMA = pa.schema([
+    ("kind", pa.string()),  # "page" | "doc" (a document that produced no pages)
+    ("key", pa.string()),
+    ("payload", pa.large_string()),
+    ("image", pa.large_binary()),
+])
+
+log = logging.getLogger("docpipe.executor")
+
+
+def _rows(kinds: list[str], keys: list[str], payloads: list[str], images: list[bytes | None]) -> pa.Table:
+    return pa.table({"kind": kinds, "key": keys, "payload": payloads, "image": images}, schema=ROW_SCHEMA)
+
+
+def _one_by_one(stage: Callable[[list], list], items: list, on_error: Callable[[Any, Exception], Any]) -> list:
+    """Errors are data: when a batch raises, retry its items alone before failing them."""
+    try:
+        out = stage(items)
+        if len(out) != len(items):
+            raise RuntimeError(f"stage returned {len(out)} results for {len(items)} inputs")
+        return out
+    except Exception as batch_error:  # noqa: BLE001 - isolating the item that broke the batch
+        log.warning("batch of %d failed (%s); retrying items one by one", len(items), batch_error)
+        results = []
+        for item in items:
+            try:
+                results.extend(stage([item]))
+            except Exception as item_error:  # noqa: BLE001
+                results.append(on_error(item, item_error))
+        return results
+
+
+class RasterUDF:
+    def __init__(self, plan_json: str) -> None:
+        self.stage = plan_mod.build_rasterizer(StagePlan.model_validate_json(plan_json))
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        docs = [SourceDoc.model_validate_json(p) for p in batch.column("payload").to_pylist()]
+
+        def failed(doc: SourceDoc, exc: Exception) -> RasterOutput:
+            return RasterOutput(doc_id=doc.doc_id, source_path=doc.source_path, pages=[], images=[],
+                                status=Status.failed,
+                                error=ErrorInfo(category=ErrorCategory.internal, stage="raster",
+                                                message=f"{type(exc).__name__}: {exc}"))
+
+        kinds, keys, payloads, images = [], [], [], []
+        for output in _one_by_one(self.stage, docs, failed):
+            if not output.pages:
+                kinds.append("doc")
+                keys.append(output.doc_id)
+                payloads.append(output.model_copy(update={"images": []}).model_dump_json())
+                images.append(None)
+                continue
+            for page, image in zip(output.pages, output.images):
+                kinds.append("page")
+                keys.append(page.key)
+                payloads.append(page.model_dump_json())
+                images.append(image)
+        return _rows(kinds, keys, payloads, images)
+
+
+class WordLayerUDF:
+    def __init__(self, plan_json: str) -> None:
+        self.stage = plan_mod.build_word_layer(StagePlan.model_validate_json(plan_json))
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        kinds = batch.column("kind").to_pylist()
+        payloads = batch.column("payload").to_pylist()
+        images = batch.column("image").to_pylist()
+        index = [i for i, k in enumerate(kinds) if k == "page"]
+        items = [(PageImage.model_validate_json(payloads[i]), images[i]) for i in index]
+
+        def failed(item: tuple[PageImage, bytes | None], exc: Exception) -> PageImage:
+            return item[0].model_copy(update={"error": ErrorInfo(
+                category=ErrorCategory.ocr, stage="ocr", message=f"{type(exc).__name__}: {exc}")})
+
+        for i, page in zip(index, _one_by_one(self.stage, items, failed)):
+            payloads[i] = page.model_dump_json()
+        return _rows(kinds, batch.column("key").to_pylist(), payloads, images)
+
+
+class InferUDF:
+    def __init__(self, plan_json: str) -> None:
+        plan = StagePlan.model_validate_json(plan_json)
+        self.engine_label = plan.engine
+        self.stage = plan_mod.build_page_processor(plan)
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        kinds = batch.column("kind").to_pylist()
+        payloads = batch.column("payload").to_pylist()
+        images = batch.column("image").to_pylist()
+        index = [i for i, k in enumerate(kinds) if k == "page"]
+        items = [(PageImage.model_validate_json(payloads[i]), images[i]) for i in index]
+
+        def failed(item: tuple[PageImage, bytes | None], exc: Exception) -> PageResult:
+            return failed_page_result(item[0], self.engine_label, ErrorCategory.internal,
+                                      f"{type(exc).__name__}: {exc}")
+
+        for i, result in zip(index, _one_by_one(self.stage, items, failed)):
+            payloads[i] = result.model_dump_json()
+        # Images end here: the driver receives only the JSON records.
+        return _rows(kinds, batch.column("key").to_pylist(), payloads, [None] * len(kinds))
+
+
+def start_ray(address: str | None) -> dict[str, float]:
+    """Join `address` (or RAY_ADDRESS) when given, else start an embedded local Ray."""
+    import ray
+
+    os.environ.setdefault("RAY_DEDUP_LOGS", "1")
+    # Worker problems are reported as rows and in the summary; Ray's own chatter on the
+    # driver's terminal (C++ core-worker lines, dataset INFO logs) would bury the progress display.
+    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
+    for name in ("ray", "ray.data", "ray._private", "ray.rllib"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    if not ray.is_initialized():
+        kwargs: dict[str, Any] = {"include_dashboard": False, "logging_level": logging.WARNING,
+                                  "log_to_driver": False, "configure_logging": True}
+        target = address or os.environ.get("RAY_ADDRESS")
+        if target:
+            ray.init(address=target, **kwargs)
+        else:
+            ray.init(**kwargs)
+    ctx = ray.data.DataContext.get_current()
+    ctx.enable_progress_bars = False
+    ctx.print_on_execution_start = False
+    ctx.verbose_stats_logs = False
+    return {k: float(v) for k, v in ray.cluster_resources().items()}
+
+
+def stream(plan: StagePlan, docs: list[SourceDoc], needs_word_layer: bool) -> Iterator[PageResult | RasterOutput]:
+    """Run the stages over `docs`; yield each page result (or whole-document failure) as it lands."""
+    import warnings
+
+    import ray
+
+    with warnings.catch_warnings():
+        # max_restarts/max_task_retries have no named parameter yet; the deprecation is noise.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ds = _build_dataset(ray, plan, docs, needs_word_layer)
+    for batch in ds.select_columns(["kind", "payload"]).iter_batches(batch_format="pyarrow", batch_size=None):
+        for kind, payload in zip(batch.column("kind").to_pylist(), batch.column("payload").to_pylist()):
+            if kind == "page":
+                yield PageResult.model_validate_json(payload)
+            else:
+                yield RasterOutput.model_validate_json(payload)
+
+
+def _build_dataset(ray, plan: StagePlan, docs: list[SourceDoc], needs_word_layer: bool):
+
+    w = plan.workers
+    plan_json = plan.model_dump_json()
+    # Large documents first: they take longest, so starting them early shortens the tail.
+    ordered = sorted(docs, key=lambda d: -d.size_bytes)
+    ds = ray.data.from_items([{"payload": d.model_dump_json()} for d in ordered],
+                             override_num_blocks=max(1, min(len(ordered), 64)))
+    ds = ds.map_batches(RasterUDF, fn_constructor_kwargs={"plan_json": plan_json}, batch_size=1,
+                        batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=w.raster),
+                        num_cpus=w.raster_cpus, max_restarts=-1, max_task_retries=2)
+    if needs_word_layer:
+        ds = ds.map_batches(WordLayerUDF, fn_constructor_kwargs={"plan_json": plan_json},
+                            batch_size=plan.batch_ocr, batch_format="pyarrow",
+                            compute=ray.data.ActorPoolStrategy(size=w.ocr), num_cpus=w.ocr_cpus,
+                            max_restarts=-1, max_task_retries=2)
+    infer_args: dict[str, Any] = {"num_cpus": w.infer_cpus}
+    if w.infer_gpus:
+        infer_args["num_gpus"] = w.infer_gpus
+    ds = ds.map_batches(InferUDF, fn_constructor_kwargs={"plan_json": plan_json},
+                        batch_size=plan.batch_infer, batch_format="pyarrow",
+                        compute=ray.data.ActorPoolStrategy(size=w.infer), max_restarts=-1,
+                        max_task_retries=2, **infer_args)
+    return ds
+
+
+def stop_ray() -> None:
+    import ray
+
+    if ray.is_initialized():
+        ray.shutdown()

@@ -1,0 +1,155 @@
+"""Money and quantity strings -> Decimal, across locales.
+
+Handles '1.234,56', '1,234.56', '€ 1 234.56', "1'234.56", '-12.00', '(12.00)', '12.00-', '12,5',
+with currency symbols or codes attached or separate. Where a string is genuinely ambiguous
+('1.234') the alternatives are kept so grounding can accept either reading.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
+
+from docpipe.grounding.currency import ISO_CODES, SYMBOL_RE, SYMBOLS
+
+
+class AmountReading(NamedTuple):
+    value: Decimal
+    alternatives: tuple[Decimal, ...]  # value first, then other plausible readings
+    currency: str | None  # ISO code when a symbol/code was attached
+    has_decimals: bool
+    strong: bool  # looks like money (decimals or a currency), not a bare count or year
+
+
+_CODE_RE = re.compile(r"^(?:%s)(?![A-Za-z])" % "|".join(sorted(ISO_CODES)))
+_CODE_END_RE = re.compile(r"(?<![A-Za-z])(?:%s)$" % "|".join(sorted(ISO_CODES)))
+_GROUP_SPACE_RE = re.compile(r"(?<=\d)[\s'’\u202f\u00a0\u2009](?=\d{3}(?:\D|$))")
+_NUMBER_RE = re.compile(r"^\d[\d.,]*$")
+_MACHINE_RE = re.compile(r"^[-+]?\d+(?:\.\d+)?$")
+
+
+def _strip_currency(s: str) -> tuple[str, str | None]:
+    currency: str | None = None
+    for _ in range(2):
+        s = s.strip()
+        m = _CODE_RE.match(s)
+        if m:
+            currency = m.group(0)
+            s = s[m.end():]
+            continue
+        m = _CODE_END_RE.search(s)
+        if m and m.start() > 0:
+            currency = m.group(0)
+            s = s[: m.start()]
+            continue
+        m = SYMBOL_RE.match(s)
+        if m and (m.group(0) in "€$£¥₹" or not s[m.end():m.end() + 1].isalpha()):
+            currency = SYMBOLS[m.group(0).upper()]
+            s = s[m.end():]
+            continue
+        for sym in sorted(SYMBOLS, key=len, reverse=True):
+            if s.upper().endswith(sym) and len(s) > len(sym) and not s[-len(sym) - 1].isalpha():
+                currency = SYMBOLS[sym]
+                s = s[: -len(sym)]
+                break
+        else:
+            break
+    return s.strip(), currency
+
+
+def _strip_sign(s: str) -> tuple[str, bool]:
+    negative = False
+    s = s.strip()
+    if s.startswith("(") and s.endswith(")"):
+        negative, s = True, s[1:-1].strip()
+    if s.startswith("-"):
+        negative, s = not negative, s[1:].strip()
+    elif s.startswith("+"):
+        s = s[1:].strip()
+    if s.endswith("-") and not s.endswith("--") and not s[:-1].endswith(" "):
+        negative, s = not negative, s[:-1].strip()
+    return s, negative
+
+
+def _readings(digits: str) -> list[tuple[Decimal, bool]]:
+    """Plausible (value, has_decimals) readings of a digits-and-separators string, best first."""
+    dots, commas = digits.count("."), digits.count(",")
+    if dots and commas:
+        dec = "." if digits.rfind(".") > digits.rfind(",") else ","
+        thou = "," if dec == "." else "."
+        int_part, _, frac = digits.rpartition(dec)
+        if int_part.count(dec) or not _valid_groups(int_part, thou):
+            return []
+        return [(Decimal(int_part.replace(thou, "") + "." + frac), True)] if frac else []
+    sep = "." if dots else "," if commas else ""
+    if not sep:
+        return [(Decimal(digits), False)]
+    parts = digits.split(sep)
+    if len(parts) > 2:
+        return [(Decimal("".join(parts)), False)] if _valid_groups(digits, sep) else []
+    int_part, frac = parts
+    if not int_part or not frac:
+        return []
+    as_decimal = (Decimal(int_part + "." + frac), True)
+    if len(frac) == 3 and 1 <= len(int_part) <= 3 and int_part != "0":
+        # '1.234' is a thousand in German and 1.234 in English; prefer the grouping reading.
+        return [(Decimal(int_part + frac), False), as_decimal]
+    return [as_decimal]
+
+
+def _valid_groups(text: str, sep: str) -> bool:
+    groups = text.split(sep)
+    return 1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
+
+
+def read_amount(text: str) -> AmountReading | None:
+    """Parse one amount string; None when it is not a number (dates, percentages, words)."""
+    s = unicodedata.normalize("NFKC", text).strip()
+    if not s or s.endswith("%") or len(s) > 40:
+        return None
+    s = s.replace("−", "-").replace("–", "-").replace("\u00a0", " ")
+    s, negative = _strip_sign(s)
+    s, currency = _strip_currency(s)
+    s, negative2 = _strip_sign(s)
+    negative ^= negative2
+    if currency is None:
+        s, currency = _strip_currency(s)
+    s = _GROUP_SPACE_RE.sub("", s)
+    s = s.rstrip(".") if s.endswith(".") and s.count(".") == 1 and "," not in s else s
+    if not _NUMBER_RE.match(s) or sum(c.isdigit() for c in s) > 13:
+        return None
+    try:
+        readings = _readings(s)
+    except InvalidOperation:
+        return None
+    if not readings:
+        return None
+    values = tuple(-v if negative else v for v, _ in readings)
+    has_decimals = readings[0][1]
+    return AmountReading(values[0], values, currency, has_decimals, has_decimals or currency is not None)
+
+
+def parse_amount(text: str) -> Decimal | None:
+    reading = read_amount(text)
+    return reading.value if reading else None
+
+
+def amount_alternatives(text: str) -> tuple[Decimal, ...]:
+    reading = read_amount(text)
+    return reading.alternatives if reading else ()
+
+
+def canonical_amount(value: Decimal | str | float | int) -> Decimal | None:
+    """Decimal for a value an engine produced ('1234.50', 1234.5); trailing zeros do not matter."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, (int, float)):
+        return Decimal(str(value))
+    text = str(value).strip()
+    if _MACHINE_RE.match(text):
+        # Engines and truth files write '.' decimals; '4.110' there is four point one one.
+        return Decimal(text)
+    reading = read_amount(text)
+    return reading.value if reading is not None else None

@@ -1,0 +1,143 @@
+"""Currency symbols and codes -> ISO 4217."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from docpipe.grounding.textnorm import fold
+
+# Codes we accept when printed on a page. Deliberately excludes codes that are common words in
+# capitals ("ALL", "TOP", "CUP", "MOP") so a heading cannot turn into a currency.
+ISO_CODES = frozenset(
+    "EUR USD GBP CHF JPY CNY INR CAD AUD NZD SEK NOK DKK PLN CZK HUF RON BGN HRK RUB UAH TRY "
+    "BRL MXN ARS CLP COP PEN ZAR EGP NGN KES MAD HKD SGD KRW TWD THB MYR IDR PHP VND PKR LKR "
+    "BDT AED SAR QAR KWD BHD OMR ILS ISK RSD".split()
+)
+
+# Longest first so "US$" wins over "$".
+SYMBOLS: dict[str, str] = {
+    "US$": "USD", "U$S": "USD", "CA$": "CAD", "C$": "CAD", "AU$": "AUD", "A$": "AUD", "NZ$": "NZD",
+    "HK$": "HKD", "S$": "SGD", "R$": "BRL", "MX$": "MXN", "SFR.": "CHF", "SFR": "CHF", "FR.": "CHF",
+    "RS.": "INR", "RS": "INR", "INR.": "INR", "€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY",
+    "₹": "INR", "₨": "INR", "₽": "RUB", "₺": "TRY", "₩": "KRW", "₪": "ILS", "฿": "THB", "₫": "VND",
+    "₱": "PHP", "₴": "UAH", "ZŁ": "PLN", "KČ": "CZK", "FT": "HUF", "元": "CNY", "RMB": "CNY",
+}
+SYMBOL_RE = re.compile(
+    "|".join(re.escape(s) for s in sorted(SYMBOLS, key=len, reverse=True)), re.IGNORECASE
+)
+_CONTEXT_WORDS: dict[str, str] = {
+    "euro": "EUR", "euros": "EUR", "us dollars": "USD", "us dollar": "USD",
+    "canadian dollar": "CAD", "canadian dollars": "CAD", "australian dollar": "AUD",
+    "australian dollars": "AUD", "pound sterling": "GBP", "pounds sterling": "GBP",
+    "rupees": "INR", "rupee": "INR", "swiss francs": "CHF", "francs suisses": "CHF",
+}
+# Symbols that several currencies share: page context may name the specific one.
+_DOLLAR_LIKE = {"USD", "CAD", "AUD", "NZD", "HKD", "SGD", "MXN"}
+
+
+def currency_of_token(token: str) -> str | None:
+    """ISO code for a token that is exactly a currency code or symbol ('€', 'EUR', 'Rs.')."""
+    t = token.strip().strip(":;,()")
+    if not t:
+        return None
+    if t in ISO_CODES:
+        return t
+    code = SYMBOLS.get(t.upper())
+    if code is None:
+        return None
+    if t.replace(".", "").isalpha() and not t[0].isupper():
+        return None  # 'rs', 'ft' in running text are not currencies
+    return code
+
+
+def _code_in_text(t: str) -> str | None:
+    if t.upper() in ISO_CODES:
+        return t.upper()
+    if t.upper() in SYMBOLS:
+        return SYMBOLS[t.upper()]
+    lowered = fold(t)
+    for word in sorted(_CONTEXT_WORDS, key=len, reverse=True):
+        if re.search(rf"\b{re.escape(word)}\b", lowered):
+            return _CONTEXT_WORDS[word]
+    for tok in t.split():
+        code = currency_of_token(tok)
+        if code:
+            return code
+        # Attached symbols ('€12', '12,50€'); letter symbols only when not inside a word.
+        m = SYMBOL_RE.match(tok) or SYMBOL_RE.search(tok[-3:])
+        if m and not m.group(0).isalpha():
+            return SYMBOLS[m.group(0).upper()]
+    return None
+
+
+def normalize_currency(text: str, context: str | None = None) -> str | None:
+    """'€' -> 'EUR', 'eur' -> 'EUR', '$' -> 'USD' (or CAD when the context says Canadian dollars)."""
+    t = text.strip()
+    if not t:
+        return None
+    code = _code_in_text(t)
+    if code == "USD" and context:
+        better = _dollar_from_context(context)
+        if better:
+            return better
+    return code
+
+
+def _dollar_from_context(context: str) -> str | None:
+    codes = Counter(tok for tok in re.findall(r"\b[A-Z]{3}\b", context) if tok in _DOLLAR_LIKE)
+    lowered = fold(context)
+    for word, code in _CONTEXT_WORDS.items():
+        if code in _DOLLAR_LIKE and word in lowered:
+            codes[code] += 2
+    if not codes:
+        return None
+    return codes.most_common(1)[0][0]
+
+
+def detect_currency(tokens: Iterable[str]) -> tuple[str | None, int | None]:
+    """Most frequent currency on a page and the index of its first token.
+
+    ISO codes outweigh symbols: a page that writes both '$' and 'CAD' is in CAD.
+    """
+    votes: Counter[str] = Counter()
+    first: dict[str, int] = {}
+    text_parts: list[str] = []
+    for i, raw in enumerate(tokens):
+        text_parts.append(raw)
+        t = raw.strip().strip(":;,()")
+        code: str | None = None
+        weight = 0
+        if t in ISO_CODES:
+            code, weight = t, 3
+        else:
+            match = SYMBOL_RE.match(t)
+            if match is not None and (len(match.group(0)) == len(t) or _is_number_after(t, match.end())):
+                sym = match.group(0).upper()
+                # Bare 'Rs'/'Ft' are also words; count them only when a number follows in the token.
+                if sym in {"RS", "FT", "FR.", "SFR"} and len(match.group(0)) == len(t):
+                    code, weight = SYMBOLS[sym], 1
+                else:
+                    code, weight = SYMBOLS[sym], 2
+            else:
+                tail = re.search(r"\d([€$£¥₹])$", t)
+                if tail:
+                    code, weight = SYMBOLS[tail.group(1)], 2
+        if code:
+            votes[code] += weight
+            first.setdefault(code, i)
+    if not votes:
+        code = normalize_currency(" ".join(text_parts)) if text_parts else None
+        return code, None
+    best = votes.most_common(1)[0][0]
+    if best == "USD":
+        better = _dollar_from_context(" ".join(text_parts))
+        if better and better in first:
+            return better, first[better]
+    return best, first[best]
+
+
+def _is_number_after(token: str, pos: int) -> bool:
+    rest = token[pos:].strip()
+    return bool(rest) and (rest[0].isdigit() or rest[0] in "-(")

@@ -1,0 +1,225 @@
+"""Geometry of a page's word layer: tokens, visual rows, and segments within rows.
+
+Word sources disagree on what a "line" is (a PDF producer's text runs, an OCR engine's boxes),
+so everything downstream works on rows rebuilt from geometry: words whose vertical centres
+agree form a row, and a wide horizontal gap splits a row into segments (table cells, the label
+and value columns of a form).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from functools import cached_property
+from statistics import median
+
+from docpipe.grounding.textnorm import label_token
+from docpipe.records import BBox, Word
+
+# 'Date:31/12/2017' -> 'Date:' + '31/12/2017'; not URLs or times.
+_KEY_VALUE_RE = re.compile(r"^([^\W\d][^:/]{0,30}:)([^/].*)$")
+# 'Käufer/Leistungsempfänger' -> two words, so each half can act as a label.
+_SLASH_WORDS_RE = re.compile(r"^([^\W\d_]{3,}/)([^\W\d_]{3,}:?)$")
+SEGMENT_GAP_EM = 1.0  # a gap wider than ~one line height separates columns
+
+
+@dataclass(slots=True)
+class Token:
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    word_index: int  # index into the page's original word list
+    row: int = -1
+    seg: int = -1
+    pos: int = -1  # position within its row, left to right
+
+    @property
+    def bbox(self) -> BBox:
+        return (self.x0, self.y0, self.x1, self.y1)
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+
+@dataclass(slots=True)
+class Segment:
+    index: int
+    row: int
+    tokens: list[int] = field(default_factory=list)
+    x0: float = 1.0
+    y0: float = 1.0
+    x1: float = 0.0
+    y1: float = 0.0
+
+
+def union_bbox(boxes: list[BBox]) -> BBox:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _split_spaces(word: Word, index: int) -> list[Token]:
+    """OCR engines often box a whole phrase; give each word its share of the box."""
+    text = word.text
+    x0, y0, x1, y1 = word.bbox
+    n = len(text) or 1
+    out: list[Token] = []
+    for m in re.finditer(r"\S+", text):
+        sub = Word(text=m.group(0), bbox=(x0 + (x1 - x0) * m.start() / n, y0, x0 + (x1 - x0) * m.end() / n, y1))
+        out.extend(_split_word(sub, index))
+    return out
+
+
+def _split_word(word: Word, index: int) -> list[Token]:
+    text = word.text.strip()
+    x0, y0, x1, y1 = word.bbox
+    if any(ch.isspace() for ch in text):
+        return _split_spaces(Word(text=text, bbox=word.bbox), index)
+    for pattern in (_KEY_VALUE_RE, _SLASH_WORDS_RE):
+        m = pattern.match(text)
+        if m and not text.lower().startswith(("http", "www", "mailto")):
+            cut = len(m.group(1)) / len(text)
+            mid = x0 + (x1 - x0) * cut
+            return [Token(m.group(1), x0, y0, mid, y1, index), Token(m.group(2), mid, y0, x1, y1, index)]
+    return [Token(text, x0, y0, x1, y1, index)]
+
+
+def _is_duplicate(a: Token, b: Token) -> bool:
+    # Producers fake bold by printing a word twice with a tiny offset.
+    if a.text != b.text:
+        return False
+    w = min(a.x1, b.x1) - max(a.x0, b.x0)
+    h = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return w > 0.7 * (a.x1 - a.x0) and h > 0.7 * a.height
+
+
+class PageLayout:
+    """Tokens of one page grouped into rows and segments, with lookup helpers."""
+
+    def __init__(self, words: list[Word]) -> None:
+        self.words = words
+        tokens: list[Token] = []
+        for i, word in enumerate(words):
+            if word.text and word.text.strip():
+                tokens.extend(_split_word(word, i))
+        self.tokens = tokens
+        heights = [t.height for t in tokens if t.height > 0]
+        self.line_height = median(heights) if heights else 0.01
+        self.rows: list[list[int]] = []
+        self.segments: list[Segment] = []
+        self.row_segments: list[list[int]] = []
+        self._build_rows()
+        self._build_segments()
+
+    def _build_rows(self) -> None:
+        order = sorted(range(len(self.tokens)), key=lambda i: (self.tokens[i].cy, self.tokens[i].x0))
+        rows: list[list[int]] = []
+        centres: list[float] = []
+        heights: list[float] = []
+        for i in order:
+            tok = self.tokens[i]
+            placed = False
+            for r in range(len(rows) - 1, max(-1, len(rows) - 6), -1):
+                if abs(tok.cy - centres[r]) <= 0.5 * min(max(tok.height, 1e-4), heights[r]):
+                    if any(_is_duplicate(self.tokens[j], tok) for j in rows[r]):
+                        placed = True
+                        break
+                    rows[r].append(i)
+                    n = len(rows[r])
+                    centres[r] += (tok.cy - centres[r]) / n
+                    placed = True
+                    break
+            if not placed:
+                rows.append([i])
+                centres.append(tok.cy)
+                heights.append(max(tok.height, 1e-4))
+        order_rows = sorted(range(len(rows)), key=lambda r: centres[r])
+        kept: set[int] = set()
+        for r_new, r in enumerate(order_rows):
+            row = sorted(rows[r], key=lambda i: self.tokens[i].x0)
+            for pos, i in enumerate(row):
+                self.tokens[i].row, self.tokens[i].pos = r_new, pos
+                kept.add(i)
+            self.rows.append(row)
+        if len(kept) != len(self.tokens):
+            # Dropped duplicates are removed so every token has a row.
+            remap = {old: new for new, old in enumerate(sorted(kept))}
+            self.tokens = [self.tokens[i] for i in sorted(kept)]
+            self.rows = [[remap[i] for i in row] for row in self.rows]
+
+    def _build_segments(self) -> None:
+        for r, row in enumerate(self.rows):
+            h = median(self.tokens[i].height for i in row) if row else self.line_height
+            current: Segment | None = None
+            seg_ids: list[int] = []
+            for i in row:
+                tok = self.tokens[i]
+                if current is None or tok.x0 - current.x1 > SEGMENT_GAP_EM * h:
+                    current = Segment(index=len(self.segments), row=r)
+                    self.segments.append(current)
+                    seg_ids.append(current.index)
+                current.tokens.append(i)
+                current.x0, current.y0 = min(current.x0, tok.x0), min(current.y0, tok.y0)
+                current.x1, current.y1 = max(current.x1, tok.x1), max(current.y1, tok.y1)
+                tok.seg = current.index
+            self.row_segments.append(seg_ids)
+
+    # -- lookups ---------------------------------------------------------------------------
+
+    @cached_property
+    def keys(self) -> list[str]:
+        """label_token() of every token, computed once per page."""
+        return [label_token(t.text) for t in self.tokens]
+
+    @cached_property
+    def key_index(self) -> dict[str, list[int]]:
+        index: dict[str, list[int]] = {}
+        for i, key in enumerate(self.keys):
+            if key:
+                index.setdefault(key, []).append(i)
+        return index
+
+    @cached_property
+    def _row_tops(self) -> list[float]:
+        return [min(self.tokens[i].y0 for i in row) for row in self.rows]
+
+    def segment_text(self, seg: int, start_pos: int = 0) -> str:
+        toks = self.segments[seg].tokens
+        return " ".join(self.tokens[i].text for i in toks[start_pos:])
+
+    def text_of(self, token_ids: list[int]) -> str:
+        return " ".join(self.tokens[i].text for i in token_ids)
+
+    def bbox_of(self, token_ids: list[int]) -> BBox:
+        return union_bbox([self.tokens[i].bbox for i in token_ids])
+
+    def rows_below(self, row: int, max_gap_lines: float) -> list[int]:
+        """Rows starting below `row` within max_gap_lines line heights of its bottom."""
+        if row + 1 >= len(self.rows):
+            return []
+        bottom = max(self.tokens[i].y1 for i in self.rows[row])
+        limit = bottom + max_gap_lines * self.line_height
+        end = bisect_left(self._row_tops, limit, lo=row + 1)
+        return list(range(row + 1, end))
+
+    def segment_below(self, seg: int, max_gap_lines: float = 1.2) -> int | None:
+        """The segment directly under `seg` in the same column, if the text continues there."""
+        s = self.segments[seg]
+        best: tuple[float, int] | None = None
+        for r in self.rows_below(s.row, max_gap_lines):
+            for cand in self.row_segments[r]:
+                c = self.segments[cand]
+                overlap = min(s.x1, c.x1) - max(s.x0, c.x0)
+                if overlap > 0 or abs(c.x0 - s.x0) < 0.01:
+                    score = -overlap
+                    if best is None or score < best[0]:
+                        best = (score, cand)
+            if best is not None:
+                return best[1]
+        return None

@@ -1,0 +1,69 @@
+"""Type-aware normalisation: one entry point per field kind.
+
+Kinds come from the schema's json_schema_extra: identifier, date, amount, name, address, text,
+currency (tables hold rows of these). Comparisons used by grounding and by `docpipe eval` live
+here so both judge a value the same way.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from docpipe.grounding.amounts import AmountReading, canonical_amount, parse_amount, read_amount
+from docpipe.grounding.currency import currency_of_token, detect_currency, normalize_currency
+from docpipe.grounding.dates import date_candidates, infer_day_first, parse_date
+from docpipe.grounding.textnorm import company_key, fold, identifier_key, name_key, similarity
+
+Kind = Literal["identifier", "date", "amount", "name", "address", "text", "currency", "table"]
+KINDS: tuple[str, ...] = ("identifier", "date", "amount", "name", "address", "text", "currency", "table")
+
+__all__ = [
+    "AmountReading", "Kind", "KINDS", "canonical_amount", "canonical_date", "company_key",
+    "currency_of_token", "date_candidates", "detect_currency", "fold", "identifier_key",
+    "infer_day_first", "name_key", "normalize_currency", "normalize_value", "parse_amount",
+    "parse_date", "read_amount", "values_equal",
+]
+
+
+def canonical_date(value: date | str, day_first: bool | None = None) -> date | None:
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    try:
+        return date.fromisoformat(text[:10]) if len(text) >= 10 and text[4] == "-" else parse_date(text, day_first)
+    except ValueError:
+        return parse_date(text, day_first)
+
+
+def normalize_value(value: object, kind: str, day_first: bool | None = None) -> Decimal | date | str | None:
+    """The comparable form of a value of the given kind; None when it is empty or unreadable."""
+    if value is None:
+        return None
+    if kind == "amount":
+        return value if isinstance(value, Decimal) else canonical_amount(value)  # type: ignore[arg-type]
+    if kind == "date":
+        return canonical_date(value, day_first)  # type: ignore[arg-type]
+    text = str(value).strip()
+    if not text:
+        return None
+    if kind == "identifier":
+        return identifier_key(text) or None
+    if kind == "currency":
+        return normalize_currency(text) or text.upper()
+    if kind == "name":
+        return company_key(text) or None
+    return name_key(text) or None
+
+
+def values_equal(a: object, b: object, kind: str, fuzzy_threshold: float = 1.0) -> bool:
+    """Equality after normalisation; names/addresses/text may pass a fuzzy threshold below 1."""
+    na, nb = normalize_value(a, kind), normalize_value(b, kind)
+    if na is None or nb is None:
+        return False
+    if isinstance(na, Decimal) and isinstance(nb, Decimal):
+        return na == nb
+    if kind in ("name", "address", "text") and fuzzy_threshold < 1.0:
+        return similarity(str(na), str(nb)) >= fuzzy_threshold
+    return na == nb

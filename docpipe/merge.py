@@ -1,0 +1,133 @@
+"""Page results → one record per document.
+
+Scalars: the first confident value in page order (grounded beats ungrounded), with the page it
+came from. Lists such as line items: concatenated in page order, grounding paths re-indexed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from docpipe.records import ErrorCategory, ErrorInfo, FieldGrounding, PageResult, Status
+
+_INDEX = re.compile(r"^([A-Za-z_][\w]*)\[(\d+)\](.*)$")
+
+
+class MergedDocument(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    status: Status
+    error: ErrorInfo | None = None
+    values: BaseModel | None = None
+    grounding: list[FieldGrounding] = []
+    pages_processed: int = 0
+    pages_failed: int = 0
+    ungrounded_count: int = 0
+    confidence: float | None = None
+
+
+def _reindex(path: str, offsets: dict[str, int]) -> str:
+    match = _INDEX.match(path)
+    if not match or match.group(1) not in offsets:
+        return path
+    name, index, rest = match.groups()
+    return f"{name}[{int(index) + offsets[name]}]{rest}"
+
+
+def _top_field(path: str) -> str:
+    return re.split(r"[.\[]", path, maxsplit=1)[0]
+
+
+def merge_document(pages: list[PageResult], schema_model: type[BaseModel]) -> MergedDocument:
+    pages = sorted(pages, key=lambda p: p.page_index)
+    list_fields = {name for name, info in schema_model.model_fields.items()
+                   if getattr(info.annotation, "__origin__", None) is list}
+    chosen: dict[str, object] = {}
+    chosen_from: dict[str, tuple[int, bool]] = {}  # field -> (page_index, grounded)
+    lists: dict[str, list] = {name: [] for name in list_fields}
+    grounding: list[FieldGrounding] = []
+    page_grounding: dict[tuple[int, str], FieldGrounding] = {}
+    notes: list[ErrorInfo] = []
+
+    for page in pages:
+        for g in page.grounding:
+            page_grounding[(page.page_index, g.field)] = g
+        if page.extraction_json is None:
+            continue
+        try:
+            instance = schema_model.model_validate_json(page.extraction_json)
+        except ValidationError as exc:  # a stored page output that no longer validates is a bug
+            notes.append(ErrorInfo(category=ErrorCategory.internal, stage="merge",
+                                   message=f"page {page.page_index}: {exc.error_count()} validation errors"))
+            continue
+        offsets = {name: len(lists[name]) for name in list_fields}
+        for name in schema_model.model_fields:
+            value = getattr(instance, name)
+            if name in list_fields:
+                lists[name].extend(value or [])
+                continue
+            if value is None:
+                continue
+            g = page_grounding.get((page.page_index, name))
+            grounded = bool(g and g.grounded)
+            previous = chosen_from.get(name)
+            if previous is None or (grounded and not previous[1]):
+                chosen[name] = value
+                chosen_from[name] = (page.page_index, grounded)
+        for g in page.grounding:
+            top = _top_field(g.field)
+            if top in list_fields or top == "answers":
+                grounding.append(g.model_copy(update={"field": _reindex(g.field, offsets)}))
+
+    for name, (page_index, _) in chosen_from.items():
+        g = page_grounding.get((page_index, name))
+        if g is not None:
+            grounding.append(g)
+    values = None
+    if any(p.extraction_json is not None for p in pages):
+        values = schema_model.model_validate({**chosen, **lists})
+    grounding.sort(key=lambda g: (g.page_index if g.page_index is not None else -1, g.field))
+    status, error = _document_status(pages, grounding, notes)
+    scores = [g.score for g in grounding]
+    return MergedDocument(
+        status=status, error=error, values=values, grounding=grounding,
+        pages_processed=len(pages),
+        pages_failed=sum(p.status == Status.failed for p in pages),
+        ungrounded_count=sum(not g.grounded for g in grounding),
+        confidence=round(sum(scores) / len(scores), 4) if scores else None,
+    )
+
+
+def _document_status(pages: list[PageResult], grounding: list[FieldGrounding],
+                     notes: list[ErrorInfo]) -> tuple[Status, ErrorInfo | None]:
+    if not pages:
+        return Status.failed, ErrorInfo(category=ErrorCategory.internal, message="no pages", stage="merge")
+    failed = [p for p in pages if p.status == Status.failed]
+    doc_error = next((p.doc_error for p in pages if p.doc_error is not None), None)
+    if len(failed) == len(pages):
+        first = failed[0].error or ErrorInfo(category=ErrorCategory.internal, message="page failed")
+        counts = Counter(p.error.category.value for p in failed if p.error)
+        suffix = f" (all {len(pages)} pages; {dict(counts)})" if len(pages) > 1 else ""
+        return Status.failed, first.model_copy(update={"message": first.message + suffix})
+    if failed:
+        first = failed[0].error or ErrorInfo(category=ErrorCategory.internal, message="page failed")
+        return Status.partial, first.model_copy(update={
+            "message": f"{len(failed)} of {len(pages)} pages failed; first: page {failed[0].page_index}: "
+                       f"{first.message}"})
+    if doc_error is not None:
+        return Status.partial, doc_error
+    degraded = next((p for p in pages if p.status == Status.partial), None)
+    if degraded is not None:
+        return Status.partial, degraded.error
+    if notes:
+        return Status.partial, notes[0]
+    ungrounded = [g.field for g in grounding if not g.grounded]
+    if ungrounded:
+        shown = ", ".join(ungrounded[:5]) + (" ..." if len(ungrounded) > 5 else "")
+        return Status.partial, ErrorInfo(
+            category=ErrorCategory.ungrounded, stage="ground",
+            message=f"{len(ungrounded)} value(s) not found on the page: {shown}")
+    return Status.ok, None

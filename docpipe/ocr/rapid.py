@@ -1,0 +1,372 @@
+"""Word layer from rapidocr (PP-OCR ONNX models shipped inside the rapidocr wheel, onnxruntime).
+
+We drive rapidocr's three models (text detection, line orientation, recognition) ourselves
+instead of calling `RapidOCR.__call__`, because the one-shot call
+* hides the per-line orientation decision, which we need to place word boxes on lines read
+  upside down (their word order runs right to left in the image);
+* gives per-word confidences that are off by one level (it pairs words with per-character
+  confidences, rapidocr 3.10), so we average the characters of each word ourselves;
+* would run the detector before we can decide whether the whole page is turned.
+
+Model files are passed by explicit path, so rapidocr never reaches its download code: the engine
+loads and runs with no network at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+from pydantic import BaseModel, ConfigDict, Field
+
+from docpipe.ocr.base import OcrUnavailable, default_threads
+from docpipe.ocr.ink import ink_mask, tighten_span
+from docpipe.ocr.geometry import points_to_bbox, rotate_image, rotate_points
+from docpipe.ocr.layout import LineBox, assign_blocks, reading_order
+from docpipe.records import Word, WordSource
+
+log = logging.getLogger(__name__)
+
+# Detector boxes taller than wide by this factor are read as vertical text lines.
+_VERTICAL_ASPECT = 1.5
+# Only crops at least this many times wider than tall vote on page orientation: the line
+# orientation model guesses on short crops (a digit looks the same both ways up).
+_VOTE_MIN_ASPECT = 2.0
+# rapidocr splits a word where recognised characters are more than this many CTC columns apart.
+_MAX_CHAR_GAP_COLS = 5
+
+
+class RapidOcrConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    threads: int | None = Field(None, ge=1, description="onnxruntime intra-op threads; None: CPUs available, at most 4")
+    det_max_side: int = Field(1280, ge=320, description="longest side of the image the text detector sees")
+    max_side: int = Field(2400, ge=320, description="pages larger than this are downscaled before OCR")
+    text_score: float = Field(0.5, ge=0.0, le=1.0, description="lines recognised with lower confidence are dropped")
+    cls_thresh: float = Field(0.9, ge=0.0, le=1.0, description="confidence needed to read a single line upside down")
+    detect_rotation: bool = Field(True, description="detect pages turned by 90/180/270 degrees")
+    rec_batch: int = Field(8, ge=1, description="text lines per recognition batch")
+    model_dir: str | None = Field(None, description="folder with *_det*, *_cls*, *_rec* .onnx files; None: the wheel's own")
+
+
+def bundled_model_paths(model_dir: str | Path | None = None) -> dict[str, Path]:
+    """The det/cls/rec ONNX files: those shipped inside the rapidocr wheel unless a folder is given."""
+    if model_dir is None:
+        try:
+            import rapidocr
+        except ImportError as exc:
+            raise OcrUnavailable("rapidocr is not installed (pip install rapidocr onnxruntime)") from exc
+        folder = Path(rapidocr.__file__).resolve().parent / "models"
+    else:
+        folder = Path(model_dir)
+    found: dict[str, Path] = {}
+    for task in ("det", "cls", "rec"):
+        matches = sorted(p for p in folder.glob("*.onnx") if f"_{task}" in p.stem.lower())
+        if len(matches) != 1:
+            raise OcrUnavailable(
+                f"expected exactly one *_{task}*.onnx model in {folder}, found {[m.name for m in matches]}"
+            )
+        found[task] = matches[0]
+    return found
+
+
+@dataclass
+class _Line:
+    quad: np.ndarray  # 4x2 in the working frame, p0 -> p1 runs in reading direction
+    words: list[tuple[str, float, np.ndarray]]  # text, confidence, 4x2 quad in the working frame
+
+
+class RapidOcrEngine:
+    """Loads the three models once; `recognize` reads one page image."""
+
+    name: WordSource = "rapidocr"
+
+    def __init__(self, config: RapidOcrConfig | None = None) -> None:
+        self.config = config or RapidOcrConfig()
+        try:
+            from rapidocr import RapidOCR
+            from rapidocr.ch_ppocr_rec import TextRecInput
+        except ImportError as exc:
+            raise OcrUnavailable("rapidocr is not installed (pip install rapidocr onnxruntime)") from exc
+        paths = bundled_model_paths(self.config.model_dir)
+        threads = self.config.threads or default_threads()
+        params: dict[str, Any] = {
+            "Global.log_level": "warning",
+            "Det.model_path": str(paths["det"]),
+            "Cls.model_path": str(paths["cls"]),
+            "Rec.model_path": str(paths["rec"]),
+            # "max": shrink big pages to det_max_side; rapidocr's default ("min", 736) would run the
+            # detector at full resolution on every A4 scan, several times slower on 2 cores.
+            "Det.limit_type": "max",
+            "Det.limit_side_len": self.config.det_max_side,
+            "Cls.cls_thresh": self.config.cls_thresh,
+            "Rec.rec_batch_num": self.config.rec_batch,
+            "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+        }
+        try:
+            engine = RapidOCR(params=params)
+            # rapidocr loads its models lazily; load them now so a broken install fails here.
+            self._det = engine._load_det_model()
+            self._cls = engine._load_cls_model()
+            self._rec = engine._load_rec_model()
+            for component, task in ((self._det, "det"), (self._cls, "cls"), (self._rec, "rec")):
+                _use_polite_session(component, paths[task], threads)
+        except Exception as exc:
+            raise OcrUnavailable(f"rapidocr models failed to load: {exc}") from exc
+        self._rec_input = TextRecInput
+
+    # -- public ---------------------------------------------------------------------------
+
+    def recognize(self, image: Image.Image) -> list[Word]:
+        page = _to_bgr(image, self.config.max_side)
+        height, width = page.shape[:2]
+
+        quads = self._detect(page)
+        turn90 = 0
+        if self.config.detect_rotation and _mostly_vertical(quads):
+            turn90 = 90  # a 270 page then reads upside down, which the flip vote below settles
+            work = rotate_image(page, 90)
+            quads = self._detect(work)
+        else:
+            work = page
+        if not quads:
+            return []
+
+        crops = [_crop(work, q) for q in quads]
+        cls_res = list(self._cls(crops).cls_res)
+        page_flip = self.config.detect_rotation and _mostly_flipped(crops, cls_res)
+        for i, (label, score) in enumerate(cls_res):
+            if _line_reversed(str(label), float(score), page_flip, self.config.cls_thresh):
+                crops[i] = np.ascontiguousarray(crops[i][::-1, ::-1])
+                quads[i] = quads[i][[2, 3, 0, 1]]
+
+        rec = self._rec(self._rec_input(img=crops, return_word_box=True))
+        lines: list[_Line] = []
+        for i, quad in enumerate(quads):
+            text, score = str(rec.txts[i]), float(rec.scores[i])
+            if score < self.config.text_score or not text.strip():
+                continue
+            info = rec.word_results[i] if rec.word_results is not None else None
+            mask = ink_mask(crops[i])
+            words = []
+            for word, conf, start, end in word_spans(text, info, score):
+                top, bottom = 0.0, 1.0
+                if mask is not None:
+                    start, end, top, bottom = tighten_span(mask, start, end)
+                words.append((word, conf, _span_quad(quad, start, end, top, bottom)))
+            if words:
+                lines.append(_Line(quad, words))
+
+        work_h, work_w = work.shape[:2]
+        return _to_words(
+            lines,
+            upright_turn=180 if page_flip else 0,
+            to_display=(360 - turn90) % 360,
+            work_size=(work_w, work_h),
+            page_size=(width, height),
+        )
+
+    # -- steps ----------------------------------------------------------------------------
+
+    def _detect(self, image: np.ndarray) -> list[np.ndarray]:
+        res = self._det(image)
+        if res.boxes is None:
+            return []
+        quads = [np.asarray(b, dtype=np.float32).reshape(4, 2) for b in res.boxes]
+        return [q for q in quads if _quad_size(q)[0] >= 2 and _quad_size(q)[1] >= 2]
+
+
+def word_spans(text: str, info: Any, line_score: float) -> list[tuple[str, float, float, float]]:
+    """Words of a recognised line as (text, confidence, start, end), start/end as 0..1 of the line.
+
+    Uses where the recogniser's CTC decoder emitted each character (rapidocr's WordInfo), which
+    follows the ink. Without that information, falls back to splitting the line at spaces in
+    proportion to character counts: with proportional fonts a character count is a fair stand-in
+    for width over a whole word, good enough for grounding a value to a box.
+    """
+    words = getattr(info, "words", None)
+    cols = getattr(info, "word_cols", None)
+    total = float(getattr(info, "line_txt_len", 0.0) or 0.0)
+    confs = list(getattr(info, "confs", None) or [])
+    if not words or not cols or total <= 0 or len(words) != len(cols):
+        return proportional_spans(text, line_score)
+
+    gaps = [b - a for wc in cols for a, b in zip(wc, wc[1:]) if 0 < b - a <= _MAX_CHAR_GAP_COLS]
+    char_cols = float(np.median(gaps)) if gaps else total / max(len(text), 1)
+    # Characters of `words` are the non-space characters of `text`, in order; `confs` has one
+    # entry per character of `text` when the dictionary has single-character tokens.
+    positions = [k for k, ch in enumerate(text) if not ch.isspace()]
+    per_char = len(confs) == len(text)
+    spans: list[tuple[str, float, float, float]] = []
+    seen = 0
+    for chars, wc in zip(words, cols):
+        word = "".join(chars)
+        n = len(chars)
+        if per_char and seen + n <= len(positions):
+            conf = float(np.mean([confs[positions[seen + j]] for j in range(n)]))
+        else:
+            conf = line_score
+        seen += n
+        if not word.strip() or not wc:
+            continue
+        start = max(0.0, (wc[0] + 0.5 - char_cols / 2) / total)
+        end = min(1.0, (wc[-1] + 0.5 + char_cols / 2) / total)
+        if end > start:
+            spans.append((word, conf, start, end))
+    return spans
+
+
+def proportional_spans(text: str, line_score: float) -> list[tuple[str, float, float, float]]:
+    """Split a line at whitespace; each word gets the share of the line its characters take."""
+    n = len(text)
+    if n == 0:
+        return []
+    spans: list[tuple[str, float, float, float]] = []
+    start = None
+    for k, ch in enumerate(text + " "):
+        if ch.isspace():
+            if start is not None:
+                spans.append((text[start:k], line_score, start / n, k / n))
+                start = None
+        elif start is None:
+            start = k
+    return spans
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _use_polite_session(component: Any, model: Path, threads: int) -> None:
+    """Swap rapidocr's onnxruntime session for one whose idle threads sleep instead of spin.
+
+    rapidocr exposes thread counts but not spinning. Spinning threads burn the CPU other stages
+    (rasterizing, other OCR workers) need; on a busy 2-core machine a spinning session ran up to
+    1.6x slower per page. If rapidocr's wrapper ever stops looking like this, its own session
+    is kept.
+    """
+    import onnxruntime as ort
+
+    wrapper = getattr(component, "session", None)
+    if wrapper is None or not isinstance(getattr(wrapper, "session", None), ort.InferenceSession):
+        log.debug("rapidocr session layout not recognised; keeping its own session for %s", model.name)
+        return
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 4
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    wrapper.session = ort.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
+
+
+def _to_bgr(image: Image.Image, max_side: int) -> np.ndarray:
+    rgb = image.convert("RGB")
+    if max(rgb.size) > max_side:
+        scale = max_side / max(rgb.size)
+        rgb = rgb.resize((max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale))), Image.Resampling.LANCZOS)
+    return np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
+
+
+def _quad_size(quad: np.ndarray) -> tuple[float, float]:
+    width = max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[3] - quad[2]))
+    height = max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2]))
+    return float(width), float(height)
+
+
+def _crop(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """The line straightened out; unlike rapidocr we never turn tall crops, since the page is
+    already upright here and a tall crop is a short word such as a single digit."""
+    import cv2
+
+    width, height = _quad_size(quad)
+    w, h = max(1, int(round(width))), max(1, int(round(height)))
+    target = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
+    matrix = cv2.getPerspectiveTransform(quad.astype(np.float32), target)
+    return cv2.warpPerspective(image, matrix, (w, h), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC)
+
+
+def _mostly_vertical(quads: list[np.ndarray]) -> bool:
+    vertical = horizontal = 0.0
+    for q in quads:
+        ext_x, ext_y = float(np.ptp(q[:, 0])), float(np.ptp(q[:, 1]))
+        if ext_y >= _VERTICAL_ASPECT * ext_x:
+            vertical += ext_y
+        elif ext_x >= _VERTICAL_ASPECT * ext_y:
+            horizontal += ext_x
+    return vertical > horizontal
+
+
+def _mostly_flipped(crops: list[np.ndarray], cls_res: list[tuple[str, float]]) -> bool:
+    flipped = upright = 0.0
+    for crop, (label, score) in zip(crops, cls_res):
+        h, w = crop.shape[:2]
+        if w < _VOTE_MIN_ASPECT * h:
+            continue
+        if "180" in str(label):
+            flipped += w * float(score)
+        else:
+            upright += w * float(score)
+    return flipped > upright
+
+
+def _line_reversed(label: str, score: float, page_flip: bool, thresh: float) -> bool:
+    if page_flip:  # the whole page is upside down; keep only lines confidently read upright as they are
+        return not ("180" not in label and score >= thresh)
+    return "180" in label and score >= thresh
+
+
+def _span_quad(quad: np.ndarray, start: float, end: float, top: float = 0.0, bottom: float = 1.0) -> np.ndarray:
+    """Part of a line quad: `start`..`end` along the reading direction, `top`..`bottom` across."""
+
+    def at(f: float, g: float) -> np.ndarray:
+        upper = quad[0] + f * (quad[1] - quad[0])
+        lower = quad[3] + f * (quad[2] - quad[3])
+        return upper + g * (lower - upper)
+
+    return np.stack([at(start, top), at(end, top), at(end, bottom), at(start, bottom)])
+
+
+def _to_words(
+    lines: list[_Line],
+    upright_turn: int,
+    to_display: int,
+    work_size: tuple[int, int],
+    page_size: tuple[int, int],
+) -> list[Word]:
+    """Order lines as they read on the upright page, then place every word on the displayed page."""
+    work_w, work_h = work_size
+    boxes: list[LineBox] = []
+    for line in lines:
+        pts = rotate_points(line.quad, upright_turn, work_w, work_h)
+        boxes.append(
+            LineBox(
+                float(pts[:, 0].min()), float(pts[:, 1].min()),
+                float(pts[:, 0].max()), float(pts[:, 1].max()),
+                n_words=len(line.words),
+            )
+        )
+    rows = reading_order(boxes)
+    blocks = assign_blocks(boxes, rows)
+    page_w, page_h = page_size
+    out: list[Word] = []
+    line_id = 0
+    for row in rows:
+        for i in row:
+            for text, conf, quad in lines[i].words:
+                shown = rotate_points(quad, to_display, work_w, work_h)
+                out.append(
+                    Word(
+                        text=text,
+                        bbox=points_to_bbox(shown, page_w, page_h),
+                        conf=round(min(1.0, max(0.0, conf)), 5),
+                        line_id=line_id,
+                        block_id=blocks[i],
+                    )
+                )
+            line_id += 1
+    return out

@@ -1,0 +1,1 @@
+"""The offline `ocr` engine: schema-driven, label-anchored extraction over a page's word layer."""

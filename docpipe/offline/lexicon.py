@@ -1,0 +1,135 @@
+"""Built-in multilingual vocabulary the offline extractor adds to a schema's own labels.
+
+A schema names its fields and usually lists labels; documents use many more spellings. Fields
+are mapped to a role by their name ('total', 'grand_total', 'seller_name', ...) and each role
+brings the labels below. Any schema benefits as long as its field names say what they are.
+"""
+
+from __future__ import annotations
+
+import re
+
+ROLE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("subtotal", re.compile(r"(sub_?total|net_?(total|amount)|total_?net|untaxed|before_tax)")),
+    ("tax", re.compile(r"(tax|vat|gst)_?(total|amount)?$|^(tax|vat)")),
+    ("amount_due", re.compile(r"(amount_?due|balance_?due|to_?pay|payable)")),
+    ("total", re.compile(r"^(total|grand_?total|total_?(amount|gross|incl\w*)|amount_?total|gross_?total|invoice_?total)$")),
+    ("doc_number", re.compile(r"^(invoice|receipt|bill|document|doc|credit_?note)_?(number|no|nr|num|id)$")),
+    ("due_date", re.compile(r"due_?date|payment_?due")),
+    ("issue_date", re.compile(r"^(issue_?date|invoice_?date|date|document_?date|receipt_?date|date_?of_?issue|bill_?date)$")),
+    ("seller_address", re.compile(r"(seller|vendor|supplier|merchant|issuer|company)_?address")),
+    ("buyer_address", re.compile(r"(buyer|customer|client|bill_?to|recipient)_?address")),
+    ("seller", re.compile(r"^(seller|vendor|supplier|merchant|issuer|company)(_?name)?$")),
+    ("buyer", re.compile(r"^(buyer|customer|client|bill_?to|recipient)(_?name)?$")),
+    ("currency", re.compile(r"currency")),
+]
+
+ROLE_LABELS: dict[str, list[str]] = {
+    "total": [
+        "total", "grand total", "total amount", "total due", "amount due", "invoice total", "total incl",
+        "total incl vat", "total gross", "gross total", "total payable", "bruttosumme", "summe brutto",
+        "rechnungssumme brutto", "gesamtsumme brutto", "gesamtbetrag brutto", "bruttobetrag",
+        "summe inkl ust", "summe inkl mwst", "gesamtbetrag", "gesamtsumme", "rechnungsbetrag", "endbetrag",
+        "total ttc", "montant ttc", "totaal", "totaal incl btw", "te betalen", "importe total",
+        "total factura", "totale fattura", "totale documento",
+    ],
+    "subtotal": [
+        "subtotal", "sub total", "net total", "net amount", "total net", "total excl", "total excl vat",
+        "nettobetrag", "summe netto", "rechnungssumme netto", "rechnungssumme ohne ust", "nettosumme",
+        "zwischensumme", "positionssumme", "total ht", "montant ht", "sous-total", "subtotaal",
+        "exclusief btw", "totaal excl btw", "base imponible", "imponibile",
+    ],
+    "tax": [
+        "tax", "vat", "sales tax", "total tax", "tax amount", "total vat", "vat amount", "gst",
+        "steuerbetrag", "ust betrag", "mwst betrag", "umsatzsteuer", "mehrwertsteuer", "zzgl ust",
+        "zuzugl ust", "ust gesamt", "tva", "montant tva", "total tva", "total taxes", "btw", "iva",
+    ],
+    "amount_due": [
+        "amount due", "balance due", "total due", "amount payable", "zahlbetrag", "zu zahlen",
+        "noch zu zahlen", "solde a payer", "net a payer", "reste a payer", "te betalen",
+    ],
+    "doc_number": [
+        "invoice number", "invoice no", "invoice #", "invoice", "invoice id", "bill no", "bill number",
+        "document no", "document number", "receipt no", "receipt number", "booking id",
+        "rechnungsnummer", "rechnungsnr", "rechnung nr", "rechnung", "beleg nr", "belegnummer",
+        "facture", "facture no", "numero de facture", "factuurnummer", "factuur nr", "factura no",
+        "numero factura", "fattura n", "numero fattura", "credit note no", "gutschrift nr",
+    ],
+    "issue_date": [
+        "invoice date", "date of issue", "issue date", "date", "dated", "billing date", "document date",
+        "rechnungsdatum", "belegdatum", "datum", "ausstellungsdatum", "date de facture", "date facture",
+        "date d'emission", "factuurdatum", "fecha", "fecha de factura", "data", "data fattura",
+    ],
+    "due_date": [
+        "due date", "payment due", "due", "pay by", "due on", "faellig am", "fallig am", "falligkeit",
+        "falligkeitsdatum", "zahlbar bis", "zahlungsziel", "date d'echeance", "echeance", "vervaldatum",
+        "fecha de vencimiento", "scadenza",
+    ],
+    "seller": [
+        "seller", "vendor", "supplier", "from", "issued by", "bill from", "service provider", "sold by",
+        "verkaufer", "lieferant", "rechnungssteller", "rechnungsersteller", "auftragnehmer",
+        "fournisseur", "vendeur", "prestataire", "emetteur", "leverancier", "verkoper", "emisor",
+        "proveedor", "fornitore", "cedente",
+    ],
+    "buyer": [
+        "bill to", "billed to", "buyer", "customer", "sold to", "invoice to", "kaufer", "kunde",
+        "rechnungsempfanger", "leistungsempfanger", "auftraggeber", "client", "acheteur", "facture a",
+        "klant", "cliente", "destinatario", "cessionario", "bill to address",
+    ],
+    "currency": ["currency", "wahrung", "rechnungswahrung", "betrage in", "devise", "valuta", "moneda"],
+}
+
+# Table column roles by item field name.
+ITEM_ROLE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("item_description", re.compile(r"(description|name|item|article|product|text|designation)")),
+    ("item_quantity", re.compile(r"(quantity|qty|count|units)")),
+    ("item_unit_price", re.compile(r"(unit_?price|price_?unit|rate|price)$")),
+    ("item_amount", re.compile(r"(amount|line_?total|total|subtotal|net)$")),
+]
+ITEM_ROLE_LABELS: dict[str, list[str]] = {
+    "item_description": ["description", "item", "article", "artikel", "bezeichnung", "artikelbezeichnung",
+                         "beschreibung", "leistung", "produkt", "désignation", "designation", "omschrijving"],
+    "item_quantity": ["qty", "quantity", "menge", "anzahl", "aantal", "nombre", "quantite", "qte", "cantidad"],
+    "item_unit_price": ["unit price", "price", "rate", "einzelpreis", "preis", "nettopreis", "vk-preis",
+                        "p.u. ht", "prix unitaire", "prijs per stuk", "prijs"],
+    "item_amount": ["amount", "line total", "total", "betrag", "gesamt", "gesamtpreis", "nettobetrag",
+                    "nettowert", "zeilenbetrag", "entgelt", "summe", "montant ht", "montant", "prix ht",
+                    "prijs incl btw", "bedrag"],
+}
+
+DOC_TITLE_WORDS = {
+    "invoice", "tax invoice", "rechnung", "facture", "factuur", "factura", "fattura", "receipt",
+    "payment receipt", "quittung", "credit note", "gutschrift", "kostenrechnung", "warenrechnung",
+    "handelsrechnung", "bill", "statement",
+}
+
+# Words of the legal footer/imprint block: the issuer's name sits at its top.
+REGISTRATION_WORDS = {
+    "siege", "capital", "rcs", "siret", "siren", "ape", "naf", "hrb", "hra", "amtsgericht",
+    "registergericht", "handelsregister", "geschaftsfuhrer", "geschaftsfuhrung", "vorstand",
+    "ust-idnr", "ustid", "steuernummer", "kvk", "registered", "company", "vat", "reg",
+}
+
+# Sub-labels inside a party block whose value is an identifier, not the party's name.
+PARTY_ID_KEYS = {
+    "gln", "nummer", "globale", "liefnr", "kundennr", "kundennummer", "ustidnr", "ustid", "steuernummer",
+    "steuernr", "tel", "telefon", "fax", "email", "mail", "phone", "vat", "handelsname", "ansprechpartner",
+    "contact", "kontakt", "abteilung", "iban", "bic", "web", "www", "gstin", "cin", "attn",
+}
+PARTY_NAME_KEYS = {"name", "firma", "company", "nom", "raison", "naam", "nombre", "ragione"}
+
+
+def role_of(field_name: str) -> str:
+    key = field_name.lower()
+    for role, pattern in ROLE_PATTERNS:
+        if pattern.search(key):
+            return role
+    return ""
+
+
+def item_role_of(field_name: str) -> str:
+    key = field_name.lower()
+    for role, pattern in ITEM_ROLE_PATTERNS:
+        if pattern.search(key):
+            return role
+    return ""

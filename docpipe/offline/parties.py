@@ -1,0 +1,246 @@
+"""Who issued and who receives the document: names (and addresses) of the parties.
+
+Three sources, most trusted first:
+1. A party label ('Verkäufer', 'Bill to', 'Service Provider:') and the block under or beside it,
+   where 'Name:' sub-labels win, identifier lines (GLN, VAT ids, phone) are passed over, and the
+   address ends the name.
+2. For the issuer: a company name with a legal form ('… GmbH', '…, Inc.', '… B.V.'), preferring
+   one printed several times, at the top, or in the sender line / footer.
+3. For the issuer: the first line of the legal footer ('Siège social…', 'HRB…', 'capital…').
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from docpipe.grounding.labels import LabelHit
+from docpipe.grounding.layout import PageLayout
+from docpipe.grounding.textnorm import company_key, is_legal_form, label_token
+from docpipe.offline.lexicon import DOC_TITLE_WORDS, PARTY_ID_KEYS, PARTY_NAME_KEYS, REGISTRATION_WORDS
+from docpipe.offline.values import Reading, is_filler, text_right
+
+_SEPARATORS = {"-", "–", "—", "●", "•", "·", "|", "/"}
+_POSTCODE_RE = re.compile(r"^(?:[A-Z]{1,2}[- ]?)?\d{4,5}$")
+
+
+@dataclass(slots=True)
+class Line:
+    tokens: list[int]  # value tokens (a key such as 'Name:' removed)
+    key: str  # folded key before ':' in this line, '' when none
+    row: int
+    key_words: tuple[str, ...] = ()
+
+    @property
+    def id_key(self) -> bool:
+        """'GLN', 'Globale Nummer:', 'USt-IdNr:', 'Tel.:' -- a line about the party, not its name."""
+        return any(w in PARTY_ID_KEYS or w.endswith(_ID_SUFFIXES) for w in self.key_words)
+
+    @property
+    def name_key(self) -> bool:
+        return any(w in PARTY_NAME_KEYS for w in self.key_words)
+
+
+_ID_SUFFIXES = ("nr", "nummer", "number", "no", "id", "idnr", "code")
+
+
+def _split_key(layout: PageLayout, toks: list[int]) -> tuple[tuple[str, ...], list[int]]:
+    """(('name',), value tokens) for 'Name: Foo GmbH'; ((), toks) when the line has no key."""
+    for n, tid in enumerate(toks[:4]):
+        text = layout.tokens[tid].text.strip()
+        if text.endswith(":") or (n + 1 < len(toks) and layout.tokens[toks[n + 1]].text.strip() == ":"):
+            words = tuple(k for k in (label_token(layout.tokens[t].text) for t in toks[: n + 1]) if k)
+            rest = toks[n + 1:]
+            while rest and is_filler(layout.tokens[rest[0]].text):
+                rest = rest[1:]
+            return words, rest
+    first = label_token(layout.tokens[toks[0]].text) if toks else ""
+    if first in PARTY_ID_KEYS and len(toks) > 1:
+        return (first,), toks[1:]
+    return (), toks
+
+
+def _block_lines(layout: PageLayout, hit: LabelHit, max_rows: int = 8) -> list[Line]:
+    """The lines under (and beside) a party label, restricted to the label's column."""
+    x0 = layout.tokens[hit.tokens[0]].x0 - 0.03
+    x_limit = x0 + 0.5
+    label_seg = layout.tokens[hit.tokens[0]].seg
+    for s in layout.row_segments[hit.row]:
+        # A neighbouring block's heading on the same row ('Lieferant … Käufer') bounds the column.
+        if s != label_seg and layout.segments[s].x0 > layout.segments[label_seg].x1:
+            x_limit = min(x_limit, layout.segments[s].x0 - 0.005)
+            break
+    lines: list[Line] = []
+    prev_row = hit.row
+    for r in range(hit.row + 1, min(len(layout.rows), hit.row + 1 + max_rows)):
+        if r not in layout.rows_below(prev_row, 2.2):
+            break
+        toks = [t for s in layout.row_segments[r] if x0 <= layout.segments[s].x0 < x_limit
+                for t in layout.segments[s].tokens]
+        if not toks:
+            continue
+        words, rest = _split_key(layout, toks)
+        lines.append(Line(rest, "".join(words), r, words))
+        prev_row = r
+    return lines
+
+
+def _is_addressy(layout: PageLayout, toks: list[int]) -> bool:
+    texts = [layout.tokens[t].text.strip(",") for t in toks]
+    if not texts:
+        return False
+    if texts[0][:1].isdigit() or any(_POSTCODE_RE.match(t) for t in texts):
+        return True
+    return False
+
+
+def _is_namey(layout: PageLayout, toks: list[int]) -> bool:
+    text = layout.text_of(toks)
+    letters = sum(ch.isalpha() for ch in text)
+    digits = sum(ch.isdigit() for ch in text)
+    if len(toks) >= 4 and sum(len(layout.tokens[t].text) == 1 for t in toks) > 0.6 * len(toks):
+        return False  # letter-spaced headings: 'W A R E N R E C H N U N G'
+    if letters < 2 or digits > letters or "@" in text or text.startswith("("):
+        return False
+    return label_token(text) not in DOC_TITLE_WORDS
+
+
+def _has_legal_form(layout: PageLayout, toks: list[int]) -> bool:
+    return any(is_legal_form(layout.tokens[t].text) for t in toks[1:])
+
+
+def _continuation(layout: PageLayout, lines_all: list[Line], idx: int) -> list[int]:
+    """A 'Name:' value may wrap: keyless value lines next to it belong to it."""
+    line = lines_all[idx]
+    toks = list(line.tokens)
+    if idx > 0 and not lines_all[idx - 1].key and idx - 1 >= 0:
+        above = lines_all[idx - 1]
+        gap_above = _row_gap(layout, above.row, line.row)
+        gap_far = _row_gap(layout, lines_all[idx - 2].row, above.row) if idx >= 2 else 9.0
+        if _is_namey(layout, above.tokens) and gap_above < 0.75 * gap_far:
+            toks = above.tokens + toks
+    if idx + 1 < len(lines_all):
+        below = lines_all[idx + 1]
+        if not below.key and _is_namey(layout, below.tokens) and not _is_addressy(layout, below.tokens):
+            if _row_gap(layout, line.row, below.row) < 1.6 * layout.line_height:
+                toks = toks + below.tokens
+    return toks
+
+
+def _row_gap(layout: PageLayout, r1: int, r2: int) -> float:
+    a = layout.rows[r1][0]
+    b = layout.rows[r2][0]
+    return abs(layout.tokens[b].cy - layout.tokens[a].cy)
+
+
+def party_from_label(layout: PageLayout, hit: LabelHit, stop: set[int]) -> tuple[Reading, list[Line], int] | None:
+    """(name reading, block lines, index of the name line) for one party label."""
+    right = text_right(layout, hit, stop)
+    lines = _block_lines(layout, hit)
+    if right and _is_namey(layout, right) and not _is_addressy(layout, right):
+        return Reading(layout.text_of(right), right, 0, 1.0), lines, -1
+    first: tuple[int, float] | None = None
+    for i, line in enumerate(lines):
+        if not line.tokens:
+            continue
+        if line.name_key:
+            toks = _continuation(layout, lines, i)
+            return Reading(layout.text_of(toks), toks, 0, 1.0), lines, i
+        if line.key and not line.id_key:
+            break  # 'Anschrift:', 'Address:' -- past the name
+        if line.key or not _is_namey(layout, line.tokens):
+            continue
+        if _is_addressy(layout, line.tokens):
+            break
+        if _has_legal_form(layout, line.tokens):
+            return Reading(layout.text_of(line.tokens), line.tokens, 0, 1.0), lines, i
+        if first is None:
+            # Without a colon a lone heading word may be a table cell ('Lieferant' under 'Ökosteuer').
+            first = (i, 0.9 if hit.colon else 0.65)
+    if first is not None:
+        i, quality = first
+        return Reading(layout.text_of(lines[i].tokens), lines[i].tokens, 0, quality), lines, i
+    return None
+
+
+def address_after(layout: PageLayout, lines: list[Line], name_idx: int) -> Reading | None:
+    """Address lines following the name line in a party block."""
+    out: list[int] = []
+    for line in lines[name_idx + 1:]:
+        if line.key and line.key not in {"anschrift", "address", "adresse", "addr"}:
+            if out:
+                break
+            continue
+        if not line.tokens:
+            continue
+        if out or _is_addressy(layout, line.tokens) or line.key:
+            out.extend(line.tokens)
+            if len(out) > 12 or _is_addressy(layout, line.tokens) and any(
+                _POSTCODE_RE.match(layout.tokens[t].text.strip(",")) for t in line.tokens
+            ):
+                break
+    return Reading(layout.text_of(out), out, 0, 0.9) if out else None
+
+
+def _chunks(layout: PageLayout, seg_tokens: list[int]) -> list[list[int]]:
+    """A segment split at separators: 'ACME GmbH - Street 1 - City' -> three chunks."""
+    chunks: list[list[int]] = [[]]
+    for tid in seg_tokens:
+        if layout.tokens[tid].text.strip() in _SEPARATORS:
+            chunks.append([])
+        else:
+            chunks[-1].append(tid)
+    return [c for c in chunks if c]
+
+
+def _trim_to_legal_form(layout: PageLayout, chunk: list[int]) -> list[int] | None:
+    """'Foo Bar GmbH' kept; 'Sarl au capital de …' and long sentences rejected."""
+    last = max((i for i, t in enumerate(chunk) if is_legal_form(layout.tokens[t].text)), default=-1)
+    if last < 1:
+        return None
+    # '& Co. KG', 'Pvt. Ltd.': legal-form words may follow one another.
+    name = chunk[: last + 1]
+    if len(name) > 7 or not _is_namey(layout, name[:last]):
+        return None
+    return name
+
+
+def legal_name_candidates(layout: PageLayout, excluded_rows: set[int]) -> list[Reading]:
+    """Company names with a legal form, scored by repetition and position."""
+    found: list[tuple[list[int], str]] = []
+    for seg in layout.segments:
+        if seg.row in excluded_rows:
+            continue
+        for chunk in _chunks(layout, seg.tokens):
+            name = _trim_to_legal_form(layout, chunk)
+            if name is not None and name[0] == chunk[0]:
+                found.append((name, company_key(layout.text_of(name))))
+    if not found:
+        return []
+    counts = Counter(key for _, key in found)
+    out: list[Reading] = []
+    for toks, key in found:
+        y = layout.tokens[toks[0]].y0
+        position = 1.0 if y < 0.25 or y > 0.85 else 0.8
+        repeat = min(1.0, 0.7 + 0.15 * counts[key])
+        own_segment = 1.0 if layout.segments[layout.tokens[toks[0]].seg].tokens[0] == toks[0] else 0.85
+        out.append(Reading(layout.text_of(toks), toks, 0, 0.8 * position * repeat * own_segment))
+    out.sort(key=lambda r: -r.quality)
+    return out
+
+
+def footer_name(layout: PageLayout) -> Reading | None:
+    """The line heading the legal footer: 'NETPRESSE' above 'Siège social … capital …'."""
+    for r, row in enumerate(layout.rows):
+        y = layout.tokens[row[0]].y0
+        if y < 0.7:
+            continue
+        keys = {label_token(layout.tokens[t].text) for t in row}
+        if not keys & REGISTRATION_WORDS or r == 0:
+            continue
+        above = layout.rows[r - 1]
+        if len(above) <= 4 and _is_namey(layout, above) and not _is_addressy(layout, above):
+            return Reading(layout.text_of(above), list(above), 0, 0.6)
+        return None
+    return None

@@ -1,0 +1,180 @@
+"""Scalar fields: label hits -> scored value candidates -> one value per field, by role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from docpipe.grounding.amounts import read_amount
+from docpipe.grounding.currency import detect_currency
+from docpipe.grounding.dates import date_candidates
+from docpipe.grounding.labels import LabelHit, find_labels
+from docpipe.grounding.layout import PageLayout
+from docpipe.grounding.schema_fields import FieldSpec
+from docpipe.offline.lexicon import ROLE_LABELS, role_of
+from docpipe.offline.parties import (
+    address_after, footer_name, legal_name_candidates, party_from_label,
+)
+from docpipe.offline.values import Reading, read_below, read_right, scan_value
+
+MIN_SCORE = 0.3
+_MAX_ROLES = {"total"}  # the grand total is the largest of its labelled candidates
+_COLUMN_ROLES = {"total", "tax", "subtotal"}
+
+
+@dataclass(slots=True)
+class Pick:
+    value: Any
+    tokens: list[int]
+    score: float
+    how: str  # 'label', 'party', 'legal_form', 'footer', 'page_currency', 'header_date'
+
+
+def field_labels(spec: FieldSpec) -> list[str]:
+    return list(dict.fromkeys(list(spec.labels) + ROLE_LABELS.get(role_of(spec.name), [])))
+
+
+def resolve_overlaps(hits: dict[str, list[LabelHit]]) -> dict[str, list[LabelHit]]:
+    """A hit inside a longer hit of another field belongs to that field ('Total HT' is net)."""
+    spans = [(name, h, frozenset(h.tokens)) for name, hs in hits.items() for h in hs]
+    by_token: dict[int, list[int]] = {}
+    for k, (_, _, toks) in enumerate(spans):
+        for t in toks:
+            by_token.setdefault(t, []).append(k)
+    out: dict[str, list[LabelHit]] = {name: [] for name in hits}
+    for k, (name, hit, toks) in enumerate(spans):
+        rivals = {j for t in toks for j in by_token[t] if j != k and spans[j][0] != name}
+        if not any(toks < spans[j][2] for j in rivals):
+            out[name].append(hit)
+    return out
+
+
+def _score(hit: LabelHit, reading: Reading, below: bool) -> float:
+    score = hit.strength * reading.quality
+    score *= 0.85 if below else 1.0
+    # 'Rechnungssumme ohne USt.': a label word inside a phrase qualifies, it does not label.
+    score *= 1.0 if hit.at_segment_start or hit.colon else 0.5
+    score *= 0.6 if hit.extended_by else 1.0
+    score *= 0.8 ** reading.skipped
+    score *= 1.0 + 0.05 * min(hit.size - 1, 3)
+    score *= 1.05 if hit.colon else 1.0
+    return min(1.0, score)
+
+
+def labelled_candidates(
+    layout: PageLayout, spec: FieldSpec, hits: list[LabelHit], day_first: bool | None, stop: set[int]
+) -> list[Pick]:
+    out: list[Pick] = []
+    own = {t for h in hits for t in h.tokens}
+    for hit in hits:
+        own_stop = stop - own
+        reading = read_right(layout, hit, spec.kind, day_first, own_stop)
+        if reading is not None and reading.value not in (None, ""):
+            score = _score(hit, reading, False)
+            if spec.kind == "amount" and _more_amounts_after(layout, reading):
+                score *= 0.8  # a table row ('VAT 19 % 81,90 15,56'), not a label with its value
+            out.append(Pick(reading.value, reading.tokens, score, "label"))
+            continue
+        column = spec.kind == "amount" and role_of(spec.name) in _COLUMN_ROLES
+        below = [r for r in read_below(layout, hit, spec.kind, day_first, own_stop, column) if r.value not in (None, "")]
+        sum_row = _sum_row(below)
+        for k, found in enumerate(below):
+            decay = 1.0 if k == sum_row else (0.9 ** k if sum_row is None else 0.7)
+            out.append(Pick(found.value, found.tokens, _score(hit, found, True) * decay, "label"))
+    return out
+
+
+def _more_amounts_after(layout: PageLayout, reading: Reading) -> bool:
+    last = layout.tokens[reading.tokens[-1]]
+    row = layout.rows[last.row]
+    return any(
+        layout.tokens[t].seg != last.seg and read_amount(layout.tokens[t].text) is not None
+        for t in row[last.pos + 1:]
+    )
+
+
+def _sum_row(column: list[Reading]) -> int | None:
+    """Index of the row that is the sum of the rows above it (per-rate lines, then their total)."""
+    if len(column) < 3:
+        return None
+    try:
+        if sum(r.value for r in column[:-1]) == column[-1].value:
+            return len(column) - 1
+    except TypeError:
+        return None
+    return None
+
+
+def choose(spec: FieldSpec, cands: list[Pick]) -> Pick | None:
+    good = [c for c in cands if c.score >= MIN_SCORE]
+    if not good:
+        return None
+    best = max(good, key=lambda c: c.score)
+    if role_of(spec.name) in _MAX_ROLES and spec.kind == "amount":
+        strong = [c for c in good if c.score >= 0.6 * best.score]
+        return max(strong, key=lambda c: (abs(c.value), c.score))
+    return best
+
+
+def header_date(layout: PageLayout, number_pick: Pick | None, day_first: bool | None) -> Pick | None:
+    """Issue date without a date label: the date printed with the document number
+    ('Rechnung Nr. 471102 vom 05.06.2018'), else the first date at the top of the page."""
+    if number_pick is not None:
+        row = layout.rows[layout.tokens[number_pick.tokens[-1]].row]
+        after = row[layout.tokens[number_pick.tokens[-1]].pos + 1:]
+        found = scan_value(layout, after, "date", day_first, max_skip=3)
+        if found is not None:
+            return Pick(found.value, found.tokens, 0.6, "header_date")
+    for row in layout.rows:
+        if layout.tokens[row[0]].y0 > 0.3:
+            break
+        for i, t in enumerate(row):
+            if layout.tokens[t].text[:1].isdigit() and date_candidates(layout.tokens[t].text, day_first):
+                found = scan_value(layout, row[i:], "date", day_first, max_skip=0)
+                if found is not None:
+                    return Pick(found.value, found.tokens, 0.45, "header_date")
+    return None
+
+
+def page_currency(layout: PageLayout) -> Pick | None:
+    code, index = detect_currency(t.text for t in layout.tokens)
+    if code is None or index is None:
+        return None
+    return Pick(code, [index], 0.7, "page_currency")
+
+
+def party(
+    layout: PageLayout, spec: FieldSpec, hits: list[LabelHit], stop: set[int], issuer: bool,
+    excluded_rows: set[int],
+) -> tuple[Pick | None, Pick | None]:
+    """(name, address) of a party from its labels; for the issuer also legal-form and footer."""
+    for hit in hits:
+        if not hit.at_segment_start or (hit.extended_by and not hit.colon):
+            continue  # 'Greetings from …', 'Lieferant GmbH': a word in a sentence or a name
+        found = party_from_label(layout, hit, stop - {hit.tokens[0]})
+        if found is None:
+            continue
+        reading, lines, idx = found
+        score = _score(hit, reading, below=idx >= 0)
+        name = Pick(reading.value.strip(" ,;:"), reading.tokens, max(score, 0.5), "party")
+        addr = address_after(layout, lines, idx) if idx >= 0 else None
+        addr_pick = Pick(addr.value, addr.tokens, 0.6, "party") if addr else None
+        return name, addr_pick
+    if not issuer:
+        return None, None
+    legal = legal_name_candidates(layout, excluded_rows)
+    if legal:
+        best = legal[0]
+        return Pick(best.value.strip(" ,;:"), best.tokens, best.quality, "legal_form"), None
+    footer = footer_name(layout)
+    if footer is not None:
+        return Pick(footer.value, footer.tokens, footer.quality, "footer"), None
+    return None, None
+
+
+def all_hits(layout: PageLayout, specs: list[FieldSpec], excluded: set[int]) -> dict[str, list[LabelHit]]:
+    hits: dict[str, list[LabelHit]] = {}
+    for spec in specs:
+        found = find_labels(layout, field_labels(spec))
+        hits[spec.name] = [h for h in found if not excluded.intersection(h.tokens)]
+    return resolve_overlaps(hits)

@@ -1,0 +1,205 @@
+"""Line-item tables: header row from the item model's labels, columns from the header cells,
+then one item per body row that carries numbers (wrapped description lines join their item)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from docpipe.grounding.amounts import read_amount
+from docpipe.grounding.layout import PageLayout
+from docpipe.grounding.schema_fields import FieldSpec
+from docpipe.grounding.textnorm import label_tokens
+from docpipe.offline.lexicon import ITEM_ROLE_LABELS, item_role_of
+
+MAX_GAP_LINES = 4.0  # a vertical gap this large ends the table
+_SUFFIX_MIN = 5  # 'Nettopreis' matches 'preis', 'Zeilenbetrag' matches 'betrag'
+
+
+@dataclass(slots=True)
+class Column:
+    spec: FieldSpec | None  # None for header cells no item field claims ('Pos.', 'Rabatt %')
+    x0: float
+    x1: float
+    left: float = 0.0  # assignment bounds (midpoints to neighbours)
+    right: float = 1.0
+
+
+@dataclass(slots=True)
+class Cell:
+    value: Any
+    tokens: list[int]
+
+
+@dataclass(slots=True)
+class TableItem:
+    cells: dict[str, Cell] = field(default_factory=dict)
+    text_tokens: dict[str, list[int]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class TableResult:
+    header_rows: list[int]
+    last_row: int
+    items: list[TableItem]
+
+
+def item_labels(spec: FieldSpec) -> list[tuple[str, ...]]:
+    labels = list(spec.labels) + ITEM_ROLE_LABELS.get(item_role_of(spec.name), [])
+    return [tuple(label_tokens(lab)) for lab in dict.fromkeys(labels) if label_tokens(lab)]
+
+
+def _cell_match(keys: list[str], label: tuple[str, ...]) -> int:
+    """Characters of the label matched in a header cell's word keys (0 = no match)."""
+    n = len(label)
+    for i in range(len(keys) - n + 1):
+        if tuple(keys[i:i + n]) == label:
+            return sum(len(k) for k in label) + 1
+    if n == 1 and len(label[0]) >= _SUFFIX_MIN and any(k.endswith(label[0]) for k in keys):
+        return len(label[0])
+    return 0
+
+
+def _header_cells(layout: PageLayout, row: int, specs: list[FieldSpec], labels: dict[str, list[tuple[str, ...]]]):
+    claimed: dict[str, tuple[int, int]] = {}  # field -> (segment, strength)
+    for s in layout.row_segments[row]:
+        keys = [layout.keys[t] for t in layout.segments[s].tokens]
+        best: tuple[int, str] | None = None
+        for spec in specs:
+            strength = max((_cell_match(keys, lab) for lab in labels[spec.name]), default=0)
+            if strength and (best is None or strength > best[0]):
+                best = (strength, spec.name)
+        if best and (best[1] not in claimed or claimed[best[1]][1] < best[0]):
+            claimed[best[1]] = (s, best[0])
+    return {name: seg for name, (seg, _) in claimed.items()}
+
+
+def find_header(layout: PageLayout, specs: list[FieldSpec]) -> tuple[int, dict[str, int]] | None:
+    """(row, field -> header segment) of the row naming most item fields, at least two and a number."""
+    labels = {s.name: item_labels(s) for s in specs}
+    numeric = {s.name for s in specs if s.kind == "amount"}
+    best: tuple[int, int, dict[str, int]] | None = None
+    for r in range(len(layout.rows)):
+        cells = _header_cells(layout, r, specs, labels)
+        if len(cells) < 2 or not (set(cells) & numeric):
+            continue
+        if best is None or len(cells) > best[0]:
+            best = (len(cells), r, cells)
+    return (best[1], best[2]) if best else None
+
+
+def _header_line(layout: PageLayout, r: int) -> bool:
+    """Short header-like cells only: no amounts, no sentences that would span several columns."""
+    segs = layout.row_segments[r]
+    return all(len(layout.segments[s].tokens) <= 3 for s in segs) and not any(
+        read_amount(layout.tokens[t].text) is not None for t in layout.rows[r]
+    )
+
+
+def _header_rows(layout: PageLayout, header_row: int) -> list[int]:
+    """The header row plus wrapped header lines above and below it ('Positions-' / 'betrag')."""
+    rows = [header_row]
+    for _ in range(2):
+        below = layout.rows_below(rows[-1], 1.2)
+        if not below or not _header_line(layout, below[0]):
+            break
+        rows.append(below[0])
+    for _ in range(2):
+        r = rows[0] - 1
+        if r < 0 or rows[0] not in layout.rows_below(r, 1.2) or not _header_line(layout, r):
+            break
+        rows.insert(0, r)
+    return rows
+
+
+def _columns(layout: PageLayout, header_rows: list[int], cells: dict[str, int], specs: list[FieldSpec]) -> list[Column]:
+    """One column per x-cluster of header cells; a cluster takes the field one of its cells names."""
+    by_seg = {seg: name for name, seg in cells.items()}
+    spec_of = {s.name: s for s in specs}
+    segs = sorted((s for r in header_rows for s in layout.row_segments[r]), key=lambda s: layout.segments[s].x0)
+    cols: list[Column] = []
+    for s in segs:
+        seg = layout.segments[s]
+        spec = spec_of.get(by_seg.get(s, ""))
+        hit = next((c for c in cols if min(c.x1, seg.x1) - max(c.x0, seg.x0) > 0), None)
+        if hit is None:
+            cols.append(Column(spec, seg.x0, seg.x1))
+            continue
+        hit.x0, hit.x1 = min(hit.x0, seg.x0), max(hit.x1, seg.x1)
+        if hit.spec is None:
+            hit.spec = spec
+    cols.sort(key=lambda c: c.x0)
+    for i, col in enumerate(cols):
+        col.left = 0.0 if i == 0 else (cols[i - 1].x1 + col.x0) / 2
+        col.right = 1.0 if i == len(cols) - 1 else (col.x1 + cols[i + 1].x0) / 2
+    return cols
+
+
+def _first_amount(layout: PageLayout, toks: list[int]) -> Cell | None:
+    for i in range(len(toks)):
+        for n in (3, 2, 1):
+            run = toks[i:i + n]
+            if len(run) < n:
+                continue
+            reading = read_amount(layout.text_of(run))
+            if reading is not None:
+                return Cell(reading.value, run)
+    return None
+
+
+def read_table(layout: PageLayout, specs: list[FieldSpec], stop_rows: set[int]) -> TableResult | None:
+    found = find_header(layout, specs)
+    if found is None:
+        return None
+    header_row, cells = found
+    header_rows = _header_rows(layout, header_row)
+    labels = {s.name: item_labels(s) for s in specs}
+    for r in header_rows:
+        for name, seg in _header_cells(layout, r, specs, labels).items():
+            cells.setdefault(name, seg)
+    cols = _columns(layout, header_rows, cells, specs)
+    text_fields = [c.spec.name for c in cols if c.spec is not None and c.spec.kind != "amount"]
+    items: list[TableItem] = []
+    current: TableItem | None = None
+    last_row = header_row
+    prev_bottom = max(layout.tokens[t].y1 for t in layout.rows[header_rows[-1]])
+    amount_col = next((c.spec.name for c in reversed(cols) if c.spec is not None and c.spec.kind == "amount"
+                       and "amount" in item_role_of(c.spec.name)), None)
+    for r in range(header_rows[-1] + 1, len(layout.rows)):
+        row = layout.rows[r]
+        top = min(layout.tokens[t].y0 for t in row)
+        if (items and r in stop_rows) or top - prev_bottom > MAX_GAP_LINES * layout.line_height:
+            break
+        prev_bottom = max(layout.tokens[t].y1 for t in row)
+        by_col: dict[str, list[int]] = {}
+        for t in row:
+            tok = layout.tokens[t]
+            cx = (tok.x0 + tok.x1) / 2
+            col = next((c for c in cols if c.left <= cx < c.right), None)
+            if col is not None and col.spec is not None:
+                by_col.setdefault(col.spec.name, []).append(t)
+        numbers: dict[str, Cell] = {}
+        for c in cols:
+            if c.spec is not None and c.spec.kind == "amount" and c.spec.name in by_col:
+                cell = _first_amount(layout, by_col[c.spec.name])
+                if cell is not None:
+                    numbers[c.spec.name] = cell
+        # A new item fills numbers the current one already has; a wrapped line or a line total
+        # printed on a slightly lower baseline completes the current item instead.
+        substantial = len(numbers) >= 2 or (amount_col is not None and amount_col in numbers)
+        starts_item = substantial and (current is None or any(name in current.cells for name in numbers))
+        if starts_item:
+            current = TableItem()
+            items.append(current)
+        if current is None:
+            continue  # lines between the header and the first item ('Contract No. …')
+        for name, cell in numbers.items():
+            current.cells.setdefault(name, cell)
+        for name in text_fields:
+            if by_col.get(name):
+                current.text_tokens.setdefault(name, []).extend(by_col[name])
+        last_row = r
+    for item in items:
+        for name, toks in item.text_tokens.items():
+            item.cells[name] = Cell(layout.text_of(toks), toks)
+    return TableResult(header_rows, last_row, items) if items else None

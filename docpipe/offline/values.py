@@ -1,0 +1,206 @@
+"""Reading a typed value next to a label: to its right on the same row, or just below it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from docpipe.grounding.amounts import read_amount
+from docpipe.grounding.currency import currency_of_token
+from docpipe.grounding.dates import date_candidates
+from docpipe.grounding.labels import LabelHit
+from docpipe.grounding.layout import PageLayout
+from docpipe.grounding.textnorm import label_token
+
+MAX_RIGHT_GAP = 0.85  # page widths between a label and its value on the same row
+FILLERS = {":", "-", "–", "—", "#", "|", "=", "(", ")", "*", "**", "***", "/", "."}
+
+
+@dataclass(slots=True)
+class Reading:
+    value: Any
+    tokens: list[int]
+    skipped: int  # words passed over between label and value
+    quality: float  # 1.0 a clean value; lower for weak forms (a bare integer as an amount)
+
+
+def is_filler(text: str) -> bool:
+    t = text.strip()
+    return not t or t in FILLERS or all(not ch.isalnum() for ch in t) or label_token(t) == "no"
+
+
+def _date_at(layout: PageLayout, toks: list[int], i: int, day_first: bool | None) -> tuple[Any, int] | None:
+    seg = layout.tokens[toks[i]].seg
+    for n in range(min(5, len(toks) - i), 0, -1):
+        run = toks[i:i + n]
+        if layout.tokens[run[-1]].seg != seg:
+            continue
+        found = date_candidates(layout.text_of(run), day_first)
+        if found:
+            return found[0], n
+    return None
+
+
+def _amount_at(layout: PageLayout, toks: list[int], i: int) -> tuple[Any, int, bool] | None:
+    seg = layout.tokens[toks[i]].seg
+    for n in range(min(3, len(toks) - i), 0, -1):
+        run = toks[i:i + n]
+        if layout.tokens[run[-1]].seg != seg:
+            continue
+        reading = read_amount(layout.text_of(run))
+        if reading is not None:
+            return reading.value, n, reading.strong
+    return None
+
+
+def _after_parenthetical(layout: PageLayout, toks: list[int], i: int) -> int:
+    for k in range(i, min(len(toks), i + 5)):
+        if layout.tokens[toks[k]].text.rstrip(".,:;").endswith(")"):
+            return k + 1
+    return i + 1
+
+
+def _clean_identifier(text: str) -> str:
+    return text.strip().strip(",;:").lstrip("#").rstrip(".") if text.count(".") <= 1 else text.strip().strip(",;:")
+
+
+def scan_value(
+    layout: PageLayout, toks: list[int], kind: str, day_first: bool | None, max_skip: int
+) -> Reading | None:
+    """The first value of `kind` in a token run, passing over fillers and up to max_skip words."""
+    skipped = 0
+    weak: Reading | None = None
+    i = 0
+    while i < len(toks):
+        tok = layout.tokens[toks[i]]
+        text = tok.text.strip()
+        if is_filler(text):
+            i += 1
+            continue
+        if text.startswith("(") and not (kind == "amount" and read_amount(text)):
+            i = _after_parenthetical(layout, toks, i)
+            continue
+        if kind == "date":
+            found = _date_at(layout, toks, i, day_first)
+            if found:
+                return Reading(found[0], toks[i:i + found[1]], skipped, 1.0)
+        elif kind == "amount":
+            dated = _date_at(layout, toks, i, day_first)
+            if dated:
+                i += dated[1]
+                skipped += 1
+                continue
+            if text.endswith("%"):
+                i += 1
+                continue
+            found_amount = _amount_at(layout, toks, i)
+            if found_amount:
+                value, n, strong = found_amount
+                reading = Reading(value, toks[i:i + n], skipped, 1.0 if strong else 0.75)
+                if strong:
+                    return reading
+                weak = weak or reading
+                i += n
+                continue
+        elif kind == "identifier":
+            cleaned = _clean_identifier(text)
+            if any(ch.isdigit() for ch in cleaned) and len(cleaned) >= 2 and not date_candidates(cleaned):
+                amount = read_amount(cleaned)
+                if amount is None or not amount.strong:
+                    return Reading(cleaned, [toks[i]], skipped, 1.0 if len(cleaned) >= 4 else 0.7)
+        elif kind == "currency":
+            code = currency_of_token(text)
+            if code:
+                return Reading(code, [toks[i]], skipped, 1.0)
+            amount = read_amount(text)
+            if amount is not None and amount.currency:
+                return Reading(amount.currency, [toks[i]], skipped, 0.9)
+        skipped += 1
+        if skipped > max_skip:
+            break
+        i += 1
+    return weak
+
+
+def text_right(layout: PageLayout, hit: LabelHit, stop: set[int]) -> list[int]:
+    """Words after a label on its row: the rest of its segment, else the next segment."""
+    row = layout.rows[hit.row]
+    label_seg = layout.tokens[hit.tokens[0]].seg
+    out: list[int] = []
+    seg_used: int | None = None
+    for tid in row[hit.end:]:
+        tok = layout.tokens[tid]
+        if tid in stop:
+            break
+        if seg_used is None:
+            if tok.seg != label_seg and tok.x0 - layout.tokens[hit.tokens[-1]].x1 > 0.4:
+                break
+            if is_filler(tok.text) and not out:
+                continue
+            seg_used = tok.seg
+        elif tok.seg != seg_used:
+            break
+        out.append(tid)
+    return out
+
+
+def read_right(
+    layout: PageLayout, hit: LabelHit, kind: str, day_first: bool | None, stop: set[int], max_skip: int = 3
+) -> Reading | None:
+    row = layout.rows[hit.row]
+    label_x1 = layout.tokens[hit.tokens[-1]].x1
+    toks: list[int] = []
+    # Words extending the label ('Total *for this invoice*') are part of it, not skipped values.
+    start = hit.end + (hit.extended_by if kind not in ("name", "address", "text") else 0)
+    for tid in row[start:]:
+        if tid in stop or layout.tokens[tid].x0 - label_x1 > MAX_RIGHT_GAP:
+            break
+        toks.append(tid)
+    if not toks:
+        return None
+    if kind in ("name", "address", "text"):
+        words = text_right(layout, hit, stop)
+        return Reading(layout.text_of(words), words, 0, 1.0) if words else None
+    return scan_value(layout, toks, kind, day_first, max_skip)
+
+
+def segments_below(layout: PageLayout, hit: LabelHit, max_rows: int = 2, max_gap_lines: float = 2.5) -> list[int]:
+    """Segments under a label, in its column, nearest first."""
+    lx0 = layout.tokens[hit.tokens[0]].x0
+    lx1 = layout.tokens[hit.tokens[-1]].x1
+    out: list[int] = []
+    rows = layout.rows_below(hit.row, max_gap_lines)[:2]
+    while rows and len(rows) < max_rows:
+        more = layout.rows_below(rows[-1], max_gap_lines)
+        if not more:
+            break
+        rows.append(more[0])
+    for r in rows[:max_rows]:
+        for s in layout.row_segments[r]:
+            seg = layout.segments[s]
+            if seg.x0 <= max(lx1, lx0 + 0.12) + 0.02 and seg.x1 >= lx0 - 0.01:
+                out.append(s)
+                break
+    return out
+
+
+def read_below(
+    layout: PageLayout, hit: LabelHit, kind: str, day_first: bool | None, stop: set[int], column: bool = False
+) -> list[Reading]:
+    """The value under a label; with column=True every value down a column of them, nearest first
+    (a totals column lists per-rate lines and then their sum)."""
+    out: list[Reading] = []
+    for s in segments_below(layout, hit, max_rows=5 if column else 2):
+        toks = layout.segments[s].tokens
+        if any(t in stop for t in toks[:1]):
+            break  # the next row is another label, not this one's value
+        if kind in ("name", "address", "text"):
+            return [Reading(layout.text_of(toks), list(toks), 0, 1.0)]
+        found = scan_value(layout, toks, kind, day_first, max_skip=0)
+        if found:
+            out.append(found)
+            if not column:
+                break
+        elif out:
+            break
+    return out

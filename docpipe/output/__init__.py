@@ -1,0 +1,1 @@
+"""Typed Parquet output: Arrow schemas derived from pydantic models, row tables, atomic commits, resume ledger."""

@@ -1,0 +1,131 @@
+"""One writer per output directory: an flock on OUT/_lock, plus an early writability check.
+
+flock (not a pid file) because the kernel drops it when the holder dies, even under kill -9, so a
+crashed run never leaves a stale lock behind; the pid and run_id written into the file are only
+there to name the holder in the error a second run gets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import fcntl
+import json
+import os
+import socket
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+
+LOCK_NAME = "_lock"
+_POLL_S = 0.05
+
+
+class OutputLocked(RuntimeError):
+    """Another process holds the output directory's lock."""
+
+    def __init__(self, out_dir: Path, holder: dict[str, object]) -> None:
+        pid = holder.get("pid", "unknown")
+        run = holder.get("run_id") or "unknown"
+        host = holder.get("host")
+        since = holder.get("acquired_at")
+        where = f" on {host}" if host else ""
+        when = f" since {since}" if since else ""
+        super().__init__(f"output directory {out_dir} is in use by pid {pid}{where} (run {run}){when}; "
+                         "wait for that run to finish or use another --out")
+        self.pid = pid
+        self.run_id = run
+
+
+class OutputNotWritable(RuntimeError):
+    """The output directory cannot be created or written (a fatal config error)."""
+
+
+def ensure_writable(out_dir: str | Path) -> Path:
+    """Create out_dir if needed and prove a file can be created in it; raise OutputNotWritable if not."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise OutputNotWritable(f"output path {out} exists and is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputNotWritable(f"cannot create output directory {out}: {exc.strerror or exc}") from exc
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".docpipe-probe-", dir=out)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputNotWritable(f"output directory {out} is not writable: {exc.strerror or exc}") from exc
+    return out
+
+
+class OutputLock:
+    """Exclusive lock on OUT/_lock. wait_s=0 fails at once; wait_s>0 polls up to that long."""
+
+    def __init__(self, out_dir: str | Path, *, run_id: str = "", wait_s: float = 0.0) -> None:
+        self.out_dir = Path(out_dir)
+        self.path = self.out_dir / LOCK_NAME
+        self.run_id = run_id
+        self.wait_s = wait_s
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def acquire(self) -> OutputLock:
+        if self._fd is not None:
+            return self
+        # No O_TRUNC: truncating before holding the lock would erase the holder's pid.
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + max(self.wait_s, 0.0)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES):
+                    os.close(fd)
+                    raise
+                if time.monotonic() >= deadline:
+                    holder = _read_holder(fd)
+                    os.close(fd)
+                    raise OutputLocked(self.out_dir, holder) from None
+                time.sleep(_POLL_S)
+        info = {"pid": os.getpid(), "run_id": self.run_id, "host": socket.gethostname(),
+                "acquired_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(info).encode(), 0)
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    def __enter__(self) -> OutputLock:
+        return self.acquire()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.release()
+
+
+def _read_holder(fd: int) -> dict[str, object]:
+    # The holder writes its details right after locking; give a just-started holder a moment.
+    for _ in range(5):
+        raw = os.pread(fd, 4096, 0)
+        if raw:
+            try:
+                data = json.loads(raw.decode())
+                return data if isinstance(data, dict) else {}
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                pass
+        time.sleep(_POLL_S)
+    return {}

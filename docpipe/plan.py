@@ -1,0 +1,110 @@
+"""What each stage needs to build itself in a worker: a plain, serialisable description.
+
+The executor ships a StagePlan to every actor; actors call the build_* functions here. Nothing in
+this module imports Ray, so the same builders serve the sequential baseline and the tests.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel
+
+from docpipe.config import OcrEngineName, TaskName
+from docpipe.raster.config import RasterConfig
+
+
+class WorkerCounts(BaseModel):
+    raster: int
+    ocr: int
+    infer: int
+    raster_cpus: float
+    ocr_cpus: float
+    infer_cpus: float
+    infer_gpus: float
+
+
+class StagePlan(BaseModel):
+    engine: Literal["vlm", "ocr"]
+    model: str | None = None  # resolved local path or cached hub id (vlm only)
+    model_label: str | None = None  # what the user asked for, for provenance
+    model_revision: str | None = None
+    device: str = "auto"
+    schema_spec: str
+    schema_cwd: str
+    tasks: list[TaskName]
+    questions: list[str] = []
+    max_new_tokens: int = 1536
+    ocr_engine: OcrEngineName = "rapidocr"
+    raster: RasterConfig
+    batch_raster: int = 4
+    batch_ocr: int = 4
+    batch_infer: int = 4
+    workers: WorkerCounts
+
+
+def default_workers(cpus: int, gpus: int, engine: str, raster: int | None = None,
+                    ocr: int | None = None, infer: int | None = None) -> WorkerCounts:
+    """Sensible pools for the resources Ray reports.
+
+    On a small CPU box every stage must fit at once or the streaming pipeline stalls, hence the
+    fractional CPU reservations: rasterization and OCR are mostly native code that releases the
+    GIL, and inference sets its own torch thread count.
+    """
+    if gpus > 0 and engine == "vlm":
+        infer_n, infer_cpus, infer_gpus = infer or gpus, 1.0, 1.0
+    else:
+        infer_n, infer_cpus, infer_gpus = infer or (1 if engine == "vlm" else max(1, cpus // 4)), 1.0, 0.0
+        if engine == "ocr":
+            infer_cpus = 0.25  # the offline processor is cheap: the OCR stage does the heavy work
+    spare = max(1.0, cpus - infer_n * infer_cpus)
+    raster_n = raster or max(1, int(spare // 2) or 1)
+    ocr_n = ocr or max(1, int(spare // 2) or 1)
+    share = max(0.25, min(1.0, spare / max(1, raster_n + ocr_n)))
+    return WorkerCounts(raster=raster_n, ocr=ocr_n, infer=infer_n, raster_cpus=share, ocr_cpus=share,
+                        infer_cpus=infer_cpus, infer_gpus=infer_gpus)
+
+
+def build_rasterizer(plan: StagePlan):
+    from docpipe.raster.rasterizer import Rasterizer
+
+    return Rasterizer(plan.raster)
+
+
+def build_word_layer(plan: StagePlan):
+    from docpipe.ocr.stage import WordLayerStage
+
+    return WordLayerStage(engine=plan.ocr_engine)
+
+
+def build_page_processor(plan: StagePlan):
+    """The VLM or offline processor for the plan, with its heavy state (model) loaded once."""
+    from docpipe.schema_registry import load_schema
+
+    schema = load_schema(plan.schema_spec, Path(plan.schema_cwd))
+    if plan.engine == "ocr":
+        from docpipe.processing.offline import OfflinePageProcessor
+
+        return OfflinePageProcessor(schema.model, list(plan.tasks), plan.ocr_engine)
+    from docpipe.engines.hf import HFEngine
+    from docpipe.processing.vlm import VlmPageProcessor
+    from docpipe.tasks.factory import build_tasks
+
+    if plan.model is None:
+        raise ValueError("a vlm plan needs a model")
+    _limit_torch_threads()
+    engine = HFEngine(plan.model, revision=plan.model_revision, device=plan.device,
+                      batch_size=plan.batch_infer)
+    tasks = build_tasks(plan.tasks, schema, plan.questions, plan.max_new_tokens, engine)
+    return VlmPageProcessor(engine, tasks)
+
+
+def _limit_torch_threads() -> None:
+    # One inference actor per CPU share: unbounded intra-op threads would oversubscribe the
+    # cores that rasterization and OCR workers are using at the same time.
+    import torch
+
+    wanted = int(os.environ.get("DOCPIPE_TORCH_THREADS", "0")) or max(1, (os.cpu_count() or 2) // 2)
+    torch.set_num_threads(wanted)

@@ -1,0 +1,51 @@
+"""One document from disk to pages: the unit of work that runs inside a worker."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+from docpipe.raster.config import RasterConfig
+from docpipe.raster.image import rasterize_image
+from docpipe.raster.pdf import rasterize_pdf
+from docpipe.raster.result import RasterOutput, failed_output
+from docpipe.records import DocKind, ErrorCategory, SourceDoc, Status
+
+DocumentFn = Callable[[SourceDoc, RasterConfig], RasterOutput]
+"""What a worker runs per document; must be picklable (module level) for isolate=True."""
+
+
+def rasterize_document(doc: SourceDoc, config: RasterConfig) -> RasterOutput:
+    """Render every page of `doc`; never raises for anything the file's bytes can do."""
+    if doc.error is not None:
+        return passthrough_output(doc)
+    if doc.kind is DocKind.unknown:
+        return failed_output(doc, ErrorCategory.unsupported_format, "not a PDF or a supported image")
+    try:
+        with open(doc.source_path, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        return failed_output(doc, ErrorCategory.vanished, "file disappeared while the run was going")
+    except OSError as exc:
+        return failed_output(
+            doc, ErrorCategory.vanished, f"file can no longer be read: {exc.strerror or type(exc).__name__}"
+        )
+    except MemoryError:
+        return failed_output(doc, ErrorCategory.too_large, "file is too large to load into memory")
+    # The bytes must be the ones discovery hashed, or doc_id would describe another file.
+    if hashlib.sha256(data).hexdigest() != doc.doc_id:
+        return failed_output(doc, ErrorCategory.vanished, "file changed while the run was going")
+    try:
+        if doc.kind is DocKind.pdf:
+            return rasterize_pdf(doc, data, config)
+        return rasterize_image(doc, data, config)
+    except MemoryError:
+        return failed_output(doc, ErrorCategory.too_large, "ran out of memory while rendering")
+    except Exception as exc:  # a last line of defence: one bad file must not stop the batch
+        detail = (str(exc).strip().splitlines() or [""])[0][:160]
+        return failed_output(doc, ErrorCategory.render, f"unexpected {type(exc).__name__}: {detail}")
+
+
+def passthrough_output(doc: SourceDoc) -> RasterOutput:
+    """The output for a document that discovery already rejected, keeping its error as is."""
+    return RasterOutput(doc_id=doc.doc_id, source_path=doc.source_path, error=doc.error, status=Status.failed)

@@ -1,0 +1,186 @@
+"""PDF pages to images with PyMuPDF, keeping the native text layer as words.
+
+Only rendering and text extraction are used: no JavaScript, embedded files, links or form
+actions are ever touched, so nothing in a hostile PDF gets executed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pymupdf
+from PIL import Image
+
+from docpipe.raster.config import RasterConfig
+from docpipe.raster.encode import encode_image
+from docpipe.raster.geometry import capped_zoom, normalised_bbox
+from docpipe.raster.result import RasterOutput, document_status, error_info, failed_output
+from docpipe.records import DocKind, ErrorCategory, ErrorInfo, PageImage, SourceDoc, Status, Word
+
+# A text layer that is mostly U+FFFD (fonts without a Unicode map) is worse than OCR.
+_MAX_UNMAPPED_FRACTION = 0.3
+# Pathological pages can hold millions of glyphs; past this the layer is useless as words.
+_MAX_WORDS_PER_PAGE = 50_000
+_MAX_MESSAGE = 160
+_TOO_LARGE_MARKERS = ("malloc", "out of memory", "cannot allocate", "overly large")
+_MUPDF_CODE = re.compile(r"^code=\d+:\s*")
+
+
+def rasterize_pdf(doc: SourceDoc, data: bytes, config: RasterConfig) -> RasterOutput:
+    pymupdf.TOOLS.reset_mupdf_warnings()
+    try:
+        pdf = pymupdf.open(stream=data, filetype="pdf")
+    except Exception as exc:  # MuPDF raises several types for unreadable files
+        return failed_output(doc, ErrorCategory.corrupt, _open_failure_message(exc))
+    try:
+        output = _rasterize_open_pdf(doc, pdf, config)
+    finally:
+        pdf.close()
+    warnings = pymupdf.TOOLS.mupdf_warnings(reset=True)
+    return output.model_copy(update={"mupdf_warnings": len(warnings.splitlines())})
+
+
+def _rasterize_open_pdf(doc: SourceDoc, pdf: pymupdf.Document, config: RasterConfig) -> RasterOutput:
+    if pdf.needs_pass and not _authenticate(pdf, config.passwords):
+        supplied = len(config.passwords)
+        if supplied:
+            noun = "password" if supplied == 1 else "passwords"
+            message = f"PDF is encrypted and none of the {supplied} supplied {noun} opened it"
+        else:
+            message = "PDF is encrypted and needs a password (none supplied)"
+        return failed_output(doc, ErrorCategory.encrypted, message)
+    try:
+        total = pdf.page_count
+    except Exception as exc:
+        return failed_output(doc, ErrorCategory.corrupt, f"PDF page tree is unreadable: {_short(exc)}")
+    if total <= 0:
+        return failed_output(doc, ErrorCategory.no_pages, "PDF has no pages")
+    count = total if config.max_pages is None else min(total, config.max_pages)
+    doc_error: ErrorInfo | None = None
+    if count < total:
+        doc_error = error_info(
+            ErrorCategory.too_many_pages, f"PDF has {total} pages; only the first {count} were rendered"
+        )
+    pages: list[PageImage] = []
+    images: list[bytes | None] = []
+    for index in range(count):
+        page, image = _render_page(doc, pdf, index, count, total, config)
+        pages.append(page.model_copy(update={"doc_error": doc_error}))
+        images.append(image)
+    status = document_status(pages, doc_error)
+    error = doc_error
+    if status is Status.failed:
+        first = pages[0].error
+        category = first.category if first is not None else ErrorCategory.render
+        error = error_info(category, f"none of the {count} pages could be rendered")
+    return RasterOutput(
+        doc_id=doc.doc_id, source_path=doc.source_path, pages=pages, images=images, error=error, status=status
+    )
+
+
+def _authenticate(pdf: pymupdf.Document, passwords: list[str]) -> bool:
+    # MuPDF already tried the empty password when opening; retrying it is cheap and explicit.
+    return any(pdf.authenticate(password) for password in ["", *passwords])
+
+
+def _render_page(
+    doc: SourceDoc, pdf: pymupdf.Document, index: int, count: int, total: int, config: RasterConfig
+) -> tuple[PageImage, bytes | None]:
+    record = PageImage(
+        doc_id=doc.doc_id,
+        source_path=doc.source_path,
+        kind=DocKind.pdf,
+        page_index=index,
+        page_count=count,
+        total_pages=total,
+        width_pt=0.0,
+        height_pt=0.0,
+    )
+    try:
+        page = pdf.load_page(index)
+        rect = page.rect
+        width, height = float(rect.width), float(rect.height)
+        rotation = int(page.rotation)
+    except Exception as exc:
+        return _failed(record, f"page {index + 1} cannot be loaded: {_short(exc)}"), None
+    if not (math.isfinite(width) and math.isfinite(height)) or width <= 0 or height <= 0:
+        return _failed(record, f"page {index + 1} has an empty or invalid size"), None
+    record = record.model_copy(update={"width_pt": width, "height_pt": height, "rotation": rotation})
+    try:
+        zoom = capped_zoom(width, height, config.dpi / 72.0, config.max_pixels)
+        pixmap = page.get_pixmap(
+            matrix=pymupdf.Matrix(zoom, zoom), colorspace=pymupdf.csRGB, alpha=False, annots=True
+        )
+        size = (pixmap.width, pixmap.height)
+        image = Image.frombuffer("RGB", size, pixmap.samples_mv, "raw", "RGB", pixmap.stride, 1)
+        encoded = encode_image(image, config)
+        del image, pixmap
+    except Exception as exc:
+        # MuPDF reports failed allocations and its own size limits as ordinary errors.
+        if isinstance(exc, MemoryError) or _is_too_large(exc):
+            message = f"page {index + 1} is too large to render: {_short(exc) or 'out of memory'}"
+            return _failed(record, message, too_large=True), None
+        return _failed(record, f"page {index + 1} cannot be rendered: {_short(exc)}"), None
+    words = _page_words(page, width, height)
+    update = {
+        "image_width": size[0],
+        "image_height": size[1],
+        "words": words,
+        "word_source": "pdf_text" if words else None,
+    }
+    return record.model_copy(update=update), encoded
+
+
+def _page_words(page: pymupdf.Page, width: float, height: float) -> list[Word]:
+    """The text layer as words with boxes on the page as displayed (after /Rotate)."""
+    try:
+        raw = page.get_text("words")
+        to_display = page.rotation_matrix
+    except Exception:  # a broken text layer must not cost the rendered image
+        return []
+    if not raw or len(raw) > _MAX_WORDS_PER_PAGE:
+        return []
+    # get_text coordinates are in the unrotated page space; rotation_matrix maps them onto
+    # page.rect, which is the page as displayed.
+    words: list[Word] = []
+    line_ids: dict[tuple[int, int], int] = {}
+    unmapped = characters = 0
+    for x0, y0, x1, y1, text, block_no, line_no, _word_no in raw:
+        text = text.strip()
+        if not text:
+            continue
+        box = pymupdf.Rect(x0, y0, x1, y1) * to_display
+        bbox = normalised_bbox(box.x0, box.y0, box.x1, box.y1, width, height)
+        if bbox is None:
+            continue
+        line_id = line_ids.setdefault((block_no, line_no), len(line_ids))
+        words.append(Word(text=text, bbox=bbox, line_id=line_id, block_id=block_no))
+        characters += len(text)
+        unmapped += text.count("\ufffd")
+    if characters and unmapped / characters > _MAX_UNMAPPED_FRACTION:
+        return []
+    return words
+
+
+def _failed(record: PageImage, message: str, *, too_large: bool = False) -> PageImage:
+    category = ErrorCategory.too_large if too_large else ErrorCategory.render
+    return record.model_copy(update={"status": Status.failed, "error": error_info(category, message)})
+
+
+def _is_too_large(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(marker in text for marker in _TOO_LARGE_MARKERS)
+
+
+def _open_failure_message(exc: Exception) -> str:
+    # MuPDF's own diagnostics (collected as warnings) usually say more than the exception.
+    details = [line for line in pymupdf.TOOLS.mupdf_warnings().splitlines() if line.strip()]
+    reason = details[0] if details else _short(exc)
+    return f"PDF cannot be opened: {reason[:_MAX_MESSAGE]}"
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    # MuPDF prefixes its messages with an internal error code that means nothing to a reader.
+    return _MUPDF_CODE.sub("", text.splitlines()[0])[:_MAX_MESSAGE]

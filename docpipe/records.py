@@ -1,0 +1,181 @@
+"""Typed records that cross stage boundaries.
+
+Every stage takes a list of one of these and returns exactly one record per input, matched by
+id. The executor moves them between Ray workers as JSON payloads (plus raw image bytes), so
+nothing here may depend on Ray or on a particular engine.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+BBox = tuple[float, float, float, float]
+"""[x0, y0, x1, y1] normalised to 0..1 of the page, origin top-left."""
+
+
+class Status(str, Enum):
+    ok = "ok"
+    partial = "partial"
+    failed = "failed"
+    skipped = "skipped"
+
+
+class ErrorCategory(str, Enum):
+    """Stable categories: analysts group by these, so never rename a member."""
+
+    not_found = "not_found"
+    vanished = "vanished"  # file disappeared or changed while the run was going
+    empty_file = "empty_file"
+    unsupported_format = "unsupported_format"
+    corrupt = "corrupt"
+    encrypted = "encrypted"
+    no_pages = "no_pages"
+    too_large = "too_large"
+    too_many_pages = "too_many_pages"
+    timeout = "timeout"
+    crash = "crash"
+    render = "render"
+    ocr = "ocr"
+    engine = "engine"
+    token_budget = "token_budget"  # generation hit max_new_tokens before the JSON closed
+    invalid_output = "invalid_output"  # not parseable / not valid against the schema after repair
+    not_supported = "not_supported"  # e.g. chart QA asked of the offline OCR engine
+    ungrounded = "ungrounded"  # values the page does not support
+    duplicate = "duplicate"  # same bytes as another input of the run; processed once
+    internal = "internal"
+
+
+class ErrorInfo(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    category: ErrorCategory
+    message: str
+    stage: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.category.value}: {self.message}"
+
+
+class DocKind(str, Enum):
+    pdf = "pdf"
+    png = "png"
+    jpeg = "jpeg"
+    tiff = "tiff"
+    webp = "webp"
+    bmp = "bmp"
+    gif = "gif"
+    unknown = "unknown"
+
+
+class SourceDoc(BaseModel):
+    """One input file as discovered; doc_id is the sha256 of its bytes."""
+
+    doc_id: str
+    source_path: str
+    kind: DocKind
+    size_bytes: int
+    mtime_ns: int = 0
+    error: ErrorInfo | None = None  # set when discovery already knows it cannot be processed
+
+
+class Word(BaseModel):
+    text: str
+    bbox: BBox
+    conf: float = 1.0
+    line_id: int = 0  # words sharing line_id were read as one line by the word source
+    block_id: int = 0
+
+
+WordSource = Literal["pdf_text", "rapidocr", "tesseract"]
+
+
+class PageImage(BaseModel):
+    """A rasterized page. The encoded image travels beside this record, not inside it."""
+
+    doc_id: str
+    source_path: str
+    kind: DocKind
+    page_index: int
+    page_count: int  # pages that will be emitted for this document
+    total_pages: int  # pages the document has (may exceed page_count under --max-pages)
+    width_pt: float
+    height_pt: float
+    image_width: int = 0
+    image_height: int = 0
+    rotation: int = 0  # degrees the source asked for (PDF /Rotate, EXIF), already applied
+    words: list[Word] = Field(default_factory=list)
+    word_source: WordSource | None = None
+    status: Status = Status.ok
+    error: ErrorInfo | None = None
+    doc_error: ErrorInfo | None = None  # document-level condition (e.g. truncated to max_pages)
+
+    @property
+    def key(self) -> str:
+        return f"{self.doc_id}:{self.page_index}"
+
+
+class FieldGrounding(BaseModel):
+    """Where on which page a value was found, and whether the page's words support it."""
+
+    field: str  # path such as "total" or "line_items[2].amount" or "answers[0]"
+    value: str | None = None
+    page_index: int | None = None
+    bbox: BBox | None = None
+    text: str | None = None  # the page words the value matched
+    score: float = 0.0
+    grounded: bool = False
+    source: Literal["vlm_box", "words", "both"] | None = None
+
+
+class ChartAnswer(BaseModel):
+    question: str
+    answer: str | None = None
+    error: ErrorInfo | None = None
+
+
+class TaskOutcome(BaseModel):
+    """What one task produced for one page."""
+
+    task: str
+    status: Status
+    error: ErrorInfo | None = None
+    output_json: str | None = None  # the validated output model, as JSON
+    raw_output: str | None = None  # model text exactly as generated (kept for failures)
+    repaired: bool = False
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_s: float = 0.0
+
+
+class PageResult(BaseModel):
+    doc_id: str
+    source_path: str
+    page_index: int
+    page_count: int
+    total_pages: int
+    width_pt: float
+    height_pt: float
+    image_width: int = 0
+    image_height: int = 0
+    status: Status
+    error: ErrorInfo | None = None
+    doc_error: ErrorInfo | None = None
+    extraction_json: str | None = None  # the schema model for this page, as JSON
+    ocr_text: str | None = None
+    chart_json: str | None = None
+    answers: list[ChartAnswer] = Field(default_factory=list)
+    grounding: list[FieldGrounding] = Field(default_factory=list)
+    tasks: list[TaskOutcome] = Field(default_factory=list)
+    word_count: int = 0
+    word_source: WordSource | None = None
+    engine: str = ""
+    latency_s: float = 0.0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def key(self) -> str:
+        return f"{self.doc_id}:{self.page_index}"

@@ -1,0 +1,185 @@
+"""One `docpipe run`: discover → skip what the ledger says is done → stream the rest → commit.
+
+Fatal problems (bad configuration, no model for --engine vlm, output not writable or locked)
+raise before any work starts. Everything about an individual document becomes a row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import secrets
+import time
+from collections.abc import Callable
+
+from docpipe.collector import Collector, PendingDoc, Provenance
+from docpipe.config import ConfigError, RunConfig
+from docpipe.discover import InputError, discover
+from docpipe.engine_choice import EngineDecision, choose_engine
+from docpipe.output.rows import ColumnConflict, check_schema_columns, dataset_metadata, documents_schema, pages_schema
+from docpipe.output.atomic_files import write_run_summary
+from docpipe.output.commit import DatasetWriter
+from docpipe.plan import StagePlan, default_workers
+from docpipe.progress import Reporter
+from docpipe.raster.config import RasterConfig
+from docpipe.raster.result import RasterOutput
+from docpipe.records import ErrorCategory, ErrorInfo, SourceDoc, Status
+from docpipe.schema_registry import LoadedSchema, load_schema
+from docpipe.summary import RunSummary
+from docpipe.tasks.factory import pipeline_prompt_hash
+
+
+def new_run_id() -> str:
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{secrets.token_hex(3)}"
+
+
+def work_key(doc_id: str, schema: LoadedSchema, decision: EngineDecision, prompt_hash: str, options: str) -> str:
+    """Same key ⇒ same result: content, schema, engine/model/revision, prompts and options."""
+    parts = [doc_id, schema.hash, decision.engine, decision.model_label or "", decision.model_revision or "",
+             prompt_hash, options]
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
+
+
+def _row_keys(docs: list[SourceDoc]) -> tuple[list[tuple[SourceDoc, str]], list[tuple[SourceDoc, str, str]]]:
+    """Unique contents keep row_key = doc_id; later copies of the same bytes become `skipped` rows."""
+    seen: dict[str, str] = {}
+    unique, duplicates = [], []
+    for doc in docs:
+        if doc.doc_id in seen and doc.error is None:
+            suffix = hashlib.sha256(doc.source_path.encode()).hexdigest()[:8]
+            duplicates.append((doc, f"{doc.doc_id}#{suffix}", seen[doc.doc_id]))
+        else:
+            seen.setdefault(doc.doc_id, doc.source_path)
+            unique.append((doc, doc.doc_id))
+    return unique, duplicates
+
+
+def prepare(config: RunConfig) -> tuple[LoadedSchema, list[SourceDoc]]:
+    """Everything that can be a usage/config error, checked before anything else starts."""
+    schema = load_schema(config.pipeline.schema_)
+    try:
+        check_schema_columns(schema.model)
+    except ColumnConflict as exc:
+        raise ConfigError(str(exc)) from exc
+    try:
+        docs = discover(config.inputs)
+    except InputError as exc:
+        raise ConfigError(str(exc)) from exc
+    return schema, docs
+
+
+def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
+            stream_fn: Callable | None = None) -> RunSummary:
+    started = started if started is not None else time.monotonic()
+    schema, docs = prepare(config)
+    decision = choose_engine(config)
+    if decision.notice:
+        reporter.notice(decision.notice)
+    run_id = new_run_id()
+    summary = RunSummary(run_id=run_id, out_dir=str(config.out_dir), pipeline=config.pipeline.name,
+                         schema_name=schema.name, engine=decision.engine, model=decision.model_label,
+                         started_at=dt.datetime.now(dt.timezone.utc), inputs=len(docs),
+                         config=json.loads(config.public_json()))
+    if decision.notice:
+        summary.notices.append(decision.notice)
+    prompt_hash = pipeline_prompt_hash(config.pipeline.tasks, schema, config.questions, decision.box_format)
+    options = config.options_hash()
+    provenance = Provenance(schema_name=schema.name, schema_hash=schema.hash, pipeline=config.pipeline.name,
+                            engine=decision.engine, model=decision.model_label,
+                            model_revision=decision.model_revision, prompt_hash=prompt_hash, run_id=run_id)
+    metadata = dataset_metadata(schema.model, schema_name=schema.name, run_config_json=config.public_json())
+
+    with DatasetWriter(config.out_dir, run_id=run_id, metadata=metadata) as writer:
+        # A different schema in an existing output would mix column types: refuse before any work.
+        writer.check_schemas(documents_schema(schema.model), pages_schema())
+        unique, duplicates = _row_keys(docs)
+        existing = writer.ledger.lookup([key for _, key in unique] + [key for _, key, _ in duplicates])
+
+        def on_document(head, pages: int) -> None:
+            summary.processed += 1
+            summary.pages += pages
+            summary.count(head.status, head.error.category.value if head.error else None,
+                          head.source_path, head.error.message if head.error else None)
+            if summary.startup_s is None and pages:
+                summary.startup_s = round(time.monotonic() - started, 3)
+            reporter.document(head, pages)
+
+        collector = Collector(writer, schema.model, provenance, metadata, config.commit_every_docs,
+                              config.commit_every_s, on_document)
+        todo: list[SourceDoc] = []
+        immediate: list[tuple[PendingDoc, Status, ErrorInfo]] = []
+        for doc, key in unique:
+            item = PendingDoc(doc=doc, row_key=key, work_key=work_key(doc.doc_id, schema, decision, prompt_hash, options))
+            previous = existing.get(key)
+            if previous is not None and not config.force and previous.work_key == item.work_key:
+                if previous.status != Status.failed.value or not config.retry_failed:
+                    summary.skipped_done += 1
+                    continue
+            if doc.error is not None:
+                immediate.append((item, Status.failed, doc.error))
+            else:
+                todo.append(doc)
+                collector.expect(item)
+        for doc, key, original in duplicates:
+            item = PendingDoc(doc=doc, row_key=key, work_key=work_key(doc.doc_id, schema, decision, prompt_hash, options))
+            previous = existing.get(key)
+            if previous is not None and not config.force and previous.work_key == item.work_key:
+                summary.skipped_done += 1
+                continue
+            immediate.append((item, Status.skipped, ErrorInfo(
+                category=ErrorCategory.duplicate, stage="discover",
+                message=f"same content as {original}; processed once under that path")))
+
+        reporter.start(len(todo) + len(immediate))
+        try:
+            for item, status, error in immediate:
+                collector.add_unprocessed(item, status, error)
+            if todo:
+                plan = _stage_plan(config, schema, decision)
+                needs_words = True  # every page gets a word layer: grounding verifies against it
+                for event in (stream_fn or _ray_stream)(config, plan, todo, needs_words):
+                    if isinstance(event, RasterOutput):
+                        collector.add_failed_document(event)
+                    else:
+                        collector.add_page(event)
+                for item in list(collector.pending.values()):
+                    # Defensive: a document whose pages never all arrived is recorded, not lost.
+                    collector.pending.pop(item.doc.doc_id)
+                    collector.add_unprocessed(item, Status.failed, ErrorInfo(
+                        category=ErrorCategory.internal, stage="executor",
+                        message="not all pages of the document came back from the workers"))
+            collector.flush()
+        finally:
+            reporter.stop()
+        summary.finished_at = dt.datetime.now(dt.timezone.utc)
+        summary.wall_s = round(time.monotonic() - started, 3)
+        write_run_summary(config.out_dir, run_id, summary)
+    return summary
+
+
+def _stage_plan(config: RunConfig, schema: LoadedSchema, decision: EngineDecision) -> StagePlan:
+    spec = config.pipeline
+    return StagePlan(
+        engine=decision.engine, model=decision.model, model_label=decision.model_label,
+        model_revision=decision.model_revision, device=config.device,
+        schema_spec=str(schema.origin) if schema.origin.suffix == ".py" else schema.name,
+        schema_cwd=os.getcwd(), tasks=spec.tasks, questions=config.questions,
+        max_new_tokens=spec.limits.max_new_tokens, ocr_engine=config.ocr_engine,
+        raster=RasterConfig(dpi=spec.raster.dpi, max_pixels=spec.raster.max_pixels, max_pages=config.max_pages,
+                            passwords=config.passwords, timeout_s=config.doc_timeout_s,
+                            memory_mb=config.doc_memory_mb),
+        batch_raster=spec.batch.raster, batch_ocr=spec.batch.ocr, batch_infer=spec.batch.infer,
+        workers=default_workers(1, 0, decision.engine),  # replaced once Ray reports its resources
+    )
+
+
+def _ray_stream(config: RunConfig, plan: StagePlan, docs: list[SourceDoc], needs_words: bool):
+    from docpipe import executor
+
+    resources = executor.start_ray(config.ray_address)
+    plan.workers = default_workers(int(resources.get("CPU", 1)), int(resources.get("GPU", 0)), plan.engine,
+                                   config.raster_workers, config.ocr_workers, config.infer_workers)
+    yield from executor.stream(plan, docs, needs_words)

@@ -1,0 +1,127 @@
+"""Invoice: the fields accounts-payable teams query. Names are a stable contract for analysts."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+
+class LineItem(BaseModel):
+    description: str | None = Field(
+        None,
+        description="What was sold, as written on the line.",
+        json_schema_extra={"kind": "text", "labels": ["description", "item", "article", "product", "service",
+                                                      "Bezeichnung", "Beschreibung", "Artikel", "Leistung",
+                                                      "désignation", "libellé", "descripción", "descrizione"]},
+    )
+    quantity: Decimal | None = Field(
+        None,
+        description="Quantity on the line.",
+        json_schema_extra={"kind": "amount", "labels": ["qty", "quantity", "menge", "anzahl", "qté", "quantité",
+                                                        "cantidad", "quantità"]},
+    )
+    unit_price: Decimal | None = Field(
+        None,
+        description="Price of one unit, without currency symbol.",
+        json_schema_extra={"kind": "amount", "labels": ["unit price", "price", "rate", "einzelpreis", "preis",
+                                                        "prix unitaire", "p.u.", "precio unitario", "prezzo"]},
+    )
+    amount: Decimal | None = Field(
+        None,
+        description="Line total, without currency symbol.",
+        json_schema_extra={"kind": "amount", "labels": ["amount", "total", "line total", "betrag", "gesamt",
+                                                        "gesamtpreis", "montant", "importe", "importo"]},
+    )
+
+
+class Invoice(BaseModel):
+    """A commercial invoice. Amounts are plain numbers in the invoice currency."""
+
+    invoice_number: str | None = Field(
+        None,
+        description="The invoice's identifier exactly as printed (not an order, customer or tax number).",
+        json_schema_extra={"kind": "identifier", "labels": [
+            "invoice number", "invoice no", "invoice no.", "invoice #", "invoice", "inv no", "bill number",
+            "document number", "rechnungsnummer", "rechnungs-nr", "rechnung nr", "rechnung", "beleg-nr",
+            "n° de facture", "numéro de facture", "facture n°", "facture", "número de factura", "factura",
+            "numero fattura", "fattura n", "factuurnummer"]},
+    )
+    issue_date: date | None = Field(
+        None,
+        description="Date the invoice was issued, ISO 8601.",
+        json_schema_extra={"kind": "date", "labels": [
+            "invoice date", "date of issue", "issue date", "issued", "date", "billing date",
+            "rechnungsdatum", "datum", "belegdatum", "ausstellungsdatum", "date de facture", "date",
+            "date d'émission", "fecha de factura", "fecha", "data fattura", "factuurdatum"]},
+    )
+    due_date: date | None = Field(
+        None,
+        description="Date payment is due, ISO 8601.",
+        json_schema_extra={"kind": "date", "labels": [
+            "due date", "payment due", "due", "pay by", "fällig am", "fälligkeitsdatum", "zahlbar bis",
+            "date d'échéance", "échéance", "fecha de vencimiento", "scadenza"]},
+    )
+    seller_name: str | None = Field(
+        None,
+        description="Name of the company or person issuing the invoice.",
+        json_schema_extra={"kind": "name", "labels": [
+            "seller", "vendor", "supplier", "from", "issued by", "verkäufer", "lieferant", "rechnungssteller",
+            "fournisseur", "vendeur", "emisor", "proveedor", "fornitore"]},
+    )
+    seller_address: str | None = Field(
+        None,
+        description="Postal address of the seller.",
+        json_schema_extra={"kind": "address", "labels": ["seller address", "address", "anschrift", "adresse"]},
+    )
+    buyer_name: str | None = Field(
+        None,
+        description="Name of the customer being billed.",
+        json_schema_extra={"kind": "name", "labels": [
+            "bill to", "billed to", "buyer", "customer", "sold to", "invoice to", "kunde", "käufer",
+            "rechnungsempfänger", "client", "acheteur", "facturé à", "cliente", "destinatario"]},
+    )
+    buyer_address: str | None = Field(
+        None,
+        description="Postal address of the customer.",
+        json_schema_extra={"kind": "address", "labels": ["billing address", "customer address", "lieferanschrift",
+                                                         "adresse de facturation"]},
+    )
+    currency: str | None = Field(
+        None,
+        description="ISO 4217 code of the invoice currency, e.g. EUR, USD.",
+        pattern=r"^[A-Z]{3}$",
+        json_schema_extra={"kind": "currency", "labels": ["currency", "währung", "devise", "moneda", "valuta"]},
+    )
+    subtotal: Decimal | None = Field(
+        None,
+        description="Total before tax.",
+        json_schema_extra={"kind": "amount", "labels": [
+            "subtotal", "sub total", "net amount", "net total", "total net", "amount before tax", "total excl",
+            "nettobetrag", "netto", "summe netto", "gesamtbetrag netto", "zwischensumme", "total ht",
+            "montant ht", "sous-total", "base imponible", "imponibile"]},
+    )
+    tax_total: Decimal | None = Field(
+        None,
+        description="Total tax (VAT, sales tax) charged.",
+        json_schema_extra={"kind": "amount", "labels": [
+            "tax", "vat", "sales tax", "total tax", "tax amount", "gst", "mwst", "mwst.", "ust", "umsatzsteuer",
+            "mehrwertsteuer", "steuerbetrag", "tva", "montant tva", "total tva", "iva", "impuesto"]},
+    )
+    total: Decimal | None = Field(
+        None,
+        description="Total amount of the invoice including tax.",
+        json_schema_extra={"kind": "amount", "labels": [
+            "total", "total amount", "amount due", "total due", "balance due", "grand total", "invoice total",
+            "total incl", "gesamtbetrag", "gesamtsumme", "rechnungsbetrag", "bruttobetrag", "endbetrag",
+            "zu zahlen", "zahlbetrag", "total ttc", "montant ttc", "net à payer", "total a pagar", "totale"]},
+    )
+    line_items: list[LineItem] = Field(
+        default_factory=list,
+        description="Billed lines in the order printed.",
+        json_schema_extra={"kind": "table"},
+    )
+
+
+SCHEMA = Invoice

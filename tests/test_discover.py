@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+import builtins
+import hashlib
+import io
+import os
+from pathlib import Path
+
+import pymupdf
+import pytest
+from PIL import Image
+
+from docpipe.discover import InputError, discover, sha256_file, sniff_kind
+from docpipe.records import DocKind, ErrorCategory
+
+
+def _pdf_bytes() -> bytes:
+    doc = pymupdf.open()
+    doc.new_page().insert_text((72, 72), "hello")
+    return doc.tobytes()
+
+
+def _image_bytes(fmt: str, **save_args: object) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 6), "white").save(buffer, format=fmt, **save_args)
+    return buffer.getvalue()
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def test_kind_comes_from_bytes_not_extension(tmp_path: Path) -> None:
+    _write(tmp_path / "really_pdf.png", _pdf_bytes())
+    _write(tmp_path / "really_png.pdf", _image_bytes("PNG"))
+    _write(tmp_path / "junk.pdf", b"this is not a pdf at all\n" * 10)
+    docs = {Path(d.source_path).name: d for d in discover([str(tmp_path)])}
+    assert docs["really_pdf.png"].kind is DocKind.pdf and docs["really_pdf.png"].error is None
+    assert docs["really_png.pdf"].kind is DocKind.png and docs["really_png.pdf"].error is None
+    assert docs["junk.pdf"].kind is DocKind.unknown
+    assert docs["junk.pdf"].error is not None
+    assert docs["junk.pdf"].error.category is ErrorCategory.unsupported_format
+
+
+@pytest.mark.parametrize(
+    ("fmt", "kind", "args"),
+    [
+        ("JPEG", DocKind.jpeg, {}),
+        ("TIFF", DocKind.tiff, {}),
+        ("TIFF", DocKind.tiff, {"big_endian": True}),  # "MM\0*"
+        ("WEBP", DocKind.webp, {}),
+        ("BMP", DocKind.bmp, {}),
+        ("GIF", DocKind.gif, {}),
+        ("PNG", DocKind.png, {}),
+    ],
+)
+def test_image_magics(fmt: str, kind: DocKind, args: dict[str, object]) -> None:
+    assert sniff_kind(_image_bytes(fmt, **args)) is kind
+
+
+def test_pdf_marker_after_leading_junk_is_a_pdf() -> None:
+    assert sniff_kind(b"\x00" * 500 + _pdf_bytes()) is DocKind.pdf
+    assert sniff_kind(b"\x00" * 2000 + _pdf_bytes()) is DocKind.unknown
+    assert sniff_kind(b"BM but not a bitmap header at all") is DocKind.unknown
+
+
+def test_doc_id_size_mtime(tmp_path: Path) -> None:
+    data = _pdf_bytes()
+    path = _write(tmp_path / "a.pdf", data)
+    (doc,) = discover([str(path)])
+    assert doc.doc_id == hashlib.sha256(data).hexdigest() == sha256_file(path)
+    assert doc.size_bytes == len(data)
+    assert doc.mtime_ns == os.stat(path).st_mtime_ns
+    assert doc.source_path == str(path.resolve())
+
+
+def test_zero_byte_file_is_an_error_row(tmp_path: Path) -> None:
+    path = _write(tmp_path / "empty.pdf", b"")
+    (doc,) = discover([str(path)])
+    assert doc.error is not None and doc.error.category is ErrorCategory.empty_file
+    assert doc.size_bytes == 0
+
+
+def test_hidden_and_junk_skipped_in_walks_but_explicit_files_taken(tmp_path: Path) -> None:
+    pdf = _pdf_bytes()
+    _write(tmp_path / "keep.pdf", pdf)
+    hidden = _write(tmp_path / ".hidden.pdf", pdf + b"1")
+    _write(tmp_path / ".git" / "inside.pdf", pdf + b"2")
+    _write(tmp_path / "__MACOSX" / "x.pdf", pdf + b"3")
+    _write(tmp_path / "Thumbs.db", b"junk")
+    _write(tmp_path / "~$lock.pdf", pdf + b"4")
+    walked = [Path(d.source_path).name for d in discover([str(tmp_path)])]
+    assert walked == ["keep.pdf"]
+    explicit = discover([str(hidden)])
+    assert [Path(d.source_path).name for d in explicit] == [".hidden.pdf"]
+
+
+def test_nested_dirs_sorted_and_deduplicated(tmp_path: Path) -> None:
+    pdf = _pdf_bytes()
+    b = _write(tmp_path / "b" / "deep" / "er" / "z.pdf", pdf + b"z")
+    a = _write(tmp_path / "a.pdf", pdf + b"a")
+    _write(tmp_path / "b" / "m.png", _image_bytes("PNG"))
+    docs = discover([str(tmp_path), str(a), str(b), str(tmp_path / "b" / ".." / "a.pdf")])
+    paths = [d.source_path for d in docs]
+    assert paths == sorted(paths)
+    assert [Path(p).name for p in paths] == ["a.pdf", "z.pdf", "m.png"]  # b/deep/... < b/m.png
+    assert discover([str(tmp_path)]) == docs  # deterministic
+
+
+def test_glob_with_double_star(tmp_path: Path) -> None:
+    pdf = _pdf_bytes()
+    _write(tmp_path / "x" / "one.pdf", pdf + b"1")
+    _write(tmp_path / "x" / "y" / "two.pdf", pdf + b"2")
+    _write(tmp_path / "x" / "y" / "skip.png", _image_bytes("PNG"))
+    docs = discover([str(tmp_path / "**" / "*.pdf")])
+    assert sorted(Path(d.source_path).name for d in docs) == ["one.pdf", "two.pdf"]
+
+
+def test_missing_path_and_empty_glob_raise_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError):
+        discover([str(tmp_path / "nope.pdf")])
+    with pytest.raises(InputError):
+        discover([str(tmp_path / "*.nothing")])
+    assert issubclass(InputError, ValueError)
+
+
+def test_symlinks_skipped_in_walks_unless_followed(tmp_path: Path) -> None:
+    target = _write(tmp_path / "outside" / "t.pdf", _pdf_bytes())
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "link.pdf").symlink_to(target)
+    (root / "loop").symlink_to(root, target_is_directory=True)
+    assert discover([str(root)], follow_symlinks=False) == []
+    followed = discover([str(root)], follow_symlinks=True)
+    assert [Path(d.source_path).name for d in followed] == ["link.pdf"]  # the loop ends
+
+
+def test_unreadable_file_is_an_error_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _write(tmp_path / "locked.pdf", _pdf_bytes())
+    real_open = builtins.open
+
+    def deny(file: object, *args: object, **kwargs: object) -> object:
+        if str(file) == str(path):
+            raise PermissionError(13, "Permission denied")
+        return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(builtins, "open", deny)
+    (doc,) = discover([str(path)])
+    assert doc.error is not None and doc.error.category is ErrorCategory.not_found
+    assert "permission" in doc.error.message
+
+
+def test_fifo_named_explicitly_is_not_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.pdf"
+    os.mkfifo(fifo)
+    (doc,) = discover([str(fifo)])  # opening a FIFO for reading would block forever
+    assert doc.error is not None and doc.error.category is ErrorCategory.unsupported_format
+    assert discover([str(tmp_path)]) == []
