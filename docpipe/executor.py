@@ -114,6 +114,7 @@ class InferUDF:
         images = batch.column("image").to_pylist()
         index = [i for i, k in enumerate(kinds) if k == "page"]
         items = [(PageImage.model_validate_json(payloads[i]), images[i]) for i in index]
+        _fault_injection(items)
 
         def failed(item: tuple[PageImage, bytes | None], exc: Exception) -> PageResult:
             return failed_page_result(item[0], self.engine_label, ErrorCategory.internal,
@@ -125,6 +126,16 @@ class InferUDF:
         return _rows(kinds, batch.column("key").to_pylist(), payloads, [None] * len(kinds))
 
 
+def _fault_injection(items: list[tuple[PageImage, bytes | None]]) -> None:
+    """Test seam for worker death: DOCPIPE_FAULT_KILL_WORKER_ON=<file name> kills this process.
+
+    Only the crash-recovery tests set it; a real segfault or OOM kill looks the same to Ray.
+    """
+    target = os.environ.get("DOCPIPE_FAULT_KILL_WORKER_ON")
+    if target and any(os.path.basename(page.source_path) == target for page, _ in items):
+        os._exit(137)
+
+
 def start_ray(address: str | None) -> dict[str, float]:
     """Join `address` (or RAY_ADDRESS) when given, else start an embedded local Ray."""
     import ray
@@ -133,8 +144,7 @@ def start_ray(address: str | None) -> dict[str, float]:
     # Worker problems are reported as rows and in the summary; Ray's own chatter on the
     # driver's terminal (C++ core-worker lines, dataset INFO logs) would bury the progress display.
     os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
-    for name in ("ray", "ray.data", "ray._private", "ray.rllib"):
-        logging.getLogger(name).setLevel(logging.ERROR)
+    _quiet_ray_loggers()
     if not ray.is_initialized():
         kwargs: dict[str, Any] = {"include_dashboard": False, "logging_level": logging.WARNING,
                                   "log_to_driver": False, "configure_logging": True}
@@ -143,11 +153,20 @@ def start_ray(address: str | None) -> dict[str, float]:
             ray.init(address=target, **kwargs)
         else:
             ray.init(**kwargs)
+    _quiet_ray_loggers()  # ray.init(configure_logging=True) resets levels
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False
     ctx.print_on_execution_start = False
     ctx.verbose_stats_logs = False
+    # A batch whose actor died past its retries is dropped instead of failing the whole run;
+    # the runner notices the missing pages and retries those documents page by page.
+    ctx.max_errored_blocks = -1
     return {k: float(v) for k, v in ray.cluster_resources().items()}
+
+
+def _quiet_ray_loggers() -> None:
+    for name in ("ray", "ray.data", "ray._private", "ray.data._internal"):
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def stream(plan: StagePlan, docs: list[SourceDoc], needs_word_layer: bool) -> Iterator[PageResult | RasterOutput]:
@@ -160,7 +179,9 @@ def stream(plan: StagePlan, docs: list[SourceDoc], needs_word_layer: bool) -> It
         # max_restarts/max_task_retries have no named parameter yet; the deprecation is noise.
         warnings.simplefilter("ignore", DeprecationWarning)
         ds = _build_dataset(ray, plan, docs, needs_word_layer)
-    for batch in ds.select_columns(["kind", "payload"]).iter_batches(batch_format="pyarrow", batch_size=None):
+    # No select_columns here: a projection would be one more operator competing for the CPUs the
+    # actor pools hold; the image column is already empty after inference.
+    for batch in ds.iter_batches(batch_format="pyarrow", batch_size=None):
         for kind, payload in zip(batch.column("kind").to_pylist(), batch.column("payload").to_pylist()):
             if kind == "page":
                 yield PageResult.model_validate_json(payload)
@@ -178,19 +199,19 @@ def _build_dataset(ray, plan: StagePlan, docs: list[SourceDoc], needs_word_layer
                              override_num_blocks=max(1, min(len(ordered), 64)))
     ds = ds.map_batches(RasterUDF, fn_constructor_kwargs={"plan_json": plan_json}, batch_size=1,
                         batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=w.raster),
-                        num_cpus=w.raster_cpus, max_restarts=-1, max_task_retries=2)
+                        num_cpus=w.raster_cpus, max_restarts=-1, max_task_retries=1)
     if needs_word_layer:
         ds = ds.map_batches(WordLayerUDF, fn_constructor_kwargs={"plan_json": plan_json},
                             batch_size=plan.batch_ocr, batch_format="pyarrow",
                             compute=ray.data.ActorPoolStrategy(size=w.ocr), num_cpus=w.ocr_cpus,
-                            max_restarts=-1, max_task_retries=2)
+                            max_restarts=-1, max_task_retries=1)
     infer_args: dict[str, Any] = {"num_cpus": w.infer_cpus}
     if w.infer_gpus:
         infer_args["num_gpus"] = w.infer_gpus
     ds = ds.map_batches(InferUDF, fn_constructor_kwargs={"plan_json": plan_json},
                         batch_size=plan.batch_infer, batch_format="pyarrow",
                         compute=ray.data.ActorPoolStrategy(size=w.infer), max_restarts=-1,
-                        max_task_retries=2, **infer_args)
+                        max_task_retries=1, **infer_args)
     return ds
 
 

@@ -139,18 +139,20 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
                 collector.add_unprocessed(item, status, error)
             if todo:
                 plan = _stage_plan(config, schema, decision)
-                needs_words = True  # every page gets a word layer: grounding verifies against it
-                for event in (stream_fn or _ray_stream)(config, plan, todo, needs_words):
-                    if isinstance(event, RasterOutput):
-                        collector.add_failed_document(event)
-                    else:
-                        collector.add_page(event)
+                _drain(collector, (stream_fn or _ray_stream)(config, plan, todo))
+                if collector.pending:
+                    # A batch whose worker died (segfault, OOM) is dropped by the executor; its
+                    # documents run again one page per batch so a poison page only costs itself.
+                    retry = [item.doc for item in collector.pending.values()]
+                    careful = plan.model_copy(update={"batch_ocr": 1, "batch_infer": 1})
+                    _drain(collector, (stream_fn or _ray_stream)(config, careful, retry))
                 for item in list(collector.pending.values()):
-                    # Defensive: a document whose pages never all arrived is recorded, not lost.
                     collector.pending.pop(item.doc.doc_id)
+                    collector.pages.pop(item.doc.doc_id, None)
                     collector.add_unprocessed(item, Status.failed, ErrorInfo(
-                        category=ErrorCategory.internal, stage="executor",
-                        message="not all pages of the document came back from the workers"))
+                        category=ErrorCategory.crash, stage="executor",
+                        message="a worker died on this document twice (also when retried page by page); "
+                                "quarantined"))
             collector.flush()
         finally:
             reporter.stop()
@@ -176,10 +178,20 @@ def _stage_plan(config: RunConfig, schema: LoadedSchema, decision: EngineDecisio
     )
 
 
-def _ray_stream(config: RunConfig, plan: StagePlan, docs: list[SourceDoc], needs_words: bool):
+def _drain(collector: Collector, events) -> None:
+    for event in events:
+        if isinstance(event, RasterOutput):
+            collector.add_failed_document(event)
+        else:
+            collector.add_page(event)
+
+
+def _ray_stream(config: RunConfig, plan: StagePlan, docs: list[SourceDoc]):
     from docpipe import executor
 
     resources = executor.start_ray(config.ray_address)
-    plan.workers = default_workers(int(resources.get("CPU", 1)), int(resources.get("GPU", 0)), plan.engine,
-                                   config.raster_workers, config.ocr_workers, config.infer_workers)
-    yield from executor.stream(plan, docs, needs_words)
+    plan = plan.model_copy(update={"workers": default_workers(
+        int(resources.get("CPU", 1)), int(resources.get("GPU", 0)), plan.engine,
+        config.raster_workers, config.ocr_workers, config.infer_workers)})
+    # Every page gets a word layer: grounding verifies values against it.
+    yield from executor.stream(plan, docs, needs_word_layer=True)

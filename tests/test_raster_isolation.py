@@ -3,11 +3,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pymupdf
-import pytest
 
 from docpipe.discover import discover
 from docpipe.raster.config import RasterConfig
-from docpipe.raster.faults import Fault, FaultInjector
+from docpipe.raster.faults import FaultInjector
 from docpipe.raster.rasterizer import Rasterizer
 from docpipe.records import ErrorCategory, SourceDoc, Status
 
@@ -35,18 +34,18 @@ def test_isolated_output_matches_in_process(tmp_path: Path) -> None:
     assert [o.pages[0].words[1].text for o in remote] == ["0", "1"]
 
 
-@pytest.mark.parametrize("fault", ["hang", "spin"])
-def test_hang_times_out_and_the_next_document_still_runs(tmp_path: Path, fault: Fault) -> None:
-    docs = _pdfs(tmp_path, ["hang.pdf", "after.pdf"])
-    config = RasterConfig(isolate=True, timeout_s=1.5)
-    with Rasterizer(config, document_fn=FaultInjector(faults={"hang.pdf": fault})) as rasterizer:
+def test_hangs_time_out_and_the_next_document_still_runs(tmp_path: Path) -> None:
+    docs = _pdfs(tmp_path, ["sleeps.pdf", "spins.pdf", "after.pdf"])
+    # "spin" holds the GIL in a busy loop, as a decoder stuck in C code would.
+    faults = FaultInjector(faults={"sleeps.pdf": "hang", "spins.pdf": "spin"})
+    with Rasterizer(RasterConfig(isolate=True, timeout_s=1.5), document_fn=faults) as rasterizer:
         outputs = rasterizer(docs)
         stats = rasterizer.stats
-    assert _categories(outputs) == [ErrorCategory.timeout, None]
-    assert outputs[0].status is Status.failed and not outputs[0].pages
+    assert _categories(outputs) == [ErrorCategory.timeout, ErrorCategory.timeout, None]
+    assert all(o.status is Status.failed and not o.pages for o in outputs[:2])
     assert "1.5 s" in outputs[0].error.message  # type: ignore[union-attr]
-    assert outputs[1].status is Status.ok and outputs[1].images[0] is not None
-    assert stats is not None and stats.timeouts == 1 and stats.starts == 2
+    assert outputs[2].status is Status.ok and outputs[2].images[0] is not None
+    assert stats is not None and stats.timeouts == 2 and stats.starts == 3
 
 
 def test_crashing_worker_is_replaced(tmp_path: Path) -> None:

@@ -167,7 +167,8 @@ class GrammarLogitsProcessor(LogitsProcessor):
 
     Single use: make a new one for every `generate` call (matchers hold per-row parse state).
     A row's matcher is dropped when it rejects a token: that only happens once HF has finished
-    the row by another criterion and is feeding it pad tokens.
+    the row by another criterion and is feeding it pad tokens. Accepting and filling go through
+    xgrammar's batch calls: per-row Python calls would cost more than the masks themselves.
     """
 
     def __init__(self, grammars: Sequence[xgr.CompiledGrammar | None]) -> None:
@@ -177,46 +178,40 @@ class GrammarLogitsProcessor(LogitsProcessor):
         first = next((grammar for grammar in grammars if grammar is not None), None)
         self.vocab_size = first.tokenizer_info.vocab_size if first is not None else 0
         self.bitmask = xgr.allocate_token_bitmask(len(grammars), max(self.vocab_size, 1))
+        self._batch = xgr.BatchGrammarMatcher(max_threads=1 if len(grammars) <= 8 else "auto")
         self.accepted = [0] * len(grammars)  # tokens each matcher has consumed
         self.rejected: set[int] = set()
+        self._live = [row for row, matcher in enumerate(self.matchers) if matcher is not None]
         self._started = False
         self.mask_seconds = 0.0  # time spent accepting tokens, filling and applying masks
         self.mask_steps = 0
         self.masked_rows = 0  # (row, step) pairs decoded under a grammar
 
-    def _live_rows(self) -> list[int]:
-        return [
+    def _accept(self, rows: list[int], tokens: list[int]) -> None:
+        matchers = [self.matchers[row] for row in rows]
+        results = xgr.BatchGrammarMatcher.batch_accept_token(matchers, tokens)  # type: ignore[arg-type]
+        for row, accepted in zip(rows, results):
+            if accepted:
+                self.accepted[row] += 1
+            else:
+                self.rejected.add(row)
+        self._live = [
             row
-            for row, matcher in enumerate(self.matchers)
-            if matcher is not None and row not in self.rejected and not matcher.is_terminated()
+            for row in self._live
+            if row not in self.rejected and not self.matchers[row].is_terminated()  # type: ignore[union-attr]
         ]
-
-    def _fill(self, row: int) -> bool:
-        matcher = self.matchers[row]
-        return matcher is not None and bool(matcher.fill_next_token_bitmask(self.bitmask, row))
-
-    def _accept(self, row: int, token: int) -> None:
-        matcher = self.matchers[row]
-        if matcher is None or row in self.rejected or matcher.is_terminated():
-            return
-        if matcher.accept_token(token):
-            self.accepted[row] += 1
-        else:
-            self.rejected.add(row)
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         started = time.perf_counter()
         if not self._started:
             self._started = True  # the first call sees only the prompt: nothing to accept yet
-        else:
+        elif self._live:
             last_tokens = input_ids[:, -1].tolist()
-            for row in range(len(self.matchers)):
-                self._accept(row, last_tokens[row])
-        constrained = self._live_rows()
-        self.masked_rows += len(constrained)
-        # fill_next_token_bitmask returns False when every token is allowed: nothing to apply.
-        live = [row for row in constrained if self._fill(row)]
+            self._accept(list(self._live), [last_tokens[row] for row in self._live])
+        live = self._live
         if live:
+            matchers = [self.matchers[row] for row in live]
+            self._batch.batch_fill_next_token_bitmask(matchers, self.bitmask, indices=live)  # type: ignore[arg-type]
             vocab_size = min(self.vocab_size, scores.shape[-1])
             if scores.device.type == "cpu" and sys.byteorder == "little":
                 apply_bitmask_cpu(scores, self.bitmask, live, vocab_size)
@@ -228,6 +223,7 @@ class GrammarLogitsProcessor(LogitsProcessor):
                     indices=live,
                     backend=_mask_backend(scores.device.type),  # type: ignore[arg-type]
                 )
+            self.masked_rows += len(live)
         self.mask_steps += 1
         self.mask_seconds += time.perf_counter() - started
         return scores
@@ -236,10 +232,9 @@ class GrammarLogitsProcessor(LogitsProcessor):
         """Feed each row the tokens `generate` sampled after the last mask (normally one)."""
         for row, tokens in enumerate(generated):
             for token in tokens[self.accepted[row] :]:
-                matcher = self.matchers[row]
-                if matcher is None or row in self.rejected or matcher.is_terminated():
+                if row not in self._live:
                     break
-                self._accept(row, token)
+                self._accept([row], [token])
 
     def completed(self, row: int) -> bool:
         """True when the row's output is a complete value of its grammar (call after finish)."""

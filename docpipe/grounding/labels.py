@@ -13,6 +13,7 @@ from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.textnorm import label_tokens
 
 _COMPOUND_MIN = 6  # shorter label words ('tax', 'nr') would match inside too many words
+_MAX_LABEL_GAP_LINES = 4.0
 
 
 @dataclass(slots=True)
@@ -87,8 +88,9 @@ def find_label(layout: PageLayout, label: str) -> list[LabelHit]:
             p = pos + 1
             while k < len(want) and p < len(row):
                 tid = row[p]
-                if layout.tokens[tid].seg != tok.seg:
-                    break
+                prev = layout.tokens[row[p - 1]]
+                if layout.tokens[tid].x0 - prev.x1 > _MAX_LABEL_GAP_LINES * layout.line_height:
+                    break  # OCR splits phrases into boxes, so a label may cross a small gap
                 key = keys[tid]
                 if key == want[k]:
                     matched.append(tid)

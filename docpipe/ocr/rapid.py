@@ -24,18 +24,19 @@ from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
 from docpipe.ocr.base import OcrUnavailable, default_threads
-from docpipe.ocr.ink import ink_mask, tighten_span
 from docpipe.ocr.geometry import points_to_bbox, rotate_image, rotate_points
+from docpipe.ocr.ink import ink_mask, tighten_span
 from docpipe.ocr.layout import LineBox, assign_blocks, reading_order
+from docpipe.ocr.orientation import (
+    line_reversed,
+    mostly_upside_down,
+    mostly_vertical,
+    upside_down_probabilities,
+)
 from docpipe.records import Word, WordSource
 
 log = logging.getLogger(__name__)
 
-# Detector boxes taller than wide by this factor are read as vertical text lines.
-_VERTICAL_ASPECT = 1.5
-# Only crops at least this many times wider than tall vote on page orientation: the line
-# orientation model guesses on short crops (a digit looks the same both ways up).
-_VOTE_MIN_ASPECT = 2.0
 # rapidocr splits a word where recognised characters are more than this many CTC columns apart.
 _MAX_CHAR_GAP_COLS = 5
 
@@ -128,7 +129,7 @@ class RapidOcrEngine:
 
         quads = self._detect(page)
         turn90 = 0
-        if self.config.detect_rotation and _mostly_vertical(quads):
+        if self.config.detect_rotation and mostly_vertical(quads):
             turn90 = 90  # a 270 page then reads upside down, which the flip vote below settles
             work = rotate_image(page, 90)
             quads = self._detect(work)
@@ -138,21 +139,25 @@ class RapidOcrEngine:
             return []
 
         crops = [_crop(work, q) for q in quads]
-        cls_res = list(self._cls(crops).cls_res)
-        page_flip = self.config.detect_rotation and _mostly_flipped(crops, cls_res)
-        for i, (label, score) in enumerate(cls_res):
-            if _line_reversed(str(label), float(score), page_flip, self.config.cls_thresh):
-                crops[i] = np.ascontiguousarray(crops[i][::-1, ::-1])
-                quads[i] = quads[i][[2, 3, 0, 1]]
+        p180 = upside_down_probabilities(crops, lambda pieces: self._cls(pieces).cls_res)
+        page_flip = self.config.detect_rotation and mostly_upside_down(crops, p180)
+        reverse = [line_reversed(p, page_flip, self.config.cls_thresh) for p in p180]
+        reads = self._read_lines([_turn(c, r) for c, r in zip(crops, reverse)])
+        # A line that goes against the rest of the page is rare and the classifier is sometimes
+        # confidently wrong, so such lines are read both ways up and the better reading wins.
+        odd = [i for i, r in enumerate(reverse) if r != page_flip]
+        if odd:
+            again = self._read_lines([_turn(crops[i], not reverse[i]) for i in odd])
+            for i, alt in zip(odd, again):
+                if alt[1] > reads[i][1]:
+                    reads[i], reverse[i] = alt, not reverse[i]
 
-        rec = self._rec(self._rec_input(img=crops, return_word_box=True))
         lines: list[_Line] = []
-        for i, quad in enumerate(quads):
-            text, score = str(rec.txts[i]), float(rec.scores[i])
+        for i, (text, score, info) in enumerate(reads):
             if score < self.config.text_score or not text.strip():
                 continue
-            info = rec.word_results[i] if rec.word_results is not None else None
-            mask = ink_mask(crops[i])
+            quad = quads[i][[2, 3, 0, 1]] if reverse[i] else quads[i]
+            mask = ink_mask(_turn(crops[i], reverse[i]))
             words = []
             for word, conf, start, end in word_spans(text, info, score):
                 top, bottom = 0.0, 1.0
@@ -172,6 +177,14 @@ class RapidOcrEngine:
         )
 
     # -- steps ----------------------------------------------------------------------------
+
+    def _read_lines(self, crops: list[np.ndarray]) -> list[tuple[str, float, Any]]:
+        """(text, confidence, rapidocr WordInfo) per line crop."""
+        if not crops:
+            return []
+        rec = self._rec(self._rec_input(img=crops, return_word_box=True))
+        infos = rec.word_results if rec.word_results is not None else [None] * len(crops)
+        return [(str(t), float(sc), info) for t, sc, info in zip(rec.txts, rec.scores, infos)]
 
     def _detect(self, image: np.ndarray) -> list[np.ndarray]:
         res = self._det(image)
@@ -290,34 +303,8 @@ def _crop(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
     return cv2.warpPerspective(image, matrix, (w, h), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC)
 
 
-def _mostly_vertical(quads: list[np.ndarray]) -> bool:
-    vertical = horizontal = 0.0
-    for q in quads:
-        ext_x, ext_y = float(np.ptp(q[:, 0])), float(np.ptp(q[:, 1]))
-        if ext_y >= _VERTICAL_ASPECT * ext_x:
-            vertical += ext_y
-        elif ext_x >= _VERTICAL_ASPECT * ext_y:
-            horizontal += ext_x
-    return vertical > horizontal
-
-
-def _mostly_flipped(crops: list[np.ndarray], cls_res: list[tuple[str, float]]) -> bool:
-    flipped = upright = 0.0
-    for crop, (label, score) in zip(crops, cls_res):
-        h, w = crop.shape[:2]
-        if w < _VOTE_MIN_ASPECT * h:
-            continue
-        if "180" in str(label):
-            flipped += w * float(score)
-        else:
-            upright += w * float(score)
-    return flipped > upright
-
-
-def _line_reversed(label: str, score: float, page_flip: bool, thresh: float) -> bool:
-    if page_flip:  # the whole page is upside down; keep only lines confidently read upright as they are
-        return not ("180" not in label and score >= thresh)
-    return "180" in label and score >= thresh
+def _turn(crop: np.ndarray, upside_down: bool) -> np.ndarray:
+    return np.ascontiguousarray(crop[::-1, ::-1]) if upside_down else crop
 
 
 def _span_quad(quad: np.ndarray, start: float, end: float, top: float = 0.0, bottom: float = 1.0) -> np.ndarray:

@@ -99,7 +99,7 @@ def _is_namey(layout: PageLayout, toks: list[int]) -> bool:
     text = layout.text_of(toks)
     letters = sum(ch.isalpha() for ch in text)
     digits = sum(ch.isdigit() for ch in text)
-    if len(toks) >= 4 and sum(len(layout.tokens[t].text) == 1 for t in toks) > 0.6 * len(toks):
+    if len(toks) >= 4 and sum(len(layout.tokens[t].text) for t in toks) < 2.5 * len(toks):
         return False  # letter-spaced headings: 'W A R E N R E C H N U N G'
     if letters < 2 or digits > letters or "@" in text or text.startswith("("):
         return False
