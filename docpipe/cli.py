@@ -51,6 +51,8 @@ def run(
     batch_size: Annotated[Optional[int], typer.Option(help="Pages per inference batch.")] = None,
     doc_timeout: Annotated[float, typer.Option(help="Seconds one document may spend in rasterization.")] = 300.0,
     workers: Annotated[Optional[int], typer.Option(help="Rasterization workers (default: from CPU count).")] = None,
+    commit_every: Annotated[int, typer.Option(help="Commit output every N documents.")] = 32,
+    recycle_after_pages: Annotated[int, typer.Option(help="Restart raster/OCR workers after N pages.")] = 2000,
     force: Annotated[bool, typer.Option("--force", help="Re-process documents already done.")] = False,
     retry_failed: Annotated[bool, typer.Option("--retry-failed/--no-retry-failed",
                                                help="Retry documents that failed in earlier runs.")] = True,
@@ -88,7 +90,8 @@ def run(
         config = RunConfig(inputs=inputs, out_dir=out, pipeline=spec, engine=engine, ocr_engine=ocr_engine,
                            questions=list(question or []), ray_address=ray_address, device=device,
                            passwords=passwords, max_pages=max_pages, doc_timeout_s=doc_timeout,
-                           raster_workers=workers, force=force, retry_failed=retry_failed)
+                           raster_workers=workers, force=force, retry_failed=retry_failed,
+                           commit_every_docs=commit_every, recycle_after_pages=recycle_after_pages)
     except (ConfigError, OSError) as exc:
         raise _fail(EXIT_USAGE, str(exc)) from None
     except Exception as exc:  # pydantic ValidationError on option values

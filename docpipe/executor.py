@@ -53,9 +53,32 @@ def _one_by_one(stage: Callable[[list], list], items: list, on_error: Callable[[
         return results
 
 
+class _Recycled:
+    """Rebuild a stage after N pages so slow leaks in native code (MuPDF, ONNX) cannot accumulate."""
+
+    def __init__(self, build: Callable[[], Any], every_pages: int) -> None:
+        self._build = build
+        self._every = every_pages
+        self._pages = 0
+        self.stage = build()
+
+    def count(self, pages: int) -> None:
+        self._pages += pages
+        if self._pages >= self._every:
+            close = getattr(self.stage, "close", None)
+            if close is not None:
+                close()
+            self.stage = self._build()
+            self._pages = 0
+
+
 class RasterUDF:
     def __init__(self, plan_json: str) -> None:
-        self.stage = plan_mod.build_rasterizer(StagePlan.model_validate_json(plan_json))
+        plan = StagePlan.model_validate_json(plan_json)
+        self._recycled = _Recycled(lambda: plan_mod.build_rasterizer(plan), plan.recycle_after_pages)
+
+    def stage(self, docs: list[SourceDoc]) -> list[RasterOutput]:
+        return self._recycled.stage(docs)
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         docs = [SourceDoc.model_validate_json(p) for p in batch.column("payload").to_pylist()]
@@ -79,12 +102,17 @@ class RasterUDF:
                 keys.append(page.key)
                 payloads.append(page.model_dump_json())
                 images.append(image)
+        self._recycled.count(sum(k == "page" for k in kinds))
         return _rows(kinds, keys, payloads, images)
 
 
 class WordLayerUDF:
     def __init__(self, plan_json: str) -> None:
-        self.stage = plan_mod.build_word_layer(StagePlan.model_validate_json(plan_json))
+        plan = StagePlan.model_validate_json(plan_json)
+        self._recycled = _Recycled(lambda: plan_mod.build_word_layer(plan), plan.recycle_after_pages)
+
+    def stage(self, items: list[tuple[PageImage, bytes | None]]) -> list[PageImage]:
+        return self._recycled.stage(items)
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         kinds = batch.column("kind").to_pylist()
@@ -99,6 +127,7 @@ class WordLayerUDF:
 
         for i, page in zip(index, _one_by_one(self.stage, items, failed)):
             payloads[i] = page.model_dump_json()
+        self._recycled.count(len(items))
         return _rows(kinds, batch.column("key").to_pylist(), payloads, images)
 
 

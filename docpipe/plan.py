@@ -42,6 +42,7 @@ class StagePlan(BaseModel):
     batch_raster: int = 4
     batch_ocr: int = 4
     batch_infer: int = 4
+    recycle_after_pages: int = 2000  # raster/OCR workers rebuild their native state after this many pages
     workers: WorkerCounts
 
 

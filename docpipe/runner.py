@@ -174,6 +174,7 @@ def _stage_plan(config: RunConfig, schema: LoadedSchema, decision: EngineDecisio
                             passwords=config.passwords, timeout_s=config.doc_timeout_s,
                             memory_mb=config.doc_memory_mb),
         batch_raster=spec.batch.raster, batch_ocr=spec.batch.ocr, batch_infer=spec.batch.infer,
+        recycle_after_pages=config.recycle_after_pages,
         workers=default_workers(1, 0, decision.engine),  # replaced once Ray reports its resources
     )
 

@@ -49,12 +49,29 @@ class FakeEngine:
         return [Word(text="hello", bbox=(0.1, 0.1, 0.3, 0.2), conf=0.9)]
 
 
-def test_real_engine_adds_words_to_a_scanned_page() -> None:
-    stage = WordLayerStage("rapidocr")
-    [out] = stage([(_page(), _png())])
+@pytest.fixture(scope="module")
+def real_stage() -> WordLayerStage:
+    return WordLayerStage("rapidocr")
+
+
+def test_real_engine_adds_words_to_a_scanned_page(real_stage: WordLayerStage) -> None:
+    [out] = real_stage([(_page(), _png())])
     assert out.word_source == "rapidocr"
     assert [w.text for w in out.words] == ["Total", "42.00", "EUR"]
     assert out.status == Status.ok and out.error is None
+
+
+def test_real_engine_crash_inside_onnxruntime_is_recorded(
+    real_stage: WordLayerStage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def _boom(*args: object, **kwargs: object) -> None:
+        raise MemoryError("recogniser out of memory")
+
+    monkeypatch.setattr(real_stage.engine, "_rec", _boom)
+    [out] = real_stage([(_page(), _png())])
+    assert out.words == [] and out.word_source is None and out.status == Status.ok
+    assert out.error is not None and out.error.category == ErrorCategory.ocr
+    assert "MemoryError" in out.error.message
 
 
 def test_pages_with_a_word_layer_or_without_image_pass_through_unchanged() -> None:

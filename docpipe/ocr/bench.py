@@ -21,6 +21,8 @@ class OcrBenchResult(BaseModel):
     total_s: float = 0.0  # recognition only: decoding and model loading are not counted
     pages_per_s: float = 0.0
     s_per_page: float = 0.0
+    # Process CPU seconds per page: unlike wall time, hardly moved by other load on the machine.
+    cpu_s_per_page: float = 0.0
     threads: int = 0  # threads the engine computes with
     error: str | None = None  # set when the engine could not be loaded at all
 
@@ -53,6 +55,7 @@ def bench_ocr(
             except Exception:  # counted below, on the timed pass
                 pass
         words = failed = 0
+        cpu_started = time.process_time()
         started = time.perf_counter()
         for image in images:
             try:
@@ -60,6 +63,7 @@ def bench_ocr(
             except Exception:
                 failed += 1
         total = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
         n = len(images)
         results.append(
             OcrBenchResult(
@@ -71,6 +75,7 @@ def bench_ocr(
                 total_s=round(total, 3),
                 pages_per_s=round(n / total, 3) if total > 0 else 0.0,
                 s_per_page=round(total / n, 3) if n else 0.0,
+                cpu_s_per_page=round(cpu / n, 3) if n else 0.0,
                 threads=_threads(name, rapid),
             )
         )

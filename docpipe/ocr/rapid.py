@@ -127,14 +127,13 @@ class RapidOcrEngine:
         page = _to_bgr(image, self.config.max_side)
         height, width = page.shape[:2]
 
-        quads = self._detect(page)
-        turn90 = 0
+        work, quads, turn90 = page, self._detect(page), 0
         if self.config.detect_rotation and mostly_vertical(quads):
-            turn90 = 90  # a 270 page then reads upside down, which the flip vote below settles
-            work = rotate_image(page, 90)
-            quads = self._detect(work)
-        else:
-            work = page
+            # Turned 90 degrees; a 270 page then reads upside down, which the flip vote settles.
+            turned = rotate_image(page, 90)
+            turned_quads = self._detect(turned)
+            if turned_quads and not mostly_vertical(turned_quads):  # else: genuinely vertical marks
+                work, quads, turn90 = turned, turned_quads, 90
         if not quads:
             return []
 

@@ -6,8 +6,6 @@ import hashlib
 from collections.abc import Callable
 
 from docpipe.raster.config import RasterConfig
-from docpipe.raster.image import rasterize_image
-from docpipe.raster.pdf import rasterize_pdf
 from docpipe.raster.result import RasterOutput, failed_output
 from docpipe.records import DocKind, ErrorCategory, SourceDoc, Status
 
@@ -35,6 +33,11 @@ def rasterize_document(doc: SourceDoc, config: RasterConfig) -> RasterOutput:
     # The bytes must be the ones discovery hashed, or doc_id would describe another file.
     if hashlib.sha256(data).hexdigest() != doc.doc_id:
         return failed_output(doc, ErrorCategory.vanished, "file changed while the run was going")
+    # Imported here, not at the top: the parent of an isolated worker never renders, and
+    # importing PyMuPDF alone costs it ~130 MB of resident memory.
+    from docpipe.raster.image import rasterize_image
+    from docpipe.raster.pdf import rasterize_pdf
+
     try:
         if doc.kind is DocKind.pdf:
             return rasterize_pdf(doc, data, config)

@@ -33,6 +33,7 @@ def main() -> int:
         return 0
     config, document_fn = pickle.loads(init)
     prepare_process()
+    _import_renderers()
     _limit_memory(config.memory_mb)
     write_frame(replies, encode_reply(_ready_output(), _meta()))
     while (frame := read_frame(requests)) is not None:
@@ -52,6 +53,12 @@ def prepare_process() -> None:
     # The messages are still collected and counted per document.
     pymupdf.TOOLS.mupdf_display_errors(False)
     pymupdf.TOOLS.mupdf_display_warnings(False)
+
+
+def _import_renderers() -> None:
+    """Load the decoders before measuring the memory baseline and before the first document."""
+    import docpipe.raster.image
+    import docpipe.raster.pdf  # noqa: F401
 
 
 def _run(document_fn: DocumentFn, doc: SourceDoc, config: RasterConfig) -> RasterOutput:
