@@ -27,7 +27,7 @@ console = Console(stderr=True)
 
 
 def _fail(code: int, message: str) -> typer.Exit:
-    console.print(f"[bold red]error:[/bold red] {message}")
+    console.print(f"[bold red]error:[/bold red] {message}", soft_wrap=True)
     return typer.Exit(code)
 
 

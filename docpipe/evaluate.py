@@ -12,12 +12,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from docpipe.grounding.normalize import values_equal
 from docpipe.grounding.schema_fields import infer_kind, field_specs
 
-_NOT_FIELDS = {"file", "raw", "pages", "line_count", "desc"}
+_NOT_FIELDS = {"file", "raw", "pages", "line_count", "desc", "kind", "schema_name", "description", "page_sizes"}
 
 
 class FieldScore(BaseModel):
@@ -30,18 +30,22 @@ class FieldScore(BaseModel):
     grounded_correct: int = 0  # correct values whose grounding says grounded=true
     misses: list[dict[str, Any]] = Field(default_factory=list)  # {file, got, want}
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def accuracy(self) -> float:
         return self.correct / self.truth if self.truth else 0.0
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def coverage(self) -> float:
         return self.predicted / self.truth if self.truth else 0.0
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def grounding_rate(self) -> float:
         return self.with_grounding / self.predicted if self.predicted else 0.0
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def grounded_correct_rate(self) -> float:
         return self.grounded_correct / self.correct if self.correct else 0.0
@@ -58,32 +62,48 @@ class EvalReport(BaseModel):
     line_count_total: int | None = None
 
     def to_json(self) -> str:
-        payload = self.model_dump()
-        for entry, score in zip(payload["fields"], self.fields):
-            entry.update(accuracy=round(score.accuracy, 4), coverage=round(score.coverage, 4),
-                         grounding_rate=round(score.grounding_rate, 4),
-                         grounded_correct_rate=round(score.grounded_correct_rate, 4))
-        return json.dumps(payload, indent=2, default=str)
+        """The report with per-field rates (also what model_dump_json gives)."""
+        return json.dumps(self.model_dump(mode="json"), indent=2)
 
 
-def _read_documents(out_dir: Path) -> tuple[list[dict[str, Any]], set[str]]:
+def _flatten(record: dict[str, Any]) -> dict[str, Any]:
+    """Both truth shapes: flat ({"file", "total", ...}) and nested ({"file", "expected": {...}})."""
+    out = dict(record)
+    expected = out.pop("expected", None)
+    if isinstance(expected, dict):
+        out.update(expected)
+    for table in ("line_items", "items"):
+        if isinstance(out.get(table), list) and out.get("line_count") is None:
+            out["line_count"] = len(out[table])
+    return out
+
+
+def _read_documents(out_dir: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Rows of OUT/documents and the Arrow type of each column."""
     import pyarrow.dataset as ds
 
     path = out_dir / "documents" if (out_dir / "documents").exists() else out_dir
-    dataset = ds.dataset(str(path), format="parquet")
-    table = dataset.to_table()
-    return table.to_pylist(), set(table.column_names)
+    table = ds.dataset(str(path), format="parquet").to_table()
+    return table.to_pylist(), {f.name: f.type for f in table.schema}
 
 
-def _kinds(fields: list[str], schema: type[BaseModel] | None, sample: dict[str, Any]) -> dict[str, str]:
+def _kinds(fields: list[str], schema: type[BaseModel] | None, types: dict[str, Any]) -> dict[str, str]:
+    """Field kinds from the schema when given, else from the column types and field names."""
+    import pyarrow as pa
+
     known = {s.name: s.kind for s in field_specs(schema)} if schema is not None else {}
     out: dict[str, str] = {}
     for f in fields:
+        arrow_type = types.get(f)
         if f in known:
             out[f] = known[f]
-            continue
-        value = sample.get(f)
-        out[f] = infer_kind(f, type(value) if value is not None else str, False)
+        elif arrow_type is not None and (pa.types.is_decimal(arrow_type) or pa.types.is_floating(arrow_type)
+                                         or pa.types.is_integer(arrow_type)):
+            out[f] = "amount"
+        elif arrow_type is not None and (pa.types.is_date(arrow_type) or pa.types.is_timestamp(arrow_type)):
+            out[f] = "date"
+        else:
+            out[f] = infer_kind(f, str, False)
     return out
 
 
@@ -100,8 +120,10 @@ def evaluate(
     out_dir: Path, truth_path: Path, fields: list[str] | None = None, schema: type[BaseModel] | None = None
 ) -> EvalReport:
     """Score OUT/documents against truth.jsonl; documents match by file basename."""
-    truths = [json.loads(line) for line in Path(truth_path).read_text(encoding="utf-8").splitlines() if line.strip()]
-    rows, columns = _read_documents(Path(out_dir))
+    truths = [_flatten(json.loads(line)) for line in Path(truth_path).read_text(encoding="utf-8").splitlines()
+              if line.strip()]
+    rows, types = _read_documents(Path(out_dir))
+    columns = set(types)
     by_name: dict[str, dict[str, Any]] = {}
     for row in rows:
         name = Path(str(row.get("source_path") or "")).name
@@ -109,10 +131,9 @@ def evaluate(
         if name not in by_name or (by_name[name].get("status") not in ("ok", "partial") and row.get("status") in ("ok", "partial")):
             by_name[name] = row
     if fields is None:
-        keys = {k for t in truths for k in t} - _NOT_FIELDS
+        keys = {k for t in truths for k, v in t.items() if not isinstance(v, (list, dict))} - _NOT_FIELDS
         fields = sorted(k for k in keys if k in columns)
-    sample = next((r for r in rows if r), {})
-    kinds = _kinds(fields, schema, sample)
+    kinds = _kinds(fields, schema, types)
     report = EvalReport(out_dir=str(out_dir), truth_path=str(truth_path), documents=len(truths), matched=0)
     scores = {f: FieldScore(field=f, kind=kinds[f]) for f in fields}
     lc_ok = lc_n = 0

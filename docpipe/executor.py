@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pyarrow as pa
+from pydantic import BaseModel
 
 from docpipe import plan as plan_mod
 from docpipe.plan import StagePlan
@@ -198,8 +199,26 @@ def _quiet_ray_loggers() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
-def stream(plan: StagePlan, docs: list[SourceDoc], needs_word_layer: bool) -> Iterator[PageResult | RasterOutput]:
-    """Run the stages over `docs`; yield each page result (or whole-document failure) as it lands."""
+class StageTiming(BaseModel):
+    """Ray Data's totals for one stage of a finished stream (read by `docpipe bench`)."""
+
+    stage: str  # operator name, e.g. "MapBatches(RasterUDF)"
+    rows_out: int
+    busy_s: float  # task wall time summed over the stage's workers
+    cpu_s: float
+    first_start: float | None  # time.monotonic() clock (one clock for all processes of a node)
+    last_end: float | None
+
+
+StatsCallback = Callable[[list[StageTiming]], None]
+
+
+def stream(plan: StagePlan, docs: list[SourceDoc], needs_word_layer: bool,
+           on_stats: StatsCallback | None = None) -> Iterator[PageResult | RasterOutput]:
+    """Run the stages over `docs`; yield each page result (or whole-document failure) as it lands.
+
+    `on_stats` receives per-stage timings once the stream has been consumed to the end.
+    """
     import warnings
 
     import ray
@@ -216,9 +235,45 @@ def stream(plan: StagePlan, docs: list[SourceDoc], needs_word_layer: bool) -> It
                 yield PageResult.model_validate_json(payload)
             else:
                 yield RasterOutput.model_validate_json(payload)
+    if on_stats is not None:
+        on_stats(_stage_timings(ds))
 
 
-def _build_dataset(ray, plan: StagePlan, docs: list[SourceDoc], needs_word_layer: bool):
+def rasterize_only(plan: StagePlan, docs: list[SourceDoc], on_stats: StatsCallback | None = None) -> Iterator[int]:
+    """Benchmark seam: the rasterization stage alone; yields the page count of each batch as it lands."""
+    import warnings
+
+    import ray
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ds = _build_dataset(ray, plan, docs, needs_word_layer=False, raster_only=True)
+    for batch in ds.iter_batches(batch_format="pyarrow", batch_size=None):
+        yield batch.column("kind").to_pylist().count("page")
+    if on_stats is not None:
+        on_stats(_stage_timings(ds))
+
+
+def _stage_timings(ds) -> list[StageTiming]:
+    """Per-operator totals from Ray Data's stats summary, first stage first; [] if unavailable."""
+    timings: list[StageTiming] = []
+    try:
+        summary = ds._get_stats_summary()
+        while summary is not None:
+            for op in summary.operators_stats:
+                timings.append(StageTiming(
+                    stage=op.operator_name,
+                    rows_out=int(op.output_num_rows.sum) if op.output_num_rows else 0,
+                    busy_s=float(op.wall_time.sum) if op.wall_time else 0.0,
+                    cpu_s=float(op.cpu_time.sum) if op.cpu_time else 0.0,
+                    first_start=op.earliest_start_time, last_end=op.latest_end_time))
+            summary = summary.parents[0] if summary.parents else None
+    except Exception as exc:  # noqa: BLE001 - a private Ray API: timings are optional extras
+        log.debug("no Ray Data stats: %s", exc)
+    return list(reversed(timings))
+
+
+def _build_dataset(ray, plan: StagePlan, docs: list[SourceDoc], needs_word_layer: bool, raster_only: bool = False):
 
     w = plan.workers
     plan_json = plan.model_dump_json()
@@ -229,6 +284,8 @@ def _build_dataset(ray, plan: StagePlan, docs: list[SourceDoc], needs_word_layer
     ds = ds.map_batches(RasterUDF, fn_constructor_kwargs={"plan_json": plan_json}, batch_size=1,
                         batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=w.raster),
                         num_cpus=w.raster_cpus, max_restarts=-1, max_task_retries=1)
+    if raster_only:
+        return ds
     if needs_word_layer:
         ds = ds.map_batches(WordLayerUDF, fn_constructor_kwargs={"plan_json": plan_json},
                             batch_size=plan.batch_ocr, batch_format="pyarrow",

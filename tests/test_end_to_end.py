@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from decimal import Decimal
@@ -52,9 +53,14 @@ def _pages(out: Path) -> pa.Table:
     return pads.dataset(out / "pages", format="parquet").to_table()
 
 
-def test_invoice_arrow_schema_column_by_column(ray_session, tmp_path):
-    out = tmp_path / "out"
-    execute(_config(out, engine="ocr"), JsonReporter())
+@pytest.fixture(scope="module")
+def offline_run(ray_session, tmp_path_factory):
+    out = tmp_path_factory.mktemp("offline") / "out"
+    return out, execute(_config(out, engine="ocr"), JsonReporter())
+
+
+def test_invoice_arrow_schema_column_by_column(offline_run):
+    out, _ = offline_run
     schema = pads.dataset(out / "documents", format="parquet").schema
     expected = {
         "doc_id": pa.string(), "row_key": pa.string(), "source_path": pa.string(), "page_count": pa.int64(),
@@ -88,9 +94,8 @@ def test_invoice_arrow_schema_column_by_column(ray_session, tmp_path):
     assert "passwords" not in meta["docpipe.run_config"]
 
 
-def test_offline_engine_end_to_end_then_resume_does_nothing(ray_session, tmp_path):
-    out = tmp_path / "out"
-    summary = execute(_config(out, engine="ocr"), JsonReporter())
+def test_offline_engine_end_to_end_then_resume_does_nothing(offline_run):
+    out, summary = offline_run
     inputs = _sample_inputs()
     docs = _documents(out).to_pylist()
     assert len(docs) == len(inputs) == summary.processed
@@ -146,23 +151,57 @@ def test_vlm_engine_with_tiny_model_through_ray(ray_session, tmp_path, tiny_llav
 def test_cli_main_command_without_a_model_falls_back_offline(tmp_path):
     """The README's main command on a machine with no model hub: completes with the ocr engine."""
     out = tmp_path / "out"
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(SAMPLES / "invoice_acme.pdf", inputs / "invoice_acme.pdf")
     env = {"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     result = subprocess.run(
-        [sys.executable, "-m", "docpipe", "run", str(SAMPLES), "--schema", "invoice", "--out", str(out),
+        [sys.executable, "-m", "docpipe", "run", str(inputs), "--schema", "invoice", "--out", str(out),
          "--log-format", "json"],
         capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path,
     )
     assert result.returncode in (0, 1), result.stderr[-3000:]
     assert "Traceback" not in result.stderr
     summary = json.loads(result.stdout.strip().splitlines()[-1])
-    assert summary["engine"] == "ocr" and summary["inputs"] == len(_sample_inputs())
+    assert summary["engine"] == "ocr" and summary["inputs"] == 1 and summary["by_status"] == {"ok": 1}
     assert any("Qwen/Qwen3-VL-2B-Instruct" in n for n in summary["notices"])
     assert (out / "_runs" / f"{summary['run_id']}.json").is_file()
     again = subprocess.run(
-        [sys.executable, "-m", "docpipe", "run", str(SAMPLES), "--schema", "invoice", "--out", str(out),
+        [sys.executable, "-m", "docpipe", "run", str(inputs), "--schema", "invoice", "--out", str(out),
          "--engine", "vlm", "--log-format", "json"],
         capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path,
     )
     # --engine vlm never falls back: fatal, with the model named and how to provide it.
     assert again.returncode == 3 and "Qwen/Qwen3-VL-2B-Instruct" in again.stderr and "--model" in again.stderr
     assert "Traceback" not in again.stderr
+
+
+def _grounding_hits(out: Path, files: set[str]) -> tuple[int, int, list[str]]:
+    from docpipe.tasks.boxes import iou
+
+    rows = {Path(r["source_path"]).name: r for r in _documents(out).to_pylist()}
+    hits, total, misses = 0, 0, []
+    for line in (SAMPLES / "truth.jsonl").read_text().splitlines():
+        truth = json.loads(line)
+        if truth["file"] not in files:
+            continue
+        found = {g["field"]: g for g in rows[truth["file"]]["grounding"]}
+        for field, where in truth["boxes"].items():
+            total += 1
+            g = found.get(field)
+            if g and g["bbox"] and g["page_index"] == where["page_index"] and iou(tuple(g["bbox"]), tuple(where["bbox"])) >= 0.5:
+                hits += 1
+            else:
+                misses.append(f"{truth['file']}:{field}")
+    return hits, total, misses
+
+
+@pytest.mark.parametrize("files", [
+    {"invoice_acme.pdf", "invoice_mueller_2p.pdf"},  # native text layer
+    {"invoice_scan.jpg", "invoice_multipage.tiff"},  # scanned: bundled OCR word layer
+], ids=["native-text", "scanned"])
+def test_offline_grounding_boxes_match_where_values_were_drawn(offline_run, files):
+    out, _ = offline_run
+    hits, total, misses = _grounding_hits(out, files)
+    assert total > 40
+    assert hits / total >= 0.95, f"{hits}/{total}; missed: {misses[:20]}"

@@ -29,7 +29,7 @@ def write_run(out: Path) -> None:
     schema = pa.schema([
         ("doc_id", pa.string()), ("source_path", pa.string()), ("status", pa.string()),
         ("invoice_number", pa.string()), ("issue_date", pa.date32()), ("total", pa.decimal128(18, 2)),
-        ("seller_name", pa.string()), ("currency", pa.string()),
+        ("seller_name", pa.string()), ("currency", pa.string()), ("due_date", pa.date32()),
         ("line_items", pa.list_(pa.struct([("description", pa.string()), ("amount", pa.decimal128(18, 2))]))),
         ("grounding", GROUNDING),
     ])
@@ -51,8 +51,10 @@ def write_run(out: Path) -> None:
 
 def write_truth(path: Path) -> None:
     truth = [
-        {"file": "a.pdf", "invoice_number": "RE-2014/502", "issue_date": "2014-07-03", "total": "571.04",
-         "seller_name": "Bei Spiel GmbH", "currency": "EUR", "line_count": 3},
+        {"file": "a.pdf", "kind": "invoice", "expected": {   # the nested shape sample_docs/truth.jsonl uses
+            "invoice_number": "RE-2014/502", "issue_date": "2014-07-03", "total": "571.04",
+            "seller_name": "Bei Spiel GmbH", "currency": "EUR", "due_date": "2014-07-24",
+            "line_items": [{"amount": "1.00"}] * 3}},
         {"file": "b.pdf", "invoice_number": "4711", "issue_date": "2020-01-03", "total": "10.0",
          "seller_name": "Foo Inc.", "currency": None, "line_count": 1},
         {"file": "c.pdf", "invoice_number": "9", "issue_date": None, "total": "1.00", "raw": {"x": 1}},
@@ -66,7 +68,9 @@ def test_evaluate_scores_fields(tmp_path: Path) -> None:
     report = evaluate(tmp_path / "OUT", tmp_path / "truth.jsonl", fields=None)
     assert (report.documents, report.matched, report.missing) == (3, 2, ["c.pdf"])
     scores = {s.field: s for s in report.fields}
-    assert set(scores) == {"invoice_number", "issue_date", "total", "seller_name", "currency"}
+    assert set(scores) == {"invoice_number", "issue_date", "total", "seller_name", "currency", "due_date"}
+    # An all-null column still scores by its Arrow type: a date, not text.
+    assert (scores["due_date"].kind, scores["due_date"].truth, scores["due_date"].predicted) == ("date", 1, 0)
     inv = scores["invoice_number"]
     assert (inv.kind, inv.truth, inv.predicted, inv.correct) == ("identifier", 3, 2, 2)
     assert inv.accuracy == 2 / 3 and inv.grounding_rate == 1.0 and inv.grounded_correct_rate == 1.0
@@ -101,5 +105,6 @@ def test_report_renders_and_serialises(tmp_path: Path) -> None:
     assert "invoice_number" in text and "67%" in text
     payload = json.loads(report.to_json())
     assert payload["matched"] == 2
-    assert {f["field"]: f["accuracy"] for f in payload["fields"]}["total"] == round(2 / 3, 4)
+    assert {f["field"]: f["accuracy"] for f in payload["fields"]}["total"] == 2 / 3
+    assert json.loads(report.model_dump_json())["fields"][0]["coverage"] is not None  # what `docpipe eval --json` prints
     assert EvalReport.model_validate(payload).matched == 2

@@ -62,6 +62,8 @@ def test_identifier_split_over_words_and_confusable_glyphs() -> None:
     )
     assert vat.grounded and vat.text == "DE 232 446 240"
     assert inv.grounded and inv.text == "INV-2024-0042" and 0.85 <= inv.score < 1.0
+    [near] = ground(GroundingQuery(field="invoice_number", value="INV-2024-0043", kind="identifier"))
+    assert not near.grounded and near.bbox is None  # one digit off is another invoice
 
 
 def test_multi_line_address() -> None:

@@ -24,8 +24,11 @@ def test_points_follow_the_pixels_when_the_image_turns(degrees: int) -> None:
     ys, xs = np.nonzero(turned)
     centre = rotate_points(np.array([[40.5, 5.5]]), degrees, 50, 30)[0]
     assert (xs[0] + 0.5, ys[0] + 0.5) == pytest.approx(tuple(centre))
-    back = rotate_points(rotate_points(np.array([[3.0, 7.0]]), degrees, 50, 30), (360 - degrees) % 360,
-                         *(30, 50) if degrees % 180 else (50, 30))
+    back = rotate_points(
+        rotate_points(np.array([[3.0, 7.0]]), degrees, 50, 30),
+        (360 - degrees) % 360,
+        *(30, 50) if degrees % 180 else (50, 30),
+    )
     assert back[0] == pytest.approx([3.0, 7.0])
 
 

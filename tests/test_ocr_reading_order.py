@@ -43,8 +43,12 @@ def _two_columns(title: bool = True, footer: bool = True) -> list[tuple[str, flo
 
 def test_two_columns_are_read_one_after_the_other() -> None:
     text = reading_order_text(_page(_two_columns()))
-    assert text.splitlines() == ["Annual Report Of The Example Company For Everyone", *LEFT, *RIGHT,
-                                 "Page one of the report printed for everyone to read today"]
+    assert text.splitlines() == [
+        "Annual Report Of The Example Company For Everyone",
+        *LEFT,
+        *RIGHT,
+        "Page one of the report printed for everyone to read today",
+    ]
 
 
 def test_two_columns_without_title_or_footer() -> None:

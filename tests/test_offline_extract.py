@@ -181,3 +181,26 @@ def test_extract_document_merges_pages() -> None:
     by_field = {g.field: g for g in groundings}
     assert by_field["line_items[3].amount"].page_index == 1
     assert by_field["total"].page_index == 0 and model.total == Decimal("2100.56")
+
+
+def test_odd_field_types_are_skipped_or_validated() -> None:
+    from enum import Enum
+
+    class Colour(str, Enum):
+        red = "red"
+
+    class Address(BaseModel):
+        street: str | None = None
+
+    class Odd(BaseModel):
+        colour: Colour | None = None
+        paid: bool | None = None
+        tags: list[str] = Field(default_factory=list)
+        address: Address | None = None
+        amount: float | None = None
+
+    page = [(0.1, 0.1, "Colour: blue"), (0.1, 0.12, "Paid: yes"), (0.1, 0.14, "Amount: 1.234,50")]
+    result = OfflineExtractor(Odd).extract_page(synthetic_page(page), 0)
+    assert result.extraction.colour is None and any(n.startswith("colour:") for n in result.notes)
+    assert result.extraction.paid is True and result.extraction.amount == 1234.5
+    assert result.extraction.tags == [] and result.extraction.address is None

@@ -3,10 +3,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pymupdf
+import pytest
 
 from docpipe.discover import discover
 from docpipe.raster.config import RasterConfig
 from docpipe.raster.faults import FaultInjector
+from docpipe.raster.protocol import ReplyMeta, decode_reply, encode_reply
 from docpipe.raster.rasterizer import Rasterizer
 from docpipe.records import ErrorCategory, SourceDoc, Status
 
@@ -103,3 +105,15 @@ def test_close_stops_the_worker(tmp_path: Path) -> None:
     assert proc is not None and proc.poll() is None
     rasterizer.close()
     assert proc.poll() is not None
+
+
+def test_reply_protocol_round_trip_and_rejects_damaged_replies(tmp_path: Path) -> None:
+    docs = _pdfs(tmp_path, ["one.pdf"])
+    with Rasterizer(RasterConfig(isolate=False)) as rasterizer:
+        (output,) = rasterizer(docs)
+    payload = encode_reply(output, ReplyMeta(rss_mb=1.0, peak_rss_mb=2.0))
+    decoded, meta = decode_reply(payload)
+    assert decoded == output and meta.peak_rss_mb == 2.0
+    for damaged in (payload[:-1], payload + b"x", payload[:20]):
+        with pytest.raises(ValueError):
+            decode_reply(damaged)

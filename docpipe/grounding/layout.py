@@ -22,6 +22,7 @@ _KEY_VALUE_RE = re.compile(r"^([^\W\d][^:/]{0,30}:)([^/].*)$")
 # 'Käufer/Leistungsempfänger' -> two words, so each half can act as a label.
 _SLASH_WORDS_RE = re.compile(r"^([^\W\d_]{3,}/)([^\W\d_]{3,}:?)$")
 SEGMENT_GAP_EM = 1.0  # a gap wider than ~one line height separates columns
+RUN_GAP_LINES = 2.5  # parts of one value ('€ 1 234,56') may sit this far apart
 
 
 @dataclass(slots=True)
@@ -198,6 +199,28 @@ class PageLayout:
 
     def bbox_of(self, token_ids: list[int]) -> BBox:
         return union_bbox([self.tokens[i].bbox for i in token_ids])
+
+    def close(self, a: int, b: int, max_gap_lines: float = RUN_GAP_LINES) -> bool:
+        """Token b follows token a on a line without a column-sized gap (OCR splits '1 713,12')."""
+        ta, tb = self.tokens[a], self.tokens[b]
+        return ta.row == tb.row and 0 <= tb.pos - ta.pos and tb.x0 - ta.x1 <= max_gap_lines * self.line_height
+
+    def band_right(self, tokens: list[int], min_overlap: float = 0.4) -> list[int]:
+        """Tokens right of a phrase whose boxes overlap its height: the same visual line even on a
+        slightly skewed scan, where a value can land in the row above or below its label."""
+        x1 = max(self.tokens[t].x1 for t in tokens)
+        y0 = min(self.tokens[t].y0 for t in tokens)
+        y1 = max(self.tokens[t].y1 for t in tokens)
+        h = max(y1 - y0, 1e-4)
+        row = self.tokens[tokens[0]].row
+        out: list[int] = []
+        for r in range(max(0, row - 2), min(len(self.rows), row + 3)):
+            for t in self.rows[r]:
+                tok = self.tokens[t]
+                overlap = min(y1, tok.y1) - max(y0, tok.y0)
+                if tok.x0 >= x1 - 1e-6 and t not in tokens and overlap >= min_overlap * min(h, max(tok.height, 1e-4)):
+                    out.append(t)
+        return sorted(out, key=lambda t: self.tokens[t].x0)
 
     def rows_below(self, row: int, max_gap_lines: float) -> list[int]:
         """Rows starting below `row` within max_gap_lines line heights of its bottom."""

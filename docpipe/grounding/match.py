@@ -7,10 +7,11 @@ free text are compared fuzzily over word runs that may continue onto following l
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from datetime import date
 from decimal import Decimal
+from difflib import SequenceMatcher
 from functools import cached_property
 
 from docpipe.grounding.amounts import read_amount
@@ -46,16 +47,19 @@ class PageMatcher:
         self.layout = layout
         self.day_first = day_first
 
-    def _runs(self, max_len: int, first_ok) -> list[list[int]]:
-        """Token runs inside one segment, up to max_len long, whose first token passes first_ok."""
+    def _runs(self, max_len: int, first_ok: Callable[[str], bool]) -> list[list[int]]:
+        """Runs of up to max_len adjacent tokens on a row (no column gap inside), first passing first_ok."""
         runs: list[list[int]] = []
-        for seg in self.layout.segments:
-            toks = seg.tokens
-            for a in range(len(toks)):
-                if not first_ok(self.layout.tokens[toks[a]].text):
+        layout = self.layout
+        for row in layout.rows:
+            for a in range(len(row)):
+                if not first_ok(layout.tokens[row[a]].text):
                     continue
-                for b in range(a + 1, min(len(toks), a + max_len) + 1):
-                    runs.append(toks[a:b])
+                runs.append(row[a:a + 1])
+                for b in range(a + 1, min(len(row), a + max_len)):
+                    if not layout.close(row[b - 1], row[b]):
+                        break
+                    runs.append(row[a:b + 1])
         return runs
 
     @cached_property

@@ -70,13 +70,10 @@ def _candidates(matcher: PageMatcher, q: GroundingQuery) -> tuple[list[Candidate
         if day is not None:
             return matcher.dates(day), EXACT_THRESHOLD
     elif q.kind == "identifier":
-        found = matcher.identifiers(value)
-        if found:
-            return found, EXACT_THRESHOLD
+        # No fuzzy fallback: 'INV-1002' must not be confirmed by 'INV-1003' printed on the page.
+        return matcher.identifiers(value), EXACT_THRESHOLD
     elif q.kind == "currency":
-        found = matcher.currencies(value)
-        if found:
-            return found, EXACT_THRESHOLD
+        return matcher.currencies(value), EXACT_THRESHOLD
     kind = q.kind if q.kind in FUZZY_THRESHOLD else "text"
     return matcher.fuzzy(value, kind), FUZZY_THRESHOLD[kind]
 

@@ -28,9 +28,9 @@ class OcrEngine(Protocol):
 
 def decode_page_image(data: bytes) -> Image.Image:
     """RGB image of the page as displayed (EXIF orientation applied, no-op when there is none)."""
-    image = Image.open(io.BytesIO(data))
-    image = ImageOps.exif_transpose(image)
-    return image.convert("RGB")
+    with Image.open(io.BytesIO(data)) as opened:
+        upright = ImageOps.exif_transpose(opened)
+        return upright.convert("RGB")
 
 
 def default_threads() -> int:

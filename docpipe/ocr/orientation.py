@@ -58,17 +58,17 @@ def upside_down_probabilities(crops: list[np.ndarray], classify: Classify) -> li
         return []
     sums = np.zeros(len(crops))
     counts = np.zeros(len(crops))
-    for i, (label, score) in zip(owner, classify(pieces)):
+    for i, (label, score) in zip(owner, classify(pieces), strict=True):
         p180 = float(score) if "180" in str(label) else 1.0 - float(score)
         sums[i] += p180
         counts[i] += 1
-    return [float(s / c) if c else 0.0 for s, c in zip(sums, counts)]
+    return [float(s / c) if c else 0.0 for s, c in zip(sums, counts, strict=True)]
 
 
 def mostly_upside_down(crops: list[np.ndarray], p180: list[float]) -> bool:
     """Width-weighted vote of the longer lines: is the whole page upside down?"""
     flipped = upright = 0.0
-    for crop, p in zip(crops, p180):
+    for crop, p in zip(crops, p180, strict=True):
         h, w = crop.shape[:2]
         if w < VOTE_MIN_ASPECT * h:
             continue

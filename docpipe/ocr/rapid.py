@@ -3,7 +3,8 @@
 We drive rapidocr's three models (text detection, line orientation, recognition) ourselves
 instead of calling `RapidOCR.__call__`, because the one-shot call
 * hides the per-line orientation decision, which we need to place word boxes on lines read
-  upside down (their word order runs right to left in the image);
+  upside down (their word order runs right to left in the image), and feeds whole lines to the
+  orientation classifier, which then flips upright lines (see orientation.py);
 * gives per-word confidences that are off by one level (it pairs words with per-character
   confidences, rapidocr 3.10), so we average the characters of each word ourselves;
 * would run the detector before we can decide whether the whole page is turned.
@@ -44,14 +45,23 @@ _MAX_CHAR_GAP_COLS = 5
 class RapidOcrConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    threads: int | None = Field(None, ge=1, description="onnxruntime intra-op threads; None: CPUs available, at most 4")
-    det_max_side: int = Field(1280, ge=320, description="longest side of the image the text detector sees")
-    max_side: int = Field(2400, ge=320, description="pages larger than this are downscaled before OCR")
-    text_score: float = Field(0.5, ge=0.0, le=1.0, description="lines recognised with lower confidence are dropped")
-    cls_thresh: float = Field(0.9, ge=0.0, le=1.0, description="confidence needed to read a single line upside down")
-    detect_rotation: bool = Field(True, description="detect pages turned by 90/180/270 degrees")
-    rec_batch: int = Field(8, ge=1, description="text lines per recognition batch")
-    model_dir: str | None = Field(None, description="folder with *_det*, *_cls*, *_rec* .onnx files; None: the wheel's own")
+    # onnxruntime intra-op threads; None: the CPUs this process may use, at most 4.
+    threads: int | None = Field(default=None, ge=1)
+    # Longest side of the image the text detector sees (text 10 px high still detects at 1280
+    # on an A4 page; larger costs detector time for nothing on 150-300 dpi scans).
+    det_max_side: int = Field(default=1280, ge=320)
+    # Pages larger than this are downscaled first; line crops are cut from this image.
+    max_side: int = Field(default=2400, ge=320)
+    # Lines recognised with lower confidence are dropped (rapidocr's own default).
+    text_score: float = Field(default=0.5, ge=0.0, le=1.0)
+    # Classifier confidence needed to read one line the other way up from the rest of the page.
+    cls_thresh: float = Field(default=0.9, ge=0.0, le=1.0)
+    # Detect pages turned by 90/180/270 degrees.
+    detect_rotation: bool = True
+    # Text lines per recognition batch.
+    rec_batch: int = Field(default=8, ge=1)
+    # Folder with *_det*, *_cls*, *_rec* .onnx files; None: the models inside the rapidocr wheel.
+    model_dir: str | None = None
 
 
 def bundled_model_paths(model_dir: str | Path | None = None) -> dict[str, Path]:
@@ -141,13 +151,13 @@ class RapidOcrEngine:
         p180 = upside_down_probabilities(crops, lambda pieces: self._cls(pieces).cls_res)
         page_flip = self.config.detect_rotation and mostly_upside_down(crops, p180)
         reverse = [line_reversed(p, page_flip, self.config.cls_thresh) for p in p180]
-        reads = self._read_lines([_turn(c, r) for c, r in zip(crops, reverse)])
+        reads = self._read_lines([_turn(c, r) for c, r in zip(crops, reverse, strict=True)])
         # A line that goes against the rest of the page is rare and the classifier is sometimes
         # confidently wrong, so such lines are read both ways up and the better reading wins.
         odd = [i for i, r in enumerate(reverse) if r != page_flip]
         if odd:
             again = self._read_lines([_turn(crops[i], not reverse[i]) for i in odd])
-            for i, alt in zip(odd, again):
+            for i, alt in zip(odd, again, strict=True):
                 if alt[1] > reads[i][1]:
                     reads[i], reverse[i] = alt, not reverse[i]
 
@@ -183,7 +193,7 @@ class RapidOcrEngine:
             return []
         rec = self._rec(self._rec_input(img=crops, return_word_box=True))
         infos = rec.word_results if rec.word_results is not None else [None] * len(crops)
-        return [(str(t), float(sc), info) for t, sc, info in zip(rec.txts, rec.scores, infos)]
+        return [(str(t), float(sc), info) for t, sc, info in zip(rec.txts, rec.scores, infos, strict=True)]
 
     def _detect(self, image: np.ndarray) -> list[np.ndarray]:
         res = self._det(image)
@@ -208,7 +218,7 @@ def word_spans(text: str, info: Any, line_score: float) -> list[tuple[str, float
     if not words or not cols or total <= 0 or len(words) != len(cols):
         return proportional_spans(text, line_score)
 
-    gaps = [b - a for wc in cols for a, b in zip(wc, wc[1:]) if 0 < b - a <= _MAX_CHAR_GAP_COLS]
+    gaps = [b - a for wc in cols for a, b in zip(wc, wc[1:], strict=False) if 0 < b - a <= _MAX_CHAR_GAP_COLS]
     char_cols = float(np.median(gaps)) if gaps else total / max(len(text), 1)
     # Characters of `words` are the non-space characters of `text`, in order; `confs` has one
     # entry per character of `text` when the dictionary has single-character tokens.
@@ -216,7 +226,7 @@ def word_spans(text: str, info: Any, line_score: float) -> list[tuple[str, float
     per_char = len(confs) == len(text)
     spans: list[tuple[str, float, float, float]] = []
     seen = 0
-    for chars, wc in zip(words, cols):
+    for chars, wc in zip(words, cols, strict=True):
         word = "".join(chars)
         n = len(chars)
         if per_char and seen + n <= len(positions):
@@ -280,7 +290,8 @@ def _to_bgr(image: Image.Image, max_side: int) -> np.ndarray:
     rgb = image.convert("RGB")
     if max(rgb.size) > max_side:
         scale = max_side / max(rgb.size)
-        rgb = rgb.resize((max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale))), Image.Resampling.LANCZOS)
+        size = (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale)))
+        rgb = rgb.resize(size, Image.Resampling.LANCZOS)
     return np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
 
 
@@ -331,8 +342,10 @@ def _to_words(
         pts = rotate_points(line.quad, upright_turn, work_w, work_h)
         boxes.append(
             LineBox(
-                float(pts[:, 0].min()), float(pts[:, 1].min()),
-                float(pts[:, 0].max()), float(pts[:, 1].max()),
+                float(pts[:, 0].min()),
+                float(pts[:, 1].min()),
+                float(pts[:, 0].max()),
+                float(pts[:, 1].max()),
                 n_words=len(line.words),
             )
         )

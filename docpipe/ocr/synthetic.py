@@ -60,9 +60,7 @@ def render_lines(
         for token in text.split():
             draw.text((cx, cy), token, font=font, fill="black")
             x0, y0, x1, y1 = draw.textbbox((cx, cy), token, font=font)
-            words.append(
-                DrawnWord(token, (x0 / width, y0 / height, x1 / width, y1 / height), line_no)
-            )
+            words.append(DrawnWord(token, (x0 / width, y0 / height, x1 / width, y1 / height), line_no))
             cx += draw.textlength(token, font=font) + space
     return SyntheticPage(image, words)
 

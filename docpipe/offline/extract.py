@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError
 
 from docpipe.grounding.dates import infer_day_first, parse_date
+from docpipe.grounding.labels import LabelHit
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.schema_fields import FieldSpec, field_specs
 from docpipe.offline import scalars
@@ -105,7 +106,10 @@ class OfflineExtractor:
                 picks[spec.name] = pick
         return self._assemble(layout, page_index, picks, rows)
 
-    def _scalar(self, layout, spec, hits, stop, day_first, picks, party_results) -> Pick | None:
+    def _scalar(
+        self, layout: PageLayout, spec: FieldSpec, hits: dict[str, list[LabelHit]], stop: set[int],
+        day_first: bool | None, picks: dict[str, Pick], party_results: dict[str, tuple[Pick | None, Pick | None]],
+    ) -> Pick | None:
         role = role_of(spec.name)
         if role in _PARTY_ROLES and spec.kind == "name":
             return party_results.get(role, (None, None))[0]

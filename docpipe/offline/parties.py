@@ -17,12 +17,19 @@ from dataclasses import dataclass
 
 from docpipe.grounding.labels import LabelHit
 from docpipe.grounding.layout import PageLayout
-from docpipe.grounding.textnorm import company_key, is_legal_form, label_token
+from docpipe.grounding.textnorm import company_key, fold, is_legal_form, label_token
 from docpipe.offline.lexicon import DOC_TITLE_WORDS, PARTY_ID_KEYS, PARTY_NAME_KEYS, REGISTRATION_WORDS
 from docpipe.offline.values import Reading, is_filler, text_right
 
 _SEPARATORS = {"-", "–", "—", "●", "•", "·", "|", "/"}
 _POSTCODE_RE = re.compile(r"^(?:[A-Z]{1,2}[- ]?)?\d{4,5}$")
+_STREET_RE = re.compile(
+    r"(strasse|str\.|weg\b|platz\b|allee\b|gasse\b|\broad\b|\bstreet\b|\bst\.|\bavenue\b|\bave\b|\blane\b|"
+    r"\bdrive\b|\bblvd\b|\bboulevard\b|\brue\b|\bchemin\b|\bavenue\b|\bplace\b|\bvia\b|\bcalle\b|\bstraat\b|"
+    r"\bsuite\b|\bfloor\b|\bpo box\b)"
+)
+# Postcodes anywhere in a line: '80333', 'D-63571', 'BS1 4DB', 'K1A 0B1', '3012 CN'.
+_POSTCODE_ANY_RE = re.compile(r"(?<![\w.,/-])(?:[A-Z]{1,2}-)?\d{4,5}(?![\w.,/-])|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b|\b[A-Z]\d[A-Z] ?\d[A-Z]\d\b")
 
 
 @dataclass(slots=True)
@@ -42,6 +49,7 @@ class Line:
         return any(w in PARTY_NAME_KEYS for w in self.key_words)
 
 
+_ADDRESS_KEYS = {"anschrift", "address", "adresse", "addr", "adres", "direccion", "indirizzo"}
 _ID_SUFFIXES = ("nr", "nummer", "number", "no", "id", "idnr", "code")
 
 
@@ -74,7 +82,7 @@ def _block_lines(layout: PageLayout, hit: LabelHit, max_rows: int = 8) -> list[L
     lines: list[Line] = []
     prev_row = hit.row
     for r in range(hit.row + 1, min(len(layout.rows), hit.row + 1 + max_rows)):
-        if r not in layout.rows_below(prev_row, 2.2):
+        if r not in layout.rows_below(prev_row, 3.0):
             break
         toks = [t for s in layout.row_segments[r] if x0 <= layout.segments[s].x0 < x_limit
                 for t in layout.segments[s].tokens]
@@ -165,22 +173,47 @@ def party_from_label(layout: PageLayout, hit: LabelHit, stop: set[int]) -> tuple
 
 
 def address_after(layout: PageLayout, lines: list[Line], name_idx: int) -> Reading | None:
-    """Address lines following the name line in a party block."""
+    """Address lines following the name line in a party block: up to the postcode line."""
     out: list[int] = []
     for line in lines[name_idx + 1:]:
-        if line.key and line.key not in {"anschrift", "address", "adresse", "addr"}:
-            if out:
-                break
-            continue
         if not line.tokens:
             continue
-        if out or _is_addressy(layout, line.tokens) or line.key:
-            out.extend(line.tokens)
-            if len(out) > 12 or _is_addressy(layout, line.tokens) and any(
-                _POSTCODE_RE.match(layout.tokens[t].text.strip(",")) for t in line.tokens
-            ):
+        is_address_key = any(w in _ADDRESS_KEYS for w in line.key_words)
+        if line.key and not is_address_key:
+            if out:
                 break
+            continue  # 'Ansprechpartner:', 'Tel.:' before the street
+        out.extend(line.tokens)
+        if len(out) > 16 or any(_POSTCODE_RE.match(layout.tokens[t].text.strip(",")) for t in line.tokens):
+            break
     return Reading(layout.text_of(out), out, 0, 0.9) if out else None
+
+
+def _has_postcode(text: str) -> bool:
+    """A city line ('80333 München', 'Portland, OR 97209'), not a street line with a house number."""
+    if _STREET_RE.search(fold(text)):
+        return False
+    return bool(_POSTCODE_ANY_RE.search(text))
+
+
+def address_below(layout: PageLayout, name_tokens: list[int], max_lines: int = 4) -> Reading | None:
+    """Lines under a company name in its column, through the postcode line (letterhead style).
+    Without a postcode within a few lines nothing is returned rather than a guess."""
+    seg = layout.tokens[name_tokens[-1]].seg
+    out: list[int] = []
+    for _ in range(max_lines):
+        below = layout.segment_below(seg)
+        if below is None:
+            return None
+        toks = layout.segments[below].tokens
+        key_words, _rest = _split_key(layout, toks)
+        if key_words:
+            return None  # 'Tel.:', 'SIRET:' -- the address did not come first
+        out.extend(toks)
+        if _has_postcode(layout.text_of(toks)):
+            return Reading(layout.text_of(out), out, 0, 0.7)
+        seg = below
+    return None
 
 
 def _chunks(layout: PageLayout, seg_tokens: list[int]) -> list[list[int]]:

@@ -13,7 +13,7 @@ from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.schema_fields import FieldSpec
 from docpipe.offline.lexicon import ROLE_LABELS, role_of
 from docpipe.offline.parties import (
-    address_after, footer_name, legal_name_candidates, party_from_label,
+    address_after, address_below, footer_name, legal_name_candidates, party_from_label,
 )
 from docpipe.offline.values import Reading, read_below, read_right, scan_value
 
@@ -148,6 +148,7 @@ def party(
     excluded_rows: set[int],
 ) -> tuple[Pick | None, Pick | None]:
     """(name, address) of a party from its labels; for the issuer also legal-form and footer."""
+    labelled: list[tuple[float, float, Pick, Pick | None]] = []
     for hit in hits:
         if not hit.at_segment_start or (hit.extended_by and not hit.colon):
             continue  # 'Greetings from …', 'Lieferant GmbH': a word in a sentence or a name
@@ -159,13 +160,19 @@ def party(
         name = Pick(reading.value.strip(" ,;:"), reading.tokens, max(score, 0.5), "party")
         addr = address_after(layout, lines, idx) if idx >= 0 else None
         addr_pick = Pick(addr.value, addr.tokens, 0.6, "party") if addr else None
-        return name, addr_pick
+        labelled.append((score, reading.quality, name, addr_pick))
+    best = max(labelled, key=lambda t: t[0], default=None)
     if not issuer:
-        return None, None
+        return (best[2], best[3]) if best else (None, None)
     legal = legal_name_candidates(layout, excluded_rows)
+    # A weak labelled guess (first line under a colon-less heading) yields to a company name.
+    if best is not None and (best[1] > 0.65 or not legal):
+        return best[2], best[3]
     if legal:
-        best = legal[0]
-        return Pick(best.value.strip(" ,;:"), best.tokens, best.quality, "legal_form"), None
+        top = legal[0]
+        addr = address_below(layout, top.tokens)
+        addr_pick = Pick(addr.value, addr.tokens, addr.quality, "legal_form") if addr else None
+        return Pick(top.value.strip(" ,;:"), top.tokens, top.quality, "legal_form"), addr_pick
     footer = footer_name(layout)
     if footer is not None:
         return Pick(footer.value, footer.tokens, footer.quality, "footer"), None

@@ -9,7 +9,7 @@ from docpipe.grounding.amounts import read_amount
 from docpipe.grounding.currency import currency_of_token
 from docpipe.grounding.dates import date_candidates
 from docpipe.grounding.labels import LabelHit
-from docpipe.grounding.layout import PageLayout
+from docpipe.grounding.layout import RUN_GAP_LINES, PageLayout
 from docpipe.grounding.textnorm import label_token
 
 MAX_RIGHT_GAP = 0.85  # page widths between a label and its value on the same row
@@ -29,11 +29,19 @@ def is_filler(text: str) -> bool:
     return not t or t in FILLERS or all(not ch.isalnum() for ch in t) or label_token(t) == "no"
 
 
+def _joined(layout: PageLayout, run: list[int]) -> bool:
+    return all(_near(layout, a, b) for a, b in zip(run, run[1:]))
+
+
+def _near(layout: PageLayout, a: int, b: int) -> bool:
+    ta, tb = layout.tokens[a], layout.tokens[b]
+    return ta.seg == tb.seg or 0 <= tb.x0 - ta.x1 <= RUN_GAP_LINES * layout.line_height
+
+
 def _date_at(layout: PageLayout, toks: list[int], i: int, day_first: bool | None) -> tuple[Any, int] | None:
-    seg = layout.tokens[toks[i]].seg
     for n in range(min(5, len(toks) - i), 0, -1):
         run = toks[i:i + n]
-        if layout.tokens[run[-1]].seg != seg:
+        if not _joined(layout, run):
             continue
         found = date_candidates(layout.text_of(run), day_first)
         if found:
@@ -42,10 +50,9 @@ def _date_at(layout: PageLayout, toks: list[int], i: int, day_first: bool | None
 
 
 def _amount_at(layout: PageLayout, toks: list[int], i: int) -> tuple[Any, int, bool] | None:
-    seg = layout.tokens[toks[i]].seg
     for n in range(min(3, len(toks) - i), 0, -1):
         run = toks[i:i + n]
-        if layout.tokens[run[-1]].seg != seg:
+        if not _joined(layout, run):
             continue
         reading = read_amount(layout.text_of(run))
         if reading is not None:
@@ -61,7 +68,9 @@ def _after_parenthetical(layout: PageLayout, toks: list[int], i: int) -> int:
 
 
 def _clean_identifier(text: str) -> str:
-    return text.strip().strip(",;:").lstrip("#").rstrip(".") if text.count(".") <= 1 else text.strip().strip(",;:")
+    """'#4711,' -> '4711'; a final dot goes only when it is the sole dot (a sentence end)."""
+    t = text.strip().strip(",;:").lstrip("#")
+    return t[:-1] if t.endswith(".") and t.count(".") == 1 else t
 
 
 def scan_value(
@@ -123,7 +132,9 @@ def scan_value(
 
 
 def text_right(layout: PageLayout, hit: LabelHit, stop: set[int]) -> list[int]:
-    """Words after a label on its row: the rest of its segment, else the next segment."""
+    """Words after a label on its row: the rest of its segment, else -- after 'Label:' -- the next
+    segment. Without a colon the next segment is as likely a neighbouring heading ('Lieferant
+    Käufer', 'Address  IFSC CODE') as a value, so it is not taken."""
     row = layout.rows[hit.row]
     label_seg = layout.tokens[hit.tokens[0]].seg
     out: list[int] = []
@@ -133,7 +144,7 @@ def text_right(layout: PageLayout, hit: LabelHit, stop: set[int]) -> list[int]:
         if tid in stop:
             break
         if seg_used is None:
-            if tok.seg != label_seg and tok.x0 - layout.tokens[hit.tokens[-1]].x1 > 0.4:
+            if tok.seg != label_seg and (not hit.colon or tok.x0 - layout.tokens[hit.tokens[-1]].x1 > 0.4):
                 break
             if is_filler(tok.text) and not out:
                 continue
@@ -148,17 +159,20 @@ def read_right(
     layout: PageLayout, hit: LabelHit, kind: str, day_first: bool | None, stop: set[int], max_skip: int = 3
 ) -> Reading | None:
     row = layout.rows[hit.row]
-    label_x1 = layout.tokens[hit.tokens[-1]].x1
-    toks: list[int] = []
     # Words extending the label ('Total *for this invoice*') are part of it, not skipped values.
     start = hit.end + (hit.extended_by if kind not in ("name", "address", "text") else 0)
-    for tid in row[start:]:
+    label_part = row[hit.start:start] or hit.tokens
+    label_x1 = layout.tokens[label_part[-1]].x1
+    toks: list[int] = []
+    for tid in layout.band_right(label_part):
         if tid in stop or layout.tokens[tid].x0 - label_x1 > MAX_RIGHT_GAP:
             break
         toks.append(tid)
     if not toks:
         return None
     if kind in ("name", "address", "text"):
+        if hit.extended_by and not hit.colon:
+            return None  # 'Adresse de livraison': the label word heads a longer phrase
         words = text_right(layout, hit, stop)
         return Reading(layout.text_of(words), words, 0, 1.0) if words else None
     return scan_value(layout, toks, kind, day_first, max_skip)
@@ -195,6 +209,8 @@ def read_below(
         if any(t in stop for t in toks[:1]):
             break  # the next row is another label, not this one's value
         if kind in ("name", "address", "text"):
+            if (hit.extended_by or kind == "text") and not hit.colon:
+                break  # a heading ('Summary') over a paragraph is not a label over its value
             return [Reading(layout.text_of(toks), list(toks), 0, 1.0)]
         found = scan_value(layout, toks, kind, day_first, max_skip=0)
         if found:

@@ -7,7 +7,6 @@ file cannot make the parent unpickle anything.
 
 from __future__ import annotations
 
-import json
 import struct
 from typing import IO
 
@@ -56,25 +55,32 @@ def frame_length(header: bytes) -> int:
 LENGTH_BYTES = _LENGTH.size
 
 
+class _ReplyTail(BaseModel):
+    image_sizes: list[int]  # -1 where the page has no image
+    meta: ReplyMeta
+
+
 def encode_reply(output: RasterOutput, meta: ReplyMeta) -> bytes:
+    """[len][output JSON, images as nulls][len][sizes and meta JSON][image bytes...]."""
     images = output.images
-    head = {
-        "output": output.model_dump(mode="json", exclude={"images"}),
-        "image_sizes": [-1 if image is None else len(image) for image in images],
-        "meta": meta.model_dump(mode="json"),
-    }
-    head_bytes = json.dumps(head, separators=(",", ":")).encode()
+    # pydantic's own JSON writer: several times faster than model_dump + json.dumps.
+    head = output.model_copy(update={"images": [None] * len(images)}).model_dump_json().encode()
+    sizes = [-1 if image is None else len(image) for image in images]
+    tail = _ReplyTail(image_sizes=sizes, meta=meta).model_dump_json().encode()
     blobs = b"".join(image for image in images if image is not None)
-    return _LENGTH.pack(len(head_bytes)) + head_bytes + blobs
+    return _LENGTH.pack(len(head)) + head + _LENGTH.pack(len(tail)) + tail + blobs
 
 
 def decode_reply(payload: bytes) -> tuple[RasterOutput, ReplyMeta]:
-    (head_length,) = _LENGTH.unpack_from(payload)
-    start = _LENGTH.size
-    head = json.loads(payload[start : start + head_length])
-    offset = start + head_length
+    view = memoryview(payload)
+    head, offset = _section(view, 0)
+    tail_bytes, offset = _section(view, offset)
+    output = RasterOutput.model_validate_json(head)
+    tail = _ReplyTail.model_validate_json(tail_bytes)
+    if len(tail.image_sizes) != len(output.pages):
+        raise ValueError("reply has image sizes for a different number of pages")
     images: list[bytes | None] = []
-    for size in head["image_sizes"]:
+    for size in tail.image_sizes:
         if size < 0:
             images.append(None)
             continue
@@ -84,8 +90,18 @@ def decode_reply(payload: bytes) -> tuple[RasterOutput, ReplyMeta]:
         offset += size
     if offset != len(payload):
         raise ValueError("reply has trailing bytes")
-    output = RasterOutput.model_validate({**head["output"], "images": images})
-    return output, ReplyMeta.model_validate(head.get("meta", {}))
+    # Pages were validated from JSON above; images are exactly the bytes just sliced.
+    return output.model_copy(update={"images": images}), tail.meta
+
+
+def _section(view: memoryview, offset: int) -> tuple[bytes, int]:
+    if offset + _LENGTH.size > len(view):
+        raise ValueError("reply is truncated")
+    (length,) = _LENGTH.unpack_from(view, offset)
+    start = offset + _LENGTH.size
+    if start + length > len(view):
+        raise ValueError("reply is truncated")
+    return bytes(view[start : start + length]), start + length
 
 
 def _read_exactly(stream: IO[bytes], size: int) -> bytes | None:

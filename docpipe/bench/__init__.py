@@ -1,0 +1,1 @@
+"""`docpipe bench`: measure throughput, memory, start-up and decoding cost on this machine."""

@@ -1,0 +1,52 @@
+"""CLI surface: listing commands, usage errors and their exit codes (no Ray needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from docpipe.cli import app
+
+runner = CliRunner()
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_docs"
+
+
+def test_schemas_lists_builtin_schemas_with_fields():
+    result = runner.invoke(app, ["schemas"])
+    assert result.exit_code == 0
+    for text in ("invoice", "receipt", "chart", "page", "invoice_number", "line_items[].amount", "merchant_name"):
+        assert text in result.output
+
+
+def test_pipelines_lists_pipeline_files():
+    result = runner.invoke(app, ["pipelines"])
+    assert result.exit_code == 0
+    assert "charts" in result.output and "chart_qa" in result.output
+
+
+def test_usage_errors_exit_2_with_a_message_and_no_traceback(tmp_path):
+    cases = [
+        ["run", str(SAMPLES), "--schema", "nope", "--out", str(tmp_path / "o")],
+        ["run", str(tmp_path / "missing.pdf"), "--out", str(tmp_path / "o")],
+        ["run", str(SAMPLES), "--engine", "gpu", "--out", str(tmp_path / "o")],
+        ["run", str(SAMPLES), "--pipeline", "nope", "--out", str(tmp_path / "o")],
+    ]
+    for args in cases:
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "error:" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "o" / "documents").exists()  # nothing written for a usage error
+
+
+def test_unwritable_output_is_fatal_exit_3(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = runner.invoke(app, ["run", str(SAMPLES / "invoice_acme.pdf"), "--engine", "ocr",
+                                 "--out", str(blocker / "out")])
+    assert result.exit_code == 3 and "error:" in result.output
+
+
+def test_eval_requires_an_output_folder(tmp_path):
+    result = runner.invoke(app, ["eval", str(tmp_path), "--truth", str(SAMPLES / "truth.jsonl")])
+    assert result.exit_code == 2 and "no documents dataset" in result.output
