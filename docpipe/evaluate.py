@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, computed_field
 from docpipe.grounding.normalize import values_equal
 from docpipe.grounding.schema_fields import infer_kind, field_specs
 
-_NOT_FIELDS = {"file", "raw", "pages", "line_count", "desc", "kind", "schema_name", "description", "page_sizes"}
+_NOT_FIELDS = {"file", "raw", "pages", "line_count", "desc", "kind", "schema_name", "description", "page_sizes", "_table"}
 
 
 class FieldScore(BaseModel):
@@ -75,6 +75,7 @@ def _flatten(record: dict[str, Any]) -> dict[str, Any]:
     for table in ("line_items", "items"):
         if isinstance(out.get(table), list) and out.get("line_count") is None:
             out["line_count"] = len(out[table])
+            out["_table"] = table  # count rows of this column, not another schema's table
     return out
 
 
@@ -164,9 +165,10 @@ def evaluate(
                 sc.grounded_correct += bool(g and g.get("grounded"))
             else:
                 sc.misses.append({"file": name, "got": str(got), "want": want})
-        if table_col and row is not None and truth.get("line_count") is not None:
+        col = truth.get("_table", table_col)
+        if col in columns and row is not None and truth.get("line_count") is not None:
             lc_n += 1
-            lc_ok += len(row.get(table_col) or []) == int(truth["line_count"])
+            lc_ok += len(row.get(col) or []) == int(truth["line_count"])
     report.fields = list(scores.values())
     if lc_n:
         report.line_count_correct, report.line_count_total = lc_ok, lc_n

@@ -75,9 +75,13 @@ def build_rasterizer(plan: StagePlan):
 
 
 def build_word_layer(plan: StagePlan):
+    from docpipe.ocr.rapid import RapidOcrConfig
     from docpipe.ocr.stage import WordLayerStage
 
-    return WordLayerStage(engine=plan.ocr_engine)
+    # One ONNX thread per OCR actor: actors are the unit of parallelism, and extra intra-op
+    # threads only contend with the raster and inference workers on the same cores.
+    threads = max(1, int(plan.workers.ocr_cpus)) if plan.workers.ocr_cpus >= 1 else 1
+    return WordLayerStage(engine=plan.ocr_engine, rapid=RapidOcrConfig(threads=threads))
 
 
 def build_page_processor(plan: StagePlan):

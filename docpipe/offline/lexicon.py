@@ -103,11 +103,17 @@ DOC_TITLE_WORDS = {
     "handelsrechnung", "bill", "statement",
 }
 
+# Table rows that carry a running sum between pages, not an item.
+CARRY_WORDS = {
+    "ubertrag", "uebertrag", "carried forward", "brought forward", "carry forward", "balance forward",
+    "a reporter", "report", "transport", "zwischensumme", "riporto", "suma anterior", "subtotal",
+}
+
 # Words of the legal footer/imprint block: the issuer's name sits at its top.
 REGISTRATION_WORDS = {
     "siege", "capital", "rcs", "siret", "siren", "ape", "naf", "hrb", "hra", "amtsgericht",
     "registergericht", "handelsregister", "geschaftsfuhrer", "geschaftsfuhrung", "vorstand",
-    "ust-idnr", "ustid", "steuernummer", "kvk", "registered", "company", "vat", "reg",
+    "ust-idnr", "ustid", "steuernummer", "kvk", "registered", "company", "vat", "reg", "iban", "bic",
 }
 
 # Sub-labels inside a party block whose value is an identifier, not the party's name.

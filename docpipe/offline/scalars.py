@@ -17,7 +17,7 @@ from docpipe.offline.parties import (
 )
 from docpipe.offline.values import Reading, read_below, read_right, scan_value
 
-MIN_SCORE = 0.3
+MIN_SCORE = 0.4
 _MAX_ROLES = {"total"}  # the grand total is the largest of its labelled candidates
 _COLUMN_ROLES = {"total", "tax", "subtotal"}
 

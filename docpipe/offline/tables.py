@@ -3,6 +3,7 @@ then one item per body row that carries numbers (wrapped description lines join 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,7 +11,7 @@ from docpipe.grounding.amounts import read_amount
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.schema_fields import FieldSpec
 from docpipe.grounding.textnorm import label_tokens
-from docpipe.offline.lexicon import ITEM_ROLE_LABELS, item_role_of
+from docpipe.offline.lexicon import CARRY_WORDS, ITEM_ROLE_LABELS, REGISTRATION_WORDS, item_role_of
 
 MAX_GAP_LINES = 4.0  # a vertical gap this large ends the table
 _SUFFIX_MIN = 5  # 'Nettopreis' matches 'preis', 'Zeilenbetrag' matches 'betrag'
@@ -147,6 +148,21 @@ def _first_amount(layout: PageLayout, toks: list[int]) -> Cell | None:
     return None
 
 
+_PAGE_NO_RE = re.compile(r"\b(page|seite|pagina|página|blatt)\s*\d+\s*(of|von|de|di|/)\s*\d+", re.IGNORECASE)
+
+
+def _ends_table(layout: PageLayout, row: list[int]) -> bool:
+    """Page footers: legal imprint lines and 'Page 1 of 2'."""
+    keys = {layout.keys[t] for t in row}
+    return bool(keys & REGISTRATION_WORDS - {"company", "vat", "reg"}) or bool(_PAGE_NO_RE.search(layout.text_of(row)))
+
+
+def _carry_row(layout: PageLayout, row: list[int]) -> bool:
+    """'Übertrag 2.559,45', 'Carried forward': a running sum between pages."""
+    words = " ".join(k for k in (layout.keys[t] for t in row) if k and not any(ch.isdigit() for ch in k))
+    return any(words == w or words.startswith(w + " ") for w in CARRY_WORDS)
+
+
 def read_table(layout: PageLayout, specs: list[FieldSpec], stop_rows: set[int]) -> TableResult | None:
     found = find_header(layout, specs)
     if found is None:
@@ -165,12 +181,20 @@ def read_table(layout: PageLayout, specs: list[FieldSpec], stop_rows: set[int]) 
     prev_bottom = max(layout.tokens[t].y1 for t in layout.rows[header_rows[-1]])
     amount_col = next((c.spec.name for c in reversed(cols) if c.spec is not None and c.spec.kind == "amount"
                        and "amount" in item_role_of(c.spec.name)), None)
+    stop_bands = [(min(layout.tokens[t].y0 for t in layout.rows[r]), max(layout.tokens[t].y1 for t in layout.rows[r]))
+                  for r in stop_rows]
     for r in range(header_rows[-1] + 1, len(layout.rows)):
         row = layout.rows[r]
         top = min(layout.tokens[t].y0 for t in row)
-        if (items and r in stop_rows) or top - prev_bottom > MAX_GAP_LINES * layout.line_height:
+        bottom = max(layout.tokens[t].y1 for t in row)
+        if top - prev_bottom > MAX_GAP_LINES * layout.line_height or _ends_table(layout, row):
             break
-        prev_bottom = max(layout.tokens[t].y1 for t in row)
+        # On a skewed scan a total's amount may sit a little above its label's row.
+        if items and any(min(bottom, b1) - max(top, b0) > 0.4 * (bottom - top) for b0, b1 in stop_bands):
+            break
+        prev_bottom = bottom
+        if _carry_row(layout, row):
+            continue
         by_col: dict[str, list[int]] = {}
         for t in row:
             tok = layout.tokens[t]

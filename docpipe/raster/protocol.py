@@ -25,21 +25,23 @@ class ReplyMeta(BaseModel):
     peak_rss_mb: float = 0.0
 
 
+LENGTH_BYTES = _LENGTH.size
+
+
 def write_frame(stream: IO[bytes], payload: bytes) -> None:
-    stream.write(_LENGTH.pack(len(payload)))
-    stream.write(payload)
+    data = memoryview(_LENGTH.pack(len(payload)) + payload)
+    while data:  # an unbuffered pipe may take fewer bytes than offered
+        written = stream.write(data)
+        data = data[written if written is not None else 0 :]
     stream.flush()
 
 
 def read_frame(stream: IO[bytes]) -> bytes | None:
     """The next frame, or None at a clean end of stream."""
-    header = _read_exactly(stream, _LENGTH.size)
+    header = _read_exactly(stream, LENGTH_BYTES)
     if header is None:
         return None
-    (length,) = _LENGTH.unpack(header)
-    if length > MAX_FRAME_BYTES:
-        raise ValueError(f"frame of {length} bytes exceeds the limit")
-    payload = _read_exactly(stream, length)
+    payload = _read_exactly(stream, frame_length(header))
     if payload is None:
         raise EOFError("stream ended inside a frame")
     return payload
@@ -50,9 +52,6 @@ def frame_length(header: bytes) -> int:
     if length > MAX_FRAME_BYTES:
         raise ValueError(f"frame of {length} bytes exceeds the limit")
     return length
-
-
-LENGTH_BYTES = _LENGTH.size
 
 
 class _ReplyTail(BaseModel):

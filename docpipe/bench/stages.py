@@ -1,0 +1,37 @@
+"""Per-stage rates and busy fractions from the executor's Ray Data timings."""
+
+from __future__ import annotations
+
+from docpipe.bench.report import StageRate
+from docpipe.plan import WorkerCounts
+
+# Operator names the executor gives its stages, and what the report calls them.
+_STAGES = {"RasterUDF": "raster", "WordLayerUDF": "word_layer", "InferUDF": "infer"}
+
+
+def _stage_name(operator: str) -> str | None:
+    return next((name for udf, name in _STAGES.items() if udf in operator), None)
+
+
+def stage_rates(run: str, timings: list, workers: WorkerCounts) -> list[StageRate]:
+    """`timings` are executor.StageTiming records of one stream, in stage order."""
+    known = [(t, _stage_name(t.stage)) for t in timings]
+    known = [(t, name) for t, name in known if name is not None]
+    starts = [t.first_start for t, _ in known if t.first_start is not None]
+    ends = [t.last_end for t, _ in known if t.last_end is not None]
+    span = max(ends) - min(starts) if starts and ends else 0.0
+    pools = {"raster": (workers.raster, workers.raster_cpus), "word_layer": (workers.ocr, workers.ocr_cpus),
+             "infer": (workers.infer, workers.infer_cpus)}
+    rates = []
+    for timing, name in known:
+        count, cpus = pools[name]
+        own_span = (timing.last_end - timing.first_start) if timing.first_start is not None and \
+            timing.last_end is not None else 0.0
+        rates.append(StageRate(
+            run=run, stage=name, workers=count, cpus_per_worker=cpus, pages=timing.rows_out,
+            busy_s=round(timing.busy_s, 2), cpu_s=round(timing.cpu_s, 2),
+            pages_per_s=round(timing.rows_out / own_span, 2) if own_span > 0 else 0.0,
+            worker_pages_per_s=round(timing.rows_out / timing.busy_s, 2) if timing.busy_s > 0 else 0.0,
+            busy_fraction=round(min(1.0, timing.busy_s / (count * span)), 3) if span > 0 and count else 0.0,
+        ))
+    return rates
