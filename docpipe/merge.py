@@ -29,6 +29,16 @@ class MergedDocument(BaseModel):
     confidence: float | None = None
 
 
+CONFIDENT_SCORE = 0.8
+
+
+def _confidence_rank(g: FieldGrounding | None) -> int:
+    """2: grounded with a confident score; 1: grounded; 0: not supported by the page."""
+    if g is None or not g.grounded:
+        return 0
+    return 2 if g.score >= CONFIDENT_SCORE else 1
+
+
 def _reindex(path: str, offsets: dict[str, int]) -> str:
     match = _INDEX.match(path)
     if not match or match.group(1) not in offsets:
@@ -46,7 +56,7 @@ def merge_document(pages: list[PageResult], schema_model: type[BaseModel]) -> Me
     list_fields = {name for name, info in schema_model.model_fields.items()
                    if getattr(info.annotation, "__origin__", None) is list}
     chosen: dict[str, object] = {}
-    chosen_from: dict[str, tuple[int, bool]] = {}  # field -> (page_index, grounded)
+    chosen_from: dict[str, tuple[int, int]] = {}  # field -> (page_index, confidence rank)
     lists: dict[str, list] = {name: [] for name in list_fields}
     grounding: list[FieldGrounding] = []
     page_grounding: dict[tuple[int, str], FieldGrounding] = {}
@@ -72,11 +82,13 @@ def merge_document(pages: list[PageResult], schema_model: type[BaseModel]) -> Me
             if value is None:
                 continue
             g = page_grounding.get((page.page_index, name))
-            grounded = bool(g and g.grounded)
+            rank = _confidence_rank(g)
             previous = chosen_from.get(name)
-            if previous is None or (grounded and not previous[1]):
+            # Earlier pages win ties; a later page wins only with a clearly better grounding
+            # (e.g. a weak label match on page 1 against a verified total on page 2).
+            if previous is None or rank > previous[1]:
                 chosen[name] = value
-                chosen_from[name] = (page.page_index, grounded)
+                chosen_from[name] = (page.page_index, rank)
         for g in page.grounding:
             top = _top_field(g.field)
             if top in list_fields or top == "answers":

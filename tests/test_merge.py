@@ -67,3 +67,12 @@ def test_truncated_document_is_partial():
     merged = merge_document([_page(0, 1, {"invoice_number": "A"}, [_g("invoice_number", 0)], doc_error=note)],
                             INVOICE)
     assert merged.status == Status.partial and merged.error.category == ErrorCategory.too_many_pages
+
+
+def test_later_page_wins_only_with_a_clearly_better_grounding():
+    weak = _g("tax_total", 0).model_copy(update={"score": 0.5})
+    p0 = _page(0, 2, {"tax_total": "123"}, [weak])
+    p1 = _page(1, 2, {"tax_total": "1794.68"}, [_g("tax_total", 1)])
+    assert merge_document([p0, p1], INVOICE).values.tax_total == Decimal("1794.68")
+    same = _page(1, 2, {"tax_total": "999"}, [weak.model_copy(update={"page_index": 1})])
+    assert merge_document([p0, same], INVOICE).values.tax_total == Decimal("123")  # tie: earlier page
