@@ -229,6 +229,36 @@ def dev_tiny_model(out_dir: Annotated[Path, typer.Argument()], family: str = "ll
     Console().print(f"tiny {family} model written to {path}")
 
 
+@app.command()
+def bench(
+    pages: Annotated[int, typer.Option(help="Pages for the throughput parts (raster, pipelines).")] = 300,
+    quick: Annotated[bool, typer.Option("--quick", help="Tiny sizes: checks that every part works.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout.")] = False,
+    out_dir: Annotated[Optional[Path], typer.Option(help="Keep corpora and outputs here (reused next time).")] = None,
+    skip: Annotated[Optional[list[str]], typer.Option(
+        help="Part to leave out (repeatable): grammar, startup, raster, pipeline-ocr, pipeline-vlm, rss.")] = None,
+) -> None:
+    """Measure this machine: stage throughput vs plain loops, memory scaling, start-up, decoding cost."""
+    from docpipe.bench.report import render
+    from docpipe.bench.suite import BenchOptions, run_bench
+
+    _quiet_libraries()
+    parts = [p.strip() for item in skip or [] for p in item.split(",") if p.strip()]
+    base = {"skip": parts, "out_dir": out_dir}
+    options = BenchOptions.quick_options(**base) if quick else BenchOptions(pages=pages, **base)
+    try:
+        report = run_bench(options, progress=lambda line: console.print(f"[dim]bench[/dim] {line}"))
+    except ValueError as exc:
+        raise _fail(EXIT_USAGE, str(exc)) from None
+    finally:
+        _stop_ray()
+    if json_out:
+        sys.stdout.write(report.model_dump_json(indent=2) + "\n")
+    else:
+        Console().print(render(report))
+    raise typer.Exit(EXIT_OK if report.all_passed else EXIT_FAILED_DOCS)
+
+
 def main() -> None:
     app()
 

@@ -99,6 +99,10 @@ class RasterUDF:
                 images.append(None)
                 continue
             for page, image in zip(output.pages, output.images):
+                if output.error is not None and page.doc_error is None:
+                    # A document-level condition (repaired file, truncation) must reach the
+                    # document row, which is assembled from pages.
+                    page = page.model_copy(update={"doc_error": output.error})
                 kinds.append("page")
                 keys.append(page.key)
                 payloads.append(page.model_dump_json())

@@ -48,12 +48,15 @@ def _row_keys(docs: list[SourceDoc]) -> tuple[list[tuple[SourceDoc, str]], list[
     seen: dict[str, str] = {}
     unique, duplicates = [], []
     for doc in docs:
-        if doc.doc_id in seen and doc.error is None:
-            suffix = hashlib.sha256(doc.source_path.encode()).hexdigest()[:8]
-            duplicates.append((doc, f"{doc.doc_id}#{suffix}", seen[doc.doc_id]))
-        else:
-            seen.setdefault(doc.doc_id, doc.source_path)
+        if doc.doc_id not in seen:
+            seen[doc.doc_id] = doc.source_path
             unique.append((doc, doc.doc_id))
+            continue
+        key = f"{doc.doc_id}#{hashlib.sha256(doc.source_path.encode()).hexdigest()[:8]}"
+        if doc.error is not None:
+            unique.append((doc, key))  # e.g. several empty files: each is its own failed row
+        else:
+            duplicates.append((doc, key, seen[doc.doc_id]))
     return unique, duplicates
 
 

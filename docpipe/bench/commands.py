@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -33,6 +34,7 @@ def run_command(inputs: list[Path], out: Path, extra: list[str], timeout_s: floa
     command = [sys.executable, "-m", "docpipe", "run", *map(str, inputs), "--out", str(out),
                "--log-format", "json", *extra]
     log_path = out.with_name(out.name + ".log")
+    shutil.rmtree(out, ignore_errors=True)  # a fresh output: the ledger would skip everything as done
     out.parent.mkdir(parents=True, exist_ok=True)
     memory = None
     with open(log_path, "wb") as log:

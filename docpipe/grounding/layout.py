@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from statistics import median
 
+from docpipe.grounding.inkbox import digit_advance, hugs_ink, printed_box
 from docpipe.grounding.textnorm import label_token
 from docpipe.records import BBox, Word
 
@@ -199,6 +200,19 @@ class PageLayout:
 
     def bbox_of(self, token_ids: list[int]) -> BBox:
         return union_bbox([self.tokens[i].bbox for i in token_ids])
+
+    @cached_property
+    def _ink_advance(self) -> float | None:
+        """Digit advance when this page's boxes hug the ink (OCR), None for text-layer boxes."""
+        return digit_advance(self) if hugs_ink(self) else None
+
+    def value_box(self, token_ids: list[int]) -> BBox:
+        """Where a value made of these words is printed: bbox_of for text-layer words; for OCR
+        ink boxes, grown to the printed line (see grounding.inkbox) so both sources agree."""
+        advance = self._ink_advance
+        if advance is None:
+            return self.bbox_of(token_ids)
+        return union_bbox([printed_box(self.tokens[i], advance) for i in token_ids])
 
     def close(self, a: int, b: int, max_gap_lines: float = RUN_GAP_LINES) -> bool:
         """Token b follows token a on a line without a column-sized gap (OCR splits '1 713,12')."""

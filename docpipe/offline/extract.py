@@ -174,7 +174,7 @@ class OfflineExtractor:
 
     @staticmethod
     def _grounding(layout: PageLayout, path: str, pick: Pick, page_index: int) -> FieldGrounding:
-        box = layout.bbox_of(pick.tokens)
+        box = layout.value_box(pick.tokens)
         return FieldGrounding(
             field=path, value=_format(pick.value), page_index=page_index,
             bbox=(round(box[0], 5), round(box[1], 5), round(box[2], 5), round(box[3], 5)),

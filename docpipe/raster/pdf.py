@@ -106,6 +106,11 @@ def _render_page(
         return _failed(record, f"page {index + 1} cannot be loaded: {_short(exc)}"), None
     if not (math.isfinite(width) and math.isfinite(height)) or width <= 0 or height <= 0:
         return _failed(record, f"page {index + 1} has an empty or invalid size"), None
+    if pdf.is_repaired and _content_lost(page):
+        # A truncated file keeps its page tree after repair, but the pages whose objects were cut
+        # off render blank: report them instead of passing off an empty page as read.
+        message = f"page {index + 1} lost its content: the file is damaged or truncated"
+        return _failed(record, message, corrupt=True), None
     record = record.model_copy(update={"width_pt": width, "height_pt": height, "rotation": rotation})
     try:
         zoom = capped_zoom(width, height, config.dpi / 72.0, config.max_pixels)
@@ -163,9 +168,16 @@ def _page_words(page: pymupdf.Page, width: float, height: float) -> list[Word]:
     return words
 
 
-def _failed(record: PageImage, message: str, *, too_large: bool = False) -> PageImage:
-    category = ErrorCategory.too_large if too_large else ErrorCategory.render
+def _failed(record: PageImage, message: str, *, too_large: bool = False, corrupt: bool = False) -> PageImage:
+    category = ErrorCategory.too_large if too_large else ErrorCategory.corrupt if corrupt else ErrorCategory.render
     return record.model_copy(update={"status": Status.failed, "error": error_info(category, message)})
+
+
+def _content_lost(page: pymupdf.Page) -> bool:
+    try:
+        return not page.get_contents()
+    except Exception:  # an unreadable /Contents entry is lost content too
+        return True
 
 
 def _is_too_large(exc: BaseException) -> bool:

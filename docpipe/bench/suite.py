@@ -1,0 +1,201 @@
+"""`docpipe bench`: run the measurements one after the other and collect a BenchReport.
+
+Parts run in sequence, never side by side: each one wants the whole machine. A part that fails
+is reported as an error and the others still run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from docpipe.bench.machine import machine_info
+from docpipe.bench.report import BenchReport, Metric, Target
+
+PARTS = ("grammar", "startup", "raster", "pipeline-ocr", "pipeline-vlm", "rss")
+
+
+class BenchOptions(BaseModel):
+    pages: int = 300  # throughput parts (raster, pipelines)
+    rss_pages: tuple[int, int] = (500, 5000)
+    rss_dpi: int = 72
+    dpi: int = 150
+    vlm_max_new_tokens: int = 32
+    grammar_vocab: int = 32_000
+    grammar_outputs: int = 20
+    out_dir: Path | None = None  # kept when given (corpora are reused on the next run)
+    skip: list[str] = []
+    quick: bool = False
+
+    @classmethod
+    def quick_options(cls, **overrides: object) -> BenchOptions:
+        """Tiny sizes: checks that every part works, in well under a minute of work."""
+        values: dict = {"pages": 20, "rss_pages": (10, 30), "grammar_vocab": 2_000, "grammar_outputs": 2,
+                        "vlm_max_new_tokens": 16, "quick": True}
+        values.update(overrides)
+        return cls(**values)
+
+
+def _metrics() -> dict[str, Metric]:
+    def metric(name: str, op: str, target: float, unit: str = "") -> Metric:
+        return Metric(name=name, target=Target(op=op, value=target), unit=unit)  # type: ignore[arg-type]
+
+    return {m.name: m for m in (
+        metric("raster_ratio", ">=", 1.6, "×"),
+        metric("pipeline_ratio_ocr", ">=", 1.0, "×"),
+        metric("pipeline_ratio_tiny_vlm", ">=", 1.0, "×"),
+        metric("rss_ratio", "<=", 1.2, "×"),
+        metric("grammar_us_per_token", "<=", 200.0, "µs"),
+        metric("startup_s", "<=", 15.0, "s"),
+    )}
+
+
+def _flat(values: dict) -> dict:
+    """Nested counters as one readable string each, so every detail value is a scalar."""
+    return {k: ", ".join(f"{a}={b}" for a, b in v.items()) if isinstance(v, dict) else v for k, v in values.items()}
+
+
+_PART_METRICS = {"grammar": ["grammar_us_per_token"], "startup": ["startup_s"], "raster": ["raster_ratio"],
+                 "pipeline-ocr": ["pipeline_ratio_ocr"], "pipeline-vlm": ["pipeline_ratio_tiny_vlm"],
+                 "rss": ["rss_ratio"]}
+
+
+class _Bench:
+    def __init__(self, options: BenchOptions, work: Path, progress: Callable[[str], None]) -> None:
+        self.options = options
+        self.work = work
+        self.progress = progress
+        self.report = BenchReport(started_at=dt.datetime.now(dt.timezone.utc), quick=options.quick,
+                                  machine=machine_info(), metrics=_metrics())
+
+    # Inputs -----------------------------------------------------------------------------------
+    def mixed(self) -> list[Path]:
+        from docpipe.bench.corpora import mixed_corpus
+
+        return mixed_corpus(self.work / f"corpus-mixed-{self.options.pages}", self.options.pages)
+
+    def text(self, pages: int) -> list[Path]:
+        from docpipe.bench.corpora import text_corpus
+
+        workers = 2 if pages >= 1000 else 1
+        return text_corpus(self.work / f"corpus-text-{pages}", pages, workers=workers)
+
+    # Parts ------------------------------------------------------------------------------------
+    def grammar(self) -> None:
+        from docpipe.bench.grammar import bench_grammar
+        from docpipe.schema_registry import load_schema
+        from docpipe.tasks.decoding_schema import decoding_schema
+
+        o = self.options
+        r = bench_grammar(decoding_schema(load_schema("invoice").model), o.grammar_vocab, o.grammar_outputs)
+        m = self.report.metrics["grammar_us_per_token"].settle(r.mask_us_per_token)
+        m.what = (f"fill_next_token_bitmask + apply to logits, mean over {r.tokens} tokens of {r.outputs} invoice "
+                  f"JSON outputs, byte-level BPE vocab {r.vocab_size}")
+        m.detail = r.model_dump(exclude={"vocab_size", "outputs", "tokens"})
+
+    def startup(self) -> None:
+        from docpipe.bench.startup import bench_startup
+
+        r = bench_startup(self.text(1), self.work / "out-startup")
+        m = self.report.metrics["startup_s"].settle(r.startup_s)
+        m.what = "`python -m docpipe run` on one 1-page PDF, --engine ocr: process start → first page result"
+        m.detail = r.model_dump(exclude={"startup_s"})
+
+    def raster(self) -> None:
+        from docpipe.bench.raster import bench_raster
+
+        r = bench_raster(self.mixed(), self.options.dpi)
+        m = self.report.metrics["raster_ratio"].settle(r.ratio)
+        m.what = (f"{r.pages} pages at {r.dpi} dpi: Ray RasterUDF pool of {r.workers} (isolate=True) "
+                  "vs one-process PyMuPDF loop (render, PNG, text words)")
+        m.detail = r.model_dump(exclude={"stages", "ratio", "pages", "dpi"})
+        self.report.stages.extend(r.stages)
+
+    def pipeline(self, label: str, metric: str, inputs: list[Path], **config: object) -> None:
+        from docpipe.bench.pipeline import bench_pipeline, run_config
+
+        r = bench_pipeline(label, run_config(inputs, self.work / f"out-{label}", **config))  # type: ignore[arg-type]
+        m = self.report.metrics[metric].settle(r.ratio)
+        m.what = (f"{r.pages} pages, engine {r.engine}, batch {r.batch_infer}: runner.execute with embedded Ray "
+                  "÷ one-process loop over plan.build_* (both end to end, start-up included)")
+        m.detail = _flat(r.model_dump(exclude={"stages", "ratio", "label", "engine", "pages"}))
+        self.report.stages.extend(r.stages)
+
+    def pipeline_ocr(self) -> None:
+        self.pipeline("ocr", "pipeline_ratio_ocr", self.mixed(), engine="ocr")
+
+    def pipeline_vlm(self) -> None:
+        from docpipe.devtools.tiny_vlm import build_tiny_vlm
+
+        model_dir = self.work / "tiny-llava"
+        if not (model_dir / "config.json").is_file():
+            build_tiny_vlm(model_dir, family="llava")
+        # Text-layer pages: OCR of scans is measured by pipeline-ocr already; here the figure
+        # should show the VLM stage's plumbing (image preprocessing, batching, constrained decoding).
+        self.pipeline("tiny-vlm", "pipeline_ratio_tiny_vlm", self.text(self.options.pages), engine="vlm",
+                      model=str(model_dir), max_new_tokens=self.options.vlm_max_new_tokens)
+
+    def rss(self) -> None:
+        from docpipe.bench.memory import bench_rss
+
+        small, large = self.options.rss_pages
+        small_dir, large_dir = self.text(small)[0].parent, self.text(large)[0].parent
+        r = bench_rss(small_dir, large_dir, self.work, self.options.rss_dpi)
+        m = self.report.metrics["rss_ratio"].settle(r.ratio)
+        m.what = (f"peak RSS of the `docpipe run` process tree (driver, Ray, workers, raster children), "
+                  f"{r.large.pages} ÷ {r.small.pages} text-layer pages, --engine ocr, {r.dpi} dpi")
+        m.detail = {
+            "small_peak_mb": r.small.memory.peak_rss_mb, "large_peak_mb": r.large.memory.peak_rss_mb,
+            "private_ratio": r.private_ratio, "small_private_mb": r.small.memory.peak_private_mb,
+            "large_private_mb": r.large.memory.peak_private_mb, "large_shared_mb": r.large.memory.peak_shared_mb,
+            "processes": r.large.memory.peak_processes, "small_wall_s": r.small.wall_s,
+            "large_wall_s": r.large.wall_s, "large_pages_per_s": r.large.pages_per_s,
+        }
+
+    # Driver -----------------------------------------------------------------------------------
+    def run(self) -> BenchReport:
+        started = time.monotonic()
+        steps = {"grammar": self.grammar, "startup": self.startup, "raster": self.raster,
+                 "pipeline-ocr": self.pipeline_ocr, "pipeline-vlm": self.pipeline_vlm, "rss": self.rss}
+        for part in PARTS:
+            if part in self.options.skip:
+                continue
+            self.progress(f"{part} …")
+            part_started = time.monotonic()
+            try:
+                steps[part]()
+            except Exception as exc:  # noqa: BLE001 - one broken part must not hide the others' figures
+                for name in _PART_METRICS[part]:
+                    metric = self.report.metrics[name]
+                    metric.status = "error"
+                    metric.error = f"{type(exc).__name__}: {exc}"[:600]
+                self.progress(traceback.format_exc(limit=4))
+            self.progress(f"{part} done in {time.monotonic() - part_started:.0f} s")
+        self.report.wall_s = round(time.monotonic() - started, 1)
+        load = self.report.machine.load_average
+        if load and load[0] > 0.5 * self.report.machine.usable_cpus:
+            self.report.notes.append(f"load average was {load[0]:g} on {self.report.machine.usable_cpus} CPUs "
+                                     "when the benchmark started: other work was competing for the CPUs")
+        return self.report
+
+
+def run_bench(options: BenchOptions, progress: Callable[[str], None] = lambda _: None) -> BenchReport:
+    """Measure every part not in options.skip on this machine; never raises for a failing part."""
+    unknown = set(options.skip) - set(PARTS)
+    if unknown:
+        raise ValueError(f"unknown part(s) to skip: {', '.join(sorted(unknown))}; parts: {', '.join(PARTS)}")
+    keep = options.out_dir is not None
+    work = Path(options.out_dir) if keep else Path(tempfile.mkdtemp(prefix="docpipe-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        return _Bench(options, work, progress).run()
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
