@@ -3,9 +3,10 @@
 Policy (what analysts can rely on):
 - grounded=True only when words on the page match the value by its kind (numeric equality for
   amounts, same calendar date, same identifier key, fuzzy >= threshold for names/addresses/text).
-- bbox is always the union of the matched words. A model's box is never passed through: when
-  it overlaps the matched words the source is "both" and the box snaps to the words; when the
-  words are elsewhere the words win (source "words"); when no words match, bbox is None.
+- bbox is always the union of the matched words (OCR ink boxes grown to the printed line, see
+  grounding.inkbox). A model's box is never passed through: when it overlaps the matched words
+  the source is "both" and the box snaps to the words; when the words are elsewhere the words
+  win (source "words"); when no words match, bbox is None.
 - Where a value occurs several times, the occurrence inside the model's box wins, then the one
   nearest the field's printed label, then the one beside the other cells of the same table row.
 """
@@ -166,7 +167,8 @@ class _Verifier:
             best, source = self.rank(q, good, row_y)
             out.append(FieldGrounding(
                 field=q.field, value=q.value, page_index=self.page_index,
-                bbox=_round_box(best.box(self.layout)), text=self.layout.text_of(best.tokens),
+                bbox=_round_box(best.bbox if best.bbox is not None else self.layout.value_box(best.tokens)),
+                text=self.layout.text_of(best.tokens),
                 score=round(best.quality, 4), grounded=True, source=source,
             ))
         return out

@@ -94,17 +94,34 @@ class OfflineExtractor:
         for spec in self.scalars:
             if role_of(spec.name) == "buyer":
                 excluded_rows.update(h.row + k for h in hits[spec.name] for k in range(0, 6))
+        recipient = scalars.window_party(layout)
+        if recipient is not None:
+            excluded_rows.update(layout.tokens[t].row for p in recipient for t in p.tokens)
         party_results: dict[str, tuple[Pick | None, Pick | None]] = {}
         for spec in self.scalars:
             role = role_of(spec.name)
             if role in _PARTY_ROLES and spec.kind == "name":
                 party_results[role] = scalars.party(
                     layout, spec, hits[spec.name], stop, _PARTY_ROLES[role], excluded_rows)
+                if role == "buyer" and party_results[role][0] is None and recipient is not None:
+                    party_results[role] = recipient
         for spec in self.scalars:
             pick = self._scalar(layout, spec, hits, stop, day_first, picks, party_results)
             if pick is not None:
                 picks[spec.name] = pick
+        self._anchor_currency(layout, picks)
         return self._assemble(layout, page_index, picks, rows)
+
+    def _anchor_currency(self, layout: PageLayout, picks: dict[str, Pick]) -> None:
+        """A currency read from the page as a whole is grounded where the grand total states it."""
+        total = next((picks[s.name] for s in self.scalars if role_of(s.name) == "total" and s.name in picks), None)
+        for spec in self.scalars:
+            pick = picks.get(spec.name)
+            if spec.kind != "currency" or pick is None or pick.how != "page_currency" or total is None:
+                continue
+            beside = scalars.currency_beside(layout, total.tokens, pick.value)
+            if beside is not None:
+                picks[spec.name] = beside
 
     def _scalar(
         self, layout: PageLayout, spec: FieldSpec, hits: dict[str, list[LabelHit]], stop: set[int],
@@ -174,11 +191,12 @@ class OfflineExtractor:
 
     @staticmethod
     def _grounding(layout: PageLayout, path: str, pick: Pick, page_index: int) -> FieldGrounding:
-        box = layout.value_box(pick.tokens)
+        tokens = scalars.without_currency(layout, pick.tokens) if isinstance(pick.value, Decimal) else pick.tokens
+        box = layout.value_box(tokens)
         return FieldGrounding(
             field=path, value=_format(pick.value), page_index=page_index,
             bbox=(round(box[0], 5), round(box[1], 5), round(box[2], 5), round(box[3], 5)),
-            text=layout.text_of(pick.tokens), score=round(min(1.0, max(0.0, pick.score)), 4),
+            text=layout.text_of(tokens), score=round(min(1.0, max(0.0, pick.score)), 4),
             grounded=True, source="words",
         )
 

@@ -109,6 +109,14 @@ CARRY_WORDS = {
     "a reporter", "report", "transport", "zwischensumme", "riporto", "suma anterior", "subtotal",
 }
 
+# A line saying the table goes on on the next page: the table ends here on this page.
+CONTINUED_WORDS = {
+    "continued overleaf", "continued on next page", "continued on page", "continues on next page",
+    "see next page", "pto", "fortsetzung auf", "fortsetzung nachste seite", "fortsetzung siehe",
+    "suite au verso", "suite page suivante", "a suivre", "vervolg op volgende pagina", "zie volgende pagina",
+    "continua alla pagina", "continua en la pagina siguiente",
+}
+
 # Words of the legal footer/imprint block: the issuer's name sits at its top.
 REGISTRATION_WORDS = {
     "siege", "capital", "rcs", "siret", "siren", "ape", "naf", "hrb", "hra", "amtsgericht",

@@ -7,6 +7,7 @@ Three sources, most trusted first:
 2. For the issuer: a company name with a legal form ('… GmbH', '…, Inc.', '… B.V.'), preferring
    one printed several times, at the top, or in the sender line / footer.
 3. For the issuer: the first line of the legal footer ('Siège social…', 'HRB…', 'capital…').
+For the recipient without a label: the block under a window letter's one-line return address.
 """
 
 from __future__ import annotations
@@ -276,4 +277,35 @@ def footer_name(layout: PageLayout) -> Reading | None:
         if len(above) <= 4 and _is_namey(layout, above) and not _is_addressy(layout, above):
             return Reading(layout.text_of(above), list(above), 0, 0.6)
         return None
+    return None
+
+
+_SALUTATIONS = {"firma", "herrn", "herr", "frau", "an", "to", "attn", "mr", "mrs", "ms", "messrs", "m", "mme"}
+
+
+def _return_address(layout: PageLayout, seg: int) -> bool:
+    """'Müller GmbH · Industriestr. 12 · 70565 Stuttgart': a sender's name and city on one line."""
+    chunks = _chunks(layout, layout.segments[seg].tokens)
+    return (len(chunks) >= 2 and _is_namey(layout, chunks[0]) and not _is_addressy(layout, chunks[0])
+            and any(_has_postcode(layout.text_of(c)) for c in chunks[1:]))
+
+
+def window_recipient(layout: PageLayout, max_y: float = 0.45) -> tuple[Reading, Reading] | None:
+    """(name, address) of the recipient in a window-envelope letter (DIN 5008, La Poste, Royal
+    Mail layouts): the sender's one-line return address is printed right above the recipient's
+    block, which then reads name, street, postcode and city with no label."""
+    for seg in range(len(layout.segments)):
+        if layout.segments[seg].y0 > max_y or not _return_address(layout, seg):
+            continue
+        below = layout.segment_below(seg, max_gap_lines=2.5)
+        if below is not None and label_token(layout.segment_text(below)) in _SALUTATIONS:
+            below = layout.segment_below(below)  # 'Firma', 'Herrn' above the name
+        if below is None:
+            continue
+        name = layout.segments[below].tokens
+        if _split_key(layout, name)[0] or not _is_namey(layout, name) or _is_addressy(layout, name):
+            continue
+        address = address_below(layout, name)
+        if address is not None:
+            return Reading(layout.text_of(name), list(name), 0, 0.7), address
     return None

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from docpipe.grounding.amounts import read_amount
-from docpipe.grounding.currency import detect_currency
+from docpipe.grounding.currency import currency_of_token, detect_currency
 from docpipe.grounding.dates import date_candidates
 from docpipe.grounding.labels import LabelHit, find_labels
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.schema_fields import FieldSpec
 from docpipe.offline.lexicon import ROLE_LABELS, role_of
 from docpipe.offline.parties import (
-    address_after, address_below, footer_name, legal_name_candidates, party_from_label,
+    address_after, address_below, footer_name, legal_name_candidates, party_from_label, window_recipient,
 )
 from docpipe.offline.values import Reading, read_below, read_right, scan_value
 
@@ -27,7 +27,7 @@ class Pick:
     value: Any
     tokens: list[int]
     score: float
-    how: str  # 'label', 'party', 'legal_form', 'footer', 'page_currency', 'header_date'
+    how: str  # 'label', 'party', 'legal_form', 'footer', 'window', 'page_currency', 'beside_total', 'header_date'
 
 
 def field_labels(spec: FieldSpec) -> list[str]:
@@ -136,6 +136,36 @@ def header_date(layout: PageLayout, number_pick: Pick | None, day_first: bool | 
     return None
 
 
+def currency_beside(layout: PageLayout, amount_tokens: list[int], code: str) -> Pick | None:
+    """The symbol or code printed next to an amount ('1 713,12 €', 'USD 1,520.40'): where the
+    page's currency is stated for its grand total, rather than its first mention anywhere."""
+    inside = [t for t in amount_tokens if currency_of_token(layout.tokens[t].text) == code]
+    if inside:
+        return Pick(code, inside[:1], 0.85, "beside_total")
+    first, last = layout.tokens[amount_tokens[0]], layout.tokens[amount_tokens[-1]]
+    row = layout.rows[first.row]
+    near: list[int] = layout.band_right(amount_tokens)[:1]
+    if first.pos > 0:
+        near.append(row[first.pos - 1])
+    limit = 1.5 * layout.line_height
+    for t in near:
+        tok = layout.tokens[t]
+        gap = tok.x0 - last.x1 if tok.x0 >= last.x1 else first.x0 - tok.x1
+        if gap <= limit and currency_of_token(tok.text) == code:
+            return Pick(code, [t], 0.85, "beside_total")
+    return None
+
+
+def without_currency(layout: PageLayout, tokens: list[int]) -> list[int]:
+    """An amount's own words: a separate '€' or 'USD' read along with it is not part of the number."""
+    out = list(tokens)
+    while len(out) > 1 and currency_of_token(layout.tokens[out[0]].text):
+        out.pop(0)
+    while len(out) > 1 and currency_of_token(layout.tokens[out[-1]].text):
+        out.pop()
+    return out
+
+
 def page_currency(layout: PageLayout) -> Pick | None:
     code, index = detect_currency(t.text for t in layout.tokens)
     if code is None or index is None:
@@ -177,6 +207,16 @@ def party(
     if footer is not None:
         return Pick(footer.value, footer.tokens, footer.quality, "footer"), None
     return None, None
+
+
+def window_party(layout: PageLayout) -> tuple[Pick, Pick] | None:
+    """The unlabelled recipient block under a window letter's return address, as (name, address)."""
+    found = window_recipient(layout)
+    if found is None:
+        return None
+    name, address = found
+    return (Pick(name.value.strip(" ,;:"), name.tokens, name.quality, "window"),
+            Pick(address.value, address.tokens, 0.6, "window"))
 
 
 def all_hits(layout: PageLayout, specs: list[FieldSpec], excluded: set[int]) -> dict[str, list[LabelHit]]:

@@ -11,9 +11,10 @@ from docpipe.grounding.amounts import read_amount
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.schema_fields import FieldSpec
 from docpipe.grounding.textnorm import label_tokens
-from docpipe.offline.lexicon import CARRY_WORDS, ITEM_ROLE_LABELS, REGISTRATION_WORDS, item_role_of
+from docpipe.offline.lexicon import CARRY_WORDS, CONTINUED_WORDS, ITEM_ROLE_LABELS, REGISTRATION_WORDS, item_role_of
 
 MAX_GAP_LINES = 4.0  # a vertical gap this large ends the table
+WRAP_GAP_LINES = 1.0  # a description's wrapped line follows its item closer than this
 _SUFFIX_MIN = 5  # 'Nettopreis' matches 'preis', 'Zeilenbetrag' matches 'betrag'
 
 
@@ -152,9 +153,12 @@ _PAGE_NO_RE = re.compile(r"\b(page|seite|pagina|página|blatt)\s*\d+\s*(of|von|d
 
 
 def _ends_table(layout: PageLayout, row: list[int]) -> bool:
-    """Page footers: legal imprint lines and 'Page 1 of 2'."""
+    """Page footers: legal imprint lines, 'Page 1 of 2', 'Continued overleaf'."""
     keys = {layout.keys[t] for t in row}
-    return bool(keys & REGISTRATION_WORDS - {"company", "vat", "reg"}) or bool(_PAGE_NO_RE.search(layout.text_of(row)))
+    if keys & REGISTRATION_WORDS - {"company", "vat", "reg"} or _PAGE_NO_RE.search(layout.text_of(row)):
+        return True
+    words = " ".join(k for k in (layout.keys[t] for t in row) if k)
+    return any(words == w or words.startswith(w + " ") for w in CONTINUED_WORDS)
 
 
 def _carry_row(layout: PageLayout, row: list[int]) -> bool:
@@ -179,6 +183,7 @@ def read_table(layout: PageLayout, specs: list[FieldSpec], stop_rows: set[int]) 
     current: TableItem | None = None
     last_row = header_row
     prev_bottom = max(layout.tokens[t].y1 for t in layout.rows[header_rows[-1]])
+    item_bottom = prev_bottom
     amount_col = next((c.spec.name for c in reversed(cols) if c.spec is not None and c.spec.kind == "amount"
                        and "amount" in item_role_of(c.spec.name)), None)
     stop_bands = [(min(layout.tokens[t].y0 for t in layout.rows[r]), max(layout.tokens[t].y1 for t in layout.rows[r]))
@@ -217,6 +222,9 @@ def read_table(layout: PageLayout, specs: list[FieldSpec], stop_rows: set[int]) 
             items.append(current)
         if current is None:
             continue  # lines between the header and the first item ('Contract No. …')
+        if not numbers and top - item_bottom > WRAP_GAP_LINES * layout.line_height:
+            continue  # text after a gap is a note or footer, not the item's wrapped description
+        item_bottom = bottom
         for name, cell in numbers.items():
             current.cells.setdefault(name, cell)
         for name in text_fields:
