@@ -36,6 +36,16 @@ def _rows(kinds: list[str], keys: list[str], payloads: list[str], images: list[b
     return pa.table({"kind": kinds, "key": keys, "payload": payloads, "image": images}, schema=ROW_SCHEMA)
 
 
+def _page_items(batch: pa.Table):
+    """Columns of a transport batch plus the (PageImage, image) pairs of its page rows."""
+    kinds = batch.column("kind").to_pylist()
+    payloads = batch.column("payload").to_pylist()
+    images = batch.column("image").to_pylist()
+    index = [i for i, k in enumerate(kinds) if k == "page"]
+    items = [(PageImage.model_validate_json(payloads[i]), images[i]) for i in index]
+    return kinds, payloads, images, index, items
+
+
 def _one_by_one(stage: Callable[[list], list], items: list, on_error: Callable[[Any, Exception], Any]) -> list:
     """Errors are data: when a batch raises, retry its items alone before failing them."""
     try:
@@ -120,11 +130,7 @@ class WordLayerUDF:
         return self._recycled.stage(items)
 
     def __call__(self, batch: pa.Table) -> pa.Table:
-        kinds = batch.column("kind").to_pylist()
-        payloads = batch.column("payload").to_pylist()
-        images = batch.column("image").to_pylist()
-        index = [i for i, k in enumerate(kinds) if k == "page"]
-        items = [(PageImage.model_validate_json(payloads[i]), images[i]) for i in index]
+        kinds, payloads, images, index, items = _page_items(batch)
 
         def failed(item: tuple[PageImage, bytes | None], exc: Exception) -> PageImage:
             return item[0].model_copy(update={"error": ErrorInfo(
@@ -143,11 +149,7 @@ class InferUDF:
         self.stage = plan_mod.build_page_processor(plan)
 
     def __call__(self, batch: pa.Table) -> pa.Table:
-        kinds = batch.column("kind").to_pylist()
-        payloads = batch.column("payload").to_pylist()
-        images = batch.column("image").to_pylist()
-        index = [i for i, k in enumerate(kinds) if k == "page"]
-        items = [(PageImage.model_validate_json(payloads[i]), images[i]) for i in index]
+        kinds, payloads, images, index, items = _page_items(batch)
         _fault_injection(items)
 
         def failed(item: tuple[PageImage, bytes | None], exc: Exception) -> PageResult:
