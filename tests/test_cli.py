@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -50,3 +51,16 @@ def test_unwritable_output_is_fatal_exit_3(tmp_path):
 def test_eval_requires_an_output_folder(tmp_path):
     result = runner.invoke(app, ["eval", str(tmp_path), "--truth", str(SAMPLES / "truth.jsonl")])
     assert result.exit_code == 2 and "no documents dataset" in result.output
+
+
+def test_second_run_on_a_locked_output_exits_3_naming_the_holder(tmp_path):
+    from docpipe.output.lock import OutputLock
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with OutputLock(out, run_id="first-run"):
+        result = runner.invoke(app, ["run", str(SAMPLES / "invoice_acme.pdf"), "--engine", "ocr",
+                                     "--out", str(out)])
+    assert result.exit_code == 3
+    assert "first-run" in result.output and str(os.getpid()) in result.output
+    assert not (out / "documents").exists() or not any((out / "documents").iterdir())
