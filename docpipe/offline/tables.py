@@ -11,7 +11,9 @@ from docpipe.grounding.amounts import read_amount
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.schema_fields import FieldSpec
 from docpipe.grounding.textnorm import label_tokens
-from docpipe.offline.lexicon import CARRY_WORDS, CONTINUED_WORDS, ITEM_ROLE_LABELS, REGISTRATION_WORDS, item_role_of
+from docpipe.offline.lexicon import (
+    CARRY_WORDS, CONTINUED_WORDS, ITEM_ROLE_LABELS, REGISTRATION_WORDS, item_role_of,
+)
 
 MAX_GAP_LINES = 4.0  # a vertical gap this large ends the table
 WRAP_GAP_LINES = 1.0  # a description's wrapped line follows its item closer than this
@@ -222,8 +224,8 @@ def read_table(layout: PageLayout, specs: list[FieldSpec], stop_rows: set[int]) 
             items.append(current)
         if current is None:
             continue  # lines between the header and the first item ('Contract No. …')
-        if not numbers and top - item_bottom > WRAP_GAP_LINES * layout.line_height:
-            continue  # text after a gap is a note or footer, not the item's wrapped description
+        if not starts_item and top - item_bottom > WRAP_GAP_LINES * layout.line_height:
+            continue  # a line after a gap is a note or footer, not the rest of the item above
         item_bottom = bottom
         for name, cell in numbers.items():
             current.cells.setdefault(name, cell)
