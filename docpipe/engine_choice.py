@@ -36,15 +36,14 @@ def choose_engine(config: RunConfig) -> EngineDecision:
             raise
         return EngineDecision(
             engine="ocr",
-            notice=f"model {requested!r} is not available here ({_first_line(exc)}); "
-                   f"using the offline ocr engine. Pass --model LOCAL_DIR for the VLM, "
-                   f"or --engine vlm to fail instead of falling back.",
+            notice=f"{_one_line(exc)} Falling back to the offline ocr engine "
+                   f"(--engine vlm fails instead of falling back).",
         )
     profile = profile_for(resolved.model_type)
     return EngineDecision(engine="vlm", model=resolved.path, model_label=requested,
                           model_revision=resolved.revision, box_format=profile.box_format)
 
 
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+def _one_line(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    return text if text.endswith(".") else f"{text}."

@@ -3,15 +3,16 @@
 Throughput parts use the bench corpus as is (~15% image-only pages, so OCR is in the mix). The
 memory part uses text-layer pages only: at 5,000 pages, OCR of the image pages alone would take
 longer than the whole benchmark may, and what is measured there is how memory scales with the
-number of pages, which OCR does not change (one OCR model per worker, loaded once).
+number of pages, which OCR does not change (one OCR model per worker, loaded once). Its large
+corpus repeats the small one's files with a distinct comment appended after `%%EOF`: every file
+has its own content hash (so none is skipped as a duplicate) at no drawing cost.
 """
 
 from __future__ import annotations
 
 import json
-import multiprocessing
 import random
-from concurrent.futures import ProcessPoolExecutor
+import shutil
 from pathlib import Path
 
 from docpipe.devtools.corpus import random_invoice, write_bench_corpus
@@ -68,19 +69,31 @@ def _write_text_docs(directory: Path, seed: int, jobs: list[tuple[int, int]]) ->
     return names
 
 
-def text_corpus(directory: Path, pages: int, seed: int = 1, workers: int = 1) -> list[Path]:
+def text_corpus(directory: Path, pages: int, seed: int = 1) -> list[Path]:
     """Invoice PDFs whose pages all have a text layer (no OCR needed)."""
     found = _cached(directory, pages)
     if found is not None:
         return found
     directory.mkdir(parents=True, exist_ok=True)
     jobs = [(index, min(PAGES_PER_DOC, pages - start)) for index, start in enumerate(range(0, pages, PAGES_PER_DOC))]
-    if workers <= 1 or len(jobs) < 20:
-        names = _write_text_docs(directory, seed, jobs)
-    else:
-        shares = [jobs[i::workers] for i in range(workers)]
-        # spawn: the caller may hold threads (Ray, torch) that a fork would copy mid-lock.
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            names = [n for part in pool.map(_write_text_docs, [directory] * workers, [seed] * workers, shares)
-                     for n in part]
+    names = _write_text_docs(directory, seed, jobs)
     return _remember(directory, pages, sorted(directory / n for n in names))
+
+
+def replicated_corpus(source: list[Path], source_pages: int, directory: Path, copies: int) -> list[Path]:
+    """`copies` distinct copies of every source PDF (same pages, different bytes)."""
+    pages = source_pages * copies
+    found = _cached(directory, pages)
+    if found is not None:
+        return found
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for copy in range(copies):
+        for path in source:
+            target = directory / f"{path.stem}_copy{copy:03d}.pdf"
+            shutil.copyfile(path, target)
+            with open(target, "ab") as handle:
+                # A comment after %%EOF: readers ignore it (the xref offsets stay valid).
+                handle.write(f"%docpipe-bench copy {copy}\n".encode())
+            written.append(target)
+    return _remember(directory, pages, written)

@@ -18,7 +18,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from docpipe.bench.report import StageRate
-from docpipe.bench.stages import stage_rates
+from docpipe.bench.stages import stage_rates, stages_span
 from docpipe.config import RunConfig, load_pipeline
 from docpipe.plan import StagePlan, default_workers
 from docpipe.records import PageImage, PageResult, SourceDoc
@@ -136,7 +136,8 @@ def plain_loop(config: RunConfig, plan: StagePlan) -> tuple[float, float, Counte
     return setup_s, time.perf_counter() - started, statuses
 
 
-def bench_pipeline(label: str, config: RunConfig) -> PipelineBenchResult:
+def bench_pipeline(label: str, config: RunConfig, keep_ray: bool = False) -> PipelineBenchResult:
+    """`keep_ray` reuses a running Ray session and leaves it up: quick mode, not for figures."""
     from docpipe import executor
     from docpipe.runner import execute
 
@@ -145,16 +146,15 @@ def bench_pipeline(label: str, config: RunConfig) -> PipelineBenchResult:
     try:
         summary = execute(config, SilentReporter(), started=time.monotonic(), stream_fn=recorder.stream)
     finally:
-        executor.stop_ray()  # the loop below gets the CPUs to itself; the next run starts Ray afresh
+        if not keep_ray:
+            executor.stop_ray()  # the loop below gets the CPUs to itself; the next run starts Ray afresh
     if recorder.plan is None:
         raise RuntimeError("the run processed nothing (no documents found?)")
     plan = recorder.plan
     setup_s, loop_s, loop_statuses = plain_loop(config, plan)
 
     stages = stage_rates(f"pipeline-{label}", recorder.timings, plan.workers)
-    starts = [t.first_start for t in recorder.timings if t.first_start is not None]
-    ends = [t.last_end for t in recorder.timings if t.last_end is not None]
-    span = max(ends) - min(starts) if starts and ends else 0.0
+    span = stages_span(recorder.timings)
     pages = summary.pages
     loop_pages = sum(loop_statuses.values())
     ray_rate = pages / summary.wall_s if summary.wall_s else 0.0

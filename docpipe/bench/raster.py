@@ -69,7 +69,8 @@ def _raster_plan(config: RasterConfig, workers: int) -> StagePlan:
                      raster=config, workers=counts)
 
 
-def bench_raster(paths: list[Path], dpi: int, max_pixels: int = 2_500_000) -> RasterBenchResult:
+def bench_raster(paths: list[Path], dpi: int, max_pixels: int = 2_500_000, keep_ray: bool = False) -> RasterBenchResult:
+    """`keep_ray` leaves the Ray session up for the next part (quick mode: its start-up is the cost)."""
     from docpipe import executor
 
     config = RasterConfig(dpi=dpi, max_pixels=max_pixels)  # isolate=True, as in production
@@ -86,7 +87,8 @@ def bench_raster(paths: list[Path], dpi: int, max_pixels: int = 2_500_000) -> Ra
         for count in executor.rasterize_only(plan, docs, on_stats=timings.extend):
             arrivals.append((time.monotonic(), count))
     finally:
-        executor.stop_ray()
+        if not keep_ray:
+            executor.stop_ray()
     ray_pages = sum(count for _, count in arrivals)
     first_at, first_count = arrivals[0]
     last_at = arrivals[-1][0]

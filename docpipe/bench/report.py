@@ -81,7 +81,7 @@ def _value(metric: Metric) -> str:
         f"{metric.value:,.0f} {metric.unit}".strip()
 
 
-def _detail(detail: Detail, limit: int = 6) -> str:
+def _detail(detail: Detail, limit: int = 8) -> str:
     shown = [f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in list(detail.items())[:limit]]
     return ", ".join(shown)
 

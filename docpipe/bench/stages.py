@@ -13,13 +13,26 @@ def _stage_name(operator: str) -> str | None:
     return next((name for udf, name in _STAGES.items() if udf in operator), None)
 
 
-def stage_rates(run: str, timings: list, workers: WorkerCounts) -> list[StageRate]:
-    """`timings` are executor.StageTiming records of one stream, in stage order."""
-    known = [(t, _stage_name(t.stage)) for t in timings]
-    known = [(t, name) for t, name in known if name is not None]
+def _known(timings: list) -> list[tuple]:
+    named = [(t, _stage_name(t.stage)) for t in timings]
+    return [(t, name) for t, name in named if name is not None]
+
+
+def stages_span(timings: list) -> float:
+    """Seconds from the first task start of any docpipe stage to the last task end of any.
+
+    Ray and actor start-up come before the first task, so this is the pipeline's working time.
+    """
+    known = _known(timings)
     starts = [t.first_start for t, _ in known if t.first_start is not None]
     ends = [t.last_end for t, _ in known if t.last_end is not None]
-    span = max(ends) - min(starts) if starts and ends else 0.0
+    return max(ends) - min(starts) if starts and ends else 0.0
+
+
+def stage_rates(run: str, timings: list, workers: WorkerCounts) -> list[StageRate]:
+    """`timings` are executor.StageTiming records of one stream, in stage order."""
+    known = _known(timings)
+    span = stages_span(timings)
     pools = {"raster": (workers.raster, workers.raster_cpus), "word_layer": (workers.ocr, workers.ocr_cpus),
              "infer": (workers.infer, workers.infer_cpus)}
     rates = []
