@@ -77,8 +77,20 @@ def _ready_output() -> RasterOutput:
 
 
 def _meta() -> ReplyMeta:
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return ReplyMeta(rss_mb=_current_rss_mb(), peak_rss_mb=peak_kb / 1024.0)
+    return ReplyMeta(rss_mb=_current_rss_mb(), peak_rss_mb=_peak_rss_mb())
+
+
+def _peak_rss_mb() -> float:
+    # VmHWM belongs to this process image: ru_maxrss would also count the pages shared with a
+    # large parent between fork and exec, overstating the worker's own peak.
+    try:
+        with open("/proc/self/status", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except (OSError, ValueError, IndexError):
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def _current_rss_mb() -> float:
