@@ -231,12 +231,13 @@ def dev_tiny_model(out_dir: Annotated[Path, typer.Argument()], family: str = "ll
 
 @app.command()
 def bench(
-    pages: Annotated[int, typer.Option(help="Pages for the throughput parts (raster, pipelines).")] = 300,
+    pages: Annotated[int, typer.Option(help="Pages for the throughput parts (raster, pipelines).")] = 200,
     quick: Annotated[bool, typer.Option("--quick", help="Tiny sizes: checks that every part works.")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout.")] = False,
     out_dir: Annotated[Optional[Path], typer.Option(help="Keep corpora and outputs here (reused next time).")] = None,
     skip: Annotated[Optional[list[str]], typer.Option(
-        help="Part to leave out (repeatable): grammar, startup, raster, pipeline-ocr, pipeline-vlm, rss.")] = None,
+        help="Part to leave out (repeatable or comma-separated): grammar, raster, pipeline-ocr, "
+             "pipeline-vlm, rss, startup.")] = None,
 ) -> None:
     """Measure this machine: stage throughput vs plain loops, memory scaling, start-up, decoding cost."""
     from docpipe.bench.report import render

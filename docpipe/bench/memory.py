@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from docpipe.bench.commands import run_command
+from docpipe.bench.commands import CommandRun, run_command
 from docpipe.bench.sampler import TreeMemory
 
 
@@ -30,20 +30,21 @@ class RssBenchResult(BaseModel):
     large: MemoryRun
     ratio: float  # peak tree RSS, large ÷ small
     private_ratio: float  # the same without shared memory (the object store mapping)
+    small_command: CommandRun | None = Field(None, exclude=True)  # for a start-up figure in quick mode
 
 
-def _measure(folder: Path, out: Path, dpi: int, timeout_s: float) -> MemoryRun:
+def _measure(folder: Path, out: Path, dpi: int, timeout_s: float) -> tuple[MemoryRun, CommandRun]:
     run = run_command([folder], out, ["--engine", "ocr", "--dpi", str(dpi)], timeout_s, sample_memory=True)
     assert run.memory is not None
     pages = run.summary.pages
     return MemoryRun(pages=pages, documents=run.summary.processed, wall_s=run.wall_s,
-                     pages_per_s=round(pages / run.wall_s, 2), memory=run.memory)
+                     pages_per_s=round(pages / run.wall_s, 2), memory=run.memory), run
 
 
 def bench_rss(small: Path, large: Path, out_dir: Path, dpi: int, timeout_s: float = 480.0) -> RssBenchResult:
-    small_run = _measure(small, out_dir / "rss-small", dpi, timeout_s)
-    large_run = _measure(large, out_dir / "rss-large", dpi, timeout_s)
-    return RssBenchResult(
+    small_run, small_command = _measure(small, out_dir / "rss-small", dpi, timeout_s)
+    large_run, _ = _measure(large, out_dir / "rss-large", dpi, timeout_s)
+    return RssBenchResult(small_command=small_command,
         dpi=dpi, engine="ocr", small=small_run, large=large_run,
         ratio=round(large_run.memory.peak_rss_mb / small_run.memory.peak_rss_mb, 3),
         private_ratio=round(large_run.memory.peak_private_mb / small_run.memory.peak_private_mb, 3),

@@ -2,13 +2,15 @@
 
 The Ray side is runner.execute as the CLI calls it (discovery, ledger, Parquet output included),
 with a stream function that mirrors the runner's own but also collects Ray Data's per-stage
-timings. The loop side builds the same stages from the very StagePlan the run used (captured from
-that run), with rasterization in-process (isolate=False), and pushes the same documents through
-rasterize → word layer → page processor (which validates) in the same batch sizes.
+timings. The loop side (docpipe.bench.loop) builds the same stages from the very StagePlan the
+run used (captured from that run), with rasterization in-process (isolate=False), and pushes the
+same documents through rasterize → word layer → page processor (which validates) in the same
+batch sizes.
 """
 
 from __future__ import annotations
 
+import math
 import shutil
 import time
 from collections import Counter
@@ -17,11 +19,13 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from docpipe.bench.loop import run_loop_process
 from docpipe.bench.report import StageRate
-from docpipe.bench.stages import stage_rates, stages_span
+from docpipe.bench.stages import output_span, stage_rates
 from docpipe.config import RunConfig, load_pipeline
+from docpipe.executor import StageTiming
 from docpipe.plan import StagePlan, default_workers
-from docpipe.records import PageImage, PageResult, SourceDoc
+from docpipe.records import PageResult, SourceDoc
 
 
 class SilentReporter:
@@ -52,15 +56,17 @@ class PipelineBenchResult(BaseModel):
     ray_wall_s: float  # execute() from start (Ray start-up included) to the last commit
     ray_startup_s: float | None  # to the first finished document
     ray_pages_per_s: float
-    ray_steady_pages_per_s: float  # pages / span of the stages (Ray and actor start-up excluded)
+    ray_steady_pages_per_s: float  # pages / span of the last stage's work (start-up and filling excluded)
+    ray_fixed_s: float  # the rest of the Ray run's wall time: start-up, filling the pipeline, last commit
     ray_page_status: dict[str, int]
-    loop_setup_s: float  # discovery and building the stages (model load included)
+    loop_setup_s: float  # fresh process: interpreter, imports, discovery, building the stages (model load)
     loop_s: float
     loop_pages_per_s: float  # pages / (setup + loop): end to end, like the Ray figure
     loop_steady_pages_per_s: float  # pages / loop
     loop_page_status: dict[str, int]
     ratio: float  # ray_pages_per_s / loop_pages_per_s
     steady_ratio: float
+    break_even_pages: int | None  # from this many pages on, the Ray run beats the loop end to end
     stages: list[StageRate] = []
 
 
@@ -69,7 +75,7 @@ class _Recorder:
 
     def __init__(self) -> None:
         self.plan: StagePlan | None = None
-        self.timings: list = []
+        self.timings: list[StageTiming] = []
         self.statuses: Counter[str] = Counter()
 
     def stream(self, config: RunConfig, plan: StagePlan, docs: list[SourceDoc]) -> Iterator:
@@ -91,6 +97,7 @@ class _Recorder:
 
 def run_config(inputs: list[Path], out_dir: Path, engine: str, model: str | None = None,
                max_new_tokens: int | None = None, dpi: int | None = None) -> RunConfig:
+    """The configuration `docpipe run` would build for the invoice pipeline with these options."""
     spec = load_pipeline("invoice")
     updates: dict = {}
     if model:
@@ -100,40 +107,8 @@ def run_config(inputs: list[Path], out_dir: Path, engine: str, model: str | None
     if dpi:
         updates["raster"] = spec.raster.model_copy(update={"dpi": dpi})
     spec = spec.model_copy(update=updates)
-    return RunConfig(inputs=[str(p) for p in inputs], out_dir=out_dir, pipeline=spec, engine=engine,  # type: ignore[arg-type]
-                     device="auto")
-
-
-def plain_loop(config: RunConfig, plan: StagePlan) -> tuple[float, float, Counter[str]]:
-    """(setup seconds, loop seconds, page statuses) for the stages run one after the other."""
-    from docpipe.plan import build_page_processor, build_rasterizer, build_word_layer
-    from docpipe.runner import prepare
-
-    started = time.perf_counter()
-    _, docs = prepare(config)
-    plan = plan.model_copy(update={"raster": plan.raster.model_copy(update={"isolate": False})})
-    rasterize, word_layer, process = build_rasterizer(plan), build_word_layer(plan), build_page_processor(plan)
-    setup_s = time.perf_counter() - started
-    statuses: Counter[str] = Counter()
-
-    def run_batch(items: list[tuple[PageImage, bytes | None]]) -> None:
-        pages: list[PageImage] = []
-        for i in range(0, len(items), plan.batch_ocr):
-            pages.extend(word_layer(items[i:i + plan.batch_ocr]))
-        for result in process([(page, image) for page, (_, image) in zip(pages, items)]):
-            statuses[result.status.value] += 1
-
-    started = time.perf_counter()
-    pending: list[tuple[PageImage, bytes | None]] = []
-    for doc in docs:
-        for output in rasterize([doc]):
-            pending.extend(zip(output.pages, output.images))
-        while len(pending) >= plan.batch_infer:
-            run_batch(pending[:plan.batch_infer])
-            del pending[:plan.batch_infer]
-    if pending:
-        run_batch(pending)
-    return setup_s, time.perf_counter() - started, statuses
+    return RunConfig(inputs=[str(p) for p in inputs], out_dir=out_dir, pipeline=spec,
+                     engine=engine)  # type: ignore[arg-type]
 
 
 def bench_pipeline(label: str, config: RunConfig, keep_ray: bool = False) -> PipelineBenchResult:
@@ -143,24 +118,27 @@ def bench_pipeline(label: str, config: RunConfig, keep_ray: bool = False) -> Pip
 
     shutil.rmtree(config.out_dir, ignore_errors=True)  # a fresh output: nothing may be skipped as done
     recorder = _Recorder()
+    started = time.monotonic()
     try:
-        summary = execute(config, SilentReporter(), started=time.monotonic(), stream_fn=recorder.stream)
+        summary = execute(config, SilentReporter(), started=started, stream_fn=recorder.stream)
     finally:
         if not keep_ray:
             executor.stop_ray()  # the loop below gets the CPUs to itself; the next run starts Ray afresh
     if recorder.plan is None:
         raise RuntimeError("the run processed nothing (no documents found?)")
     plan = recorder.plan
-    setup_s, loop_s, loop_statuses = plain_loop(config, plan)
+    loop = run_loop_process(config, plan, config.out_dir.with_name(config.out_dir.name + "-loop.json"))
+    setup_s, loop_s, loop_statuses = loop.setup_s, loop.loop_s, loop.statuses
 
-    stages = stage_rates(f"pipeline-{label}", recorder.timings, plan.workers)
-    span = stages_span(recorder.timings)
+    stages = stage_rates(f"pipeline-{label}", recorder.timings, plan.workers, run_started=started)
+    span = output_span(recorder.timings)
     pages = summary.pages
     loop_pages = sum(loop_statuses.values())
     ray_rate = pages / summary.wall_s if summary.wall_s else 0.0
     ray_steady = pages / span if span else ray_rate
     loop_rate = loop_pages / (setup_s + loop_s)
     loop_steady = loop_pages / loop_s
+    ray_fixed = summary.wall_s - pages / ray_steady if ray_steady else 0.0
     w = plan.workers
     return PipelineBenchResult(
         label=label, engine=plan.engine, model=plan.model_label, documents=summary.processed, pages=pages,
@@ -171,5 +149,16 @@ def bench_pipeline(label: str, config: RunConfig, keep_ray: bool = False) -> Pip
         ray_page_status=dict(recorder.statuses), loop_setup_s=round(setup_s, 2), loop_s=round(loop_s, 2),
         loop_pages_per_s=round(loop_rate, 2), loop_steady_pages_per_s=round(loop_steady, 2),
         loop_page_status=dict(loop_statuses), ratio=round(ray_rate / loop_rate, 3),
-        steady_ratio=round(ray_steady / loop_steady, 3), stages=stages,
+        steady_ratio=round(ray_steady / loop_steady, 3), ray_fixed_s=round(ray_fixed, 2),
+        break_even_pages=_break_even(ray_fixed, ray_steady, setup_s, loop_steady), stages=stages,
     )
+
+
+def _break_even(ray_fixed: float, ray_rate: float, loop_fixed: float, loop_rate: float) -> int | None:
+    """Pages from which the Ray run's end-to-end rate beats the loop's (None: never, at these rates).
+
+    Each side costs fixed + pages / rate seconds; solve ray(pages) = loop(pages).
+    """
+    if ray_rate <= loop_rate or ray_rate <= 0 or loop_rate <= 0:
+        return None
+    return max(0, math.ceil((ray_fixed - loop_fixed) / (1 / loop_rate - 1 / ray_rate)))

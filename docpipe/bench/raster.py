@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from docpipe.bench.report import StageRate
 from docpipe.bench.stages import stage_rates
 from docpipe.discover import discover
+from docpipe.executor import StageTiming
 from docpipe.plan import StagePlan, WorkerCounts
 from docpipe.raster.config import RasterConfig
 
@@ -74,14 +75,16 @@ def bench_raster(paths: list[Path], dpi: int, max_pixels: int = 2_500_000, keep_
     from docpipe import executor
 
     config = RasterConfig(dpi=dpi, max_pixels=max_pixels)  # isolate=True, as in production
-    pages, baseline_s = plain_loop(paths, config)
+    # Half the loop before the Ray run and half after: on a shared machine the load drifts, and
+    # this way a drift weighs on both sides alike.
+    pages, baseline_s = plain_loop(paths[::2], config)
 
     docs = discover([str(p) for p in paths])
     try:
         resources = executor.start_ray(None)
         workers = max(1, int(resources.get("CPU", 1)))
         plan = _raster_plan(config, workers)
-        timings: list = []
+        timings: list[StageTiming] = []
         arrivals: list[tuple[float, int]] = []
         started = time.monotonic()
         for count in executor.rasterize_only(plan, docs, on_stats=timings.extend):
@@ -89,10 +92,12 @@ def bench_raster(paths: list[Path], dpi: int, max_pixels: int = 2_500_000, keep_
     finally:
         if not keep_ray:
             executor.stop_ray()
+    more_pages, more_s = plain_loop(paths[1::2], config)
+    pages, baseline_s = pages + more_pages, baseline_s + more_s
     ray_pages = sum(count for _, count in arrivals)
     first_at, first_count = arrivals[0]
     last_at = arrivals[-1][0]
-    stages = stage_rates("raster", timings, plan.workers)
+    stages = stage_rates("raster", timings, plan.workers, run_started=started)
     # The stage's own span, from Ray Data's stats: the driver sees outputs in bursts, so rates
     # timed at the driver are noisy; without stats, fall back to the driver after the first batch.
     steady = stages[0].pages_per_s if stages and stages[0].pages_per_s > 0 else \

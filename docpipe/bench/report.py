@@ -50,6 +50,7 @@ class StageRate(BaseModel):
     workers: int
     cpus_per_worker: float
     pages: int
+    first_task_s: float | None = None  # run start → this stage's first task (Ray + actor start-up)
     busy_s: float  # summed over the stage's workers
     cpu_s: float
     pages_per_s: float  # pages / (first task start → last task end of this stage)
@@ -112,12 +113,13 @@ def render(report: BenchReport) -> Group:
     if report.stages:
         stages = Table(title="stages (Ray Data operator stats)", show_header=True, header_style="bold",
                        title_justify="left")
-        for column in ("run", "stage", "workers × cpu", "pages", "pages/s", "per worker pages/s", "busy",
-                       "busy s", "cpu s"):
+        for column in ("run", "stage", "workers × cpu", "pages", "first task s", "pages/s", "per worker pages/s",
+                       "busy", "busy s", "cpu s"):
             stages.add_column(column, justify="left" if column in ("run", "stage") else "right")
         for s in report.stages:
             busy = f"{s.busy_fraction:.0%}"
-            stages.add_row(s.run, s.stage, f"{s.workers} × {s.cpus_per_worker:g}", str(s.pages),
+            first = "—" if s.first_task_s is None else f"{s.first_task_s:.1f}"
+            stages.add_row(s.run, s.stage, f"{s.workers} × {s.cpus_per_worker:g}", str(s.pages), first,
                            f"{s.pages_per_s:.1f}", f"{s.worker_pages_per_s:.1f}",
                            f"[bold]{busy}[/bold]" if s.busy_fraction >= 0.8 else busy,
                            f"{s.busy_s:.1f}", f"{s.cpu_s:.1f}")

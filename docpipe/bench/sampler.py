@@ -18,6 +18,32 @@ class TreeMemory(BaseModel):
     peak_shared_mb: float = 0.0  # largest shared-memory resident set of any one process
     peak_processes: int = 0
     samples: int = 0
+    role_peak_mb: dict[str, float] = {}  # per kind of process (summed over its processes), each its own max
+
+
+_RAY_DAEMONS = ("raylet", "gcs_server", "dashboard", "log_monitor", "runtime_env", "monitor.py", "agent")
+
+
+def _role(pid: int, root_pid: int) -> str:
+    """What a process in a run's tree is, from its command line (Ray renames its workers)."""
+    if pid == root_pid:
+        return "driver"
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            command = handle.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "other"
+    if "docpipe.raster.worker" in command:
+        return "raster child"
+    if command.startswith("ray::"):
+        title = command.split()[0].removeprefix("ray::")
+        for udf in ("RasterUDF", "WordLayerUDF", "InferUDF"):
+            if udf in title:
+                return udf
+        return "ray idle worker" if title == "IDLE" else "ray internal actor"
+    if any(name in command for name in _RAY_DAEMONS):
+        return "ray daemons"
+    return "ray worker starting" if "default_worker.py" in command else "other"
 
 
 def _status_kb(pid: int, fields: tuple[str, ...]) -> dict[str, int]:
@@ -61,12 +87,17 @@ class TreeSampler:
         except psutil.Error:
             return
         rss = private = shared = 0
+        roles: dict[str, int] = {}
         for pid in pids:
             kb = _status_kb(pid, ("VmRSS", "RssShmem"))
             rss += kb.get("VmRSS", 0)
             private += kb.get("VmRSS", 0) - kb.get("RssShmem", 0)
             shared = max(shared, kb.get("RssShmem", 0))
+            role = _role(pid, self.root_pid)
+            roles[role] = roles.get(role, 0) + kb.get("VmRSS", 0)
         result = self.result
+        for role, kb_total in roles.items():
+            result.role_peak_mb[role] = max(result.role_peak_mb.get(role, 0.0), round(kb_total / 1024, 1))
         result.samples += 1
         result.peak_processes = max(result.peak_processes, len(pids))
         result.peak_rss_mb = max(result.peak_rss_mb, round(rss / 1024, 1))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from docpipe.bench.report import StageRate
+from docpipe.executor import StageTiming
 from docpipe.plan import WorkerCounts
 
 # Operator names the executor gives its stages, and what the report calls them.
@@ -13,12 +14,12 @@ def _stage_name(operator: str) -> str | None:
     return next((name for udf, name in _STAGES.items() if udf in operator), None)
 
 
-def _known(timings: list) -> list[tuple]:
+def _known(timings: list[StageTiming]) -> list[tuple[StageTiming, str]]:
     named = [(t, _stage_name(t.stage)) for t in timings]
     return [(t, name) for t, name in named if name is not None]
 
 
-def stages_span(timings: list) -> float:
+def stages_span(timings: list[StageTiming]) -> float:
     """Seconds from the first task start of any docpipe stage to the last task end of any.
 
     Ray and actor start-up come before the first task, so this is the pipeline's working time.
@@ -29,8 +30,22 @@ def stages_span(timings: list) -> float:
     return max(ends) - min(starts) if starts and ends else 0.0
 
 
-def stage_rates(run: str, timings: list, workers: WorkerCounts) -> list[StageRate]:
-    """`timings` are executor.StageTiming records of one stream, in stage order."""
+def output_span(timings: list[StageTiming]) -> float:
+    """Seconds from the last docpipe stage's first task to its last: the span over which the
+    pipeline delivered its results once full (filling it is latency, counted as start-up)."""
+    known = _known(timings)
+    if not known:
+        return 0.0
+    last = known[-1][0]
+    return last.last_end - last.first_start if last.first_start is not None and last.last_end is not None else 0.0
+
+
+def stage_rates(run: str, timings: list[StageTiming], workers: WorkerCounts,
+                run_started: float | None = None) -> list[StageRate]:
+    """Rates of the docpipe stages among `timings` (one stream's, in stage order).
+
+    `run_started` is the run's time.monotonic() at its start (the stats use the same clock).
+    """
     known = _known(timings)
     span = stages_span(timings)
     pools = {"raster": (workers.raster, workers.raster_cpus), "word_layer": (workers.ocr, workers.ocr_cpus),
@@ -42,6 +57,8 @@ def stage_rates(run: str, timings: list, workers: WorkerCounts) -> list[StageRat
             timing.last_end is not None else 0.0
         rates.append(StageRate(
             run=run, stage=name, workers=count, cpus_per_worker=cpus, pages=timing.rows_out,
+            first_task_s=round(timing.first_start - run_started, 2)
+            if run_started is not None and timing.first_start is not None else None,
             busy_s=round(timing.busy_s, 2), cpu_s=round(timing.cpu_s, 2),
             pages_per_s=round(timing.rows_out / own_span, 2) if own_span > 0 else 0.0,
             worker_pages_per_s=round(timing.rows_out / timing.busy_s, 2) if timing.busy_s > 0 else 0.0,

@@ -6,22 +6,27 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from docpipe.bench.commands import run_command
+from docpipe.bench.commands import CommandRun, run_command
 
 
 class StartupResult(BaseModel):
     engine: str
+    input: str  # what the run was given
     startup_s: float  # command start (before the process exists) → first finished document
     in_process_startup_s: float | None  # the run's own figure: from its first line of code
     interpreter_s: float | None  # the difference: Python start-up and imports before the run begins
     wall_s: float
 
 
-def bench_startup(inputs: list[Path], out: Path, timeout_s: float = 300.0) -> StartupResult:
-    run = run_command(inputs, out, ["--engine", "ocr"], timeout_s)
+def startup_of(run: CommandRun, engine: str, described: str) -> StartupResult:
     if run.first_page_s is None:
         raise RuntimeError("the run finished without a page result")
     inner = run.summary.startup_s
-    return StartupResult(engine="ocr", startup_s=run.first_page_s, in_process_startup_s=inner,
+    return StartupResult(engine=engine, input=described, startup_s=run.first_page_s, in_process_startup_s=inner,
                          interpreter_s=round(run.first_page_s - inner, 3) if inner is not None else None,
                          wall_s=run.wall_s)
+
+
+def bench_startup(inputs: list[Path], out: Path, timeout_s: float = 300.0) -> StartupResult:
+    run = run_command(inputs, out, ["--engine", "ocr"], timeout_s)
+    return startup_of(run, "ocr", f"{len(inputs)} PDF(s), {run.summary.pages} page(s)")
