@@ -211,6 +211,33 @@ def eval_command(
         Console().print(render_eval(report))
 
 
+@app.command("bench-ocr")
+def bench_ocr_command(
+    pages: Annotated[int, typer.Option(help="Generated A4 pages at 150 dpi.")] = 10,
+    engine: Annotated[Optional[list[str]], typer.Option("--engine", help="rapidocr, tesseract (repeatable).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+) -> None:
+    """Pages/s of the bundled OCR engines on the same generated pages."""
+    import json
+
+    from rich.table import Table
+
+    from docpipe.ocr.bench import bench_ocr
+    from docpipe.ocr.synthetic import bench_pages
+
+    results = bench_ocr(bench_pages(pages), list(engine or ["rapidocr", "tesseract"]))
+    if json_out:
+        sys.stdout.write(json.dumps([r.model_dump() for r in results]) + "\n")
+        return
+    table = Table(title=f"OCR engines on {pages} generated A4 pages at 150 dpi", header_style="bold")
+    for column in ("engine", "pages/s", "CPU-s/page", "words", "failed pages", "error"):
+        table.add_column(column)
+    for r in results:
+        table.add_row(r.engine, f"{r.pages_per_s:.3f}", f"{r.cpu_s_per_page:.2f}", str(r.words),
+                      str(r.failed_pages), r.error or "")
+    Console().print(table)
+
+
 @dev_app.command("sample-docs")
 def dev_sample_docs(out_dir: Annotated[Path, typer.Argument()] = Path("sample_docs")) -> None:
     """Regenerate the sample documents and their truth.jsonl."""

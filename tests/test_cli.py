@@ -64,3 +64,14 @@ def test_second_run_on_a_locked_output_exits_3_naming_the_holder(tmp_path):
     assert result.exit_code == 3
     assert "first-run" in result.output and str(os.getpid()) in result.output
     assert not (out / "documents").exists() or not any((out / "documents").iterdir())
+
+
+def test_bench_ocr_compares_both_bundled_engines():
+    import json
+
+    result = runner.invoke(app, ["bench-ocr", "--pages", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["engine"]: r for r in json.loads(result.output.strip().splitlines()[-1])}
+    assert set(rows) == {"rapidocr", "tesseract"}
+    for r in rows.values():
+        assert r["error"] is None and r["pages"] == 1 and r["words"] > 50 and r["pages_per_s"] > 0
