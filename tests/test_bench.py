@@ -16,13 +16,17 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from docpipe.bench.corpora import text_corpus
 from docpipe.bench.grammar import invoice_outputs
+from docpipe.bench.loop import run_loop_process
+from docpipe.bench.pipeline import run_config
 from docpipe.bench.report import BenchReport, Metric, Target, render
 from docpipe.bench.sampler import TreeSampler
 from docpipe.bench.stages import stage_rates
 from docpipe.bench.suite import PARTS
 from docpipe.executor import StageTiming
-from docpipe.plan import WorkerCounts
+from docpipe.plan import StagePlan, WorkerCounts, default_workers
+from docpipe.raster.config import RasterConfig
 from docpipe.schema_registry import load_schema
 from docpipe.tasks.decoding_schema import decoding_schema
 
@@ -79,6 +83,7 @@ def test_quick_bench_machine_and_details(quick_report: dict) -> None:
         loop_pages = sum(int(p.split("=")[1]) for p in detail["loop_page_status"].split(", "))
         assert ray_pages == loop_pages > 0
         assert 0 < detail["ray_startup_s"] <= detail["ray_wall_s"]
+        assert detail["loop_setup_s"] > 0 and detail["loop_s"] > 0 and detail["ray_steady_pages_per_s"] > 0
     assert m["pipeline_ratio_tiny_vlm"]["detail"]["max_new_tokens"] == 16
 
     rss = m["rss_ratio"]["detail"]
@@ -89,6 +94,7 @@ def test_quick_bench_machine_and_details(quick_report: dict) -> None:
     assert grammar["mask_us_per_token"] == pytest.approx(grammar["fill_us_per_token"] + grammar["apply_us_per_token"],
                                                         abs=0.3)
     assert grammar["logits_width"] >= 1000
+    assert grammar["wide_vocab"] == 151_936 and grammar["wide_apply_us"] > 0 and grammar["wide_apply_xgrammar_us"] > 0
 
     startup = m["startup_s"]["detail"]
     assert m["startup_s"]["value"] >= startup["in_process_startup_s"] > 0
@@ -128,6 +134,16 @@ def test_unknown_part_is_a_usage_error() -> None:
     done = _bench("--skip", "warp-drive", timeout=60)
     assert done.returncode == 2
     assert "warp-drive" in done.stderr
+
+
+def test_sequential_loop_runs_in_a_fresh_process(tmp_path: Path) -> None:
+    files = text_corpus(tmp_path / "corpus", 3)
+    config = run_config(files, tmp_path / "out", "ocr", dpi=72)
+    plan = StagePlan(engine="ocr", schema_spec="invoice", schema_cwd=str(REPO), tasks=config.pipeline.tasks,
+                     raster=RasterConfig(dpi=72), workers=default_workers(2, 0, "ocr"))
+    result = run_loop_process(config, plan, tmp_path / "loop.json")
+    assert sum(result.statuses.values()) == 3 and set(result.statuses) <= {"ok", "partial"}
+    assert result.setup_s > 0 and result.loop_s > 0
 
 
 def test_decoding_outputs_are_valid_invoices() -> None:

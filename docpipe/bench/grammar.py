@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import random
 import statistics
 import time
@@ -24,6 +25,7 @@ from docpipe.devtools.corpus import random_invoice
 _SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 _CONSONANTS = "bcdfghjklmnprstvwz"
 _VOWELS = "aeiouy"
+WIDE_VOCAB = 151_936
 
 
 class GrammarBenchResult(BaseModel):
@@ -40,6 +42,12 @@ class GrammarBenchResult(BaseModel):
     mask_p50_us: float
     mask_p99_us: float
     processor_us_per_token: float  # GrammarLogitsProcessor.__call__ end to end (accept + fill + apply)
+    torch_threads: int  # as an inference worker sets them
+    # Apply alone at a production model's logits width (Qwen2/2.5/3-VL: 151,936): the engine's
+    # CPU path and xgrammar's own kernel. Fill needs a tokenizer that large, which is not here.
+    wide_vocab: int
+    wide_apply_us: float
+    wide_apply_xgrammar_us: float
 
 
 def _lexicon(rng: random.Random, size: int) -> list[str]:
@@ -127,30 +135,22 @@ def invoice_outputs(schema: dict[str, Any], count: int, seed: int = 0) -> list[s
             for _ in range(count)]
 
 
-def bench_grammar(schema: dict[str, Any], vocab_size: int = 32_000, outputs: int = 20,
-                  seed: int = 0) -> GrammarBenchResult:
-    """Time mask fill + apply for every token of `outputs` realistic JSON answers to `schema`."""
+def _engine_threads() -> int:
+    # What an inference worker runs with (docpipe.plan): the apply step's torch ops use them.
+    return int(os.environ.get("DOCPIPE_TORCH_THREADS", "0")) or max(1, (os.cpu_count() or 2) // 2)
+
+
+def _drive(grammar: Any, sequences: list[list[int]], width: int) -> tuple[list[float], list[float], list[float], list]:
+    """Per-token fill, apply and accept seconds over `sequences`, plus a sample of the masks."""
     import torch
     import xgrammar as xgr
 
-    from docpipe.engines.grammar import GrammarCache, GrammarLogitsProcessor, apply_bitmask_cpu
+    from docpipe.engines.grammar import apply_bitmask_cpu
 
-    started = time.perf_counter()
-    tokenizer = train_tokenizer(vocab_size, seed)
-    train_s = time.perf_counter() - started
-    width = len(tokenizer)
-    stop = [int(tokenizer.eos_token_id)]
-    cache = GrammarCache()
-    started = time.perf_counter()
-    grammar = cache.compile(tokenizer, schema, vocab_size=width, stop_token_ids=stop)
-    compile_s = time.perf_counter() - started
-
-    sequences = [tokenizer.encode(text, add_special_tokens=False) + stop
-                 for text in invoice_outputs(schema, outputs, seed)]
     logits = torch.randn(1, width)
     scores = torch.empty_like(logits)
     bitmask = xgr.allocate_token_bitmask(1, width)
-    fill, apply, accept = [], [], []
+    fill, apply, accept, sample = [], [], [], []
     clock = time.perf_counter
     for tokens in sequences:
         matcher = xgr.GrammarMatcher(grammar)
@@ -164,27 +164,95 @@ def bench_grammar(schema: dict[str, Any], vocab_size: int = 32_000, outputs: int
             accepted = matcher.accept_token(token)
             t3 = clock()
             if not accepted:
-                raise RuntimeError(f"the grammar rejected token {token} ({tokenizer.decode([token])!r})")
+                raise RuntimeError(f"the grammar rejected token {token}")
             fill.append(t1 - t0)
             apply.append(t2 - t1)
             accept.append(t3 - t2)
-    mask = sorted(f + a for f, a in zip(fill, apply))
+            if len(fill) % 10 == 0:
+                sample.append(bitmask.clone())
+    return fill, apply, accept, sample
 
-    processor_s = 0.0
+
+def _processor_seconds(grammar: Any, sequences: list[list[int]], width: int, bos: int) -> float:
+    """Mask time as the engine's logits processor records it (accept + fill + apply)."""
+    import torch
+
+    from docpipe.engines.grammar import GrammarLogitsProcessor
+
+    logits = torch.randn(1, width)
+    scores = torch.empty_like(logits)
+    total = 0.0
     for tokens in sequences:
         processor = GrammarLogitsProcessor([grammar])
-        ids = torch.tensor([[int(tokenizer.bos_token_id)]])
+        ids = torch.tensor([[bos]])
         for token in tokens:
             scores.copy_(logits)
             processor(ids, scores)
             ids = torch.cat([ids, torch.tensor([[token]])], dim=1)
-        processor_s += processor.mask_seconds
+        total += processor.mask_seconds
+    return total
 
+
+def _wide_apply_us(sample: list, width: int) -> tuple[float, float]:
+    """Mean µs to apply masks to a `width`-wide logits row: the engine's CPU path, xgrammar's kernel.
+
+    The masks are the sampled ones tiled across the row, so allowed and blocked tokens mix as
+    they would in a large vocabulary.
+    """
+    import torch
+    import xgrammar as xgr
+
+    from docpipe.engines.grammar import apply_bitmask_cpu
+
+    words = (width + 31) // 32
+    wide = [m.repeat(1, -(-words // m.shape[1]))[:, :words].contiguous() for m in sample]
+    logits = torch.randn(1, width)
+    scores = torch.empty_like(logits)
+    timings = []
+    for apply in (lambda m: apply_bitmask_cpu(scores, m, [0], width),
+                  lambda m: xgr.apply_token_bitmask_inplace(scores, m, vocab_size=width, backend="cpu")):
+        spent = 0.0
+        for mask in wide:
+            scores.copy_(logits)
+            started = time.perf_counter()
+            apply(mask)
+            spent += time.perf_counter() - started
+        timings.append(round(1e6 * spent / max(1, len(wide)), 1))
+    return timings[0], timings[1]
+
+
+def bench_grammar(schema: dict[str, Any], vocab_size: int = 32_000, outputs: int = 20,
+                  seed: int = 0) -> GrammarBenchResult:
+    """Time mask fill + apply for every token of `outputs` realistic JSON answers to `schema`."""
+    import torch
+
+    from docpipe.engines.grammar import GrammarCache
+
+    started = time.perf_counter()
+    tokenizer = train_tokenizer(vocab_size, seed)
+    train_s = time.perf_counter() - started
+    width = len(tokenizer)
+    stop = [int(tokenizer.eos_token_id)]
+    started = time.perf_counter()
+    grammar = GrammarCache().compile(tokenizer, schema, vocab_size=width, stop_token_ids=stop)
+    compile_s = time.perf_counter() - started
+    sequences = [tokenizer.encode(text, add_special_tokens=False) + stop
+                 for text in invoice_outputs(schema, outputs, seed)]
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(_engine_threads())
+    try:
+        fill, apply, accept, sample = _drive(grammar, sequences, width)
+        processor_s = _processor_seconds(grammar, sequences, width, int(tokenizer.bos_token_id))
+        wide_engine, wide_xgrammar = _wide_apply_us(sample, WIDE_VOCAB)
+    finally:
+        torch.set_num_threads(threads)
+    mask = sorted(f + a for f, a in zip(fill, apply))
     n = len(mask)
     us = 1e6
     return GrammarBenchResult(
         vocab_size=len(tokenizer), logits_width=width, outputs=len(sequences), tokens=n,
-        train_s=round(train_s, 2), compile_s=round(compile_s, 3),
+        train_s=round(train_s, 2), compile_s=round(compile_s, 3), torch_threads=_engine_threads(),
         fill_us_per_token=round(us * statistics.fmean(fill), 1),
         apply_us_per_token=round(us * statistics.fmean(apply), 1),
         accept_us_per_token=round(us * statistics.fmean(accept), 1),
@@ -192,4 +260,5 @@ def bench_grammar(schema: dict[str, Any], vocab_size: int = 32_000, outputs: int
         mask_p50_us=round(us * mask[n // 2], 1),
         mask_p99_us=round(us * mask[min(n - 1, int(n * 0.99))], 1),
         processor_us_per_token=round(us * processor_s / n, 1),
+        wide_vocab=WIDE_VOCAB, wide_apply_us=wide_engine, wide_apply_xgrammar_us=wide_xgrammar,
     )

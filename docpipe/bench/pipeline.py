@@ -19,9 +19,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from docpipe.bench.loop import run_loop_process
+from docpipe.bench.loop import run_loop_here, run_loop_process
 from docpipe.bench.report import StageRate
-from docpipe.bench.stages import output_span, stage_rates
+from docpipe.bench.stages import stage_rates
 from docpipe.config import RunConfig, load_pipeline
 from docpipe.executor import StageTiming
 from docpipe.plan import StagePlan, default_workers
@@ -56,7 +56,7 @@ class PipelineBenchResult(BaseModel):
     ray_wall_s: float  # execute() from start (Ray start-up included) to the last commit
     ray_startup_s: float | None  # to the first finished document
     ray_pages_per_s: float
-    ray_steady_pages_per_s: float  # pages / span of the last stage's work (start-up and filling excluded)
+    ray_steady_pages_per_s: float  # the slowest stage's pages / its first task start → last task end
     ray_fixed_s: float  # the rest of the Ray run's wall time: start-up, filling the pipeline, last commit
     ray_page_status: dict[str, int]
     loop_setup_s: float  # fresh process: interpreter, imports, discovery, building the stages (model load)
@@ -112,7 +112,8 @@ def run_config(inputs: list[Path], out_dir: Path, engine: str, model: str | None
 
 
 def bench_pipeline(label: str, config: RunConfig, keep_ray: bool = False) -> PipelineBenchResult:
-    """`keep_ray` reuses a running Ray session and leaves it up: quick mode, not for figures."""
+    """`keep_ray` reuses a running Ray session, leaves it up and runs the loop in this process:
+    quick mode, cheaper start-ups, figures not comparable."""
     from docpipe import executor
     from docpipe.runner import execute
 
@@ -127,15 +128,19 @@ def bench_pipeline(label: str, config: RunConfig, keep_ray: bool = False) -> Pip
     if recorder.plan is None:
         raise RuntimeError("the run processed nothing (no documents found?)")
     plan = recorder.plan
-    loop = run_loop_process(config, plan, config.out_dir.with_name(config.out_dir.name + "-loop.json"))
+    if keep_ray:
+        loop = run_loop_here(config, plan)
+    else:
+        loop = run_loop_process(config, plan, config.out_dir.with_name(config.out_dir.name + "-loop.json"))
     setup_s, loop_s, loop_statuses = loop.setup_s, loop.loop_s, loop.statuses
 
     stages = stage_rates(f"pipeline-{label}", recorder.timings, plan.workers, run_started=started)
-    span = output_span(recorder.timings)
     pages = summary.pages
     loop_pages = sum(loop_statuses.values())
     ray_rate = pages / summary.wall_s if summary.wall_s else 0.0
-    ray_steady = pages / span if span else ray_rate
+    # Once full, a pipeline delivers what its slowest stage does over that stage's working span.
+    busy_rates = [s.pages_per_s for s in stages if s.pages_per_s > 0]
+    ray_steady = min(busy_rates) if busy_rates else ray_rate
     loop_rate = loop_pages / (setup_s + loop_s)
     loop_steady = loop_pages / loop_s
     ray_fixed = summary.wall_s - pages / ray_steady if ray_steady else 0.0

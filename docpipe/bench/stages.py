@@ -30,16 +30,6 @@ def stages_span(timings: list[StageTiming]) -> float:
     return max(ends) - min(starts) if starts and ends else 0.0
 
 
-def output_span(timings: list[StageTiming]) -> float:
-    """Seconds from the last docpipe stage's first task to its last: the span over which the
-    pipeline delivered its results once full (filling it is latency, counted as start-up)."""
-    known = _known(timings)
-    if not known:
-        return 0.0
-    last = known[-1][0]
-    return last.last_end - last.first_start if last.first_start is not None and last.last_end is not None else 0.0
-
-
 def stage_rates(run: str, timings: list[StageTiming], workers: WorkerCounts,
                 run_started: float | None = None) -> list[StageRate]:
     """Rates of the docpipe stages among `timings` (one stream's, in stage order).
