@@ -50,7 +50,11 @@ def run(
     dpi: Annotated[Optional[int], typer.Option(help="Rasterization dpi (overrides the pipeline).")] = None,
     batch_size: Annotated[Optional[int], typer.Option(help="Pages per inference batch.")] = None,
     doc_timeout: Annotated[float, typer.Option(help="Seconds one document may spend in rasterization.")] = 300.0,
-    workers: Annotated[Optional[int], typer.Option(help="Rasterization workers (default: from CPU count).")] = None,
+    max_new_tokens: Annotated[Optional[int], typer.Option(help="Token budget per model answer (overrides the pipeline).")] = None,
+    workers: Annotated[Optional[int], typer.Option("--raster-workers", "--workers",
+                                                   help="Rasterization workers (default: from CPU count).")] = None,
+    ocr_workers: Annotated[Optional[int], typer.Option(help="OCR (word layer) workers (default: one per spare core).")] = None,
+    infer_workers: Annotated[Optional[int], typer.Option(help="Inference workers (default: one per GPU, or one on CPU).")] = None,
     commit_every: Annotated[int, typer.Option(help="Commit output every N documents.")] = 32,
     recycle_after_pages: Annotated[int, typer.Option(help="Restart raster/OCR workers after N pages.")] = 2000,
     force: Annotated[bool, typer.Option("--force", help="Re-process documents already done.")] = False,
@@ -63,23 +67,9 @@ def run(
     from docpipe.config import ConfigError, RunConfig, load_pipeline, pipeline_for_schema
 
     try:
-        if pipeline:
-            spec = load_pipeline(pipeline)
-            if schema:
-                spec = spec.model_copy(update={"schema_": schema})
-        else:
-            spec = pipeline_for_schema(schema or "invoice")
-        updates: dict = {}
-        if model:
-            updates["model"] = model
-            updates["model_revision"] = revision
-        elif revision:
-            updates["model_revision"] = revision
-        if dpi:
-            updates["raster"] = spec.raster.model_copy(update={"dpi": dpi})
-        if batch_size:
-            updates["batch"] = spec.batch.model_copy(update={"infer": batch_size})
-        spec = spec.model_copy(update=updates)
+        spec = load_pipeline(pipeline) if pipeline else pipeline_for_schema(schema or "invoice")
+        spec = spec.with_overrides(schema=schema if pipeline else None, model=model, revision=revision,
+                                   dpi=dpi, batch_size=batch_size, max_new_tokens=max_new_tokens)
         passwords = list(password or [])
         if passwords_file:
             passwords += [line.rstrip("\n") for line in passwords_file.read_text().splitlines() if line.strip()]
@@ -90,7 +80,8 @@ def run(
         config = RunConfig(inputs=inputs, out_dir=out, pipeline=spec, engine=engine, ocr_engine=ocr_engine,
                            questions=list(question or []), ray_address=ray_address, device=device,
                            passwords=passwords, max_pages=max_pages, doc_timeout_s=doc_timeout,
-                           raster_workers=workers, force=force, retry_failed=retry_failed,
+                           raster_workers=workers, ocr_workers=ocr_workers,
+                           infer_workers=infer_workers, force=force, retry_failed=retry_failed,
                            commit_every_docs=commit_every, recycle_after_pages=recycle_after_pages)
     except (ConfigError, OSError) as exc:
         raise _fail(EXIT_USAGE, str(exc)) from None

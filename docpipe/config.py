@@ -66,6 +66,29 @@ class PipelineSpec(_Strict):
             raise ValueError("`ground` boxes the values of `extract` or `chart_qa`; add one of them")
         return tasks
 
+    def with_overrides(self, *, schema: str | None = None, model: str | None = None,
+                       revision: str | None = None, dpi: int | None = None, batch_size: int | None = None,
+                       max_new_tokens: int | None = None) -> PipelineSpec:
+        """This pipeline with command-line options applied; None leaves a setting as declared.
+
+        A new model drops the declared revision (it belonged to the declared model) unless one
+        is given with it. Values are validated like the declared ones.
+        """
+        data = self.model_dump(by_alias=True)
+        if schema:
+            data["schema"] = schema
+        if model:
+            data["model"], data["model_revision"] = model, revision
+        elif revision:
+            data["model_revision"] = revision
+        if dpi:
+            data["raster"]["dpi"] = dpi
+        if batch_size:
+            data["batch"]["infer"] = batch_size
+        if max_new_tokens:
+            data["limits"]["max_new_tokens"] = max_new_tokens
+        return PipelineSpec.model_validate(data)
+
 
 def available_pipelines(cwd: Path | None = None) -> dict[str, Path]:
     found: dict[str, Path] = {}

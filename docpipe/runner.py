@@ -190,12 +190,19 @@ def _drain(collector: Collector, events) -> None:
             collector.add_page(event)
 
 
-def _ray_stream(config: RunConfig, plan: StagePlan, docs: list[SourceDoc]):
+def plan_on_ray(config: RunConfig, plan: StagePlan) -> StagePlan:
+    """Start (or join) Ray and size the plan's worker pools from the resources it reports."""
     from docpipe import executor
 
     resources = executor.start_ray(config.ray_address)
-    plan = plan.model_copy(update={"workers": default_workers(
+    return plan.model_copy(update={"workers": default_workers(
         int(resources.get("CPU", 1)), int(resources.get("GPU", 0)), plan.engine,
         config.raster_workers, config.ocr_workers, config.infer_workers)})
+
+
+def _ray_stream(config: RunConfig, plan: StagePlan, docs: list[SourceDoc]):
+    from docpipe import executor
+
+    plan = plan_on_ray(config, plan)
     # Every page gets a word layer: grounding verifies values against it.
     yield from executor.stream(plan, docs, needs_word_layer=True)

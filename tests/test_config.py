@@ -85,6 +85,23 @@ def test_pipeline_file_rejects_unknown_keys_and_tasks(tmp_path):
         PipelineSpec(name="x", schema="invoice", tasks=["ground"], model="m")
 
 
+def test_command_line_overrides_apply_and_validate(tmp_path):
+    spec = load_pipeline("invoice", tmp_path).model_copy(update={"model_revision": "abc123"})
+    same = spec.with_overrides()
+    assert same == spec
+    changed = spec.with_overrides(schema="receipt", model="./my-model", dpi=200, batch_size=2, max_new_tokens=512)
+    assert (changed.schema_, changed.model, changed.raster.dpi, changed.batch.infer,
+            changed.limits.max_new_tokens) == ("receipt", "./my-model", 200, 2, 512)
+    assert changed.model_revision is None  # the declared revision named a commit of the declared model
+    assert changed.raster.max_pixels == spec.raster.max_pixels and changed.batch.raster == spec.batch.raster
+    assert spec.with_overrides(revision="v2").model_revision == "v2"
+    assert spec.raster.dpi != 200  # the original is left as declared
+    with pytest.raises(ValueError):
+        spec.with_overrides(dpi=5)
+    with pytest.raises(ValueError):
+        spec.with_overrides(max_new_tokens=3)
+
+
 def test_folder_walk_skips_sidecar_metadata_but_not_disguised_documents(tmp_path):
     from docpipe.discover import discover
 

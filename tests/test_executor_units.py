@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from docpipe.executor import _one_by_one, _Recycled
+from docpipe.plan import default_workers
 
 
 def test_failed_batch_is_retried_item_by_item():
@@ -43,3 +46,25 @@ def test_recycled_stage_is_rebuilt_after_n_pages():
     assert recycled.stage is first
     recycled.count(5)
     assert recycled.stage is not first and closed == [first] and len(built) == 2
+
+
+@pytest.mark.parametrize("cpus,gpus,engine,pools", [
+    (1, 0, "ocr", {}), (1, 0, "vlm", {}), (2, 0, "ocr", {}), (2, 0, "vlm", {}), (16, 0, "ocr", {}),
+    (16, 1, "vlm", {}), (4, 8, "vlm", {}), (2, 0, "ocr", {"ocr": 8}), (2, 0, "vlm", {"raster": 3, "infer": 2}),
+])
+def test_worker_pools_always_fit_the_cpus_ray_reports(cpus, gpus, engine, pools):
+    # Reservations beyond the cluster's CPUs leave actors unscheduled and the stream waiting forever.
+    w = default_workers(cpus, gpus, engine, **pools)
+    assert w.raster * w.raster_cpus + w.ocr * w.ocr_cpus + w.infer * w.infer_cpus <= cpus
+    assert min(w.raster, w.ocr, w.infer) >= 1 and min(w.raster_cpus, w.ocr_cpus, w.infer_cpus) > 0
+    for stage, n in pools.items():
+        assert getattr(w, stage) == n
+    if gpus and engine == "vlm" and "infer" not in pools:
+        assert (w.infer, w.infer_gpus) == (gpus, 1.0)  # one model per GPU
+
+
+def test_ocr_gets_the_spare_cores_because_it_costs_most_per_page():
+    two = default_workers(2, 0, "ocr")
+    assert (two.raster, two.ocr) == (1, 2)
+    big = default_workers(16, 0, "ocr")
+    assert big.ocr > big.raster >= 2

@@ -24,7 +24,7 @@ from docpipe.bench.report import StageRate
 from docpipe.bench.stages import stage_rates
 from docpipe.config import RunConfig, load_pipeline
 from docpipe.executor import StageTiming
-from docpipe.plan import StagePlan, default_workers
+from docpipe.plan import StagePlan
 from docpipe.records import PageResult, SourceDoc
 
 
@@ -80,11 +80,9 @@ class _Recorder:
 
     def stream(self, config: RunConfig, plan: StagePlan, docs: list[SourceDoc]) -> Iterator:
         from docpipe import executor
+        from docpipe.runner import plan_on_ray
 
-        resources = executor.start_ray(config.ray_address)
-        plan = plan.model_copy(update={"workers": default_workers(
-            int(resources.get("CPU", 1)), int(resources.get("GPU", 0)), plan.engine,
-            config.raster_workers, config.ocr_workers, config.infer_workers)})
+        plan = plan_on_ray(config, plan)
         first = self.plan is None
         if first:  # a second stream is the runner's page-by-page retry; time the main one
             self.plan = plan
@@ -98,15 +96,7 @@ class _Recorder:
 def run_config(inputs: list[Path], out_dir: Path, engine: str, model: str | None = None,
                max_new_tokens: int | None = None, dpi: int | None = None) -> RunConfig:
     """The configuration `docpipe run` would build for the invoice pipeline with these options."""
-    spec = load_pipeline("invoice")
-    updates: dict = {}
-    if model:
-        updates["model"] = model
-    if max_new_tokens:
-        updates["limits"] = spec.limits.model_copy(update={"max_new_tokens": max_new_tokens})
-    if dpi:
-        updates["raster"] = spec.raster.model_copy(update={"dpi": dpi})
-    spec = spec.model_copy(update=updates)
+    spec = load_pipeline("invoice").with_overrides(model=model, max_new_tokens=max_new_tokens, dpi=dpi)
     return RunConfig(inputs=[str(p) for p in inputs], out_dir=out_dir, pipeline=spec,
                      engine=engine)  # type: ignore[arg-type]
 
