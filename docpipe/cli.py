@@ -249,7 +249,8 @@ def dev_tiny_model(out_dir: Annotated[Path, typer.Argument()], family: str = "ll
 
 @app.command()
 def bench(
-    pages: Annotated[int, typer.Option(help="Pages for the throughput parts (raster, pipelines).")] = 200,
+    pages: Annotated[Optional[int], typer.Option(
+        help="Pages for every throughput part (default: raster 400, ocr pipeline 200, VLM pipeline 300).")] = None,
     quick: Annotated[bool, typer.Option("--quick", help="Tiny sizes: checks that every part works.")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout.")] = False,
     out_dir: Annotated[Optional[Path], typer.Option(help="Keep corpora and outputs here (reused next time).")] = None,
@@ -264,7 +265,9 @@ def bench(
     _quiet_libraries()
     parts = [p.strip() for item in skip or [] for p in item.split(",") if p.strip()]
     base = {"skip": parts, "out_dir": out_dir}
-    options = BenchOptions.quick_options(**base) if quick else BenchOptions(pages=pages, **base)
+    if pages is not None:
+        base.update(raster_pages=pages, ocr_pages=pages, vlm_pages=pages)
+    options = BenchOptions.quick_options(**base) if quick else BenchOptions(**base)
     try:
         report = run_bench(options, progress=lambda line: console.print(f"[dim]bench[/dim] {line}"))
     except ValueError as exc:

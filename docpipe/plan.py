@@ -25,6 +25,9 @@ class WorkerCounts(BaseModel):
     ocr_cpus: float
     infer_cpus: float
     infer_gpus: float
+    # Batches in flight per inference actor at once: with 2, one batch's images are decoded and
+    # preprocessed (and the previous one's answers validated) while another is on the model.
+    infer_concurrency: int = 1
 
 
 class StagePlan(BaseModel):
@@ -76,7 +79,7 @@ def default_workers(cpus: int, gpus: int, engine: str, raster: int | None = None
     # and the streaming pipeline waits forever; explicit pool sizes shrink the share instead.
     share = math.floor(min(1.0, spare / (raster_n + ocr_n)) * 10_000) / 10_000  # Ray's resource precision
     return WorkerCounts(raster=raster_n, ocr=ocr_n, infer=infer_n, raster_cpus=share, ocr_cpus=share,
-                        infer_cpus=infer_cpus, infer_gpus=infer_gpus)
+                        infer_cpus=infer_cpus, infer_gpus=infer_gpus, infer_concurrency=2 if engine == "vlm" else 1)
 
 
 def build_rasterizer(plan: StagePlan):

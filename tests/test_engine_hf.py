@@ -129,6 +129,22 @@ def test_batches_keep_request_order_and_per_request_budgets(engine: HFEngine) ->
     assert responses[5].prompt_tokens > responses[0].prompt_tokens
 
 
+def test_concurrent_callers_get_the_answers_a_single_caller_gets(engine: HFEngine) -> None:
+    # The executor runs two batches per inference actor at once; greedy decoding must not notice.
+    from concurrent.futures import ThreadPoolExecutor
+
+    groups = [[_request(f"t{g}-{i}", text="z" * (g * 5 + i), images=[_png(color=color)]) for i in range(3)]
+              for g, color in enumerate(["white", "black", "gray", "red"])]
+    alone = [[(r.text, r.finish_reason) for r in engine.generate(group)] for group in groups]
+    batches_before = engine.stats.batches
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(engine.generate, groups * 2))
+    assert [[(r.text, r.finish_reason) for r in responses] for responses in together] == alone * 2
+    assert [[r.request_id for r in responses] for responses in together] == \
+        [[r.request_id for r in group] for group in groups * 2]
+    assert engine.stats.batches == batches_before + 8  # no counter update lost to a race
+
+
 def test_small_budget_ends_with_length_not_an_exception(engine: HFEngine) -> None:
     (response,) = engine.generate([_request("short", budget=4)])
     assert response.finish_reason == "length"

@@ -66,5 +66,7 @@ def test_worker_pools_always_fit_the_cpus_ray_reports(cpus, gpus, engine, pools)
 def test_ocr_gets_the_spare_cores_because_it_costs_most_per_page():
     two = default_workers(2, 0, "ocr")
     assert (two.raster, two.ocr) == (1, 2)
+    # Only a model gains from a second batch in flight (prepared while the first generates).
+    assert (two.infer_concurrency, default_workers(2, 0, "vlm").infer_concurrency) == (1, 2)
     big = default_workers(16, 0, "ocr")
     assert big.ocr > big.raster >= 2

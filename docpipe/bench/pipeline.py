@@ -138,7 +138,8 @@ def bench_pipeline(label: str, config: RunConfig, keep_ray: bool = False) -> Pip
     return PipelineBenchResult(
         label=label, engine=plan.engine, model=plan.model_label, documents=summary.processed, pages=pages,
         batch_infer=plan.batch_infer, max_new_tokens=plan.max_new_tokens,
-        workers=f"raster {w.raster}×{w.raster_cpus:g}, ocr {w.ocr}×{w.ocr_cpus:g}, infer {w.infer}×{w.infer_cpus:g}",
+        workers=(f"raster {w.raster}×{w.raster_cpus:g}, ocr {w.ocr}×{w.ocr_cpus:g}, infer {w.infer}×{w.infer_cpus:g} "
+                 f"({w.infer_concurrency} batch{'es' if w.infer_concurrency > 1 else ''} in flight per actor)"),
         ray_wall_s=round(summary.wall_s, 2), ray_startup_s=summary.startup_s,
         ray_pages_per_s=round(ray_rate, 2), ray_steady_pages_per_s=round(ray_steady, 2),
         ray_page_status=dict(recorder.statuses), loop_setup_s=round(setup_s, 2), loop_s=round(loop_s, 2),

@@ -64,7 +64,11 @@ class Engine(Protocol):
     info: EngineInfo
 
     def generate(self, requests: list[EngineRequest]) -> list[EngineResponse]:
-        """One response per request, same order. Never raises for a single bad request."""
+        """One response per request, same order. Never raises for a single bad request.
+
+        May be called from two threads at once (the executor overlaps one batch's preparation
+        with another's generation); an engine serialises whatever must not run concurrently.
+        """
         ...
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -116,7 +117,13 @@ def _pick_dtype(dtype: str, device: torch.device) -> torch.dtype:
 
 
 class HFEngine:
-    """Engine over AutoModelForImageTextToText; greedy, batched, left-padded, optionally constrained."""
+    """Engine over AutoModelForImageTextToText; greedy, batched, left-padded, optionally constrained.
+
+    Safe to call from several threads, and meant to be: decoding a batch's images, rendering
+    prompts and preprocessing run while another thread's batch is on the model, so the model
+    never waits for the CPU work of its next batch. The model runs one batch at a time, and
+    the tokenizer (whose Rust core must not be shared mid-call) is used by one thread at a time.
+    """
 
     def __init__(
         self,
@@ -156,6 +163,9 @@ class HFEngine:
         self.system_role = self._system_role_supported()
         self._cap_image_pixels()
         self.stats = DecodeStats()
+        self._model_lock = threading.Lock()
+        self._tokenizer_lock = threading.Lock()
+        self._stats_lock = threading.Lock()
         self.info = EngineInfo(
             name="hf",
             model=model,
@@ -321,9 +331,10 @@ class HFEngine:
         bos = self.tokenizer.bos_token
         # Rendered templates usually already start with BOS; adding it again shifts the model.
         add_special = not (bos is not None and prompts[0].startswith(bos))
-        encoded = self.processor(
-            text=prompts, images=images, padding=True, return_tensors="pt", add_special_tokens=add_special
-        )
+        with self._tokenizer_lock:
+            encoded = self.processor(
+                text=prompts, images=images, padding=True, return_tensors="pt", add_special_tokens=add_special
+            )
         encoded = encoded.to(self.device)
         for key, value in encoded.items():
             if torch.is_floating_point(value):
@@ -346,9 +357,48 @@ class HFEngine:
         if any(item.grammar is not None for item in batch):
             grammar_processor = GrammarLogitsProcessor([item.grammar for item in batch])
             processors.append(grammar_processor)
-        generate_started = time.perf_counter()
+        with self._model_lock:
+            generate_started = time.perf_counter()
+            output = self._generate(encoded, budgets, processors, stopper)
+            generate_seconds = time.perf_counter() - generate_started
+        generated = output[:, 1:] if encoder_decoder else output[:, prompt_len:]
+        rows = generated.tolist()
+        if grammar_processor is not None:
+            grammar_processor.finish(rows)
+        elapsed = time.perf_counter() - started
+        responses = []
+        generated_tokens = 0
+        for row, item in enumerate(batch):
+            tokens, reason = self._trim(rows[row], stopper.stopped_at.get(row), item.budget)
+            ended_by_stop_token = reason == "stop"
+            if reason == "length" and grammar_processor is not None and grammar_processor.completed(row):
+                reason = "stop"  # the JSON closed on the last budgeted token; only EOS was missing
+            generated_tokens += len(tokens) + int(ended_by_stop_token)
+            with self._tokenizer_lock:
+                text = self.tokenizer.decode(tokens, skip_special_tokens=True)
+            responses.append(
+                EngineResponse(
+                    request_id=item.request.request_id,
+                    text=text,
+                    finish_reason=reason,
+                    prompt_tokens=int(prompt_tokens[row]),
+                    completion_tokens=len(tokens) + int(ended_by_stop_token),
+                    latency_s=elapsed / len(batch),  # batch wall time shared out: sums add up
+                )
+            )
+        with self._stats_lock:
+            self.stats.batches += 1
+            self.stats.generate_seconds += generate_seconds
+            self.stats.generated_tokens += generated_tokens
+            if grammar_processor is not None:
+                self.stats.mask_seconds += grammar_processor.mask_seconds
+                self.stats.masked_tokens += grammar_processor.masked_rows
+        return responses
+
+    def _generate(self, encoded: Any, budgets: list[int], processors: LogitsProcessorList,
+                  stopper: RowStopCriteria) -> torch.Tensor:
         with torch.inference_mode():
-            output = self.model.generate(
+            return self.model.generate(
                 **encoded,
                 max_new_tokens=max(budgets),
                 do_sample=False,
@@ -361,33 +411,6 @@ class HFEngine:
                 logits_processor=processors,
                 stopping_criteria=StoppingCriteriaList([stopper]),
             )
-        self.stats.generate_seconds += time.perf_counter() - generate_started
-        generated = output[:, 1:] if encoder_decoder else output[:, prompt_len:]
-        rows = generated.tolist()
-        if grammar_processor is not None:
-            grammar_processor.finish(rows)
-            self.stats.mask_seconds += grammar_processor.mask_seconds
-            self.stats.masked_tokens += grammar_processor.masked_rows
-        self.stats.batches += 1
-        elapsed = time.perf_counter() - started
-        responses = []
-        for row, item in enumerate(batch):
-            tokens, reason = self._trim(rows[row], stopper.stopped_at.get(row), item.budget)
-            ended_by_stop_token = reason == "stop"
-            if reason == "length" and grammar_processor is not None and grammar_processor.completed(row):
-                reason = "stop"  # the JSON closed on the last budgeted token; only EOS was missing
-            self.stats.generated_tokens += len(tokens) + int(ended_by_stop_token)
-            responses.append(
-                EngineResponse(
-                    request_id=item.request.request_id,
-                    text=self.tokenizer.decode(tokens, skip_special_tokens=True),
-                    finish_reason=reason,
-                    prompt_tokens=int(prompt_tokens[row]),
-                    completion_tokens=len(tokens) + int(ended_by_stop_token),
-                    latency_s=elapsed / len(batch),  # batch wall time shared out: sums add up
-                )
-            )
-        return responses
 
     def _trim(self, tokens: list[int], stopped_at: int | None, budget: int) -> tuple[list[int], FinishReason]:
         """Cut a row at its stop token or at the point our criterion stopped it."""
