@@ -338,7 +338,7 @@ def _build_dataset(ray, plan: StagePlan, docs: list[SourceDoc], needs_word_layer
     infer_pool = ray.data.ActorPoolStrategy(size=w.infer, max_concurrent_calls_per_actor=w.infer_concurrency,
                                             enable_true_multi_threading=w.infer_concurrency > 1)
     ds = ds.map_batches(InferUDF, fn_constructor_kwargs={"plan_json": plan_json},
-                        batch_size=plan.batch_infer, batch_format="pyarrow",
+                        batch_size=plan_mod.infer_call_pages(plan), batch_format="pyarrow",
                         compute=infer_pool, max_restarts=-1, max_task_retries=1, **infer_args)
     return ds
 

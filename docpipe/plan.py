@@ -46,6 +46,9 @@ class StagePlan(BaseModel):
     batch_raster: int = 4
     batch_ocr: int = 4
     batch_infer: int = 4
+    # Engine batches per inference call: the engine sorts a call's pages by budget and image size
+    # before cutting batches of batch_infer, so a wider window groups similar pages better.
+    infer_window: int = 2
     recycle_after_pages: int = 2000  # raster/OCR workers rebuild their native state after this many pages
     workers: WorkerCounts
 
@@ -127,3 +130,8 @@ def _limit_torch_threads() -> None:
 
     wanted = int(os.environ.get("DOCPIPE_TORCH_THREADS", "0")) or max(1, (os.cpu_count() or 2) // 2)
     torch.set_num_threads(wanted)
+
+
+def infer_call_pages(plan: StagePlan) -> int:
+    """Pages handed to the page processor per call (one Ray batch of the inference stage)."""
+    return plan.batch_infer * (plan.infer_window if plan.engine == "vlm" else 1)

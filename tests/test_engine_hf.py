@@ -145,6 +145,25 @@ def test_concurrent_callers_get_the_answers_a_single_caller_gets(engine: HFEngin
     assert engine.stats.batches == batches_before + 8  # no counter update lost to a race
 
 
+def test_batches_group_pages_of_similar_size(engine: HFEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Dynamic-resolution models spend image tokens by area: mixing a receipt thumbnail with a
+    # full page in one batch pads the small one to the large one's length.
+    seen: list[list[tuple[int, int]]] = []
+    run = engine._run_isolating_failures
+
+    def recording(batch):
+        seen.append([item.images[0].size for item in batch])
+        return run(batch)
+
+    monkeypatch.setattr(engine, "_run_isolating_failures", recording)
+    sizes = [(96, 64), (400, 560), (96, 64), (400, 560), (100, 66), (400, 560), (96, 64), (410, 570)]
+    requests = [_request(f"s{i}", schema=None, budget=3, images=[_png(w, h)]) for i, (w, h) in enumerate(sizes)]
+    responses = engine.generate(requests)
+    assert [r.request_id for r in responses] == [f"s{i}" for i in range(8)]
+    assert sorted(map(sorted, seen)) == [[(96, 64), (96, 64), (96, 64), (100, 66)],
+                                         [(400, 560), (400, 560), (400, 560), (410, 570)]]
+
+
 def test_small_budget_ends_with_length_not_an_exception(engine: HFEngine) -> None:
     (response,) = engine.generate([_request("short", budget=4)])
     assert response.finish_reason == "length"

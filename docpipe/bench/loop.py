@@ -35,7 +35,7 @@ class LoopResult(BaseModel):
 
 def plain_loop(config: RunConfig, plan: StagePlan) -> tuple[float, Counter[str]]:
     """(seconds, page statuses) for config's documents through plan's stages, built in-process."""
-    from docpipe.plan import build_page_processor, build_rasterizer, build_word_layer
+    from docpipe.plan import build_page_processor, build_rasterizer, build_word_layer, infer_call_pages
     from docpipe.runner import prepare
 
     _, docs = prepare(config)  # discovery, as a run does
@@ -50,14 +50,15 @@ def plain_loop(config: RunConfig, plan: StagePlan) -> tuple[float, Counter[str]]
         for result in process([(page, image) for page, (_, image) in zip(pages, items)]):
             statuses[result.status.value] += 1
 
+    call_pages = infer_call_pages(plan)
     started = time.perf_counter()
     pending: list[tuple[PageImage, bytes | None]] = []
     for doc in docs:
         for output in rasterize([doc]):
             pending.extend(zip(output.pages, output.images))
-        while len(pending) >= plan.batch_infer:  # the batch sizes the Ray stages use
-            run_batch(pending[:plan.batch_infer])
-            del pending[:plan.batch_infer]
+        while len(pending) >= call_pages:  # the batch sizes the Ray stages use
+            run_batch(pending[:call_pages])
+            del pending[:call_pages]
     if pending:
         run_batch(pending)
     return time.perf_counter() - started, statuses
