@@ -84,22 +84,6 @@ class _Recycled:
             self._pages = 0
 
 
-# Later stages first when stages share cores: the downstream stage is normally the bottleneck
-# (the model, or OCR ahead of the cheap offline processor), and an upstream stage that takes the
-# CPU from it only builds up a queue. Upstream stages still get every cycle the later ones leave,
-# so nothing idles. On a 2-core box this also lets the model load sooner while rasterization
-# and OCR start up. Raster child processes inherit their actor's niceness.
-RASTER_NICENESS = 10
-OCR_NICENESS = 5
-
-
-def _yield_cpu(niceness: int) -> None:
-    try:
-        os.nice(niceness)
-    except OSError as exc:  # an unprivileged process may only lower its priority; never fatal
-        log.debug("could not renice: %s", exc)
-
-
 def _freeze_heap() -> None:
     """Exclude everything an actor holds after start-up (Ray, pyarrow, models) from GC passes.
 
@@ -113,7 +97,6 @@ def _freeze_heap() -> None:
 
 class RasterUDF:
     def __init__(self, plan_json: str) -> None:
-        _yield_cpu(RASTER_NICENESS)
         plan = StagePlan.model_validate_json(plan_json)
         self._recycled = _Recycled(lambda: plan_mod.build_rasterizer(plan), plan.recycle_after_pages)
         _freeze_heap()
@@ -153,7 +136,6 @@ class RasterUDF:
 
 class WordLayerUDF:
     def __init__(self, plan_json: str) -> None:
-        _yield_cpu(OCR_NICENESS)
         plan = StagePlan.model_validate_json(plan_json)
         self._recycled = _Recycled(lambda: plan_mod.build_word_layer(plan), plan.recycle_after_pages)
         _freeze_heap()

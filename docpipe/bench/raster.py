@@ -33,7 +33,10 @@ class RasterBenchResult(BaseModel):
     ray_pages_per_s: float  # the stage's pages / (its first task start → its last task end)
     ray_overall_pages_per_s: float  # at the driver, including actor and worker-process start-up
     ratio: float
-    stages: list[StageRate] = []
+    rounds: int = 1
+    baseline_rounds: list[float] = []  # the loop's pages/s in each round (the fastest is compared)
+    ray_rounds: list[float] = []  # the Ray stage's pages/s in each round
+    stages: list[StageRate] = []  # of the round with the fastest Ray stage
 
 
 def plain_loop(paths: list[Path], config: RasterConfig) -> tuple[int, float]:
@@ -70,28 +73,47 @@ def _raster_plan(config: RasterConfig, workers: int) -> StagePlan:
                      raster=config, workers=counts)
 
 
-def bench_raster(paths: list[Path], dpi: int, max_pixels: int = 2_500_000, keep_ray: bool = False) -> RasterBenchResult:
-    """`keep_ray` leaves the Ray session up for the next part (quick mode: its start-up is the cost)."""
+def bench_raster(paths: list[Path], dpi: int, max_pixels: int = 2_500_000, keep_ray: bool = False,
+                 rounds: int = 2) -> RasterBenchResult:
+    """`keep_ray` leaves the Ray session up for the next part (quick mode: its start-up is the cost).
+
+    Each round times half of the loop, then the Ray stage, then the other half of the loop, so a
+    drift in machine load weighs on both sides alike. Over `rounds` rounds each side keeps its
+    fastest rate, as timeit keeps its fastest repetition: interference only ever slows a run.
+    """
     from docpipe import executor
 
     config = RasterConfig(dpi=dpi, max_pixels=max_pixels)  # isolate=True, as in production
-    # Half the loop before the Ray run and half after: on a shared machine the load drifts, and
-    # this way a drift weighs on both sides alike.
-    pages, baseline_s = plain_loop(paths[::2], config)
-
     docs = discover([str(p) for p in paths])
+    best: RasterBenchResult | None = None
+    baseline_rates: list[float] = []
+    ray_rates: list[float] = []
     try:
-        resources = executor.start_ray(None)
-        workers = max(1, int(resources.get("CPU", 1)))
-        plan = _raster_plan(config, workers)
-        timings: list[StageTiming] = []
-        arrivals: list[tuple[float, int]] = []
-        started = time.monotonic()
-        for count in executor.rasterize_only(plan, docs, on_stats=timings.extend):
-            arrivals.append((time.monotonic(), count))
+        for _ in range(max(1, rounds)):
+            result = _one_round(executor, paths, docs, config)
+            baseline_rates.append(result.baseline_pages_per_s)
+            ray_rates.append(result.ray_pages_per_s)
+            if best is None or result.ray_pages_per_s > best.ray_pages_per_s:
+                best = result
     finally:
         if not keep_ray:
             executor.stop_ray()
+    assert best is not None
+    baseline = max(baseline_rates)
+    return best.model_copy(update={"baseline_pages_per_s": baseline, "rounds": len(baseline_rates),
+                                   "baseline_rounds": baseline_rates, "ray_rounds": ray_rates, "ratio": round(best.ray_pages_per_s / baseline, 3)})
+
+
+def _one_round(executor, paths: list[Path], docs, config: RasterConfig) -> RasterBenchResult:
+    pages, baseline_s = plain_loop(paths[::2], config)
+    resources = executor.start_ray(None)
+    workers = max(1, int(resources.get("CPU", 1)))
+    plan = _raster_plan(config, workers)
+    timings: list[StageTiming] = []
+    arrivals: list[tuple[float, int]] = []
+    started = time.monotonic()
+    for count in executor.rasterize_only(plan, docs, on_stats=timings.extend):
+        arrivals.append((time.monotonic(), count))
     more_pages, more_s = plain_loop(paths[1::2], config)
     pages, baseline_s = pages + more_pages, baseline_s + more_s
     ray_pages = sum(count for _, count in arrivals)
@@ -104,7 +126,7 @@ def bench_raster(paths: list[Path], dpi: int, max_pixels: int = 2_500_000, keep_
         (ray_pages - first_count) / (last_at - first_at) if last_at > first_at else 0.0
     baseline_rate = pages / baseline_s
     return RasterBenchResult(
-        pages=pages, dpi=dpi, workers=workers, baseline_s=round(baseline_s, 2),
+        pages=pages, dpi=config.dpi, workers=workers, baseline_s=round(baseline_s, 2),
         baseline_pages_per_s=round(baseline_rate, 2), ray_pages=ray_pages,
         ray_first_batch_s=round(first_at - started, 2), ray_s=round(last_at - started, 2),
         ray_pages_per_s=round(steady, 2), ray_overall_pages_per_s=round(ray_pages / (last_at - started), 2),
