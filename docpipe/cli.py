@@ -250,7 +250,7 @@ def dev_tiny_model(out_dir: Annotated[Path, typer.Argument()], family: str = "ll
 @app.command()
 def bench(
     pages: Annotated[Optional[int], typer.Option(
-        help="Pages for every throughput part (default: raster 300 in two rounds, ocr pipeline 200, VLM pipeline 300).")] = None,
+        help="Pages for every throughput part (default: raster 400 in two rounds, ocr pipeline 200, VLM pipeline 300).")] = None,
     quick: Annotated[bool, typer.Option("--quick", help="Tiny sizes: checks that every part works.")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout.")] = False,
     out_dir: Annotated[Optional[Path], typer.Option(help="Keep corpora and outputs here (reused next time).")] = None,

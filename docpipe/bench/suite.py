@@ -28,7 +28,7 @@ class BenchOptions(BaseModel):
     # Pages per throughput part, sized for the 10-minute budget on 2 cores. The pipelines pay a
     # fixed start-up cost (Ray, actors, model load) that a one-process loop partly avoids, so
     # their ratio depends on corpus size; each report states its break-even page count.
-    raster_pages: int = 300  # per round; two rounds
+    raster_pages: int = 400  # per round; two rounds
     ocr_pages: int = 200
     vlm_pages: int = 300
     rss_pages: tuple[int, int] = (500, 5000)
