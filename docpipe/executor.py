@@ -88,8 +88,9 @@ def _freeze_heap() -> None:
     """Exclude everything an actor holds after start-up (Ray, pyarrow, models) from GC passes.
 
     A worker's heap is large after those imports, and each page allocates thousands of small
-    objects (words, boxes), which trigger frequent full collections; profiling a raster actor
-    showed a fifth of its CPU going to scanning objects that live as long as the process.
+    objects (words, boxes), which trigger frequent full collections; in a py-spy profile of a raster
+    actor a fifth of the busy samples were the collector scanning objects that live as long as
+    the process.
     """
     gc.collect()
     gc.freeze()

@@ -19,6 +19,7 @@ from docpipe.discover import discover
 from docpipe.executor import StageTiming
 from docpipe.plan import StagePlan, WorkerCounts
 from docpipe.raster.config import RasterConfig
+from docpipe.records import SourceDoc
 
 
 class RasterBenchResult(BaseModel):
@@ -90,7 +91,7 @@ def bench_raster(paths: list[Path], dpi: int, max_pixels: int = 2_500_000, keep_
     ray_rates: list[float] = []
     try:
         for _ in range(max(1, rounds)):
-            result = _one_round(executor, paths, docs, config)
+            result = _one_round(paths, docs, config)
             baseline_rates.append(result.baseline_pages_per_s)
             ray_rates.append(result.ray_pages_per_s)
             if best is None or result.ray_pages_per_s > best.ray_pages_per_s:
@@ -100,11 +101,14 @@ def bench_raster(paths: list[Path], dpi: int, max_pixels: int = 2_500_000, keep_
             executor.stop_ray()
     assert best is not None
     baseline = max(baseline_rates)
-    return best.model_copy(update={"baseline_pages_per_s": baseline, "rounds": len(baseline_rates),
-                                   "baseline_rounds": baseline_rates, "ray_rounds": ray_rates, "ratio": round(best.ray_pages_per_s / baseline, 3)})
+    return best.model_copy(update={
+        "baseline_pages_per_s": baseline, "rounds": len(baseline_rates), "baseline_rounds": baseline_rates,
+        "ray_rounds": ray_rates, "ratio": round(best.ray_pages_per_s / baseline, 3)})
 
 
-def _one_round(executor, paths: list[Path], docs, config: RasterConfig) -> RasterBenchResult:
+def _one_round(paths: list[Path], docs: list[SourceDoc], config: RasterConfig) -> RasterBenchResult:
+    from docpipe import executor
+
     pages, baseline_s = plain_loop(paths[::2], config)
     resources = executor.start_ray(None)
     workers = max(1, int(resources.get("CPU", 1)))

@@ -53,7 +53,8 @@ class BenchOptions(BaseModel):
     @classmethod
     def quick_options(cls, **overrides: object) -> BenchOptions:
         """Tiny sizes: checks that every part works, in well under a minute of work."""
-        values: dict = {"raster_pages": 20, "ocr_pages": 20, "vlm_pages": 20, "rss_pages": (10, 20), "grammar_vocab": 2_000, "grammar_outputs": 2,
+        values: dict = {"raster_pages": 20, "ocr_pages": 20, "vlm_pages": 20, "rss_pages": (10, 20),
+                        "grammar_vocab": 2_000, "grammar_outputs": 2,
                         "vlm_max_new_tokens": 16, "quick": True, "keep_ray": True, "ocr_pipeline_scans": False,
                         "startup_from_rss": True}
         values.update(overrides)
