@@ -39,7 +39,7 @@ def run(
     out: Annotated[Path, typer.Option(help="Output folder (datasets documents/ and pages/).")] = Path("docpipe_out"),
     model: Annotated[Optional[str], typer.Option(help="HF model id or local model directory.")] = None,
     revision: Annotated[Optional[str], typer.Option(help="Model revision (hub commit or tag).")] = None,
-    engine: Annotated[str, typer.Option(help="auto | vlm | ocr. auto falls back to ocr without a model.")] = "auto",
+    engine: Annotated[str, typer.Option(help="auto | vlm | offline. auto falls back to offline without a model.")] = "auto",
     ocr_engine: Annotated[str, typer.Option(help="Word layer for scans: rapidocr | tesseract.")] = "rapidocr",
     question: Annotated[Optional[list[str]], typer.Option("--question", "-q", help="Chart question (repeatable).")] = None,
     ray_address: Annotated[Optional[str], typer.Option(envvar="RAY_ADDRESS", help="Join this Ray cluster.")] = None,
@@ -73,8 +73,11 @@ def run(
         passwords = list(password or [])
         if passwords_file:
             passwords += [line.rstrip("\n") for line in passwords_file.read_text().splitlines() if line.strip()]
-        if engine not in ("auto", "vlm", "ocr"):
-            raise ConfigError(f"--engine must be auto, vlm or ocr (got {engine!r})")
+        if engine == "ocr":  # the offline engine's name before 0.2; scheduled jobs keep working
+            console.print("[yellow]notice:[/yellow] --engine ocr is now called --engine offline", soft_wrap=True)
+            engine = "offline"
+        if engine not in ("auto", "vlm", "offline"):
+            raise ConfigError(f"--engine must be auto, vlm or offline (got {engine!r})")
         if log_format not in ("rich", "json"):
             raise ConfigError(f"--log-format must be rich or json (got {log_format!r})")
         config = RunConfig(inputs=inputs, out_dir=out, pipeline=spec, engine=engine, ocr_engine=ocr_engine,
@@ -250,12 +253,12 @@ def dev_tiny_model(out_dir: Annotated[Path, typer.Argument()], family: str = "ll
 @app.command()
 def bench(
     pages: Annotated[Optional[int], typer.Option(
-        help="Pages for every throughput part (default: raster 400 in two rounds, ocr pipeline 200, VLM pipeline 300).")] = None,
+        help="Pages for every throughput part (default: raster 400 in two rounds, offline pipeline 200, VLM pipeline 300).")] = None,
     quick: Annotated[bool, typer.Option("--quick", help="Tiny sizes: checks that every part works.")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout.")] = False,
     out_dir: Annotated[Optional[Path], typer.Option(help="Keep corpora and outputs here (reused next time).")] = None,
     skip: Annotated[Optional[list[str]], typer.Option(
-        help="Part to leave out (repeatable or comma-separated): grammar, raster, pipeline-ocr, "
+        help="Part to leave out (repeatable or comma-separated): grammar, raster, pipeline-offline, "
              "pipeline-vlm, rss, startup.")] = None,
 ) -> None:
     """Measure this machine: stage throughput vs plain loops, memory scaling, start-up, decoding cost."""

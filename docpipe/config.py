@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from docpipe.builtin_paths import builtin_dir
 
 TaskName = Literal["extract", "ocr", "chart_qa", "ground"]
-EngineChoice = Literal["auto", "vlm", "ocr"]
+EngineChoice = Literal["auto", "vlm", "offline"]
 OcrEngineName = Literal["rapidocr", "tesseract"]
 
 

@@ -1,4 +1,4 @@
-"""`--engine auto|vlm|ocr`: decide in the driver, in seconds, before any worker starts."""
+"""`--engine auto|vlm|offline`: decide in the driver, in seconds, before any worker starts."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from docpipe.engines.base import EngineUnavailable
 
 
 class EngineDecision(BaseModel):
-    engine: str  # "vlm" | "ocr"
+    engine: str  # "vlm" | "offline"
     model: str | None = None  # what workers pass to from_pretrained
     model_label: str | None = None  # what the user asked for
     model_revision: str | None = None
@@ -23,8 +23,8 @@ def choose_engine(config: RunConfig) -> EngineDecision:
     `--engine vlm` never falls back: a scheduled job must not change quality silently, so a
     missing model raises EngineUnavailable (fatal).
     """
-    if config.engine == "ocr":
-        return EngineDecision(engine="ocr")
+    if config.engine == "offline":
+        return EngineDecision(engine="offline")
     from docpipe.engines.loading import resolve_model
     from docpipe.engines.profiles import profile_for
 
@@ -35,8 +35,8 @@ def choose_engine(config: RunConfig) -> EngineDecision:
         if config.engine == "vlm":
             raise
         return EngineDecision(
-            engine="ocr",
-            notice=f"{_one_line(exc)} Falling back to the offline ocr engine "
+            engine="offline",
+            notice=f"{_one_line(exc)} Falling back to the offline engine "
                    f"(--engine vlm fails instead of falling back).",
         )
     profile = profile_for(resolved.model_type)

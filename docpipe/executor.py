@@ -149,7 +149,7 @@ class WordLayerUDF:
 
         def failed(item: tuple[PageImage, bytes | None], exc: Exception) -> PageImage:
             return item[0].model_copy(update={"error": ErrorInfo(
-                category=ErrorCategory.ocr, stage="ocr", message=f"{type(exc).__name__}: {exc}")})
+                category=ErrorCategory.ocr, stage="word_layer", message=f"{type(exc).__name__}: {exc}")})
 
         for i, page in zip(index, _one_by_one(self.stage, items, failed)):
             payloads[i] = page.model_dump_json()

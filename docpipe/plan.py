@@ -31,7 +31,7 @@ class WorkerCounts(BaseModel):
 
 
 class StagePlan(BaseModel):
-    engine: Literal["vlm", "ocr"]
+    engine: Literal["vlm", "offline"]
     model: str | None = None  # resolved local path or cached hub id (vlm only)
     model_label: str | None = None  # what the user asked for, for provenance
     model_revision: str | None = None
@@ -71,7 +71,7 @@ def default_workers(cpus: int, gpus: int, engine: str, raster: int | None = None
         infer_n, infer_cpus, infer_gpus = infer or gpus, 1.0, 1.0
     else:
         infer_n, infer_cpus, infer_gpus = infer or (1 if engine == "vlm" else max(1, cpus // 4)), 1.0, 0.0
-        if engine == "ocr":
+        if engine == "offline":
             infer_cpus = 0.25  # the offline processor is cheap: the OCR stage does the heavy work
     if infer_n * infer_cpus > cpus - 0.5:  # a tiny box: leave half a core to rasterizing and OCR
         infer_cpus = max(0.01, math.floor((cpus - 0.5) / infer_n * 10_000) / 10_000)
@@ -106,7 +106,7 @@ def build_page_processor(plan: StagePlan):
     from docpipe.schema_registry import load_schema
 
     schema = load_schema(plan.schema_spec, Path(plan.schema_cwd))
-    if plan.engine == "ocr":
+    if plan.engine == "offline":
         from docpipe.processing.offline import OfflinePageProcessor
 
         return OfflinePageProcessor(schema.model, list(plan.tasks), plan.ocr_engine)

@@ -31,7 +31,7 @@ from docpipe.schema_registry import load_schema
 from docpipe.tasks.decoding_schema import decoding_schema
 
 REPO = Path(__file__).resolve().parents[1]
-METRICS = {"raster_ratio", "pipeline_ratio_ocr", "pipeline_ratio_tiny_vlm", "rss_ratio", "grammar_us_per_token",
+METRICS = {"raster_ratio", "pipeline_ratio_offline", "pipeline_ratio_tiny_vlm", "rss_ratio", "grammar_us_per_token",
            "startup_s"}
 
 
@@ -75,7 +75,7 @@ def test_quick_bench_machine_and_details(quick_report: dict) -> None:
     assert raster["ray_pages"] > 0 and raster["baseline_pages_per_s"] > 0 and raster["workers"] >= 1
     assert m["raster_ratio"]["value"] == pytest.approx(raster["ray_pages_per_s"] / raster["baseline_pages_per_s"],
                                                        rel=0.02)
-    for name in ("pipeline_ratio_ocr", "pipeline_ratio_tiny_vlm"):
+    for name in ("pipeline_ratio_offline", "pipeline_ratio_tiny_vlm"):
         detail = m[name]["detail"]
         assert detail["documents"] >= 1
         # Both sides processed the same pages, each page ending with a status.
@@ -104,7 +104,7 @@ def test_quick_bench_stage_table(quick_report: dict) -> None:
     stages = quick_report["stages"]
     runs = {(s["run"], s["stage"]) for s in stages}
     assert ("raster", "raster") in runs
-    for run in ("pipeline-ocr", "pipeline-tiny-vlm"):
+    for run in ("pipeline-offline", "pipeline-tiny-vlm"):
         assert {(run, stage) for stage in ("raster", "word_layer", "infer")} <= runs
     for s in stages:
         assert s["pages"] > 0 and s["workers"] >= 1
@@ -138,9 +138,9 @@ def test_unknown_part_is_a_usage_error() -> None:
 
 def test_sequential_loop_runs_in_a_fresh_process(tmp_path: Path) -> None:
     files = text_corpus(tmp_path / "corpus", 3)
-    config = run_config(files, tmp_path / "out", "ocr", dpi=72)
-    plan = StagePlan(engine="ocr", schema_spec="invoice", schema_cwd=str(REPO), tasks=config.pipeline.tasks,
-                     raster=RasterConfig(dpi=72), workers=default_workers(2, 0, "ocr"))
+    config = run_config(files, tmp_path / "out", "offline", dpi=72)
+    plan = StagePlan(engine="offline", schema_spec="invoice", schema_cwd=str(REPO), tasks=config.pipeline.tasks,
+                     raster=RasterConfig(dpi=72), workers=default_workers(2, 0, "offline"))
     result = run_loop_process(config, plan, tmp_path / "loop.json")
     assert sum(result.statuses.values()) == 3 and set(result.statuses) <= {"ok", "partial"}
     assert result.setup_s > 0 and result.loop_s > 0

@@ -43,7 +43,7 @@ def test_usage_errors_exit_2_with_a_message_and_no_traceback(tmp_path):
 def test_unwritable_output_is_fatal_exit_3(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    result = runner.invoke(app, ["run", str(SAMPLES / "invoice_acme.pdf"), "--engine", "ocr",
+    result = runner.invoke(app, ["run", str(SAMPLES / "invoice_acme.pdf"), "--engine", "offline",
                                  "--out", str(blocker / "out")])
     assert result.exit_code == 3 and "error:" in result.output
 
@@ -59,7 +59,7 @@ def test_second_run_on_a_locked_output_exits_3_naming_the_holder(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     with OutputLock(out, run_id="first-run"):
-        result = runner.invoke(app, ["run", str(SAMPLES / "invoice_acme.pdf"), "--engine", "ocr",
+        result = runner.invoke(app, ["run", str(SAMPLES / "invoice_acme.pdf"), "--engine", "offline",
                                      "--out", str(out)])
     assert result.exit_code == 3
     assert "first-run" in result.output and str(os.getpid()) in result.output

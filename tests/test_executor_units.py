@@ -49,8 +49,8 @@ def test_recycled_stage_is_rebuilt_after_n_pages():
 
 
 @pytest.mark.parametrize("cpus,gpus,engine,pools", [
-    (1, 0, "ocr", {}), (1, 0, "vlm", {}), (2, 0, "ocr", {}), (2, 0, "vlm", {}), (16, 0, "ocr", {}),
-    (16, 1, "vlm", {}), (4, 8, "vlm", {}), (2, 0, "ocr", {"ocr": 8}), (2, 0, "vlm", {"raster": 3, "infer": 2}),
+    (1, 0, "offline", {}), (1, 0, "vlm", {}), (2, 0, "offline", {}), (2, 0, "vlm", {}), (16, 0, "offline", {}),
+    (16, 1, "vlm", {}), (4, 8, "vlm", {}), (2, 0, "offline", {"ocr": 8}), (2, 0, "vlm", {"raster": 3, "infer": 2}),
 ])
 def test_worker_pools_always_fit_the_cpus_ray_reports(cpus, gpus, engine, pools):
     # Reservations beyond the cluster's CPUs leave actors unscheduled and the stream waiting forever.
@@ -64,9 +64,9 @@ def test_worker_pools_always_fit_the_cpus_ray_reports(cpus, gpus, engine, pools)
 
 
 def test_ocr_gets_the_spare_cores_because_it_costs_most_per_page():
-    two = default_workers(2, 0, "ocr")
+    two = default_workers(2, 0, "offline")
     assert (two.raster, two.ocr) == (1, 2)
     # Only a model gains from a second batch in flight (prepared while the first generates).
     assert (two.infer_concurrency, default_workers(2, 0, "vlm").infer_concurrency) == (1, 2)
-    big = default_workers(16, 0, "ocr")
+    big = default_workers(16, 0, "offline")
     assert big.ocr > big.raster >= 2

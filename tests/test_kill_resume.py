@@ -32,7 +32,7 @@ def _make_corpus(folder: Path) -> None:
 
 def _command(inputs: Path, out: Path) -> list[str]:
     return [sys.executable, "-m", "docpipe", "run", str(inputs), "--schema", "invoice", "--out", str(out),
-            "--engine", "ocr", "--commit-every", "2", "--log-format", "json"]
+            "--engine", "offline", "--commit-every", "2", "--log-format", "json"]
 
 
 def _parts(out: Path) -> int:

@@ -41,7 +41,7 @@ def batch(docs: dict[str, Status], *, pages: int = 1, work_key: str = "w1",
             doc_id=doc_id, row_key=row_key, source_path=f"in/{row_key}.pdf", page_count=pages,
             pages_processed=pages, status=status,
             error=ErrorInfo(category=ErrorCategory.timeout, message="slow") if failed else None, schema="invoice",
-            schema_hash="sh", pipeline="default", engine="ocr", prompt_hash="ph", run_id=run_id, processed_at=NOW))
+            schema_hash="sh", pipeline="default", engine="offline", prompt_hash="ph", run_id=run_id, processed_at=NOW))
         values.append(None if failed else Invoice(invoice_number=row_key, total=Decimal("1.5")))
         for index in range(pages):
             page_results.append(PageResult(doc_id=doc_id, source_path=f"in/{row_key}.pdf", page_index=index,

@@ -43,7 +43,7 @@ while True:
         keys.append(f"d{i // 2}")  # an earlier document again: its old rows must be superseded
     status = Status.ok if i % 2 else Status.failed
     heads = [DocumentHead(doc_id=k, source_path=k, page_count=2, pages_processed=2, status=status,
-                          schema="invoice", schema_hash="s", pipeline="p", engine="ocr", prompt_hash="h",
+                          schema="invoice", schema_hash="s", pipeline="p", engine="offline", prompt_hash="h",
                           run_id=run_id, processed_at=now) for k in keys]
     pages = [PageResult(doc_id=k, source_path=k, page_index=p, page_count=2, total_pages=2, width_pt=1.0,
                         height_pt=1.0, status=status) for k in keys for p in range(2)]

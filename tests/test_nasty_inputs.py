@@ -34,7 +34,7 @@ def test_every_nasty_file_is_accounted_for(tmp_path):
         # Hidden files are skipped in folder walks (AppleDouble "._x.pdf" junk); odd names that
         # start with a dot are therefore named explicitly, which always makes them inputs.
         hidden = [str(inputs / name) for name in cases if name.startswith(".")]
-        config = RunConfig(inputs=[str(inputs), *hidden], out_dir=out, pipeline=load_pipeline("invoice"), engine="ocr",
+        config = RunConfig(inputs=[str(inputs), *hidden], out_dir=out, pipeline=load_pipeline("invoice"), engine="offline",
                            max_pages=max(max_pages) if max_pages else None, doc_timeout_s=60)
         summary = execute(config, JsonReporter())
     finally:

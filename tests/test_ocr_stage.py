@@ -96,7 +96,7 @@ def test_a_crash_on_one_page_is_recorded_and_the_batch_goes_on() -> None:
     crashed, fine, garbage = out
     assert crashed.status == Status.ok and crashed.words == [] and crashed.word_source is None
     assert crashed.error is not None and crashed.error.category == ErrorCategory.ocr
-    assert "onnxruntime exploded" in crashed.error.message and crashed.error.stage == "ocr"
+    assert "onnxruntime exploded" in crashed.error.message and crashed.error.stage == "word_layer"
     assert fine.error is None and fine.word_source == "rapidocr"
     assert garbage.error is not None and garbage.error.category == ErrorCategory.ocr
 

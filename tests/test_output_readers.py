@@ -29,7 +29,7 @@ from docpipe.records import ErrorCategory, ErrorInfo, FieldGrounding, PageResult
 from schemas.invoice import Invoice, LineItem
 
 NOW = dt.datetime(2025, 3, 1, 9, 30, 15, 123456, tzinfo=dt.timezone.utc)
-META = dataset_metadata(Invoice, schema_name="invoice", run_config_json='{"engine": "ocr", "dpi": 150}')
+META = dataset_metadata(Invoice, schema_name="invoice", run_config_json='{"engine": "offline", "dpi": 150}')
 
 INVOICES: dict[str, Invoice | None] = {
     "a": Invoice(invoice_number="A-1", issue_date=dt.date(2024, 12, 31), total=Decimal("1234.5"),
@@ -63,7 +63,7 @@ def _commit(writer: DatasetWriter, doc_ids: list[str]) -> None:
             doc_id=doc_id, source_path=f"in/{doc_id}.pdf", page_count=1, pages_processed=1,
             status=Status.failed if failed else Status.ok,
             error=ErrorInfo(category=ErrorCategory.corrupt, message="broken") if failed else None,
-            schema="invoice", schema_hash="sh", pipeline="default", engine="ocr", prompt_hash="ph",
+            schema="invoice", schema_hash="sh", pipeline="default", engine="offline", prompt_hash="ph",
             run_id="r1", processed_at=NOW))
         pages.append(PageResult(doc_id=doc_id, source_path=f"in/{doc_id}.pdf", page_index=0, page_count=1,
                                 total_pages=1, width_pt=612.0, height_pt=792.0, status=heads[-1].status,
@@ -160,7 +160,7 @@ def test_parquet_metadata_and_compression(out: Path) -> None:
         for part in (out / dataset).glob("*.parquet"):
             meta = read_dataset_metadata(str(part))
             assert meta["docpipe.schema_name"] == "invoice"
-            assert json.loads(meta["docpipe.run_config"]) == {"engine": "ocr", "dpi": 150}
+            assert json.loads(meta["docpipe.run_config"]) == {"engine": "offline", "dpi": 150}
             assert json.loads(meta["docpipe.schema_json"])["title"] == "Invoice"
             assert meta["docpipe.version"]
             assert pq.ParquetFile(part).metadata.row_group(0).column(0).compression == "ZSTD"

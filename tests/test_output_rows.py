@@ -180,10 +180,10 @@ def test_pages_schema_columns() -> None:
 
 
 def test_dataset_metadata() -> None:
-    meta = dataset_metadata(Invoice, schema_name="invoice", run_config_json='{"engine": "ocr"}')
+    meta = dataset_metadata(Invoice, schema_name="invoice", run_config_json='{"engine": "offline"}')
     assert json.loads(meta["docpipe.schema_json"])["title"] == "Invoice"
     assert meta["docpipe.schema_name"] == "invoice" and meta["docpipe.version"]
     table = document_rows_table([head("a")], [None], [[]], Invoice, metadata=meta)
-    assert table.schema.metadata[b"docpipe.run_config"] == b'{"engine": "ocr"}'
+    assert table.schema.metadata[b"docpipe.run_config"] == b'{"engine": "offline"}'
     with pytest.raises(ValueError):
         dataset_metadata(Invoice, schema_name="invoice", run_config_json="not json")

@@ -26,7 +26,7 @@ def test_poison_page_is_quarantined_and_others_complete(tmp_path, monkeypatch):
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         config = RunConfig(inputs=[str(inputs)], out_dir=tmp_path / "out", pipeline=load_pipeline("invoice"),
-                           engine="ocr")
+                           engine="offline")
         summary = execute(config, JsonReporter())
     finally:
         ray.shutdown()

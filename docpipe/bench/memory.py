@@ -34,7 +34,7 @@ class RssBenchResult(BaseModel):
 
 
 def _measure(folder: Path, out: Path, dpi: int, timeout_s: float) -> tuple[MemoryRun, CommandRun]:
-    run = run_command([folder], out, ["--engine", "ocr", "--dpi", str(dpi)], timeout_s, sample_memory=True)
+    run = run_command([folder], out, ["--engine", "offline", "--dpi", str(dpi)], timeout_s, sample_memory=True)
     assert run.memory is not None
     pages = run.summary.pages
     return MemoryRun(pages=pages, documents=run.summary.processed, wall_s=run.wall_s,
@@ -45,7 +45,7 @@ def bench_rss(small: Path, large: Path, out_dir: Path, dpi: int, timeout_s: floa
     small_run, small_command = _measure(small, out_dir / "rss-small", dpi, timeout_s)
     large_run, _ = _measure(large, out_dir / "rss-large", dpi, timeout_s)
     return RssBenchResult(small_command=small_command,
-        dpi=dpi, engine="ocr", small=small_run, large=large_run,
+        dpi=dpi, engine="offline", small=small_run, large=large_run,
         ratio=round(large_run.memory.peak_rss_mb / small_run.memory.peak_rss_mb, 3),
         private_ratio=round(large_run.memory.peak_private_mb / small_run.memory.peak_private_mb, 3),
     )

@@ -70,7 +70,7 @@ def _raster_plan(config: RasterConfig, workers: int) -> StagePlan:
     # Only the rasterizer is built from this plan; the other fields just have to be valid.
     counts = WorkerCounts(raster=workers, ocr=1, infer=1, raster_cpus=1.0, ocr_cpus=1.0, infer_cpus=1.0,
                           infer_gpus=0.0)
-    return StagePlan(engine="ocr", schema_spec="invoice", schema_cwd=os.getcwd(), tasks=["extract"],
+    return StagePlan(engine="offline", schema_spec="invoice", schema_cwd=os.getcwd(), tasks=["extract"],
                      raster=config, workers=counts)
 
 

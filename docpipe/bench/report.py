@@ -45,7 +45,7 @@ class Metric(BaseModel):
 class StageRate(BaseModel):
     """One pipeline stage in one measured run, from Ray Data's per-operator stats."""
 
-    run: str  # which measurement: raster, pipeline-ocr, pipeline-vlm
+    run: str  # which measurement: raster, pipeline-offline, pipeline-vlm
     stage: str  # raster | word_layer | infer
     workers: int
     cpus_per_worker: float

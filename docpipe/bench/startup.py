@@ -28,5 +28,5 @@ def startup_of(run: CommandRun, engine: str, described: str) -> StartupResult:
 
 
 def bench_startup(inputs: list[Path], out: Path, timeout_s: float = 300.0) -> StartupResult:
-    run = run_command(inputs, out, ["--engine", "ocr"], timeout_s)
-    return startup_of(run, "ocr", f"{len(inputs)} PDF(s), {run.summary.pages} page(s)")
+    run = run_command(inputs, out, ["--engine", "offline"], timeout_s)
+    return startup_of(run, "offline", f"{len(inputs)} PDF(s), {run.summary.pages} page(s)")

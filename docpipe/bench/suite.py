@@ -21,7 +21,7 @@ from docpipe.bench.commands import CommandRun
 from docpipe.bench.machine import machine_info
 from docpipe.bench.report import BenchReport, Metric, Target
 
-PARTS = ("grammar", "raster", "pipeline-ocr", "pipeline-vlm", "rss", "startup")
+PARTS = ("grammar", "raster", "pipeline-offline", "pipeline-vlm", "rss", "startup")
 
 
 class BenchOptions(BaseModel):
@@ -67,7 +67,7 @@ def _metrics() -> dict[str, Metric]:
 
     return {m.name: m for m in (
         metric("raster_ratio", ">=", 1.6, "×"),
-        metric("pipeline_ratio_ocr", ">=", 1.0, "×"),
+        metric("pipeline_ratio_offline", ">=", 1.0, "×"),
         metric("pipeline_ratio_tiny_vlm", ">=", 1.0, "×"),
         metric("rss_ratio", "<=", 1.2, "×"),
         metric("grammar_us_per_token", "<=", 200.0, "µs"),
@@ -92,7 +92,7 @@ def _flat(values: dict) -> dict:
 
 
 _PART_METRICS = {"grammar": ["grammar_us_per_token"], "startup": ["startup_s"], "raster": ["raster_ratio"],
-                 "pipeline-ocr": ["pipeline_ratio_ocr"], "pipeline-vlm": ["pipeline_ratio_tiny_vlm"],
+                 "pipeline-offline": ["pipeline_ratio_offline"], "pipeline-vlm": ["pipeline_ratio_tiny_vlm"],
                  "rss": ["rss_ratio"]}
 
 
@@ -160,11 +160,11 @@ class _Bench:
         from docpipe.bench.startup import bench_startup, startup_of
 
         if self.options.startup_from_rss and self.rss_small_run is not None:
-            r = startup_of(self.rss_small_run, "ocr", f"the memory part's small run ({self.options.rss_dpi} dpi)")
+            r = startup_of(self.rss_small_run, "offline", f"the memory part's small run ({self.options.rss_dpi} dpi)")
         else:
             r = bench_startup(self.text(1), self.work / "out-startup")
         m = self.report.metrics["startup_s"].settle(r.startup_s)
-        m.what = f"`python -m docpipe run` on {r.input}, --engine ocr: process start → first page result"
+        m.what = f"`python -m docpipe run` on {r.input}, --engine offline: process start → first page result"
         m.detail = r.model_dump(exclude={"startup_s", "input"})
 
     def raster(self) -> None:
@@ -198,7 +198,7 @@ class _Bench:
     def pipeline_ocr(self) -> None:
         o = self.options
         inputs = self.mixed(o.ocr_pages) if o.ocr_pipeline_scans else self.text(o.ocr_pages)
-        self.pipeline("ocr", "pipeline_ratio_ocr", inputs, engine="ocr")
+        self.pipeline("offline", "pipeline_ratio_offline", inputs, engine="offline")
 
     def pipeline_vlm(self) -> None:
         from transformers.utils import logging as hf_logging
@@ -209,7 +209,7 @@ class _Bench:
         model_dir = self.work / "tiny-llava"
         if not (model_dir / "config.json").is_file():
             build_tiny_vlm(model_dir, family="llava")
-        # Text-layer pages: OCR of scans is measured by pipeline-ocr already; here the figure
+        # Text-layer pages: OCR of scans is measured by pipeline-offline already; here the figure
         # should show the VLM stage's plumbing (image preprocessing, batching, constrained decoding).
         self.pipeline("tiny-vlm", "pipeline_ratio_tiny_vlm", self.text(self.options.vlm_pages), engine="vlm",
                       model=str(model_dir), max_new_tokens=self.options.vlm_max_new_tokens)
@@ -226,7 +226,7 @@ class _Bench:
         self.rss_small_run = r.small_command
         m = self.report.metrics["rss_ratio"].settle(r.ratio)
         m.what = (f"peak RSS of the `docpipe run` process tree (driver, Ray, workers, raster children), "
-                  f"{r.large.pages} ÷ {r.small.pages} text-layer pages, --engine ocr, {r.dpi} dpi")
+                  f"{r.large.pages} ÷ {r.small.pages} text-layer pages, --engine offline, {r.dpi} dpi")
         m.detail = {
             "small_peak_mb": r.small.memory.peak_rss_mb, "large_peak_mb": r.large.memory.peak_rss_mb,
             "private_ratio": r.private_ratio, "small_private_mb": r.small.memory.peak_private_mb,
@@ -240,7 +240,7 @@ class _Bench:
     def run(self) -> BenchReport:
         started = time.monotonic()
         steps = {"grammar": self.grammar, "startup": self.startup, "raster": self.raster,
-                 "pipeline-ocr": self.pipeline_ocr, "pipeline-vlm": self.pipeline_vlm, "rss": self.rss}
+                 "pipeline-offline": self.pipeline_ocr, "pipeline-vlm": self.pipeline_vlm, "rss": self.rss}
         for part in PARTS:
             if part in self.options.skip:
                 continue

@@ -116,7 +116,7 @@ def _check_runtime(model: str, model_type: str | None) -> None:
     if profile_for(model_type).needs_torchvision and importlib.util.find_spec("torchvision") is None:
         raise EngineUnavailable(
             f"model {model!r} ({model_type}) needs torchvision for its processor, which is not installed: "
-            "pip install torchvision (the build matching your torch), or use --engine ocr."
+            "pip install torchvision (the build matching your torch), or use --engine offline."
         )
 
 
@@ -140,7 +140,7 @@ def _unavailable(model: str, reason: str) -> EngineUnavailable:
     return EngineUnavailable(
         f"model {model!r} is not available: {reason}. Provide it with --model LOCAL_DIR (a downloaded "
         f"snapshot, e.g. from `huggingface-cli download {model} --local-dir DIR` on a machine with "
-        "network) or use the offline engine with --engine ocr."
+        "network) or use the offline engine with --engine offline."
     )
 
 
@@ -201,7 +201,7 @@ def resolve_model(
             model_type=_model_type(config),
         )
     if _looks_like_path(model):
-        raise EngineUnavailable(f"model directory {model!r} does not exist (or use --engine ocr)")
+        raise EngineUnavailable(f"model directory {model!r} does not exist (or use --engine offline)")
 
     snapshot = _cached_snapshot(model, revision)
     origin: Literal["hub_cache", "hub_download"] = "hub_cache"

@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 
 EngineName = Literal["rapidocr", "tesseract"]
 ENGINES: tuple[EngineName, ...] = ("rapidocr", "tesseract")
-STAGE = "ocr"
+STAGE = "word_layer"
 
 
 def load_engine(

@@ -68,7 +68,7 @@ class DocumentHead(BaseModel):
     schema_name: str = Field(alias="schema", description="Name of the extraction schema.")
     schema_hash: str = Field(description="Hash of the schema's JSON Schema.")
     pipeline: str = Field(description="Pipeline that produced the row.")
-    engine: str = Field(description="Engine that produced the values (e.g. hf, ocr).")
+    engine: str = Field(description="Engine that produced the values: vlm (a vision-language model) or offline (word layer + rules).")
     model: str | None = Field(None, description="Model id, when the engine uses a model.")
     model_revision: str | None = Field(None, description="Model revision (commit hash), when known.")
     prompt_hash: str = Field(description="Hash of the prompts used.")
@@ -119,7 +119,7 @@ class PageRow(BaseModel):
     image_height: int = 0
     status: Status
     error: ErrorInfo | None = None
-    engine: str = ""
+    engine: str = Field("", description="Engine that processed the page: vlm or offline (same vocabulary as documents.engine).")
     word_source: str | None = Field(None, description="pdf_text | rapidocr | tesseract.")
     word_count: int = 0
     ocr_text: str | None = None

@@ -1,4 +1,4 @@
-"""The offline `ocr` engine: every task answered from the page's word layer, no model hub.
+"""The offline engine: every task answered from the page's word layer, no model hub.
 
 Values come from schema-driven, label-anchored extraction, so each one is grounded by
 construction. Chart QA needs a VLM: pages record that as `not_supported`, never a fake answer.
@@ -16,7 +16,7 @@ from docpipe.processing.page_result import build_page_result
 from docpipe.records import ErrorCategory, ErrorInfo, FieldGrounding, PageImage, PageResult, Status, TaskOutcome
 from docpipe.tasks.base import PageWork
 
-ENGINE_LABEL = "ocr"
+ENGINE_LABEL = "offline"
 
 
 class OfflinePageProcessor:
@@ -24,7 +24,7 @@ class OfflinePageProcessor:
         self.schema_model = schema_model
         self.tasks = tasks
         self.extractor = OfflineExtractor(schema_model)
-        self.engine_label = f"{ENGINE_LABEL}:{word_engine}"
+        self.engine_label = ENGINE_LABEL
 
     def __call__(self, items: list[tuple[PageImage, bytes | None]]) -> list[PageResult]:
         return [self._page(page) for page, _ in items]
@@ -50,7 +50,7 @@ class OfflinePageProcessor:
             else:
                 outcome = TaskOutcome(task=task, status=Status.failed, error=ErrorInfo(
                     category=ErrorCategory.not_supported, stage=task,
-                    message=f"task {task!r} needs a VLM; the offline ocr engine cannot answer it "
+                    message=f"task {task!r} needs a VLM; the offline engine cannot answer it "
                             "(run with --engine vlm and a local model)"))
             outcome.latency_s = round(time.perf_counter() - started, 4)
             work.outcomes.append(outcome)

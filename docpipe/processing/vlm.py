@@ -18,7 +18,7 @@ class VlmPageProcessor:
     def __init__(self, engine: Engine, tasks: list[Task]) -> None:
         self.engine = engine
         self.tasks = tasks
-        self.engine_label = f"vlm:{engine.info.model}"
+        self.engine_label = "vlm"
 
     def __call__(self, items: list[tuple[PageImage, bytes | None]]) -> list[PageResult]:
         works = [PageWork(page=page, image=image) for page, image in items]
