@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import math
 import os
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel
 
 from docpipe.config import OcrEngineName, TaskName
 from docpipe.raster.config import RasterConfig
+from docpipe.schema_registry import SchemaSource
 
 
 class WorkerCounts(BaseModel):
@@ -36,8 +36,7 @@ class StagePlan(BaseModel):
     model_label: str | None = None  # what the user asked for, for provenance
     model_revision: str | None = None
     device: str = "auto"
-    schema_spec: str
-    schema_cwd: str
+    schema: SchemaSource  # exactly what the driver resolved; workers never open a schema path
     tasks: list[TaskName]
     questions: list[str] = []
     max_new_tokens: int = 1536
@@ -103,9 +102,9 @@ def build_word_layer(plan: StagePlan):
 
 def build_page_processor(plan: StagePlan):
     """The VLM or offline processor for the plan, with its heavy state (model) loaded once."""
-    from docpipe.schema_registry import load_schema
+    from docpipe.schema_registry import load_schema_source
 
-    schema = load_schema(plan.schema_spec, Path(plan.schema_cwd))
+    schema = load_schema_source(plan.schema)
     if plan.engine == "offline":
         from docpipe.processing.offline import OfflinePageProcessor
 

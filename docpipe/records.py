@@ -45,6 +45,11 @@ class ErrorCategory(str, Enum):
     not_supported = "not_supported"  # e.g. chart QA asked of the offline OCR engine
     ungrounded = "ungrounded"  # values the page does not support
     duplicate = "duplicate"  # same bytes as another input of the run; processed once
+    missing_field = "missing_field"  # a field the schema requires for a usable result was not found
+    inconsistent = "inconsistent"  # values break a consistency rule of the schema (e.g. subtotal + tax = total)
+    no_text = "no_text"  # the page has visible ink but no words could be read from it
+    unreadable_chart = "unreadable_chart"  # a chart region was found but its data could not be read
+    unsupported_question = "unsupported_question"  # a chart question outside the kinds the answerer handles
     internal = "internal"
 
 

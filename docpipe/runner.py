@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import secrets
 import time
 from collections.abc import Callable
@@ -170,8 +169,7 @@ def _stage_plan(config: RunConfig, schema: LoadedSchema, decision: EngineDecisio
     return StagePlan(
         engine=decision.engine, model=decision.model, model_label=decision.model_label,
         model_revision=decision.model_revision, device=config.device,
-        schema_spec=str(schema.origin) if schema.origin.suffix == ".py" else schema.name,
-        schema_cwd=os.getcwd(), tasks=spec.tasks, questions=config.questions,
+        schema=schema.source, tasks=spec.tasks, questions=config.questions,
         max_new_tokens=spec.limits.max_new_tokens, ocr_engine=config.ocr_engine,
         raster=RasterConfig(dpi=spec.raster.dpi, max_pixels=spec.raster.max_pixels, max_pages=config.max_pages,
                             passwords=config.passwords, timeout_s=config.doc_timeout_s,

@@ -1,12 +1,15 @@
 """Finding extraction schemas: built-in names, ./schemas/NAME.py, or path.py:Model.
 
 A schema module defines pydantic models and names its root model with `SCHEMA = Model`.
+The driver resolves a schema once; workers receive exactly what it resolved (`SchemaSource`:
+the file's source text and the root model's name), never a path on the driver's disk, so a
+worker on another machine extracts the same model. A schema file must therefore be
+self-contained: it may import installed packages (docpipe, pydantic), not sibling files.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import inspect
 import json
 import sys
@@ -19,16 +22,32 @@ from docpipe.builtin_paths import builtin_dir
 from docpipe.config import ConfigError
 
 
-class LoadedSchema:
-    """A schema model plus the identity used for provenance and the ledger."""
+class SchemaSource(BaseModel):
+    """What a worker needs to rebuild the driver's schema: the module source and the root model."""
 
-    def __init__(self, name: str, model: type[BaseModel], origin: Path) -> None:
+    name: str  # the schema's name in provenance (built-in name or file stem)
+    model_name: str  # class name of the root model inside `source`
+    source: str  # the schema module's source text
+    origin: str  # where the driver found it (for messages only; workers never open it)
+
+
+class LoadedSchema:
+    """A schema model plus the identity used for provenance and the ledger.
+
+    `hash` covers the JSON Schema *and* the module source, so a changed validator, consistency
+    rule or hint (which change results without changing the JSON Schema) changes the work key.
+    """
+
+    def __init__(self, name: str, model: type[BaseModel], origin: Path, source: str | None = None) -> None:
         self.name = name
         self.model = model
         self.origin = origin
         self.json_schema: dict = model.model_json_schema()
+        if source is None:
+            source = origin.read_text(encoding="utf-8") if origin.is_file() else ""
+        self.source = SchemaSource(name=name, model_name=model.__name__, source=source, origin=str(origin))
         canonical = json.dumps(self.json_schema, sort_keys=True, separators=(",", ":"))
-        self.hash = hashlib.sha256(canonical.encode()).hexdigest()[:16]
+        self.hash = hashlib.sha256(f"{canonical}\x00{source}".encode()).hexdigest()[:16]
 
     def __repr__(self) -> str:
         return f"LoadedSchema({self.name!r}, {self.model.__name__}, {self.origin})"
@@ -52,23 +71,30 @@ def available_schemas(cwd: Path | None = None) -> dict[str, Path]:
     return dict(sorted(found.items()))
 
 
-def _import_file(path: Path) -> ModuleType:
-    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:10]
-    module_name = f"docpipe_user_schema_{path.stem}_{digest}"
+def _import_source(source: str, stem: str, origin: str) -> ModuleType:
+    """Execute a schema module's source as a fresh module (cached by content)."""
+    digest = hashlib.sha1(source.encode()).hexdigest()[:12]
+    module_name = f"docpipe_user_schema_{stem}_{digest}"
     if module_name in sys.modules:
         return sys.modules[module_name]
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
-        raise ConfigError(f"cannot import schema file {path}")
-    module = importlib.util.module_from_spec(spec)
+    module = ModuleType(module_name)
+    module.__file__ = origin
     # Registered before exec so pydantic can resolve forward references in the module.
     sys.modules[module_name] = module
     try:
-        spec.loader.exec_module(module)
+        exec(compile(source, origin, "exec"), module.__dict__)  # noqa: S102 - the user's own schema file
     except Exception as exc:  # a user's schema file with a bug is a configuration error
         del sys.modules[module_name]
-        raise ConfigError(f"schema file {path} failed to import: {type(exc).__name__}: {exc}") from exc
+        raise ConfigError(f"schema file {origin} failed to import: {type(exc).__name__}: {exc}") from exc
     return module
+
+
+def _import_file(path: Path) -> tuple[ModuleType, str]:
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read schema file {path}: {exc}") from exc
+    return _import_source(source, path.stem, str(path)), source
 
 
 def _root_model(module: ModuleType, path: Path, attr: str | None) -> type[BaseModel]:
@@ -100,11 +126,19 @@ def load_schema(spec: str, cwd: Path | None = None) -> LoadedSchema:
         path = (cwd / path_part).resolve()
         if not path.is_file():
             raise ConfigError(f"schema file not found: {path_part}")
-        model = _root_model(_import_file(path), path, attr or None)
-        return LoadedSchema(path.stem, model, path)
+        module, source = _import_file(path)
+        return LoadedSchema(path.stem, _root_model(module, path, attr or None), path, source)
     known = available_schemas(cwd)
     if spec not in known:
         raise ConfigError(f"unknown schema {spec!r}; available: {', '.join(known) or 'none'} "
                           "(or pass path/to/schema.py:Model)")
     path = known[spec]
-    return LoadedSchema(spec, _root_model(_import_file(path), path, None), path)
+    module, source = _import_file(path)
+    return LoadedSchema(spec, _root_model(module, path, None), path, source)
+
+
+def load_schema_source(source: SchemaSource) -> LoadedSchema:
+    """The schema the driver resolved, rebuilt in a worker from its source (no file is opened)."""
+    module = _import_source(source.source, source.name, source.origin)
+    return LoadedSchema(source.name, _root_model(module, Path(source.origin), source.model_name),
+                        Path(source.origin), source.source)

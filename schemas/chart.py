@@ -37,7 +37,7 @@ class Chart(BaseModel):
 class ChartPage(BaseModel):
     """All charts on one page."""
 
-    charts: list[Chart] = Field(default_factory=list)
+    charts: list[Chart] = Field(default_factory=list, json_schema_extra={"required": True})
 
 
 SCHEMA = ChartPage

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
+from docpipe.fields import amounts_agree, consistency_rule
+
 
 class LineItem(BaseModel):
     description: str | None = Field(
@@ -35,6 +37,14 @@ class LineItem(BaseModel):
                                                         "gesamtpreis", "montant", "importe", "importo"]},
     )
 
+    @consistency_rule("quantity × unit_price = amount")
+    def _line_adds_up(self) -> bool | None:
+        if None in (self.quantity, self.unit_price, self.amount):
+            return None
+        # A unit price may be printed with more decimals than the rounded line amount.
+        return amounts_agree(self.quantity * self.unit_price, self.amount, tolerance=max(
+            Decimal("0.02"), abs(self.quantity) * Decimal("0.005")))
+
 
 class Invoice(BaseModel):
     """A commercial invoice. Amounts are plain numbers in the invoice currency."""
@@ -42,7 +52,7 @@ class Invoice(BaseModel):
     invoice_number: str | None = Field(
         None,
         description="The invoice's identifier exactly as printed (not an order, customer or tax number).",
-        json_schema_extra={"kind": "identifier", "labels": [
+        json_schema_extra={"required": True, "kind": "identifier", "labels": [
             "invoice number", "invoice no", "invoice no.", "invoice #", "invoice", "inv no", "bill number",
             "document number", "rechnungsnummer", "rechnungs-nr", "rechnung nr", "rechnung", "beleg-nr",
             "n° de facture", "numéro de facture", "facture n°", "facture", "número de factura", "factura",
@@ -51,7 +61,7 @@ class Invoice(BaseModel):
     issue_date: date | None = Field(
         None,
         description="Date the invoice was issued, ISO 8601.",
-        json_schema_extra={"kind": "date", "labels": [
+        json_schema_extra={"required": True, "kind": "date", "labels": [
             "invoice date", "date of issue", "issue date", "issued", "date", "billing date",
             "rechnungsdatum", "datum", "belegdatum", "ausstellungsdatum", "date de facture", "date",
             "date d'émission", "fecha de factura", "fecha", "data fattura", "factuurdatum"]},
@@ -66,7 +76,7 @@ class Invoice(BaseModel):
     seller_name: str | None = Field(
         None,
         description="Name of the company or person issuing the invoice.",
-        json_schema_extra={"kind": "name", "labels": [
+        json_schema_extra={"required": True, "kind": "name", "labels": [
             "seller", "vendor", "supplier", "from", "issued by", "verkäufer", "lieferant", "rechnungssteller",
             "fournisseur", "vendeur", "emisor", "proveedor", "fornitore"]},
     )
@@ -92,7 +102,7 @@ class Invoice(BaseModel):
         None,
         description="ISO 4217 code of the invoice currency, e.g. EUR, USD.",
         pattern=r"^[A-Z]{3}$",
-        json_schema_extra={"kind": "currency", "labels": ["currency", "währung", "devise", "moneda", "valuta"]},
+        json_schema_extra={"required": True, "kind": "currency", "labels": ["currency", "währung", "devise", "moneda", "valuta"]},
     )
     subtotal: Decimal | None = Field(
         None,
@@ -112,7 +122,7 @@ class Invoice(BaseModel):
     total: Decimal | None = Field(
         None,
         description="Total amount of the invoice including tax.",
-        json_schema_extra={"kind": "amount", "labels": [
+        json_schema_extra={"required": True, "kind": "amount", "labels": [
             "total", "total amount", "amount due", "total due", "balance due", "grand total", "invoice total",
             "total incl", "gesamtbetrag", "gesamtsumme", "rechnungsbetrag", "bruttobetrag", "endbetrag",
             "zu zahlen", "zahlbetrag", "total ttc", "montant ttc", "net à payer", "total a pagar", "totale"]},
@@ -122,6 +132,27 @@ class Invoice(BaseModel):
         description="Billed lines in the order printed.",
         json_schema_extra={"kind": "table"},
     )
+
+    @consistency_rule("subtotal + tax_total = total")
+    def _totals_add_up(self) -> bool | None:
+        if None in (self.subtotal, self.tax_total, self.total):
+            return None
+        return amounts_agree(self.subtotal + self.tax_total, self.total)
+
+    @consistency_rule("sum of line_items.amount = subtotal")
+    def _lines_add_up(self) -> bool | None:
+        amounts = [item.amount for item in self.line_items]
+        if self.subtotal is None or not amounts or None in amounts:
+            return None
+        # Each printed line amount may carry up to half a cent of rounding.
+        return amounts_agree(sum(amounts), self.subtotal, tolerance=max(Decimal("0.02"),
+                                                                        Decimal("0.005") * len(amounts)))
+
+    @consistency_rule("due_date ≥ issue_date")
+    def _due_after_issue(self) -> bool | None:
+        if self.issue_date is None or self.due_date is None:
+            return None
+        return self.due_date >= self.issue_date
 
 
 SCHEMA = Invoice

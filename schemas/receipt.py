@@ -20,7 +20,7 @@ class Receipt(BaseModel):
 
     merchant_name: str | None = Field(
         None, description="Shop or merchant name, usually at the top.",
-        json_schema_extra={"kind": "name", "labels": ["merchant", "store", "shop", "geschäft", "magasin"]},
+        json_schema_extra={"required": True, "kind": "name", "labels": ["merchant", "store", "shop", "geschäft", "magasin"]},
     )
     merchant_address: str | None = Field(
         None, description="Merchant's street address.",
@@ -29,11 +29,11 @@ class Receipt(BaseModel):
     # `date` is the analysts' column name, so the type is spelled dt.date to avoid shadowing.
     date: dt.date | None = Field(
         None, description="Date of purchase, ISO 8601.",
-        json_schema_extra={"kind": "date", "labels": ["date", "datum", "fecha", "data"]},
+        json_schema_extra={"required": True, "kind": "date", "labels": ["date", "datum", "fecha", "data"]},
     )
     total: Decimal | None = Field(
         None, description="Amount paid.",
-        json_schema_extra={"kind": "amount", "labels": [
+        json_schema_extra={"required": True, "kind": "amount", "labels": [
             "total", "amount", "total due", "summe", "gesamt", "zu zahlen", "bar", "montant", "total ttc"]},
     )
     currency: str | None = Field(

@@ -7,7 +7,7 @@ The Ray side is the production path: RasterUDF actors, each with its isolated ch
 
 from __future__ import annotations
 
-import os
+
 import time
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from docpipe.executor import StageTiming
 from docpipe.plan import StagePlan, WorkerCounts
 from docpipe.raster.config import RasterConfig
 from docpipe.records import SourceDoc
+from docpipe.schema_registry import load_schema
 
 
 class RasterBenchResult(BaseModel):
@@ -70,7 +71,7 @@ def _raster_plan(config: RasterConfig, workers: int) -> StagePlan:
     # Only the rasterizer is built from this plan; the other fields just have to be valid.
     counts = WorkerCounts(raster=workers, ocr=1, infer=1, raster_cpus=1.0, ocr_cpus=1.0, infer_cpus=1.0,
                           infer_gpus=0.0)
-    return StagePlan(engine="offline", schema_spec="invoice", schema_cwd=os.getcwd(), tasks=["extract"],
+    return StagePlan(engine="offline", schema=load_schema("invoice").source, tasks=["extract"],
                      raster=config, workers=counts)
 
 

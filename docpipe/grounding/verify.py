@@ -26,7 +26,7 @@ from docpipe.grounding.labels import find_labels
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.match import FUZZY_THRESHOLD, Candidate, PageMatcher
 from docpipe.grounding.normalize import canonical_amount, canonical_date
-from docpipe.grounding.schema_fields import FieldSpec, field_specs
+from docpipe.fields import FieldSpec, field_specs
 from docpipe.records import BBox, FieldGrounding, Word
 
 EXACT_THRESHOLD = 0.85

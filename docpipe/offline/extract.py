@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationErr
 from docpipe.grounding.dates import infer_day_first, parse_date
 from docpipe.grounding.labels import LabelHit
 from docpipe.grounding.layout import PageLayout
-from docpipe.grounding.schema_fields import FieldSpec, field_specs
+from docpipe.fields import FieldSpec, field_specs
 from docpipe.offline import scalars
 from docpipe.offline.lexicon import role_of
 from docpipe.offline.scalars import Pick

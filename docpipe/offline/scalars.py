@@ -10,7 +10,7 @@ from docpipe.grounding.currency import currency_of_token, detect_currency
 from docpipe.grounding.dates import date_candidates
 from docpipe.grounding.labels import LabelHit, find_labels
 from docpipe.grounding.layout import PageLayout
-from docpipe.grounding.schema_fields import FieldSpec
+from docpipe.fields import FieldSpec
 from docpipe.offline.lexicon import ROLE_LABELS, role_of
 from docpipe.offline.parties import (
     address_after, address_below, footer_name, legal_name_candidates, party_from_label, window_recipient,

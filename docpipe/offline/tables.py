@@ -9,7 +9,7 @@ from typing import Any
 
 from docpipe.grounding.amounts import read_amount
 from docpipe.grounding.layout import PageLayout
-from docpipe.grounding.schema_fields import FieldSpec
+from docpipe.fields import FieldSpec
 from docpipe.grounding.textnorm import label_tokens
 from docpipe.offline.lexicon import (
     CARRY_WORDS, CONTINUED_WORDS, ITEM_ROLE_LABELS, REGISTRATION_WORDS, item_role_of,

@@ -45,8 +45,8 @@ def _simplify(node: Any, defs: dict[str, Any], depth: int = 0) -> Any:
         return out
     out: dict[str, Any] = {}
     for key, value in node.items():
-        if key in _DROP_KEYS or key == "$defs":
-            continue
+        if key in _DROP_KEYS or key == "$defs" or (key == "required" and isinstance(value, bool)):
+            continue  # docpipe's own hints (kind, labels, a field's "required": true) are not decoding rules
         if key == "properties":
             # Keys here are field names (a field may be called "title"), not schema keywords.
             out[key] = {name: _simplify(sub, defs, depth + 1) for name, sub in value.items()}

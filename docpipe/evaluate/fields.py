@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field, computed_field
 
 from docpipe.grounding.normalize import values_equal
-from docpipe.grounding.schema_fields import infer_kind, field_specs
+from docpipe.fields import infer_kind, field_specs
 
 _NOT_FIELDS = {"file", "raw", "pages", "line_count", "desc", "kind", "schema_name", "description", "page_sizes", "_table"}
 

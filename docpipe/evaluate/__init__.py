@@ -1,0 +1,7 @@
+"""`docpipe eval`: the one scorer. Fields (`fields`), and the parts that score tables, charts and
+calibration, each in its own module; the CLI calls `evaluate` and `render_eval`.
+"""
+
+from docpipe.evaluate.fields import EvalReport, FieldScore, evaluate, render_eval
+
+__all__ = ["EvalReport", "FieldScore", "evaluate", "render_eval"]

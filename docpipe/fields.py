@@ -1,0 +1,259 @@
+"""The one field model: what a schema says about its fields, used by extraction, grounding and eval.
+
+Works for any pydantic model. Per field, optional hints in `json_schema_extra`:
+
+    total: Decimal | None = Field(None, description="Total including tax.",
+                                  json_schema_extra={"kind": "amount", "labels": ["total", "summe"],
+                                                     "required": True})
+
+- `kind`: how the value is printed and compared (see KINDS). Without a hint the kind is inferred
+  here, from the type, the name and the description (`infer_kind`), and nowhere else.
+- `labels`: how documents label the field, any language; the field name is always one.
+- `required`: a usable result must have this field; a document without it is `partial` with
+  error category `missing_field` naming it (see `missing_required`).
+
+Cross-field consistency rules are pydantic model validators declared with `consistency_rule`;
+`check_rules` evaluates them with the path of each broken rule.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+_ID_NAME = re.compile(r"(^|_)(number|no|nr|num|id|code|ref|reference|iban|vat|tax_id)($|_)")
+
+
+KINDS = ("amount", "date", "identifier", "name", "address", "currency", "text", "table")
+"""Field kinds: how a value is printed, found and compared (grounding, extraction and eval alike)."""
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    kind: str
+    labels: tuple[str, ...]
+    description: str = ""
+    python_type: Any = str
+    is_list: bool = False
+    item_model: type[BaseModel] | None = None
+    item_fields: tuple[FieldSpec, ...] = field(default_factory=tuple)
+    required: bool = False  # a usable result must have a value here (json_schema_extra "required")
+
+
+def _unwrap(annotation: Any) -> tuple[Any, bool]:
+    """(inner type, is_list) for Optional[X], X | None, list[X]."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return _unwrap(args[0])
+        return str, False
+    if origin in (list, tuple, set):
+        args = typing.get_args(annotation)
+        inner, _ = _unwrap(args[0]) if args else (str, False)
+        return inner, True
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    return annotation, False
+
+
+def name_to_label(name: str) -> str:
+    words = re.sub(r"([a-z])([A-Z])", r"\1 \2", name).replace("_", " ").replace("-", " ")
+    return re.sub(r"\s+", " ", words).strip().lower()
+
+
+def infer_kind(name: str, py: Any, is_list: bool) -> str:
+    lowered = name.lower()
+    if is_list and isinstance(py, type) and issubclass(py, BaseModel):
+        return "table"
+    if py in (Decimal, float, int):
+        return "amount"
+    if py in (date, datetime):
+        return "date"
+    if "currency" in lowered:
+        return "currency"
+    if "address" in lowered or lowered.endswith("street"):
+        return "address"
+    if _ID_NAME.search(lowered):
+        return "identifier"
+    if "name" in lowered or lowered in {"seller", "vendor", "supplier", "buyer", "customer", "merchant", "issuer"}:
+        return "name"
+    return "text"
+
+
+def _extra(info: FieldInfo) -> dict[str, Any]:
+    extra = info.json_schema_extra
+    return dict(extra) if isinstance(extra, dict) else {}
+
+
+def field_specs(model: type[BaseModel]) -> list[FieldSpec]:
+    """One spec per field of `model`, tables with their row fields."""
+    specs: list[FieldSpec] = []
+    for name, info in model.model_fields.items():
+        py, is_list = _unwrap(info.annotation)
+        extra = _extra(info)
+        kind = str(extra.get("kind") or infer_kind(name, py, is_list))
+        labels: list[str] = [str(x) for x in extra.get("labels", []) if str(x).strip()]
+        derived = name_to_label(name)
+        if info.title:
+            labels.append(info.title)
+        if derived not in (lab.lower() for lab in labels):
+            labels.append(derived)
+        item_model: type[BaseModel] | None = None
+        items: tuple[FieldSpec, ...] = ()
+        if isinstance(py, type) and issubclass(py, BaseModel):
+            item_model = py
+            items = tuple(field_specs(py))
+            if kind != "table" and is_list:
+                kind = "table"
+        if isinstance(py, type) and issubclass(py, Enum) and kind not in ("table",):
+            kind = "text"
+        specs.append(FieldSpec(
+            name=name, kind=kind, labels=tuple(dict.fromkeys(labels)), description=info.description or "",
+            python_type=py, is_list=is_list, item_model=item_model, item_fields=items,
+            required=extra.get("required") is True,
+        ))
+    return specs
+
+
+def kind_of(model: type[BaseModel], path: str) -> str:
+    """The kind of the field at `path` ('total', 'line_items[2].amount'); 'text' when unknown."""
+    spec = spec_by_path(field_specs(model), path)
+    return spec.kind if spec is not None else "text"
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, (str, list, tuple, dict)) and not (
+        value.strip() if isinstance(value, str) else value))
+
+
+def missing_required(model: type[BaseModel], values: BaseModel | None) -> list[str]:
+    """Names of the required top-level fields that `values` lacks (all of them when values is None).
+
+    A list field counts as missing when it is empty; a text field when it is blank.
+    """
+    required = [s.name for s in field_specs(model) if s.required]
+    if values is None:
+        return required
+    return [name for name in required if _is_empty(getattr(values, name, None))]
+
+
+def filled_fields(values: BaseModel | None) -> list[str]:
+    """Top-level fields of `values` that hold something (non-null, non-blank, non-empty)."""
+    if values is None:
+        return []
+    return [name for name in type(values).model_fields if not _is_empty(getattr(values, name, None))]
+
+
+# --- consistency rules --------------------------------------------------------------------------
+
+_RULE_ATTR = "__docpipe_rule__"
+RULE_CONTEXT = "docpipe_rule_violations"
+
+
+@dataclass(frozen=True)
+class RuleViolation:
+    """A broken consistency rule: where (a path such as '' or 'line_items[2]') and which rule."""
+
+    path: str
+    rule: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.rule}" if self.path else self.rule
+
+
+def consistency_rule(name: str):
+    """Declare a cross-field rule on a schema model (a pydantic `model_validator(mode="after")`).
+
+    The decorated method takes the validated instance and returns True (holds), False (broken)
+    or None (does not apply, e.g. a value it needs is missing). It never raises during normal
+    validation, so stored data always loads; docpipe evaluates rules with `check_rules` (and,
+    when validating with `context={RULE_CONTEXT: [...]}`, violations are appended there).
+
+        class Invoice(BaseModel):
+            ...
+            @consistency_rule("subtotal + tax_total = total")
+            def _totals_add_up(self) -> bool | None:
+                if None in (self.subtotal, self.tax_total, self.total):
+                    return None
+                return amounts_agree(self.subtotal + self.tax_total, self.total)
+    """
+    from pydantic import ValidationInfo, model_validator
+
+    def decorate(fn):
+        def validator(self, info: ValidationInfo):
+            sink = info.context.get(RULE_CONTEXT) if isinstance(info.context, dict) else None
+            if sink is not None and fn(self) is False:
+                sink.append(name)
+            return self
+
+        setattr(validator, _RULE_ATTR, (name, fn))
+        validator.__name__ = fn.__name__
+        validator.__doc__ = fn.__doc__
+        return model_validator(mode="after")(validator)
+
+    return decorate
+
+
+def rules_of(model: type[BaseModel]) -> list[tuple[str, Any]]:
+    """(rule name, check function) of the rules declared on `model` itself (not nested models)."""
+    found = []
+    for decorator in model.__pydantic_decorators__.model_validators.values():
+        marker = getattr(decorator.func, _RULE_ATTR, None)
+        if marker is not None:
+            found.append(marker)
+    return found
+
+
+def check_rules(values: BaseModel, path: str = "") -> list[RuleViolation]:
+    """Every broken rule in `values` and its nested models (list rows get their index in the path).
+
+    A rule whose check raises (e.g. arithmetic on an odd value) counts as not applicable.
+    """
+    broken: list[RuleViolation] = []
+    for rule, check in rules_of(type(values)):
+        try:
+            result = check(values)
+        except Exception:  # noqa: BLE001 - a rule that cannot be evaluated does not apply
+            result = None
+        if result is False:
+            broken.append(RuleViolation(path=path, rule=rule))
+    for name in type(values).model_fields:
+        value = getattr(values, name, None)
+        prefix = f"{path}.{name}" if path else name
+        if isinstance(value, BaseModel):
+            broken.extend(check_rules(value, prefix))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    broken.extend(check_rules(item, f"{prefix}[{i}]"))
+    return broken
+
+
+def amounts_agree(a: Any, b: Any, tolerance: Any = "0.02") -> bool:
+    """|a - b| within `tolerance` (absolute, in the document's currency units; rounding on
+    printed amounts is at most a cent per operation)."""
+    return abs(Decimal(str(a)) - Decimal(str(b))) <= Decimal(str(tolerance))
+
+
+def spec_by_path(specs: list[FieldSpec], path: str) -> FieldSpec | None:
+    """'line_items[2].amount' -> the spec of LineItem.amount."""
+    parts = [re.sub(r"\[\d+\]$", "", p) for p in path.split(".")]
+    current = specs
+    found: FieldSpec | None = None
+    for part in parts:
+        found = next((s for s in current if s.name == part), None)
+        if found is None:
+            return None
+        current = list(found.item_fields)
+    return found
