@@ -173,7 +173,7 @@ def _stage_plan(config: RunConfig, schema: LoadedSchema, decision: EngineDecisio
         max_new_tokens=spec.limits.max_new_tokens, ocr_engine=config.ocr_engine,
         raster=RasterConfig(dpi=spec.raster.dpi, max_pixels=spec.raster.max_pixels, max_pages=config.max_pages,
                             passwords=config.passwords, timeout_s=config.doc_timeout_s,
-                            memory_mb=config.doc_memory_mb),
+                            memory_mb=config.doc_memory_mb, drawings="chart_qa" in spec.tasks),
         batch_raster=spec.batch.raster, batch_ocr=spec.batch.ocr, batch_infer=spec.batch.infer,
         recycle_after_pages=config.recycle_after_pages,
         workers=default_workers(1, 0, decision.engine),  # replaced once Ray reports its resources
