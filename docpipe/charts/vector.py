@@ -865,13 +865,13 @@ def _titles(rest: list[TextLabel], read: _Read, categories: list[TextLabel]) -> 
     bottom = max(b[3] for b in marks + ticks)
     left = min(b[0] for b in marks + ticks)
     text = [lab for lab in rest if lab.number is None or len(lab.text) > 6]
-    above = [lab for lab in text if lab.y1 <= top + 1 and not lab.vertical]
+    above = [lab for lab in text if lab.cy <= top and not lab.vertical]
     title = None
     if above:
         biggest = max(lab.size for lab in above)
         lines = sorted([lab for lab in above if lab.size >= 0.9 * biggest], key=lambda lab: lab.y0)
         title = " ".join(lab.text for lab in lines[:2])
-    below = sorted([lab for lab in text if lab.y0 >= bottom - 1 and not lab.vertical], key=lambda lab: lab.y0)
+    below = sorted([lab for lab in text if lab.cy >= bottom and not lab.vertical], key=lambda lab: lab.y0)
     x_title = below[0].text if below else None
     side = sorted([lab for lab in text if lab.vertical and lab.x1 <= left + 1], key=lambda lab: -lab.x1)
     y_title = side[0].text if side else None
