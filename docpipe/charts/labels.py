@@ -108,7 +108,7 @@ def chart_labels(words: list[Word], width: float, height: float,
 def _upright(member: tuple[Word, tuple[float, float, float, float]]) -> bool:
     """A lone word set rotated: its box is much taller than wide (horizontal words are never)."""
     word, (x0, y0, x1, y1) = member
-    return len(word.text) >= 3 and (y1 - y0) >= 1.25 * (x1 - x0) and parse_number(word.text) is None
+    return len(word.text) >= 4 and (y1 - y0) >= 1.25 * (x1 - x0) and parse_number(word.text) is None
 
 
 def _stacked(members: list[tuple[Word, tuple[float, float, float, float]]]) -> bool:
