@@ -1,0 +1,202 @@
+"""Value axes of a raster chart: numeric tick labels → a robust pixel→value mapping.
+
+A value axis shows itself as a column (y axis) or a row (x axis) of numeric tick labels, aligned
+on one edge or on their centres, evenly spaced in value (linear) or in the logarithm of the
+value (log). The mapping is fitted robustly (every pair of labels proposes a line, the one most
+labels agree with wins, then least squares on those), so a misread label is an outlier, not an
+error. OCR often drops a minus sign; a label printed without a sign may therefore take either
+sign when that makes the labels agree (a row "700 600 … 0" increasing leftwards becomes
+"−700 … 0"), and an axis increasing left/downwards is only accepted when the labels say so.
+
+Positions are crop pixels (x right, y down). A label's centre is taken as its tick position.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from docpipe.charts.raster_text import TextBox
+
+
+@dataclass
+class AxisFit:
+    """value = a * pixel + b (linear) or log10(value) = a * pixel + b (log) along one direction.
+
+    `direction` is "y" (a vertical axis: labels in a column, pixel = y) or "x" (a row, pixel = x).
+    `labels` are the tick labels the fit agrees with, `values` their (possibly sign-corrected)
+    values and `positions` their pixel positions; `rms` is the residual in pixels.
+    """
+
+    direction: str
+    scale: str
+    a: float
+    b: float
+    labels: list[TextBox]
+    values: list[float]
+    positions: list[float]
+    rms: float
+    outliers: int = 0
+    sign_fixed: int = 0
+    extra: dict = field(default_factory=dict)
+
+    def value(self, pixel: float | np.ndarray) -> float | np.ndarray:
+        v = self.a * np.asarray(pixel, dtype=float) + self.b
+        return 10.0 ** v if self.scale == "log" else v
+
+    def pixel(self, value: float) -> float:
+        v = math.log10(value) if self.scale == "log" else value
+        return (v - self.b) / self.a
+
+    @property
+    def vmin(self) -> float:
+        return min(self.values)
+
+    @property
+    def vmax(self) -> float:
+        return max(self.values)
+
+    @property
+    def span_px(self) -> float:
+        return max(self.positions) - min(self.positions)
+
+    @property
+    def lo(self) -> float:
+        """Smallest pixel position of a fitted label."""
+        return min(self.positions)
+
+    @property
+    def hi(self) -> float:
+        return max(self.positions)
+
+    def value_range(self) -> float:
+        """Range the labels span (in value units; log axes: decades)."""
+        if self.scale == "log":
+            return math.log10(self.vmax) - math.log10(self.vmin)
+        return self.vmax - self.vmin
+
+    @property
+    def n(self) -> int:
+        return len(self.labels)
+
+
+def _groups(boxes: list[TextBox], direction: str, tol: float) -> list[list[TextBox]]:
+    """Sets of labels aligned for an axis: a column (same right edge, left edge or centre x) for
+    a y axis, a row (same centre y) for an x axis."""
+    keys = ((lambda b: b.x1), (lambda b: b.x0), (lambda b: b.cx)) if direction == "y" else ((lambda b: b.cy),)
+    found: list[list[TextBox]] = []
+    seen: set[frozenset[int]] = set()
+    for key in keys:
+        ordered = sorted(boxes, key=key)
+        i = 0
+        while i < len(ordered):
+            j = i + 1
+            while j < len(ordered) and key(ordered[j]) - key(ordered[j - 1]) <= tol:
+                j += 1
+            group = ordered[i:j]
+            ids = frozenset(id(b) for b in group)
+            if len(group) >= 2 and ids not in seen:
+                seen.add(ids)
+                found.append(group)
+            i = j
+    return found
+
+
+def _candidates(value: float, signed: bool) -> list[tuple[float, bool]]:
+    """(value, sign_flipped) options for one label: a label printed without a sign may have lost it."""
+    if signed or value == 0:
+        return [(value, False)]
+    return [(value, False), (-value, True)]
+
+
+def fit_axis(labels: list[TextBox], direction: str, allow_log: bool = True) -> AxisFit | None:
+    """The best pixel→value mapping these aligned labels support, or None.
+
+    Needs two labels at distinct positions with distinct values; three or more agreeing labels
+    make a trustworthy axis (the caller reads `n`, `rms`, `outliers`).
+    """
+    labels = [b for b in labels if b.number is not None]
+    if len(labels) < 2:
+        return None
+    pos = np.array([b.cy if direction == "y" else b.cx for b in labels])
+    size = float(np.median([b.h for b in labels]))
+    tol = max(2.5, 0.3 * size)
+    best: tuple | None = None
+    for scale in ("linear", "log") if allow_log else ("linear",):
+        raw = [b.number.full for b in labels]
+        if scale == "log" and any(v <= 0 for v in raw):
+            continue
+        options = [_candidates(v, b.number.signed) if scale == "linear" else [(math.log10(v), False)]
+                   for v, b in zip(raw, labels, strict=True)]
+        for i, j in itertools.combinations(range(len(labels)), 2):
+            if abs(pos[i] - pos[j]) < 2 * tol:
+                continue
+            for (vi, fi), (vj, fj) in itertools.product(options[i], options[j]):
+                if vi == vj:
+                    continue
+                a = (vi - vj) / (pos[i] - pos[j])
+                b = vi - a * pos[i]
+                chosen, flips, err = [], 0, 0.0
+                for k in range(len(labels)):
+                    d_best, f_best = None, False
+                    for vk, fk in options[k]:
+                        d = abs((vk - b) / a - pos[k])
+                        if d < tol and (d_best is None or d < d_best - 1e-9 or (abs(d - d_best) < 1e-9 and not fk)):
+                            d_best, f_best = d, fk
+                    if d_best is not None:
+                        chosen.append((k, f_best))
+                        flips += f_best
+                        err += d_best
+                if len(chosen) < 2:
+                    continue
+                # Values grow rightwards / upwards unless the printed signs say otherwise.
+                natural = (a > 0) if direction == "x" else (a < 0)
+                key = (len(chosen), natural, -flips, scale == "linear", -err)
+                if best is None or key > best[0]:
+                    best = (key, scale, chosen)
+    if best is None:
+        return None
+    _, scale, chosen = best
+    idx = [k for k, _ in chosen]
+    vals = []
+    for k, flipped in chosen:
+        v = labels[k].number.full
+        vals.append(-v if flipped else v)
+    p = pos[idx]
+    y = np.log10(vals) if scale == "log" else np.array(vals)
+    if len(set(np.round(y, 12))) < 2:
+        return None
+    a, b = np.polyfit(p, y, 1)
+    rms = float(np.sqrt(np.mean(((y - b) / a - p) ** 2)))
+    return AxisFit(direction, scale, float(a), float(b), [labels[k] for k in idx], vals, [float(x) for x in p],
+                   rms, outliers=len(labels) - len(idx), sign_fixed=sum(f for _, f in chosen))
+
+
+def find_value_axes(boxes: list[TextBox], width: int, height: int) -> tuple[AxisFit | None, AxisFit | None]:
+    """The best y (vertical) and x (horizontal) value axes the numeric labels support.
+
+    Returns (y_axis, x_axis); either may be None. An axis needs at least two labels that agree;
+    the caller decides what a two-label axis is worth.
+    """
+    numeric = [b for b in boxes if b.number is not None and not b.vertical]
+    if not numeric:
+        return None, None
+    size = float(np.median([b.h for b in numeric]))
+    out = []
+    for direction in ("y", "x"):
+        best, best_key = None, None
+        for group in _groups(numeric, direction, tol=max(3.0, 0.45 * size)):
+            fit = fit_axis(group, direction)
+            if fit is None or fit.n < 2:
+                continue
+            spread = fit.span_px / (height if direction == "y" else width)
+            if spread < 0.15:
+                continue
+            key = (fit.n, spread, -fit.rms)
+            if best_key is None or key > best_key:
+                best, best_key = fit, key
+        out.append(best)
+    return out[0], out[1]
