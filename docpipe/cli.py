@@ -41,7 +41,10 @@ def run(
     revision: Annotated[Optional[str], typer.Option(help="Model revision (hub commit or tag).")] = None,
     engine: Annotated[str, typer.Option(help="auto | vlm | offline. auto falls back to offline without a model.")] = "auto",
     ocr_engine: Annotated[str, typer.Option(help="Word layer for scans: rapidocr | tesseract.")] = "rapidocr",
-    question: Annotated[Optional[list[str]], typer.Option("--question", "-q", help="Chart question (repeatable).")] = None,
+    question: Annotated[Optional[list[str]], typer.Option("--question", "-q", help="Chart question asked of every document (repeatable).")] = None,
+    questions_file: Annotated[Optional[Path], typer.Option(
+        help="JSON lines {\"file\": ..., \"question\": ...}: questions for single documents (file matched by "
+             "path relative to the input, or by name).")] = None,
     ray_address: Annotated[Optional[str], typer.Option(envvar="RAY_ADDRESS", help="Join this Ray cluster.")] = None,
     device: Annotated[str, typer.Option(help="auto | cpu | cuda.")] = "auto",
     password: Annotated[Optional[list[str]], typer.Option("--password", help="PDF password to try (repeatable).")] = None,
@@ -81,7 +84,8 @@ def run(
         if log_format not in ("rich", "json"):
             raise ConfigError(f"--log-format must be rich or json (got {log_format!r})")
         config = RunConfig(inputs=inputs, out_dir=out, pipeline=spec, engine=engine, ocr_engine=ocr_engine,
-                           questions=list(question or []), ray_address=ray_address, device=device,
+                           questions=list(question or []), questions_file=questions_file,
+                           ray_address=ray_address, device=device,
                            passwords=passwords, max_pages=max_pages, doc_timeout_s=doc_timeout,
                            raster_workers=workers, ocr_workers=ocr_workers,
                            infer_workers=infer_workers, force=force, retry_failed=retry_failed,

@@ -15,9 +15,6 @@ from docpipe.charts.detect import ChartRegion, detect_charts
 from docpipe.charts.model import ChartData
 from docpipe.records import PageImage, Word
 
-VECTOR_READER_VERSION = "vector-1"
-"""Changes whenever the vector reader or the detector would read the same page differently."""
-
 Recognize = Callable[[np.ndarray], list[Word]]
 
 
