@@ -66,10 +66,8 @@ def vector_chart_boxes(paths: list[DrawingPath], words: list[Word], width: float
         area = (box[2] - box[0]) * (box[3] - box[1])
         if area > 0.8 * width * height:
             continue  # a page background
-        if path.paint != "stroke" and path.fill is not None and is_light(path.fill):
-            continue  # white backgrounds of figures and plots join nothing
         items.append((box, path))
-    clusters = _clusters([b for b, _ in items])
+    clusters = _merge_overlapping(_clusters([b for b, _ in items]), [b for b, _ in items])
     found: list[tuple[float, float, float, float]] = []
     for members in clusters:
         cluster = [items[i] for i in members]
@@ -107,6 +105,26 @@ def _clusters(boxes: list[tuple[float, float, float, float]]) -> list[list[int]]
     return list(groups.values())
 
 
+def _merge_overlapping(clusters: list[list[int]], boxes: list[tuple[float, float, float, float]]) -> list[list[int]]:
+    """Join clusters whose boxes overlap: scattered markers inside a plot's frame or background
+    belong to that plot although they touch nothing."""
+    merged = [(list(members), _union([boxes[i] for i in members])) for members in clusters]
+    changed = True
+    while changed and len(merged) <= 2000:
+        changed = False
+        out: list[tuple[list[int], tuple[float, float, float, float]]] = []
+        for members, box in sorted(merged, key=lambda m: m[1][0]):
+            for k, (other, other_box) in enumerate(out):
+                if box[0] < other_box[2] and other_box[0] < box[2] and box[1] < other_box[3] and other_box[1] < box[3]:
+                    out[k] = (other + members, _union([box, other_box]))
+                    changed = True
+                    break
+            else:
+                out.append((members, box))
+        merged = out
+    return [members for members, _ in merged]
+
+
 def _has_chart_marks(paths: list[DrawingPath], boxes: list[tuple[float, float, float, float]]) -> bool:
     """Bars of different lengths on a common line, a polyline, markers, sectors or a filled area.
 
@@ -114,14 +132,16 @@ def _has_chart_marks(paths: list[DrawingPath], boxes: list[tuple[float, float, f
     """
     rects = [(b, p) for b, p in zip(boxes, paths)
              if p.paint != "stroke" and len(p.segments) == 1 and p.segments[0].op == "rect"
-             and b[2] - b[0] > 0.5 and b[3] - b[1] > 0.5]
-    for key, length in ((3, lambda b: b[3] - b[1]), (0, lambda b: b[2] - b[0])):
+             and b[2] - b[0] > 0.5 and b[3] - b[1] > 0.5 and not is_light(p.fill)]
+    for key, length in ((3, lambda b: b[3] - b[1]), (1, lambda b: b[3] - b[1]), (0, lambda b: b[2] - b[0]),
+                        (2, lambda b: b[2] - b[0])):
         by_edge: dict[float, set[float]] = {}
         for b, _ in rects:
             by_edge.setdefault(round(b[key], 1), set()).add(round(length(b), 1))
         if any(len(lengths) >= 2 for lengths in by_edge.values()):
             return True
-    curved = [p for p in paths if p.paint != "stroke" and any(s.op == "curve" for s in p.segments)]
+    curved = [p for p in paths if p.paint != "stroke" and any(s.op == "curve" for s in p.segments)
+              and not is_light(p.fill)]
     big_curved = [p for p, b in zip(paths, boxes) if p in curved and (b[2] - b[0]) > 20]
     if len(big_curved) >= 2:
         return True  # pie or donut sectors
@@ -131,7 +151,7 @@ def _has_chart_marks(paths: list[DrawingPath], boxes: list[tuple[float, float, f
     if colored_lines:
         return True
     markers = [b for b, p in zip(boxes, paths) if p.paint != "stroke" and 1 < b[2] - b[0] <= 16
-               and 1 < b[3] - b[1] <= 16 and not (p.fill and is_grey(p.fill))]
+               and 1 < b[3] - b[1] <= 16 and not (p.fill and is_grey(p.fill)) and not is_light(p.fill)]
     if len(markers) >= 3:
         return True
     areas = []

@@ -71,8 +71,8 @@ def snap(value: float, tolerance: float) -> float:
     Readers compute values from coordinates with a known error bound; data behind charts is
     usually printed with few decimals, so the shortest decimal inside the bound is the value that
     was plotted whenever the data had that many decimals. A decimal counts only when its step is at
-    least `_SNAP_MARGIN` times the tolerance (a value lands that close to such a decimal by chance
-    less than 1 time in 10), so a value with more digits than that is returned as computed.
+    least `_SNAP_MARGIN` times the tolerance, so a value with more digits than the bound resolves is
+    returned as computed. Either way the result is within the tolerance of the computed value.
     """
     if tolerance <= 0 or not math.isfinite(value):
         return value
@@ -85,4 +85,4 @@ def snap(value: float, tolerance: float) -> float:
     return value
 
 
-_SNAP_MARGIN = 20.0
+_SNAP_MARGIN = 5.0

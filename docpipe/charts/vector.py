@@ -380,7 +380,7 @@ def _scale(labels: list[TextLabel], rules: list[_Rule], horizontal_axis: bool, c
         a, b, residual = fitted
         scale_span = (math.log10(max(v for _, v in pairs)) - math.log10(min(v for _, v in pairs))) if log else span
         if residual <= tolerance * scale_span + 1e-12:
-            bound = abs(b) * 8 * coord_max * FLOAT32_EPS + 2 * residual
+            bound = abs(b) * 2 * coord_max * FLOAT32_EPS + 2 * residual
             units = {lab.number.unit for lab in used if lab.number is not None}
             unit = units.pop() if len(units) == 1 else None
             values = [v for _, v in pairs]
@@ -575,7 +575,7 @@ def _bar_marks(bars: list[_Shape], scale: _Scale | None, horizontal: bool, label
                 y = v_near  # drawn from its end back to the baseline (a negative bar)
             else:
                 y = v_far - v_near  # a stacked segment or a floating bar: its extent
-            y = snap(y, 2 * scale.error)
+            y = snap(y, scale.error if on_base else 2 * scale.error)
         position = bar.cy if horizontal else bar.cx
         marks.append(_Mark(color=bar.fill, box=bar.box, x_pos=position, y=y,
                            exact=scale is not None and scale.exact, stacked=stacked))
@@ -686,7 +686,7 @@ def _read_pie(wedges: list[_Shape], labels: list[TextLabel], coord_max: float) -
             delta = (delta + math.pi) % (2 * math.pi) - math.pi
             span += delta
         share = abs(span) / (2 * math.pi) * 100.0
-        bound = 100.0 * 8 * coord_max * FLOAT32_EPS / radius / math.pi
+        bound = 100.0 * 2 * coord_max * FLOAT32_EPS / radius / math.pi
         mid = _mid_angle(outer, cx, cy)
         read.marks.append(_Mark(color=wedge.fill, box=wedge.box, x_pos=mid, y=snap(share, bound)))
     read.value_unit = "%"
