@@ -65,24 +65,22 @@ def format_value(value: float, max_significant: int = 10) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def snap(value: float, tolerance: float) -> float:
+def snap(value: float, tolerance: float, margin: float = 5.0) -> float:
     """The decimal with the fewest digits within `tolerance` of `value` (value itself if none).
 
     Readers compute values from coordinates with a known error bound; data behind charts is
     usually printed with few decimals, so the shortest decimal inside the bound is the value that
     was plotted whenever the data had that many decimals. A decimal counts only when its step is at
-    least `_SNAP_MARGIN` times the tolerance, so a value with more digits than the bound resolves is
+    least `margin` times the tolerance, so a value with more digits than the bound resolves is
     returned as computed. Either way the result is within the tolerance of the computed value.
     """
     if tolerance <= 0 or not math.isfinite(value):
         return value
     for decimals in range(-12, 13):
-        if 10.0 ** -decimals < _SNAP_MARGIN * tolerance:
+        if 10.0 ** -decimals < margin * tolerance:
             break
         rounded = round(value, decimals)
         if abs(rounded - value) <= tolerance:
             return float(rounded)
     return value
 
-
-_SNAP_MARGIN = 5.0

@@ -688,7 +688,8 @@ def _read_pie(wedges: list[_Shape], labels: list[TextLabel], coord_max: float) -
         share = abs(span) / (2 * math.pi) * 100.0
         bound = 100.0 * 2 * coord_max * FLOAT32_EPS / radius / math.pi
         mid = _mid_angle(outer, cx, cy)
-        read.marks.append(_Mark(color=wedge.fill, box=wedge.box, x_pos=mid, y=snap(share, bound)))
+        # Shares are ratios, seldom short decimals: snap only to a step far coarser than the bound.
+        read.marks.append(_Mark(color=wedge.fill, box=wedge.box, x_pos=mid, y=snap(share, bound, margin=100.0)))
     read.value_unit = "%"
     _pie_names(read, labels, cx, cy, radius)
     return read
