@@ -604,6 +604,8 @@ class _ChartAnswerer:
             raise Unsupported("the chart has no named series to compare")
         scores = [(self._roughness(s), i) for i, s in enumerate(self.series)]
         best = (min if self.q.op == "smoothest" else max)(scores)
+        if sum(1 for score, _ in scores if score == best[0]) > 1:
+            raise Unsupported(f"several series are equally {self.q.op.removesuffix('est')}")
         return _Answer(self.series_names[best[1]], None, self._all_points())
 
     def _title(self) -> _Answer:
