@@ -131,8 +131,8 @@ def _has_chart_marks(paths: list[DrawingPath], boxes: list[tuple[float, float, f
     Tables (rules and same-size cell fills) and boxes around text have none of these.
     """
     rects = [(b, p) for b, p in zip(boxes, paths)
-             if p.paint != "stroke" and len(p.segments) == 1 and p.segments[0].op == "rect"
-             and b[2] - b[0] > 0.5 and b[3] - b[1] > 0.5 and not is_light(p.fill)]
+             if p.paint != "stroke" and _rect_path(p) and b[2] - b[0] > 0.5 and b[3] - b[1] > 0.5
+             and not is_light(p.fill)]
     for key, length in ((3, lambda b: b[3] - b[1]), (1, lambda b: b[3] - b[1]), (0, lambda b: b[2] - b[0]),
                         (2, lambda b: b[2] - b[0])):
         by_edge: dict[float, set[float]] = {}
@@ -160,6 +160,17 @@ def _has_chart_marks(paths: list[DrawingPath], boxes: list[tuple[float, float, f
                 and not all(_axis_aligned(s.points) for s in p.segments if s.op == "line"):
             areas.append(p)
     return bool(areas)
+
+
+def _rect_path(path: DrawingPath) -> bool:
+    """A rectangle: one `re` command, or a closed outline of three to five axis-aligned lines."""
+    if len(path.segments) == 1 and path.segments[0].op == "rect":
+        return True
+    lines = [s for s in path.segments if s.op == "line"]
+    if len(lines) != len(path.segments) or not 3 <= len(lines) <= 5:
+        return False
+    corners = {(round(s.points[i], 5), round(s.points[i + 1], 5)) for s in lines for i in (0, 2)}
+    return len(corners) == 4 and all(_axis_aligned(s.points) for s in lines)
 
 
 def _axis_aligned(points: list[float]) -> bool:
