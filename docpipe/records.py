@@ -194,6 +194,9 @@ class ChartAnswer(BaseModel):
                                                        "the confidences of the values it used.")
     error: ErrorInfo | None = Field(None, description="Why there is no answer (unsupported_question, "
                                                       "unreadable_chart, not_found...).")
+    table_agrees: bool | None = Field(None, description="VLM answers: whether the answer computed from the "
+                                                        "model's own data table matches the model's answer "
+                                                        "(null: not computable, or not a model answer).")
 
 
 # Placed here, after the records docpipe.charts.model needs (BBox, ErrorInfo) and before the one
