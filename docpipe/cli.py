@@ -195,13 +195,22 @@ def eval_command(
     fields: Annotated[Optional[list[str]], typer.Option("--field", help="Fields to score (default: all).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Score a run's documents against expected values: accuracy and grounding per field."""
+    """Score a run's documents against expected values: accuracy and grounding per field, or chart
+    answers (relaxed accuracy) and data tables when the truth describes charts."""
     from docpipe.evaluate import evaluate, render_eval
+    from docpipe.evaluate.charts import evaluate_charts, is_chart_truth, render_chart_eval
 
     if not (out / "documents").is_dir():
         raise _fail(EXIT_USAGE, f"{out} has no documents dataset")
     if not truth.is_file():
         raise _fail(EXIT_USAGE, f"truth file not found: {truth}")
+    if is_chart_truth(truth):
+        chart_report = evaluate_charts(out, truth)
+        if json_out:
+            sys.stdout.write(chart_report.model_dump_json(indent=2) + "\n")
+        else:
+            Console().print(render_chart_eval(chart_report))
+        return
     report = evaluate(out, truth, fields or None)
     if json_out:
         sys.stdout.write(report.model_dump_json(indent=2) + "\n")
