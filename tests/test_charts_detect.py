@@ -99,3 +99,26 @@ def test_a_malformed_questions_file_names_the_line(tmp_path: Path) -> None:
     qfile.write_text('{"file": "a.pdf", "question": "ok?"}\n{"file": "b.pdf"}\n')
     with pytest.raises(ConfigError, match=r"q.jsonl:2"):
         load_questions_file(qfile)
+
+
+def test_offline_processor_reads_and_answers_a_chart_page() -> None:
+    import typing
+
+    from docpipe.config import TaskName
+    from docpipe.processing.offline import SUPPORTED_TASKS, OfflinePageProcessor
+    from docpipe.schema_registry import load_schema
+
+    assert SUPPORTED_TASKS == set(typing.get_args(TaskName))  # chart_qa no longer needs a VLM
+    page = pages_of((SAMPLES / "chart_bar.pdf").read_bytes())[0]
+    processor = OfflinePageProcessor(load_schema("chart").model, ["chart_qa", "ground"], "rapidocr",
+                                     questions=["Which region had the highest revenue?", "Why?"])
+    result = processor([(page, None)])[0]
+    assert [c.reader for c in result.charts] == ["vector"]
+    best, refused = result.answers
+    assert best.answer == "East" and best.grounded and best.chart_index == 0
+    assert refused.error.category.value == "unsupported_question"
+    assert result.status.value == "ok"  # reading worked; unanswered questions are judged per document
+    grounding = {g.field: g for g in result.grounding}
+    assert grounding["answers[0]"].source == "chart_marks" and grounding["answers[0]"].grounded
+    assert "answers[1]" not in grounding
+    assert json.loads(result.tasks[0].output_json)["charts"][0]["title"] == "Revenue by Region, 2023"
