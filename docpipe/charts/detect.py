@@ -25,6 +25,7 @@ RegionSource = Literal["vector", "image", "page"]
 _JOIN_GAP_PT = 6.0  # drawing paths closer than this belong to one figure
 _MIN_CHART_PT = (60.0, 40.0)  # smallest chart (width, height) in points
 _PROSE_WORDS = 8  # a text line with this many words is prose, not a chart label
+_TEXT_PAGE_LINES = 10
 _MIN_IMAGE_FRACTION = (0.2, 0.12)  # smallest embedded image (of the page's width, height) that may hold a chart
 
 
@@ -204,9 +205,12 @@ def _grow_to_labels(box: tuple[float, float, float, float], words: list[Word], w
 # -- raster pages and embedded images -------------------------------------------------------------
 
 def raster_chart_boxes(words: list[Word], image: np.ndarray) -> list[BBox]:
-    """The whole page when it is not a text page; else its word-free regions with chart structure."""
-    prose = _prose_lines(words)
-    if prose < 5:
+    """The whole page when it is not a text page; else its word-free regions with chart structure.
+
+    A text page has at least `_TEXT_PAGE_LINES` lines of prose (a chart image's long title, notes
+    and source lines stay below that).
+    """
+    if _prose_lines(words) < _TEXT_PAGE_LINES:
         return [(0.0, 0.0, 1.0, 1.0)]
     return _figure_regions(words, image)
 

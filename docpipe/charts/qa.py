@@ -167,7 +167,7 @@ class _ChartAnswerer:
     def __init__(self, chart: ChartData, parsed: ParsedQuestion) -> None:
         self.chart = chart
         self.q = parsed
-        self.series = [s for s in chart.series if any(p.y is not None for p in s.points)]
+        self.series = _one_series_if_split(chart.series)
         self.categories: list[str] = []
         for s in self.series:
             for p in s.points:
@@ -624,6 +624,20 @@ class _ChartAnswerer:
             raise Unsupported("the chart's legend was not read")
         term = (self.q.a or "").strip("'\" ")
         return self._yes_no(any(_same(term, name) for name in self.series_names), [])
+
+
+def _one_series_if_split(series: list[ChartSeries]) -> list[ChartSeries]:
+    """Series with values; unnamed series that share no category are one series drawn in several
+    colours (a bar per colour), so they answer as one."""
+    kept = [s for s in series if any(p.y is not None for p in s.points)]
+    if len(kept) < 2 or any(s.name for s in kept):
+        return kept
+    categories = [p.x for s in kept for p in s.points if p.y is not None]
+    if len(categories) != len(set(categories)) or "" in categories:
+        return kept
+    points = [p for s in kept for p in s.points if p.y is not None]
+    ordered = sorted(points, key=lambda p: (p.bbox[0] if p.bbox else 0.0, p.bbox[1] if p.bbox else 0.0))
+    return [ChartSeries(name=None, points=ordered)]
 
 
 def _tidy(value: float) -> float:
