@@ -18,9 +18,9 @@ from docpipe.records import ErrorCategory, ErrorInfo, FieldGrounding, PageImage,
 from docpipe.tasks.base import PageWork
 
 ENGINE_LABEL = "offline"
-SUPPORTED_TASKS: frozenset[str] = frozenset({"extract", "ocr", "chart_qa", "ground"})
-"""The pipeline tasks the offline engine can do; the one place that says so (a run whose pipeline
-needs another task must pick another engine before it starts)."""
+# What this engine can do, the one place that says so: a run whose pipeline needs another task is
+# refused before it starts (engine_choice).
+OFFLINE_TASKS = frozenset({"extract", "ocr", "chart_qa", "ground"})
 
 
 class OfflinePageProcessor:
