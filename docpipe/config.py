@@ -174,11 +174,6 @@ class RunConfig(_Strict):
             "ocr_engine": self.ocr_engine,
             "max_pages": self.max_pages,
         }
-        if "chart_qa" in self.pipeline.tasks:
-            # What the offline chart readers output changes with their versions.
-            from docpipe.charts.versions import CHART_READERS_VERSION
-
-            relevant["chart_readers"] = CHART_READERS_VERSION
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
     def public_json(self) -> str:
