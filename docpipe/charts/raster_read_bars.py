@@ -29,8 +29,7 @@ def read_bars(scene: Scene, legend: list[LegendEntry], skip: list[tuple[int, int
     if lay is None:
         return None
     bars = [b for s in lay.slots for b in s]
-    total = sum(c.count for c in scene.classes)
-    explained = sum(b.w * b.h * b.fill for b in bars) / max(total, 1)
+    explained = min(1.0, sum(b.w * b.h * b.fill for b in bars) / scene.mark_pixels())
     vertical = lay.vertical
     fit = scene.y_axis if vertical else scene.x_axis
     # An axis whose labels sit among the bars' categories is the category axis, not the value axis.

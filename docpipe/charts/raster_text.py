@@ -150,7 +150,7 @@ def words_in_region(words: list[Word], region: BBox, crop_w: int, crop_h: int) -
     for w in words:
         x0, y0, x1, y1 = w.bbox
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        if not (rx0 <= cx <= rx1 and ry0 <= cy <= ry1) or not w.text.strip():
+        if not (rx0 <= cx <= rx1 and ry0 <= cy <= ry1) or not _is_text(w.text):
             continue
         out.append(TextBox(w.text.strip(), (x0 - rx0) * sx, (y0 - ry0) * sy, (x1 - rx0) * sx, (y1 - ry0) * sy,
                            conf=w.conf, line_id=w.line_id))
@@ -169,7 +169,12 @@ def recognize_crop(crop: np.ndarray, recognize: Callable[[np.ndarray], list[Word
         else crop
     found = recognize(big)
     return [TextBox(x.text.strip(), x.bbox[0] * w, x.bbox[1] * h, x.bbox[2] * w, x.bbox[3] * h,
-                    conf=x.conf, line_id=10_000 + x.line_id) for x in found if x.text.strip()]
+                    conf=x.conf, line_id=10_000 + x.line_id) for x in found if _is_text(x.text)]
+
+
+def _is_text(text: str) -> bool:
+    """Words with a letter or digit; OCR reads markers and swatches as ■ ● ◆ + and the like."""
+    return any(c.isalnum() for c in text)
 
 
 def merge_readings(first: list[TextBox], second: list[TextBox]) -> list[TextBox]:
