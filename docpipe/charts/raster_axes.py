@@ -143,6 +143,14 @@ def _candidates(value: float, signed: bool) -> list[tuple[float, bool]]:
     return [(value, False), (-value, True)]
 
 
+def tick_x(b: TextBox) -> float:
+    """Where an x-axis tick label's tick is: its centre, or near the right end of a label printed
+    turned (about 45°: a box about as tall as wide for several characters), which ends at its tick."""
+    if len(b.text) >= 3 and b.w < 1.6 * b.h and b.h > 0:
+        return b.x1 - 0.25 * min(b.w, b.h)
+    return b.cx
+
+
 def fit_axis(labels: list[TextBox], direction: str, allow_log: bool = True) -> AxisFit | None:
     """The best pixel→value mapping these aligned labels support, or None.
 
@@ -152,7 +160,7 @@ def fit_axis(labels: list[TextBox], direction: str, allow_log: bool = True) -> A
     labels = [b for b in labels if b.number is not None]
     if len(labels) < 2:
         return None
-    pos = np.array([b.cy if direction == "y" else b.cx for b in labels])
+    pos = np.array([b.cy if direction == "y" else tick_x(b) for b in labels])
     size = float(np.median([b.h for b in labels]))
     tol = max(2.5, 0.3 * size)
     best: tuple | None = None

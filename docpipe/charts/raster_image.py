@@ -123,13 +123,17 @@ def find_rules(img: np.ndarray, bg: np.ndarray, min_frac: float = 0.3, dashed: b
             # Pixels between the rule colour and the background are its anti-aliased dash ends.
             if len(sel) > 10 and np.mean(_off_segment(sel, color, bg) > 60) > 0.6:
                 continue
-            # A line is not flanked by its own colour: a row through a band of bars or an area is.
-            flank = []
-            for r in (g[0] - 2, g[-1] + 2):
-                if 0 <= r < src.shape[0]:
-                    flank.append(float((color_distance(src[r:r + 1, s:e], color) < 40).mean()))
-            if flank and max(flank) > 0.5:
-                continue
+            # A line stands out from its neighbourhood: where the row has its colour, the rows
+            # beside it do not. A row through bars or an area (a gridline behind them showing in
+            # the gaps), or along a bar's edge, has the colour continuing on a side.
+            on = color_distance(src[core:core + 1, s:e], color)[0] < 40
+            if on.sum() >= 4:
+                inside = np.zeros_like(on)
+                for r in (g[0] - 2, g[-1] + 2):
+                    if 0 <= r < src.shape[0]:
+                        inside |= color_distance(src[r:r + 1, s:e], color)[0] < 40
+                if inside[on].mean() > 0.5:
+                    continue
             rules.append(Rule(horizontal, float(np.mean(g)), s, e, len(g), color.astype(np.float32)))
     return rules
 

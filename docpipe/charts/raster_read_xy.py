@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from docpipe.charts.raster_legend import LegendEntry
+from docpipe.charts.raster_legend import LegendEntry, legend_name
 from docpipe.charts.raster_reading import MarkPoint, Reading, SeriesReading, robust_line
 from docpipe.charts.raster_scene import Scene
 from docpipe.charts.raster_text import TextBox
@@ -132,13 +132,13 @@ def _read_kind(scene: Scene, legend: list[LegendEntry], kind: str, chosen, expla
             else:
                 if xp is None:
                     continue
-                xv, xt = None, xp.text
+                xv, xt = xp.value, xp.text
             ev = {"axis": quality * (x_quality if kind == "scatter" else 1.0), "label": float(rec.source == "label"),
                   "agree": -1.0 if rec.agreement is None else rec.agreement, "repaired": float(rec.repaired),
                   "named": 1.0, "shape": 0.8}
             out.append(MarkPoint(xt, xv, rec.value, box, rec.source, ev))
         color = scene.classes[k].color
-        name = _legend_name(color, legend)
+        name = legend_name(color, legend)
         series.append(SeriesReading(name, scene.classes[k].hex, out))
     chart_type = {"line": "line", "scatter": "scatter", "area": "area"}[kind]
     xr = (scene.x_axis.vmin, scene.x_axis.vmax) if numeric_x and scene.x_axis is not None else None
@@ -254,9 +254,11 @@ def _x_positions(scene: Scene, th: float) -> tuple[list[XPos], bool]:
     fit = scene.x_axis
     if fit is not None and fit.n >= 3:
         ticks = fit.ticks(win.x0, win.x1)
-        if ticks:
-            return [XPos(px, text, v) for px, v, text in ticks], True
-        return [XPos(b.cx, b.text, v) for b, v in zip(fit.labels, fit.values, strict=True)], True
+        pos = [XPos(px, text, v) for px, v, text in ticks] if ticks else \
+            [XPos(b.cx, b.text, v) for b, v in zip(fit.labels, fit.values, strict=True)]
+        # Years are categories: data sit at them, not between.
+        years = all(float(v).is_integer() and 1800 <= v <= 2200 for v in fit.values) and fit.scale == "linear"
+        return pos, not years
     row = [p for p in scene.phrases if p.cy > win.y1 - 0.5 * th and p.y0 < win.y1 + 4 * th
            and win.x0 - 2 * th <= p.cx <= win.x1 + 2 * th]
     if not row:
@@ -302,7 +304,7 @@ def _sample_line(m: np.ndarray, sh, xpos: list[XPos], numeric: bool, scene: Scen
         idx = np.nonzero(valid)[0]
         poly = np.stack([idx + sh.x0, cen[idx]], axis=1).astype(float)
         verts = poly[rdp(poly, eps=max(1.5, 0.6 * thick)), 0] if len(poly) else np.array([])
-        samples = [(_snap(t.px, verts, pitch), t) for t in ticks if sh.x0 - 3 <= t.px <= sh.x1 + 3]
+        samples = [(_snap(t.px, verts, pitch, 0.35), t) for t in ticks if sh.x0 - 3 <= t.px <= sh.x1 + 3]
     out = []
     reach = max(3, int((pitch or 6 * th) / 3))
     for px, xp in samples:
@@ -323,14 +325,14 @@ def _sample_line(m: np.ndarray, sh, xpos: list[XPos], numeric: bool, scene: Scen
     return out
 
 
-def _snap(px: float, verts: np.ndarray, pitch: float | None) -> float:
+def _snap(px: float, verts: np.ndarray, pitch: float | None, frac: float = 0.12) -> float:
     """A tick position moved onto the line's vertex next to it (a corner drawn a pixel off the
-    tick would otherwise be sampled on a steep segment)."""
+    tick would otherwise be sampled on a steep segment); `frac` of the tick pitch is the reach."""
     if len(verts) == 0:
         return px
     d = np.abs(verts - px)
     k = int(np.argmin(d))
-    return float(verts[k]) if d[k] <= max(2.5, 0.12 * (pitch or 0.0)) else px
+    return float(verts[k]) if d[k] <= max(2.5, frac * (pitch or 0.0)) else px
 
 
 def _nearest_valid(valid: np.ndarray, i: int, reach: int) -> int | None:
@@ -339,12 +341,3 @@ def _nearest_valid(valid: np.ndarray, i: int, reach: int) -> int | None:
             if 0 <= j < len(valid) and valid[j]:
                 return j
     return None
-
-
-def _legend_name(color: np.ndarray, legend: list[LegendEntry]) -> str | None:
-    best, dist = None, 1e9
-    for e in legend:
-        d = float(np.sqrt(((e.color.astype(float) - color.astype(float)) ** 2).sum()))
-        if d < dist:
-            best, dist = e.name, d
-    return best if dist < 60 else None

@@ -114,7 +114,8 @@ def build_scene(image: np.ndarray, words: list[Word], region: BBox,
     rules = find_rules(crop, bg)
     boxes = [b for b in boxes if not _on_rule(b, rules)]
     boxes = _drop_marker_words(crop, bg, boxes)
-    y_axis, x_axis = find_value_axes(boxes, w, h)
+    phr = phrases(boxes)
+    y_axis, x_axis = find_value_axes(phr, w, h)
     y_axis = snap_to_rules(y_axis, rules) if y_axis is not None else None
     x_axis = snap_to_rules(x_axis, rules) if x_axis is not None else None
     window = plot_window(w, h, y_axis, x_axis, boxes)
@@ -127,7 +128,7 @@ def build_scene(image: np.ndarray, words: list[Word], region: BBox,
         candidates &= ~b.mask
     # Mark pixels outside words: what readers have to explain (text is explained by the words).
     outside = [int((c.mask & ~text_mask).sum()) for c in classes]
-    return Scene(crop, region, bg, boxes, phrases(boxes), rules, y_axis, x_axis, window, text_mask, candidates,
+    return Scene(crop, region, bg, boxes, phr, rules, y_axis, x_axis, window, text_mask, candidates,
                  classes, outside, ocr_second_pass=second)
 
 
