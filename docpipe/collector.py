@@ -13,11 +13,12 @@ from collections.abc import Callable
 from pydantic import BaseModel
 
 from docpipe.merge import merge_document
+from docpipe.output.chart_rows import chart_rows_table
 from docpipe.output.rows import DocumentHead, document_rows_table, page_rows_table
 from docpipe.output.arrow_values import ValueOutOfRange, check_fits
 from docpipe.output.ledger import LedgerEntry
 from docpipe.raster.result import RasterOutput
-from docpipe.records import ErrorCategory, ErrorInfo, FieldGrounding, PageResult, SourceDoc, Status
+from docpipe.records import ChartAnswer, ErrorCategory, ErrorInfo, FieldGrounding, PageResult, SourceDoc, Status
 
 
 class Provenance(BaseModel):
@@ -42,7 +43,8 @@ class PendingDoc(BaseModel):
 class Collector:
     def __init__(self, writer, schema_model: type[BaseModel], provenance: Provenance,
                  metadata: dict[str, str], commit_every_docs: int, commit_every_s: float,
-                 on_document: Callable[[DocumentHead, int], None]) -> None:
+                 on_document: Callable[[DocumentHead, int], None],
+                 questions_for: Callable[[str], list[str]] = lambda doc_id: []) -> None:
         self.writer = writer
         self.schema_model = schema_model
         self.prov = provenance
@@ -50,11 +52,13 @@ class Collector:
         self.commit_every_docs = commit_every_docs
         self.commit_every_s = commit_every_s
         self.on_document = on_document
+        self.questions_for = questions_for  # doc_id -> the questions asked of it (answered or not, all recorded)
         self.pending: dict[str, PendingDoc] = {}
         self.pages: dict[str, dict[int, PageResult]] = {}
         self._heads: list[DocumentHead] = []
         self._values: list[BaseModel | None] = []
         self._grounding: list[list[FieldGrounding]] = []
+        self._answers: list[list[ChartAnswer]] = []
         self._page_rows: list[PageResult] = []
         self._page_keys: list[str] = []
         self._entries: list[LedgerEntry] = []
@@ -85,9 +89,12 @@ class Collector:
 
     def add_unprocessed(self, item: PendingDoc, status: Status, error: ErrorInfo | None,
                         page_count: int = 0) -> None:
-        """A document that never reached page processing (bad input, duplicate)."""
+        """A document that never reached page processing (bad input, duplicate); its questions are
+        recorded unanswered with the document's error."""
         head = self._head(item, status, error, page_count=page_count, pages_processed=0)
-        self._stage(item, head, None, [], [])
+        why = error or ErrorInfo(category=ErrorCategory.internal, message="not processed")
+        answers = [ChartAnswer(question=q, error=why) for q in self.questions_for(item.doc.doc_id)]
+        self._stage(item, head, None, [], [], answers)
 
     def _finish(self, item: PendingDoc, pages: list[PageResult]) -> None:
         merged = merge_document(pages, self.schema_model)
@@ -101,7 +108,12 @@ class Collector:
                 error = ErrorInfo(category=ErrorCategory.invalid_output, stage="write", message=str(exc))
         total_pages = max((p.total_pages for p in pages), default=len(pages))
         head = self._head(item, status, error, page_count=total_pages, pages_processed=len(pages))
-        self._stage(item, head, values, merged.grounding, sorted(pages, key=lambda p: p.page_index))
+        answers = merged.answers
+        asked = self.questions_for(item.doc.doc_id)
+        if len(answers) < len(asked):  # pages whose task failed before answering: record the rest
+            why = error or ErrorInfo(category=ErrorCategory.internal, message="the question was not answered")
+            answers = answers + [ChartAnswer(question=q, error=why) for q in asked[len(answers):]]
+        self._stage(item, head, values, merged.grounding, sorted(pages, key=lambda p: p.page_index), answers)
 
     def _head(self, item: PendingDoc, status: Status, error: ErrorInfo | None, *, page_count: int,
               pages_processed: int) -> DocumentHead:
@@ -115,10 +127,11 @@ class Collector:
         )
 
     def _stage(self, item: PendingDoc, head: DocumentHead, values: BaseModel | None,
-               grounding: list[FieldGrounding], pages: list[PageResult]) -> None:
+               grounding: list[FieldGrounding], pages: list[PageResult], answers: list[ChartAnswer]) -> None:
         self._heads.append(head)
         self._values.append(values)
         self._grounding.append(grounding)
+        self._answers.append(answers)
         self._page_rows.extend(pages)
         self._page_keys.extend([item.row_key] * len(pages))
         self._entries.append(LedgerEntry(
@@ -135,10 +148,12 @@ class Collector:
             return
         now = dt.datetime.now(dt.timezone.utc)
         docs = document_rows_table(self._heads, self._values, self._grounding, self.schema_model,
-                                   metadata=self.metadata)
+                                   metadata=self.metadata, answers=self._answers)
         pages = page_rows_table(self._page_rows, run_id=self.prov.run_id, processed_at=now,
                                 row_keys=self._page_keys, metadata=self.metadata)
-        self.writer.commit(docs, pages, self._entries)
-        self._heads, self._values, self._grounding = [], [], []
+        charts = chart_rows_table(self._page_rows, run_id=self.prov.run_id, processed_at=now,
+                                  row_keys=self._page_keys, metadata=self.metadata)
+        self.writer.commit(docs, pages, self._entries, charts)
+        self._heads, self._values, self._grounding, self._answers = [], [], [], []
         self._page_rows, self._page_keys, self._entries = [], [], []
         self._last_commit = time.monotonic()

@@ -146,6 +146,7 @@ class RunConfig(_Strict):
     engine: EngineChoice = "auto"
     ocr_engine: OcrEngineName = "rapidocr"
     questions: list[str] = Field(default_factory=list)
+    questions_file: Path | None = None
     ray_address: str | None = None
     device: str = "auto"
     passwords: list[str] = Field(default_factory=list, repr=False)
@@ -172,6 +173,11 @@ class RunConfig(_Strict):
             "ocr_engine": self.ocr_engine,
             "max_pages": self.max_pages,
         }
+        if "chart_qa" in self.pipeline.tasks:
+            # What the offline chart readers output changes with their versions.
+            from docpipe.charts.versions import CHART_READERS_VERSION
+
+            relevant["chart_readers"] = CHART_READERS_VERSION
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
     def public_json(self) -> str:

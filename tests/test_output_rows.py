@@ -35,7 +35,7 @@ NOW = dt.datetime(2025, 3, 1, 9, 30, tzinfo=dt.timezone.utc)
 HEAD_COLUMNS = ["doc_id", "row_key", "source_path", "page_count", "pages_processed", "status", "error", "schema",
                 "schema_hash", "pipeline", "engine", "model", "model_revision", "prompt_hash", "run_id",
                 "processed_at"]
-TAIL_COLUMNS = ["grounding", "ungrounded_count", "confidence"]
+TAIL_COLUMNS = ["grounding", "ungrounded_count", "confidence", "answers"]
 
 
 def head(doc_id: str, status: Status = Status.ok, error: ErrorInfo | None = None) -> DocumentHead:
