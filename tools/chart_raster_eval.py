@@ -234,6 +234,8 @@ def main() -> None:
                        for s in chart.series for p in s.points][:12]
                 print(f"  {row['file']}: {a}/{b} {chart.chart_type} {err} cpu={cpu:.2f}s "
                       f"series={[s.name for s in chart.series]} {pts}")
+        if not rows:
+            continue
         extra = f" precision {ok / npred:.3f}" if short == "scatteract" and npred else ""
         score = f"{ok}/{tot} = {ok / tot:.3f}" if tot else "n/a"
         print(f"{chart_set} [{args.part}] charts {len(rows)}, read {nread}, values {score}{extra}, "

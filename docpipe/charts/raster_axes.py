@@ -82,6 +82,37 @@ class AxisFit:
     def n(self) -> int:
         return len(self.labels)
 
+    def ticks(self, lo_px: float, hi_px: float) -> list[tuple[float, float, str]]:
+        """(pixel, value, text) of every tick of the labels' progression between two pixels,
+        including ticks whose label OCR missed (text then formatted from the value)."""
+        vals = sorted(set(self.values))
+        if len(vals) < 2:
+            return []
+        printed = {round(v, 9): b.text for v, b in zip(self.values, self.labels, strict=True)}
+        if self.scale == "log":
+            steps = np.diff(np.log10(vals))
+            step = float(np.min(steps))
+            base = math.log10(vals[0])
+            to_value = lambda k: 10.0 ** (base + k * step)  # noqa: E731
+        else:
+            step = float(np.min(np.diff(vals)))
+            base = vals[0]
+            to_value = lambda k: base + k * step  # noqa: E731
+        if step <= 0:
+            return []
+        p_step = abs(self.a) and abs(step / self.a)
+        if not p_step or p_step < 3:
+            return []
+        out = []
+        k_lo = -int((abs(hi_px - lo_px) / p_step) + 2)
+        for k in range(k_lo, -k_lo + len(vals) + 2):
+            v = to_value(k)
+            px = self.pixel(v)
+            if lo_px - 1 <= px <= hi_px + 1:
+                v = round(v, 9)
+                out.append((px, v, printed.get(v, f"{v:.6g}")))
+        return sorted(out)
+
 
 def _groups(boxes: list[TextBox], direction: str, tol: float) -> list[list[TextBox]]:
     """Sets of labels aligned for an axis: a column (same right edge, left edge or centre x) for
@@ -112,6 +143,14 @@ def _candidates(value: float, signed: bool) -> list[tuple[float, bool]]:
     return [(value, False), (-value, True)]
 
 
+def tick_x(b: TextBox) -> float:
+    """Where an x-axis tick label's tick is: its centre, or near the right end of a label printed
+    turned (about 45°: a box about as tall as wide for several characters), which ends at its tick."""
+    if len(b.text) >= 3 and b.w < 1.6 * b.h and b.h > 0:
+        return b.x1 - 0.25 * min(b.w, b.h)
+    return b.cx
+
+
 def fit_axis(labels: list[TextBox], direction: str, allow_log: bool = True) -> AxisFit | None:
     """The best pixel→value mapping these aligned labels support, or None.
 
@@ -121,7 +160,7 @@ def fit_axis(labels: list[TextBox], direction: str, allow_log: bool = True) -> A
     labels = [b for b in labels if b.number is not None]
     if len(labels) < 2:
         return None
-    pos = np.array([b.cy if direction == "y" else b.cx for b in labels])
+    pos = np.array([b.cy if direction == "y" else tick_x(b) for b in labels])
     size = float(np.median([b.h for b in labels]))
     tol = max(2.5, 0.3 * size)
     best: tuple | None = None
@@ -173,6 +212,34 @@ def fit_axis(labels: list[TextBox], direction: str, allow_log: bool = True) -> A
     rms = float(np.sqrt(np.mean(((y - b) / a - p) ** 2)))
     return AxisFit(direction, scale, float(a), float(b), [labels[k] for k in idx], vals, [float(x) for x in p],
                    rms, outliers=len(labels) - len(idx), sign_fixed=sum(f for _, f in chosen))
+
+
+def snap_to_rules(fit: AxisFit, rules) -> AxisFit:
+    """Move the fitted label positions onto the gridlines / axis-parallel rules they label, when
+    every label (at least three) has one within a third of its size; refit. Label centres are off
+    their ticks by OCR box noise; rules are exact."""
+    want_horizontal = fit.direction == "y"
+    lines = [r.pos for r in rules if r.horizontal == want_horizontal]
+    if fit.n < 3 or not lines:
+        return fit
+    lines_a = np.array(lines)
+    snapped = []
+    for lab, p in zip(fit.labels, fit.positions, strict=True):
+        size = lab.h if fit.direction == "y" else lab.w
+        d = np.abs(lines_a - p)
+        k = int(np.argmin(d))
+        if d[k] > max(2.0, size / 3):
+            return fit
+        snapped.append(float(lines_a[k]))
+    if len(set(snapped)) < len(snapped):
+        return fit
+    y = np.log10(fit.values) if fit.scale == "log" else np.array(fit.values)
+    a, b = np.polyfit(snapped, y, 1)
+    rms = float(np.sqrt(np.mean(((y - b) / a - np.array(snapped)) ** 2)))
+    if rms > max(1.0, fit.rms):
+        return fit
+    return AxisFit(fit.direction, fit.scale, float(a), float(b), fit.labels, fit.values, snapped, rms,
+                   outliers=fit.outliers, sign_fixed=fit.sign_fixed, extra={**fit.extra, "snapped": True})
 
 
 def find_value_axes(boxes: list[TextBox], width: int, height: int) -> tuple[AxisFit | None, AxisFit | None]:

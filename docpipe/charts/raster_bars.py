@@ -187,6 +187,9 @@ def layout(bars: list[Bar]) -> BarLayout | None:
     (share, _), vertical, base, stacked_on = best
     if share < 0.6:
         return None
+    bars = _main_set(bars, vertical, base)
+    if not bars:
+        return None
     # Columns: bars overlapping across the category axis (stacked segments) form one column.
     cols: list[list[Bar]] = []
     for b in sorted(bars, key=lambda b: b.along(vertical)[0]):
@@ -220,6 +223,28 @@ def layout(bars: list[Bar]) -> BarLayout | None:
         else:
             slots = [[b for b in c] for c in cols]
     return BarLayout(vertical, base, slots, stacked, grouped, share)
+
+
+def _main_set(bars: list[Bar], vertical: bool, base: float) -> list[Bar]:
+    """The bars of the chart: those standing on the baseline, of the common thickness, and the
+    segments stacked on them. Icons, legend swatches and buttons elsewhere drop out."""
+    tol = 3.0
+    on_base = [b for b in bars if min(abs(e - base) for e in b.value_extent(vertical)) <= tol]
+    if not on_base:
+        return []
+    thick = float(np.median([b.w if vertical else b.h for b in on_base]))
+    keep = [b for b in on_base if 0.5 * thick <= (b.w if vertical else b.h) <= 2.0 * thick]
+    rest = [b for b in bars if b not in keep]
+    grew = True
+    while grew:
+        grew = False
+        for b in list(rest):
+            if 0.5 * thick <= (b.w if vertical else b.h) <= 2.0 * thick and \
+                    any(_touch(b, k, vertical, tol) for k in keep):
+                keep.append(b)
+                rest.remove(b)
+                grew = True
+    return keep
 
 
 def _touch(a: Bar, b: Bar, vertical: bool, tol: float) -> bool:

@@ -89,32 +89,69 @@ def find_rules(img: np.ndarray, bg: np.ndarray, min_frac: float = 0.3, dashed: b
     for horizontal in (True, False):
         m = ink if horizontal else ink.T
         if dashed:
-            k = max(3, (m.shape[1] // 60) | 1)
+            k = max(5, (min(h, w) // 25) | 1)
             m = cv2.morphologyEx(m.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((1, k), np.uint8)).astype(bool)
         lengths, starts, ends = _longest_runs(m)
         limit = min_frac * m.shape[1]
         rows = np.nonzero(lengths >= limit)[0]
+        src = img if horizontal else img.transpose(1, 0, 2)
+        # Each row's colour along its run (median): adjacent rows of different colour (a frame
+        # line against a grey margin) are different things.
+        row_color = {int(r): np.median(src[r, starts[r]:ends[r]], axis=0).astype(np.float32) for r in rows}
         groups: list[list[int]] = []
         for r in rows:
-            if groups and r - groups[-1][-1] == 1 and abs(int(starts[r]) - int(starts[groups[-1][-1]])) < 6:
-                groups[-1].append(int(r))
+            r = int(r)
+            if groups and r - groups[-1][-1] == 1 and abs(int(starts[r]) - int(starts[groups[-1][-1]])) < 6 \
+                    and _same_or_blend(row_color[r], row_color[groups[-1][-1]], bg):
+                groups[-1].append(r)
             else:
-                groups.append([int(r)])
-        src = img if horizontal else img.transpose(1, 0, 2)
+                groups.append([r])
         for g in groups:
             if len(g) > max(6, 0.02 * m.shape[0]):  # a filled band (bar, area), not a line
                 continue
             s, e = int(np.median(starts[g])), int(np.median(ends[g]))
-            pix = src[g[0]:g[-1] + 1, s:e].reshape(-1, 3)
-            keep = ink[g[0]:g[-1] + 1, s:e] if horizontal else ink.T[g[0]:g[-1] + 1, s:e]
-            sel = pix[keep.reshape(-1)]
+            # Colour and uniformity from the core row (the one furthest from the background):
+            # the rows beside it are anti-aliased blends.
+            dist = [float(np.abs(src[r, s:e].astype(np.float32) - bg).sum(axis=1).mean()) for r in g]
+            core = g[int(np.argmax(dist))]
+            pix = src[core, s:e]
+            keep = (ink if horizontal else ink.T)[core, s:e]
+            sel = pix[keep]
             color = np.median(sel, axis=0) if len(sel) else pix.mean(axis=0)
             # A rule is one colour along its length; a row cutting through differently coloured
             # marks (a gridline between bars) is not a rule.
-            if len(sel) > 10 and np.mean(np.abs(sel.astype(np.float32) - color).sum(axis=1) > 90) > 0.1:
+            # Pixels between the rule colour and the background are its anti-aliased dash ends.
+            if len(sel) > 10 and np.mean(_off_segment(sel, color, bg) > 60) > 0.6:
                 continue
+            # A line stands out from its neighbourhood: where the row has its colour, the rows
+            # beside it do not. A row through bars or an area (a gridline behind them showing in
+            # the gaps), or along a bar's edge, has the colour continuing on a side.
+            on = color_distance(src[core:core + 1, s:e], color)[0] < 40
+            if on.sum() >= 4:
+                inside = np.zeros_like(on)
+                for r in (g[0] - 2, g[-1] + 2):
+                    if 0 <= r < src.shape[0]:
+                        inside |= color_distance(src[r:r + 1, s:e], color)[0] < 40
+                if inside[on].mean() > 0.5:
+                    continue
             rules.append(Rule(horizontal, float(np.mean(g)), s, e, len(g), color.astype(np.float32)))
     return rules
+
+
+def _same_or_blend(a: np.ndarray, b: np.ndarray, bg: np.ndarray) -> bool:
+    """Two row colours of one line: equal, or one an anti-aliased blend of the other."""
+    if float(np.sqrt(((a - b) ** 2).sum())) < 40:
+        return True
+    return bool(_off_segment(a[None, :], b, bg)[0] < 30 or _off_segment(b[None, :], a, bg)[0] < 30)
+
+
+def _off_segment(pix: np.ndarray, color: np.ndarray, bg: np.ndarray) -> np.ndarray:
+    """Distance of each pixel from the colour segment background → `color` (blends lie on it)."""
+    p = pix.astype(np.float32) - np.asarray(bg, dtype=np.float32)
+    d = np.asarray(color, dtype=np.float32) - np.asarray(bg, dtype=np.float32)
+    denom = float((d * d).sum()) or 1.0
+    t = np.clip((p @ d) / denom, 0.0, 1.0)
+    return np.sqrt(((p - t[:, None] * d) ** 2).sum(axis=1))
 
 
 @dataclass
@@ -136,12 +173,13 @@ class ColorClass:
 
 
 def color_classes(img: np.ndarray, candidates: np.ndarray, min_pixels: int = 30,
-                  merge_dist: float = 28.0) -> list[ColorClass]:
+                  merge_dist: float = 28.0, bg: np.ndarray | None = None) -> list[ColorClass]:
     """Group the candidate pixels (bool H×W) by colour.
 
     Colours are binned at 5-bit precision; bins are merged greedily, most populous first, into
     classes within `merge_dist` (RGB distance) of a class colour. Anti-aliased edge pixels land
-    in small bins far from every class and are dropped with classes under `min_pixels`.
+    in small bins far from every class and are dropped with classes under `min_pixels`; with `bg`,
+    classes of blended edge pixels around another class are dropped too (`drop_blends`).
     """
     ys, xs = np.nonzero(candidates)
     if len(ys) == 0:
@@ -181,7 +219,41 @@ def color_classes(img: np.ndarray, candidates: np.ndarray, min_pixels: int = 30,
         mask[ys[sel], xs[sel]] = True
         out.append(ColorClass(pix[sel].mean(axis=0).astype(np.float32), n, mask))
     out.sort(key=lambda c: -c.count)
-    return out
+    return drop_blends(out, bg)
+
+
+def drop_blends(classes: list[ColorClass], bg: np.ndarray | None) -> list[ColorClass]:
+    """Drop classes made of anti-aliased edges: a colour between another class and the background
+    whose pixels nearly all touch that class."""
+    if bg is None or len(classes) < 2:
+        return classes
+    bgf = np.asarray(bg, dtype=np.float32)
+    keep = []
+    dilated: dict[int, np.ndarray] = {}
+    for i, c in enumerate(classes):
+        blend = False
+        for j, big in enumerate(classes):
+            if j == i:
+                continue
+            # c ≈ t*big + (1-t)*bg for some 0 < t < 1
+            d = big.color - bgf
+            denom = float((d * d).sum())
+            if denom < 1:
+                continue
+            t = float(((c.color - bgf) * d).sum() / denom)
+            if not 0.05 < t < 0.95:
+                continue
+            resid = float(np.sqrt(((c.color - (bgf + t * d)) ** 2).sum()))
+            if resid > 30:
+                continue
+            if j not in dilated:
+                dilated[j] = cv2.dilate(big.mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+            if (c.mask & dilated[j]).sum() >= 0.8 * c.count:
+                blend = True
+                break
+        if not blend:
+            keep.append(c)
+    return keep
 
 
 def is_grayish(color: np.ndarray, limit: float = 24.0) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from docpipe.charts.raster_bars import Bar, BarLayout, layout, rectangles
-from docpipe.charts.raster_legend import LegendEntry
+from docpipe.charts.raster_legend import LegendEntry, legend_name
 from docpipe.charts.raster_reading import MarkPoint, Reading, SeriesReading, robust_line
 from docpipe.charts.raster_scene import Scene
 from docpipe.charts.raster_text import TextBox
@@ -29,18 +29,18 @@ def read_bars(scene: Scene, legend: list[LegendEntry], skip: list[tuple[int, int
     if lay is None:
         return None
     bars = [b for s in lay.slots for b in s]
-    total = sum(c.count for c in scene.classes)
-    explained = sum(b.w * b.h * b.fill for b in bars) / max(total, 1)
+    explained = min(1.0, sum(b.w * b.h * b.fill for b in bars) / scene.mark_pixels())
     vertical = lay.vertical
     fit = scene.y_axis if vertical else scene.x_axis
     # An axis whose labels sit among the bars' categories is the category axis, not the value axis.
     if fit is not None and fit.n < 2:
         fit = None
 
+    # Tick labels of the value axis are not data or categories; those of the other axis (years
+    # under columns) are the categories.
     axis_labels = set()
-    for f in (scene.y_axis, scene.x_axis):
-        if f is not None:
-            axis_labels.update(id(b) for b in f.labels)
+    if fit is not None:
+        axis_labels.update(id(b) for b in fit.labels)
     legend_ids = {id(e.label) for e in legend}
     free = [p for p in scene.phrases if id(p) not in legend_ids and not _in_axis(p, axis_labels, scene.boxes)]
     numeric = [p for p in free if p.number is not None]
@@ -112,7 +112,7 @@ def read_bars(scene: Scene, legend: list[LegendEntry], skip: list[tuple[int, int
     for k in range(n_series):
         cls = classes_seen[k] if multi else classes_seen[0]
         color = scene.classes[cls].color
-        name = _legend_name(color, legend) if (multi or len(legend) == 1) else None
+        name = legend_name(color, legend) if multi else None
         series.append(SeriesReading(name, scene.classes[cls].hex, points[k]))
     chart_type = "stacked_bar" if lay.stacked else "grouped_bar" if lay.grouped else "bar"
     used = [x for x in labels.values()]
@@ -218,12 +218,3 @@ def _categories(free: list[TextBox], lay: BarLayout, th: float, used: set[int]) 
         parts.sort(key=lambda p: (p.y0, p.x0))
         names.append(" ".join(p.text for p in parts))
     return names
-
-
-def _legend_name(color: np.ndarray, legend: list[LegendEntry]) -> str | None:
-    best, dist = None, 1e9
-    for e in legend:
-        d = float(np.sqrt(((e.color.astype(float) - color.astype(float)) ** 2).sum()))
-        if d < dist:
-            best, dist = e.name, d
-    return best if dist < 60 else None

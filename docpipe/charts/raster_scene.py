@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from docpipe.charts.raster_axes import AxisFit, find_value_axes
+from docpipe.charts.raster_axes import AxisFit, find_value_axes, snap_to_rules
 from docpipe.charts.raster_image import ColorClass, Rule, background_color, color_classes, color_distance, \
-    find_rules, ink_mask, is_grayish
+    find_rules, ink_mask, is_grayish, _off_segment
 from docpipe.charts.raster_text import TextBox, merge_readings, phrases, recognize_crop, words_in_region
 from docpipe.records import BBox, Word
 
@@ -52,6 +52,7 @@ class Scene:
     text_mask: np.ndarray
     candidates: np.ndarray
     classes: list[ColorClass]
+    outside_text: list[int]  # per class: its pixels outside the words' boxes
     ocr_second_pass: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -68,6 +69,14 @@ class Scene:
         rx0, ry0, rx1, ry1 = self.region
         sx, sy = (rx1 - rx0) / self.w, (ry1 - ry0) / self.h
         return (_clip(rx0 + x0 * sx), _clip(ry0 + y0 * sy), _clip(rx0 + x1 * sx), _clip(ry0 + y1 * sy))
+
+    def mark_pixels(self) -> int:
+        """Pixels of every colour class outside the words: what a reading should explain."""
+        return max(1, sum(self.outside_text))
+
+    def is_text_color(self, k: int) -> bool:
+        """A class whose pixels lie mostly inside words is the text's colour, not a mark's."""
+        return self.outside_text[k] < 0.4 * self.classes[k].count
 
     def text_size(self) -> float:
         """Median height of the words (pixels)."""
@@ -103,13 +112,72 @@ def build_scene(image: np.ndarray, words: list[Word], region: BBox,
         second = True
     bg = background_color(crop)
     rules = find_rules(crop, bg)
-    y_axis, x_axis = find_value_axes(boxes, w, h)
+    boxes = [b for b in boxes if not _on_rule(b, rules)]
+    boxes = _drop_marker_words(crop, bg, boxes)
+    phr = phrases(boxes)
+    y_axis, x_axis = find_value_axes(phr, w, h)
+    y_axis = snap_to_rules(y_axis, rules) if y_axis is not None else None
+    x_axis = snap_to_rules(x_axis, rules) if x_axis is not None else None
     window = plot_window(w, h, y_axis, x_axis, boxes)
     text_mask = _text_mask(boxes, h, w)
     candidates = _mark_candidates(crop, bg, rules, window)
-    classes = color_classes(crop, candidates, min_pixels=max(20, (w * h) // 20000))
-    return Scene(crop, region, bg, boxes, phrases(boxes), rules, y_axis, x_axis, window, text_mask, candidates,
-                 classes, ocr_second_pass=second)
+    classes = color_classes(crop, candidates, min_pixels=max(20, (w * h) // 100000), bg=bg)
+    backdrops = [c for c in classes if _backdrop(c, window)]
+    classes = [c for c in classes if not any(c is b for b in backdrops)]
+    for b in backdrops:
+        candidates &= ~b.mask
+    # Mark pixels outside words: what readers have to explain (text is explained by the words).
+    outside = [int((c.mask & ~text_mask).sum()) for c in classes]
+    return Scene(crop, region, bg, boxes, phr, rules, y_axis, x_axis, window, text_mask, candidates,
+                 classes, outside, ocr_second_pass=second)
+
+
+def _backdrop(c, window: Window) -> bool:
+    """A second background (a grey figure margin, a shaded plot area): a large grey class that
+    runs along most of the window's border."""
+    if not is_grayish(c.color, 30.0) or c.count < 0.05 * window.w * window.h:
+        return False
+    m = c.mask[window.y0:window.y1, window.x0:window.x1]
+    border = np.concatenate([m[0], m[-1], m[:, 0], m[:, -1]])
+    return float(border.mean()) > 0.5
+
+
+def _drop_marker_words(crop: np.ndarray, bg: np.ndarray, boxes: list[TextBox]) -> list[TextBox]:
+    """Drop one- or two-letter 'words' drawn in a colour when the chart's text is grey: OCR reads
+    markers (+, x, o, triangles) as letters."""
+    def ink_color(b: TextBox) -> np.ndarray | None:
+        part = crop[max(0, int(b.y0)):int(np.ceil(b.y1)), max(0, int(b.x0)):int(np.ceil(b.x1))]
+        if part.size == 0:
+            return None
+        px = part.reshape(-1, 3)
+        px = px[color_distance(px[None, :, :], bg)[0] > 40]
+        return np.median(px, axis=0) if len(px) >= 3 else None
+
+    longer = [ink_color(b) for b in boxes if len(b.text) > 2]
+    longer = [c for c in longer if c is not None]
+    if not longer or not is_grayish(np.median(np.array(longer), axis=0), 40.0):
+        return boxes
+    out = []
+    for b in boxes:
+        if len(b.text) <= 2 and b.number is None:
+            c = ink_color(b)
+            if c is not None and not is_grayish(c, 60.0):
+                continue
+        out.append(b)
+    return out
+
+
+def _on_rule(b: TextBox, rules: list[Rule]) -> bool:
+    """A 'word' read off a dashed gridline (OCR sees dashes as I, 1, T...): a short word centred on
+    a rule running across it."""
+    if len(b.text) > 2:
+        return False
+    for r in rules:
+        if r.horizontal and abs(b.cy - r.pos) <= 2 + r.thick and r.start < b.x0 - 2 and b.x1 + 2 < r.end:
+            return True
+        if not r.horizontal and abs(b.cx - r.pos) <= 2 + r.thick and r.start < b.y0 - 2 and b.y1 + 2 < r.end:
+            return True
+    return False
 
 
 def _wants_second_pass(boxes: list[TextBox], w: int, h: int) -> bool:
@@ -123,19 +191,21 @@ def _wants_second_pass(boxes: list[TextBox], w: int, h: int) -> bool:
 def plot_window(w: int, h: int, y_axis: AxisFit | None, x_axis: AxisFit | None, boxes: list[TextBox]) -> Window:
     """Where marks are looked for: the crop less the strips holding the value-axis tick labels."""
     x0, y0, x1, y1 = 0, 0, w, h
+    # Only label strips along the crop's edges bound the window; an axis drawn through the middle
+    # of the plot (spines at zero) has marks on both sides.
     if y_axis is not None:
         lx0 = min(b.x0 for b in y_axis.labels)
         lx1 = max(b.x1 for b in y_axis.labels)
-        if (lx0 + lx1) / 2 < w / 2:
+        if lx1 < 0.2 * w:
             x0 = max(x0, int(lx1) + 2)
-        else:
+        elif lx0 > 0.8 * w:
             x1 = min(x1, int(lx0) - 2)
     if x_axis is not None:
         ly0 = min(b.y0 for b in x_axis.labels)
         ly1 = max(b.y1 for b in x_axis.labels)
-        if (ly0 + ly1) / 2 > h / 2:
+        if ly0 > 0.8 * h:
             y1 = min(y1, int(ly0) - 2)
-        else:
+        elif ly1 < 0.2 * h:
             y0 = max(y0, int(ly1) + 2)
     if x1 - x0 < 10 or y1 - y0 < 10:
         return Window(0, 0, w, h)
@@ -166,7 +236,9 @@ def _mark_candidates(crop: np.ndarray, bg: np.ndarray, rules: list[Rule], window
             sl = (slice(max(0, lo), min(h, hi + 1)), slice(r.start, r.end))
         else:
             sl = (slice(r.start, r.end), slice(max(0, lo), min(w, hi + 1)))
-        near = color_distance(crop[sl], r.color) < 60
+        part = crop[sl]
+        near = (color_distance(part, r.color) < 60) | \
+            (_off_segment(part.reshape(-1, 3), r.color, bg).reshape(part.shape[:2]) < 30)
         cand[sl] &= ~near
     out = np.zeros_like(cand)
     out[window.y0:window.y1, window.x0:window.x1] = cand[window.y0:window.y1, window.x0:window.x1]

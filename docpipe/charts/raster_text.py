@@ -150,7 +150,7 @@ def words_in_region(words: list[Word], region: BBox, crop_w: int, crop_h: int) -
     for w in words:
         x0, y0, x1, y1 = w.bbox
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        if not (rx0 <= cx <= rx1 and ry0 <= cy <= ry1) or not w.text.strip():
+        if not (rx0 <= cx <= rx1 and ry0 <= cy <= ry1) or not _is_text(w.text):
             continue
         out.append(TextBox(w.text.strip(), (x0 - rx0) * sx, (y0 - ry0) * sy, (x1 - rx0) * sx, (y1 - ry0) * sy,
                            conf=w.conf, line_id=w.line_id))
@@ -169,7 +169,12 @@ def recognize_crop(crop: np.ndarray, recognize: Callable[[np.ndarray], list[Word
         else crop
     found = recognize(big)
     return [TextBox(x.text.strip(), x.bbox[0] * w, x.bbox[1] * h, x.bbox[2] * w, x.bbox[3] * h,
-                    conf=x.conf, line_id=10_000 + x.line_id) for x in found if x.text.strip()]
+                    conf=x.conf, line_id=10_000 + x.line_id) for x in found if _is_text(x.text)]
+
+
+def _is_text(text: str) -> bool:
+    """Words with a letter or digit; OCR reads markers and swatches as ■ ● ◆ + and the like."""
+    return any(c.isalnum() for c in text)
 
 
 def merge_readings(first: list[TextBox], second: list[TextBox]) -> list[TextBox]:
@@ -186,9 +191,14 @@ def _overlap(a: TextBox, b: TextBox) -> float:
     return inter / small if small > 0 else 0.0
 
 
+_GROUP_HEAD = re.compile(r"^[-−–]?[$€£]?\d{1,3}$")
+_GROUP_TAIL = re.compile(r"^\d{3}([.,]\d+)?(%|[kKmMbB]|bn)?$")
+
+
 def phrases(boxes: list[TextBox], gap: float = 0.8) -> list[TextBox]:
     """Words joined into phrases: same OCR line, same baseline, gap under `gap` x the text height.
-    Numbers stay single words (a row of tick labels is not one phrase)."""
+    Numbers stay single words (a row of tick labels is not one phrase), except a number printed
+    with a space as thousands separator ("1 566.4"), which OCR splits in two."""
     rest = sorted(boxes, key=lambda b: (b.line_id, b.x0))
     out: list[TextBox] = []
     for b in rest:
@@ -196,6 +206,11 @@ def phrases(boxes: list[TextBox], gap: float = 0.8) -> list[TextBox]:
             p = out[-1]
             h = max(p.h, b.h, 1.0)
             same_line = p.line_id == b.line_id and abs(p.cy - b.cy) < 0.5 * h
+            if (same_line and 0 <= b.x0 - p.x1 < 0.6 * h and _GROUP_HEAD.match(p.text)
+                    and _GROUP_TAIL.match(b.text)):
+                out[-1] = TextBox(p.text + b.text, p.x0, min(p.y0, b.y0), b.x1, max(p.y1, b.y1),
+                                  conf=min(p.conf, b.conf), line_id=p.line_id)
+                continue
             if (same_line and 0 <= b.x0 - p.x1 < gap * h and p.number is None and b.number is None
                     and not p.vertical and not b.vertical):
                 out[-1] = TextBox(f"{p.text} {b.text}", p.x0, min(p.y0, b.y0), b.x1, max(p.y1, b.y1),
