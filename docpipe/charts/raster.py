@@ -30,6 +30,9 @@ from docpipe.charts.raster_scene import build_scene
 from docpipe.records import BBox, Word
 
 READER_VERSION = "raster-1"
+MIN_BACKGROUND = 0.2
+"""Charts are drawn on a flat background; a region where under this share of the pixels share one
+colour (a photo, a textured scan) is not read."""
 """Changes whenever the reader's output for the same input would; feed it into work keys."""
 
 
@@ -66,5 +69,10 @@ def read_raster_chart(
     x0, y0, x1, y1 = bbox
     if (x1 - x0) * ww < 40 or (y1 - y0) * hh < 40:
         return unreadable(page_index, chart_index, bbox, "chart region under 40 pixels")
+    from docpipe.charts.raster_scene import crop_region, flat_background_share
+
+    if flat_background_share(crop_region(image, bbox)) < MIN_BACKGROUND:
+        return unreadable(page_index, chart_index, bbox,
+                          "no flat background: the region looks like a photo or a scan, not a chart")
     scene = build_scene(image, words, bbox, recognize)
     return read_scene(scene, page_index, chart_index)

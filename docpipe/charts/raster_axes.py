@@ -143,6 +143,10 @@ def _candidates(value: float, signed: bool) -> list[tuple[float, bool]]:
     return [(value, False), (-value, True)]
 
 
+def _power_of_ten(v: float) -> bool:
+    return v > 0 and abs(math.log10(v) - round(math.log10(v))) < 1e-9
+
+
 def tick_x(b: TextBox) -> float:
     """Where an x-axis tick label's tick is: its centre, or near the right end of a label printed
     turned (about 45°: a box about as tall as wide for several characters), which ends at its tick."""
@@ -193,7 +197,12 @@ def fit_axis(labels: list[TextBox], direction: str, allow_log: bool = True) -> A
                     continue
                 # Values grow rightwards / upwards unless the printed signs say otherwise.
                 natural = (a > 0) if direction == "x" else (a < 0)
-                key = (len(chosen), natural, -flips, scale == "linear", -err)
+                # Two labels that are powers of ten a decade or more apart (100, 1000) are a log
+                # axis: a linear one would not label only those.
+                prefer_linear = scale == "linear"
+                if len(chosen) == 2 and all(_power_of_ten(labels[k].number.full) for k, _ in chosen):
+                    prefer_linear = scale != "linear"
+                key = (len(chosen), natural, -flips, prefer_linear, -err)
                 if best is None or key > best[0]:
                     best = (key, scale, chosen)
     if best is None:
@@ -240,6 +249,71 @@ def snap_to_rules(fit: AxisFit, rules) -> AxisFit:
         return fit
     return AxisFit(fit.direction, fit.scale, float(a), float(b), fit.labels, fit.values, snapped, rms,
                    outliers=fit.outliers, sign_fixed=fit.sign_fixed, extra={**fit.extra, "snapped": True})
+
+
+def snap_to_ticks(fit: AxisFit, crop: np.ndarray, bg: np.ndarray) -> AxisFit:
+    """Move the label positions onto the tick marks beside them (short strokes between the labels
+    and the axis line), when at least three labels have one at a consistent offset; refit.
+
+    A label's box centre is off its tick by a pixel or so (box padding, OCR noise); the tick is
+    drawn at the exact value. Labels of a y axis look sideways towards the plot, those of an x axis
+    up (or down) towards it.
+    """
+    if fit.n < 3 or fit.extra.get("snapped"):
+        return fit
+    from docpipe.charts.raster_image import color_distance
+
+    h, w = crop.shape[:2]
+    ink = color_distance(crop, bg) > 60
+    cx_mid = np.mean([b.cx for b in fit.labels])
+    cy_mid = np.mean([b.cy for b in fit.labels])
+    found: list[float | None] = []
+    for lab, pos in zip(fit.labels, fit.positions, strict=True):
+        size = max(lab.h, 4.0)
+        if fit.direction == "y":
+            right = cx_mid < w / 2
+            x0 = int(lab.x1) + 1 if right else int(lab.x0 - 1.5 * size)
+            x1 = int(lab.x1 + 1.5 * size) if right else int(lab.x0) - 1
+            y0, y1 = int(pos - 0.7 * size), int(pos + 0.7 * size) + 1
+            strip = ink[max(0, y0):min(h, y1), max(0, x0):min(w, x1)]
+            if strip.size == 0:
+                found.append(None)
+                continue
+            strip = strip[:, strip.mean(axis=0) < 0.8]  # drop the axis line running through
+            prof = strip.sum(axis=1)
+            base = max(0, y0)
+        else:
+            down = cy_mid > h / 2
+            y0 = int(lab.y0 - 1.5 * size) if down else int(lab.y1) + 1
+            y1 = int(lab.y0) - 1 if down else int(lab.y1 + 1.5 * size)
+            x0, x1 = int(pos - 0.7 * size), int(pos + 0.7 * size) + 1
+            strip = ink[max(0, y0):min(h, y1), max(0, x0):min(w, x1)]
+            if strip.size == 0:
+                found.append(None)
+                continue
+            strip = strip[strip.mean(axis=1) < 0.8, :]
+            prof = strip.sum(axis=0)
+            base = max(0, x0)
+        rows = np.nonzero(prof >= 2)[0]
+        if len(rows) == 0 or len(rows) > 4 or rows[-1] - rows[0] > 3:
+            found.append(None)
+            continue
+        weights = prof[rows[0]:rows[-1] + 1].astype(float)
+        found.append(base + rows[0] + float((np.arange(len(weights)) * weights).sum() / weights.sum()) + 0.5)
+    pairs = [(f, p) for f, p in zip(found, fit.positions, strict=True) if f is not None]
+    if len(pairs) < 3:
+        return fit
+    offsets = np.array([f - p for f, p in pairs])
+    if offsets.std() > 1.0 or abs(offsets.mean()) > 0.5 * np.median([b.h for b in fit.labels]):
+        return fit
+    snapped = [f if f is not None else p + float(offsets.mean()) for f, p in zip(found, fit.positions, strict=True)]
+    y = np.log10(fit.values) if fit.scale == "log" else np.array(fit.values)
+    a, b = np.polyfit(snapped, y, 1)
+    rms = float(np.sqrt(np.mean(((y - b) / a - np.array(snapped)) ** 2)))
+    if rms > max(1.0, fit.rms):
+        return fit
+    return AxisFit(fit.direction, fit.scale, float(a), float(b), fit.labels, fit.values, snapped, rms,
+                   outliers=fit.outliers, sign_fixed=fit.sign_fixed, extra={**fit.extra, "snapped": "ticks"})
 
 
 def find_value_axes(boxes: list[TextBox], width: int, height: int) -> tuple[AxisFit | None, AxisFit | None]:

@@ -66,6 +66,8 @@ def rectangles(classes: list[ColorClass], min_side: int = 3, min_fill: float = 0
             if w < min_side or h < min_side:
                 continue
             sub = lab[y:y + h, x:x + w] == i
+            if area < 0.5 * w * h and not _split_candidate(sub):
+                continue  # an outline (a frame, a legend box), not a filled bar
             if area < min_fill * w * h:
                 sub = fill_holes(sub)
                 if sub.sum() < min_fill * w * h:
@@ -73,6 +75,13 @@ def rectangles(classes: list[ColorClass], min_side: int = 3, min_fill: float = 0
                     continue
             out.extend(_trimmed(sub, x, y, k))
     return out
+
+
+def _split_candidate(sub: np.ndarray) -> bool:
+    """Touching bars of one colour (a histogram) fill most of their columns from one edge."""
+    cols = sub.mean(axis=0)
+    return float(np.mean(cols > 0.9 * cols.max())) < 0.9 and float(sub.any(axis=0).mean()) > 0.95 and \
+        float(sub[-1].mean()) > 0.9
 
 
 def fill_holes(sub: np.ndarray) -> np.ndarray:

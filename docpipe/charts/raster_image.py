@@ -134,6 +134,11 @@ def find_rules(img: np.ndarray, bg: np.ndarray, min_frac: float = 0.3, dashed: b
                         inside |= color_distance(src[r:r + 1, s:e], color)[0] < 40
                 if inside[on].mean() > 0.5:
                     continue
+            # The extent is where the rule's own colour is (closing may have run it into text).
+            own = np.nonzero(color_distance(src[core:core + 1, s:e], color)[0] < 40)[0]
+            if len(own) < 2:
+                continue
+            s, e = s + int(own[0]), s + int(own[-1]) + 1
             rules.append(Rule(horizontal, float(np.mean(g)), s, e, len(g), color.astype(np.float32)))
     return rules
 
@@ -152,6 +157,10 @@ def _off_segment(pix: np.ndarray, color: np.ndarray, bg: np.ndarray) -> np.ndarr
     denom = float((d * d).sum()) or 1.0
     t = np.clip((p @ d) / denom, 0.0, 1.0)
     return np.sqrt(((p - t[:, None] * d) ** 2).sum(axis=1))
+
+
+MAX_CLASSES = 40
+"""Charts use a handful of mark colours; beyond this many classes the rest are not marks."""
 
 
 @dataclass
@@ -202,8 +211,8 @@ def color_classes(img: np.ndarray, candidates: np.ndarray, min_pixels: int = 30,
                 assign[u] = k
                 weights[k] += int(counts[u])
                 continue
-        if counts[u] < max(3, min_pixels // 4):
-            continue  # a rare colour far from every class: anti-aliasing
+        if counts[u] < max(3, min_pixels // 4) or len(centers) >= MAX_CLASSES:
+            continue  # a rare colour far from every class (anti-aliasing), or too many colours
         centers.append(c)
         weights.append(int(counts[u]))
         assign[u] = len(centers) - 1

@@ -20,6 +20,10 @@ def read_scene(scene: Scene, page_index: int, chart_index: int) -> ChartData:
         return unreadable(page_index, chart_index, scene.region, "no marks and no text in the chart region")
     legend = find_legend(scene.crop, scene.bg, scene.phrases, scene.text_mask)
     skip = [e.box() for e in legend]
+    if len(legend) >= 2:  # the legend's frame and the space between its entries
+        th = scene.text_size()
+        skip.append((int(min(b[0] for b in skip) - th), int(min(b[1] for b in skip) - th),
+                     int(max(b[2] for b in skip) + th), int(max(b[3] for b in skip) + th)))
     readings: list[Reading] = []
     for reader in (read_bars, read_xy, read_pie):
         r = reader(scene, legend, skip)

@@ -99,11 +99,12 @@ def read_bars(scene: Scene, legend: list[LegendEntry], skip: list[tuple[int, int
                 if _stacked_piece(b, lay, vertical):
                     measured -= float(value_fn(_near(b, lay, vertical)))
                 measured /= common
-            rec = reconcile(measured, labels.get(i), span / common if span else None, common)
+            rec = reconcile(measured, labels.get(i), span / common if span else None, common,
+                            trusted_axis=fit is not None and quality >= 0.65)
             if rec is None:
                 continue
             ev = {"axis": quality, "fill": b.fill, "label": 1.0 if rec.source == "label" else 0.0,
-                  "agree": -1.0 if rec.agreement is None else rec.agreement, "repaired": float(rec.repaired),
+                  "agree": -1.0 if rec.agreement is None else rec.agreement, "repaired": float(rec.repaired), "conflict": float(rec.conflict),
                   "named": 1.0 if name else 0.0}
             x_text = name if name else str(si + 1)
             points[series_of[b.cls]].append(MarkPoint(x_text, None, rec.value, (b.x0, b.y0, b.x1, b.y1),
@@ -191,17 +192,24 @@ def _categories(free: list[TextBox], lay: BarLayout, th: float, used: set[int]) 
     pitch = np.median(np.diff([(a + b) / 2 for a, b in ext])) if len(ext) > 1 else (ext[0][1] - ext[0][0]) * 2
     names: list[str | None] = []
     cands = [p for p in free if id(p) not in used]
+    bars = [b for s in lay.slots for b in s]
+    # Categories sit beyond the baseline, or beyond the bars' far ends when some go negative
+    # (the labels then stay at the bottom / left of the plot).
+    if vertical:
+        lowest = max([lay.baseline] + [b.y1 for b in bars])
+    else:
+        leftmost = min([lay.baseline] + [b.x0 for b in bars])
     for a, b in ext:
         mid = (a + b) / 2
         half = max((b - a) / 2, 0.5 * pitch)
         if vertical:
             row = [p for p in cands if p.cy > lay.baseline - 2 and abs(p.cx - mid) <= half and
-                   p.y0 < lay.baseline + 6 * th]
-            row.sort(key=lambda p: p.y0)
+                   p.y0 < lowest + 6 * th and not _overlaps_bar(p, bars)]
+            row.sort(key=lambda p: (p.y0 < lowest - 2, p.y0))
         else:
             row = [p for p in cands if p.cx < lay.baseline + 2 and abs(p.cy - mid) <= half and
-                   p.x1 > lay.baseline - 40 * th]
-            row.sort(key=lambda p: -p.x1)
+                   p.x1 > leftmost - 40 * th and not _overlaps_bar(p, bars)]
+            row.sort(key=lambda p: (p.x1 > leftmost + 2, -p.x1))
         if not row:
             names.append(None)
             continue
@@ -218,3 +226,8 @@ def _categories(free: list[TextBox], lay: BarLayout, th: float, used: set[int]) 
         parts.sort(key=lambda p: (p.y0, p.x0))
         names.append(" ".join(p.text for p in parts))
     return names
+
+
+def _overlaps_bar(p: TextBox, bars: list[Bar]) -> bool:
+    """A phrase printed on a bar is a data label, not a category."""
+    return any(b.x0 <= p.cx <= b.x1 and b.y0 <= p.cy <= b.y1 for b in bars)

@@ -18,7 +18,7 @@ from docpipe.charts.raster_legend import LegendEntry, legend_name
 from docpipe.charts.raster_reading import MarkPoint, Reading, SeriesReading, robust_line
 from docpipe.charts.raster_scene import Scene
 from docpipe.charts.raster_text import TextBox
-from docpipe.charts.raster_traces import analyse, blobs, rdp, trace, vertex_y
+from docpipe.charts.raster_traces import analyse, blobs, line_markers, rdp, trace, vertex_y
 from docpipe.charts.raster_values import Anchor, match_labels, reconcile
 
 
@@ -123,7 +123,7 @@ def _read_kind(scene: Scene, legend: list[LegendEntry], kind: str, chosen, expla
         for j, (px, py, xp, box) in enumerate(pts):
             fi = next(i for i, (s2, j2, _) in enumerate(flat) if s2 == si and j2 == j)
             measured = float(value_fn(py)) / common if value_fn is not None else None
-            rec = reconcile(measured, labels.get(fi), span, common)
+            rec = reconcile(measured, labels.get(fi), span, common, trusted_axis=yfit is not None and quality >= 0.65)
             if rec is None:
                 continue
             if numeric_x and scene.x_axis is not None:
@@ -134,7 +134,7 @@ def _read_kind(scene: Scene, legend: list[LegendEntry], kind: str, chosen, expla
                     continue
                 xv, xt = xp.value, xp.text
             ev = {"axis": quality * (x_quality if kind == "scatter" else 1.0), "label": float(rec.source == "label"),
-                  "agree": -1.0 if rec.agreement is None else rec.agreement, "repaired": float(rec.repaired),
+                  "agree": -1.0 if rec.agreement is None else rec.agreement, "repaired": float(rec.repaired), "conflict": float(rec.conflict),
                   "named": 1.0, "shape": 0.8}
             out.append(MarkPoint(xt, xv, rec.value, box, rec.source, ev))
         color = scene.classes[k].color
@@ -168,6 +168,12 @@ def tick_marks(scene: Scene) -> np.ndarray:
         strokes.append((i, x, y, w, h, h > w))
     if not strokes:
         return out
+    # strokes of one size on one line (bucketed by 2 px): a row of ticks
+    rows: dict[tuple, int] = {}
+    for _, x, y, w, h, vertical in strokes:
+        line = x + w / 2 if not vertical else y + h / 2
+        key = (vertical, w, h, int(line // 2))
+        rows[key] = rows.get(key, 0) + 1
     fits = {"x": scene.x_axis, "y": scene.y_axis}
     tick_pos = {}
     for d, fit in fits.items():
@@ -184,9 +190,8 @@ def tick_marks(scene: Scene) -> np.ndarray:
                     break
         if not hit:
             line = x + w / 2 if not vertical else y + h / 2
-            same = [j for j in strokes if j[5] == vertical and abs(j[3] - w) <= 1 and abs(j[4] - h) <= 1
-                    and abs((j[1] + j[3] / 2 if not vertical else j[2] + j[4] / 2) - line) <= 2]
-            hit = len(same) >= 3
+            hit = sum(rows.get((vertical, w + dw, h + dh, int(line // 2) + dl), 0)
+                      for dw in (-1, 0, 1) for dh in (-1, 0, 1) for dl in (-1, 0, 1)) >= 3
         if not hit:
             d = "x" if vertical else "y"
             if d in tick_pos:
@@ -204,19 +209,22 @@ def _dedupe_markers(raw, contrast: list[float]):
     one point: of two points of different classes closer than a third of the marker size, the one
     whose class stands out less from the background goes."""
     order = sorted(range(len(raw)), key=lambda i: -contrast[i])
-    kept: list[tuple[float, float, float]] = []
+    kept_xy = np.zeros((0, 2))
+    kept_size = np.zeros(0)
     out = []
     for i in order:
         k, pts = raw[i]
-        mine = []
-        for p in pts:
-            x0, y0, x1, y1 = p[3]
-            size = max(x1 - x0, y1 - y0, 2)
-            if any(abs(p[0] - q[0]) <= 0.3 * max(size, q[2]) and abs(p[1] - q[1]) <= 0.3 * max(size, q[2])
-                   for q in kept):
-                continue
-            mine.append(p)
-        kept.extend((p[0], p[1], max(p[3][2] - p[3][0], p[3][3] - p[3][1], 2)) for p in mine)
+        xy = np.array([(p[0], p[1]) for p in pts], dtype=float)
+        size = np.array([max(p[3][2] - p[3][0], p[3][3] - p[3][1], 2) for p in pts], dtype=float)
+        keep = np.ones(len(pts), dtype=bool)
+        if len(kept_xy):
+            for j in range(0, len(pts), 256):  # blocks bound the memory of the distance table
+                d = np.abs(xy[j:j + 256, None, :] - kept_xy[None, :, :]).max(axis=2)
+                reach = 0.3 * np.maximum(size[j:j + 256, None], kept_size[None, :])
+                keep[j:j + 256] = ~(d <= reach).any(axis=1)
+        mine = [p for p, ok in zip(pts, keep, strict=True) if ok]
+        kept_xy = np.vstack([kept_xy, xy[keep]])
+        kept_size = np.concatenate([kept_size, size[keep]])
         if mine:
             out.append((k, mine))
     return out
@@ -305,6 +313,24 @@ def _sample_line(m: np.ndarray, sh, xpos: list[XPos], numeric: bool, scene: Scen
         poly = np.stack([idx + sh.x0, cen[idx]], axis=1).astype(float)
         verts = poly[rdp(poly, eps=max(1.5, 0.6 * thick)), 0] if len(poly) else np.array([])
         samples = [(_snap(t.px, verts, pitch, 0.35), t) for t in ticks if sh.x0 - 3 <= t.px <= sh.x1 + 3]
+    markers = [] if area else line_markers(m, thick)
+    in_range = [t for t in ticks if sh.x0 - 3 <= t.px <= sh.x1 + 3]
+    if len(markers) >= 2 and (not ticks or len(markers) <= len(in_range) + 2 or numeric):
+        # Markers show where the data are: sample there only (no values between them).
+        mx = np.array([p[0] for p in markers])
+        if numeric and not (ticks and pitch and all(np.min(np.abs(mx - t.px)) <= max(2.5, 0.12 * pitch)
+                                                     for t in in_range)):
+            return [(px, py, None, (px - 0.5 * th, py - 0.5 * th, px + 0.5 * th, py + 0.5 * th))
+                    for px, py in sorted(markers)]
+        out = []
+        for t in in_range:
+            d = np.abs(mx - t.px)
+            j = int(np.argmin(d))
+            if d[j] <= max(2.5, 0.35 * (pitch or 0.0)):
+                px, py = markers[j]
+                out.append((px, py, t, (px - 0.5 * th, py - 0.5 * th, px + 0.5 * th, py + 0.5 * th)))
+        if out:
+            return out
     out = []
     reach = max(3, int((pitch or 6 * th) / 3))
     for px, xp in samples:

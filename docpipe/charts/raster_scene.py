@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from docpipe.charts.raster_axes import AxisFit, find_value_axes, snap_to_rules
+from docpipe.charts.raster_axes import AxisFit, find_value_axes, snap_to_rules, snap_to_ticks
 from docpipe.charts.raster_image import ColorClass, Rule, background_color, color_classes, color_distance, \
     find_rules, ink_mask, is_grayish, _off_segment
 from docpipe.charts.raster_text import TextBox, merge_readings, phrases, recognize_crop, words_in_region
@@ -101,6 +101,15 @@ def crop_region(image: np.ndarray, region: BBox) -> np.ndarray:
     return np.ascontiguousarray(image[r0:r1, c0:c1].astype(np.uint8))
 
 
+def flat_background_share(crop: np.ndarray) -> float:
+    """Share of the crop's pixels within a few levels of its most common colour."""
+    if crop.size == 0:
+        return 0.0
+    small = crop[::2, ::2] if crop.shape[0] * crop.shape[1] > 400_000 else crop
+    bg = background_color(small)
+    return float((color_distance(small, bg) < 24).mean())
+
+
 def build_scene(image: np.ndarray, words: list[Word], region: BBox,
                 recognize: Callable[[np.ndarray], list[Word]] | None) -> Scene:
     crop = crop_region(image, region)
@@ -116,8 +125,8 @@ def build_scene(image: np.ndarray, words: list[Word], region: BBox,
     boxes = _drop_marker_words(crop, bg, boxes)
     phr = phrases(boxes)
     y_axis, x_axis = find_value_axes(phr, w, h)
-    y_axis = snap_to_rules(y_axis, rules) if y_axis is not None else None
-    x_axis = snap_to_rules(x_axis, rules) if x_axis is not None else None
+    y_axis = snap_to_ticks(snap_to_rules(y_axis, rules), crop, bg) if y_axis is not None else None
+    x_axis = snap_to_ticks(snap_to_rules(x_axis, rules), crop, bg) if x_axis is not None else None
     window = plot_window(w, h, y_axis, x_axis, boxes)
     text_mask = _text_mask(boxes, h, w)
     candidates = _mark_candidates(crop, bg, rules, window)

@@ -41,6 +41,10 @@ _NUMBER = re.compile(
 )
 
 
+_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+_POWER = re.compile(r"^(10)(?:\^\{?([-−]?\d{1,3})\}?|([⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3}))$")
+
+
 @dataclass(frozen=True)
 class Number:
     """A number as printed. `value` is the printed number with its sign; `scale` the magnitude
@@ -65,6 +69,13 @@ def parse_number(text: str) -> Number | None:
     Years ("2019") parse as numbers too; whether they are categories is the axis' decision.
     """
     t = text.strip().replace("O", "0") if _looks_numeric(text) else text.strip()
+    power = _POWER.match(t)
+    if power:  # 10³, 10^3, 10^-2 (log axes)
+        exp = (power.group(2) or power.group(3)).translate(_SUPERSCRIPT).replace("−", "-")
+        try:
+            return Number(value=10.0 ** int(exp), signed=False)
+        except ValueError:
+            return None
     t = t.replace(" %", "%").replace("·", ".")
     if not t:
         return None

@@ -41,8 +41,6 @@ def titles(scene: Scene, r: Reading, legend) -> Titles:
     free = [p for p in scene.phrases if id(p) not in used and p.number is None]
     marks_top = min((p.box[1] for s in r.series for p in s.points), default=scene.window.y0)
     top_limit = min(marks_top, scene.window.y0 + 0.5 * scene.window.h) - 2
-    if scene.y_axis is not None:
-        top_limit = min(top_limit, scene.y_axis.lo - 0.5 * scene.text_size())
     top = [p for p in free if p.y1 <= top_limit and not p.vertical]
     title = None
     if top:

@@ -171,11 +171,16 @@ def blobs(mask: np.ndarray, min_side: int = 3) -> list[tuple[float, float, tuple
             cents = np.zeros((n, 2))
             ys, xs = np.nonzero(joined)
             ids = joined[ys, xs]
-            for i in np.unique(ids):
-                sel = ids == i
-                yy, xx = ys[sel], xs[sel]
-                stats[i] = (xx.min(), yy.min(), xx.max() - xx.min() + 1, yy.max() - yy.min() + 1, len(xx))
-                cents[i] = (xx.mean(), yy.mean())
+            order = np.argsort(ids, kind="stable")
+            ids, xs, ys = ids[order], xs[order], ys[order]
+            starts = np.concatenate([[0], np.flatnonzero(np.diff(ids)) + 1])
+            uid = ids[starts]
+            x_lo, x_hi = np.minimum.reduceat(xs, starts), np.maximum.reduceat(xs, starts)
+            y_lo, y_hi = np.minimum.reduceat(ys, starts), np.maximum.reduceat(ys, starts)
+            cnt = np.diff(np.concatenate([starts, [len(ids)]]))
+            stats[uid] = np.stack([x_lo, y_lo, x_hi - x_lo + 1, y_hi - y_lo + 1, cnt], axis=1)
+            cents[uid, 0] = np.add.reduceat(xs, starts) / cnt
+            cents[uid, 1] = np.add.reduceat(ys, starts) / cnt
         else:
             n, lab, stats, cents = cv2.connectedComponentsWithStats(m, connectivity=8)
     else:
@@ -216,4 +221,18 @@ def blobs(mask: np.ndarray, min_side: int = 3) -> list[tuple[float, float, tuple
         for c in centers:
             out.append((float(c[0]), float(c[1]), (int(c[0] - half), int(c[1] - half), int(c[0] + half),
                                                    int(c[1] + half)), int(area / k)))
+    return out
+
+
+def line_markers(mask: np.ndarray, thick: float) -> list[tuple[float, float]]:
+    """Centres of the markers drawn on a line (dots, squares at the data points): what survives an
+    opening wider than the line itself, in roughly square blobs."""
+    k = int(2 * max(1.0, thick) + 1)
+    opened = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, np.ones((k, k), np.uint8))
+    n, _, stats, cents = cv2.connectedComponentsWithStats(opened, connectivity=8)
+    out = []
+    for i in range(1, n):
+        x, y, w, h, area = (int(v) for v in stats[i])
+        if w >= k and h >= k and 0.5 <= w / h <= 2.0 and max(w, h) <= 6 * k:
+            out.append((float(cents[i][0]), float(cents[i][1])))
     return out

@@ -65,14 +65,21 @@ class Reconciled:
     source: str  # "label" | "measured"
     agreement: float | None  # |label - measured| / axis range, when both exist
     repaired: bool = False  # the label was read back to a power of ten
+    conflict: bool = False  # a label was found but contradicts a trusted axis; the measurement was kept
+
+
+CONFLICT = 0.12
+"""A label further than this share of the axis range from a measurement on a trusted axis is not
+this mark's value as printed (a misread or misassigned label): the measurement is kept."""
 
 
 def reconcile(measured: float | None, label: TextBox | None, value_range: float | None,
-              common_scale: float = 1.0) -> Reconciled | None:
+              common_scale: float = 1.0, trusted_axis: bool = False) -> Reconciled | None:
     """The value a mark gets from its measured value and its printed label (either may be missing).
 
     `value_range` is the value axis' range (same units as `measured`); `common_scale` the
     magnitude factor the axis labels share (labels printed without it are compared after it).
+    The label wins unless it contradicts a trusted axis by more than `CONFLICT` of the range.
     """
     if label is None or label.number is None:
         return None if measured is None else Reconciled(float(measured), "measured", None)
@@ -87,4 +94,6 @@ def reconcile(measured: float | None, label: TextBox | None, value_range: float 
     k = int(np.argmin(errs))
     if k > 0 and errs[0] > 0.08 and errs[k] < 0.03:
         return Reconciled(float(options[k]), "label", float(errs[k]), repaired=True)
+    if trusted_axis and errs[0] > CONFLICT:
+        return Reconciled(float(measured), "measured", float(errs[0]), conflict=True)
     return Reconciled(float(options[0]), "label", float(errs[0]))
