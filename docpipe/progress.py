@@ -36,6 +36,28 @@ class Reporter(Protocol):
     def stop(self) -> None: ...
 
 
+class SilentReporter:
+    """The Reporter protocol, saying nothing (benchmarks and embedding code print their own progress)."""
+
+    def notice(self, message: str) -> None:
+        pass
+
+    def phase(self, text: str) -> None:
+        pass
+
+    def start(self, total_docs: int) -> None:
+        pass
+
+    def pages_total(self, pages: int) -> None:
+        pass
+
+    def document(self, head: DocumentHead, pages: int) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
 class _Counts:
     def __init__(self) -> None:
         self.started = time.monotonic()
