@@ -2,6 +2,11 @@
 
 A document is committed only when all its pages are in, together with its ledger entry, so a
 crash loses at most the uncommitted batch and a re-run redoes exactly those documents.
+
+Inputs are tracked by their URI (source_path): the driver lists them without reading, and learns
+each one's doc_id (the sha256 its worker computed) from its first result. At that moment `claim`
+decides its row: content already committed with the same work key is counted as done, a second
+input with the same content in this run becomes a `skipped/duplicate` row.
 """
 
 from __future__ import annotations
@@ -35,15 +40,30 @@ class Provenance(BaseModel):
 
 class PendingDoc(BaseModel):
     doc: SourceDoc
-    row_key: str
-    work_key: str
+    row_key: str = ""  # decided by Collector.claim once the doc_id is known
+    work_key: str = ""
+
+
+class Claim(BaseModel):
+    """What the runner decided for one input once its content id is known."""
+
+    row_key: str | None = None  # None: not a row of this run (done already, or a duplicate row was written)
+    work_key: str = ""
+    done_already: bool = False  # same content committed with the same work key
+    duplicate_of: str | None = None  # URI of the input of this run with the same content
+
+
+ClaimFn = Callable[[PendingDoc, str], Claim]
 
 
 class Collector:
     def __init__(self, writer, schema_model: type[BaseModel], provenance: Provenance,
                  metadata: dict[str, str], commit_every_docs: int, commit_every_s: float,
-                 on_document: Callable[[DocumentHead, int], None]) -> None:
+                 on_document: Callable[[DocumentHead, int], None], claim: ClaimFn | None = None,
+                 on_done_already: Callable[[PendingDoc], None] | None = None) -> None:
         self.writer = writer
+        self.claim = claim
+        self.on_done_already = on_done_already
         self.schema_model = schema_model
         self.prov = provenance
         self.metadata = metadata
@@ -61,25 +81,58 @@ class Collector:
         self._last_commit = time.monotonic()
 
     def expect(self, item: PendingDoc) -> None:
-        self.pending[item.doc.doc_id] = item
+        self.pending[item.doc.source_path] = item
 
     @property
     def outstanding(self) -> int:
         return len(self.pending)
 
+    def _claimed(self, source: str, doc_id: str) -> PendingDoc | None:
+        """The pending input `source`, with its row decided now that its doc_id is known; None to drop."""
+        item = self.pending.get(source)
+        if item is None or item.row_key:
+            return item
+        if not doc_id:
+            from docpipe.discover import fallback_doc_id
+
+            doc_id = fallback_doc_id(source)
+        item.doc = item.doc.model_copy(update={"doc_id": doc_id})
+        if self.claim is None:
+            item.row_key = doc_id
+            return item
+        decision = self.claim(item, doc_id)
+        item.work_key = decision.work_key
+        if decision.row_key is None:
+            del self.pending[source]
+            self.pages.pop(source, None)
+            if self.on_done_already is not None:
+                self.on_done_already(item)
+            return None
+        item.row_key = decision.row_key
+        if decision.duplicate_of is not None:
+            del self.pending[source]
+            self.pages.pop(source, None)
+            self.add_unprocessed(item, Status.skipped, ErrorInfo(
+                category=ErrorCategory.duplicate, stage="discover",
+                message=f"same content as {decision.duplicate_of}; processed once under that path"))
+            return None
+        return item
+
     def add_page(self, result: PageResult) -> None:
-        if result.doc_id not in self.pending:
-            return  # a duplicate delivery after a worker retry; the first copy already counted
-        pages = self.pages.setdefault(result.doc_id, {})
+        item = self._claimed(result.source_path, result.doc_id)
+        if item is None:
+            return  # a duplicate delivery after a worker retry, or an input decided without its pages
+        pages = self.pages.setdefault(result.source_path, {})
         pages[result.page_index] = result
         if len(pages) >= result.page_count:
-            self._finish(self.pending.pop(result.doc_id), list(pages.values()))
-            del self.pages[result.doc_id]
+            self._finish(self.pending.pop(result.source_path), list(pages.values()))
+            del self.pages[result.source_path]
 
     def add_failed_document(self, output: RasterOutput) -> None:
-        item = self.pending.pop(output.doc_id, None)
+        item = self._claimed(output.source_path, output.doc_id)
         if item is None:
             return
+        self.pending.pop(output.source_path, None)
         error = output.error or ErrorInfo(category=ErrorCategory.internal, message="no pages", stage="raster")
         self.add_unprocessed(item, Status.failed, error)
 
@@ -124,7 +177,8 @@ class Collector:
         self._entries.append(LedgerEntry(
             row_key=item.row_key, doc_id=item.doc.doc_id, work_key=item.work_key, status=head.status.value,
             error_category=head.error.category.value if head.error else None,
-            source_path=item.doc.source_path, run_id=self.prov.run_id,
+            source_path=item.doc.source_path, source_version=item.doc.source_version or None,
+            run_id=self.prov.run_id,
         ))
         self.on_document(head, len(pages))
         if len(self._heads) >= self.commit_every_docs or time.monotonic() - self._last_commit >= self.commit_every_s:
@@ -138,7 +192,7 @@ class Collector:
                                    metadata=self.metadata)
         pages = page_rows_table(self._page_rows, run_id=self.prov.run_id, processed_at=now,
                                 row_keys=self._page_keys, metadata=self.metadata)
-        self.writer.commit(docs, pages, self._entries)
+        self.writer.commit({"documents": docs, "pages": pages}, self._entries)
         self._heads, self._values, self._grounding = [], [], []
         self._page_rows, self._page_keys, self._entries = [], [], []
         self._last_commit = time.monotonic()

@@ -32,7 +32,9 @@ class WorkerCounts(BaseModel):
 
 class StagePlan(BaseModel):
     engine: Literal["vlm", "offline"]
-    model: str | None = None  # resolved local path or cached hub id (vlm only)
+    # vlm only: a path on the driver's machine (embedded Ray), else a hub id or a URI every node
+    # can read; workers turn it into a local folder with engines.loading.materialize_model
+    model: str | None = None
     model_label: str | None = None  # what the user asked for, for provenance
     model_revision: str | None = None
     device: str = "auto"
@@ -113,10 +115,12 @@ def build_page_processor(plan: StagePlan):
     from docpipe.processing.vlm import VlmPageProcessor
     from docpipe.tasks.factory import build_tasks
 
+    from docpipe.engines.loading import materialize_model
+
     if plan.model is None:
         raise ValueError("a vlm plan needs a model")
     _limit_torch_threads()
-    engine = HFEngine(plan.model, revision=plan.model_revision, device=plan.device,
+    engine = HFEngine(materialize_model(plan.model, plan.model_revision), revision=plan.model_revision, device=plan.device,
                       batch_size=plan.batch_infer)
     tasks = build_tasks(plan.tasks, schema, plan.questions, plan.max_new_tokens, engine)
     return VlmPageProcessor(engine, tasks)

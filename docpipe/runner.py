@@ -1,4 +1,4 @@
-"""One `docpipe run`: discover → skip what the ledger says is done → stream the rest → commit.
+"""One `docpipe run`: list inputs → skip what the ledger says is done → stream the rest → commit.
 
 Fatal problems (bad configuration, no model for --engine vlm, output not writable or locked)
 raise before any work starts. Everything about an individual document becomes a row.
@@ -9,17 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import secrets
 import time
 from collections.abc import Callable
 
-from docpipe.collector import Collector, PendingDoc, Provenance
+from docpipe.collector import Claim, Collector, PendingDoc, Provenance
 from docpipe.config import ConfigError, RunConfig
-from docpipe.discover import InputError, discover
+from docpipe.discover import InputError, Listing, fallback_doc_id, list_inputs
 from docpipe.engine_choice import EngineDecision, choose_engine
 from docpipe.output.rows import ColumnConflict, check_schema_columns, dataset_metadata, documents_schema, pages_schema
-from docpipe.output.atomic_files import write_run_summary
-from docpipe.output.commit import DatasetWriter
+from docpipe.output.commit import DOCUMENTS, PAGES, DatasetWriter
 from docpipe.plan import StagePlan, default_workers
 from docpipe.progress import Reporter
 from docpipe.raster.config import RasterConfig
@@ -42,48 +42,52 @@ def work_key(doc_id: str, schema: LoadedSchema, decision: EngineDecision, prompt
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
 
 
-def _row_keys(docs: list[SourceDoc]) -> tuple[list[tuple[SourceDoc, str]], list[tuple[SourceDoc, str, str]]]:
-    """Unique contents keep row_key = doc_id; later copies of the same bytes become `skipped` rows."""
-    seen: dict[str, str] = {}
-    unique, duplicates = [], []
-    for doc in docs:
-        if doc.doc_id not in seen:
-            seen[doc.doc_id] = doc.source_path
-            unique.append((doc, doc.doc_id))
-            continue
-        key = f"{doc.doc_id}#{hashlib.sha256(doc.source_path.encode()).hexdigest()[:8]}"
-        if doc.error is not None:
-            unique.append((doc, key))  # e.g. several empty files: each is its own failed row
-        else:
-            duplicates.append((doc, key, seen[doc.doc_id]))
-    return unique, duplicates
+class NoInputs(RuntimeError):
+    """The inputs named no document at all (exit code 4); the message says what was passed over."""
 
 
-def prepare(config: RunConfig) -> tuple[LoadedSchema, list[SourceDoc]]:
-    """Everything that can be a usage/config error, checked before anything else starts."""
+def prepare(config: RunConfig) -> tuple[LoadedSchema, Listing]:
+    """Everything that can be a usage/config error, checked before anything else starts.
+
+    Lists the inputs (no document bytes are read here). Raises ConfigError (bad schema, missing
+    input path) or StorageError (an object store refused the listing: fatal).
+    """
     schema = load_schema(config.pipeline.schema_)
     try:
         check_schema_columns(schema.model)
     except ColumnConflict as exc:
         raise ConfigError(str(exc)) from exc
     try:
-        docs = discover(config.inputs)
+        listing = list_inputs(config.inputs)
     except InputError as exc:
         raise ConfigError(str(exc)) from exc
-    return schema, docs
+    return schema, listing
+
+
+def no_inputs_message(listing: Listing, inputs: list[str]) -> str:
+    """One line for a run whose inputs hold no document, naming what the walk passed over."""
+    passed = ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in sorted(listing.skipped.items()))
+    where = ", ".join(inputs)
+    return (f"no input documents found in {where}" + (f" (passed over: {passed})" if passed else "")
+            + "; nothing to do")
 
 
 def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
             stream_fn: Callable | None = None) -> RunSummary:
+    """Run the job; returns its summary. Raises ConfigError, EngineUnavailable, OutputLocked,
+    OutputNotWritable, StorageError/StoreError, or NoInputs (after committing empty datasets)."""
     started = started if started is not None else time.monotonic()
-    schema, docs = prepare(config)
+    schema, listing = prepare(config)
+    docs = listing.docs
     decision = choose_engine(config)
+    workers_model = model_for_workers(config, decision)
     if decision.notice:
         reporter.notice(decision.notice)
     run_id = new_run_id()
     summary = RunSummary(run_id=run_id, out_dir=str(config.out_dir), pipeline=config.pipeline.name,
                          schema_name=schema.name, engine=decision.engine, model=decision.model_label,
                          started_at=dt.datetime.now(dt.timezone.utc), inputs=len(docs),
+                         passed_over=listing.skipped, passed_over_examples=listing.examples,
                          config=json.loads(config.public_json()))
     if decision.notice:
         summary.notices.append(decision.notice)
@@ -93,12 +97,18 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
                             engine=decision.engine, model=decision.model_label,
                             model_revision=decision.model_revision, prompt_hash=prompt_hash, run_id=run_id)
     metadata = dataset_metadata(schema.model, schema_name=schema.name, run_config_json=config.public_json())
+    schemas = {DOCUMENTS: documents_schema(schema.model), PAGES: pages_schema()}
 
-    with DatasetWriter(config.out_dir, run_id=run_id, metadata=metadata) as writer:
+    def key_of(doc_id: str) -> str:
+        return work_key(doc_id, schema, decision, prompt_hash, options)
+
+    with DatasetWriter(config.out_uri, run_id=run_id, metadata=metadata, datasets=tuple(schemas),
+                       lock_ttl_s=config.lock_ttl_s, target_file_bytes=config.target_file_mb * 1024 * 1024,
+                       ) as writer:
         # A different schema in an existing output would mix column types: refuse before any work.
-        writer.check_schemas(documents_schema(schema.model), pages_schema())
-        unique, duplicates = _row_keys(docs)
-        existing = writer.ledger.lookup([key for _, key in unique] + [key for _, key, _ in duplicates])
+        writer.check_schemas(schemas)
+        todo, immediate = plan_inputs(docs, writer.ledger, key_of, force=config.force,
+                                      retry_failed=config.retry_failed, summary=summary)
 
         def on_document(head, pages: int) -> None:
             summary.processed += 1
@@ -109,38 +119,35 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
                 summary.startup_s = round(time.monotonic() - started, 3)
             reporter.document(head, pages)
 
+        claims: dict[str, str] = {}  # doc_id -> the input of this run that holds its row
+
+        def claim(item: PendingDoc, doc_id: str) -> Claim:
+            key = key_of(doc_id)
+            first = claims.get(doc_id)
+            if first is not None and first != item.doc.source_path:
+                suffix = hashlib.sha256(item.doc.source_path.encode()).hexdigest()[:8]
+                return Claim(row_key=f"{doc_id}#{suffix}", work_key=key, duplicate_of=first)
+            previous = writer.ledger.lookup([doc_id]).get(doc_id)
+            if (previous is not None and not config.force and previous.work_key == key
+                    and (previous.status != Status.failed.value or not config.retry_failed)):
+                return Claim(row_key=None, work_key=key, done_already=True)
+            claims[doc_id] = item.doc.source_path
+            return Claim(row_key=doc_id, work_key=key)
+
+        def on_done_already(item: PendingDoc) -> None:
+            summary.skipped_done += 1
+
         collector = Collector(writer, schema.model, provenance, metadata, config.commit_every_docs,
-                              config.commit_every_s, on_document)
-        todo: list[SourceDoc] = []
-        immediate: list[tuple[PendingDoc, Status, ErrorInfo]] = []
-        for doc, key in unique:
-            item = PendingDoc(doc=doc, row_key=key, work_key=work_key(doc.doc_id, schema, decision, prompt_hash, options))
-            previous = existing.get(key)
-            if previous is not None and not config.force and previous.work_key == item.work_key:
-                if previous.status != Status.failed.value or not config.retry_failed:
-                    summary.skipped_done += 1
-                    continue
-            if doc.error is not None:
-                immediate.append((item, Status.failed, doc.error))
-            else:
-                todo.append(doc)
-                collector.expect(item)
-        for doc, key, original in duplicates:
-            item = PendingDoc(doc=doc, row_key=key, work_key=work_key(doc.doc_id, schema, decision, prompt_hash, options))
-            previous = existing.get(key)
-            if previous is not None and not config.force and previous.work_key == item.work_key:
-                summary.skipped_done += 1
-                continue
-            immediate.append((item, Status.skipped, ErrorInfo(
-                category=ErrorCategory.duplicate, stage="discover",
-                message=f"same content as {original}; processed once under that path")))
+                              config.commit_every_s, on_document, claim=claim, on_done_already=on_done_already)
+        for doc in todo:
+            collector.expect(PendingDoc(doc=doc))
 
         reporter.start(len(todo) + len(immediate))
         try:
             for item, status, error in immediate:
                 collector.add_unprocessed(item, status, error)
             if todo:
-                plan = _stage_plan(config, schema, decision)
+                plan = _stage_plan(config, schema, decision, workers_model)
                 _drain(collector, (stream_fn or _ray_stream)(config, plan, todo))
                 if collector.pending:
                     # A batch whose worker died (segfault, OOM) is dropped by the executor; its
@@ -149,25 +156,92 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
                     careful = plan.model_copy(update={"batch_ocr": 1, "batch_infer": 1})
                     _drain(collector, (stream_fn or _ray_stream)(config, careful, retry))
                 for item in list(collector.pending.values()):
-                    collector.pending.pop(item.doc.doc_id)
-                    collector.pages.pop(item.doc.doc_id, None)
+                    collector.pending.pop(item.doc.source_path)
+                    collector.pages.pop(item.doc.source_path, None)
+                    if not item.row_key:
+                        item.doc = item.doc.model_copy(update={"doc_id": fallback_doc_id(item.doc.source_path)})
+                        item.row_key, item.work_key = item.doc.doc_id, key_of(item.doc.doc_id)
                     collector.add_unprocessed(item, Status.failed, ErrorInfo(
                         category=ErrorCategory.crash, stage="executor",
                         message="a worker died on this document twice (also when retried page by page); "
                                 "quarantined"))
             collector.flush()
+            writer.compact()
+            writer.ensure_datasets(schemas)
         finally:
             reporter.stop()
         summary.finished_at = dt.datetime.now(dt.timezone.utc)
         summary.wall_s = round(time.monotonic() - started, 3)
-        write_run_summary(config.out_dir, run_id, summary)
+        writer.write_run_summary(run_id, summary)
+    if not docs:
+        raise NoInputs(no_inputs_message(listing, config.inputs))
     return summary
 
 
-def _stage_plan(config: RunConfig, schema: LoadedSchema, decision: EngineDecision) -> StagePlan:
+def plan_inputs(docs: list[SourceDoc], ledger, key_of: Callable[[str], str], *, force: bool,
+                retry_failed: bool, summary: RunSummary | None = None
+                ) -> tuple[list[SourceDoc], list[tuple[PendingDoc, Status, ErrorInfo]]]:
+    """Split listed inputs into work and rows known without work, reading no document bytes.
+
+    An input whose URI and version (size + mtime or ETag) match its ledger entry, committed with
+    the work key its content would get now, is done: skipped unread (retried if it failed,
+    unless retry_failed is off; redone under force). Inputs that listing already failed (broken
+    symlink, FIFO) are rows at once. Everything else goes to the workers, which hash it.
+    """
+    seen = ledger.lookup_sources([d.source_path for d in docs if d.error is None])
+    todo: list[SourceDoc] = []
+    immediate: list[tuple[PendingDoc, Status, ErrorInfo]] = []
+    for doc in docs:
+        if doc.error is not None:
+            key = key_of(doc.doc_id)
+            previous = ledger.lookup([doc.doc_id]).get(doc.doc_id) if not force else None
+            if previous is not None and previous.work_key == key and not retry_failed:
+                if summary is not None:
+                    summary.skipped_done += 1
+                continue
+            immediate.append((PendingDoc(doc=doc, row_key=doc.doc_id, work_key=key), Status.failed, doc.error))
+            continue
+        entry = seen.get(doc.source_path)
+        if (entry is not None and not force and entry.source_version == doc.source_version
+                and entry.work_key == key_of(entry.doc_id)
+                and (entry.status != Status.failed.value or not retry_failed)):
+            if summary is not None:
+                summary.skipped_done += 1
+            continue
+        todo.append(doc)
+    return todo, immediate
+
+
+def joins_cluster(config: RunConfig) -> bool:
+    """Workers may run on other machines (a Ray address was given), so nothing may be a driver path."""
+    return bool(config.ray_address or os.environ.get("RAY_ADDRESS"))
+
+
+def model_for_workers(config: RunConfig, decision: EngineDecision) -> str | None:
+    """What the workers load: the driver's resolved folder on an embedded Ray; on a cluster the hub
+    id (with the revision the driver resolved) or a URI every node can read, never a driver path.
+
+    Raises ConfigError for a local model folder on a cluster run.
+    """
+    if decision.engine != "vlm" or not joins_cluster(config):
+        return decision.model
+    from docpipe.storage.uri import is_remote
+
+    label = decision.model_label or ""
+    if is_remote(label):
+        return label
+    if os.path.isdir(os.path.expanduser(label)) or label.startswith(("/", ".", "~")):
+        raise ConfigError(f"--model {label} is a folder on this machine, which workers on other nodes cannot "
+                          "read: use a hub id, or copy the folder to object storage and pass its URI "
+                          "(s3://bucket/models/name)")
+    return label
+
+
+def _stage_plan(config: RunConfig, schema: LoadedSchema, decision: EngineDecision,
+                workers_model: str | None = None) -> StagePlan:
     spec = config.pipeline
     return StagePlan(
-        engine=decision.engine, model=decision.model, model_label=decision.model_label,
+        engine=decision.engine, model=workers_model or decision.model, model_label=decision.model_label,
         model_revision=decision.model_revision, device=config.device,
         schema=schema.source, tasks=spec.tasks, questions=config.questions,
         max_new_tokens=spec.limits.max_new_tokens, ocr_engine=config.ocr_engine,

@@ -107,6 +107,10 @@ class LocalStore:
         folder = self.path(rel)
         return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
 
+    def folders(self, rel: str) -> list[str]:
+        folder = self.path(rel)
+        return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+
     def sizes(self, rel: str) -> dict[str, int]:
         folder = self.path(rel)
         return {p.name: p.stat().st_size for p in sorted(folder.iterdir()) if p.is_file()} if folder.is_dir() else {}
@@ -222,6 +226,14 @@ class ObjectStore:
 
     def list(self, rel: str) -> list[str]:
         return sorted(self.sizes(rel))
+
+    def folders(self, rel: str) -> list[str]:
+        """Common prefixes directly under `rel/`."""
+        try:
+            found = self._call("cannot list", self.fs.ls, self.path(rel), detail=True)
+        except FileNotFoundError:
+            return []
+        return sorted(i["name"].rstrip("/").rsplit("/", 1)[-1] for i in found if i.get("type") == "directory")
 
     def sizes(self, rel: str) -> dict[str, int]:
         """Object names directly under `rel/` with their sizes."""
