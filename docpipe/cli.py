@@ -74,8 +74,6 @@ def run(
 
     try:
         if config_file is not None:
-            from click.core import ParameterSource
-
             from docpipe.job_config import load_job_file, merge_job
 
             given = dict(inputs=inputs, schema=schema, pipeline=pipeline, out=out, model=model, revision=revision,
@@ -86,8 +84,9 @@ def run(
                          commit_every=commit_every, recycle_after_pages=recycle_after_pages,
                          target_file_mb=target_file_mb, lock_ttl=lock_ttl, force=force,
                          retry_failed=retry_failed, log_format=log_format)
-            from_cli = {name for name in given if ctx.get_parameter_source(name) in
-                        (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)}
+            # typer may ship its own click: compare the source by name, not by enum identity
+            from_cli = {name for name in given
+                        if getattr(ctx.get_parameter_source(name), "name", "") in ("COMMANDLINE", "ENVIRONMENT")}
             merged = merge_job(given, from_cli, load_job_file(config_file))
             (inputs, schema, pipeline, out, model, revision, engine, ocr_engine, question, ray_address, device,
              passwords_file, max_pages, dpi, batch_size, doc_timeout, max_new_tokens, workers, ocr_workers,

@@ -276,10 +276,13 @@ StatsCallback = Callable[[list[StageTiming]], None]
 
 
 def stream(plan: StagePlan, docs: list[SourceDoc], needs_word_layer: bool,
-           on_stats: StatsCallback | None = None) -> Iterator[PageResult | RasterOutput]:
+           on_stats: StatsCallback | None = None,
+           tolerate_ray_errors: bool = False) -> Iterator[PageResult | RasterOutput]:
     """Run the stages over `docs`; yield each page result (or whole-document failure) as it lands.
 
-    `on_stats` receives per-stage timings once the stream has been consumed to the end.
+    `on_stats` receives per-stage timings once the stream has been consumed to the end. With
+    tolerate_ray_errors, a Ray system error that ends the stream (an actor that died past its
+    restarts, e.g. with its node) ends it quietly: the caller retries what did not come back.
     """
     import warnings
 
@@ -291,12 +294,19 @@ def stream(plan: StagePlan, docs: list[SourceDoc], needs_word_layer: bool,
         ds = _build_dataset(ray, plan, docs, needs_word_layer)
     # No select_columns here: a projection would be one more operator competing for the CPUs the
     # actor pools hold; the image column is already empty after inference.
-    for batch in ds.iter_batches(batch_format="pyarrow", batch_size=None):
-        for kind, payload in zip(batch.column("kind").to_pylist(), batch.column("payload").to_pylist()):
-            if kind == "page":
-                yield PageResult.model_validate_json(payload)
-            else:
-                yield RasterOutput.model_validate_json(payload)
+    try:
+        for batch in ds.iter_batches(batch_format="pyarrow", batch_size=None):
+            for kind, payload in zip(batch.column("kind").to_pylist(), batch.column("payload").to_pylist()):
+                if kind == "page":
+                    yield PageResult.model_validate_json(payload)
+                else:
+                    yield RasterOutput.model_validate_json(payload)
+    except ray.exceptions.RayError as exc:
+        if not tolerate_ray_errors:
+            raise
+        log.warning("the stream stopped early (%s); the documents it did not finish are retried",
+                    " ".join(str(exc).split())[:300])
+        return
     if on_stats is not None:
         on_stats(_stage_timings(ds))
 

@@ -275,6 +275,8 @@ def plan_on_ray(config: RunConfig, plan: StagePlan) -> StagePlan:
 def _ray_stream(config: RunConfig, plan: StagePlan, docs: list[SourceDoc]):
     from docpipe import executor
 
+    first_pass = plan.batch_ocr != 1 or plan.batch_infer != 1
     plan = plan_on_ray(config, plan)
-    # Every page gets a word layer: grounding verifies values against it.
-    yield from executor.stream(plan, docs, needs_word_layer=True)
+    # Every page gets a word layer: grounding verifies values against it. A Ray error in the first
+    # pass (actors lost with their node) leaves its documents to the careful second pass.
+    yield from executor.stream(plan, docs, needs_word_layer=True, tolerate_ray_errors=first_pass)
