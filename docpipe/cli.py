@@ -325,7 +325,7 @@ def bench(
     out_dir: Annotated[Optional[Path], typer.Option(help="Keep corpora and outputs here (reused next time).")] = None,
     skip: Annotated[Optional[list[str]], typer.Option(
         help="Part to leave out (repeatable or comma-separated): grammar, raster, pipeline-offline, "
-             "pipeline-vlm, rss, startup.")] = None,
+             "pipeline-vlm, rss, startup, planning, cluster-driver.")] = None,
 ) -> None:
     """Measure this machine: stage throughput vs plain loops, memory scaling, start-up, decoding cost."""
     from docpipe.bench.report import render

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from dataclasses import dataclass
 from collections.abc import Callable
 
 from pydantic import BaseModel
@@ -38,7 +39,10 @@ class Provenance(BaseModel):
     run_id: str
 
 
-class PendingDoc(BaseModel):
+@dataclass(slots=True)
+class PendingDoc:
+    """One input the run waits for (a slotted dataclass: a run may wait for millions)."""
+
     doc: SourceDoc
     row_key: str = ""  # decided by Collector.claim once the doc_id is known
     work_key: str = ""

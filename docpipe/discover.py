@@ -348,8 +348,10 @@ def _list_remote(uri: str, walk: _Walk) -> None:
 
 
 def _take_listed(uri: str, prefix: str, objects: dict, walk: _Walk) -> None:
+    """Judge every listed object; consumes `objects` (a listing of a million keys is large)."""
     base = prefix.rstrip("/") + "/"
-    for key, info in sorted(objects.items()):
+    for key in sorted(objects):
+        info = objects.pop(key)
         relative = key[len(base):] if key.startswith(base) else key.rsplit("/", 1)[-1]
         parts = [p for p in relative.split("/") if p]
         if key.endswith("/") or (not parts):

@@ -42,6 +42,9 @@ def work_key(doc_id: str, schema: LoadedSchema, decision: EngineDecision, prompt
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
 
 
+_PLAN_CHUNK = 5000
+
+
 class NoInputs(RuntimeError):
     """The inputs named no document at all (exit code 4); the message says what was passed over."""
 
@@ -188,27 +191,31 @@ def plan_inputs(docs: list[SourceDoc], ledger, key_of: Callable[[str], str], *, 
     unless retry_failed is off; redone under force). Inputs that listing already failed (broken
     symlink, FIFO) are rows at once. Everything else goes to the workers, which hash it.
     """
-    seen = ledger.lookup_sources([d.source_path for d in docs if d.error is None])
     todo: list[SourceDoc] = []
     immediate: list[tuple[PendingDoc, Status, ErrorInfo]] = []
-    for doc in docs:
-        if doc.error is not None:
-            key = key_of(doc.doc_id)
-            previous = ledger.lookup([doc.doc_id]).get(doc.doc_id) if not force else None
-            if previous is not None and previous.work_key == key and not retry_failed:
-                if summary is not None:
-                    summary.skipped_done += 1
+    failed = Status.failed.value
+    for start in range(0, len(docs), _PLAN_CHUNK):  # bounded lookups: millions of inputs fit
+        chunk = docs[start:start + _PLAN_CHUNK]
+        seen = ledger.versions([d.source_path for d in chunk if d.error is None])
+        for doc in chunk:
+            if doc.error is not None:
+                key = key_of(doc.doc_id)
+                previous = ledger.lookup([doc.doc_id]).get(doc.doc_id) if not force else None
+                if previous is not None and previous.work_key == key and not retry_failed:
+                    if summary is not None:
+                        summary.skipped_done += 1
+                    continue
+                immediate.append((PendingDoc(doc=doc, row_key=doc.doc_id, work_key=key), Status.failed, doc.error))
                 continue
-            immediate.append((PendingDoc(doc=doc, row_key=doc.doc_id, work_key=key), Status.failed, doc.error))
-            continue
-        entry = seen.get(doc.source_path)
-        if (entry is not None and not force and entry.source_version == doc.source_version
-                and entry.work_key == key_of(entry.doc_id)
-                and (entry.status != Status.failed.value or not retry_failed)):
-            if summary is not None:
-                summary.skipped_done += 1
-            continue
-        todo.append(doc)
+            entry = seen.get(doc.source_path)
+            if entry is not None and not force:
+                version, doc_id, done_key, status = entry
+                if (version == doc.source_version and done_key == key_of(doc_id)
+                        and (status != failed or not retry_failed)):
+                    if summary is not None:
+                        summary.skipped_done += 1
+                    continue
+            todo.append(doc)
     return todo, immediate
 
 

@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS ledger (
     committed_at TEXT
 );
 CREATE INDEX IF NOT EXISTS ledger_doc_id ON ledger(doc_id);
+CREATE INDEX IF NOT EXISTS ledger_source ON ledger(source_path);
 CREATE TABLE IF NOT EXISTS row_parts (
     row_key TEXT NOT NULL,
     dataset TEXT NOT NULL,
@@ -192,6 +193,19 @@ class Ledger:
             for row in rows:
                 entry = _entry(row)
                 found[entry.source_path] = entry  # ordered by commit time: the latest wins
+        return found
+
+    def versions(self, source_paths: Iterable[str]) -> dict[str, tuple[str | None, str, str, str]]:
+        """source_path -> (source_version, doc_id, work_key, status) of its latest entry; light for millions."""
+        paths = list(dict.fromkeys(source_paths))
+        found: dict[str, tuple[str | None, str, str, str]] = {}
+        for start in range(0, len(paths), _LOOKUP_CHUNK):
+            chunk = paths[start:start + _LOOKUP_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for path, version, doc_id, work_key, status in self._db.execute(
+                    "SELECT source_path, source_version, doc_id, work_key, status FROM ledger "
+                    f"WHERE source_path IN ({marks}) ORDER BY committed_at", chunk):
+                found[path] = (version, doc_id, work_key, status)
         return found
 
     def entries(self) -> list[LedgerEntry]:

@@ -67,6 +67,9 @@ class RemoteLedger:
     def lookup_sources(self, source_paths: Iterable[str]) -> dict[str, LedgerEntry]:
         return self.mirror.lookup_sources(source_paths)
 
+    def versions(self, source_paths: Iterable[str]) -> dict[str, tuple[str | None, str, str, str]]:
+        return self.mirror.versions(source_paths)
+
     def entries(self) -> list[LedgerEntry]:
         return self.mirror.entries()
 
