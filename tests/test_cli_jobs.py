@@ -155,3 +155,11 @@ def test_embedded_ray_listens_on_loopback_only():
     assert {"gcs_server", "raylet"} <= names, listeners  # the servers were found, so the check can fail
     outside = [entry for entry in listeners if entry[1] not in ("127.0.0.1", "::ffff:127.0.0.1", "::1")]
     assert outside == []
+
+
+def test_the_example_job_file_is_valid():
+    from docpipe.job_config import load_job_file
+
+    job = load_job_file(REPO / "deploy" / "job.toml")
+    assert job["inputs"] == ["s3://acme-invoices/inbox/"] and job["schema"] == "invoice"
+    assert job["max_pages"] == 50 and job["lock_ttl"] == 60 and job["ray_address"] == "auto"
