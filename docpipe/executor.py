@@ -225,7 +225,9 @@ def start_ray(address: str | None) -> dict[str, float]:
                 kwargs["runtime_env"] = runtime_env
             ray.init(address=target, **kwargs)
         else:
-            ray.init(_node_ip_address="127.0.0.1", **kwargs)
+            # "local" always starts a fresh embedded instance: without it Ray joins any cluster a
+            # `ray start` left on this machine, and the run would silently go there.
+            ray.init(address="local", _node_ip_address="127.0.0.1", **kwargs)
     _quiet_ray_loggers()  # ray.init(configure_logging=True) resets levels
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False

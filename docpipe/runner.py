@@ -14,10 +14,11 @@ import secrets
 import time
 from collections.abc import Callable
 
+from docpipe.code_version import result_code_fingerprint
 from docpipe.collector import Claim, Collector, PendingDoc, Provenance
 from docpipe.config import ConfigError, RunConfig
 from docpipe.discover import InputError, Listing, fallback_doc_id, list_inputs
-from docpipe.engine_choice import EngineDecision, choose_engine
+from docpipe.engine_choice import EngineDecision, choose_engine, unsupported_tasks
 from docpipe.output.rows import ColumnConflict, check_schema_columns, dataset_metadata, documents_schema, pages_schema
 from docpipe.output.commit import DOCUMENTS, PAGES, DatasetWriter
 from docpipe.plan import StagePlan, default_workers
@@ -36,9 +37,10 @@ def new_run_id() -> str:
 
 
 def work_key(doc_id: str, schema: LoadedSchema, decision: EngineDecision, prompt_hash: str, options: str) -> str:
-    """Same key ⇒ same result: content, schema, engine/model/revision, prompts and options."""
+    """Same key ⇒ same result: content, schema, engine/model/revision/device, the result-deciding code
+    (extractor, word layer, grounding...), prompts and options."""
     parts = [doc_id, schema.hash, decision.engine, decision.model_label or "", decision.model_revision or "",
-             prompt_hash, options]
+             decision.compute, result_code_fingerprint(), prompt_hash, options]
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
 
 
@@ -77,50 +79,66 @@ def no_inputs_message(listing: Listing, inputs: list[str]) -> str:
 
 def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
             stream_fn: Callable | None = None) -> RunSummary:
-    """Run the job; returns its summary. Raises ConfigError, EngineUnavailable, OutputLocked,
-    OutputNotWritable, StorageError/StoreError, or NoInputs (after committing empty datasets)."""
+    """Run `config` to the end and return its summary (also written to OUT/_runs/<run_id>.json).
+
+    Order of checks, cheapest and most certain first: options and schema, inputs (listed, not
+    read), the output (writable, not locked, same schema), then the model (a hub probe can take
+    seconds), then whether the chosen engine can do every task of the pipeline. Raises ConfigError
+    (usage), EngineUnavailable, OutputNotWritable, OutputLocked, OutputSchemaMismatch,
+    StorageError/StoreError (an object store refused) before any work, or NoInputs after
+    committing schema-only datasets when the inputs held no document.
+    """
     started = started if started is not None else time.monotonic()
     schema, listing = prepare(config)
     docs = listing.docs
-    decision = choose_engine(config)
-    workers_model = model_for_workers(config, decision)
-    if decision.notice:
-        reporter.notice(decision.notice)
     run_id = new_run_id()
-    summary = RunSummary(run_id=run_id, out_dir=str(config.out_dir), pipeline=config.pipeline.name,
-                         schema_name=schema.name, engine=decision.engine, model=decision.model_label,
-                         started_at=dt.datetime.now(dt.timezone.utc), inputs=len(docs),
-                         passed_over=listing.skipped, passed_over_examples=listing.examples,
-                         config=json.loads(config.public_json()))
-    if decision.notice:
-        summary.notices.append(decision.notice)
-    prompt_hash = pipeline_prompt_hash(config.pipeline.tasks, schema, config.questions, decision.box_format)
-    options = config.options_hash()
-    provenance = Provenance(schema_name=schema.name, schema_hash=schema.hash, pipeline=config.pipeline.name,
-                            engine=decision.engine, model=decision.model_label,
-                            model_revision=decision.model_revision, prompt_hash=prompt_hash, run_id=run_id)
     metadata = dataset_metadata(schema.model, schema_name=schema.name, run_config_json=config.public_json())
     schemas = {DOCUMENTS: documents_schema(schema.model), PAGES: pages_schema()}
-
-    def key_of(doc_id: str) -> str:
-        return work_key(doc_id, schema, decision, prompt_hash, options)
 
     with DatasetWriter(config.out_uri, run_id=run_id, metadata=metadata, datasets=tuple(schemas),
                        lock_ttl_s=config.lock_ttl_s, target_file_bytes=config.target_file_mb * 1024 * 1024,
                        ) as writer:
         # A different schema in an existing output would mix column types: refuse before any work.
         writer.check_schemas(schemas)
+        decision = choose_engine(config)
+        unsupported = unsupported_tasks(decision.engine, config.pipeline.tasks)
+        if unsupported:
+            raise ConfigError(
+                f"the {decision.engine} engine cannot do task(s) {', '.join(unsupported)} of pipeline "
+                f"{config.pipeline.name!r}" + (f" ({decision.notice})" if decision.notice else "")
+                + "; run with --engine vlm and a model (--model DIR)")
+        workers_model = model_for_workers(config, decision)
+        if decision.notice:
+            reporter.notice(decision.notice)
+        summary = RunSummary(run_id=run_id, out_dir=str(config.out_dir), pipeline=config.pipeline.name,
+                             schema_name=schema.name, engine=decision.engine, model=decision.model_label,
+                             started_at=dt.datetime.now(dt.timezone.utc), inputs=len(docs),
+                             passed_over=listing.skipped, passed_over_examples=listing.examples,
+                             config=json.loads(config.public_json()))
+        if decision.notice:
+            summary.notices.append(decision.notice)
+        prompt_hash = pipeline_prompt_hash(config.pipeline.tasks, schema, config.questions, decision.box_format)
+        options = config.options_hash()
+        provenance = Provenance(schema_name=schema.name, schema_hash=schema.hash, pipeline=config.pipeline.name,
+                                engine=decision.engine, model=decision.model_label,
+                                model_revision=decision.model_revision, prompt_hash=prompt_hash, run_id=run_id)
+
+        def key_of(doc_id: str) -> str:
+            return work_key(doc_id, schema, decision, prompt_hash, options)
+
         todo, immediate = plan_inputs(docs, writer.ledger, key_of, force=config.force,
                                       retry_failed=config.retry_failed, summary=summary)
 
         def on_document(head, pages: int) -> None:
+            if summary.startup_s is None and pages:
+                summary.startup_s = round(time.monotonic() - started, 3)
+            reporter.document(head, pages)
+
+        def on_committed(head, pages: int) -> None:
             summary.processed += 1
             summary.pages += pages
             summary.count(head.status, head.error.category.value if head.error else None,
                           head.source_path, head.error.message if head.error else None)
-            if summary.startup_s is None and pages:
-                summary.startup_s = round(time.monotonic() - started, 3)
-            reporter.document(head, pages)
 
         claims: dict[str, str] = {}  # doc_id -> the input of this run that holds its row
 
@@ -141,7 +159,8 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
             summary.skipped_done += 1
 
         collector = Collector(writer, schema.model, provenance, metadata, config.commit_every_docs,
-                              config.commit_every_s, on_document, claim=claim, on_done_already=on_done_already)
+                              config.commit_every_s, on_document, on_committed, claim=claim,
+                              on_done_already=on_done_already)
         for doc in todo:
             collector.expect(PendingDoc(doc=doc))
 
@@ -250,7 +269,7 @@ def _stage_plan(config: RunConfig, schema: LoadedSchema, decision: EngineDecisio
     return StagePlan(
         engine=decision.engine, model=workers_model or decision.model, model_label=decision.model_label,
         model_revision=decision.model_revision, device=config.device,
-        schema=schema.source, tasks=spec.tasks, questions=config.questions,
+        schema_source=schema.source, tasks=spec.tasks, questions=config.questions,
         max_new_tokens=spec.limits.max_new_tokens, ocr_engine=config.ocr_engine,
         raster=RasterConfig(dpi=spec.raster.dpi, max_pixels=spec.raster.max_pixels, max_pages=config.max_pages,
                             passwords=config.passwords, timeout_s=config.doc_timeout_s,
