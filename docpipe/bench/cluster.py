@@ -101,9 +101,9 @@ def _driver_run(inputs: list[Path], out: Path, address: str, timeout_s: float) -
             time.sleep(0.2)
         process.returncode = os.waitstatus_to_exitcode(status)
     wall = time.monotonic() - started
-    if process.returncode not in (0, 1):
-        raise RuntimeError(f"cluster run exited with {process.returncode}: {log.read_text(errors='replace')[-800:]}")
     lines = out.with_name(out.name + ".json").read_text().strip().splitlines()
+    if process.returncode not in (0, 1) or not lines:
+        raise RuntimeError(f"cluster run exited with {process.returncode}: {log.read_text(errors='replace')[-800:]}")
     summary = RunSummary.model_validate_json(lines[-1])
     return DriverRun(pages=summary.pages, documents=summary.processed, wall_s=round(wall, 2),
                      driver_cpu_s=round(usage.ru_utime + usage.ru_stime, 2),
