@@ -163,3 +163,22 @@ def test_the_example_job_file_is_valid():
     job = load_job_file(REPO / "deploy" / "job.toml")
     assert job["inputs"] == ["s3://acme-invoices/inbox/"] and job["schema"] == "invoice"
     assert job["max_pages"] == 50 and job["lock_ttl"] == 60 and job["ray_address"] == "auto"
+
+
+def test_compact_merges_a_crashed_runs_small_parts(tmp_path):
+    from docpipe.output.commit import DatasetWriter
+    from docpipe.output.verify import verify_output
+    from docpipe.records import Status
+    from tests.test_ledger import batch
+
+    out = tmp_path / "out"
+    with DatasetWriter(out, run_id="r1", compact_every=0) as writer:  # a run that died before its last step
+        for i in range(7):
+            writer.commit(*batch({f"d{i}": Status.ok}, pages=2))
+    assert len(list((out / "documents").glob("*.parquet"))) == 7
+    result = runner.invoke(app, ["compact", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "documents: 7 → 1 files" in result.output and "pages: 7 → 1 files" in result.output
+    assert verify_output(out) == []
+    again = runner.invoke(app, ["compact", str(out)])
+    assert again.exit_code == 0 and "nothing to merge" in again.output

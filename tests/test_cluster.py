@@ -117,6 +117,8 @@ def test_s3_in_s3_out_on_worker_nodes_then_a_rerun_skips_everything(cluster, buc
     summary = _summary(first.stdout)
     assert summary["processed"] == 6 and summary["by_status"] == {"ok": 6}
     _exactly_once(out, sources)
+    fs, path = filesystem(out)
+    assert len(fs.glob(f"{path}/documents/*.parquet")) == 1  # 3 commits of 2, merged at the end of the run
     # Every stage actor ran away from the head (where the driver is); none on the driver's node.
     from ray.util.state import list_actors
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 
 from docpipe.raster.config import RasterConfig
@@ -25,18 +24,15 @@ def rasterize_document(doc: SourceDoc, config: RasterConfig) -> RasterOutput:
     except InputReadError as exc:
         doc = doc.model_copy(update={"doc_id": doc.doc_id or fallback_doc_id(doc.source_path)})
         return failed_output(doc, exc.category, exc.message)
-    if doc.doc_id:
-        # Identified before (discover() in one process): the bytes must still be the ones hashed,
-        # or doc_id would describe another file.
-        if hashlib.sha256(data).hexdigest() != doc.doc_id:
-            return failed_output(doc, ErrorCategory.vanished, "file changed while the run was going")
-        if doc.kind is DocKind.unknown:
-            return failed_output(doc, ErrorCategory.unsupported_format, "not a PDF or a supported image")
-    else:
-        # Listed by the driver without reading: this worker hashes and types the bytes.
-        doc = identify(doc, data)
-        if doc.error is not None:
-            return passthrough_output(doc)
+    # This worker hashes and types the bytes. A doc_id known already (identified in one process,
+    # or a retry of a document whose first pages came back) must still match: else the file
+    # changed and doc_id would describe another file.
+    identified = identify(doc, data)
+    if doc.doc_id and identified.doc_id != doc.doc_id:
+        return failed_output(doc, ErrorCategory.vanished, "file changed while the run was going")
+    doc = identified
+    if doc.error is not None:
+        return passthrough_output(doc)
     # Imported here, not at the top: the parent of an isolated worker never renders, and
     # importing PyMuPDF alone costs it ~130 MB of resident memory.
     from docpipe.raster.image import rasterize_image
