@@ -210,3 +210,24 @@ def test_fifo_named_explicitly_is_not_read(tmp_path: Path) -> None:
     (doc,) = discover([str(fifo)])  # opening a FIFO for reading would block forever
     assert doc.error is not None and doc.error.category is ErrorCategory.unsupported_format
     assert discover([str(tmp_path)]) == []
+
+
+def test_worker_identifies_listed_inputs_and_retries_with_a_known_id(tmp_path: Path) -> None:
+    from docpipe.raster.config import RasterConfig
+    from docpipe.raster.document import rasterize_document
+    from docpipe.records import Status
+
+    path = _write(tmp_path / "a.pdf", _pdf_bytes())
+    (listed,) = list_inputs([str(tmp_path)]).docs
+    config = RasterConfig(dpi=36, isolate=False)
+    first = rasterize_document(listed, config)
+    assert first.status is Status.ok and first.doc_id == sha256_file(path) and first.pages[0].kind is DocKind.pdf
+    # the runner's careful second pass sends the input again with the doc_id it learned (kind unknown)
+    retried = rasterize_document(listed.model_copy(update={"doc_id": first.doc_id}), config)
+    assert retried.status is Status.ok and retried.doc_id == first.doc_id
+    path.write_bytes(_pdf_bytes() + b"% changed")
+    changed = rasterize_document(listed.model_copy(update={"doc_id": first.doc_id}), config)
+    assert changed.status is Status.failed and changed.error.category is ErrorCategory.vanished
+    path.unlink()
+    gone = rasterize_document(listed, config)
+    assert gone.error.category is ErrorCategory.vanished and gone.doc_id  # a deterministic id, no bytes
