@@ -2,7 +2,7 @@
 
 OUT/_ledger.sqlite (stdlib sqlite3, WAL, synchronous=FULL). Three tables:
 - ledger: one row per row_key with its work_key, status and the input's URI and version (size +
-  mtime or ETag). The runner reads it through lookup_sources() to skip unchanged inputs without
+  mtime or ETag). The runner reads it through versions() to skip unchanged inputs without
   reading them, and through lookup() to skip content already done with the same work_key, retry
   failed documents and redo ones whose work_key changed.
 - row_parts: which Parquet part of each dataset (documents, pages, ...) holds a row_key's rows.
@@ -180,20 +180,6 @@ class Ledger:
                 entry = _entry(row)
                 found[entry.row_key] = entry
         return self._with_parts(found)
-
-    def lookup_sources(self, source_paths: Iterable[str]) -> dict[str, LedgerEntry]:
-        """The latest committed entry of each of these input URIs that has one (no parts filled)."""
-        paths = list(dict.fromkeys(source_paths))
-        found: dict[str, LedgerEntry] = {}
-        for start in range(0, len(paths), _LOOKUP_CHUNK):
-            chunk = paths[start:start + _LOOKUP_CHUNK]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM ledger WHERE source_path IN ({marks}) "
-                                    "ORDER BY committed_at", chunk)
-            for row in rows:
-                entry = _entry(row)
-                found[entry.source_path] = entry  # ordered by commit time: the latest wins
-        return found
 
     def versions(self, source_paths: Iterable[str]) -> dict[str, tuple[str | None, str, str, str]]:
         """source_path -> (source_version, doc_id, work_key, status) of its latest entry; light for millions."""

@@ -1,4 +1,4 @@
-"""One writer per output directory: an flock on OUT/_lock, plus an early writability check.
+"""One writer per local output directory: an flock on OUT/_lock (object stores: storage/lease.py).
 
 flock (not a pid file) because the kernel drops it when the holder dies, even under kill -9, so a
 crashed run never leaves a stale lock behind; the pid and run_id written into the file are only
@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from docpipe.storage.store import LocalStore, OutputNotWritable  # noqa: F401 - re-exported
+from docpipe.storage.store import OutputNotWritable  # noqa: F401 - re-exported: callers import it from here
 
 LOCK_NAME = "_lock"
 _POLL_S = 0.05
@@ -37,12 +37,6 @@ class OutputLocked(RuntimeError):
                          "wait for that run to finish or use another --out")
         self.pid = pid
         self.run_id = run
-
-
-def ensure_writable(out_dir: str | Path) -> Path:
-    """Create out_dir if needed and prove a file can be created in it; raise OutputNotWritable if not."""
-    LocalStore(Path(out_dir)).ensure_writable()
-    return Path(out_dir)
 
 
 class OutputLock:

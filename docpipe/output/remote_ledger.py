@@ -64,9 +64,6 @@ class RemoteLedger:
     def lookup(self, row_keys: Iterable[str]) -> dict[str, LedgerEntry]:
         return self.mirror.lookup(row_keys)
 
-    def lookup_sources(self, source_paths: Iterable[str]) -> dict[str, LedgerEntry]:
-        return self.mirror.lookup_sources(source_paths)
-
     def versions(self, source_paths: Iterable[str]) -> dict[str, tuple[str | None, str, str, str]]:
         return self.mirror.versions(source_paths)
 
