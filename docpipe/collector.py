@@ -84,12 +84,14 @@ class Collector:
                  metadata: dict[str, str], commit_every_docs: int, commit_every_s: float,
                  on_document: Callable[[DocumentHead, int], None],
                  on_committed: Callable[[DocumentHead, int], None] | None = None,
+                 on_first_page: Callable[[str, int], None] | None = None,
                  claim: ClaimFn | None = None,
                  on_done_already: Callable[[PendingDoc], None] | None = None) -> None:
         """on_document(head, pages) fires when a document is finished (progress); on_committed(head,
         pages) once its row is committed, with its final status (a row that could not be stored
-        is committed as failed). claim(item, doc_id) decides an input's row once its doc_id is
-        known; on_done_already(item) hears of inputs whose content was done before."""
+        is committed as failed); on_first_page(source_path, page_count) when a document's first page
+        result arrives (its page count is then known). claim(item, doc_id) decides an input's row
+        once its doc_id is known; on_done_already(item) hears of inputs whose content was done before."""
         self.writer = writer
         self.claim = claim
         self.on_done_already = on_done_already
@@ -100,6 +102,7 @@ class Collector:
         self.commit_every_s = commit_every_s
         self.on_document = on_document
         self.on_committed = on_committed
+        self.on_first_page = on_first_page
         self.pending: dict[str, PendingDoc] = {}
         self.pages: dict[str, dict[int, PageResult]] = {}
         self._staged: list[StagedDocument] = []
@@ -148,6 +151,8 @@ class Collector:
         if item is None:
             return  # a duplicate delivery after a worker retry, or an input decided without its pages
         pages = self.pages.setdefault(result.source_path, {})
+        if not pages and self.on_first_page is not None:
+            self.on_first_page(result.source_path, result.page_count)
         pages[result.page_index] = result
         if len(pages) >= result.page_count:
             self._finish(self.pending.pop(result.source_path), list(pages.values()))

@@ -7,6 +7,7 @@ raise before any work starts. Everything about an individual document becomes a 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -135,8 +136,11 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
             reporter.document(head, pages)
 
         def on_committed(head, pages: int) -> None:
-            summary.processed += 1
-            summary.pages += pages
+            if head.status == Status.skipped:
+                summary.skipped_duplicates += 1  # a row, but nothing was processed for it
+            else:
+                summary.processed += 1
+                summary.pages += pages
             summary.count(head.status, head.error.category.value if head.error else None,
                           head.source_path, head.error.message if head.error else None)
 
@@ -158,25 +162,36 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
         def on_done_already(item: PendingDoc) -> None:
             summary.skipped_done += 1
 
+        page_counts: dict[str, int] = {}
+
+        def on_first_page(source: str, page_count: int) -> None:
+            if not page_counts:
+                reporter.phase("processing")
+            page_counts[source] = page_count
+            if len(page_counts) == len(todo):  # every document has said how many pages it has
+                reporter.pages_total(sum(page_counts.values()))
+
         collector = Collector(writer, schema.model, provenance, metadata, config.commit_every_docs,
-                              config.commit_every_s, on_document, on_committed, claim=claim,
+                              config.commit_every_s, on_document, on_committed, on_first_page, claim=claim,
                               on_done_already=on_done_already)
         for doc in todo:
             collector.expect(PendingDoc(doc=doc))
 
         reporter.start(len(todo) + len(immediate))
+        stream = stream_fn or functools.partial(_ray_stream, reporter=reporter)
         try:
             for item, status, error in immediate:
                 collector.add_unprocessed(item, status, error)
             if todo:
                 plan = _stage_plan(config, schema, decision, workers_model)
-                _drain(collector, (stream_fn or _ray_stream)(config, plan, todo))
+                _drain(collector, stream(config, plan, todo))
                 if collector.pending:
                     # A batch whose worker died (segfault, OOM) is dropped by the executor; its
                     # documents run again one page per batch so a poison page only costs itself.
                     retry = [item.doc for item in collector.pending.values()]
                     careful = plan.model_copy(update={"batch_ocr": 1, "batch_infer": 1})
-                    _drain(collector, (stream_fn or _ray_stream)(config, careful, retry))
+                    reporter.phase("retrying documents whose worker died, one page at a time")
+                    _drain(collector, stream(config, careful, retry))
                 for item in list(collector.pending.values()):
                     collector.pending.pop(item.doc.source_path)
                     collector.pages.pop(item.doc.source_path, None)
@@ -190,14 +205,35 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
             collector.flush()
             writer.compact()
             writer.ensure_datasets(schemas)
+        except KeyboardInterrupt:
+            # Keep what is finished: commit the documents already complete, then say where we stopped.
+            summary.interrupted = True
+            reporter.stop()
+            try:
+                collector.flush()
+            finally:
+                _finish_summary(summary, started, writer)
+            raise RunInterrupted(summary) from None
         finally:
             reporter.stop()
-        summary.finished_at = dt.datetime.now(dt.timezone.utc)
-        summary.wall_s = round(time.monotonic() - started, 3)
-        writer.write_run_summary(run_id, summary)
+        _finish_summary(summary, started, writer)
     if not docs:
         raise NoInputs(no_inputs_message(listing, config.inputs))
     return summary
+
+
+class RunInterrupted(Exception):
+    """Ctrl-C (SIGINT) stopped the run; finished documents were committed, the summary written."""
+
+    def __init__(self, summary: RunSummary) -> None:
+        super().__init__(f"interrupted after {summary.processed} document(s)")
+        self.summary = summary
+
+
+def _finish_summary(summary: RunSummary, started: float, writer: DatasetWriter) -> None:
+    summary.finished_at = dt.datetime.now(dt.timezone.utc)
+    summary.wall_s = round(time.monotonic() - started, 3)
+    writer.write_run_summary(summary.run_id, summary)
 
 
 def plan_inputs(docs: list[SourceDoc], ledger, key_of: Callable[[str], str], *, force: bool,
@@ -298,11 +334,17 @@ def plan_on_ray(config: RunConfig, plan: StagePlan) -> StagePlan:
         config.raster_workers, config.ocr_workers, config.infer_workers)})
 
 
-def _ray_stream(config: RunConfig, plan: StagePlan, docs: list[SourceDoc]):
+def _ray_stream(config: RunConfig, plan: StagePlan, docs: list[SourceDoc], reporter: Reporter | None = None):
     from docpipe import executor
 
     first_pass = plan.batch_ocr != 1 or plan.batch_infer != 1
+    fresh = not executor.ray_running()
+    if reporter is not None and fresh:
+        reporter.phase("starting Ray" if not config.ray_address else f"joining Ray at {config.ray_address}")
     plan = plan_on_ray(config, plan)
+    if reporter is not None and fresh:
+        loading = "the model" if plan.engine == "vlm" else f"the {plan.ocr_engine} OCR models"
+        reporter.phase(f"starting workers (loading {loading}), rasterizing")
     # Every page gets a word layer: grounding verifies values against it. A Ray error in the first
     # pass (actors lost with their node) leaves its documents to the careful second pass.
     yield from executor.stream(plan, docs, needs_word_layer=True, tolerate_ray_errors=first_pass)
