@@ -85,7 +85,7 @@ def test_changed_content_is_processed_and_the_same_content_twice_is_one_row_plus
     (folder / "copy.pdf").write_bytes(a.read_bytes())
     first = _run([folder], tmp_path / "out")
     rows = _rows(tmp_path / "out")
-    assert first.processed == 2
+    assert (first.processed, first.skipped_duplicates) == (1, 1)
     statuses = sorted((rows[n]["status"], (rows[n]["error"] or {}).get("category")) for n in rows)
     assert statuses[-1] == ("skipped", "duplicate")  # one of the two, whichever was read second
     assert rows["a.pdf"]["doc_id"] == rows["copy.pdf"]["doc_id"]
