@@ -48,7 +48,7 @@ def run(
     schema: Annotated[Optional[str], typer.Option(help="Schema name, file.py or file.py:Model.")] = None,
     pipeline: Annotated[Optional[str], typer.Option(help="Pipeline name or .toml file.")] = None,
     out: Annotated[str, typer.Option(help="Output folder or URI (s3://bucket/prefix, ...): datasets documents/ and pages/.")] = "docpipe_out",
-    model: Annotated[Optional[str], typer.Option(help="HF model id or local model directory.")] = None,
+    model: Annotated[Optional[str], typer.Option(help="HF model id, local model folder, or a URI every node can read (s3://...).")] = None,
     revision: Annotated[Optional[str], typer.Option(help="Model revision (hub commit or tag).")] = None,
     engine: Annotated[str, typer.Option(help="auto | vlm | offline. auto falls back to offline without a model.")] = "auto",
     ocr_engine: Annotated[str, typer.Option(help="Word layer for scans: rapidocr | tesseract.")] = "rapidocr",
