@@ -44,7 +44,7 @@ def _bench(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]
 @pytest.fixture(scope="module")
 def quick_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = tmp_path_factory.mktemp("bench")
-    done = _bench("--quick", "--json", "--out-dir", str(out), timeout=480)
+    done = _bench("--quick", "--json", "--out-dir", str(out), timeout=900)
     assert done.returncode in (0, 1), done.stderr[-3000:]  # 1: a target was missed on this machine
     return json.loads(done.stdout)
 

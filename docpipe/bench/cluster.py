@@ -40,7 +40,7 @@ class ClusterDriverResult(BaseModel):
 
 
 def bench_cluster_driver(small_inputs: list[Path], large_inputs: list[Path], work: Path,
-                         worker_cpus: int = 2, timeout_s: float = 900.0) -> ClusterDriverResult:
+                         worker_cpus: int = 2, timeout_s: float = 900.0, warm_up: bool = True) -> ClusterDriverResult:
     os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # every node on 127.0.0.1 only
     from ray._private import ray_constants
     from ray.cluster_utils import Cluster
@@ -55,7 +55,8 @@ def bench_cluster_driver(small_inputs: list[Path], large_inputs: list[Path], wor
             cluster.add_node(**node)
         cluster.wait_for_nodes()
         # A first run starts the nodes' worker processes; both measured runs then find them warm.
-        _driver_run(small_inputs, work / "out-cluster-warmup", cluster.address, timeout_s)
+        if warm_up:
+            _driver_run(small_inputs, work / "out-cluster-warmup", cluster.address, timeout_s)
         small = _driver_run(small_inputs, work / "out-cluster-small", cluster.address, timeout_s)
         large = _driver_run(large_inputs, work / "out-cluster-large", cluster.address, timeout_s)
     finally:

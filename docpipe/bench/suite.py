@@ -261,7 +261,7 @@ class _Bench:
         from docpipe.bench.cluster import bench_cluster_driver
 
         small, large = self.options.cluster_pages
-        r = bench_cluster_driver(self.text(small), self.text(large), self.work)
+        r = bench_cluster_driver(self.text(small), self.text(large), self.work, warm_up=not self.options.quick)
         cpu = self.report.metrics["driver_cpu_s_per_1k_pages"].settle(r.cpu_s_per_1k_pages)
         cpu.what = (f"driver CPU of `docpipe run --ray-address` on a {r.nodes}-node local cluster (head without CPUs, "
                     f"2 workers × {r.worker_cpus} CPUs), marginal between {r.small.pages} and {r.large.pages} "
