@@ -90,7 +90,7 @@ class Collector:
         """on_document(head, pages) fires when a document is finished (progress); on_committed(head,
         pages) once its row is committed, with its final status (a row that could not be stored
         is committed as failed); on_first_page(source_path, page_count) when a document's first page
-        result arrives (its page count is then known). claim(item, doc_id) decides an input's row
+        result arrives (its page count is then known; 0 for an input decided without its pages). claim(item, doc_id) decides an input's row
         once its doc_id is known; on_done_already(item) hears of inputs whose content was done before."""
         self.writer = writer
         self.claim = claim
@@ -133,6 +133,7 @@ class Collector:
         if decision.row_key is None:
             del self.pending[source]
             self.pages.pop(source, None)
+            self._no_pages_expected(source)
             if self.on_done_already is not None:
                 self.on_done_already(item)
             return None
@@ -140,11 +141,17 @@ class Collector:
         if decision.duplicate_of is not None:
             del self.pending[source]
             self.pages.pop(source, None)
+            self._no_pages_expected(source)
             self.add_unprocessed(item, Status.skipped, ErrorInfo(
                 category=ErrorCategory.duplicate, stage="discover",
                 message=f"same content as {decision.duplicate_of}; processed once under that path"))
             return None
         return item
+
+    def _no_pages_expected(self, source: str) -> None:
+        """An input decided without processing its pages still tells the page total it adds none."""
+        if self.on_first_page is not None:
+            self.on_first_page(source, 0)
 
     def add_page(self, result: PageResult) -> None:
         item = self._claimed(result.source_path, result.doc_id)
