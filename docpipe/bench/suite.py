@@ -264,7 +264,7 @@ class _Bench:
         r = bench_cluster_driver(self.text(small), self.text(large), self.work, warm_up=not self.options.quick)
         cpu = self.report.metrics["driver_cpu_s_per_1k_pages"].settle(r.cpu_s_per_1k_pages)
         cpu.what = (f"driver CPU of `docpipe run --ray-address` on a {r.nodes}-node local cluster (head without CPUs, "
-                    f"2 workers × {r.worker_cpus} CPUs), marginal between {r.small.pages} and {r.large.pages} "
+                    f"2 workers × {r.worker_cpus} CPUs), {r.basis} between {r.small.pages} and {r.large.pages} "
                     "text-layer pages, offline engine, 72 dpi")
         cpu.detail = {"total_cpu_s_per_1k_pages": r.total_cpu_s_per_1k_pages, "small_cpu_s": r.small.driver_cpu_s,
                       "large_cpu_s": r.large.driver_cpu_s, "small_wall_s": r.small.wall_s,
