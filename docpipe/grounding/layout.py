@@ -24,6 +24,41 @@ _KEY_VALUE_RE = re.compile(r"^([^\W\d][^:/]{0,30}:)([^/].*)$")
 _SLASH_WORDS_RE = re.compile(r"^([^\W\d_]{3,}/)([^\W\d_]{3,}:?)$")
 SEGMENT_GAP_EM = 1.0  # a gap wider than ~one line height separates columns
 RUN_GAP_LINES = 2.5  # parts of one value ('€ 1 234,56') may sit this far apart
+MAX_SLOPE = 0.06  # steepest skew searched: page heights per page width (~2-3 degrees on A4)
+_SLOPE_STEPS = 121
+_SLOPE_GAIN = 1.15  # a skew is corrected only when it aligns this many more word pairs than none
+_SLOPE_MAX_POINTS = 400
+
+
+def estimate_slope(boxes: list[BBox]) -> float:
+    """The skew of a scanned page's text lines as dy/dx in page fractions (0 for a straight page).
+
+    Word boxes of one printed line far apart (a label and its value) have centres that drift
+    apart vertically by dx * slope on a tilted scan. The slope that lines up the most such pairs
+    within a quarter of a line height is taken, when it beats no correction clearly. Boxes that
+    came from one OCR box share a y and add nothing, so each distinct box counts once.
+    """
+    import numpy as np
+
+    pts = np.array(sorted({((b[0] + b[2]) / 2, (b[1] + b[3]) / 2, b[3] - b[1]) for b in boxes}), dtype=float)
+    if len(pts) < 8:
+        return 0.0
+    if len(pts) > _SLOPE_MAX_POINTS:
+        pts = pts[np.linspace(0, len(pts) - 1, _SLOPE_MAX_POINTS).astype(int)]
+    h = float(np.median(pts[:, 2])) or 0.01
+    dx = pts[:, 0][None, :] - pts[:, 0][:, None]
+    dy = pts[:, 1][None, :] - pts[:, 1][:, None]
+    mask = (dx > 2 * h) & (np.abs(dy) < MAX_SLOPE * dx + h)
+    dx, dy = dx[mask], dy[mask]
+    if len(dx) < 8:
+        return 0.0
+    slopes = np.linspace(-MAX_SLOPE, MAX_SLOPE, _SLOPE_STEPS)
+    aligned = (np.abs(dy[None, :] - slopes[:, None] * dx[None, :]) < 0.25 * h).sum(axis=1)
+    best = int(aligned.argmax())
+    straight = int(aligned[_SLOPE_STEPS // 2])
+    if aligned[best] < _SLOPE_GAIN * straight + 2 or abs(slopes[best]) < 0.002:
+        return 0.0
+    return float(slopes[best])
 
 
 @dataclass(slots=True)
@@ -37,10 +72,12 @@ class Token:
     row: int = -1
     seg: int = -1
     pos: int = -1  # position within its row, left to right
+    dy: float = 0.0  # y0/y1 are deskewed: the page has this token at y + dy (see PageLayout.slope)
 
     @property
     def bbox(self) -> BBox:
-        return (self.x0, self.y0, self.x1, self.y1)
+        """The token's box on the page as displayed (not deskewed)."""
+        return (self.x0, self.y0 + self.dy, self.x1, self.y1 + self.dy)
 
     @property
     def height(self) -> float:
@@ -111,6 +148,14 @@ class PageLayout:
             if word.text and word.text.strip():
                 tokens.extend(_split_word(word, i))
         self.tokens = tokens
+        # Straight pages (text layers, most scans) keep their coordinates; a tilted scan gets
+        # rows from deskewed centres, while boxes written out stay where the words are printed.
+        self.slope = estimate_slope([w.bbox for w in words if w.text and w.text.strip()])
+        if self.slope:
+            for tok in tokens:
+                tok.dy = self.slope * ((tok.x0 + tok.x1) / 2 - 0.5)
+                tok.y0 -= tok.dy
+                tok.y1 -= tok.dy
         heights = [t.height for t in tokens if t.height > 0]
         self.line_height = median(heights) if heights else 0.01
         self.rows: list[list[int]] = []

@@ -141,7 +141,7 @@ class PageMatcher:
             # Boxes of part of a word: proportional to the character position.
             frac0, frac1 = at / len(k), (at + len(key)) / len(k)
             w = tok.x1 - tok.x0
-            box = (tok.x0 + w * frac0, tok.y0, tok.x0 + w * frac1, tok.y1)
+            box = (tok.x0 + w * frac0, tok.bbox[1], tok.x0 + w * frac1, tok.bbox[3])
             out.append(Candidate([i], 0.85, box))
         return out
 
