@@ -130,9 +130,12 @@ class FieldGrounding(BaseModel):
     page_index: int | None = None
     bbox: BBox | None = None
     text: str | None = None  # the page words the value matched
-    score: float = 0.0
-    grounded: bool = False
+    score: float = 0.0  # how well the page's words match the value (0-1), not whether it is right
+    grounded: bool = False  # the value is printed on the page (words match it by kind)
     source: Literal["vlm_box", "words", "both"] | None = None
+    # Probability (0-1) that the value is the right one for the field, calibrated on development
+    # documents the estimator was not fitted on; None when the engine gives none.
+    confidence: float | None = None
 
 
 class ChartAnswer(BaseModel):

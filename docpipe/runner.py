@@ -17,6 +17,7 @@ from docpipe.collector import Collector, PendingDoc, Provenance
 from docpipe.config import ConfigError, RunConfig
 from docpipe.discover import InputError, discover
 from docpipe.engine_choice import EngineDecision, choose_engine
+from docpipe.offline.version import extractor_version
 from docpipe.output.rows import ColumnConflict, check_schema_columns, dataset_metadata, documents_schema, pages_schema
 from docpipe.output.atomic_files import write_run_summary
 from docpipe.output.commit import DatasetWriter
@@ -88,7 +89,8 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
     if decision.notice:
         summary.notices.append(decision.notice)
     prompt_hash = pipeline_prompt_hash(config.pipeline.tasks, schema, config.questions, decision.box_format)
-    options = config.options_hash()
+    # The extractor's and verifier's own code is part of the key: a new one reprocesses old results.
+    options = f"{config.options_hash()}:{extractor_version(decision.engine)}"
     provenance = Provenance(schema_name=schema.name, schema_hash=schema.hash, pipeline=config.pipeline.name,
                             engine=decision.engine, model=decision.model_label,
                             model_revision=decision.model_revision, prompt_hash=prompt_hash, run_id=run_id)

@@ -119,7 +119,7 @@ def write_documents(out: Path, schema_model, merged: list[tuple[str, Any]], sour
 def score(kind: str, variant: str, part: str, fold: str, show: bool, keep: Path | None = None):
     from rich.console import Console
 
-    from docpipe.evaluate import evaluate, render_eval
+    from docpipe.evaluate import evaluate, render_calibration, render_eval
     from schemas.invoice import Invoice
     from schemas.receipt import Receipt
 
@@ -143,6 +143,9 @@ def score(kind: str, variant: str, part: str, fold: str, show: bool, keep: Path 
         report = evaluate(out, truth, schema=schema_model)
     console = Console(width=160)
     console.print(render_eval(report))
+    calibration = render_calibration(report)
+    if calibration is not None:
+        console.print(calibration)
     if show:
         for s in report.fields:
             for miss in s.misses:

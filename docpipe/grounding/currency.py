@@ -20,7 +20,7 @@ ISO_CODES = frozenset(
 SYMBOLS: dict[str, str] = {
     "US$": "USD", "U$S": "USD", "CA$": "CAD", "C$": "CAD", "AU$": "AUD", "A$": "AUD", "NZ$": "NZD",
     "HK$": "HKD", "S$": "SGD", "R$": "BRL", "MX$": "MXN", "SFR.": "CHF", "SFR": "CHF", "FR.": "CHF",
-    "RS.": "INR", "RS": "INR", "INR.": "INR", "€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY",
+    "RS.": "INR", "RS": "INR", "INR.": "INR", "RM": "MYR", "€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY",
     "₹": "INR", "₨": "INR", "₽": "RUB", "₺": "TRY", "₩": "KRW", "₪": "ILS", "฿": "THB", "₫": "VND",
     "₱": "PHP", "₴": "UAH", "ZŁ": "PLN", "KČ": "CZK", "FT": "HUF", "元": "CNY", "RMB": "CNY",
 }
