@@ -21,7 +21,7 @@ LINE_GAP = 1.1  # line heights between the bottom of one line and the top of the
 
 _CONTACT_WORDS = {
     "tel", "telephone", "phone", "fax", "mobile", "hp", "email", "mail", "web", "www", "gst", "vat",
-    "tax", "reg", "regno", "co", "coreg", "company", "no", "id", "gstid", "gstno", "brn", "roc", "sst",
+    "tax", "reg", "regno", "co", "coreg", "company", "id", "gstid", "gstno", "brn", "roc", "sst",
     "ust", "ustidnr", "steuernr", "siret", "tva", "abn", "cif", "nif", "whatsapp", "whatsapps", "hotline",
     "telefon", "fon", "handy", "website", "internet", "tin", "npwp", "uen", "cr", "crn", "bn", "hrb",
 }
@@ -72,6 +72,10 @@ def _class(layout: PageLayout, toks: list[int]) -> str:
         return "contact"
     if _PHONE.search(text) and any(k in _CONTACT_WORDS for k in keys):
         return "contact"
+    if len(toks) == 1 and " " not in text.strip() and digits and letters <= 2:
+        return "other"  # a till or branch code ('A03061')
+    if _legal_end(layout, toks) and not _STREET.search(folded):
+        return "name"  # '99 SPEED MART S/B (519537-X)'
     if _STREET.search(folded) or _POSTCODE.search(text) or text[:1].isdigit():
         return "address"
     if digits > letters:
@@ -160,18 +164,38 @@ def strip_registration(layout: PageLayout, toks: list[int]) -> list[int]:
 
 @dataclass(slots=True)
 class HeaderParty:
+    """One reading of a header block: which of its name lines form the name, and its address."""
+
     name: list[int]
     address: list[int]
     block: int  # index of the block among the page's header blocks
-    name_lines: int
+    name_lines: int  # lines in this reading of the name
+    block_name_lines: int  # name-like lines the block starts with
     address_lines: int
-    legal_form: bool
-    first_line: bool  # the name is the block's first line
+    legal_form: bool  # the name ends in a legal form ('SDN BHD', 'GmbH')
+    first_line: bool  # the name starts at the block's first name line
+    all_lines: bool  # the name takes every name-like line of the block
     contact_after: bool  # a registration/contact line follows the name or the address
+    smaller_after: bool  # the lines after this reading's first line are printed smaller
+    lowercase_start: bool  # the first line is all lower case (a handwritten or stamped note)
+    score: float = 0.0
+
+
+def _height(layout: PageLayout, line: Line) -> float:
+    return max(layout.tokens[t].height for t in line.tokens)
+
+
+def _legal_end(layout: PageLayout, toks: list[int]) -> bool:
+    return len(toks) > 1 and any(is_legal_form(layout.tokens[t].text) for t in toks[-3:])
+
+
+def _balanced(text: str) -> bool:
+    return text.count("(") <= text.count(")")
 
 
 def header_parties(layout: PageLayout) -> list[HeaderParty]:
-    """Name (and address) readings of each header block, best-formed first."""
+    """Readings of each header block's name (several where the block has several name lines)
+    with its address, scored by how well-formed the block is; best first."""
     out: list[HeaderParty] = []
     for b, block in enumerate(header_blocks(layout)):
         kinds = [line.kind for line in block.lines]
@@ -183,25 +207,53 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
         j = i
         while j < len(kinds) and kinds[j] == "name" and j - i < 3:
             j += 1
-        name = [t for line in block.lines[i:j] for t in line.tokens]
-        name = strip_registration(layout, name)
         k = j
         contact = False
         while k < len(kinds) and kinds[k] == "contact" and k - j < 2:
             contact = True
             k += 1
         a = k
-        while a < len(kinds) and kinds[a] in ("address", "name") and a - k < 5:
-            if kinds[a] == "name" and a > k and not _continues_address(block.lines[a - 1].text):
+        while a < len(kinds) and kinds[a] in ("address", "name") and a - k < 6:
+            if kinds[a] == "name" and a > k and not _continues_address(block.lines[a - 1].text) \
+                    and not _region_line(block.lines[a].text):
                 break
             a += 1
         address = [t for line in block.lines[k:a] for t in line.tokens] if a > k and kinds[k] == "address" else []
         contact = contact or (a < len(kinds) and kinds[a] == "contact")
-        out.append(HeaderParty(
-            name=name, address=address, block=b, name_lines=j - i, address_lines=a - k if address else 0,
-            legal_form=any(is_legal_form(layout.tokens[t].text) for t in name[1:]), first_line=i == 0,
-            contact_after=contact))
+        lines = block.lines[i:j]
+        # An issuer prints its phone, tax or registration number with its address; a recipient block
+        # (a letter's address window) has none.
+        quality = 0.4 + 0.1 * bool(address) + 0.15 * contact + 0.1 * (bool(address) and contact) - 0.1 * b
+        for first in range(len(lines)):
+            for last in range(first, len(lines)):
+                toks = strip_registration(layout, [t for line in lines[first:last + 1] for t in line.tokens])
+                text = layout.text_of(toks)
+                head = lines[first]
+                smaller = last > first and all(_height(layout, ln) < 0.85 * _height(layout, head)
+                                               for ln in lines[first + 1:last + 1])
+                after_smaller = last + 1 < len(lines) and all(
+                    _height(layout, ln) < 0.85 * _height(layout, lines[last]) for ln in lines[last + 1:])
+                hp = HeaderParty(
+                    name=toks, address=address, block=b, name_lines=last - first + 1, block_name_lines=len(lines),
+                    address_lines=a - k if address else 0, legal_form=_legal_end(layout, toks),
+                    first_line=first == 0, all_lines=first == 0 and last == len(lines) - 1, contact_after=contact,
+                    smaller_after=after_smaller, lowercase_start=head.text == head.text.lower())
+                score = quality
+                score += 0.08 * hp.legal_form + 0.05 * hp.all_lines + 0.1 * after_smaller
+                score -= 0.12 * smaller + 0.15 * hp.lowercase_start + 0.08 * (first > 0 and not hp.legal_form)
+                score -= 0.1 * (not _balanced(text)) + 0.04 * max(0, hp.name_lines - 2)
+                if any(_legal_end(layout, ln.tokens) for ln in lines[first:last]):
+                    score -= 0.1  # the name ended at an earlier line's legal form
+                hp.score = round(score, 4)
+                out.append(hp)
+    out.sort(key=lambda h: -h.score)
     return out
+
+
+def _region_line(text: str) -> bool:
+    """A short line after the postcode line naming the state or country ('SELANGOR', 'MALAYSIA.')."""
+    words = text.replace(",", " ").split()
+    return 1 <= len(words) <= 3 and not any(ch.isdigit() for ch in text)
 
 
 def _continues_address(text: str) -> bool:

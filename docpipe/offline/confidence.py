@@ -3,8 +3,10 @@
 The inputs are how clear the choice was (`select.Choice`: the value's evidence score, the margin
 to the next value, how many generators agree, which consistency rules it takes part in) and
 what kind of evidence it rests on (generator, field kind, OCR or text layer, an unresolved
-day/month order). A logistic model maps them to a raw probability and an isotonic map,
-fitted on development documents the logistic model was not fitted on, calibrates it. The
+day/month order). One logistic model per group of kinds (amounts, dates, identifiers,
+currencies, names and other text: evidence weighs differently for each) maps them to a raw
+probability, and one isotonic map, fitted on out-of-fold predictions of development documents,
+calibrates it. The
 model file (`confidence_model.json` beside this module) is small JSON rebuilt by
 `tools/train_confidence.py`; it also stores the straight-through threshold: the lowest
 confidence at which accuracy on the development data reaches 0.98.
@@ -33,7 +35,8 @@ GENERATORS = ("label", "amount_scan", "date_scan", "party_label", "legal_form", 
 KINDS = ("amount", "date", "identifier", "name", "address", "currency", "text")
 CANDIDATE_FEATURES = ("ocr", "ambiguous", "order_firm", "row_role", "row_other", "label_choice", "paid",
                       "repeat", "alt_reading", "legal_form", "has_address", "first_line", "top", "has_time",
-                      "pick_score")
+                      "pick_score", "conf_min", "long_word", "contact_after", "all_lines", "rounded",
+                      "values_between", "values_after", "row_percent")
 
 
 def choice_features(choice: Choice) -> dict[str, float]:
@@ -44,6 +47,7 @@ def choice_features(choice: Choice) -> dict[str, float]:
         "margin": choice.margin,
         "runner_up": choice.runner_up,
         "values": min(choice.values, 6) / 6,
+        "single_value": float(choice.values == 1),
         "support": min(len(choice.group.generators) - 1, 3) / 3,
         "members": min(len(choice.group.members) - 1, 4) / 4,
         "rules_held": float(min(choice.rules_held, 2)),
@@ -60,20 +64,38 @@ def choice_features(choice: Choice) -> dict[str, float]:
     return feats
 
 
-class ConfidenceModel(BaseModel):
-    """Logistic weights over `choice_features`, an isotonic calibration map and the threshold."""
+KIND_GROUPS = {"amount": "amount", "date": "date", "identifier": "identifier", "currency": "currency",
+               "name": "text", "address": "text", "text": "text"}
 
-    features: list[str]
+
+def kind_group(kind: str) -> str:
+    return KIND_GROUPS.get(kind, "text")
+
+
+class LogisticPart(BaseModel):
+    """Weights of one kind group's logistic model."""
+
     coef: list[float]
     intercept: float
+
+
+class ConfidenceModel(BaseModel):
+    """Per kind group, logistic weights over `choice_features`; an isotonic calibration map; the
+    straight-through threshold."""
+
+    features: list[str]
+    groups: dict[str, LogisticPart]
     iso_x: list[float] = Field(default_factory=list)  # raw probabilities, ascending
     iso_y: list[float] = Field(default_factory=list)  # calibrated probabilities at iso_x
     straight_through: float = 1.01  # lowest confidence with dev accuracy >= target; > 1 when none reaches it
     target_precision: float = 0.98
     trained_on: str = ""  # which data fitted and calibrated it
 
-    def raw(self, feats: dict[str, float]) -> float:
-        z = self.intercept + sum(w * feats.get(name, 0.0) for name, w in zip(self.features, self.coef))
+    def raw(self, feats: dict[str, float], kind: str) -> float:
+        part = self.groups.get(kind_group(kind)) or self.groups.get("text")
+        if part is None:
+            return 0.0
+        z = part.intercept + sum(w * feats.get(name, 0.0) for name, w in zip(self.features, part.coef))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def calibrate(self, p: float) -> float:
@@ -88,7 +110,7 @@ class ConfidenceModel(BaseModel):
         return y0 + (y1 - y0) * (p - x0) / (x1 - x0) if x1 > x0 else y1
 
     def confidence(self, choice: Choice) -> float:
-        return round(self.calibrate(self.raw(choice_features(choice))), 4)
+        return round(self.calibrate(self.raw(choice_features(choice), choice.candidate.kind)), 4)
 
 
 @lru_cache(maxsize=4)

@@ -104,6 +104,9 @@ class PageContext:
             feats.setdefault("y", round((layout.tokens[tokens[0]].y0 + layout.tokens[tokens[-1]].y1) / 2, 4))
             feats.setdefault("height_rel", round(
                 max(layout.tokens[t].height for t in tokens) / max(self.median_height, 1e-4), 3))
+            # How sure the word source was of these words (OCR), and glued words ('SHOPNAMEINONE').
+            feats["conf_min"] = round(min(self.words[layout.tokens[t].word_index].conf for t in tokens), 4)
+            feats["long_word"] = min(1.0, max(len(layout.tokens[t].text) for t in tokens) / 20)
         else:
             box = None
         feats["ocr"] = 1.0 if self.ocr else 0.0

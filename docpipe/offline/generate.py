@@ -81,22 +81,22 @@ def party_candidates(ctx: PageContext, specs: list[FieldSpec], excluded_rows: se
             if addr_spec is not None:
                 out.setdefault(addr_spec.name, []).append(_from_pick(ctx, addr_spec, raddr, "window", {"group": group}))
         if issuer:
-            for n, hp in enumerate(header_parties(layout)[:3]):
-                group += 1
+            for hp in header_parties(layout)[:8]:
+                group = 10.0 + hp.block
                 feats = {
                     "group": group, "block": float(hp.block), "name_lines": float(hp.name_lines),
                     "legal_form": float(hp.legal_form), "first_line": float(hp.first_line),
-                    "has_address": float(bool(hp.address)), "contact_after": float(hp.contact_after),
+                    "all_lines": float(hp.all_lines), "has_address": float(bool(hp.address)),
+                    "contact_after": float(hp.contact_after), "smaller_after": float(hp.smaller_after),
+                    "lowercase_start": float(hp.lowercase_start),
                 }
-                score = 0.35 + 0.2 * bool(hp.address) + 0.1 * hp.legal_form + 0.1 * hp.contact_after \
-                    - 0.08 * hp.block - 0.05 * max(0, hp.name_lines - 2)
                 text = layout.text_of(hp.name).strip(" ,;:")
                 out.setdefault(name_spec.name, []).append(ctx.candidate(
-                    name_spec, text, hp.name, "header_block", score, feats))
+                    name_spec, text, hp.name, "header_block", hp.score, feats))
                 if hp.address and addr_spec is not None:
                     out.setdefault(addr_spec.name, []).append(ctx.candidate(
                         addr_spec, layout.text_of(hp.address).strip(" ,;"), hp.address, "header_block",
-                        score * 0.9, feats))
+                        hp.score * 0.9, feats))
     return out
 
 

@@ -43,7 +43,7 @@ ROLE_LABELS: dict[str, list[str]] = {
         "tax", "vat", "sales tax", "total tax", "tax amount", "total vat", "vat amount", "gst",
         "steuerbetrag", "ust betrag", "mwst betrag", "umsatzsteuer", "mehrwertsteuer", "zzgl ust",
         "zuzugl ust", "ust gesamt", "tva", "montant tva", "total tva", "total taxes", "btw", "iva",
-        "total gst", "gst amount", "gst amt", "tax amt", "total tax amount", "sst", "total sst", "service tax",
+        "ust", "mwst", "total gst", "gst amount", "gst amt", "tax amt", "total tax amount", "sst", "total sst", "service tax",
         "total mwst", "summe mwst", "summe ust", "total iva", "total btw", "vat total", "tax total",
     ],
     "amount_due": [

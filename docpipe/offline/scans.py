@@ -23,16 +23,29 @@ from docpipe.offline.values import _date_at  # noqa: PLC2701 - one date-run read
 _TIME_CHARS = set("0123456789:.apmAPM ")
 
 
-def _cash_minus_change(ctx: PageContext) -> set[Decimal]:
-    """Amounts equal to a cash line minus a change line: what was paid."""
-    cash, change = [], []
+def _money_lines(ctx: PageContext) -> dict[str, list[Decimal]]:
+    """Amounts of the page's lines by the role their label gives them."""
+    out: dict[str, list[Decimal]] = {}
     for run in ctx.amounts:
         label = row_label(ctx.layout, run.tokens)
-        if label.role == "cash":
-            cash.append(run.reading.value)
-        elif label.role == "change":
-            change.append(run.reading.value)
+        if label.role:
+            out.setdefault(label.role, []).append(run.reading.value)
+    return out
+
+
+def _paid(lines: dict[str, list[Decimal]]) -> set[Decimal]:
+    """What was paid: a cash (or card) line minus a change line, or the cash line when no change
+    is given back."""
+    cash, change = lines.get("cash", []), lines.get("change", [])
+    if not change:
+        return set(cash)
     return {c - ch for c in cash for ch in change if c - ch >= 0}
+
+
+def _rounded(lines: dict[str, list[Decimal]]) -> set[Decimal]:
+    """Totals after a rounding line: a total plus the rounding adjustment printed with it."""
+    rounding = [r for r in lines.get("rounding", []) if r and abs(r) < 1]
+    return {t + r for t in lines.get("total", []) for r in rounding}
 
 
 def amount_candidates(ctx: PageContext, spec: FieldSpec) -> list[Candidate]:
@@ -46,7 +59,8 @@ def amount_candidates(ctx: PageContext, spec: FieldSpec) -> list[Candidate]:
         return []
     counts = Counter(r.reading.value for r in strong)
     largest = max(r.reading.value for r in strong)
-    paid = _cash_minus_change(ctx) if role in ("total", "amount_due") else set()
+    lines = _money_lines(ctx) if role in ("total", "amount_due") else {}
+    paid, rounded = _paid(lines), _rounded(lines)
     out: list[Candidate] = []
     for run in strong:
         value = run.reading.value
@@ -62,7 +76,7 @@ def amount_candidates(ctx: PageContext, spec: FieldSpec) -> list[Candidate]:
             "values_between": float(min(label.values_between, 3)), "label_at_start": float(label.at_start),
             "currency": float(run.reading.currency is not None), "decimals": float(run.reading.has_decimals),
             "repeat": float(min(counts[value], 3)), "is_max": float(value == largest),
-            "paid": float(value in paid), "negative": float(value < 0),
+            "paid": float(value in paid), "rounded": float(value in rounded), "negative": float(value < 0),
         }
         feats["values_after"] = float(min(label.values_after, 3))
         if role == "tax":
@@ -72,7 +86,7 @@ def amount_candidates(ctx: PageContext, spec: FieldSpec) -> list[Candidate]:
             score = own * (0.85 - 0.15 * min(label.values_between, 2)) * (0.5 if label.percent else 1.0)
         score *= 0.6 if label.values_after else 1.0
         if role == "total":
-            score += 0.25 * feats["paid"] + 0.04 * (counts[value] > 1) + 0.04 * feats["is_max"]
+            score += 0.04 * (counts[value] > 1) + 0.04 * feats["is_max"]
         if other:
             score *= 0.3
         if value < 0 and role in ("total", "subtotal"):
@@ -98,7 +112,7 @@ def date_scan(ctx: PageContext) -> list[tuple[list[int], list]]:
         i = 0
         while i < len(row):
             text = layout.tokens[row[i]].text
-            if not (text[:1].isdigit() or text[:1].isalpha()):
+            if not any(ch.isdigit() for ch in text) and not text[:1].isalpha():
                 i += 1
                 continue
             found = _date_at(layout, row, i, None)

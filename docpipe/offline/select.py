@@ -22,8 +22,12 @@ from docpipe.offline.candidates import Candidate
 
 MIN_SCORE = 0.3  # a field whose best value scores lower stays empty
 AGREEMENT_BONUS = 0.06  # per further generator reading the same value
+# Evidence that relates a value to other printed amounts (cash - change = total, a total plus
+# its rounding line): added to the value's pooled score, which may then exceed 1.
+CONSISTENCY_BONUS = {"paid": 0.25, "rounded": 0.15}
 RULE_BONUS = 0.3  # per rule a combination satisfies (and the same off per rule it breaks)
 JOINT_KINDS = ("amount", "date")
+JOINT_FLOOR = 0.05  # weaker values take part in the joint choice only where a rule lifts them
 _TOP = 3  # values per field tried in the joint choice
 _MAX_COMBINATIONS = 4096
 
@@ -72,7 +76,9 @@ def group_values(cands: list[Candidate]) -> list[ValueGroup]:
     for key, members in by_key.items():
         members.sort(key=lambda c: -c.score)
         extra = len({c.generator for c in members}) - 1
-        groups.append(ValueGroup(key, members[0], members, min(1.0, members[0].score + AGREEMENT_BONUS * extra)))
+        score = min(1.0, members[0].score + AGREEMENT_BONUS * extra)
+        score += sum(bonus for name, bonus in CONSISTENCY_BONUS.items() if any(c.feature(name) for c in members))
+        groups.append(ValueGroup(key, members[0], members, score))
     groups.sort(key=lambda g: -g.score)
     return groups
 
@@ -91,11 +97,14 @@ def _rule_status(schema: type[BaseModel], values: dict[str, Any]) -> dict[str, b
 def select(schema: type[BaseModel], candidates: dict[str, list[Candidate]],
            kinds: dict[str, str]) -> dict[str, Choice]:
     """One Choice per field that has a value scoring at least MIN_SCORE."""
-    groups = {name: [g for g in group_values(cands) if g.score >= MIN_SCORE] for name, cands in candidates.items()}
+    pooled = {name: group_values(cands) for name, cands in candidates.items()}
+    groups = {name: [g for g in gs if g.score >= MIN_SCORE] for name, gs in pooled.items()}
     groups = {name: gs for name, gs in groups.items() if gs}
     picked = {name: gs[0] for name, gs in groups.items()}
     if rules_of(schema):
-        picked = _joint(schema, groups, picked, kinds)
+        weak = {name: [g for g in gs if g.score >= JOINT_FLOOR] for name, gs in pooled.items()}
+        picked = _joint(schema, {n: gs for n, gs in weak.items() if gs}, picked, kinds)
+        groups = {name: pooled[name] for name in picked}
     base = {name: g.best.value for name, g in picked.items()}
     status = _rule_status(schema, base) if rules_of(schema) else {}
     choices: dict[str, Choice] = {}
@@ -114,32 +123,35 @@ def select(schema: type[BaseModel], candidates: dict[str, list[Candidate]],
 
 def _joint(schema: type[BaseModel], groups: dict[str, list[ValueGroup]], picked: dict[str, ValueGroup],
            kinds: dict[str, str]) -> dict[str, ValueGroup]:
+    """Best combination of the joint fields' values: each field takes one of its best few values
+    or none (worth MIN_SCORE: a value scoring less is worse than nothing unless a rule it
+    completes lifts it), plus RULE_BONUS per rule that holds and minus it per rule broken."""
     joint = [name for name in groups if kinds.get(name) in JOINT_KINDS]
     if not joint:
         return picked
-    top = {name: groups[name][:_TOP] for name in joint}
+    top: dict[str, list[ValueGroup | None]] = {name: [*groups[name][:_TOP], None] for name in joint}
     while _combinations(top) > _MAX_COMBINATIONS:
         widest = max(top, key=lambda n: len(top[n]))
-        top[widest] = top[widest][:-1]
+        top[widest] = [*top[widest][:-2], None]
     fixed = {name: g.best.value for name, g in picked.items() if name not in joint}
-    best: tuple[float, dict[str, ValueGroup]] | None = None
+    best: tuple[float, dict[str, ValueGroup | None]] | None = None
     names = list(top)
     for combo in itertools.product(*(top[n] for n in names)):
         values = dict(fixed)
-        values.update({n: g.best.value for n, g in zip(names, combo)})
+        values.update({n: g.best.value for n, g in zip(names, combo) if g is not None})
         status = _rule_status(schema, values)
         held = sum(r is True for r in status.values())
         broken = sum(r is False for r in status.values())
-        score = sum(g.score for g in combo) + RULE_BONUS * (held - broken)
+        score = sum(g.score if g is not None else MIN_SCORE for g in combo) + RULE_BONUS * (held - broken)
         if best is None or score > best[0] + 1e-9:
             best = (score, dict(zip(names, combo)))
-    out = dict(picked)
+    out = {name: g for name, g in picked.items() if name not in joint}
     if best is not None:
-        out.update(best[1])
+        out.update({name: g for name, g in best[1].items() if g is not None})
     return out
 
 
-def _combinations(top: dict[str, list[ValueGroup]]) -> int:
+def _combinations(top: dict[str, list]) -> int:
     n = 1
     for gs in top.values():
         n *= max(1, len(gs))
