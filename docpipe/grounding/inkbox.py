@@ -78,12 +78,13 @@ def digit_advance(layout: PageLayout) -> float:
 
 
 def printed_box(tok: Token, advance: float) -> BBox:
-    """The line box of one ink-boxed word: baseline from its letter shapes, font size from its height."""
+    """The line box of one ink-boxed word: baseline from its letter shapes, font size from its height.
+    In the layout's frame (upright, deskewed): PageLayout.to_page puts it on the page."""
     text = tok.text.strip()
     top = _CAP if any(ch.isupper() or ch in _TALL for ch in text) else _X_HEIGHT
     deep = _DESCENDER if any(ch in _DEEP for ch in text) else 0.0
     em = tok.height / (top + deep)
-    y0, y1 = tok.y0 + tok.dy, tok.y1 + tok.dy  # on the page, not deskewed
+    y0, y1 = tok.y0, tok.y1  # in the layout's frame: the caller maps the box onto the page
     baseline = y1 - deep * em
     x0, x1 = tok.x0, tok.x1
     if advance > 0:

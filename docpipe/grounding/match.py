@@ -142,7 +142,7 @@ class PageMatcher:
             # Boxes of part of a word: proportional to the character position.
             frac0, frac1 = at / len(k), (at + len(key)) / len(k)
             w = tok.x1 - tok.x0
-            box = (tok.x0 + w * frac0, tok.bbox[1], tok.x0 + w * frac1, tok.bbox[3])
+            box = self.layout.to_page((tok.x0 + w * frac0, tok.y0, tok.x0 + w * frac1, tok.y1), tok.dy)
             out.append(Candidate([i], 0.85, box))
         return out
 
@@ -260,8 +260,9 @@ def _head_like(key: str, head: str) -> bool:
 
 def _may_start_amount(text: str) -> bool:
     t = text.strip()
+    # Digits, a sign, a symbol, a code or symbol glued to the digits ('RM20.40', 'EUR12', 'Fr.5').
     return bool(t) and (t[0].isdigit() or t[0] in "-+(−€$£¥₹" or currency_of_token(t) is not None
-                        or (len(t) > 1 and t[1].isdigit()) or t[:3].isalpha() and any(c.isdigit() for c in t))
+                        or (len(t) > 1 and t[1].isdigit()) or t[0].isalpha() and any(c.isdigit() for c in t[1:5]))
 
 
 def _may_start_date(text: str) -> bool:

@@ -8,6 +8,7 @@ from statistics import median
 
 from docpipe.fields import FieldSpec
 from docpipe.grounding.amounts import AmountReading, read_amount
+from docpipe.grounding.dates import date_candidates
 from docpipe.grounding.labels import LabelHit
 from docpipe.grounding.layout import PageLayout
 from docpipe.offline import scalars
@@ -110,6 +111,11 @@ class PageContext:
         else:
             box = None
         feats["ocr"] = 1.0 if self.ocr else 0.0
+        if spec.kind == "date" and tokens:
+            # Whether the printed date reads two ways ('04/05/2018'), and what settles the order.
+            feats["ambiguous"] = float(len(date_candidates(layout.text_of(tokens), None)) == 2)
+            feats["order_firm"] = float(self.order.firm)
+            feats["order_known"] = float(self.order.day_first is not None)
         return Candidate(
             field=path or spec.name, kind=spec.kind, value=value, text=layout.text_of(tokens), tokens=list(tokens),
             word_indices=sorted({layout.tokens[t].word_index for t in tokens}), page_index=self.page_index,

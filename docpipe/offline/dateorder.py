@@ -97,7 +97,7 @@ def date_order(layout: PageLayout) -> DateOrder:
     lang = language_of(texts)
     if lang in _DAY_FIRST_LANGUAGES:
         return DateOrder(True, "locale")
-    code, _ = detect_currency(texts)
-    if code is not None:
+    code, where = detect_currency(texts)
+    if code is not None and where is not None:  # a currency printed on the page, not a guess from prose
         return DateOrder(code not in _MONTH_FIRST_CURRENCIES, "locale")
     return DateOrder(None, "none")
