@@ -30,7 +30,8 @@ _STREET = re.compile(
     r"avenue|ave|lane|drive|blvd|boulevard|way|suite|floor|flr|level|unit|block|blk|building|bldg|plaza|mall|"
     r"centre|center|strasse|str|weg|platz|allee|gasse|rue|chemin|place|via|calle|straat|po box|industrial|"
     r"park|complex|square|tower|wisma|menara|bangunan|pusat|desa|off)\b")
-_POSTCODE = re.compile(r"(?<![\d-])\d{5}(?![\d-])|(?<![\w-])\d{4}(?![\w.,/-])")
+_ADDRESS_START = re.compile(r"^\s*(no\b|no\.|lot\b|unit\b|level\b|jalan\b|jln\b|suite\b|block\b|blk\b)")
+_POSTCODE = re.compile(r"(?<![\d-])\d{5}(?![\d-])|(?<![\w&/-])\d{4} +[^\W\d]{2,}")  # '40150', '1010 Wien'
 _REG_NO = re.compile(r"^\(?\s*(co\.?\s*(reg|no)\.?\s*:?)?\s*[a-z]{0,3}\d{4,}[\s-]*[a-z]\)?$|^\(?\d{5,}[-\s]?[a-z]\)?$",
                      re.IGNORECASE)
 _TRAILING_REG = re.compile(r"\s*\(?\b\d{5,}[\s-]?[a-z]\)?(\s*\([a-z]{2,5}\))?\s*$", re.IGNORECASE)
@@ -68,14 +69,15 @@ def _class(layout: PageLayout, toks: list[int]) -> str:
         return "title"
     if keys[0] in _CONTACT_WORDS and (digits >= 5 or ":" in text or len(keys) <= 3) or "@" in text:
         return "contact"
-    if _REG_NO.match(text.strip()) or (digits >= 6 and letters <= 3):
+    if _REG_NO.match(text.strip()) or (re.search(r"\d{6}", text) and letters <= 3):
         return "contact"
-    if _PHONE.search(text) and any(k in _CONTACT_WORDS for k in keys):
-        return "contact"
+    if _PHONE.search(text) and (any(k in _CONTACT_WORDS for k in keys) or ":" in text and digits > letters):
+        return "contact"  # 'Tel: +603 2856 0385', also with the label misread ('Te1 :')
     if len(toks) == 1 and " " not in text.strip() and digits and letters <= 2:
         return "other"  # a till or branch code ('A03061')
-    if _legal_end(layout, toks) and not _STREET.search(folded):
-        return "name"  # '99 SPEED MART S/B (519537-X)'
+    if _legal_end(layout, toks) and not _ADDRESS_START.match(folded) and not (
+            text[:1].isdigit() and _STREET.search(folded)):
+        return "name"  # '99 SPEED MART S/B (519537-X)', 'ENW Hardware Centre (M) Sdn. Bhd.'
     if _STREET.search(folded) or _POSTCODE.search(text) or text[:1].isdigit():
         return "address"
     if digits > letters:
@@ -213,10 +215,15 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
             contact = True
             k += 1
         a = k
+        seen_postcode = False
         while a < len(kinds) and kinds[a] in ("address", "name") and a - k < 6:
+            text = block.lines[a].text
+            if seen_postcode and not _region_line(text):
+                break  # after the postcode line only the state or country follows
             if kinds[a] == "name" and a > k and not _continues_address(block.lines[a - 1].text) \
-                    and not _region_line(block.lines[a].text):
+                    and not _region_line(text):
                 break
+            seen_postcode = seen_postcode or bool(_POSTCODE.search(text))
             a += 1
         address = [t for line in block.lines[k:a] for t in line.tokens] if a > k and kinds[k] == "address" else []
         contact = contact or (a < len(kinds) and kinds[a] == "contact")
@@ -226,7 +233,9 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
         quality = 0.4 + 0.1 * bool(address) + 0.15 * contact + 0.1 * (bool(address) and contact) - 0.1 * b
         for first in range(len(lines)):
             for last in range(first, len(lines)):
-                toks = strip_registration(layout, [t for line in lines[first:last + 1] for t in line.tokens])
+                toks = strip_registration(layout, [t for line in lines[first:last + 1] for t in _name_part(layout, line)])
+                if not toks:
+                    continue
                 text = layout.text_of(toks)
                 head = lines[first]
                 smaller = last > first and all(_height(layout, ln) < 0.85 * _height(layout, head)
@@ -244,10 +253,31 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
                 score -= 0.1 * (not _balanced(text)) + 0.04 * max(0, hp.name_lines - 2)
                 if any(_legal_end(layout, ln.tokens) for ln in lines[first:last]):
                     score -= 0.1  # the name ended at an earlier line's legal form
+                if hp.legal_form and last > first and not _continues(lines[last - 1].text):
+                    # 'SUSHI MENTAI - PANDAN INDAH' over 'KMF FOODICIOUS SDN BHD': a trading name or
+                    # branch above the company's legal name, not the start of it.
+                    score -= 0.1
                 hp.score = round(score, 4)
                 out.append(hp)
     out.sort(key=lambda h: -h.score)
     return out
+
+
+def _continues(text: str) -> bool:
+    """A name line that goes on in the next one: an open bracket, or a trailing '&', '-', ','."""
+    t = text.strip()
+    return not _balanced(t) or t.endswith(("&", "-", ",", "and"))
+
+
+_KEY_PREFIX = re.compile(r"^[^\W\d][\w .'/-]{0,24}:\s*$")
+
+
+def _name_part(layout: PageLayout, line: Line) -> list[int]:
+    """A name line without a leading key ('Owned by:', 'Dimiliki:'): the name after it."""
+    for n, t in enumerate(line.tokens[:4]):
+        if layout.tokens[t].text.endswith(":") and _KEY_PREFIX.match(layout.text_of(line.tokens[: n + 1])):
+            return line.tokens[n + 1:]
+    return line.tokens
 
 
 def _region_line(text: str) -> bool:
