@@ -102,10 +102,12 @@ def test_ece_of_a_calibrated_and_an_overconfident_model() -> None:
     assert field_calibration("f", 3, [(None, True)], 0.9).with_confidence == 0
 
 
-def test_model_applies_group_weights_and_the_isotonic_map() -> None:
+def test_model_applies_group_weights_and_the_platt_map() -> None:
     model = ConfidenceModel(features=["score"], groups={"amount": LogisticPart(coef=[4.0], intercept=-2.0)},
-                            iso_x=[0.1, 0.5, 0.9], iso_y=[0.0, 0.6, 1.0], straight_through=0.95)
+                            platt_a=2.0, platt_b=0.5, straight_through=0.95)
     low, high = model.raw({"score": 0.0}, "amount"), model.raw({"score": 1.0}, "amount")
-    assert low < 0.5 < high
-    assert model.calibrate(0.3) == pytest.approx(0.3) and model.calibrate(0.05) == 0.0 and model.calibrate(0.99) == 1.0
+    assert low < 0.5 < high and low == pytest.approx(1 / (1 + 2.718281828 ** 2))
+    # logit(0.5) = 0: sigmoid(0.5); a > 1 spreads raw probabilities apart, monotone throughout.
+    assert model.calibrate(0.5) == pytest.approx(1 / (1 + 2.718281828 ** -0.5))
+    assert model.calibrate(0.2) < model.calibrate(0.5) < model.calibrate(0.9)
     assert model.raw({"score": 1.0}, "name") == 0.0  # no part for the group, and no 'text' part: nothing known
