@@ -54,6 +54,7 @@ def choice_features(choice: Choice) -> dict[str, float]:
         "rules_held": float(min(choice.rules_held, 2)),
         "rules_broken": float(min(choice.rules_broken, 2)),
         "paired": float(choice.paired),
+        "first_page": float(cand.page_index == 0),  # numbers, dates and parties are printed on page 1
         # Other printed values confirm it: cash - change, a total plus its rounding, a schema rule.
         "verified": float(bool(cand.feature("paid") or cand.feature("rounded") or choice.rules_held)),
         "unverified_margin": choice.margin if not (cand.feature("paid") or cand.feature("rounded")
