@@ -25,7 +25,7 @@ import math
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from docpipe.offline.select import Choice
 

@@ -12,8 +12,6 @@ that score came from:
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from docpipe.fields import FieldSpec
 from docpipe.offline import scalars
 from docpipe.offline.blocks import header_parties
@@ -131,6 +129,3 @@ def header_date_candidate(ctx: PageContext, spec: FieldSpec, number: Candidate |
     found = scalars.header_date(ctx.layout, pick, ctx.order.day_first)
     return _from_pick(ctx, spec, found, "header_date") if found is not None else None
 
-
-def as_decimal(value) -> Decimal | None:
-    return value if isinstance(value, Decimal) else None

@@ -3,21 +3,21 @@
 Candidates of one field that read the same value pool their evidence (a value several
 generators agree on gains a little). Fields of the kinds rules talk about (amounts, dates) are
 then chosen together: every combination of each field's best few values is checked against the
-schema's consistency rules (`docpipe.fields.check_rules`, the pydantic model validators the
-schema declares), and a combination whose rules hold beats independent picks whose sum is a
-little higher (subtotal + tax = total, sum of lines = subtotal, due date ≥ issue date). The
+schema's consistency rules (`docpipe.fields.rules_of`: the `consistency_rule` model validators
+the schema declares, each telling holds / broken / does not apply), and a combination whose
+rules hold beats independent picks whose sum is a little higher (subtotal + tax = total, sum of lines = subtotal, due date ≥ issue date). The
 result records, per field, how clear the choice was — the inputs of the confidence model.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
 
-from docpipe.fields import check_rules, rules_of
+from docpipe.fields import rules_of
 from docpipe.offline.candidates import Candidate
 
 MIN_SCORE = 0.3  # a field whose best value scores lower stays empty
@@ -157,10 +157,3 @@ def _combinations(top: dict[str, list]) -> int:
         n *= max(1, len(gs))
     return n
 
-
-@dataclass(slots=True)
-class PageChoices:
-    """Everything selection decided for a page: per field the choice; all candidates kept."""
-
-    choices: dict[str, Choice] = field(default_factory=dict)
-    candidates: dict[str, list[Candidate]] = field(default_factory=dict)

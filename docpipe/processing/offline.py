@@ -1,7 +1,9 @@
 """The offline engine: every task answered from the page's word layer, no model hub.
 
-Values come from schema-driven, label-anchored extraction, so each one is grounded by
-construction. Chart QA needs a VLM: pages record that as `not_supported`, never a fake answer.
+Values come from the schema-driven extractor (`docpipe.offline`: candidates, joint selection,
+calibrated confidence), and every value is verified against the page's words by the same code
+that verifies a VLM's (`grounding.verify`), so `grounded` is never set by construction. Chart
+QA needs a VLM: pages record that as `not_supported`, never a fake answer.
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ class OfflinePageProcessor:
                 work.ocr_text = reading_order_text(page.words)
                 outcome = TaskOutcome(task=task, status=Status.ok)
             elif task == "ground":
-                # Offline values are located by the words they were read from: nothing to ask.
+                # Offline values were verified against the words by the extractor (grounding.verify):
+                # there is no model to ask for boxes.
                 outcome = TaskOutcome(task=task, status=Status.ok)
             else:
                 outcome = TaskOutcome(task=task, status=Status.failed, error=ErrorInfo(
