@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from docpipe.grounding.amounts import read_amount
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.textnorm import fold, is_legal_form, label_token
 from docpipe.offline.lexicon import DOC_TITLE_WORDS
@@ -36,6 +37,11 @@ _REG_NO = re.compile(r"^\(?\s*(co\.?\s*(reg|no)\.?\s*:?)?\s*[a-z]{0,3}\d{4,}[\s-
                      re.IGNORECASE)
 _TRAILING_REG = re.compile(r"\s*\(?\b\d{5,}[\s-]?[a-z]\)?(\s*\([a-z]{2,5}\))?\s*$", re.IGNORECASE)
 _PHONE = re.compile(r"\+?\d[\d\s()-]{6,}\d")
+
+
+def _is_money(text: str) -> bool:
+    reading = read_amount(text.strip(" :;"))
+    return reading is not None and reading.has_decimals and not text.strip().startswith("(")
 
 
 @dataclass(slots=True)
@@ -73,6 +79,12 @@ def _class(layout: PageLayout, toks: list[int]) -> str:
         return "contact"
     if _PHONE.search(text) and (any(k in _CONTACT_WORDS for k in keys) or ":" in text and digits > letters):
         return "contact"  # 'Tel: +603 2856 0385', also with the label misread ('Te1 :')
+    if any(_is_money(layout.tokens[t].text) for t in toks):
+        return "other"  # an item or a total line ('Apples 2.00'), never a name or an address
+    words = [w for w in text.split() if w[:1].isalpha()]
+    lower = sum(w[:1].islower() for w in words)
+    if lower >= 3 and lower >= 0.6 * len(words) and not _legal_end(layout, toks):
+        return "other"  # running text ('The tide is full, the moon lies fair'), not a name
     if len(toks) == 1 and " " not in text.strip() and digits and letters <= 2:
         return "other"  # a till or branch code ('A03061')
     if _legal_end(layout, toks) and not _ADDRESS_START.match(folded) and not (
@@ -230,7 +242,9 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
         lines = block.lines[i:j]
         # An issuer prints its phone, tax or registration number with its address; a recipient block
         # (a letter's address window) has none.
-        quality = 0.4 + 0.1 * bool(address) + 0.15 * contact + 0.1 * (bool(address) and contact) - 0.1 * b
+        # A block with neither is as likely a heading or the first item lines: alone it stays
+        # below the selection's minimum unless a legal form backs it.
+        quality = 0.2 + 0.25 * bool(address) + 0.15 * contact + 0.1 * (bool(address) and contact) - 0.1 * b
         for first in range(len(lines)):
             for last in range(first, len(lines)):
                 toks = strip_registration(layout, [t for line in lines[first:last + 1] for t in _name_part(layout, line)])
