@@ -132,7 +132,10 @@ def header_blocks(layout: PageLayout, max_top: float = MAX_TOP, max_blocks: int 
                       top=seg.y0)
         block.lines.append(_line(layout, parts))
         while True:
-            below = layout.rows_below(row, LINE_GAP)
+            # A line printed larger (a shop's name) leaves a larger gap under it: up to 1.3 of its
+            # own height, however small the page's usual line.
+            own = max(layout.tokens[t].height for t in block.lines[-1].tokens) / max(layout.line_height, 1e-4)
+            below = layout.rows_below(row, max(LINE_GAP, min(1.3 * own, 2.6)))
             if not below:
                 break
             nxt = below[0]
