@@ -147,6 +147,7 @@ class RunConfig(_Strict):
     explicit_model: bool = False  # the user named the model (--model): it may not fall back
     ocr_engine: OcrEngineName = "rapidocr"
     questions: list[str] = Field(default_factory=list)
+    questions_file: Path | None = None
     ray_address: str | None = None
     device: str = "auto"
     passwords: list[str] = Field(default_factory=list, repr=False)

@@ -13,6 +13,7 @@ import pymupdf
 from PIL import Image
 
 from docpipe.raster.config import RasterConfig
+from docpipe.raster.drawings import page_drawings
 from docpipe.raster.encode import encode_image
 from docpipe.raster.geometry import capped_zoom, normalised_bbox
 from docpipe.raster.result import RasterOutput, document_status, error_info, failed_output
@@ -134,6 +135,8 @@ def _render_page(
         "words": words,
         "word_source": "pdf_text" if words else None,
     }
+    if config.drawings:
+        update["drawings"] = page_drawings(page, width, height)
     return record.model_copy(update=update), encoded
 
 
