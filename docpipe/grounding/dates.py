@@ -69,11 +69,19 @@ def _clean(text: str) -> str:
     return re.sub(r"\s+", " ", t)
 
 
+# OCR glues a time to the date before it: '30/05/201710:18:02AM' is 30/05/2017 10:18:02 AM.
+_GLUED_TIME_RE = re.compile(
+    r"(?:^|[^\d])(\d{1,2}[./-]\d{1,2}[./-]\d{4})(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?\s*(?:am|pm)?$")
+
+
 def date_candidates(text: str, day_first: bool | None = None) -> list[date]:
     """Every reading of `text` as a date, preferred first; [] when it is not a date."""
     t = _clean(text)
     if not t or len(t) > 40:
         return []
+    glued = _GLUED_TIME_RE.search(t)
+    if glued and not _NUMERIC_RE.match(t):
+        t = glued.group(1)
     m = _NUMERIC_RE.match(t)
     if m:
         a, sep, b, c = m.group(1), m.group(2), m.group(3), m.group(4)

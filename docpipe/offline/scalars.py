@@ -156,16 +156,6 @@ def currency_beside(layout: PageLayout, amount_tokens: list[int], code: str) -> 
     return None
 
 
-def without_currency(layout: PageLayout, tokens: list[int]) -> list[int]:
-    """An amount's own words: a separate '€' or 'USD' read along with it is not part of the number."""
-    out = list(tokens)
-    while len(out) > 1 and currency_of_token(layout.tokens[out[0]].text):
-        out.pop(0)
-    while len(out) > 1 and currency_of_token(layout.tokens[out[-1]].text):
-        out.pop()
-    return out
-
-
 def page_currency(layout: PageLayout) -> Pick | None:
     code, index = detect_currency(t.text for t in layout.tokens)
     if code is None or index is None:

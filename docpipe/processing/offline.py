@@ -1,8 +1,10 @@
 """The offline engine: every task answered from the page's word layer and drawings, no model hub.
 
-Values come from schema-driven, label-anchored extraction, so each one is grounded by
-construction. Charts are found and read into data (vector drawings exactly, raster charts from
-their pixels) and questions are answered from that data by the deterministic answerer.
+Values come from the schema-driven extractor (`docpipe.offline`: candidates, joint selection,
+calibrated confidence), and every value is verified against the page's words by the same code
+that verifies a VLM's (`grounding.verify`), so `grounded` is never set by construction. Charts
+are found and read into data (vector drawings exactly, raster charts from their pixels) and
+questions are answered from that data by the deterministic answerer.
 """
 
 from __future__ import annotations
@@ -53,7 +55,8 @@ class OfflinePageProcessor:
                 work.ocr_text = reading_order_text(page.words)
                 outcome = TaskOutcome(task=task, status=Status.ok)
             elif task == "ground":
-                # Offline values are located by the words or marks they were read from: nothing to ask.
+                # Offline values were verified against the words by the extractor (grounding.verify),
+                # chart answers are located by the marks they were read from: nothing to ask.
                 outcome = TaskOutcome(task=task, status=Status.ok)
             elif task == "chart_qa":
                 outcome = self._charts(work, image)
@@ -96,5 +99,6 @@ class OfflinePageProcessor:
 def answer_groundings(work: PageWork) -> list[FieldGrounding]:
     """One grounding entry per answered question: the box around the marks the answer came from."""
     return [FieldGrounding(field=f"answers[{i}]", value=a.answer, page_index=a.page_index, bbox=a.bbox,
-                           text=a.answer, score=a.confidence or 0.0, grounded=a.grounded, source="chart_marks")
+                           text=a.answer, score=a.confidence or 0.0, grounded=a.grounded, source="chart_marks",
+                           confidence=a.confidence)
             for i, a in enumerate(work.answers) if a.error is None and a.answer is not None]
