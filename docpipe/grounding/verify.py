@@ -2,7 +2,8 @@
 
 Policy (what analysts can rely on):
 - grounded=True only when words on the page match the value by its kind (numeric equality for
-  amounts, same calendar date, same identifier key, fuzzy >= threshold for names/addresses/text).
+  amounts, same calendar date, same identifier key, same length of time for durations, fuzzy >=
+  threshold for names/addresses/places/text). Kinds come from `docpipe.fields` (one inference).
 - bbox is always the union of the matched words (OCR ink boxes grown to the printed line, see
   grounding.inkbox). A model's box is never passed through: when it overlaps the matched words
   the source is "both" and the box snaps to the words; when the words are elsewhere the words
@@ -25,7 +26,7 @@ from docpipe.grounding.dates import infer_day_first
 from docpipe.grounding.labels import find_labels
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.match import FUZZY_THRESHOLD, Candidate, PageMatcher
-from docpipe.grounding.normalize import canonical_amount, canonical_date
+from docpipe.grounding.normalize import canonical_amount, canonical_date, parse_duration
 from docpipe.fields import FieldSpec, field_specs
 from docpipe.records import BBox, FieldGrounding, Word
 
@@ -75,6 +76,10 @@ def _candidates(matcher: PageMatcher, q: GroundingQuery) -> tuple[list[Candidate
         return matcher.identifiers(value), EXACT_THRESHOLD
     elif q.kind == "currency":
         return matcher.currencies(value), EXACT_THRESHOLD
+    elif q.kind == "duration":
+        length = parse_duration(value)
+        if length is not None:
+            return matcher.durations(length), EXACT_THRESHOLD
     kind = q.kind if q.kind in FUZZY_THRESHOLD else "text"
     return matcher.fuzzy(value, kind), FUZZY_THRESHOLD[kind]
 
