@@ -21,11 +21,13 @@ from docpipe.grounding.layout import PageLayout
 from docpipe.fields import FieldSpec, field_specs
 from docpipe.offline import scalars
 from docpipe.offline.lexicon import role_of
+from docpipe.offline.prose import PROSE_KINDS, ProsePage, field_cues, running_text_share, select, typed_value
 from docpipe.offline.scalars import Pick
 from docpipe.offline.tables import read_table
 from docpipe.records import FieldGrounding, Word
 
 _PARTY_ROLES = {"seller": True, "buyer": False}
+PROSE_SHARE = 0.5  # pages with at least this share of words in running text are also read as prose
 
 
 class OfflinePageResult(BaseModel):
@@ -65,6 +67,9 @@ class OfflineExtractor:
         self.specs = field_specs(schema)
         self.tables = [s for s in self.specs if s.kind == "table" and s.item_model is not None]
         self.scalars = [s for s in self.specs if s not in self.tables and s.item_model is None and not s.is_list]
+        # Fields read out of running text (offline.prose): scalars and lists of scalars of a prose kind.
+        self.prose_fields = [s for s in self.specs if s.item_model is None and s.kind in PROSE_KINDS]
+        self.prose_cues = {s.name: field_cues(s) for s in self.prose_fields}
 
     def extract_page(self, words: list[Word], page_index: int) -> OfflinePageResult:
         layout = PageLayout(words)
@@ -110,7 +115,26 @@ class OfflineExtractor:
             if pick is not None:
                 picks[spec.name] = pick
         self._anchor_currency(layout, picks)
-        return self._assemble(layout, page_index, picks, rows)
+        lists = self._prose(layout, page_index, picks)
+        return self._assemble(layout, page_index, picks, rows, lists)
+
+    def _prose(self, layout: PageLayout, page_index: int, picks: dict[str, Pick]) -> dict[str, list[Pick]]:
+        """On a page of running text, fields read from its sentences (offline.prose): a prose value
+        replaces a label reading of the same field; lists of scalars are filled only here."""
+        lists: dict[str, list[Pick]] = {}
+        if not self.prose_fields or running_text_share(layout) < PROSE_SHARE:
+            return lists
+        prose = ProsePage(layout, page_index)
+        for spec in self.prose_fields:
+            chosen = select(spec, prose.candidates(spec, self.prose_cues[spec.name]))
+            found = [Pick(v, c.tokens, c.score, "prose") for c in chosen
+                     if (v := typed_value(spec, c.value)) is not None]
+            if spec.is_list:
+                if found:
+                    lists[spec.name] = found
+            elif found:
+                picks[spec.name] = found[0]
+        return lists
 
     def _anchor_currency(self, layout: PageLayout, picks: dict[str, Pick]) -> None:
         """A currency read from the page as a whole is grounded where the grand total states it."""
@@ -148,15 +172,22 @@ class OfflineExtractor:
         return pick
 
     def _assemble(self, layout: PageLayout, page_index: int, picks: dict[str, Pick],
-                  rows: dict[str, list[dict[str, Pick]]]) -> OfflinePageResult:
+                  rows: dict[str, list[dict[str, Pick]]], lists: dict[str, list[Pick]] | None = None,
+                  ) -> OfflinePageResult:
+        lists = lists or {}
         values: dict[str, Any] = {name: _coerce(self._spec(name), p.value, None) for name, p in picks.items()}
         values.update({name: [{k: p.value for k, p in row.items()} for row in items] for name, items in rows.items()})
+        values.update({name: [p.value for p in items] for name, items in lists.items()})
         notes: list[str] = []
         model = self._validate(values, notes)
         groundings: list[FieldGrounding] = []
         for name, pick in picks.items():
             if getattr(model, name, None) is not None:
                 groundings.append(self._grounding(layout, name, pick, page_index))
+        for name, items in lists.items():
+            kept = getattr(model, name, []) or []
+            for i, pick in enumerate(items[: len(kept)]):
+                groundings.append(self._grounding(layout, f"{name}[{i}]", pick, page_index))
         for name, items in rows.items():
             kept = getattr(model, name, []) or []
             for i, row in enumerate(items[: len(kept)]):
