@@ -46,6 +46,7 @@ PROSE_KINDS = {"date": "date", "duration": "duration", "place": "place", "name":
 THRESHOLD = {"date": 0.5, "duration": 0.55, "place": 0.5, "name": 0.5, "amount": 0.5, "identifier": 0.6}
 """Minimum score for a value, per field kind (set on the development part of the NDA data)."""
 
+_HEADING_WORDS = 6
 OPENING_WORDS = 600  # words of the first page that count as a document's opening
 _STOPWORDS = {
     "the", "a", "an", "of", "to", "in", "on", "for", "and", "or", "by", "with", "as", "at", "is", "are", "be",
@@ -56,8 +57,13 @@ _STOPWORDS = {
 _WORD_RE = re.compile(r"[a-z0-9][a-z0-9'.-]*")
 
 
+def _word(raw: str) -> str:
+    """'Non-Solicitation.' -> 'nonsolicitation' (hyphens and outer dots dropped)."""
+    return raw.strip(".'-").replace("-", "")
+
+
 def _words(text: str) -> list[str]:
-    return [w.strip(".'-") for w in _WORD_RE.findall(fold(text))]
+    return [_word(w) for w in _WORD_RE.findall(fold(text))]
 
 
 @dataclass(frozen=True)
@@ -120,7 +126,7 @@ class _Sentence:
         self.words: list[str] = []
         self.offsets: list[int] = []
         for m in _WORD_RE.finditer(fold(raw)):
-            self.words.append(m.group(0).strip(".'-"))
+            self.words.append(_word(m.group(0)))
             self.offsets.append(start + m.start())
 
     def find(self, phrase: str) -> list[int]:
@@ -141,25 +147,42 @@ class _Sentence:
         return k
 
 
-def _proximity(sentence: _Sentence, phrases: dict[str, float], span: Span, scale: float) -> tuple[float, str]:
-    """Best weight × closeness of a phrase in the span's sentence, and which phrase it was."""
+def _proximity(sentence: _Sentence, phrases: dict[str, float], span: Span, scale: float) -> float:
+    """Evidence 0-1 from the phrases in the span's sentence: each phrase found counts its weight ×
+    closeness (1 / (1 + words between / scale)) at its nearest occurrence; phrases that overlap
+    a stronger one are the same evidence and count once; the rest combine as a noisy-or."""
     if not phrases or not sentence.words:
-        return 0.0, ""
-    a = sentence.word_at(span.start)
-    b = sentence.word_at(max(span.start, span.end - 1))
-    best, which = 0.0, ""
+        return 0.0
+    if span.start < 0:
+        a = b = -1  # no span in this text (a heading): every phrase counts
+    else:
+        a = sentence.word_at(span.start)
+        b = sentence.word_at(max(span.start, span.end - 1))
+    found: list[tuple[float, int, int]] = []
     for phrase, weight in phrases.items():
         n = len(phrase.split())
+        best: tuple[float, int, int] | None = None
         for i in sentence.find(phrase):
             if a <= i <= b:
                 continue  # the span's own words are not evidence about it
             d = a - (i + n) if i < a else i - b - 1
             value = weight / (1.0 + max(0, d) / scale)
-            if value > best:
-                best, which = value, phrase
-    return best, which
+            if best is None or value > best[0]:
+                best = (value, i, i + n)
+        if best is not None:
+            found.append(best)
+    found.sort(key=lambda t: -t[0])
+    taken: list[tuple[int, int]] = []
+    miss = 1.0
+    for value, i, j in found:
+        if any(i < y and x < j for x, y in taken):
+            continue
+        taken.append((i, j))
+        miss *= 1.0 - value
+    return 1.0 - miss
 
 
+_NOWHERE = Span("none", None, -1, -1, 0)  # a heading's words are all evidence: no span inside it
 _AFTER_ALIAS_RE = re.compile(r"^\s*[,;]?\s*\(([^()]{0,60}?)[\"“”‘’'`]{1,2}([^\"“”‘’'`()]{1,60}?)[\"“”‘’'`]{1,2}")
 
 
@@ -198,6 +221,22 @@ class ProsePage:
     def sentences(self) -> list[_Sentence]:
         return [_Sentence(self.text, a, b) for a, b in self.text.sentences]
 
+    @cached_property
+    def headings(self) -> list[_Sentence | None]:
+        """Per sentence, the heading of its section ('17. Term.' -> 'Term'): the nearest earlier
+        short sentence (at most 6 words, capitalised) in the same paragraph."""
+        out: list[_Sentence | None] = []
+        current: _Sentence | None = None
+        for i, sentence in enumerate(self.sentences):
+            if i and self.text.paragraphs[i] != self.text.paragraphs[i - 1]:
+                current = None
+            out.append(current)
+            words = [w for w in sentence.words if not w.replace(".", "").isdigit() and len(w) > 1]
+            raw = self.text.text[sentence.start:sentence.end].strip()
+            if 0 < len(words) <= _HEADING_WORDS and raw[:1].isupper() or (raw[:1].isdigit() and 0 < len(words) <= 6):
+                current = sentence
+        return out
+
     def candidates(self, spec: FieldSpec, cues: FieldCues | None = None) -> list[Candidate]:
         """Every span that could be this field's value, scored; best first."""
         span_kind = PROSE_KINDS.get(spec.kind)
@@ -224,8 +263,11 @@ class ProsePage:
     def _features(self, span: Span, cues: FieldCues) -> dict[str, float]:
         sentence = self.sentences[span.sentence]
         scale = 40.0 if span.kind == "name" else 12.0
-        cue, _ = _proximity(sentence, cues.cues, span, scale)
-        against, _ = _proximity(sentence, cues.against, span, 6.0)
+        cue = _proximity(sentence, cues.cues, span, scale)
+        against = _proximity(sentence, cues.against, span, 6.0)
+        heading = self.headings[span.sentence]
+        heading_cue = _proximity(heading, cues.cues, _NOWHERE, 1e9) if heading is not None else 0.0
+        heading_against = _proximity(heading, cues.against, _NOWHERE, 1e9) if heading is not None else 0.0
         alias = span.alias
         if alias is None and span.kind != "name":
             m = _AFTER_ALIAS_RE.match(self.text.text[span.end:span.end + 120])
@@ -235,6 +277,7 @@ class ProsePage:
         features = {
             "cue": round(cue, 4), "against": round(against, 4), "alias": round(_alias_match(alias, cues.labels), 4),
             "opening": round(opening, 4), "later_page": float(cues.opening and self.page_index > 0),
+            "heading": round(heading_cue, 4), "heading_against": round(heading_against, 4),
         }
         if span.kind == "name":
             features.update({"has_alias": float(span.alias is not None), "appositive": float(span.appositive),
@@ -243,7 +286,7 @@ class ProsePage:
         return features
 
 
-WEIGHTS = {"cue": 0.7, "alias": 0.6, "opening": 0.4, "appositive": 0.3, "has_alias": 0.2, "legal_form": 0.15,
+WEIGHTS = {"cue": 0.7, "heading": 0.7, "alias": 0.6, "opening": 0.4, "appositive": 0.3, "has_alias": 0.2, "legal_form": 0.15,
            "known_place": 0.15, "place_of": 0.1}
 """Evidence weights: each feature f in [0, 1] contributes 1 - WEIGHTS[f] * f to a noisy-or."""
 AGAINST_WEIGHT = 0.7
@@ -253,7 +296,7 @@ LATER_PAGE_FACTOR = 0.8  # a value of the opening clause found after the first p
 def score(kind: str, f: dict[str, float]) -> float:
     """Hand-weighted score 0-1 of a prose candidate: a noisy-or of its evidence (see WEIGHTS), damped
     by the evidence against it and, for opening-clause concepts, by being past the first page."""
-    keys = ["cue", "alias", "opening"]
+    keys = ["cue", "heading", "alias", "opening"]
     if kind == "name":
         keys += ["appositive", "has_alias", "legal_form"]
     if kind == "place":
@@ -261,7 +304,8 @@ def score(kind: str, f: dict[str, float]) -> float:
     miss = 1.0
     for key in keys:
         miss *= 1.0 - WEIGHTS[key] * min(1.0, f.get(key, 0.0))
-    s = (1.0 - miss) * (1.0 - AGAINST_WEIGHT * f.get("against", 0.0))
+    against = 1.0 - (1.0 - f.get("against", 0.0)) * (1.0 - f.get("heading_against", 0.0))
+    s = (1.0 - miss) * (1.0 - AGAINST_WEIGHT * against)
     if f.get("later_page"):
         s *= LATER_PAGE_FACTOR
     return round(max(0.0, min(1.0, s)), 4)

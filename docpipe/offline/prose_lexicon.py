@@ -41,10 +41,14 @@ _GOVERNING_LAW = Concept(
     against={"organized under": 0.7, "organised under": 0.7, "incorporated under": 0.7, "corporation": 0.4,
              "limited liability company": 0.4, "located": 0.3, "offices": 0.3, "place of business": 0.4})
 _TERM = Concept(
-    {"term": 1.0, "period of": 0.6, "survive": 0.8, "remain in effect": 0.8, "remain in full force": 0.8,
-     "in effect": 0.5, "continue": 0.4, "expire": 0.7, "expiration": 0.6, "terminate": 0.5, "termination": 0.4,
-     "from the date": 0.5, "after the date": 0.4, "effective date": 0.4, "duration": 0.8},
-    against={"notice": 0.8, "within": 0.5, "prior to": 0.3, "days of receipt": 0.6, "business days": 0.4})
+    {"term of this agreement": 1.0, "term": 0.9, "for a period of": 0.7, "period of": 0.6, "survive": 0.8,
+     "remain in effect": 0.9, "remain in full force": 0.9, "full force and effect": 0.9, "in effect": 0.5,
+     "continue": 0.4, "expire": 0.7, "expiration": 0.6, "terminate": 0.5, "termination": 0.4,
+     "from the effective date": 0.8, "from the date": 0.6, "after the date": 0.4, "anniversary": 0.6,
+     "duration": 0.8, "obligations": 0.4},
+    against={"notice": 0.8, "within": 0.5, "prior to": 0.3, "days of receipt": 0.6, "business days": 0.4,
+             "employment": 0.6, "preceding": 0.5, "statute of limitations": 0.6, "solicit": 0.6,
+             "nonsolicit": 0.6, "standstill": 0.6, "noncompet": 0.6, "nonhire": 0.6, "hire": 0.4})
 _PARTY = Concept(
     {"by and between": 1.0, "by and among": 1.0, "between": 0.9, "among": 0.8, "entered into by": 0.8,
      "party": 0.5, "parties": 0.5, "in witness whereof": 0.6, "undersigned": 0.5},

@@ -107,6 +107,7 @@ class PageText:
     token_starts: list[int]  # per stream position: the character offset of the token
     token_ids: list[int]  # per stream position: the PageLayout token id
     sentences: list[tuple[int, int]]  # (start, end) character offsets
+    paragraphs: list[int]  # per sentence: the paragraph it belongs to (a vertical gap starts one)
 
     def tokens_in(self, start: int, end: int) -> list[int]:
         """PageLayout token ids of the words overlapping characters [start, end)."""
@@ -155,11 +156,16 @@ def page_text(layout: PageLayout) -> PageText:
             offset += len(text)
         previous_bottom = max(layout.tokens[t].y1 for t in row)
     text = "".join(parts)
-    return PageText(layout=layout, text=text, token_starts=starts, token_ids=ids, sentences=_sentences(text))
+    sentences, paragraphs = _sentences(text)
+    return PageText(layout=layout, text=text, token_starts=starts, token_ids=ids, sentences=sentences,
+                    paragraphs=paragraphs)
 
 
-def _sentences(text: str) -> list[tuple[int, int]]:
+def _sentences(text: str) -> tuple[list[tuple[int, int]], list[int]]:
+    """Sentence spans (a heading such as '17. Term.' is a sentence of its own) and paragraph ids."""
     out: list[tuple[int, int]] = []
+    paragraphs: list[int] = []
+    paragraph = 0
     start = 0
     for m in _SENTENCE_END_RE.finditer(text):
         if m.group(0) != "\n":
@@ -169,10 +175,16 @@ def _sentences(text: str) -> list[tuple[int, int]]:
                 continue
         if m.start() > start:
             out.append((start, m.start()))
+            paragraphs.append(paragraph)
+        if m.group(0) == "\n":
+            paragraph += 1
         start = m.end()
     if start < len(text):
         out.append((start, len(text)))
-    return out or [(0, len(text))]
+        paragraphs.append(paragraph)
+    if not out:
+        return [(0, len(text))], [0]
+    return out, paragraphs
 
 
 # -- detectors ---------------------------------------------------------------------------------------
