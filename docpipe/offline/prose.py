@@ -260,6 +260,25 @@ class ProsePage:
         out.sort(key=lambda c: -c.score)
         return out
 
+    def _after_preposition(self, span: Span) -> bool:
+        """'... other than Acme LLC', 'a licensee of Foo Ltd.': a name governed by another word,
+        not one introduced as a party."""
+        before = self.text.text[max(0, span.start - 40):span.start].split()
+        return bool(before) and _word(fold(before[-1])) in _PREPOSITIONS
+
+    def _in_parens(self, span: Span) -> bool:
+        start = self.text.sentences[span.sentence][0]
+        before = self.text.text[start:span.start]
+        return before.count("(") > before.count(")")
+
+    def _own_line(self, span: Span) -> bool:
+        """Does the span fill its printed line (a date line, an addressee or letterhead line)?"""
+        tokens = self.text.tokens_in(span.start, span.end)
+        rows = {self.layout.tokens[t].row for t in tokens}
+        inside = set(tokens)
+        return all(t in inside or not any(ch.isalnum() for ch in self.layout.tokens[t].text)
+                   for r in rows for t in self.layout.rows[r])
+
     def _features(self, span: Span, cues: FieldCues) -> dict[str, float]:
         sentence = self.sentences[span.sentence]
         scale = 40.0 if span.kind == "name" else 12.0
@@ -281,22 +300,29 @@ class ProsePage:
         }
         if span.kind == "name":
             features.update({"has_alias": float(span.alias is not None), "appositive": float(span.appositive),
-                             "legal_form": float(span.legal_form)})
+                             "legal_form": float(span.legal_form), "object": float(self._after_preposition(span)),
+                             "in_parens": float(self._in_parens(span))})
+        if span.kind in ("name", "date") and opening > 0:
+            features["own_line"] = float(self._own_line(span))
         features.update(span.features)
         return features
 
 
-WEIGHTS = {"cue": 0.7, "heading": 0.7, "alias": 0.6, "opening": 0.4, "appositive": 0.3, "has_alias": 0.2, "legal_form": 0.15,
-           "known_place": 0.15, "place_of": 0.1}
+WEIGHTS = {"cue": 0.7, "heading": 0.7, "alias": 0.6, "opening": 0.4, "own_line": 0.35, "appositive": 0.3,
+           "has_alias": 0.2, "legal_form": 0.15, "known_place": 0.15, "place_of": 0.1}
 """Evidence weights: each feature f in [0, 1] contributes 1 - WEIGHTS[f] * f to a noisy-or."""
 AGAINST_WEIGHT = 0.7
 LATER_PAGE_FACTOR = 0.8  # a value of the opening clause found after the first page
 
 
+_PREPOSITIONS = {"of", "than", "with", "to", "from", "for", "including", "includes", "under", "at", "via", "through",
+                 "other", "licensee", "behalf", "affiliate", "affiliates", "subsidiary", "subsidiaries"}
+
+
 def score(kind: str, f: dict[str, float]) -> float:
     """Hand-weighted score 0-1 of a prose candidate: a noisy-or of its evidence (see WEIGHTS), damped
     by the evidence against it and, for opening-clause concepts, by being past the first page."""
-    keys = ["cue", "heading", "alias", "opening"]
+    keys = ["cue", "heading", "alias", "opening", "own_line"]
     if kind == "name":
         keys += ["appositive", "has_alias", "legal_form"]
     if kind == "place":
@@ -304,7 +330,8 @@ def score(kind: str, f: dict[str, float]) -> float:
     miss = 1.0
     for key in keys:
         miss *= 1.0 - WEIGHTS[key] * min(1.0, f.get(key, 0.0))
-    against = 1.0 - (1.0 - f.get("against", 0.0)) * (1.0 - f.get("heading_against", 0.0))
+    against = 1.0 - ((1.0 - f.get("against", 0.0)) * (1.0 - f.get("heading_against", 0.0))
+                     * (1.0 - 0.6 * f.get("object", 0.0)) * (1.0 - 0.5 * f.get("in_parens", 0.0)))
     s = (1.0 - miss) * (1.0 - AGAINST_WEIGHT * against)
     if f.get("later_page"):
         s *= LATER_PAGE_FACTOR

@@ -61,7 +61,11 @@ _NAME_STOP = {
     "made", "entered", "into", "agreement", "dated", "as", "the", "a", "an", "on", "in", "at", "or", "whereas",
     "hereby", "each", "its", "their", "any", "such", "other", "than", "party", "parties", "of", "all", "certain",
     "said", "same", "both", "either", "neither", "no", "none", "our", "your", "his", "her",
+    # titles and form words printed before a name in signature blocks and letters
+    "secretary", "president", "chairman", "officer", "director", "title", "name", "attention", "attn", "re",
+    "dear", "vice", "chief", "treasurer", "manager", "counsel", "signature", "witness", "date", "dated",
 }
+_NAME_SUFFIXES = {"m.d", "md", "ph.d", "phd", "jr", "sr", "esq", "ii", "iii", "iv"}
 # Words that make a capitalised run a document, a body or a legal concept rather than a party
 # ('Mutual General Release', 'Securities and Exchange Commission', 'Board of Directors').
 _NOT_PARTY_WORDS = {
@@ -241,7 +245,11 @@ def _is_name_word(text: str) -> bool:
         return False
     if t[0].isdigit():
         return any(ch.isalpha() for ch in t) and sum(ch.isdigit() for ch in t) <= 2  # '3M', not '80207'
-    return t[0].isupper()
+    return t[0].isupper() or any(ch.isupper() for ch in t[1:3])  # 'uDate.com', 'eBay'
+
+
+def _is_suffix(text: str) -> bool:
+    return fold(text.strip(",;:")).rstrip(".") in _NAME_SUFFIXES
 
 
 def _plausible_name(words: list[str], legal: bool = True) -> bool:
@@ -334,8 +342,11 @@ def _walk_back(words: list[str], form: int) -> int | None:
 
 
 def _capital_run(words: list[str], last: int) -> int | None:
-    """First word of a run of 2-5 capitalised words ending at `last` (initials allowed, no comma inside)."""
+    """First word of a run of 2-5 capitalised words ending at `last` (initials allowed, no comma
+    inside; a trailing 'M.D.', 'Jr.' or 'III' may follow a comma)."""
     start = None
+    while last > 0 and _is_suffix(words[last]) and words[last - 1].endswith(","):
+        last -= 1
     k = last
     while k >= 0 and last - k < 5:
         w = words[k]
@@ -361,6 +372,8 @@ def _name_span(pt: PageText, start: int, end: int, legal: bool) -> Span:
     if cut > a:
         b = cut  # 'Services("ABPS")': the parenthetical is not part of the name
     value = re.sub(r"(?:[\s,;:)\"”’]|(?<=\))\.)+$", "", pt.text[a:b]).strip()
+    value = re.sub(r"[’']s$", "", value)  # possessive: 'Acme, S.A.’s'
+    value = re.sub(r",\s*(?:M\.D\.|Ph\.D\.|Esq\.?)$", "", value)  # a degree is not part of the name
     span = Span("name", value, a, b, 0, legal_form=legal)
     after = pt.text[b:b + 220]
     m = _ALIAS_RE.search(after)
