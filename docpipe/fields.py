@@ -35,19 +35,25 @@ from pydantic.fields import FieldInfo
 _ID_NAME = re.compile(r"(^|_)(number|no|nr|num|id|code|ref|reference|iban|vat|tax_id)($|_)")
 
 
-KINDS = ("amount", "date", "identifier", "name", "address", "currency", "duration", "place", "text", "table")
+KINDS = ("amount", "date", "identifier", "name", "address", "currency", "duration", "place", "language", "text",
+         "table")
 """Field kinds: how a value is printed, found and compared (grounding, extraction and eval alike).
 
 amount: a number (Decimal/float/int); date: a calendar day; identifier: a code compared exactly
 (no fuzzy match: 'PO-1002' is not 'PO-1003'); name: a person or an organisation; address: a
 postal address; currency: an ISO 4217 code; duration: a length of time ('3 years', 'thirty (30)
-days'), compared in months or days; place: a country, state, city or other jurisdiction; text:
-anything else; table: a list of row models."""
+days'), compared in months or days; place: a country, state, city or other jurisdiction;
+language: an ISO 639-1 code judged from the text as a whole (derived, not printed, so never
+grounded on a word); text: anything else; table: a list of row models."""
+
+DERIVED_KINDS = frozenset({"language"})
+"""Kinds whose values describe the page rather than being printed on it: not grounded on words."""
 
 # Words of a field name (or of its description) that say which kind it has. General language:
 # what a field called so holds in any schema, not what one document prints.
 _DATE_WORDS = {"date", "dated", "day", "birthday", "dob", "deadline"}
 _DURATION_WORDS = {"term", "duration", "period", "tenure", "validity", "lifetime", "timespan"}
+_LANGUAGE_WORDS = {"language", "lang", "locale"}
 _PLACE_WORDS = {"jurisdiction", "country", "city", "town", "place", "location", "venue", "region", "province",
                 "county", "municipality", "nationality", "domicile"}
 _NAME_WORDS = {
@@ -129,6 +135,8 @@ def infer_kind(name: str, py: Any, is_list: bool = False, description: str = "")
         return "currency"
     if "address" in lowered or lowered.endswith("street"):
         return "address"
+    if _LANGUAGE_WORDS.intersection(words):
+        return "language"
     if _ID_NAME.search(lowered):
         return "identifier"
     if _DATE_WORDS.intersection(words):

@@ -18,7 +18,8 @@ from docpipe.grounding.dates import date_candidates, infer_day_first, parse_date
 from docpipe.grounding.durations import Duration, parse_duration
 from docpipe.grounding.textnorm import company_key, fold, identifier_key, name_key, place_key, similarity
 
-Kind = Literal["identifier", "date", "amount", "name", "address", "text", "currency", "duration", "place", "table"]
+Kind = Literal["identifier", "date", "amount", "name", "address", "text", "currency", "duration", "place", "language",
+               "table"]
 
 __all__ = [
     "AmountReading", "Kind", "KINDS", "canonical_amount", "canonical_date", "company_key",
@@ -66,6 +67,8 @@ def normalize_value(
         return company_key(text) or None
     if kind == "place":
         return place_key(text) or None
+    if kind == "language":
+        return fold(text)[:2] or None
     return name_key(text) or None
 
 

@@ -27,7 +27,7 @@ from docpipe.grounding.labels import find_labels
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.match import FUZZY_THRESHOLD, Candidate, PageMatcher
 from docpipe.grounding.normalize import canonical_amount, canonical_date, parse_duration
-from docpipe.fields import FieldSpec, field_specs
+from docpipe.fields import DERIVED_KINDS, FieldSpec, field_specs
 from docpipe.records import BBox, FieldGrounding, Word
 
 EXACT_THRESHOLD = 0.85
@@ -225,7 +225,7 @@ def build_queries(
                     if isinstance(item, BaseModel):
                         walk(item, list(spec.item_fields), f"{path}[{i}].")
                 continue
-            if isinstance(value, BaseModel) or isinstance(value, (list, dict)):
+            if isinstance(value, BaseModel) or isinstance(value, (list, dict)) or spec.kind in DERIVED_KINDS:
                 continue
             text = _as_text(value)
             if text is None or not text.strip():

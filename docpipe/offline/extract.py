@@ -21,6 +21,7 @@ from docpipe.grounding.layout import PageLayout
 from docpipe.fields import FieldSpec, field_specs
 from docpipe.offline import scalars
 from docpipe.offline.lexicon import role_of
+from docpipe.offline import page_facts
 from docpipe.offline.prose import PROSE_KINDS, ProsePage, field_cues, running_text_share, select, typed_value
 from docpipe.offline.scalars import Pick
 from docpipe.offline.tables import read_table
@@ -70,6 +71,8 @@ class OfflineExtractor:
         # Fields read out of running text (offline.prose): scalars and lists of scalars of a prose kind.
         self.prose_fields = [s for s in self.specs if s.item_model is None and s.kind in PROSE_KINDS]
         self.prose_cues = {s.name: field_cues(s) for s in self.prose_fields}
+        # Fields about the page as a whole (offline.page_facts): its title, language, kind.
+        self.page_roles = {s.name: r for s in self.scalars if (r := page_facts.role_of_field(s))}
 
     def extract_page(self, words: list[Word], page_index: int) -> OfflinePageResult:
         layout = PageLayout(words)
@@ -116,7 +119,30 @@ class OfflineExtractor:
                 picks[spec.name] = pick
         self._anchor_currency(layout, picks)
         lists = self._prose(layout, page_index, picks)
+        self._page_facts(layout, picks)
         return self._assemble(layout, page_index, picks, rows, lists)
+
+    def _page_facts(self, layout: PageLayout, picks: dict[str, Pick]) -> None:
+        """Title, language and document kind of the page, for fields asking for them (not
+        overriding a labelled value)."""
+        if not self.page_roles:
+            return
+        title = page_facts.title_tokens(layout)
+        for name, role in self.page_roles.items():
+            if name in picks and role != "language":
+                continue
+            if role == "title" and title:
+                picks[name] = Pick(layout.text_of(title), title, 0.7, "title")
+            elif role == "document_type":
+                kind = page_facts.document_kind(layout, title)
+                if kind is not None:
+                    picks[name] = Pick(kind[0], kind[1], 0.6, "title_word")
+            elif role == "language":
+                found = page_facts.detect_language(" ".join(t.text for t in layout.tokens))
+                if found is not None:
+                    picks[name] = Pick(found[0], [], found[1], "derived")
+                else:
+                    picks.pop(name, None)
 
     def _prose(self, layout: PageLayout, page_index: int, picks: dict[str, Pick]) -> dict[str, list[Pick]]:
         """On a page of running text, fields read from its sentences (offline.prose): a prose value
@@ -182,7 +208,7 @@ class OfflineExtractor:
         model = self._validate(values, notes)
         groundings: list[FieldGrounding] = []
         for name, pick in picks.items():
-            if getattr(model, name, None) is not None:
+            if getattr(model, name, None) is not None and pick.tokens:  # derived values have no words
                 groundings.append(self._grounding(layout, name, pick, page_index))
         for name, items in lists.items():
             kept = getattr(model, name, []) or []

@@ -43,7 +43,7 @@ PROSE_KINDS = {"date": "date", "duration": "duration", "place": "place", "name":
                "identifier": "identifier"}
 """Field kind -> span kind read for it in running text; other kinds (text, address) stay null."""
 
-THRESHOLD = {"date": 0.5, "duration": 0.55, "place": 0.5, "name": 0.5, "amount": 0.5, "identifier": 0.6}
+THRESHOLD = {"date": 0.5, "duration": 0.7, "place": 0.5, "name": 0.5, "amount": 0.5, "identifier": 0.6}
 """Minimum score for a value, per field kind (set on the development part of the NDA data)."""
 
 _HEADING_WORDS = 6

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from docpipe.fields import FieldSpec, field_specs
+from docpipe.fields import DERIVED_KINDS, FieldSpec, field_specs
 
 
 
@@ -46,6 +46,8 @@ def flatten_values(instance: BaseModel, prefix: str = "") -> list[FlatValue]:
     specs = _specs(model)
     for name in model.model_fields:
         spec = specs[name]
+        if spec.kind in DERIVED_KINDS:
+            continue  # a judgement about the page (its language), not a value printed on it
         value = getattr(instance, name)
         path = f"{prefix}{name}"
         if isinstance(value, list):
