@@ -52,7 +52,11 @@ def _format(value: Any) -> str:
 def _coerce(spec: FieldSpec, value: Any, day_first: bool | None) -> Any:
     """Text read from a table cell or party block, in the field's type."""
     if spec.kind == "date" and isinstance(value, str):
-        return parse_date(value, day_first)
+        parsed = parse_date(value, day_first)
+        # A date kept in a `str` field (kind inferred from its name) is written as ISO 8601.
+        return parsed.isoformat() if parsed is not None and spec.python_type is str else parsed
+    if isinstance(value, date) and spec.python_type is str:
+        return value.isoformat()
     if spec.python_type is float and isinstance(value, Decimal):
         return float(value)
     if spec.python_type is int and isinstance(value, Decimal):

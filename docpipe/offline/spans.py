@@ -327,7 +327,7 @@ def _walk_back(words: list[str], form: int) -> int | None:
             break
         if w.endswith(",") and k != form - 1:
             break
-        if key in _NAME_JOINERS and k > 0 and _is_name_word(words[k - 1]) and w[:1].islower():
+        if key in _NAME_JOINERS and k > 0 and _is_name_word(words[k - 1]) and (w == "&" or w[:1].islower()):
             k -= 1
             continue
         if key in _NAME_STOP or not _is_name_word(w):
