@@ -144,6 +144,7 @@ class RunConfig(_Strict):
     out_dir: Path
     pipeline: PipelineSpec
     engine: EngineChoice = "auto"
+    explicit_model: bool = False  # the user named the model (--model): it may not fall back
     ocr_engine: OcrEngineName = "rapidocr"
     questions: list[str] = Field(default_factory=list)
     ray_address: str | None = None

@@ -204,7 +204,9 @@ def start_ray(address: str | None) -> dict[str, float]:
         if target:
             ray.init(address=target, **kwargs)
         else:
-            ray.init(**kwargs)
+            # "local" always starts a fresh embedded instance: without it Ray joins any cluster a
+            # `ray start` left on this machine, and the run would silently go there.
+            ray.init(address="local", **kwargs)
     _quiet_ray_loggers()  # ray.init(configure_logging=True) resets levels
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False
@@ -324,6 +326,13 @@ def _build_dataset(ray, plan: StagePlan, docs: list[SourceDoc], needs_word_layer
                         batch_size=plan_mod.infer_call_pages(plan), batch_format="pyarrow",
                         compute=infer_pool, max_restarts=-1, max_task_retries=1, **infer_args)
     return ds
+
+
+def ray_running() -> bool:
+    """Whether this process is already connected to Ray (without importing it when it is not)."""
+    import sys
+
+    return "ray" in sys.modules and sys.modules["ray"].is_initialized()
 
 
 def stop_ray() -> None:
