@@ -245,19 +245,25 @@ def eval_command(
     truth: Annotated[Path, typer.Option(help="truth.jsonl: one object per document, keyed by file name.")],
     fields: Annotated[Optional[list[str]], typer.Option("--field", help="Fields to score (default: all).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    threshold: Annotated[Optional[float], typer.Option(
+        help="Straight-through confidence threshold (default: the one chosen on development data, "
+             "stored with the offline engine's confidence model).")] = None,
 ) -> None:
-    """Score a run's documents against expected values: accuracy and grounding per field."""
-    from docpipe.evaluate import evaluate, render_eval
+    """Score a run's documents against expected values: accuracy, grounding and confidence calibration per field."""
+    from docpipe.evaluate import evaluate, render_calibration, render_eval
 
     if not (out / "documents").is_dir():
         raise _fail(EXIT_USAGE, f"{out} has no documents dataset")
     if not truth.is_file():
         raise _fail(EXIT_USAGE, f"truth file not found: {truth}")
-    report = evaluate(out, truth, fields or None)
+    report = evaluate(out, truth, fields or None, threshold=threshold)
     if json_out:
         sys.stdout.write(report.model_dump_json(indent=2) + "\n")
     else:
         Console().print(render_eval(report))
+        calibration = render_calibration(report)
+        if calibration is not None:
+            Console().print(calibration)
 
 
 @app.command("bench-ocr")

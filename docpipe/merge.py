@@ -36,12 +36,13 @@ class MergedDocument(BaseModel):
     pages_processed: int = 0
     pages_failed: int = 0
     ungrounded_count: int = 0
-    confidence: float | None = None
+    mean_match_score: float | None = None  # mean grounding score of the values (not a probability)
     missing_fields: list[str] = []  # required fields without a value (all fields when none was found)
     broken_rules: list[str] = []  # consistency rules the values break, with their paths
 
 
 CONFIDENT_SCORE = 0.8
+CLEARLY_MORE_CONFIDENT = 0.05  # a later page's value must beat an earlier one's confidence by this much
 
 
 def _confidence_rank(g: FieldGrounding | None) -> int:
@@ -68,7 +69,7 @@ def merge_document(pages: list[PageResult], schema_model: type[BaseModel]) -> Me
     list_fields = {name for name, info in schema_model.model_fields.items()
                    if getattr(info.annotation, "__origin__", None) is list}
     chosen: dict[str, object] = {}
-    chosen_from: dict[str, tuple[int, int]] = {}  # field -> (page_index, confidence rank)
+    chosen_from: dict[str, tuple[int, int, float | None]] = {}  # field -> (page_index, grounding rank, confidence)
     lists: dict[str, list] = {name: [] for name in list_fields}
     grounding: list[FieldGrounding] = []
     page_grounding: dict[tuple[int, str], FieldGrounding] = {}
@@ -95,18 +96,22 @@ def merge_document(pages: list[PageResult], schema_model: type[BaseModel]) -> Me
                 continue
             g = page_grounding.get((page.page_index, name))
             rank = _confidence_rank(g)
+            confidence = g.confidence if g is not None and g.confidence is not None else None
             previous = chosen_from.get(name)
             # Earlier pages win ties; a later page wins only with a clearly better grounding
-            # (e.g. a weak label match on page 1 against a verified total on page 2).
-            if previous is None or rank > previous[1]:
+            # (e.g. a weak label match on page 1 against a verified total on page 2), or, where
+            # the engine states a calibrated confidence, with a clearly more confident value.
+            if previous is None or rank > previous[1] or (
+                    rank == previous[1] and confidence is not None and previous[2] is not None
+                    and confidence > previous[2] + CLEARLY_MORE_CONFIDENT):
                 chosen[name] = value
-                chosen_from[name] = (page.page_index, rank)
+                chosen_from[name] = (page.page_index, rank, confidence)
         for g in page.grounding:
             top = _top_field(g.field)
             if top in list_fields or top == "answers":
                 grounding.append(g.with_field(_reindex(g.field, offsets)))
 
-    for name, (page_index, _) in chosen_from.items():
+    for name, (page_index, _, _) in chosen_from.items():
         g = page_grounding.get((page_index, name))
         if g is not None:
             grounding.append(g)
@@ -122,7 +127,7 @@ def merge_document(pages: list[PageResult], schema_model: type[BaseModel]) -> Me
         pages_processed=len(pages),
         pages_failed=sum(p.status == Status.failed for p in pages),
         ungrounded_count=sum(not g.grounded for g in grounding),
-        confidence=round(sum(scores) / len(scores), 4) if scores else None,
+        mean_match_score=round(sum(scores) / len(scores), 4) if scores else None,
         missing_fields=missing, broken_rules=broken,
     )
 

@@ -149,6 +149,11 @@ class FieldGrounding(BaseModel):
     source: Literal["vlm_box", "words", "both"] | None = Field(
         None, description="Where the box comes from: the model's box (unverified), the matched words, or both "
                           "agreeing.")
+    confidence: float | None = Field(
+        None, ge=0.0, le=1.0, description="Probability (0-1) that the value is the right one for the field, "
+                                          "calibrated on development documents the estimator was not fitted "
+                                          "on; null when the engine gives none. `grounded` says the value is "
+                                          "printed on the page; `confidence` says it is the right value.")
 
     @model_validator(mode="before")
     @classmethod

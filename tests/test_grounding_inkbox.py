@@ -5,7 +5,7 @@ from __future__ import annotations
 from docpipe.grounding.inkbox import hugs_ink
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.verify import GroundingQuery, box_overlap, verify_on_page
-from docpipe.offline.dev_words import synthetic_page
+from docpipe.devtools.synthetic_words import synthetic_page
 from docpipe.offline.extract import OfflineExtractor
 from docpipe.records import Word
 from schemas.invoice import Invoice

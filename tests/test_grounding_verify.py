@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from docpipe.grounding.verify import GroundingQuery, box_overlap, build_queries, verify_on_page
-from docpipe.offline.dev_words import phrase_box, synthetic_page
+from docpipe.devtools.synthetic_words import phrase_box, synthetic_page
 from schemas.invoice import Invoice, LineItem
 
 PAGE = [

@@ -12,7 +12,7 @@ from docpipe.fields import field_specs, infer_kind
 from docpipe.grounding.durations import parse_duration
 from docpipe.grounding.normalize import values_equal
 from docpipe.grounding.verify import verify_on_page
-from docpipe.offline.dev_words import synthetic_page
+from docpipe.devtools.synthetic_words import synthetic_page
 from docpipe.processing.grounding_step import ground_page
 from docpipe.records import DocKind, PageImage
 from docpipe.tasks.base import PageWork

@@ -82,3 +82,19 @@ def test_later_page_wins_only_with_a_clearly_better_grounding():
     assert merge_document([p0, p1], INVOICE).values.tax_total == Decimal("1794.68")
     same = _page(1, 2, {"tax_total": "999"}, [weak.model_copy(update={"page_index": 1})])
     assert merge_document([p0, same], INVOICE).values.tax_total == Decimal("123")  # tie: earlier page
+
+
+def test_a_later_page_wins_only_with_a_clearly_higher_confidence():
+    def conf(page: int, value: str, confidence: float) -> FieldGrounding:
+        return _g("tax_total", page, value=value).model_copy(update={"confidence": confidence})
+
+    base = {"invoice_number": "X-1", "total": "5.00", **REST}
+    first = [_g("invoice_number", 0), _g("total", 0), *REST_G]
+    # Page 0 prints a per-rate tax line (weak); page 1 the tax total the rules confirm (strong).
+    p0 = _page(0, 2, {**base, "tax_total": "0.50"}, [*first, conf(0, "0.50", 0.40)])
+    p1 = _page(1, 2, {"tax_total": "0.95"}, [conf(1, "0.95", 0.97)])
+    assert merge_document([p0, p1], INVOICE).values.tax_total == Decimal("0.95")
+    # A tie (within the margin) keeps the earlier page's value.
+    p0 = _page(0, 2, {**base, "tax_total": "0.50"}, [*first, conf(0, "0.50", 0.95)])
+    p1 = _page(1, 2, {"tax_total": "0.95"}, [conf(1, "0.95", 0.97)])
+    assert merge_document([p0, p1], INVOICE).values.tax_total == Decimal("0.50")

@@ -6,8 +6,11 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 from docpipe.grounding.verify import box_overlap
-from docpipe.offline.dev_words import phrase_box, synthetic_page
+from docpipe.devtools.synthetic_words import phrase_box, synthetic_page
+from docpipe.merge import merge_document
 from docpipe.offline.extract import OfflineExtractor
+from docpipe.processing.offline import OfflinePageProcessor
+from docpipe.records import PageImage
 from schemas.invoice import Invoice
 from schemas.receipt import Receipt
 
@@ -172,11 +175,19 @@ def test_empty_page_and_other_builtin_schema() -> None:
     assert receipt.merchant_name == "CORNER SHOP LTD"
 
 
-def test_extract_document_merges_pages() -> None:
+def _page(words, index: int, count: int) -> PageImage:
+    return PageImage(doc_id="d", source_path="d.pdf", kind="pdf", page_index=index, page_count=count,
+                     total_pages=count, width_pt=612, height_pt=792, words=words, word_source="pdf_text")
+
+
+def test_offline_pages_merge_through_the_one_merge_policy() -> None:
     page2 = [(0.60, 0.10, "Invoice No:"), (0.75, 0.10, "INV-2024-0042"),
              (0.08, 0.30, "Description"), (0.55, 0.30, "Qty"), (0.82, 0.30, "Amount"),
              (0.08, 0.33, "Delivery"), (0.56, 0.33, "1"), (0.82, 0.33, "15.00")]
-    model, groundings = OfflineExtractor(Invoice).extract_document([synthetic_page(ENGLISH), synthetic_page(page2)])
+    processor = OfflinePageProcessor(Invoice, ["extract", "ground"], "pdf_text")
+    pages = processor([(_page(synthetic_page(ENGLISH), 0, 2), None), (_page(synthetic_page(page2), 1, 2), None)])
+    merged = merge_document(pages, Invoice)
+    model, groundings = merged.values, merged.grounding
     assert len(model.line_items) == 4 and model.line_items[3].amount == Decimal("15.00")
     by_field = {g.field: g for g in groundings}
     assert by_field["line_items[3].amount"].page_index == 1

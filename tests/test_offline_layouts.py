@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from docpipe.grounding.verify import box_overlap
-from docpipe.offline.dev_words import phrase_box, synthetic_page
+from docpipe.devtools.synthetic_words import phrase_box, synthetic_page
 from docpipe.offline.extract import OfflineExtractor
 from schemas.invoice import Invoice
 

@@ -36,7 +36,7 @@ HEAD_COLUMNS = ["doc_id", "row_key", "source_path", "page_count", "pages_process
                 "broken_rules", "schema",
                 "schema_hash", "pipeline", "engine", "model", "model_revision", "prompt_hash", "run_id",
                 "processed_at"]
-TAIL_COLUMNS = ["grounding", "ungrounded_count", "confidence"]
+TAIL_COLUMNS = ["grounding", "ungrounded_count", "mean_match_score"]
 
 
 def head(doc_id: str, status: Status = Status.ok, error: ErrorInfo | None = None) -> DocumentHead:
@@ -63,13 +63,13 @@ def test_documents_schema_columns_in_order() -> None:
     grounding = schema.field("grounding").type.value_type
     assert [grounding.field(i).name for i in range(grounding.num_fields)] == list(FieldGrounding.model_fields)
     assert grounding.field("bbox").type.value_type == pa.float64()
-    assert schema.field("confidence").nullable and schema.field("confidence").type == pa.float64()
+    assert schema.field("mean_match_score").nullable and schema.field("mean_match_score").type == pa.float64()
     assert schema.field("ungrounded_count").type == pa.int64()
 
 
 class Clashing(BaseModel):
     status: str | None = None
-    confidence: float | None = None
+    mean_match_score: float | None = None
 
 
 class AliasClash(BaseModel):
@@ -103,12 +103,12 @@ def test_document_rows_table_values_and_nulls_for_failed_documents() -> None:
     assert a["line_items"] == [{"description": "Widget", "quantity": Decimal("2.0000"), "unit_price": None,
                                 "amount": Decimal("100.0000")}]
     assert a["grounding"][0]["bbox"] == [0.1, 0.1, 0.3, 0.12] and a["grounding"][0]["source"] == "words"
-    assert a["ungrounded_count"] == 1 and a["confidence"] == pytest.approx(0.75)
+    assert a["ungrounded_count"] == 1 and a["mean_match_score"] == pytest.approx(0.75)
     assert a["processed_at"] == NOW
     assert b["status"] == "failed"
     assert b["error"] == {"category": "corrupt", "message": "bad xref", "stage": "raster"}
     assert all(b[name] is None for name in Invoice.model_fields)
-    assert b["grounding"] == [] and b["ungrounded_count"] == 0 and b["confidence"] is None
+    assert b["grounding"] == [] and b["ungrounded_count"] == 0 and b["mean_match_score"] is None
 
 
 def test_document_rows_table_checks_its_inputs() -> None:
@@ -133,7 +133,7 @@ def test_row_key_defaults_to_doc_id_and_can_be_set() -> None:
 def test_tail_from_groundings() -> None:
     tail = DocumentTail.from_groundings([FieldGrounding(field="a", value="1", score=0.2, grounded=True),
                                          FieldGrounding(field="b", value="2", score=0.4)])
-    assert tail.ungrounded_count == 1 and tail.confidence == pytest.approx(0.3)
+    assert tail.ungrounded_count == 1 and tail.mean_match_score == pytest.approx(0.3)
 
 
 def _page(status: Status = Status.ok) -> PageResult:

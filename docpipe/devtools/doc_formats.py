@@ -7,7 +7,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 NumberStyle = Literal["en", "de", "fr", "plain"]
-DateStyle = Literal["long_en", "short_en", "us_slash", "dmy_dot", "dmy_slash", "long_fr", "long_gb", "iso"]
+DateStyle = Literal["long_en", "short_en", "us_slash", "dmy_dot", "dmy_slash", "long_fr", "long_gb", "iso",
+                    "dmy_dash_yy", "dmy_slash_single", "mdy_slash_single", "dmy_upper_mon"]
 
 _SEPARATORS: dict[str, tuple[str, str]] = {"en": (",", "."), "de": (".", ","), "fr": (" ", ","), "plain": ("", ".")}
 _MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -54,6 +55,14 @@ def format_date(value: date, style: DateStyle) -> str:
         return f"{value.day} {_MONTHS_FR[value.month - 1]} {value.year}"
     if style == "long_gb":
         return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"
+    if style == "dmy_dash_yy":  # '28-04-18'
+        return f"{value.day:02d}-{value.month:02d}-{value.year % 100:02d}"
+    if style == "dmy_slash_single":  # '9/3/2018'
+        return f"{value.day}/{value.month}/{value.year}"
+    if style == "mdy_slash_single":  # '3/9/2018'
+        return f"{value.month}/{value.day}/{value.year}"
+    if style == "dmy_upper_mon":  # '12 JUN 2018'
+        return f"{value.day:02d} {_MONTHS_EN[value.month - 1][:3].upper()} {value.year}"
     return value.isoformat()
 
 

@@ -48,6 +48,8 @@ class InvoiceWords:
     carried: str | None = None
     numbers: NumberStyle = "en"
     currency_after: bool = False  # "1.234,56 €" rather than "USD 1,234.56"
+    prepaid: str = "Less prepayment"
+    balance: str = "Balance due"
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,10 @@ class InvoiceSpec:
     notes: tuple[str, ...] = ()
     footer: tuple[str, ...] = ()
     accent: Color = (0.15, 0.27, 0.45)
+    # Variants of real invoices (defaults draw the committed samples exactly as before):
+    brand: str | None = None  # a brand line printed above the seller's legal name (classic layout)
+    prepaid: Decimal = Decimal("0.00")  # an advance payment deducted after the grand total
+    table_gap: float = 22.0  # points between the buyer block and the item table (classic layout)
 
     @property
     def subtotal(self) -> Decimal:
@@ -137,6 +143,8 @@ def _columns(spec: InvoiceSpec) -> _Columns:
 
 def _classic_head(c: PageCanvas, spec: InvoiceSpec) -> float:
     w = spec.words
+    if spec.brand:
+        c.text(MARGIN, 46, spec.brand, face="bold", size=11, color=GREY)
     c.text(MARGIN, 66, spec.seller_name, face="bold", size=15, color=spec.accent, key="seller_name")
     y = 84.0
     for line in spec.seller_address:
@@ -151,9 +159,10 @@ def _classic_head(c: PageCanvas, spec: InvoiceSpec) -> float:
     label_x, value_x = right - 205, right - 95
     my = 98.0
     for label, value, key in meta:
-        c.text(label_x, my, label, face="bold", size=9.5, color=GREY)
+        for n, part in enumerate(label.split("\n")):  # a label printed on two lines ('Invoice' / 'number')
+            c.text(label_x, my + 11 * n, part, face="bold", size=9.5, color=GREY)
         c.text(value_x, my, value, size=9.5, key=key)
-        my += 14.5
+        my += 14.5 + 11 * label.count("\n")
     y = max(y, my) + 22
     if w.bill_to:
         c.text(MARGIN, y, w.bill_to.upper(), face="bold", size=8.5, color=spec.accent)
@@ -163,7 +172,7 @@ def _classic_head(c: PageCanvas, spec: InvoiceSpec) -> float:
     for line in spec.buyer_address:
         c.text(MARGIN, y, line, size=10, key="buyer_address")
         y += 13
-    return y + 22
+    return y + spec.table_gap
 
 
 def _letter_head(c: PageCanvas, spec: InvoiceSpec) -> float:
@@ -271,6 +280,11 @@ def _totals(c: PageCanvas, spec: InvoiceSpec, y: float) -> float:
     c.line(c.width - MARGIN - 221, y, c.width - MARGIN, y, width=0.8)
     y += 15
     _money_line(c, spec, y, w.total, spec.total, key="total", bold=True, mark=True, mark_key="currency")
+    if spec.prepaid:
+        y += 17
+        _money_line(c, spec, y, w.prepaid, -spec.prepaid, key=None)
+        y += 17
+        _money_line(c, spec, y, w.balance, spec.total - spec.prepaid, key=None, bold=True, mark=True)
     y += 30
     for note in spec.notes:
         c.text(MARGIN, y, note, size=8.5, color=GREY)
@@ -293,7 +307,7 @@ def _plan(spec: InvoiceSpec, first_table_y: float) -> tuple[list[range], bool]:
     """Which item rows go on which page, and whether the totals need a page of their own."""
     limit = spec.page_size[1] - FOOTER_TOP - 10
     carry = ROW_H if spec.words.carried else 0.0
-    totals_h = 80 + 12 * len(spec.notes)
+    totals_h = 80 + 12 * len(spec.notes) + (34 if spec.prepaid else 0)
     pages: list[range] = []
     start, top = 0, first_table_y
     while True:

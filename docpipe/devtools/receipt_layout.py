@@ -9,7 +9,7 @@ from typing import Any
 
 import pymupdf
 
-from docpipe.devtools.doc_formats import decimal_text, format_date, money
+from docpipe.devtools.doc_formats import DateStyle, decimal_text, format_date, money
 from docpipe.devtools.pdf_canvas import PageCanvas
 from docpipe.devtools.truth import DrawnBox
 
@@ -43,6 +43,15 @@ class ReceiptSpec:
     currency: str
     cash: Decimal
     register_line: str
+    # Variants of real slips (defaults draw the committed sample exactly as before):
+    registration: str | None = None  # company number printed under the name ('(860671-D)')
+    tagline: str | None = None  # a smaller line between name and address (branch, brand)
+    date_style: DateStyle = "us_slash"
+    date_label: str | None = "DATE "  # None: the date is printed with no label
+    time_glued: bool = False  # OCR-like '30/05/201710:18' instead of a separate TIME field
+    rounding: Decimal = Decimal("0.00")  # a rounding line and a rounded total (cash rounding)
+    rate_summary: bool = False  # 'TOTAL 6% SUPPLIES (INC TAX)' per-rate lines after the payment
+    amount_prefix: str = ""  # printed before money amounts, glued ('RM20.40')
 
     @property
     def subtotal(self) -> Decimal:
@@ -53,8 +62,13 @@ class ReceiptSpec:
         return money(self.subtotal * self.tax_rate / 100)
 
     @property
-    def total(self) -> Decimal:
+    def unrounded_total(self) -> Decimal:
         return self.subtotal + self.tax
+
+    @property
+    def total(self) -> Decimal:
+        """What was paid: the total after any rounding line."""
+        return self.unrounded_total + self.rounding
 
     def expected(self) -> dict[str, Any]:
         return {
@@ -70,7 +84,13 @@ class ReceiptSpec:
 
 def _line_count(spec: ReceiptSpec) -> int:
     item_lines = sum(2 if item.quantity != 1 else 1 for item in spec.items)
-    return 1 + len(spec.merchant_address) + 1 + 1 + 3 + 1 + item_lines + 1 + 7 + 1 + 3
+    extra = (spec.registration is not None) + (spec.tagline is not None) + 2 * (spec.rounding != 0) \
+        + 3 * spec.rate_summary
+    return 1 + len(spec.merchant_address) + 1 + 1 + 3 + 1 + item_lines + 1 + 7 + 1 + 3 + extra
+
+
+def _money(spec: ReceiptSpec, value: Decimal) -> str:
+    return f"{spec.amount_prefix}{value:.2f}"
 
 
 def draw_receipt(doc: pymupdf.Document, spec: ReceiptSpec) -> dict[str, DrawnBox]:
@@ -82,6 +102,12 @@ def draw_receipt(doc: pymupdf.Document, spec: ReceiptSpec) -> dict[str, DrawnBox
     y = 40.0
     c.text(mid, y, spec.merchant_name, face="mono_bold", size=13, align="center", key="merchant_name")
     y += LINE_H + 5
+    if spec.registration is not None:
+        c.text(mid, y, spec.registration, face="mono_bold", size=SIZE, align="center")
+        y += LINE_H
+    if spec.tagline is not None:
+        c.text(mid, y, spec.tagline, face="mono", size=SIZE - 1.5, align="center")
+        y += LINE_H
     for line in spec.merchant_address:
         c.text(mid, y, line, face="mono_bold", size=SIZE, align="center", key="merchant_address")
         y += LINE_H
@@ -89,9 +115,13 @@ def draw_receipt(doc: pymupdf.Document, spec: ReceiptSpec) -> dict[str, DrawnBox
     y += LINE_H * 1.5
     c.text(LEFT, y, RULE, face="mono_bold", size=SIZE)
     y += LINE_H
-    left = c.text(LEFT, y, "DATE ", face="mono_bold", size=SIZE)
-    c.text(left[2], y, format_date(spec.purchase_date, "us_slash"), face="mono_bold", size=SIZE, key="date")
-    c.text(RIGHT, y, f"TIME {spec.time}", face="mono_bold", size=SIZE, align="right")
+    x = c.text(LEFT, y, spec.date_label, face="mono_bold", size=SIZE)[2] if spec.date_label else LEFT
+    printed = format_date(spec.purchase_date, spec.date_style)
+    if spec.time_glued:
+        c.text(x, y, printed + spec.time, face="mono_bold", size=SIZE)
+    else:
+        c.text(x, y, printed, face="mono_bold", size=SIZE, key="date")
+        c.text(RIGHT, y, f"TIME {spec.time}", face="mono_bold", size=SIZE, align="right")
     y += LINE_H
     c.text(LEFT, y, spec.register_line, face="mono_bold", size=SIZE)
     y += LINE_H
@@ -111,17 +141,33 @@ def draw_receipt(doc: pymupdf.Document, spec: ReceiptSpec) -> dict[str, DrawnBox
     rows = [("SUBTOTAL", spec.subtotal, None), (f"TAX {spec.tax_rate}%", spec.tax, None)]
     for label, value, key in rows:
         c.text(LEFT, y, label, face="mono_bold", size=SIZE)
-        c.text(RIGHT, y, f"{value:.2f}", face="mono_bold", size=SIZE, align="right", key=key)
+        c.text(RIGHT, y, _money(spec, value), face="mono_bold", size=SIZE, align="right", key=key)
         y += LINE_H
     y += 4
     label = c.text(LEFT, y, "TOTAL ", face="mono_bold", size=10.5)
     c.text(label[2], y, spec.currency, face="mono_bold", size=10.5, key="currency")
-    c.text(RIGHT, y, f"{spec.total:.2f}", face="mono_bold", size=10.5, align="right", key="total")
+    rounded = spec.rounding != 0
+    c.text(RIGHT, y, _money(spec, spec.unrounded_total), face="mono_bold", size=10.5, align="right",
+           key=None if rounded else "total")
     y += LINE_H + 4
+    if rounded:
+        c.text(LEFT, y, "ROUNDING ADJ", face="mono_bold", size=SIZE)
+        c.text(RIGHT, y, _money(spec, spec.rounding), face="mono_bold", size=SIZE, align="right")
+        y += LINE_H
+        c.text(LEFT, y, "TOTAL ROUNDED", face="mono_bold", size=10.5)
+        c.text(RIGHT, y, _money(spec, spec.total), face="mono_bold", size=10.5, align="right", key="total")
+        y += LINE_H + 4
     for label_text, value in (("CASH", spec.cash), ("CHANGE", spec.cash - spec.total)):
         c.text(LEFT, y, label_text, face="mono_bold", size=SIZE)
-        c.text(RIGHT, y, f"{value:.2f}", face="mono_bold", size=SIZE, align="right")
+        c.text(RIGHT, y, _money(spec, value), face="mono_bold", size=SIZE, align="right")
         y += LINE_H
+    if spec.rate_summary:
+        rate = f"{spec.tax_rate.normalize()}%"
+        for label_text, value in ((f"TOTAL {rate} SUPPLIES (INC TAX)", spec.unrounded_total),
+                                  ("TOTAL 0% SUPPLIES", Decimal("0.00")), (f"TAX {rate}", spec.tax)):
+            c.text(LEFT, y, label_text, face="mono_bold", size=SIZE)
+            c.text(RIGHT, y, _money(spec, value), face="mono_bold", size=SIZE, align="right")
+            y += LINE_H
     c.text(LEFT, y, f"ITEMS SOLD {sum(int(i.quantity) for i in spec.items)}", face="mono_bold", size=SIZE)
     y += LINE_H
     c.text(LEFT, y, RULE, face="mono_bold", size=SIZE)

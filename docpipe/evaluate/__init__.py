@@ -2,6 +2,6 @@
 calibration, each in its own module; the CLI calls `evaluate` and `render_eval`.
 """
 
-from docpipe.evaluate.fields import EvalReport, FieldScore, evaluate, render_eval
+from docpipe.evaluate.fields import EvalReport, FieldScore, evaluate, render_calibration, render_eval
 
-__all__ = ["EvalReport", "FieldScore", "evaluate", "render_eval"]
+__all__ = ["EvalReport", "FieldScore", "evaluate", "render_calibration", "render_eval"]

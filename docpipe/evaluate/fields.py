@@ -26,6 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, computed_field
 
+from docpipe.evaluate.calibration import FieldCalibration, field_calibration
 from docpipe.grounding.normalize import values_equal
 from docpipe.evaluate.tables import TableScore, score_table
 from docpipe.fields import field_specs, infer_kind
@@ -104,6 +105,9 @@ class EvalReport(BaseModel):
     tables: list[TableScore] = Field(default_factory=list)  # cell-by-cell, where the truth lists rows
     line_count_correct: int | None = None  # documents whose truth gives only a row count: count matches
     line_count_total: int | None = None
+    # Per field (and '(all fields)'): accuracy by confidence bucket, ECE, straight-through rate.
+    calibration: list[FieldCalibration] = Field(default_factory=list)
+    threshold: float | None = None  # straight-through threshold used (chosen on development data)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -228,9 +232,14 @@ def _groundings(row: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def evaluate(
-    out_dir: Path, truth_path: Path, fields: list[str] | None = None, schema: type[BaseModel] | None = None
+    out_dir: Path, truth_path: Path, fields: list[str] | None = None, schema: type[BaseModel] | None = None,
+    threshold: float | None = None,
 ) -> EvalReport:
-    """Score OUT/documents against truth.jsonl; documents match by file basename."""
+    """Score OUT/documents against truth.jsonl; documents match by file basename.
+
+    `threshold`: the straight-through threshold for the calibration report, chosen on
+    development data (by default the one stored with the offline engine's confidence model).
+    """
     truths = [_flatten(json.loads(line)) for line in Path(truth_path).read_text(encoding="utf-8").splitlines()
               if line.strip()]
     rows, types = _read_documents(Path(out_dir))
@@ -247,6 +256,7 @@ def evaluate(
     kinds = _kinds(fields, schema, types)
     report = EvalReport(out_dir=str(out_dir), truth_path=str(truth_path), documents=len(truths), matched=0)
     scores = {f: FieldScore(field=f, kind=kinds[f]) for f in fields}
+    pairs: dict[str, list[tuple[float | None, bool]]] = {f: [] for f in fields}
     tables: dict[str, TableScore] = {}
     lc_ok = lc_n = 0
     table_col = next((c for c in ("line_items", "items") if c in columns), None)
@@ -282,7 +292,9 @@ def evaluate(
             sc.predicted += 1
             g = groundings.get(f) or groundings.get(f"{f}[0]")
             sc.with_grounding += g is not None
-            if _equal(got, want, kinds[f]):
+            right = _equal(got, want, kinds[f])
+            pairs[f].append((g.get("confidence") if g else None, right))
+            if right:
                 sc.correct += 1
                 sc.grounded_correct += bool(g and g.get("grounded"))
             else:
@@ -300,9 +312,48 @@ def evaluate(
             lc_ok += len(row.get(col) or []) == int(truth["line_count"])
     report.fields = list(scores.values())
     report.tables = list(tables.values())
+    if threshold is None:
+        from docpipe.offline.confidence import load_model
+
+        model = load_model()
+        threshold = model.straight_through if model is not None and model.straight_through <= 1.0 else None
+    report.threshold = threshold
+    if any(c is not None for ps in pairs.values() for c, _ in ps):
+        report.calibration = [field_calibration(f, scores[f].truth, pairs[f], threshold) for f in fields]
+        report.calibration.append(field_calibration("(all fields)", sum(s.truth for s in scores.values()),
+                                                    [p for f in fields for p in pairs[f]], threshold))
     if lc_n:
         report.line_count_correct, report.line_count_total = lc_ok, lc_n
     return report
+
+
+def render_calibration(report: EvalReport):  # -> rich.table.Table | None
+    """Per field: accuracy by confidence bucket, ECE and the straight-through rate (None when the
+    run's values carry no confidence)."""
+    from rich.table import Table
+
+    if not report.calibration:
+        return None
+
+    thr = f"{report.threshold:.3f}" if report.threshold is not None else "none"
+    table = Table(title=f"confidence: accuracy by bucket, calibration error, straight-through at >= {thr}")
+    table.add_column("field")
+    table.add_column("accuracy", justify="right")
+    for lo, hi in zip([b.lo for b in report.calibration[0].buckets], [b.hi for b in report.calibration[0].buckets]):
+        table.add_column(f"{lo:.2f}-{min(hi, 1.0):.2f}", justify="right")
+    table.add_column("ECE", justify="right")
+    table.add_column("straight-through", justify="right")
+    table.add_column("precision", justify="right")
+
+    def frac(x: float | None) -> str:
+        return "" if x is None else f"{x:.2f}"
+
+    for c in report.calibration:
+        cells = [f"{frac(b.accuracy)} ({b.n})" if b.n else "" for b in c.buckets]
+        table.add_row(c.field, frac(c.accuracy), *cells, frac(c.ece),
+                      f"{frac(c.straight_through_rate)} ({c.straight_through}/{c.expected})",
+                      frac(c.straight_through_precision))
+    return table
 
 
 def render_eval(report: EvalReport):  # -> rich.table.Table

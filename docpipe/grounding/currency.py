@@ -20,7 +20,7 @@ ISO_CODES = frozenset(
 SYMBOLS: dict[str, str] = {
     "US$": "USD", "U$S": "USD", "CA$": "CAD", "C$": "CAD", "AU$": "AUD", "A$": "AUD", "NZ$": "NZD",
     "HK$": "HKD", "S$": "SGD", "R$": "BRL", "MX$": "MXN", "SFR.": "CHF", "SFR": "CHF", "FR.": "CHF",
-    "RS.": "INR", "RS": "INR", "INR.": "INR", "€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY",
+    "RS.": "INR", "RS": "INR", "INR.": "INR", "RM": "MYR", "€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY",
     "₹": "INR", "₨": "INR", "₽": "RUB", "₺": "TRY", "₩": "KRW", "₪": "ILS", "฿": "THB", "₫": "VND",
     "₱": "PHP", "₴": "UAH", "ZŁ": "PLN", "KČ": "CZK", "FT": "HUF", "元": "CNY", "RMB": "CNY",
 }
@@ -104,6 +104,7 @@ def detect_currency(tokens: Iterable[str]) -> tuple[str | None, int | None]:
     votes: Counter[str] = Counter()
     first: dict[str, int] = {}
     text_parts: list[str] = []
+    tokens = list(tokens)
     for i, raw in enumerate(tokens):
         text_parts.append(raw)
         t = raw.strip().strip(":;,()")
@@ -115,9 +116,11 @@ def detect_currency(tokens: Iterable[str]) -> tuple[str | None, int | None]:
             match = SYMBOL_RE.match(t)
             if match is not None and (len(match.group(0)) == len(t) or _is_number_after(t, match.end())):
                 sym = match.group(0).upper()
-                # Bare 'Rs'/'Ft' are also words; count them only when a number follows in the token.
-                if sym in {"RS", "FT", "FR.", "SFR"} and len(match.group(0)) == len(t):
-                    code, weight = SYMBOLS[sym], 1
+                # Bare 'Rs', 'Ft', 'Fr.' are also words and units ('6 ft'): they count only beside
+                # a money amount (a number with decimals) before or after them.
+                if sym in _WORD_SYMBOLS and len(match.group(0)) == len(t):
+                    if _money_beside(tokens, i):
+                        code, weight = SYMBOLS[sym], 1
                 else:
                     code, weight = SYMBOLS[sym], 2
             else:
@@ -136,6 +139,25 @@ def detect_currency(tokens: Iterable[str]) -> tuple[str | None, int | None]:
         if better and better in first:
             return better, first[better]
     return best, first[best]
+
+
+_WORD_SYMBOLS = {"RS", "FT", "FR.", "SFR", "RM"}
+_MONEY_RE = re.compile(r"^[-+(]?\d[\d.,' ]*[.,]\d{2}\)?$")
+
+
+_NUMBER_RE = re.compile(r"^[-+(]?\d[\d.,' ]*\)?$")
+
+
+def _money_beside(tokens: list[str], i: int) -> bool:
+    """Token i is a currency, not a word or unit: a number follows it ('Rs 1939', 'RM 30.90'), or an
+    amount with decimals precedes it ('1 234,00 Ft'); a unit follows a whole number ('6 ft')."""
+    if not tokens[i].strip()[:1].isupper():
+        return False  # 'rs', 'ft' in running text
+    after = tokens[i + 1].strip().strip(":;") if i + 1 < len(tokens) else ""
+    before = tokens[i - 1].strip().strip(":;") if i > 0 else ""
+    if before.isdigit():
+        return False  # '6 FT': a unit after a count
+    return bool(_NUMBER_RE.match(after)) or bool(_MONEY_RE.match(before))
 
 
 def _is_number_after(token: str, pos: int) -> bool:

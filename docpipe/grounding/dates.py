@@ -64,9 +64,16 @@ def _make(y: int, m: int, d: int) -> date | None:
 def _clean(text: str) -> str:
     t = fold(text).strip().rstrip(".,;:")
     t = t.replace(",", " ")
+    # Contracts: 'the 11th day of January, 2012' is 11 January 2012.
+    t = re.sub(r"^(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+day\s+of\s+", r"\1 ", t)
     # '5-Jun-2015' / '05/JUN/15': separators between letters and digits become spaces.
     t = re.sub(r"(?<=[a-z])[-/](?=\d)|(?<=\d)[-/](?=[a-z])", " ", t)
     return re.sub(r"\s+", " ", t)
+
+
+# OCR glues a time to the date before it: '30/05/201710:18:02AM' is 30/05/2017 10:18:02 AM.
+_GLUED_TIME_RE = re.compile(
+    r"(?:^|[^\d])(\d{1,2}[./-]\d{1,2}[./-]\d{4})(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?\s*(?:am|pm)?$")
 
 
 def date_candidates(text: str, day_first: bool | None = None) -> list[date]:
@@ -74,6 +81,9 @@ def date_candidates(text: str, day_first: bool | None = None) -> list[date]:
     t = _clean(text)
     if not t or len(t) > 40:
         return []
+    glued = _GLUED_TIME_RE.search(t)
+    if glued and not _NUMERIC_RE.match(t):
+        t = glued.group(1)
     m = _NUMERIC_RE.match(t)
     if m:
         a, sep, b, c = m.group(1), m.group(2), m.group(3), m.group(4)

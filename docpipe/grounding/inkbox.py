@@ -78,17 +78,19 @@ def digit_advance(layout: PageLayout) -> float:
 
 
 def printed_box(tok: Token, advance: float) -> BBox:
-    """The line box of one ink-boxed word: baseline from its letter shapes, font size from its height."""
+    """The line box of one ink-boxed word: baseline from its letter shapes, font size from its height.
+    In the layout's frame (upright, deskewed): PageLayout.to_page puts it on the page."""
     text = tok.text.strip()
     top = _CAP if any(ch.isupper() or ch in _TALL for ch in text) else _X_HEIGHT
     deep = _DESCENDER if any(ch in _DEEP for ch in text) else 0.0
     em = tok.height / (top + deep)
-    baseline = tok.y1 - deep * em
+    y0, y1 = tok.y0, tok.y1  # in the layout's frame: the caller maps the box onto the page
+    baseline = y1 - deep * em
     x0, x1 = tok.x0, tok.x1
     if advance > 0:
         width = advance * sum(0.5 if ch in _NARROW else 1.0 for ch in text)
         if width > x1 - x0:
             grow = (width - (x1 - x0)) / 2
             x0, x1 = x0 - grow, x1 + grow
-    return (max(0.0, x0), max(0.0, min(tok.y0, baseline - _ASCENT * em)),
-            min(1.0, x1), min(1.0, max(tok.y1, baseline + _DESCENT * em)))
+    return (max(0.0, x0), max(0.0, min(y0, baseline - _ASCENT * em)),
+            min(1.0, x1), min(1.0, max(y1, baseline + _DESCENT * em)))

@@ -24,6 +24,77 @@ _KEY_VALUE_RE = re.compile(r"^([^\W\d][^:/]{0,30}:)([^/].*)$")
 _SLASH_WORDS_RE = re.compile(r"^([^\W\d_]{3,}/)([^\W\d_]{3,}:?)$")
 SEGMENT_GAP_EM = 1.0  # a gap wider than ~one line height separates columns
 RUN_GAP_LINES = 2.5  # parts of one value ('€ 1 234,56') may sit this far apart
+MAX_SLOPE = 0.06  # steepest skew searched: page heights per page width (~2-3 degrees on A4)
+_SLOPE_STEPS = 121
+_SLOPE_GAIN = 1.15  # a skew is corrected only when it aligns this many more word pairs than none
+_SLOPE_MAX_POINTS = 400
+
+
+def turn_box(box: BBox, turn: int) -> BBox:
+    """A box on a page turned by `turn` degrees clockwise to read upright (90, 180, 270; negative to
+    turn back). Coordinates are fractions of the page either way."""
+    x0, y0, x1, y1 = box
+    t = turn % 360
+    if t == 90:  # text ran upwards on the page: turn the page clockwise
+        return (1 - y1, x0, 1 - y0, x1)
+    if t == 180:
+        return (1 - x1, 1 - y1, 1 - x0, 1 - y0)
+    if t == 270:  # text ran downwards: turn the page counter-clockwise
+        return (y0, 1 - x1, y1, 1 - x0)
+    return box
+
+
+def reading_turn(words: list[Word], min_pairs: int = 6, share: float = 0.7) -> int:
+    """How far the page must turn (clockwise degrees) for its lines to read left to right.
+
+    A word source lists the words of a line in reading order; consecutive words of one line step
+    right on an upright page, left on an upside-down one, up or down on a page turned sideways.
+    0 unless enough pairs agree.
+    """
+    votes = {0: 0, 90: 0, 180: 0, 270: 0}
+    for a, b in zip(words, words[1:]):
+        if a.line_id != b.line_id:
+            continue
+        dx = (b.bbox[0] + b.bbox[2] - a.bbox[0] - a.bbox[2]) / 2
+        dy = (b.bbox[1] + b.bbox[3] - a.bbox[1] - a.bbox[3]) / 2
+        if abs(dx) >= 2 * abs(dy):
+            votes[0 if dx > 0 else 180] += 1
+        elif abs(dy) >= 2 * abs(dx):
+            votes[270 if dy > 0 else 90] += 1
+    total = sum(votes.values())
+    turn, n = max(votes.items(), key=lambda kv: kv[1])
+    return turn if total >= min_pairs and n >= share * total else 0
+
+
+def estimate_slope(boxes: list[BBox]) -> float:
+    """The skew of a scanned page's text lines as dy/dx in page fractions (0 for a straight page).
+
+    Word boxes of one printed line far apart (a label and its value) have centres that drift
+    apart vertically by dx * slope on a tilted scan. The slope that lines up the most such pairs
+    within a quarter of a line height is taken, when it beats no correction clearly. Boxes that
+    came from one OCR box share a y and add nothing, so each distinct box counts once.
+    """
+    import numpy as np
+
+    pts = np.array(sorted({((b[0] + b[2]) / 2, (b[1] + b[3]) / 2, b[3] - b[1]) for b in boxes}), dtype=float)
+    if len(pts) < 8:
+        return 0.0
+    if len(pts) > _SLOPE_MAX_POINTS:
+        pts = pts[np.linspace(0, len(pts) - 1, _SLOPE_MAX_POINTS).astype(int)]
+    h = float(np.median(pts[:, 2])) or 0.01
+    dx = pts[:, 0][None, :] - pts[:, 0][:, None]
+    dy = pts[:, 1][None, :] - pts[:, 1][:, None]
+    mask = (dx > 2 * h) & (np.abs(dy) < MAX_SLOPE * dx + h)
+    dx, dy = dx[mask], dy[mask]
+    if len(dx) < 8:
+        return 0.0
+    slopes = np.linspace(-MAX_SLOPE, MAX_SLOPE, _SLOPE_STEPS)
+    aligned = (np.abs(dy[None, :] - slopes[:, None] * dx[None, :]) < 0.25 * h).sum(axis=1)
+    best = int(aligned.argmax())
+    straight = int(aligned[_SLOPE_STEPS // 2])
+    if aligned[best] < _SLOPE_GAIN * straight + 2 or abs(slopes[best]) < 0.002:
+        return 0.0
+    return float(slopes[best])
 
 
 @dataclass(slots=True)
@@ -37,10 +108,15 @@ class Token:
     row: int = -1
     seg: int = -1
     pos: int = -1  # position within its row, left to right
+    dy: float = 0.0  # y0/y1 are deskewed: upright, the token is at y + dy (see PageLayout.slope)
+    page_box: BBox | None = None  # where the token is on the page as displayed (set by PageLayout)
 
     @property
     def bbox(self) -> BBox:
-        return (self.x0, self.y0, self.x1, self.y1)
+        """The token's box on the page as displayed (not turned upright, not deskewed)."""
+        if self.page_box is not None:
+            return self.page_box
+        return (self.x0, self.y0 + self.dy, self.x1, self.y1 + self.dy)
 
     @property
     def height(self) -> float:
@@ -106,11 +182,25 @@ class PageLayout:
 
     def __init__(self, words: list[Word]) -> None:
         self.words = words
+        printed = [w for w in words if w.text and w.text.strip()]
+        # Rows are built on the page as it reads: a page shown turned (an OCR word layer keeps
+        # the boxes of the image as scanned) is turned upright first, and a tilted scan is
+        # deskewed; every box written out stays where the words are on the page as displayed.
+        self.turn = reading_turn(printed)
         tokens: list[Token] = []
         for i, word in enumerate(words):
             if word.text and word.text.strip():
-                tokens.extend(_split_word(word, i))
+                upright = word if not self.turn else Word(text=word.text, bbox=turn_box(word.bbox, self.turn))
+                for tok in _split_word(upright, i):
+                    tok.page_box = turn_box(tok.bbox, -self.turn) if self.turn else tok.bbox
+                    tokens.append(tok)
         self.tokens = tokens
+        self.slope = estimate_slope([turn_box(w.bbox, self.turn) for w in printed])
+        if self.slope:
+            for tok in tokens:
+                tok.dy = self.slope * ((tok.x0 + tok.x1) / 2 - 0.5)
+                tok.y0 -= tok.dy
+                tok.y1 -= tok.dy
         heights = [t.height for t in tokens if t.height > 0]
         self.line_height = median(heights) if heights else 0.01
         self.rows: list[list[int]] = []
@@ -212,7 +302,12 @@ class PageLayout:
         advance = self._ink_advance
         if advance is None:
             return self.bbox_of(token_ids)
-        return union_bbox([printed_box(self.tokens[i], advance) for i in token_ids])
+        return union_bbox([self.to_page(printed_box(self.tokens[i], advance), self.tokens[i].dy) for i in token_ids])
+
+    def to_page(self, box: BBox, dy: float = 0.0) -> BBox:
+        """A box in this layout's frame (upright, deskewed by `dy`) on the page as displayed."""
+        upright = (box[0], box[1] + dy, box[2], box[3] + dy)
+        return turn_box(upright, -self.turn) if self.turn else upright
 
     def close(self, a: int, b: int, max_gap_lines: float = RUN_GAP_LINES) -> bool:
         """Token b follows token a on a line without a column-sized gap (OCR splits '1 713,12')."""

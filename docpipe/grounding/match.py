@@ -33,6 +33,7 @@ _DURATION_STARTS = {"a", "an", "one", "two", "three", "four", "five", "six", "se
 MAX_DURATION_TOKENS = 6  # 'twenty four (24) calendar months'
 FUZZY_THRESHOLD = {"name": 0.85, "address": 0.8, "text": 0.8, "place": 0.85}
 MAX_FUZZY_LINES = {"name": 4, "address": 4, "text": 6, "place": 2}
+SAME_LINE_GAP_LINES = 3.0  # segments of one printed line split by OCR sit at most this far apart
 
 
 @dataclass(slots=True)
@@ -160,7 +161,7 @@ class PageMatcher:
             # Boxes of part of a word: proportional to the character position.
             frac0, frac1 = at / len(k), (at + len(key)) / len(k)
             w = tok.x1 - tok.x0
-            box = (tok.x0 + w * frac0, tok.y0, tok.x0 + w * frac1, tok.y1)
+            box = self.layout.to_page((tok.x0 + w * frac0, tok.y0, tok.x0 + w * frac1, tok.y1), tok.dy)
             out.append(Candidate([i], 0.85, box))
         return out
 
@@ -214,15 +215,21 @@ class PageMatcher:
         have = ""
         seg = layout.tokens[start].seg
         pos = layout.segments[seg].tokens.index(start)
+        line_first = seg
         lines = 1
         best: Candidate | None = None
         while len(seq) < n_want + 3 and len(have) <= 1.3 * len(want) + 3:
             toks = layout.segments[seg].tokens
             if pos >= len(toks):
-                nxt = layout.segment_below(seg)
+                beside = self._segment_right(seg)
+                if beside is not None:
+                    seg, pos = beside, 0  # OCR cut one printed line into boxes
+                    continue
+                nxt = layout.segment_below(line_first) or layout.segment_below(seg)
                 if nxt is None or lines >= max_lines:
                     break
-                seg, pos, lines = nxt, 0, lines + 1
+                nxt = self._line_start(nxt)
+                seg, pos, lines, line_first = nxt, 0, lines + 1, nxt
                 continue
             seq.append(toks[pos])
             pos += 1
@@ -239,6 +246,28 @@ class PageMatcher:
         return best
 
 
+    def _line_start(self, seg: int) -> int:
+        """The first segment of the printed line `seg` belongs to (pieces a small gap apart)."""
+        layout = self.layout
+        row = layout.row_segments[layout.segments[seg].row]
+        i = row.index(seg)
+        while i > 0 and layout.segments[row[i]].x0 - layout.segments[row[i - 1]].x1 <= \
+                SAME_LINE_GAP_LINES * layout.line_height:
+            i -= 1
+        return row[i]
+
+    def _segment_right(self, seg: int) -> int | None:
+        """The next segment on the same row when only a small gap separates them."""
+        layout = self.layout
+        row = layout.row_segments[layout.segments[seg].row]
+        i = row.index(seg)
+        if i + 1 >= len(row):
+            return None
+        nxt = row[i + 1]
+        gap = layout.segments[nxt].x0 - layout.segments[seg].x1
+        return nxt if gap <= SAME_LINE_GAP_LINES * layout.line_height else None
+
+
 def _head_like(key: str, head: str) -> bool:
     """Could this word be the value's first word, allowing an OCR slip in longer words?"""
     if key == head:
@@ -250,8 +279,9 @@ def _head_like(key: str, head: str) -> bool:
 
 def _may_start_amount(text: str) -> bool:
     t = text.strip()
+    # Digits, a sign, a symbol, a code or symbol glued to the digits ('RM20.40', 'EUR12', 'Fr.5').
     return bool(t) and (t[0].isdigit() or t[0] in "-+(−€$£¥₹" or currency_of_token(t) is not None
-                        or (len(t) > 1 and t[1].isdigit()) or t[:3].isalpha() and any(c.isdigit() for c in t))
+                        or (len(t) > 1 and t[1].isdigit()) or t[0].isalpha() and any(c.isdigit() for c in t[1:5]))
 
 
 def _may_start_duration(text: str) -> bool:

@@ -17,6 +17,7 @@ _LEGAL_FORMS = {
     "sarl", "sas", "sasu", "sa", "sca", "snc", "eurl", "scs",
     "bv", "nv", "vof", "srl", "spa", "sl", "slu", "sau", "oy", "oyj", "ab", "as", "asa", "aps",
     "kft", "zrt", "sro", "spzoo", "doo", "ad", "pty", "gesmbh", "se", "ag.", "company",
+    "sdn", "bhd", "berhad", "sendirian", "sb", "pte", "ltda", "eireli", "kk", "tbk",
 }
 _PUNCT_RE = re.compile(r"[^\w]+", re.UNICODE)
 _WS_RE = re.compile(r"\s+")

@@ -22,15 +22,18 @@ from statistics import median
 import numpy as np
 from pydantic import BaseModel, Field
 
+from docpipe.grounding.amounts import read_amount
 from docpipe.grounding.dates import infer_day_first
 from docpipe.grounding.labels import find_labels
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.match import FUZZY_THRESHOLD, Candidate, PageMatcher
 from docpipe.grounding.normalize import canonical_amount, canonical_date, parse_duration
+from docpipe.grounding.textnorm import name_key
 from docpipe.fields import DERIVED_KINDS, FieldSpec, field_specs
 from docpipe.records import BBox, FieldGrounding, Word
 
 EXACT_THRESHOLD = 0.85
+TRUNCATED_FACTOR = 0.5  # a value the page prints longer keeps half its match score and is not grounded
 OVERLAP_THRESHOLD = 0.5  # intersection over the smaller box
 IOU_THRESHOLD = 0.3
 
@@ -42,6 +45,9 @@ class GroundingQuery(BaseModel):
     vlm_bbox: BBox | None = None
     page_index: int = 0
     labels: list[str] = Field(default_factory=list)  # printed labels of the field, for tie-breaks
+    # Where an extractor read the value from the words (offline engine): picks among several
+    # printed occurrences like a model's box does, but the evidence stays the words ("words").
+    hint_bbox: BBox | None = None
 
 
 def _area(b: BBox) -> float:
@@ -128,15 +134,17 @@ class _Verifier:
     def rank(self, q: GroundingQuery, cands: list[Candidate], row_y: float | None) -> tuple[Candidate, str]:
         """The best candidate and the grounding source it earns."""
         layout = self.layout
-        if q.vlm_bbox is not None:
+        for proposal, source in ((q.vlm_bbox, "both"), (q.hint_bbox, "words")):
+            if proposal is None:
+                continue
             inside = []
             for c in cands:
-                iou, cover = box_overlap(c.box(layout), q.vlm_bbox)
+                iou, cover = box_overlap(c.box(layout), proposal)
                 if iou >= IOU_THRESHOLD or cover >= OVERLAP_THRESHOLD:
                     inside.append((c.quality, iou + cover, c))
             if inside:
                 inside.sort(key=lambda t: (-t[0], -t[1]))
-                return inside[0][2], "both"
+                return inside[0][2], source
         top = max(c.quality for c in cands)
         pool = [c for c in cands if c.quality >= top - 1e-9]
         if len(pool) > 1 and row_y is not None:
@@ -170,13 +178,40 @@ class _Verifier:
             key = _row_key(q.field)
             row_y = median(row_centres[key]) if key and key in row_centres else None
             best, source = self.rank(q, good, row_y)
+            cut = self.truncated(q, best)
             out.append(FieldGrounding(
                 field=q.field, value=q.value, page_index=self.page_index,
                 bbox=_round_box(best.bbox if best.bbox is not None else self.layout.value_box(best.tokens)),
                 text=self.layout.text_of(best.tokens),
-                score=round(best.quality, 4), grounded=True, source=source,
+                score=round(best.quality * (TRUNCATED_FACTOR if cut else 1.0), 4), grounded=not cut, source=source,
             ))
         return out
+
+    def truncated(self, q: GroundingQuery, cand: Candidate) -> bool:
+        """A text value the page prints longer: cut inside a bracket ('… (100' for '… (100 Stk.)'),
+        or a table cell whose printed words go on (in the cell, or on a wrapped line under it)."""
+        if q.kind not in ("text", "name", "address") or not cand.tokens:
+            return False
+        layout = self.layout
+        last = layout.tokens[cand.tokens[-1]]
+        seg = layout.segments[last.seg]
+        rest = seg.tokens[seg.tokens.index(cand.tokens[-1]) + 1:]
+        if rest and read_amount(layout.tokens[rest[0]].text) is None:
+            value = q.value
+            if value.count("(") > value.count(")") and any(")" in layout.tokens[t].text for t in rest[:4]):
+                return True
+            if _row_key(q.field) is not None:
+                return True  # a table cell printed with more words than the value has
+        if _row_key(q.field) is None or rest:
+            return False
+        below = layout.segment_below(last.seg)
+        if below is None or layout.segments[below].tokens[0] in cand.tokens:
+            return False
+        under = layout.segments[below]
+        first = layout.segments[layout.tokens[cand.tokens[0]].seg]
+        wrapped_line = abs(under.x0 - first.x0) < 0.01 and not any(
+            read_amount(layout.tokens[t].text) is not None for t in layout.rows[under.row])
+        return wrapped_line and name_key(layout.segment_text(below)) not in name_key(q.value)
 
 
 def _cy(b: BBox) -> float:
@@ -209,7 +244,8 @@ def _as_text(value: object) -> str | None:
 def build_queries(
     instance: BaseModel, page_index: int, boxes: dict[str, BBox] | None = None
 ) -> list[GroundingQuery]:
-    """Queries for every non-empty scalar in a schema instance, table cells included.
+    """Queries for every non-empty scalar in a schema instance, table cells and items of scalar
+    lists included (derived kinds such as a page's language are judgements, not printed: skipped).
 
     `boxes` maps field paths ('total', 'line_items[0].amount') to the model's boxes, if any.
     """
@@ -225,13 +261,16 @@ def build_queries(
                     if isinstance(item, BaseModel):
                         walk(item, list(spec.item_fields), f"{path}[{i}].")
                 continue
-            if isinstance(value, BaseModel) or isinstance(value, (list, dict)) or spec.kind in DERIVED_KINDS:
+            if isinstance(value, BaseModel) or isinstance(value, dict) or spec.kind in DERIVED_KINDS:
                 continue
-            text = _as_text(value)
-            if text is None or not text.strip():
-                continue
-            out.append(GroundingQuery(field=path, value=text, kind=spec.kind, vlm_bbox=boxes.get(path),
-                                      page_index=page_index, labels=list(spec.labels)))
+            # A list of scalars ('party': [...]) is verified item by item: 'party[0]', 'party[1]'.
+            items = [(f"{path}[{i}]", v) for i, v in enumerate(value)] if isinstance(value, list) else [(path, value)]
+            for item_path, item in items:
+                text = _as_text(item)
+                if text is None or not text.strip() or isinstance(item, (BaseModel, list, dict)):
+                    continue
+                out.append(GroundingQuery(field=item_path, value=text, kind=spec.kind, vlm_bbox=boxes.get(item_path),
+                                          page_index=page_index, labels=list(spec.labels)))
 
     walk(instance, field_specs(type(instance)), "")
     return out

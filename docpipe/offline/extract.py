@@ -1,10 +1,20 @@
-"""OfflineExtractor: the `ocr` engine's schema-driven extraction over a page's word layer.
+"""OfflineExtractor: the `offline` engine's schema-driven extraction over a page's word layer.
 
-No model: labels from the schema (plus a built-in multilingual lexicon keyed by field role)
-are found on the page, the value beside or below each is read by the field's kind, and layout
-heuristics fill in what labels miss (grand total = largest labelled total, issuer = company
-with a legal form, date printed with the invoice number). Every value comes with the words it
-was read from, so its grounding is exact by construction.
+No model. Per page:
+1. line-item tables are read from their header row (`tables`);
+2. every scalar field gets candidates from several generators (`generate`: printed labels,
+   page-wide amount and date scans, party blocks, the unlabelled header block, ...), each with
+   an evidence score and the features behind it;
+3. one value per field is chosen, jointly where the schema's consistency rules relate fields
+   (`select`); on a page of running text (a contract, a letter) the fields of the kinds prose
+   states (dates, lengths of time, places, names, amounts, codes) take their candidates from its
+   sentences instead (`prose`), lists of scalars (`party: list[str]`) get every such value above
+   its threshold, and fields about the page as a whole (title, language, document kind) come
+   from `page_facts`;
+4. each chosen value gets a calibrated confidence (`confidence`), and every value, table cells
+   included, is verified against the page's words by the same code that verifies a VLM's values
+   (`grounding.verify`): `grounded`, `score`, `source` and the box come from the words, never
+   from how the value was found.
 """
 
 from __future__ import annotations
@@ -15,20 +25,22 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError
 
-from docpipe.grounding.dates import infer_day_first, parse_date
-from docpipe.grounding.labels import LabelHit
-from docpipe.grounding.layout import PageLayout
 from docpipe.fields import FieldSpec, field_specs
+from docpipe.grounding.dates import parse_date
+from docpipe.grounding.verify import GroundingQuery, build_queries, verify_on_page
 from docpipe.offline import scalars
+from docpipe.offline.candidates import Candidate
+from docpipe.offline.confidence import choice_features, load_model
+from docpipe.offline.context import PageContext
+from docpipe.offline.generate import PARTY_ROLES, header_date_candidate, party_candidates, scalar_candidates
 from docpipe.offline.lexicon import role_of
-from docpipe.offline import page_facts
-from docpipe.offline.prose import PROSE_KINDS, ProsePage, field_cues, running_text_share, select, typed_value
-from docpipe.offline.scalars import Pick
+from docpipe.offline import page_facts, prose
+from docpipe.offline.select import Choice, select
 from docpipe.offline.tables import read_table
-from docpipe.records import FieldGrounding, Word
+from docpipe.records import BBox, FieldGrounding, Word
 
-_PARTY_ROLES = {"seller": True, "buyer": False}
-PROSE_SHARE = 0.5  # pages with at least this share of words in running text are also read as prose
+PAIR_BONUS = 0.3  # an address from the same block as its party's chosen name
+PROSE_SHARE = 0.5  # pages with at least this share of words in running text are read as prose
 
 
 class OfflinePageResult(BaseModel):
@@ -39,14 +51,8 @@ class OfflinePageResult(BaseModel):
     groundings: list[FieldGrounding] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)  # values dropped because they did not validate
     table_rows: dict[str, int] = Field(default_factory=dict)  # table field -> rows read
-
-
-def _format(value: Any) -> str:
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
+    candidates: dict[str, list[Candidate]] = Field(default_factory=dict)  # field -> every candidate
+    choice_features: dict[str, dict[str, float]] = Field(default_factory=dict)  # field -> confidence inputs
 
 
 def _coerce(spec: FieldSpec, value: Any, day_first: bool | None) -> Any:
@@ -55,12 +61,12 @@ def _coerce(spec: FieldSpec, value: Any, day_first: bool | None) -> Any:
         parsed = parse_date(value, day_first)
         # A date kept in a `str` field (kind inferred from its name) is written as ISO 8601.
         return parsed.isoformat() if parsed is not None and spec.python_type is str else parsed
-    if isinstance(value, date) and spec.python_type is str:
-        return value.isoformat()
     if spec.python_type is float and isinstance(value, Decimal):
         return float(value)
     if spec.python_type is int and isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else None
+    if spec.python_type is str and isinstance(value, (Decimal, date)):
+        return str(value)
     return value
 
 
@@ -72,18 +78,21 @@ class OfflineExtractor:
         self.specs = field_specs(schema)
         self.tables = [s for s in self.specs if s.kind == "table" and s.item_model is not None]
         self.scalars = [s for s in self.specs if s not in self.tables and s.item_model is None and not s.is_list]
+        self.kinds = {s.name: s.kind for s in self.scalars}
+        self.model = load_model()
         # Fields read out of running text (offline.prose): scalars and lists of scalars of a prose kind.
-        self.prose_fields = [s for s in self.specs if s.item_model is None and s.kind in PROSE_KINDS]
-        self.prose_cues = {s.name: field_cues(s) for s in self.prose_fields}
+        self.prose_fields = [s for s in self.specs if s.item_model is None and s.kind in prose.PROSE_KINDS]
+        self.prose_cues = {s.name: prose.field_cues(s) for s in self.prose_fields}
         # Fields about the page as a whole (offline.page_facts): its title, language, kind.
         self.page_roles = {s.name: r for s in self.scalars if (r := page_facts.role_of_field(s))}
 
-    def extract_page(self, words: list[Word], page_index: int) -> OfflinePageResult:
-        layout = PageLayout(words)
-        day_first = infer_day_first(t.text for t in layout.tokens)
-        picks: dict[str, Pick] = {}
-        rows: dict[str, list[dict[str, Pick]]] = {}
+    # -- one page ------------------------------------------------------------------------------
 
+    def extract_page(self, words: list[Word], page_index: int) -> OfflinePageResult:
+        ctx = PageContext(words, page_index, self.scalars)
+        layout = ctx.layout
+        day_first = ctx.order.day_first
+        rows: dict[str, list[dict[str, tuple[Any, list[int]]]]] = {}
         # Labels of amount fields end tables ('Total', 'Summe netto'); table headers are not labels.
         amount_specs = [s for s in self.scalars if s.kind == "amount"]
         stop_rows = {h.row for hs in scalars.all_hits(layout, amount_specs, set()).values() for h in hs}
@@ -95,140 +104,173 @@ class OfflineExtractor:
             excluded.update(t for r in table.header_rows for t in layout.rows[r])
             item_specs = {s.name: s for s in spec.item_fields}
             rows[spec.name] = [
-                {name: Pick(_coerce(item_specs[name], cell.value, day_first), cell.tokens, 0.8, "table")
-                 for name, cell in item.cells.items()}
+                {name: (_coerce(item_specs[name], cell.value, day_first), cell.tokens) for name, cell in item.cells.items()}
                 for item in table.items
             ]
+        if excluded:
+            ctx.find_labels(excluded)
+        candidates = self._candidates(ctx)
+        lists = self._prose(ctx, candidates)
+        self._page_facts(ctx, candidates)
+        choices = self._choose(candidates)
+        return self._assemble(ctx, choices, candidates, rows, lists)
 
-        hits = scalars.all_hits(layout, self.scalars, excluded)
-        stop = {h.tokens[0] for hs in hits.values() for h in hs}
+    def _prose(self, ctx: PageContext, candidates: dict[str, list[Candidate]]) -> dict[str, list[Candidate]]:
+        """On a page of running text, the candidates of prose-kind fields come from its sentences
+        (offline.prose), only those above the kind's threshold; lists of scalars are filled here.
+        Returns the chosen values of list fields."""
+        lists: dict[str, list[Candidate]] = {}
+        if not self.prose_fields or prose.running_text_share(ctx.layout) < PROSE_SHARE:
+            return lists
+        page = prose.ProsePage(ctx.layout, ctx.page_index)
+        for spec in self.prose_fields:
+            found = page.candidates(spec, self.prose_cues[spec.name])
+            chosen = prose.select(spec, found)
+            typed = [c.model_copy(update={"value": v}) for c in chosen
+                     if (v := prose.typed_value(spec, c.value)) is not None]
+            if spec.is_list:
+                if typed:
+                    lists[spec.name] = typed
+            else:
+                candidates[spec.name] = typed  # a label reading inside a sentence is not a form field
+        return lists
+
+    def _page_facts(self, ctx: PageContext, candidates: dict[str, list[Candidate]]) -> None:
+        """Title, language and document kind of the page, for fields asking for them."""
+        if not self.page_roles:
+            return
+        layout = ctx.layout
+        title = page_facts.title_tokens(layout)
+        for name, role in self.page_roles.items():
+            kind = self.kinds[name]
+            found: Candidate | None = None
+            if role == "title" and title:
+                found = Candidate(field=name, kind=kind, value=layout.text_of(title), text=layout.text_of(title),
+                                  tokens=title, page_index=ctx.page_index, generator="title", score=0.7)
+            elif role == "document_type":
+                named = page_facts.document_kind(layout, title)
+                if named is not None:
+                    found = Candidate(field=name, kind=kind, value=named[0], text=layout.text_of(named[1]),
+                                      tokens=named[1], page_index=ctx.page_index, generator="title_word", score=0.6)
+            elif role == "language":
+                detected = page_facts.detect_language(" ".join(t.text for t in layout.tokens))
+                if detected is not None:
+                    found = Candidate(field=name, kind=kind, value=detected[0], text="", page_index=ctx.page_index,
+                                      generator="language", score=round(detected[1], 4))
+                candidates[name] = []  # a language is judged from the text, never read from a label
+            if found is not None:
+                candidates[name] = [c for c in candidates.get(name, []) if c.score > found.score] + [found]
+
+    def _candidates(self, ctx: PageContext) -> dict[str, list[Candidate]]:
+        layout = ctx.layout
+        out: dict[str, list[Candidate]] = {s.name: [] for s in self.scalars}
         excluded_rows: set[int] = set()
         for spec in self.scalars:
             if role_of(spec.name) == "buyer":
-                excluded_rows.update(h.row + k for h in hits[spec.name] for k in range(0, 6))
+                excluded_rows.update(h.row + k for h in ctx.hits[spec.name] for k in range(0, 6))
         recipient = scalars.window_party(layout)
         if recipient is not None:
             excluded_rows.update(layout.tokens[t].row for p in recipient for t in p.tokens)
-        party_results: dict[str, tuple[Pick | None, Pick | None]] = {}
+        party_fields: set[str] = set()
+        for name, cands in party_candidates(ctx, self.scalars, excluded_rows).items():
+            out[name].extend(cands)
+            party_fields.add(name)
         for spec in self.scalars:
             role = role_of(spec.name)
-            if role in _PARTY_ROLES and spec.kind == "name":
-                party_results[role] = scalars.party(
-                    layout, spec, hits[spec.name], stop, _PARTY_ROLES[role], excluded_rows)
-                if role == "buyer" and party_results[role][0] is None and recipient is not None:
-                    party_results[role] = recipient
-        for spec in self.scalars:
-            pick = self._scalar(layout, spec, hits, stop, day_first, picks, party_results)
-            if pick is not None:
-                picks[spec.name] = pick
-        self._anchor_currency(layout, picks)
-        lists = self._prose(layout, page_index, picks)
-        self._page_facts(layout, picks)
-        return self._assemble(layout, page_index, picks, rows, lists)
-
-    def _page_facts(self, layout: PageLayout, picks: dict[str, Pick]) -> None:
-        """Title, language and document kind of the page, for fields asking for them (not
-        overriding a labelled value)."""
-        if not self.page_roles:
-            return
-        title = page_facts.title_tokens(layout)
-        for name, role in self.page_roles.items():
-            if name in picks and role != "language":
+            if role in PARTY_ROLES and spec.kind == "name":
                 continue
-            if role == "title" and title:
-                picks[name] = Pick(layout.text_of(title), title, 0.7, "title")
-            elif role == "document_type":
-                kind = page_facts.document_kind(layout, title)
-                if kind is not None:
-                    picks[name] = Pick(kind[0], kind[1], 0.6, "title_word")
-            elif role == "language":
-                found = page_facts.detect_language(" ".join(t.text for t in layout.tokens))
-                if found is not None:
-                    picks[name] = Pick(found[0], [], found[1], "derived")
-                else:
-                    picks.pop(name, None)
-
-    def _prose(self, layout: PageLayout, page_index: int, picks: dict[str, Pick]) -> dict[str, list[Pick]]:
-        """On a page of running text, fields read from its sentences (offline.prose): a prose value
-        replaces a label reading of the same field; lists of scalars are filled only here."""
-        lists: dict[str, list[Pick]] = {}
-        if not self.prose_fields or running_text_share(layout) < PROSE_SHARE:
-            return lists
-        prose = ProsePage(layout, page_index)
-        for spec in self.prose_fields:
-            chosen = select(spec, prose.candidates(spec, self.prose_cues[spec.name]))
-            found = [Pick(v, c.tokens, c.score, "prose") for c in chosen
-                     if (v := typed_value(spec, c.value)) is not None]
-            if spec.is_list:
-                if found:
-                    lists[spec.name] = found
-            elif found:
-                picks[spec.name] = found[0]
-        return lists
-
-    def _anchor_currency(self, layout: PageLayout, picks: dict[str, Pick]) -> None:
-        """A currency read from the page as a whole is grounded where the grand total states it."""
-        total = next((picks[s.name] for s in self.scalars if role_of(s.name) == "total" and s.name in picks), None)
-        for spec in self.scalars:
-            pick = picks.get(spec.name)
-            if spec.kind != "currency" or pick is None or pick.how != "page_currency" or total is None:
+            if role in ("seller_address", "buyer_address") and role.split("_")[0] in {
+                    role_of(s.name) for s in self.scalars}:
                 continue
-            beside = scalars.currency_beside(layout, total.tokens, pick.value)
-            if beside is not None:
-                picks[spec.name] = beside
-
-    def _scalar(
-        self, layout: PageLayout, spec: FieldSpec, hits: dict[str, list[LabelHit]], stop: set[int],
-        day_first: bool | None, picks: dict[str, Pick], party_results: dict[str, tuple[Pick | None, Pick | None]],
-    ) -> Pick | None:
-        role = role_of(spec.name)
-        if role in _PARTY_ROLES and spec.kind == "name":
-            return party_results.get(role, (None, None))[0]
-        if role in ("seller_address", "buyer_address"):
-            owner = role.split("_")[0]
-            found = party_results.get(owner, (None, None))[1]
+            out[spec.name].extend(scalar_candidates(ctx, spec))
+        number = next((s for s in self.scalars if role_of(s.name) == "doc_number"), None)
+        for spec in self.scalars:
+            if role_of(spec.name) != "issue_date":
+                continue
+            best_number = max(out.get(number.name, []), key=lambda c: c.score, default=None) if number else None
+            found = header_date_candidate(ctx, spec, best_number)
             if found is not None:
-                return found
-        pick = scalars.choose(spec, scalars.labelled_candidates(layout, spec, hits[spec.name], day_first, stop))
-        if pick is None and role == "issue_date":
-            number_spec = next((s for s in self.scalars if role_of(s.name) == "doc_number"), None)
-            number_pick = picks.get(number_spec.name) if number_spec else None
-            if number_pick is None and number_spec is not None:
-                number_pick = scalars.choose(number_spec, scalars.labelled_candidates(
-                    layout, number_spec, hits[number_spec.name], day_first, stop))
-            pick = scalars.header_date(layout, number_pick, day_first)
-        if pick is None and spec.kind == "currency":
-            pick = scalars.page_currency(layout)
-        return pick
+                out[spec.name].append(found)
+        return out
 
-    def _assemble(self, layout: PageLayout, page_index: int, picks: dict[str, Pick],
-                  rows: dict[str, list[dict[str, Pick]]], lists: dict[str, list[Pick]] | None = None,
-                  ) -> OfflinePageResult:
+    def _choose(self, candidates: dict[str, list[Candidate]]) -> dict[str, Choice]:
+        choices = select(self.schema, candidates, self.kinds)
+        # An address read from the same block as its party's chosen name belongs with it.
+        for spec in self.scalars:
+            role = role_of(spec.name)
+            if role not in ("seller_address", "buyer_address"):
+                continue
+            owner = next((s.name for s in self.scalars if role_of(s.name) == role.split("_")[0]), None)
+            chosen = choices.get(owner) if owner else None
+            group = chosen.candidate.feature("group") if chosen else 0.0
+            if not group:
+                continue
+            boosted = [c.model_copy(update={"score": min(1.0, c.score + PAIR_BONUS)})
+                       if c.feature("group") == group and c.generator == chosen.candidate.generator else c
+                       for c in candidates.get(spec.name, [])]
+            again = select(self.schema, {spec.name: boosted}, self.kinds).get(spec.name)
+            if again is not None:
+                again.paired = again.candidate.feature("group") == group
+                choices[spec.name] = again
+            else:
+                choices.pop(spec.name, None)
+        return choices
+
+    def _assemble(self, ctx: PageContext, choices: dict[str, Choice], candidates: dict[str, list[Candidate]],
+                  rows: dict[str, list[dict[str, tuple[Any, list[int]]]]],
+                  lists: dict[str, list[Candidate]] | None = None) -> OfflinePageResult:
+        layout = ctx.layout
         lists = lists or {}
-        values: dict[str, Any] = {name: _coerce(self._spec(name), p.value, None) for name, p in picks.items()}
-        values.update({name: [{k: p.value for k, p in row.items()} for row in items] for name, items in rows.items()})
-        values.update({name: [p.value for p in items] for name, items in lists.items()})
+        spec_of = {s.name: s for s in self.scalars}
+        values: dict[str, Any] = {name: _coerce(spec_of[name], ch.candidate.value, ctx.order.day_first)
+                                  for name, ch in choices.items()}
+        values.update({name: [{k: v for k, (v, _) in row.items()} for row in items] for name, items in rows.items()})
+        values.update({name: [c.value for c in items] for name, items in lists.items()})
         notes: list[str] = []
         model = self._validate(values, notes)
-        groundings: list[FieldGrounding] = []
-        for name, pick in picks.items():
-            if getattr(model, name, None) is not None and pick.tokens:  # derived values have no words
-                groundings.append(self._grounding(layout, name, pick, page_index))
-        for name, items in lists.items():
-            kept = getattr(model, name, []) or []
-            for i, pick in enumerate(items[: len(kept)]):
-                groundings.append(self._grounding(layout, f"{name}[{i}]", pick, page_index))
+        hints: dict[str, BBox] = {}
+        for name, ch in choices.items():
+            if ch.candidate.tokens:
+                hints[name] = layout.value_box(ch.candidate.tokens)
+        self._anchor_currency(ctx, choices, hints)
         for name, items in rows.items():
-            kept = getattr(model, name, []) or []
-            for i, row in enumerate(items[: len(kept)]):
-                for key, pick in row.items():
-                    if getattr(kept[i], key, None) is not None:
-                        groundings.append(self._grounding(layout, f"{name}[{i}].{key}", pick, page_index))
-        return OfflinePageResult(page_index=page_index, extraction=model, groundings=groundings, notes=notes,
-                                 table_rows={name: len(items) for name, items in rows.items()})
+            for i, row in enumerate(items):
+                for key, (_, tokens) in row.items():
+                    if tokens:
+                        hints[f"{name}[{i}].{key}"] = layout.value_box(tokens)
+        for name, items in lists.items():
+            for i, c in enumerate(items):
+                if c.tokens:
+                    hints[f"{name}[{i}]"] = layout.value_box(c.tokens)
+        groundings = self._ground(ctx, model, hints)
+        features = {name: choice_features(ch) for name, ch in choices.items()}
+        if self.model is not None:
+            conf = {name: self.model.confidence(ch) for name, ch in choices.items()}
+            groundings = [g.model_copy(update={"confidence": conf[g.field]}) if g.field in conf else g
+                          for g in groundings]
+        return OfflinePageResult(
+            page_index=ctx.page_index, extraction=model, groundings=groundings, notes=notes,
+            table_rows={name: len(items) for name, items in rows.items()}, candidates=candidates,
+            choice_features=features)
 
-    def _spec(self, name: str) -> FieldSpec:
-        return next(s for s in self.specs if s.name == name)
+    def _anchor_currency(self, ctx: PageContext, choices: dict[str, Choice], hints: dict[str, BBox]) -> None:
+        """A currency is shown where the grand total states it ('220,15 €'), not at its first mention."""
+        total = next((choices[s.name] for s in self.scalars if role_of(s.name) == "total" and s.name in choices), None)
+        for spec in self.scalars:
+            chosen = choices.get(spec.name)
+            if spec.kind != "currency" or chosen is None or total is None or not total.candidate.tokens:
+                continue
+            beside = scalars.currency_beside(ctx.layout, total.candidate.tokens, str(chosen.candidate.value))
+            if beside is not None:
+                hints[spec.name] = ctx.layout.value_box(beside.tokens)
+
+    @staticmethod
+    def _ground(ctx: PageContext, model: BaseModel, hints: dict[str, BBox]) -> list[FieldGrounding]:
+        """Every value verified against the words, the box where it was read used only to pick
+        among several printed occurrences of the same value."""
+        queries: list[GroundingQuery] = build_queries(model, ctx.page_index)
+        queries = [q.model_copy(update={"hint_bbox": hints.get(q.field)}) for q in queries]
+        return verify_on_page(queries, ctx.words, ctx.page_index, ctx.order.day_first)
 
     def _validate(self, values: dict[str, Any], notes: list[str]) -> BaseModel:
         """Validate, dropping the values that do not fit rather than failing the page."""
@@ -249,53 +291,3 @@ class OfflineExtractor:
                     notes.append(f"{loc[0]}: dropped {values[loc[0]]!r} ({err['msg']})")
                     values.pop(loc[0])
         return self.schema.model_construct()
-
-    @staticmethod
-    def _grounding(layout: PageLayout, path: str, pick: Pick, page_index: int) -> FieldGrounding:
-        tokens = scalars.without_currency(layout, pick.tokens) if isinstance(pick.value, Decimal) else pick.tokens
-        box = layout.value_box(tokens)
-        return FieldGrounding(
-            field=path, value=_format(pick.value), page_index=page_index,
-            bbox=(round(box[0], 5), round(box[1], 5), round(box[2], 5), round(box[3], 5)),
-            text=layout.text_of(tokens), score=round(min(1.0, max(0.0, pick.score)), 4),
-            grounded=True, source="words",
-        )
-
-    def extract_document(self, pages: list[list[Word]]) -> tuple[BaseModel, list[FieldGrounding]]:
-        """All pages merged: the best-scored scalar wins (earlier page on ties), tables concatenate."""
-        results = [self.extract_page(words, i) for i, words in enumerate(pages)]
-        return merge_pages(self.schema, results)
-
-
-def merge_pages(schema: type[BaseModel], results: list[OfflinePageResult]) -> tuple[BaseModel, list[FieldGrounding]]:
-    specs = field_specs(schema)
-    table_names = {s.name for s in specs if s.kind == "table" or s.is_list}
-    merged: dict[str, Any] = {}
-    best_score: dict[str, float] = {}
-    groundings: list[FieldGrounding] = []
-    for res in results:
-        by_field = {g.field: g for g in res.groundings}
-        for spec in specs:
-            value = getattr(res.extraction, spec.name, None)
-            if spec.name in table_names:
-                if value:
-                    offset = len(merged.get(spec.name, []))
-                    merged.setdefault(spec.name, []).extend(value)
-                    prefix = f"{spec.name}["
-                    for g in res.groundings:
-                        if g.field.startswith(prefix):
-                            idx, rest = g.field[len(prefix):].split("]", 1)
-                            groundings.append(g.model_copy(update={"field": f"{prefix}{int(idx) + offset}]{rest}"}))
-                continue
-            if value is None:
-                continue
-            g = by_field.get(spec.name)
-            score = g.score if g else 0.0
-            # The best-supported value wins; on a tie the earlier page.
-            if spec.name not in merged or score > best_score[spec.name] + 1e-6:
-                merged[spec.name] = value
-                best_score[spec.name] = score
-                groundings = [x for x in groundings if x.field != spec.name]
-                if g is not None:
-                    groundings.append(g)
-    return schema.model_validate(merged), groundings

@@ -43,6 +43,8 @@ ROLE_LABELS: dict[str, list[str]] = {
         "tax", "vat", "sales tax", "total tax", "tax amount", "total vat", "vat amount", "gst",
         "steuerbetrag", "ust betrag", "mwst betrag", "umsatzsteuer", "mehrwertsteuer", "zzgl ust",
         "zuzugl ust", "ust gesamt", "tva", "montant tva", "total tva", "total taxes", "btw", "iva",
+        "ust", "mwst", "total gst", "gst amount", "gst amt", "tax amt", "total tax amount", "sst", "total sst", "service tax",
+        "total mwst", "summe mwst", "summe ust", "total iva", "total btw", "vat total", "tax total",
     ],
     "amount_due": [
         "amount due", "balance due", "total due", "amount payable", "zahlbetrag", "zu zahlen",
@@ -147,3 +149,63 @@ def item_role_of(field_name: str) -> str:
         if pattern.search(key):
             return role
     return ""
+
+
+# What a row's label says an amount is, beyond the schema roles above: lines of a receipt's or
+# invoice's money block that are *not* the amount a field asks for (the cash handed over, the
+# change, a rounding line, a discount, a count of items, an amount already paid).
+OTHER_AMOUNT_ROLES: dict[str, list[str]] = {
+    "cash": [
+        "cash", "cash tendered", "tendered", "amount tendered", "amount paid", "paid", "payment", "tunai",
+        "visa", "mastercard", "master card", "amex", "credit card", "debit card", "card", "credit",
+        "bar", "bargeld", "gegeben", "ec karte", "karte", "especes", "cb", "carte bancaire", "efectivo",
+        "tarjeta", "contanti", "carta", "contant", "pin",
+    ],
+    "change": [
+        "change", "change due", "cash change", "baki", "baki tunai", "ruckgeld", "wechselgeld",
+        "zuruck", "rendu", "monnaie rendue", "a rendre", "cambio", "vuelto", "resto", "wisselgeld",
+    ],
+    "rounding": [
+        "rounding", "rounding adj", "rounding adjustment", "round adj", "rounding adjustments", "rundung",
+        "arrondi", "redondeo", "arrotondamento", "afronding", "pembundaran",
+    ],
+    "discount": [
+        "discount", "disc", "total discount", "discount amount", "savings", "you saved", "rabatt", "nachlass",
+        "skonto", "remise", "escompte", "descuento", "sconto", "korting",
+    ],
+    "count": [
+        "qty", "quantity", "total qty", "total quantity", "items", "item", "item count", "total items",
+        "no of items", "no of item", "number of items", "pcs", "units", "menge", "anzahl", "artikel",
+        "stuck", "stk", "articles", "nombre d'articles", "cantidad", "articoli", "aantal",
+    ],
+    "prepaid": [
+        "prepaid", "prepayment", "deposit", "already paid", "payment received", "payments received",
+        "anzahlung", "bereits bezahlt", "geleistete anzahlung", "abschlag", "abschlagszahlung",
+        "acompte", "deja paye", "anticipo", "aanbetaling",
+    ],
+    "unit_price": ["unit price", "price", "u/p", "rate", "einzelpreis", "prix unitaire", "precio unitario"],
+}
+
+# Dates printed on invoices and receipts that are not the issue or due date.
+OTHER_DATE_ROLES: dict[str, list[str]] = {
+    "delivery": [
+        "delivery date", "date of delivery", "date of supply", "supply date", "service date", "tax point",
+        "shipped", "ship date", "shipping date", "leistungsdatum", "lieferdatum", "liefertermin",
+        "leistungszeitraum", "lieferzeitraum", "date de livraison", "date de prestation", "livraison",
+        "fecha de entrega", "data di consegna", "leverdatum", "leveringsdatum",
+    ],
+    "order": [
+        "order date", "date of order", "order", "po date", "bestelldatum", "auftragsdatum", "bestellung vom",
+        "bestellung", "auftrag vom", "date de commande", "commande", "fecha de pedido", "pedido",
+        "data ordine", "ordine", "besteldatum",
+    ],
+    "print": [
+        "printed", "print date", "printed on", "gedruckt", "gedruckt am", "druckdatum", "erstellt am",
+        "received", "eingang", "eingangsdatum", "paid on", "payment date", "bezahlt am", "valid until",
+        "gultig bis", "expiry", "expires", "exp", "date de paiement", "stand",
+    ],
+    "period": [
+        "period", "billing period", "zeitraum", "abrechnungszeitraum", "periode", "from", "to", "von",
+        "bis", "du", "au", "vom", "periodo", "since", "until",
+    ],
+}

@@ -169,6 +169,29 @@ def _carry_row(layout: PageLayout, row: list[int]) -> bool:
     return any(words == w or words.startswith(w + " ") for w in CARRY_WORDS)
 
 
+def _cells_by_column(layout: PageLayout, row: list[int], cols: list[Column]) -> dict[str, list[int]]:
+    """Tokens of a body row by column. A text cell is one segment: its words past the column's
+    midpoint boundary ('Sechskantschrauben M6x20 (100 Stk.)' reaching under 'Menge') stay in it
+    unless they are numbers that land in a numeric column."""
+    by_col: dict[str, list[int]] = {}
+    text_of_seg: dict[int, Column] = {}
+    for t in row:
+        tok = layout.tokens[t]
+        cx = (tok.x0 + tok.x1) / 2
+        col = next((c for c in cols if c.left <= cx < c.right), None)
+        owner = text_of_seg.get(tok.seg)
+        if owner is not None and col is not owner and not (
+                col is not None and col.spec is not None and col.spec.kind == "amount"
+                and read_amount(tok.text) is not None):
+            col = owner
+        elif owner is None and col is not None and col.spec is not None and col.spec.kind != "amount" \
+                and layout.segments[tok.seg].tokens[0] == t:
+            text_of_seg[tok.seg] = col
+        if col is not None and col.spec is not None:
+            by_col.setdefault(col.spec.name, []).append(t)
+    return by_col
+
+
 def read_table(layout: PageLayout, specs: list[FieldSpec], stop_rows: set[int]) -> TableResult | None:
     found = find_header(layout, specs)
     if found is None:
@@ -202,13 +225,7 @@ def read_table(layout: PageLayout, specs: list[FieldSpec], stop_rows: set[int]) 
         prev_bottom = bottom
         if _carry_row(layout, row):
             continue
-        by_col: dict[str, list[int]] = {}
-        for t in row:
-            tok = layout.tokens[t]
-            cx = (tok.x0 + tok.x1) / 2
-            col = next((c for c in cols if c.left <= cx < c.right), None)
-            if col is not None and col.spec is not None:
-                by_col.setdefault(col.spec.name, []).append(t)
+        by_col = _cells_by_column(layout, row, cols)
         numbers: dict[str, Cell] = {}
         for c in cols:
             if c.spec is not None and c.spec.kind == "amount" and c.spec.name in by_col:

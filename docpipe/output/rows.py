@@ -4,7 +4,7 @@ documents (one row per input document) =
     DocumentHead columns (identity, status, provenance)
   + the user's schema fields as typed top-level columns (spliced in; all nullable, since a failed
     document has no values)
-  + DocumentTail columns (grounding list, ungrounded_count, confidence).
+  + DocumentTail columns (grounding list, ungrounded_count, mean_match_score).
 pages (one row per page) = PageRow, built from records.PageResult.
 
 Both Arrow schemas are derived from these models (arrow_schema.py), never from data, so every
@@ -87,9 +87,12 @@ class DocumentTail(BaseModel):
     """Field provenance columns that follow the schema's fields."""
 
     grounding: list[FieldGrounding] = Field(
-        default_factory=list, description="Per extracted value: page, bbox, matched words, score, grounded flag.")
+        default_factory=list, description="Per extracted value: page, bbox, matched words, match score, grounded "
+                                          "flag and, where the engine gives one, the calibrated confidence.")
     ungrounded_count: int = Field(0, description="Extracted values the page words do not support.")
-    confidence: float | None = Field(None, description="Mean grounding score of the extracted values.")
+    mean_match_score: float | None = Field(
+        None, description="Mean grounding match score of the extracted values (how well the page's words match "
+                          "them, 0-1); not a probability that they are right: see grounding.confidence.")
 
     @classmethod
     def from_groundings(cls, groundings: Sequence[FieldGrounding]) -> DocumentTail:
@@ -97,9 +100,9 @@ class DocumentTail(BaseModel):
         # Location columns are re-derived from each path, whatever copies were made on the way.
         groundings = [g.with_field(g.field) for g in groundings]
         valued = [g for g in groundings if g.value is not None]
-        confidence = sum(g.score for g in valued) / len(valued) if valued else None
+        mean = sum(g.score for g in valued) / len(valued) if valued else None
         return cls(grounding=list(groundings), ungrounded_count=sum(not g.grounded for g in valued),
-                   confidence=confidence)
+                   mean_match_score=mean)
 
 
 class TaskRow(BaseModel):

@@ -1,0 +1,116 @@
+"""Calibration of per-field confidence, and the straight-through rate, for `docpipe eval`.
+
+For each field (and all fields pooled) from the (confidence, correct) pairs of the values a run
+produced:
+- accuracy by confidence bucket, and the expected calibration error (ECE): the
+  count-weighted mean gap between each bucket's accuracy and its mean confidence over ten
+  equal-width bins (Naeini, Cooper & Hauskrecht, "Obtaining well calibrated probabilities
+  using Bayesian binning", AAAI 2015; Guo et al., "On calibration of modern neural networks",
+  ICML 2017);
+- the straight-through rate: the share of the field's expected values (every document whose
+  truth has one) that the run produced with confidence at or above the threshold, and the
+  accuracy of those. The threshold is not computed here: it comes with the confidence model
+  (chosen on development data) or from the caller, so scoring new data never tunes it.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, computed_field
+
+BUCKET_EDGES = (0.0, 0.5, 0.8, 0.9, 0.95, 0.98, 1.0000001)
+ECE_BINS = 10
+
+
+class ConfidenceBucket(BaseModel):
+    lo: float
+    hi: float
+    n: int = 0
+    correct: int = 0
+    confidence_sum: float = 0.0
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def accuracy(self) -> float | None:
+        return self.correct / self.n if self.n else None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def mean_confidence(self) -> float | None:
+        return self.confidence_sum / self.n if self.n else None
+
+
+class FieldCalibration(BaseModel):
+    field: str  # a field name, or '(all fields)'
+    expected: int  # documents whose truth has a value for the field
+    with_confidence: int  # produced values that carry a confidence
+    correct: int  # of those, right
+    ece: float | None = None
+    buckets: list[ConfidenceBucket] = Field(default_factory=list)
+    threshold: float | None = None
+    straight_through: int = 0  # values with confidence >= threshold
+    straight_through_correct: int = 0
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def accuracy(self) -> float | None:
+        return self.correct / self.with_confidence if self.with_confidence else None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def straight_through_rate(self) -> float | None:
+        return self.straight_through / self.expected if self.expected and self.threshold is not None else None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def straight_through_precision(self) -> float | None:
+        return self.straight_through_correct / self.straight_through if self.straight_through else None
+
+
+def expected_calibration_error(pairs: list[tuple[float, bool]], bins: int = ECE_BINS) -> float | None:
+    """Count-weighted mean |accuracy - mean confidence| over equal-width confidence bins."""
+    if not pairs:
+        return None
+    totals = [[0, 0, 0.0] for _ in range(bins)]
+    for conf, ok in pairs:
+        b = min(bins - 1, max(0, int(conf * bins)))
+        totals[b][0] += 1
+        totals[b][1] += ok
+        totals[b][2] += conf
+    return sum(abs(c / n - s / n) * n for n, c, s in totals if n) / len(pairs)
+
+
+def field_calibration(field: str, expected: int, pairs: list[tuple[float | None, bool]],
+                      threshold: float | None) -> FieldCalibration:
+    """Calibration figures for one field from (confidence or None, correct) per produced value."""
+    scored = [(float(c), bool(ok)) for c, ok in pairs if c is not None]
+    buckets = [ConfidenceBucket(lo=lo, hi=min(hi, 1.0)) for lo, hi in zip(BUCKET_EDGES, BUCKET_EDGES[1:])]
+    for conf, ok in scored:
+        for b, (lo, hi) in zip(buckets, zip(BUCKET_EDGES, BUCKET_EDGES[1:])):
+            if lo <= conf < hi:
+                b.n += 1
+                b.correct += ok
+                b.confidence_sum += conf
+                break
+    result = FieldCalibration(field=field, expected=expected, with_confidence=len(scored),
+                              correct=sum(ok for _, ok in scored), ece=expected_calibration_error(scored),
+                              buckets=buckets, threshold=threshold)
+    if threshold is not None:
+        passed = [ok for conf, ok in scored if conf >= threshold]
+        result.straight_through = len(passed)
+        result.straight_through_correct = sum(passed)
+    return result
+
+
+def threshold_for_precision(pairs: list[tuple[float, bool]], target: float = 0.98, min_count: int = 20) -> float | None:
+    """The lowest confidence t such that values with confidence >= t are right at least `target` of
+    the time (and at least `min_count` of them); None when no t reaches it. For choosing the
+    straight-through threshold on development data only."""
+    ranked = sorted(pairs, key=lambda p: -p[0])
+    best: float | None = None
+    correct = 0
+    for n, (conf, ok) in enumerate(ranked, start=1):
+        correct += ok
+        last = n == len(ranked) or ranked[n][0] < conf
+        if last and n >= min_count and correct / n >= target:
+            best = conf
+    return best

@@ -1,0 +1,292 @@
+"""Unlabelled party blocks: the issuer's name and address as printed at the head of a page.
+
+Receipts and many letterheads print the issuer with no label: a name of one to three lines,
+sometimes a registration number, then the street, postcode and city, then phone, tax ids and
+the document title. The page's top is cut into blocks of vertically adjacent lines in one
+column; each line is classed as name, registration/contact, address or title by its words, and
+the block yields the name lines (first run of name lines) and the address lines after them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from docpipe.grounding.layout import PageLayout
+from docpipe.grounding.textnorm import fold, is_legal_form, label_token
+from docpipe.offline.lexicon import DOC_TITLE_WORDS
+
+MAX_TOP = 0.45  # header blocks start in the top part of the page
+LINE_GAP = 1.1  # line heights between the bottom of one line and the top of the next, within a block
+
+_CONTACT_WORDS = {
+    "tel", "telephone", "phone", "fax", "mobile", "hp", "email", "mail", "web", "www", "gst", "vat",
+    "tax", "reg", "regno", "co", "coreg", "company", "id", "gstid", "gstno", "brn", "roc", "sst",
+    "ust", "ustidnr", "steuernr", "siret", "tva", "abn", "cif", "nif", "whatsapp", "whatsapps", "hotline",
+    "telefon", "fon", "handy", "website", "internet", "tin", "npwp", "uen", "cr", "crn", "bn", "hrb",
+}
+_STREET = re.compile(
+    r"\b(jalan|jln|lot|no|taman|tmn|lorong|persiaran|lebuh|kampung|kg|bandar|seksyen|section|street|st|road|rd|"
+    r"avenue|ave|lane|drive|blvd|boulevard|way|suite|floor|flr|level|unit|block|blk|building|bldg|plaza|mall|"
+    r"centre|center|strasse|str|weg|platz|allee|gasse|rue|chemin|place|via|calle|straat|po box|industrial|"
+    r"park|complex|square|tower|wisma|menara|bangunan|pusat|desa|off)\b")
+_ADDRESS_START = re.compile(r"^\s*(no\b|no\.|lot\b|unit\b|level\b|jalan\b|jln\b|suite\b|block\b|blk\b)")
+_POSTCODE = re.compile(r"(?<![\d-])\d{5}(?![\d-])|(?<![\w&/-])\d{4} +[^\W\d]{2,}")  # '40150', '1010 Wien'
+_REG_NO = re.compile(r"^\(?\s*(co\.?\s*(reg|no)\.?\s*:?)?\s*[a-z]{0,3}\d{4,}[\s-]*[a-z]\)?$|^\(?\d{5,}[-\s]?[a-z]\)?$",
+                     re.IGNORECASE)
+_TRAILING_REG = re.compile(r"\s*\(?\b\d{5,}[\s-]?[a-z]\)?(\s*\([a-z]{2,5}\))?\s*$", re.IGNORECASE)
+_PHONE = re.compile(r"\+?\d[\d\s()-]{6,}\d")
+
+
+@dataclass(slots=True)
+class Line:
+    tokens: list[int]
+    text: str
+    kind: str  # 'name', 'contact', 'address', 'title', 'other'
+
+
+@dataclass(slots=True)
+class Block:
+    lines: list[Line] = field(default_factory=list)
+    x0: float = 1.0
+    x1: float = 0.0
+    top: float = 1.0
+
+    def kinds(self) -> str:
+        return "".join(line.kind[0] for line in self.lines)
+
+
+def _class(layout: PageLayout, toks: list[int]) -> str:
+    text = layout.text_of(toks)
+    folded = fold(text)
+    keys = [layout.keys[t] for t in toks if layout.keys[t]]
+    letters = sum(ch.isalpha() for ch in text)
+    digits = sum(ch.isdigit() for ch in text)
+    if not keys or letters < 2 and digits < 4:
+        return "other"
+    if label_token(text) in DOC_TITLE_WORDS or " ".join(keys) in DOC_TITLE_WORDS or (
+            "invoice" in keys and len(keys) <= 4) or ("receipt" in keys and len(keys) <= 3):
+        return "title"
+    if keys[0] in _CONTACT_WORDS and (digits >= 5 or ":" in text or len(keys) <= 3) or "@" in text:
+        return "contact"
+    if _REG_NO.match(text.strip()) or (re.search(r"\d{6}", text) and letters <= 3):
+        return "contact"
+    if _PHONE.search(text) and (any(k in _CONTACT_WORDS for k in keys) or ":" in text and digits > letters):
+        return "contact"  # 'Tel: +603 2856 0385', also with the label misread ('Te1 :')
+    if len(toks) == 1 and " " not in text.strip() and digits and letters <= 2:
+        return "other"  # a till or branch code ('A03061')
+    if _legal_end(layout, toks) and not _ADDRESS_START.match(folded) and not (
+            text[:1].isdigit() and _STREET.search(folded)):
+        return "name"  # '99 SPEED MART S/B (519537-X)', 'ENW Hardware Centre (M) Sdn. Bhd.'
+    if _STREET.search(folded) or _POSTCODE.search(text) or text[:1].isdigit():
+        return "address"
+    if digits > letters:
+        return "other"
+    return "name"
+
+
+def _grow_row(layout: PageLayout, row: int, parts: list[int], used: set[int]) -> list[int]:
+    """Add the row's other pieces that continue the line (OCR splits one printed line into boxes)."""
+    parts = list(parts)
+    gap = 3 * layout.line_height
+    changed = True
+    while changed:
+        changed = False
+        x0 = min(layout.segments[s].x0 for s in parts)
+        x1 = max(layout.segments[s].x1 for s in parts)
+        for s in layout.row_segments[row]:
+            if s in parts or s in used:
+                continue
+            seg = layout.segments[s]
+            if seg.x0 - x1 <= gap and x0 - seg.x1 <= gap:
+                parts.append(s)
+                changed = True
+    return parts
+
+
+def header_blocks(layout: PageLayout, max_top: float = MAX_TOP, max_blocks: int = 4) -> list[Block]:
+    """Blocks of adjacent lines starting in the top part of the page, top first."""
+    blocks: list[Block] = []
+    used: set[int] = set()
+    for seg in sorted(layout.segments, key=lambda s: (s.y0, s.x0)):
+        if seg.y0 > max_top or len(blocks) >= max_blocks:
+            break
+        if seg.index in used:
+            continue
+        row = seg.row
+        parts = _grow_row(layout, row, [seg.index], used)
+        used.update(parts)
+        block = Block(x0=min(layout.segments[s].x0 for s in parts), x1=max(layout.segments[s].x1 for s in parts),
+                      top=seg.y0)
+        block.lines.append(_line(layout, parts))
+        while True:
+            below = layout.rows_below(row, LINE_GAP)
+            if not below:
+                break
+            nxt = below[0]
+            parts = [s for s in layout.row_segments[nxt] if s not in used
+                     and layout.segments[s].x1 >= block.x0 - 0.02 and layout.segments[s].x0 <= block.x1 + 0.02]
+            if not parts:
+                break
+            parts = _grow_row(layout, nxt, parts, used)
+            used.update(parts)
+            block.x0 = min(block.x0, min(layout.segments[s].x0 for s in parts))
+            block.x1 = max(block.x1, max(layout.segments[s].x1 for s in parts))
+            block.lines.append(_line(layout, parts))
+            row = nxt
+        blocks.append(block)
+    return blocks
+
+
+def _line(layout: PageLayout, parts: list[int]) -> Line:
+    toks = sorted((t for s in parts for t in layout.segments[s].tokens), key=lambda t: layout.tokens[t].x0)
+    return Line(toks, layout.text_of(toks), _class(layout, toks))
+
+
+def strip_registration(layout: PageLayout, toks: list[int]) -> list[int]:
+    """A name line without the registration number printed after it ('… SDN BHD (139386 X)')."""
+    out = list(toks)
+    while len(out) > 1:
+        text = layout.text_of(out)
+        m = _TRAILING_REG.search(text)
+        last = layout.tokens[out[-1]].text
+        if m and m.start() > 0:
+            # Drop whole tokens covered by the match.
+            keep = len(text[: m.start()].split())
+            if keep >= len(out) or keep == 0:
+                break
+            out = out[:keep]
+            continue
+        if last.startswith("(") and last.endswith(")") and len(out) > 2 and not is_legal_form(last):
+            out = out[:-1]  # '(GKJ)' branch code after the number
+            continue
+        break
+    return out
+
+
+@dataclass(slots=True)
+class HeaderParty:
+    """One reading of a header block: which of its name lines form the name, and its address."""
+
+    name: list[int]
+    address: list[int]
+    block: int  # index of the block among the page's header blocks
+    name_lines: int  # lines in this reading of the name
+    block_name_lines: int  # name-like lines the block starts with
+    address_lines: int
+    legal_form: bool  # the name ends in a legal form ('SDN BHD', 'GmbH')
+    first_line: bool  # the name starts at the block's first name line
+    all_lines: bool  # the name takes every name-like line of the block
+    contact_after: bool  # a registration/contact line follows the name or the address
+    smaller_after: bool  # the lines after this reading's first line are printed smaller
+    lowercase_start: bool  # the first line is all lower case (a handwritten or stamped note)
+    score: float = 0.0
+
+
+def _height(layout: PageLayout, line: Line) -> float:
+    return max(layout.tokens[t].height for t in line.tokens)
+
+
+def _legal_end(layout: PageLayout, toks: list[int]) -> bool:
+    return len(toks) > 1 and any(is_legal_form(layout.tokens[t].text) for t in toks[-3:])
+
+
+def _balanced(text: str) -> bool:
+    return text.count("(") <= text.count(")")
+
+
+def header_parties(layout: PageLayout) -> list[HeaderParty]:
+    """Readings of each header block's name (several where the block has several name lines)
+    with its address, scored by how well-formed the block is; best first."""
+    out: list[HeaderParty] = []
+    for b, block in enumerate(header_blocks(layout)):
+        kinds = [line.kind for line in block.lines]
+        i = 0
+        while i < len(kinds) and kinds[i] in ("other", "title"):
+            i += 1
+        if i >= len(kinds) or kinds[i] != "name":
+            continue
+        j = i
+        while j < len(kinds) and kinds[j] == "name" and j - i < 3:
+            j += 1
+        k = j
+        contact = False
+        while k < len(kinds) and kinds[k] == "contact" and k - j < 2:
+            contact = True
+            k += 1
+        a = k
+        seen_postcode = False
+        while a < len(kinds) and kinds[a] in ("address", "name") and a - k < 6:
+            text = block.lines[a].text
+            if seen_postcode and not _region_line(text):
+                break  # after the postcode line only the state or country follows
+            if kinds[a] == "name" and a > k and not _continues_address(block.lines[a - 1].text) \
+                    and not _region_line(text):
+                break
+            seen_postcode = seen_postcode or bool(_POSTCODE.search(text))
+            a += 1
+        address = [t for line in block.lines[k:a] for t in line.tokens] if a > k and kinds[k] == "address" else []
+        contact = contact or (a < len(kinds) and kinds[a] == "contact")
+        lines = block.lines[i:j]
+        # An issuer prints its phone, tax or registration number with its address; a recipient block
+        # (a letter's address window) has none.
+        quality = 0.4 + 0.1 * bool(address) + 0.15 * contact + 0.1 * (bool(address) and contact) - 0.1 * b
+        for first in range(len(lines)):
+            for last in range(first, len(lines)):
+                toks = strip_registration(layout, [t for line in lines[first:last + 1] for t in _name_part(layout, line)])
+                if not toks:
+                    continue
+                text = layout.text_of(toks)
+                head = lines[first]
+                smaller = last > first and all(_height(layout, ln) < 0.85 * _height(layout, head)
+                                               for ln in lines[first + 1:last + 1])
+                after_smaller = last + 1 < len(lines) and all(
+                    _height(layout, ln) < 0.85 * _height(layout, lines[last]) for ln in lines[last + 1:])
+                hp = HeaderParty(
+                    name=toks, address=address, block=b, name_lines=last - first + 1, block_name_lines=len(lines),
+                    address_lines=a - k if address else 0, legal_form=_legal_end(layout, toks),
+                    first_line=first == 0, all_lines=first == 0 and last == len(lines) - 1, contact_after=contact,
+                    smaller_after=after_smaller, lowercase_start=head.text == head.text.lower())
+                score = quality
+                score += 0.08 * hp.legal_form + 0.05 * hp.all_lines + 0.1 * after_smaller
+                score -= 0.12 * smaller + 0.15 * hp.lowercase_start + 0.08 * (first > 0 and not hp.legal_form)
+                score -= 0.1 * (not _balanced(text)) + 0.04 * max(0, hp.name_lines - 2)
+                if any(_legal_end(layout, ln.tokens) for ln in lines[first:last]):
+                    score -= 0.1  # the name ended at an earlier line's legal form
+                if hp.legal_form and last > first and not _continues(lines[last - 1].text):
+                    # 'SUSHI MENTAI - PANDAN INDAH' over 'KMF FOODICIOUS SDN BHD': a trading name or
+                    # branch above the company's legal name, not the start of it.
+                    score -= 0.1
+                hp.score = round(score, 4)
+                out.append(hp)
+    out.sort(key=lambda h: -h.score)
+    return out
+
+
+def _continues(text: str) -> bool:
+    """A name line that goes on in the next one: an open bracket, or a trailing '&', '-', ','."""
+    t = text.strip()
+    return not _balanced(t) or t.endswith(("&", "-", ",", "and"))
+
+
+_KEY_PREFIX = re.compile(r"^[^\W\d][\w .'/-]{0,24}:\s*$")
+
+
+def _name_part(layout: PageLayout, line: Line) -> list[int]:
+    """A name line without a leading key ('Owned by:', 'Dimiliki:'): the name after it."""
+    for n, t in enumerate(line.tokens[:4]):
+        if layout.tokens[t].text.endswith(":") and _KEY_PREFIX.match(layout.text_of(line.tokens[: n + 1])):
+            return line.tokens[n + 1:]
+    return line.tokens
+
+
+def _region_line(text: str) -> bool:
+    """A short line after the postcode line naming the state or country ('SELANGOR', 'MALAYSIA.')."""
+    words = text.replace(",", " ").split()
+    return 1 <= len(words) <= 3 and not any(ch.isdigit() for ch in text)
+
+
+def _continues_address(text: str) -> bool:
+    """An address line ending in a comma or lacking its postcode continues on the next line."""
+    t = text.strip()
+    return t.endswith(",") or not _POSTCODE.search(t)

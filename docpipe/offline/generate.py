@@ -1,0 +1,136 @@
+"""Candidate generation for the scalar fields of one page, by the field's kind and role.
+
+Each generator proposes `Candidate`s with a hand-set evidence score in [0, 1] and the features
+that score came from:
+- label: a value right of or below one of the field's printed labels (schema labels plus the
+  role lexicon), `scalars.labelled_candidates`;
+- amount_scan / date_scan: every amount or date on the page with what its line says about it;
+- party_label, legal_form, footer, window: party names and addresses (`scalars.party`);
+- header_block: the unlabelled issuer block at the head of the page (`blocks`);
+- header_date, page_currency, beside_total: the older fallbacks, kept as weaker generators.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from docpipe.fields import FieldSpec
+from docpipe.offline import scalars
+from docpipe.offline.blocks import header_parties
+from docpipe.offline.candidates import Candidate
+from docpipe.offline.context import PageContext
+from docpipe.offline.lexicon import role_of
+from docpipe.offline.rowlabels import AMOUNT_ROLES, row_label
+from docpipe.offline.scans import amount_candidates, date_field_candidates
+
+PARTY_ROLES = {"seller": True, "buyer": False}
+
+
+def _from_pick(ctx: PageContext, spec: FieldSpec, pick: scalars.Pick, generator: str | None = None,
+               features: dict[str, float] | None = None) -> Candidate:
+    feats = {"pick_score": round(pick.score, 4)}
+    feats.update(features or {})
+    value = pick.value.strip(" ,;:") if isinstance(pick.value, str) else pick.value
+    return ctx.candidate(spec, value, pick.tokens, generator or pick.how, pick.score, feats)
+
+
+def labelled(ctx: PageContext, spec: FieldSpec) -> list[Candidate]:
+    picks = scalars.labelled_candidates(ctx.layout, spec, ctx.hits[spec.name], ctx.order.day_first, ctx.stop)
+    chosen = scalars.choose(spec, picks)
+    role = role_of(spec.name)
+    out = []
+    for pick in picks:
+        feats = {"label_choice": float(pick is chosen)}
+        score = pick.score
+        if spec.kind == "amount" and role in AMOUNT_ROLES and pick.tokens:
+            # The line's own words may say the amount is something else ('Total GST', 'Total Qty').
+            line = row_label(ctx.layout, pick.tokens)
+            own = line.strength(role)
+            if line.role and line.role != role and own < 0.5 and line.tokens:
+                feats["row_other"] = 1.0
+                score *= 0.3
+            elif line.tokens and own:
+                feats["row_role"] = round(own, 3)
+                score *= 0.7 + 0.3 * own
+        out.append(_from_pick(ctx, spec, scalars.Pick(pick.value, pick.tokens, score, pick.how), "label", feats))
+    return out
+
+
+def party_candidates(ctx: PageContext, specs: list[FieldSpec], excluded_rows: set[int]) -> dict[str, list[Candidate]]:
+    """Names and addresses of the issuer and recipient, for the fields whose role asks for them."""
+    out: dict[str, list[Candidate]] = {}
+    by_role = {role_of(s.name): s for s in specs}
+    layout = ctx.layout
+    recipient = scalars.window_party(layout)
+    for role, issuer in PARTY_ROLES.items():
+        name_spec = by_role.get(role)
+        addr_spec = by_role.get(f"{role}_address")
+        if name_spec is None or name_spec.kind != "name":
+            continue
+        name, addr = scalars.party(layout, name_spec, ctx.hits[name_spec.name], ctx.stop, issuer, excluded_rows)
+        group = 1.0
+        if name is not None:
+            gen = {"party": "party_label"}.get(name.how, name.how)
+            out.setdefault(name_spec.name, []).append(_from_pick(ctx, name_spec, name, gen, {"group": group}))
+            if addr is not None and addr_spec is not None:
+                out.setdefault(addr_spec.name, []).append(_from_pick(ctx, addr_spec, addr, gen, {"group": group}))
+        if not issuer and recipient is not None:
+            group += 1
+            rname, raddr = recipient
+            out.setdefault(name_spec.name, []).append(_from_pick(ctx, name_spec, rname, "window", {"group": group}))
+            if addr_spec is not None:
+                out.setdefault(addr_spec.name, []).append(_from_pick(ctx, addr_spec, raddr, "window", {"group": group}))
+        if issuer:
+            for hp in header_parties(layout)[:8]:
+                group = 10.0 + hp.block
+                feats = {
+                    "group": group, "block": float(hp.block), "name_lines": float(hp.name_lines),
+                    "legal_form": float(hp.legal_form), "first_line": float(hp.first_line),
+                    "all_lines": float(hp.all_lines), "has_address": float(bool(hp.address)),
+                    "contact_after": float(hp.contact_after), "smaller_after": float(hp.smaller_after),
+                    "lowercase_start": float(hp.lowercase_start),
+                }
+                text = layout.text_of(hp.name).strip(" ,;:")
+                out.setdefault(name_spec.name, []).append(ctx.candidate(
+                    name_spec, text, hp.name, "header_block", hp.score, feats))
+                if hp.address and addr_spec is not None:
+                    out.setdefault(addr_spec.name, []).append(ctx.candidate(
+                        addr_spec, layout.text_of(hp.address).strip(" ,;"), hp.address, "header_block",
+                        hp.score * 0.9, feats))
+    return out
+
+
+def currency_candidates(ctx: PageContext, spec: FieldSpec) -> list[Candidate]:
+    out = labelled(ctx, spec)
+    pick = scalars.page_currency(ctx.layout)
+    if pick is not None:
+        out.append(_from_pick(ctx, spec, pick, "page_currency"))
+    for run in ctx.amounts:
+        code = run.reading.currency
+        if code is not None and run.reading.has_decimals:
+            tokens = [t for t in run.tokens if scalars.currency_of_token(ctx.layout.tokens[t].text) == code]
+            out.append(ctx.candidate(spec, code, tokens or run.tokens, "beside_amount", 0.6,
+                                     {"attached": float(not tokens)}))
+    return out
+
+
+def scalar_candidates(ctx: PageContext, spec: FieldSpec) -> list[Candidate]:
+    """Every candidate for one scalar field that is not a party name/address."""
+    if spec.kind == "amount":
+        return labelled(ctx, spec) + amount_candidates(ctx, spec)
+    if spec.kind == "date":
+        return labelled(ctx, spec) + date_field_candidates(ctx, spec)
+    if spec.kind == "currency":
+        return currency_candidates(ctx, spec)
+    return labelled(ctx, spec)
+
+
+def header_date_candidate(ctx: PageContext, spec: FieldSpec, number: Candidate | None) -> Candidate | None:
+    """The date printed with the document number ('Rechnung Nr. 471102 vom 05.06.2018')."""
+    pick = scalars.Pick(number.value, number.tokens, number.score, "label") if number is not None else None
+    found = scalars.header_date(ctx.layout, pick, ctx.order.day_first)
+    return _from_pick(ctx, spec, found, "header_date") if found is not None else None
+
+
+def as_decimal(value) -> Decimal | None:
+    return value if isinstance(value, Decimal) else None

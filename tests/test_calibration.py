@@ -1,0 +1,111 @@
+"""Calibrated confidence: the eval report (buckets, ECE, straight-through rate at a threshold
+chosen elsewhere), the threshold search used on development data, and the shipped model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from docpipe.evaluate import evaluate, render_calibration
+from docpipe.evaluate.calibration import expected_calibration_error, field_calibration, threshold_for_precision
+from docpipe.offline.confidence import ConfidenceModel, LogisticPart, load_model
+from schemas.invoice import Invoice
+
+GROUNDING = pa.list_(pa.struct([
+    ("field", pa.string()), ("value", pa.string()), ("page_index", pa.int32()), ("score", pa.float64()),
+    ("grounded", pa.bool_()), ("confidence", pa.float64()),
+]))
+
+
+def _g(field: str, value: str, confidence: float | None) -> dict:
+    return {"field": field, "value": value, "page_index": 0, "score": 1.0, "grounded": True,
+            "confidence": confidence}
+
+
+def _write(out: Path, truth: Path) -> None:
+    """Ten documents: totals right at high confidence except one; numbers right at low confidence."""
+    rows, truths = [], []
+    for i in range(10):
+        total_right = i != 9
+        rows.append({
+            "source_path": f"/in/d{i}.pdf", "status": "ok", "invoice_number": f"N-{i}",
+            "total": f"{i}.00" if total_right else "99.00",
+            "grounding": [_g("invoice_number", f"N-{i}", 0.6), _g("total", f"{i}.00", 0.99 if i < 8 else 0.85)],
+        })
+        truths.append({"file": f"d{i}.pdf", "invoice_number": f"N-{i}", "total": f"{i}.00"})
+    truths.append({"file": "missing.pdf", "invoice_number": "X", "total": "1.00"})
+    schema = pa.schema([("source_path", pa.string()), ("status", pa.string()), ("invoice_number", pa.string()),
+                        ("total", pa.string()), ("grounding", GROUNDING)])
+    (out / "documents").mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), out / "documents" / "part-0.parquet")
+    truth.write_text("\n".join(json.dumps(t) for t in truths) + "\n")
+
+
+def test_eval_reports_buckets_ece_and_straight_through(tmp_path: Path) -> None:
+    _write(tmp_path / "OUT", tmp_path / "truth.jsonl")
+    report = evaluate(tmp_path / "OUT", tmp_path / "truth.jsonl", schema=Invoice, threshold=0.9)
+    by_field = {c.field: c for c in report.calibration}
+    total = by_field["total"]
+    assert total.expected == 10 and total.with_confidence == 10 and total.correct == 9
+    # 0.99 x 8 all right; 0.85 x 2, one wrong.
+    top = next(b for b in total.buckets if b.lo == 0.98)
+    mid = next(b for b in total.buckets if b.lo == 0.8)
+    assert (top.n, top.correct, mid.n, mid.correct) == (8, 8, 2, 1)
+    assert total.straight_through == 8 and total.straight_through_rate == pytest.approx(0.8)
+    assert total.straight_through_precision == 1.0
+    assert total.ece == pytest.approx((8 * 0.01 + 2 * 0.35) / 10)
+    number = by_field["invoice_number"]
+    assert number.straight_through == 0 and number.accuracy == 1.0 and number.ece == pytest.approx(0.4)
+    pooled = by_field["(all fields)"]
+    assert pooled.expected == 20 and pooled.straight_through == 8
+    assert report.threshold == 0.9 and render_calibration(report) is not None
+
+
+def test_default_threshold_is_the_one_stored_with_the_model(tmp_path: Path) -> None:
+    _write(tmp_path / "OUT", tmp_path / "truth.jsonl")
+    model = load_model()
+    assert model is not None and 0.5 < model.straight_through <= 1.0
+    report = evaluate(tmp_path / "OUT", tmp_path / "truth.jsonl", schema=Invoice)
+    assert report.threshold == model.straight_through
+
+
+def test_no_confidence_no_calibration_section(tmp_path: Path) -> None:
+    out = tmp_path / "OUT"
+    (out / "documents").mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist([{"source_path": "/a.pdf", "status": "ok", "total": "1.00",
+                                          "grounding": [_g("total", "1.00", None)]}],
+                                        schema=pa.schema([("source_path", pa.string()), ("status", pa.string()),
+                                                          ("total", pa.string()), ("grounding", GROUNDING)])),
+                   out / "documents" / "part-0.parquet")
+    (tmp_path / "t.jsonl").write_text(json.dumps({"file": "a.pdf", "total": "1.00"}) + "\n")
+    report = evaluate(out, tmp_path / "t.jsonl", threshold=0.9)
+    assert report.calibration == [] and render_calibration(report) is None
+
+
+def test_threshold_for_precision_takes_the_lowest_that_reaches_the_target() -> None:
+    pairs = [(0.99, True)] * 30 + [(0.95, True)] * 20 + [(0.95, False)] + [(0.9, False)] * 5 + [(0.8, True)] * 10
+    assert threshold_for_precision(pairs, 0.98) == 0.95  # 50 of 51 at >= 0.95
+    assert threshold_for_precision(pairs, 0.999) == 0.99
+    assert threshold_for_precision([(0.9, False)] * 30, 0.98) is None
+    assert threshold_for_precision([(0.99, True)] * 5, 0.98, min_count=20) is None
+
+
+def test_ece_of_a_calibrated_and_an_overconfident_model() -> None:
+    calibrated = [(0.75, True)] * 3 + [(0.75, False)]
+    assert expected_calibration_error(calibrated) == pytest.approx(0.0)
+    assert expected_calibration_error([(0.95, False)] * 4) == pytest.approx(0.95)
+    assert expected_calibration_error([]) is None
+    assert field_calibration("f", 3, [(None, True)], 0.9).with_confidence == 0
+
+
+def test_model_applies_group_weights_and_the_isotonic_map() -> None:
+    model = ConfidenceModel(features=["score"], groups={"amount": LogisticPart(coef=[4.0], intercept=-2.0)},
+                            iso_x=[0.1, 0.5, 0.9], iso_y=[0.0, 0.6, 1.0], straight_through=0.95)
+    low, high = model.raw({"score": 0.0}, "amount"), model.raw({"score": 1.0}, "amount")
+    assert low < 0.5 < high
+    assert model.calibrate(0.3) == pytest.approx(0.3) and model.calibrate(0.05) == 0.0 and model.calibrate(0.99) == 1.0
+    assert model.raw({"score": 1.0}, "name") == 0.0  # no part for the group, and no 'text' part: nothing known
