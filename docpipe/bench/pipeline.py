@@ -34,7 +34,13 @@ class SilentReporter:
     def notice(self, message: str) -> None:
         pass
 
+    def phase(self, text: str) -> None:
+        pass
+
     def start(self, total_docs: int) -> None:
+        pass
+
+    def pages_total(self, pages: int) -> None:
         pass
 
     def document(self, head: object, pages: int) -> None:

@@ -395,11 +395,12 @@ def _amounts_and_ids(pt: PageText) -> list[Span]:
     out: list[Span] = []
     layout = pt.layout
     for pos, tid in enumerate(pt.token_ids):
-        text = layout.tokens[tid].text.strip(",;:()")
+        raw = layout.tokens[tid].text
+        text = raw.strip(",;:()")
         if not any(ch.isdigit() for ch in text):
             continue
         reading = read_amount(text)
-        a = pt.token_starts[pos]
+        a = pt.token_starts[pos] + len(raw) - len(raw.lstrip(",;:()"))
         if reading is not None and reading.currency:
             out.append(Span("amount", reading.value, a, a + len(text), 0))
         elif reading is None and len(text) >= 4 and any(ch.isalpha() for ch in text) and not date_candidates(text):

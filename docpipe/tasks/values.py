@@ -13,7 +13,6 @@ from pydantic import BaseModel
 from docpipe.fields import DERIVED_KINDS, FieldSpec, field_specs
 
 
-
 class FlatValue(typing.NamedTuple):
     path: str  # "total", "line_items[2].amount"
     value: str  # as it would be printed canonically: Decimal/date via str(), text as is
