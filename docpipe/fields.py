@@ -7,7 +7,9 @@ Works for any pydantic model. Per field, optional hints in `json_schema_extra`:
                                                      "required": True})
 
 - `kind`: how the value is printed and compared (see KINDS). Without a hint the kind is inferred
-  here, from the type, the name and the description (`infer_kind`), and nowhere else.
+  here, from the type, the name and the description (`infer_kind`), and nowhere else: grounding
+  (`grounding/verify.py`, `tasks/values.py`), the offline extractor and `docpipe eval` all read
+  `FieldSpec.kind`. A list of scalars (`party: list[str]`) has the kind of one item.
 - `labels`: how documents label the field, any language; the field name is always one.
 - `required`: a usable result must have this field; a document without it is `partial` with
   error category `missing_field` naming it (see `missing_required`).
@@ -22,7 +24,7 @@ import re
 import types
 import typing
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -33,8 +35,43 @@ from pydantic.fields import FieldInfo
 _ID_NAME = re.compile(r"(^|_)(number|no|nr|num|id|code|ref|reference|iban|vat|tax_id)($|_)")
 
 
-KINDS = ("amount", "date", "identifier", "name", "address", "currency", "text", "table")
-"""Field kinds: how a value is printed, found and compared (grounding, extraction and eval alike)."""
+KINDS = ("amount", "date", "identifier", "name", "address", "currency", "duration", "place", "language", "text",
+         "table")
+"""Field kinds: how a value is printed, found and compared (grounding, extraction and eval alike).
+
+amount: a number (Decimal/float/int); date: a calendar day; identifier: a code compared exactly
+(no fuzzy match: 'PO-1002' is not 'PO-1003'); name: a person or an organisation; address: a
+postal address; currency: an ISO 4217 code; duration: a length of time ('3 years', 'thirty (30)
+days'), compared in months or days; place: a country, state, city or other jurisdiction;
+language: an ISO 639-1 code judged from the text as a whole (derived, not printed, so never
+grounded on a word); text: anything else; table: a list of row models."""
+
+DERIVED_KINDS = frozenset({"language"})
+"""Kinds whose values describe the page rather than being printed on it: not grounded on words."""
+
+# Words of a field name (or of its description) that say which kind it has. General language:
+# what a field called so holds in any schema, not what one document prints.
+_DATE_WORDS = {"date", "dated", "day", "birthday", "dob", "deadline"}
+_DURATION_WORDS = {"term", "duration", "period", "tenure", "validity", "lifetime", "timespan"}
+_LANGUAGE_WORDS = {"language", "lang", "locale"}
+_PLACE_WORDS = {"jurisdiction", "country", "city", "town", "place", "location", "venue", "region", "province",
+                "county", "municipality", "nationality", "domicile"}
+_NAME_WORDS = {
+    "name", "party", "parties", "counterparty", "counterparties", "signatory", "signatories", "seller", "vendor",
+    "supplier", "buyer", "customer", "client", "merchant", "issuer", "company", "organisation", "organization",
+    "employer", "employee", "contractor", "licensor", "licensee", "lessor", "lessee", "landlord", "tenant",
+    "borrower", "lender", "guarantor", "beneficiary", "insurer", "insured", "person", "author", "owner",
+    "discloser", "recipient", "consultant", "purchaser", "payee", "payer", "applicant", "shipper", "consignee",
+}
+_DESCRIPTION_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("date", re.compile(r"\b(date|day|when)\b")),
+    ("duration", re.compile(r"\b(how long|duration|length of time|period of time|number of (years|months|days))\b")),
+    ("place", re.compile(r"\b(governing law|jurisdiction|country|state or country|city|place|location)\b")),
+    ("identifier", re.compile(r"\b(identifier|reference|code)\b")),
+    ("amount", re.compile(r"\b(amount|price|cost|fee|sum)\b")),
+    ("address", re.compile(r"\baddress\b")),
+    ("name", re.compile(r"\b(company|companies|organi[sz]ations?|person|persons|people|part(y|ies)|who)\b")),
+)
 
 
 @dataclass(frozen=True)
@@ -72,22 +109,48 @@ def name_to_label(name: str) -> str:
     return re.sub(r"\s+", " ", words).strip().lower()
 
 
-def infer_kind(name: str, py: Any, is_list: bool) -> str:
+def _name_words(name: str) -> list[str]:
+    return name_to_label(name).split()
+
+
+def infer_kind(name: str, py: Any, is_list: bool = False, description: str = "") -> str:
+    """The kind of a field without a `kind` hint, from its type, then its name, then its description.
+
+    `py` is the inner type (Optional/list unwrapped, see `field_specs`); a list of scalars has the
+    kind of one item. Examples: `po_number: str` -> identifier, `effective_date: str` -> date,
+    `term: str` -> duration, `jurisdiction: str` -> place, `party: list[str]` -> name,
+    `counterparty_info: str` described as "the company that signs" -> name.
+    """
     lowered = name.lower()
+    words = _name_words(name)
     if is_list and isinstance(py, type) and issubclass(py, BaseModel):
         return "table"
     if py in (Decimal, float, int):
         return "amount"
     if py in (date, datetime):
         return "date"
+    if py is timedelta:
+        return "duration"
     if "currency" in lowered:
         return "currency"
     if "address" in lowered or lowered.endswith("street"):
         return "address"
+    if _LANGUAGE_WORDS.intersection(words):
+        return "language"
     if _ID_NAME.search(lowered):
         return "identifier"
-    if "name" in lowered or lowered in {"seller", "vendor", "supplier", "buyer", "customer", "merchant", "issuer"}:
+    if _DATE_WORDS.intersection(words):
+        return "date"
+    if _DURATION_WORDS.intersection(words):
+        return "duration"
+    if _PLACE_WORDS.intersection(words) or {"governing", "law"} <= set(words):
+        return "place"
+    if "name" in lowered or _NAME_WORDS.intersection(words):
         return "name"
+    text = description.lower()
+    for kind, cue in _DESCRIPTION_CUES:
+        if cue.search(text):
+            return kind
     return "text"
 
 
@@ -102,7 +165,7 @@ def field_specs(model: type[BaseModel]) -> list[FieldSpec]:
     for name, info in model.model_fields.items():
         py, is_list = _unwrap(info.annotation)
         extra = _extra(info)
-        kind = str(extra.get("kind") or infer_kind(name, py, is_list))
+        kind = str(extra.get("kind") or infer_kind(name, py, is_list, info.description or ""))
         labels: list[str] = [str(x) for x in extra.get("labels", []) if str(x).strip()]
         derived = name_to_label(name)
         if info.title:

@@ -6,6 +6,16 @@ type-aware normalisation (amounts as Decimals, dates as dates, identifiers witho
 spaces/dashes/case, names case/punctuation/legal-form insensitive), coverage (non-null rate),
 grounding rate (non-null values with a grounding entry) and grounded-correct rate (correct
 values whose grounding says grounded=true). Tables are scored cell by cell (`tables.py`).
+Kinds come from `docpipe.fields`; durations compare by length ('3 years' == 'three (3) years' ==
+'36 months'), places without 'State of'.
+
+A list of scalars (`party: list[str]`) is right when it holds the same set of values as the truth
+(each compared by kind, order and repeats ignored); item precision and recall are reported too.
+
+Where the truth states that a field has no value (an explicit null or empty list), a value in the
+output is counted as invented: `wrong_rate` is the share of non-null answers that are wrong or
+invented, `null_rate` the share of answers that are null (precision matters more than recall for
+values nobody checks).
 """
 
 from __future__ import annotations
@@ -32,6 +42,12 @@ class FieldScore(BaseModel):
     correct: int = 0
     with_grounding: int = 0  # predicted values that carry a grounding entry
     grounded_correct: int = 0  # correct values whose grounding says grounded=true
+    truth_null: int = 0  # documents whose truth says the field has no value (explicit null / [])
+    invented: int = 0  # of those, documents where the run produced a value anyway
+    wrong: int = 0  # non-null values that differ from a non-null truth (mis-picked)
+    items_truth: int = 0  # list fields: values in the truth lists
+    items_predicted: int = 0  # list fields: distinct values in the output lists (of documents scored)
+    items_matched: int = 0  # list fields: output values that match a truth value
     misses: list[dict[str, Any]] = Field(default_factory=list)  # {file, got, want}
 
     @computed_field  # type: ignore[prop-decorator]
@@ -53,6 +69,30 @@ class FieldScore(BaseModel):
     @property
     def grounded_correct_rate(self) -> float:
         return self.grounded_correct / self.correct if self.correct else 0.0
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def null_rate(self) -> float:
+        """Share of scored documents (truth with or without a value) where the output is null."""
+        answered = self.truth + self.truth_null
+        return (answered - self.predicted - self.invented) / answered if answered else 0.0
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def wrong_rate(self) -> float:
+        """Share of non-null output values that are wrong or invented (truth null)."""
+        given = self.predicted + self.invented
+        return (self.wrong + self.invented) / given if given else 0.0
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def item_precision(self) -> float | None:
+        return self.items_matched / self.items_predicted if self.items_predicted else None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def item_recall(self) -> float | None:
+        return self.items_matched / self.items_truth if self.items_truth else None
 
 
 class EvalReport(BaseModel):
@@ -143,6 +183,45 @@ def _table_kinds(column: str, schema: type[BaseModel] | None, types: dict[str, A
     return kinds
 
 
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, list) and not value)
+
+
+def _scalar_list(value: Any) -> bool:
+    return isinstance(value, list) and all(not isinstance(v, (list, dict)) for v in value)
+
+
+def _shown(value: Any) -> Any:
+    return [str(v) for v in value] if isinstance(value, list) else str(value)
+
+
+def _match_items(got: list[Any], want: list[Any], kind: str) -> tuple[int, int]:
+    """(output values matching a distinct truth value, distinct output values); repeats count once."""
+    distinct: list[Any] = []
+    for v in got:
+        if not _empty(v) and not any(values_equal(v, d, kind) for d in distinct):
+            distinct.append(v)
+    free = [w for w in want if not _empty(w)]
+    matched = 0
+    for v in distinct:
+        hit = next((i for i, w in enumerate(free) if values_equal(v, w, kind)), None)
+        if hit is not None:
+            matched += 1
+            free.pop(hit)
+    return matched, len(distinct)
+
+
+def _equal(got: Any, want: Any, kind: str) -> bool:
+    """Scalars by kind; a list as a set of values by kind (order and repeats ignored)."""
+    if isinstance(want, list) or isinstance(got, list):
+        got_list = got if isinstance(got, list) else [got]
+        want_list = want if isinstance(want, list) else [want]
+        truth_items = [w for w in want_list if not _empty(w)]
+        matched, distinct = _match_items(got_list, truth_items, kind)
+        return matched == distinct == len(truth_items)
+    return values_equal(got, want, kind)
+
+
 def _groundings(row: dict[str, Any]) -> dict[str, dict[str, Any]]:
     entries = row.get("grounding") or []
     out: dict[str, dict[str, Any]] = {}
@@ -172,8 +251,8 @@ def evaluate(
         if name not in by_name or (by_name[name].get("status") not in ("ok", "partial") and row.get("status") in ("ok", "partial")):
             by_name[name] = row
     if fields is None:
-        keys = {k for t in truths for k, v in t.items() if not isinstance(v, (list, dict))} - _NOT_FIELDS
-        fields = sorted(k for k in keys if k in columns)
+        keys = {k for t in truths for k, v in t.items() if not isinstance(v, (list, dict)) or _scalar_list(v)}
+        fields = sorted(k for k in keys - _NOT_FIELDS if k in columns)
     kinds = _kinds(fields, schema, types)
     report = EvalReport(out_dir=str(out_dir), truth_path=str(truth_path), documents=len(truths), matched=0)
     scores = {f: FieldScore(field=f, kind=kinds[f]) for f in fields}
@@ -191,24 +270,36 @@ def evaluate(
         groundings = _groundings(row)
         for f in fields:
             want = truth.get(f)
-            if want is None or (isinstance(want, str) and not want.strip()):
-                continue
             sc = scores[f]
-            sc.truth += 1
             got = row.get(f)
-            if got is None or (isinstance(got, str) and not got.strip()):
+            if _empty(want):
+                if f in truth:
+                    sc.truth_null += 1
+                    if not _empty(got):
+                        sc.invented += 1
+                        sc.misses.append({"file": name, "got": _shown(got), "want": None})
+                continue
+            sc.truth += 1
+            if isinstance(want, list):
+                matched, n_got = _match_items(got if isinstance(got, list) else [] if _empty(got) else [got],
+                                              want, kinds[f])
+                sc.items_truth += len([w for w in want if not _empty(w)])
+                sc.items_predicted += n_got
+                sc.items_matched += matched
+            if _empty(got):
                 sc.misses.append({"file": name, "got": None, "want": want})
                 continue
             sc.predicted += 1
-            g = groundings.get(f)
+            g = groundings.get(f) or groundings.get(f"{f}[0]")
             sc.with_grounding += g is not None
-            right = values_equal(got, want, kinds[f])
+            right = _equal(got, want, kinds[f])
             pairs[f].append((g.get("confidence") if g else None, right))
             if right:
                 sc.correct += 1
                 sc.grounded_correct += bool(g and g.get("grounded"))
             else:
-                sc.misses.append({"file": name, "got": str(got), "want": want})
+                sc.wrong += 1
+                sc.misses.append({"file": name, "got": _shown(got), "want": want})
         for column in columns:
             if isinstance(truth.get(column), list) and truth[column] and isinstance(truth[column][0], dict):
                 kinds_of_cells = _table_kinds(column, schema, types)
@@ -278,6 +369,8 @@ def render_eval(report: EvalReport):  # -> rich.table.Table
     table.add_column("coverage", justify="right")
     table.add_column("grounding", justify="right")
     table.add_column("grounded|correct", justify="right")
+    table.add_column("null", justify="right")
+    table.add_column("wrong|answered", justify="right")
     table.add_column("n", justify="right", style="dim")
 
     def pct(x: float) -> str:
@@ -286,14 +379,17 @@ def render_eval(report: EvalReport):  # -> rich.table.Table
 
     for s in report.fields:
         table.add_row(s.field, s.kind, pct(s.accuracy), pct(s.coverage), pct(s.grounding_rate),
-                      pct(s.grounded_correct_rate), f"{s.correct}/{s.truth}")
+                      pct(s.grounded_correct_rate), f"{s.null_rate:.0%}",
+                      f"{s.wrong_rate:.0%} ({s.wrong + s.invented}/{s.predicted + s.invented})",
+                      f"{s.correct}/{s.truth}")
     for t in report.tables:
         table.add_row(f"{t.table} rows", "table", f"P {pct(t.row_precision)} R {pct(t.row_recall)}", "", "", "",
-                      f"{t.matched_rows}/{t.truth_rows}")
+                      "", "", f"{t.matched_rows}/{t.truth_rows}")
         for c in t.columns:
-            table.add_row(f"  {t.table}[].{c.column}", c.kind, pct(c.accuracy), "", "", "", f"{c.correct}/{c.truth}")
+            table.add_row(f"  {t.table}[].{c.column}", c.kind, pct(c.accuracy), "", "", "", "", "",
+                          f"{c.correct}/{c.truth}")
     if report.line_count_total:
         rate = (report.line_count_correct or 0) / report.line_count_total
-        table.add_row("(table rows)", "count", pct(rate), "", "", "",
+        table.add_row("(table rows)", "count", pct(rate), "", "", "", "", "",
                       f"{report.line_count_correct}/{report.line_count_total}")
     return table

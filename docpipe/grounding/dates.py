@@ -64,6 +64,8 @@ def _make(y: int, m: int, d: int) -> date | None:
 def _clean(text: str) -> str:
     t = fold(text).strip().rstrip(".,;:")
     t = t.replace(",", " ")
+    # Contracts: 'the 11th day of January, 2012' is 11 January 2012.
+    t = re.sub(r"^(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+day\s+of\s+", r"\1 ", t)
     # '5-Jun-2015' / '05/JUN/15': separators between letters and digits become spaces.
     t = re.sub(r"(?<=[a-z])[-/](?=\d)|(?<=\d)[-/](?=[a-z])", " ", t)
     return re.sub(r"\s+", " ", t)

@@ -17,6 +17,7 @@ from functools import cached_property
 from docpipe.grounding.amounts import read_amount
 from docpipe.grounding.currency import currency_of_token, normalize_currency
 from docpipe.grounding.dates import MONTHS, date_candidates
+from docpipe.grounding.durations import Duration, find_durations
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.textnorm import (
     confusable_key, fold, identifier_key, label_token, name_key, similarity,
@@ -26,8 +27,12 @@ from docpipe.records import BBox
 MAX_AMOUNT_TOKENS = 3
 MAX_DATE_TOKENS = 5
 MAX_ID_TOKENS = 6
-FUZZY_THRESHOLD = {"name": 0.85, "address": 0.8, "text": 0.8}
-MAX_FUZZY_LINES = {"name": 4, "address": 4, "text": 6}
+_DURATION_STARTS = {"a", "an", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+                    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+                    "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
+MAX_DURATION_TOKENS = 6  # 'twenty four (24) calendar months'
+FUZZY_THRESHOLD = {"name": 0.85, "address": 0.8, "text": 0.8, "place": 0.85}
+MAX_FUZZY_LINES = {"name": 4, "address": 4, "text": 6, "place": 2}
 SAME_LINE_GAP_LINES = 3.0  # segments of one printed line split by OCR sit at most this far apart
 
 
@@ -84,6 +89,17 @@ class PageMatcher:
         return index
 
     @cached_property
+    def duration_index(self) -> dict[tuple[str, Decimal], list[Candidate]]:
+        """Lengths of time printed on the page ('three (3) years'), by comparable key."""
+        index: dict[tuple[str, Decimal], list[Candidate]] = {}
+        for run in self._runs(MAX_DURATION_TOKENS, _may_start_duration):
+            text = self.layout.text_of(run)
+            found = find_durations(text)
+            if len(found) == 1 and found[0][0] == 0 and found[0][1] == len(text):
+                index.setdefault(found[0][2].key, []).append(Candidate(run, 1.0))
+        return index
+
+    @cached_property
     def _id_keys(self) -> list[str]:
         return [identifier_key(t.text) for t in self.layout.tokens]
 
@@ -98,6 +114,9 @@ class PageMatcher:
 
     def dates(self, value: date) -> list[Candidate]:
         return _shortest(self.date_index.get(value, []))
+
+    def durations(self, value: Duration) -> list[Candidate]:
+        return _shortest(self.duration_index.get(value.key, []))
 
     def identifiers(self, value: str) -> list[Candidate]:
         key = identifier_key(value)
@@ -263,6 +282,11 @@ def _may_start_amount(text: str) -> bool:
     # Digits, a sign, a symbol, a code or symbol glued to the digits ('RM20.40', 'EUR12', 'Fr.5').
     return bool(t) and (t[0].isdigit() or t[0] in "-+(−€$£¥₹" or currency_of_token(t) is not None
                         or (len(t) > 1 and t[1].isdigit()) or t[0].isalpha() and any(c.isdigit() for c in t[1:5]))
+
+
+def _may_start_duration(text: str) -> bool:
+    t = fold(text.strip())
+    return bool(t) and (t[0].isdigit() or t.split("-")[0] in _DURATION_STARTS)
 
 
 def _may_start_date(text: str) -> bool:

@@ -11,19 +11,21 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
+from docpipe.fields import KINDS
 from docpipe.grounding.amounts import AmountReading, canonical_amount, parse_amount, read_amount
 from docpipe.grounding.currency import currency_of_token, detect_currency, normalize_currency
 from docpipe.grounding.dates import date_candidates, infer_day_first, parse_date
-from docpipe.grounding.textnorm import company_key, fold, identifier_key, name_key, similarity
+from docpipe.grounding.durations import Duration, parse_duration
+from docpipe.grounding.textnorm import company_key, fold, identifier_key, name_key, place_key, similarity
 
-Kind = Literal["identifier", "date", "amount", "name", "address", "text", "currency", "table"]
-KINDS: tuple[str, ...] = ("identifier", "date", "amount", "name", "address", "text", "currency", "table")
+Kind = Literal["identifier", "date", "amount", "name", "address", "text", "currency", "duration", "place", "language",
+               "table"]
 
 __all__ = [
     "AmountReading", "Kind", "KINDS", "canonical_amount", "canonical_date", "company_key",
     "currency_of_token", "date_candidates", "detect_currency", "fold", "identifier_key",
     "infer_day_first", "name_key", "normalize_currency", "normalize_value", "parse_amount",
-    "parse_date", "read_amount", "values_equal",
+    "parse_date", "parse_duration", "place_key", "read_amount", "values_equal",
 ]
 
 
@@ -37,10 +39,19 @@ def canonical_date(value: date | str, day_first: bool | None = None) -> date | N
         return parse_date(text, day_first)
 
 
-def normalize_value(value: object, kind: str, day_first: bool | None = None) -> Decimal | date | str | None:
-    """The comparable form of a value of the given kind; None when it is empty or unreadable."""
+def normalize_value(
+    value: object, kind: str, day_first: bool | None = None
+) -> Decimal | date | str | tuple[str, Decimal] | None:
+    """The comparable form of a value of the given kind; None when it is empty or unreadable.
+
+    Durations compare as ('month', n) or ('day', n) (see grounding.durations: '3 years' ==
+    'three (3) years' == '36 months'); places without 'the State of' and the like.
+    """
     if value is None:
         return None
+    if kind == "duration":
+        found = value if isinstance(value, Duration) else parse_duration(str(value))
+        return found.key if found is not None else None
     if kind == "amount":
         return value if isinstance(value, Decimal) else canonical_amount(value)  # type: ignore[arg-type]
     if kind == "date":
@@ -54,6 +65,10 @@ def normalize_value(value: object, kind: str, day_first: bool | None = None) -> 
         return normalize_currency(text) or text.upper()
     if kind == "name":
         return company_key(text) or None
+    if kind == "place":
+        return place_key(text) or None
+    if kind == "language":
+        return fold(text)[:2] or None
     return name_key(text) or None
 
 
@@ -64,6 +79,6 @@ def values_equal(a: object, b: object, kind: str, fuzzy_threshold: float = 1.0) 
         return False
     if isinstance(na, Decimal) and isinstance(nb, Decimal):
         return na == nb
-    if kind in ("name", "address", "text") and fuzzy_threshold < 1.0:
+    if kind in ("name", "address", "text", "place") and fuzzy_threshold < 1.0:
         return similarity(str(na), str(nb)) >= fuzzy_threshold
     return na == nb

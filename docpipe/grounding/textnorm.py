@@ -104,3 +104,20 @@ def token_similarity(a: str, b: str) -> float:
     direct = similarity(ka, kb)
     sa, sb = " ".join(sorted(ka.split())), " ".join(sorted(kb.split()))
     return max(direct, similarity(sa, sb))
+
+
+# Words that introduce a place name rather than belong to it ('the State of New York').
+_PLACE_PREFIXES = ("the ", "state of ", "commonwealth of ", "province of ", "republic of ", "kingdom of ",
+                   "territory of ", "district of ", "canton of ", "county of ", "city of ", "federal republic of ")
+
+
+def place_key(text: str) -> str:
+    """Places compare without their introducing words: 'the State of New York' == 'New York'."""
+    t = name_key(text)
+    changed = True
+    while changed:
+        changed = False
+        for prefix in _PLACE_PREFIXES:
+            if t.startswith(prefix) and len(t) > len(prefix):
+                t, changed = t[len(prefix):], True
+    return t

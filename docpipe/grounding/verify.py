@@ -2,7 +2,8 @@
 
 Policy (what analysts can rely on):
 - grounded=True only when words on the page match the value by its kind (numeric equality for
-  amounts, same calendar date, same identifier key, fuzzy >= threshold for names/addresses/text).
+  amounts, same calendar date, same identifier key, same length of time for durations, fuzzy >=
+  threshold for names/addresses/places/text). Kinds come from `docpipe.fields` (one inference).
 - bbox is always the union of the matched words (OCR ink boxes grown to the printed line, see
   grounding.inkbox). A model's box is never passed through: when it overlaps the matched words
   the source is "both" and the box snaps to the words; when the words are elsewhere the words
@@ -26,9 +27,9 @@ from docpipe.grounding.dates import infer_day_first
 from docpipe.grounding.labels import find_labels
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.match import FUZZY_THRESHOLD, Candidate, PageMatcher
-from docpipe.grounding.normalize import canonical_amount, canonical_date
+from docpipe.grounding.normalize import canonical_amount, canonical_date, parse_duration
 from docpipe.grounding.textnorm import name_key
-from docpipe.fields import FieldSpec, field_specs
+from docpipe.fields import DERIVED_KINDS, FieldSpec, field_specs
 from docpipe.records import BBox, FieldGrounding, Word
 
 EXACT_THRESHOLD = 0.85
@@ -81,6 +82,10 @@ def _candidates(matcher: PageMatcher, q: GroundingQuery) -> tuple[list[Candidate
         return matcher.identifiers(value), EXACT_THRESHOLD
     elif q.kind == "currency":
         return matcher.currencies(value), EXACT_THRESHOLD
+    elif q.kind == "duration":
+        length = parse_duration(value)
+        if length is not None:
+            return matcher.durations(length), EXACT_THRESHOLD
     kind = q.kind if q.kind in FUZZY_THRESHOLD else "text"
     return matcher.fuzzy(value, kind), FUZZY_THRESHOLD[kind]
 
@@ -239,7 +244,8 @@ def _as_text(value: object) -> str | None:
 def build_queries(
     instance: BaseModel, page_index: int, boxes: dict[str, BBox] | None = None
 ) -> list[GroundingQuery]:
-    """Queries for every non-empty scalar in a schema instance, table cells included.
+    """Queries for every non-empty scalar in a schema instance, table cells and items of scalar
+    lists included (derived kinds such as a page's language are judgements, not printed: skipped).
 
     `boxes` maps field paths ('total', 'line_items[0].amount') to the model's boxes, if any.
     """
@@ -255,13 +261,16 @@ def build_queries(
                     if isinstance(item, BaseModel):
                         walk(item, list(spec.item_fields), f"{path}[{i}].")
                 continue
-            if isinstance(value, BaseModel) or isinstance(value, (list, dict)):
+            if isinstance(value, BaseModel) or isinstance(value, dict) or spec.kind in DERIVED_KINDS:
                 continue
-            text = _as_text(value)
-            if text is None or not text.strip():
-                continue
-            out.append(GroundingQuery(field=path, value=text, kind=spec.kind, vlm_bbox=boxes.get(path),
-                                      page_index=page_index, labels=list(spec.labels)))
+            # A list of scalars ('party': [...]) is verified item by item: 'party[0]', 'party[1]'.
+            items = [(f"{path}[{i}]", v) for i, v in enumerate(value)] if isinstance(value, list) else [(path, value)]
+            for item_path, item in items:
+                text = _as_text(item)
+                if text is None or not text.strip() or isinstance(item, (BaseModel, list, dict)):
+                    continue
+                out.append(GroundingQuery(field=item_path, value=text, kind=spec.kind, vlm_bbox=boxes.get(item_path),
+                                          page_index=page_index, labels=list(spec.labels)))
 
     walk(instance, field_specs(type(instance)), "")
     return out

@@ -6,7 +6,11 @@ No model. Per page:
    page-wide amount and date scans, party blocks, the unlabelled header block, ...), each with
    an evidence score and the features behind it;
 3. one value per field is chosen, jointly where the schema's consistency rules relate fields
-   (`select`);
+   (`select`); on a page of running text (a contract, a letter) the fields of the kinds prose
+   states (dates, lengths of time, places, names, amounts, codes) take their candidates from its
+   sentences instead (`prose`), lists of scalars (`party: list[str]`) get every such value above
+   its threshold, and fields about the page as a whole (title, language, document kind) come
+   from `page_facts`;
 4. each chosen value gets a calibrated confidence (`confidence`), and every value, table cells
    included, is verified against the page's words by the same code that verifies a VLM's values
    (`grounding.verify`): `grounded`, `score`, `source` and the box come from the words, never
@@ -30,11 +34,13 @@ from docpipe.offline.confidence import choice_features, load_model
 from docpipe.offline.context import PageContext
 from docpipe.offline.generate import PARTY_ROLES, header_date_candidate, party_candidates, scalar_candidates
 from docpipe.offline.lexicon import role_of
+from docpipe.offline import page_facts, prose
 from docpipe.offline.select import Choice, select
 from docpipe.offline.tables import read_table
 from docpipe.records import BBox, FieldGrounding, Word
 
 PAIR_BONUS = 0.3  # an address from the same block as its party's chosen name
+PROSE_SHARE = 0.5  # pages with at least this share of words in running text are read as prose
 
 
 class OfflinePageResult(BaseModel):
@@ -52,7 +58,9 @@ class OfflinePageResult(BaseModel):
 def _coerce(spec: FieldSpec, value: Any, day_first: bool | None) -> Any:
     """Text read from a table cell or party block, in the field's type."""
     if spec.kind == "date" and isinstance(value, str):
-        return parse_date(value, day_first)
+        parsed = parse_date(value, day_first)
+        # A date kept in a `str` field (kind inferred from its name) is written as ISO 8601.
+        return parsed.isoformat() if parsed is not None and spec.python_type is str else parsed
     if spec.python_type is float and isinstance(value, Decimal):
         return float(value)
     if spec.python_type is int and isinstance(value, Decimal):
@@ -72,6 +80,11 @@ class OfflineExtractor:
         self.scalars = [s for s in self.specs if s not in self.tables and s.item_model is None and not s.is_list]
         self.kinds = {s.name: s.kind for s in self.scalars}
         self.model = load_model()
+        # Fields read out of running text (offline.prose): scalars and lists of scalars of a prose kind.
+        self.prose_fields = [s for s in self.specs if s.item_model is None and s.kind in prose.PROSE_KINDS]
+        self.prose_cues = {s.name: prose.field_cues(s) for s in self.prose_fields}
+        # Fields about the page as a whole (offline.page_facts): its title, language, kind.
+        self.page_roles = {s.name: r for s in self.scalars if (r := page_facts.role_of_field(s))}
 
     # -- one page ------------------------------------------------------------------------------
 
@@ -97,8 +110,56 @@ class OfflineExtractor:
         if excluded:
             ctx.find_labels(excluded)
         candidates = self._candidates(ctx)
+        lists = self._prose(ctx, candidates)
+        self._page_facts(ctx, candidates)
         choices = self._choose(candidates)
-        return self._assemble(ctx, choices, candidates, rows)
+        return self._assemble(ctx, choices, candidates, rows, lists)
+
+    def _prose(self, ctx: PageContext, candidates: dict[str, list[Candidate]]) -> dict[str, list[Candidate]]:
+        """On a page of running text, the candidates of prose-kind fields come from its sentences
+        (offline.prose), only those above the kind's threshold; lists of scalars are filled here.
+        Returns the chosen values of list fields."""
+        lists: dict[str, list[Candidate]] = {}
+        if not self.prose_fields or prose.running_text_share(ctx.layout) < PROSE_SHARE:
+            return lists
+        page = prose.ProsePage(ctx.layout, ctx.page_index)
+        for spec in self.prose_fields:
+            found = page.candidates(spec, self.prose_cues[spec.name])
+            chosen = prose.select(spec, found)
+            typed = [c.model_copy(update={"value": v}) for c in chosen
+                     if (v := prose.typed_value(spec, c.value)) is not None]
+            if spec.is_list:
+                if typed:
+                    lists[spec.name] = typed
+            else:
+                candidates[spec.name] = typed  # a label reading inside a sentence is not a form field
+        return lists
+
+    def _page_facts(self, ctx: PageContext, candidates: dict[str, list[Candidate]]) -> None:
+        """Title, language and document kind of the page, for fields asking for them."""
+        if not self.page_roles:
+            return
+        layout = ctx.layout
+        title = page_facts.title_tokens(layout)
+        for name, role in self.page_roles.items():
+            kind = self.kinds[name]
+            found: Candidate | None = None
+            if role == "title" and title:
+                found = Candidate(field=name, kind=kind, value=layout.text_of(title), text=layout.text_of(title),
+                                  tokens=title, page_index=ctx.page_index, generator="title", score=0.7)
+            elif role == "document_type":
+                named = page_facts.document_kind(layout, title)
+                if named is not None:
+                    found = Candidate(field=name, kind=kind, value=named[0], text=layout.text_of(named[1]),
+                                      tokens=named[1], page_index=ctx.page_index, generator="title_word", score=0.6)
+            elif role == "language":
+                detected = page_facts.detect_language(" ".join(t.text for t in layout.tokens))
+                if detected is not None:
+                    found = Candidate(field=name, kind=kind, value=detected[0], text="", page_index=ctx.page_index,
+                                      generator="language", score=round(detected[1], 4))
+                candidates[name] = []  # a language is judged from the text, never read from a label
+            if found is not None:
+                candidates[name] = [c for c in candidates.get(name, []) if c.score > found.score] + [found]
 
     def _candidates(self, ctx: PageContext) -> dict[str, list[Candidate]]:
         layout = ctx.layout
@@ -156,12 +217,15 @@ class OfflineExtractor:
         return choices
 
     def _assemble(self, ctx: PageContext, choices: dict[str, Choice], candidates: dict[str, list[Candidate]],
-                  rows: dict[str, list[dict[str, tuple[Any, list[int]]]]]) -> OfflinePageResult:
+                  rows: dict[str, list[dict[str, tuple[Any, list[int]]]]],
+                  lists: dict[str, list[Candidate]] | None = None) -> OfflinePageResult:
         layout = ctx.layout
+        lists = lists or {}
         spec_of = {s.name: s for s in self.scalars}
         values: dict[str, Any] = {name: _coerce(spec_of[name], ch.candidate.value, ctx.order.day_first)
                                   for name, ch in choices.items()}
         values.update({name: [{k: v for k, (v, _) in row.items()} for row in items] for name, items in rows.items()})
+        values.update({name: [c.value for c in items] for name, items in lists.items()})
         notes: list[str] = []
         model = self._validate(values, notes)
         hints: dict[str, BBox] = {}
@@ -174,6 +238,10 @@ class OfflineExtractor:
                 for key, (_, tokens) in row.items():
                     if tokens:
                         hints[f"{name}[{i}].{key}"] = layout.value_box(tokens)
+        for name, items in lists.items():
+            for i, c in enumerate(items):
+                if c.tokens:
+                    hints[f"{name}[{i}]"] = layout.value_box(c.tokens)
         groundings = self._ground(ctx, model, hints)
         features = {name: choice_features(ch) for name, ch in choices.items()}
         if self.model is not None:

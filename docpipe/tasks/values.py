@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import types
 import typing
 from decimal import Decimal
 from enum import Enum
@@ -11,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-_KINDS = {"identifier", "date", "amount", "name", "address", "text", "currency"}
+from docpipe.fields import DERIVED_KINDS, FieldSpec, field_specs
 
 
 class FlatValue(typing.NamedTuple):
@@ -21,31 +20,9 @@ class FlatValue(typing.NamedTuple):
     labels: tuple[str, ...] = ()  # how documents label the field, for grounding tie-breaks
 
 
-def field_labels(model: type[BaseModel], name: str) -> tuple[str, ...]:
-    extra = model.model_fields[name].json_schema_extra
-    labels = extra.get("labels") if isinstance(extra, dict) else None
-    return tuple(str(label) for label in labels) if isinstance(labels, list) else ()
-
-
-def field_kind(model: type[BaseModel], name: str) -> str:
-    info = model.model_fields[name]
-    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-    declared = extra.get("kind")
-    if isinstance(declared, str) and declared in _KINDS:
-        return declared
-    base = _unwrap_optional(info.annotation)
-    if base is Decimal or base in (int, float):
-        return "amount"
-    if base is dt.date or base is dt.datetime:
-        return "date"
-    return "text"
-
-
-def _unwrap_optional(annotation: Any) -> Any:
-    args = [a for a in typing.get_args(annotation) if a is not type(None)]
-    if args and typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        return args[0] if len(args) == 1 else annotation
-    return annotation
+def _specs(model: type[BaseModel]) -> dict[str, FieldSpec]:
+    """The one field model's specs by name: kinds and labels come from `docpipe.fields` only."""
+    return {spec.name: spec for spec in field_specs(model)}
 
 
 def _as_text(value: Any) -> str | None:
@@ -65,7 +42,11 @@ def flatten_values(instance: BaseModel, prefix: str = "") -> list[FlatValue]:
     """Every printed scalar in the instance, in field order, lists expanded with their index."""
     out: list[FlatValue] = []
     model = type(instance)
+    specs = _specs(model)
     for name in model.model_fields:
+        spec = specs[name]
+        if spec.kind in DERIVED_KINDS:
+            continue  # a judgement about the page (its language), not a value printed on it
         value = getattr(instance, name)
         path = f"{prefix}{name}"
         if isinstance(value, list):
@@ -75,11 +56,11 @@ def flatten_values(instance: BaseModel, prefix: str = "") -> list[FlatValue]:
                 else:
                     text = _as_text(item)
                     if text is not None:
-                        out.append(FlatValue(f"{path}[{index}]", text, field_kind(model, name), field_labels(model, name)))
+                        out.append(FlatValue(f"{path}[{index}]", text, spec.kind, spec.labels))
         elif isinstance(value, BaseModel):
             out.extend(flatten_values(value, prefix=f"{path}."))
         else:
             text = _as_text(value)
             if text is not None:
-                out.append(FlatValue(path, text, field_kind(model, name), field_labels(model, name)))
+                out.append(FlatValue(path, text, spec.kind, spec.labels))
     return out
