@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from docpipe.word_records import TextLayerFacts, WordSourceRecord
+
 BBox = tuple[float, float, float, float]
 """[x0, y0, x1, y1] normalised to 0..1 of the page, origin top-left."""
 
@@ -87,11 +89,12 @@ class SourceDoc(BaseModel):
 
 
 class Word(BaseModel):
-    text: str
+    text: str  # normalised where the word entered docpipe (docpipe/word_text.py): NFKC, no soft hyphens
     bbox: BBox
     conf: float = 1.0
     line_id: int = 0  # words sharing line_id were read as one line by the word source
     block_id: int = 0
+    raw: str | None = None  # the text exactly as the source gave it, when normalisation changed it
 
 
 WordSource = Literal["pdf_text", "rapidocr", "tesseract"]
@@ -112,7 +115,12 @@ class PageImage(BaseModel):
     image_height: int = 0
     rotation: int = 0  # degrees the source asked for (PDF /Rotate, EXIF), already applied
     words: list[Word] = Field(default_factory=list)
-    word_source: WordSource | None = None
+    # pdf_text, an OCR engine's name, or pdf_text+<engine> when images were OCR'd beside the text layer.
+    word_source: str | None = None
+    # What the raster stage saw in a PDF text layer; the word-layer stage decides from it.
+    text_layer: TextLayerFacts | None = None
+    # The word-layer stage's decision (None until that stage ran on the page).
+    word_record: WordSourceRecord | None = None
     status: Status = Status.ok
     error: ErrorInfo | None = None
     doc_error: ErrorInfo | None = None  # document-level condition (e.g. truncated to max_pages)
@@ -175,7 +183,9 @@ class PageResult(BaseModel):
     grounding: list[FieldGrounding] = Field(default_factory=list)
     tasks: list[TaskOutcome] = Field(default_factory=list)
     word_count: int = 0
-    word_source: WordSource | None = None
+    word_source: str | None = None
+    words: list[Word] = Field(default_factory=list)  # the page's word layer in reading order
+    word_record: WordSourceRecord | None = None
     engine: str = ""
     latency_s: float = 0.0
     prompt_tokens: int = 0

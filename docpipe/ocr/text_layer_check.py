@@ -1,0 +1,180 @@
+"""Does a PDF text layer say what the rendered page shows? OCR a sample of its word boxes and compare.
+
+The sample is small and aimed where lies hide: words drawn in fonts whose ToUnicode map
+contradicts the font program (containing the contradicted characters), invisible words (the OCR
+layer of a scan), then words with digits (values) and a spread of the rest, a few from each font.
+Only words the bundled recognisers read reliably are sampled: at least two letters or digits,
+Latin script, not tiny. Each sampled word is cut from the rendered page (slightly padded), turned
+upright and read by the OCR engine without detection (docpipe/ocr/crop_reader.py).
+
+A word agrees when its letters and digits, case-folded, equal the OCR reading's, or appear inside
+it (a padded crop may catch a neighbour's edge). The text layer disagrees with the page when
+* a word of a suspect font disagrees (the font map and the pixels both say the layer is wrong), or
+* in some font (or among the invisible words) at least `_GROUP_MIN_BAD` sampled words disagree and
+  they are at least half of that group's sample, or
+* at least `_PAGE_MIN_BAD` words disagree and they are at least a third of the whole sample.
+A single misread never condemns a page; a font that lies about its digits does.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from docpipe.ocr.base import OcrEngine
+from docpipe.ocr.crop_reader import read_crops
+from docpipe.ocr.geometry import rotate_image
+from docpipe.records import Word
+from docpipe.word_records import TextLayerFacts
+
+SAMPLE_LIMIT = 24  # words per page, suspect-font words not counted
+_SUSPECT_LIMIT = 8
+_PER_GROUP = 6
+_INVISIBLE_PER_GROUP = 10
+_GROUP_MIN_BAD = 2
+_PAGE_MIN_BAD = 3
+_MIN_HEIGHT_PX = 8
+_MAX_HEIGHT_PX = 240
+_PAD_Y = 0.15  # crop padding, as a share of the word's height
+_PAD_X = 0.2
+
+
+@dataclass
+class Verification:
+    sampled: int
+    agreed: int
+    disagrees: bool
+    detail: str
+
+
+def comparison_key(text: str) -> str:
+    """Letters and digits only, NFKC and case-folded: '3,234.00' -> '323400', 'Total:' -> 'total'."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
+
+
+def words_agree(layer: str, read: str) -> bool:
+    """Does the OCR reading `read` of a word's box confirm the text layer's `layer`?"""
+    a, b = comparison_key(layer), comparison_key(read)
+    return bool(a) and (a == b or (len(a) >= 3 and a in b))
+
+
+def verify_text_layer(words: list[Word], facts: TextLayerFacts | None, image: Image.Image,
+                      engine: OcrEngine, limit: int = SAMPLE_LIMIT) -> Verification:
+    """OCR a sample of `words` (boxes 0-1 of `image`) and judge the text layer. Engine errors propagate."""
+    facts = facts or TextLayerFacts()
+    picked = sample_words(words, facts, image.size, limit)
+    if not picked:
+        return Verification(0, 0, False, "no word the OCR engine can check")
+    turns = dict(facts.turned_words)
+    crops = [_crop(image, words[i].bbox, turns.get(i, 0)) for i in picked]
+    readings = read_crops(engine, crops)
+    groups: dict[str, list[bool]] = defaultdict(list)
+    suspect_names = {s.name for s in facts.suspect_fonts}
+    invisible = set(facts.invisible_words)
+    bad_examples: list[str] = []
+    suspect_bad = 0
+    for index, (text, _conf) in zip(picked, readings):
+        ok = words_agree(words[index].text, text)
+        font = _font_of(facts, index)
+        groups["(invisible)" if index in invisible else font].append(ok)
+        if not ok:
+            suspect_bad += font in suspect_names
+            if len(bad_examples) < 2:
+                bad_examples.append(f"{words[index].text!r} where the page shows {text!r}")
+    agreed = sum(ok for oks in groups.values() for ok in oks)
+    sampled = len(picked)
+    bad = sampled - agreed
+    lying_groups = [name for name, oks in groups.items()
+                    if oks.count(False) >= _GROUP_MIN_BAD and oks.count(False) * 2 >= len(oks)]
+    disagrees = (suspect_bad > 0 or bool(lying_groups)
+                 or (bad >= _PAGE_MIN_BAD and bad * 3 >= sampled))
+    detail = f"{agreed} of {sampled} sampled text-layer words read the same on the rendered page"
+    if bad_examples:
+        detail += "; e.g. " + ", ".join(bad_examples)
+    if disagrees:
+        where = sorted({*lying_groups, *(n for n in suspect_names if n in groups and False in groups[n])})
+        if where:
+            detail += f" (font {', '.join(where)})" if "(invisible)" not in where else " (invisible text)"
+    return Verification(sampled, agreed, disagrees, detail)
+
+
+def sample_words(words: list[Word], facts: TextLayerFacts, size: tuple[int, int],
+                 limit: int = SAMPLE_LIMIT) -> list[int]:
+    """Indexes of the words to OCR, most telling first, no duplicates."""
+    width, height = size
+    checkable = [i for i, w in enumerate(words) if _checkable(w, width, height)]
+    if not checkable:
+        return []
+    chosen: list[int] = []
+    taken: set[int] = set()
+
+    def take(indexes: list[int], count: int) -> None:
+        for i in _spread([i for i in indexes if i not in taken], count):
+            chosen.append(i)
+            taken.add(i)
+
+    suspect = {s.name: set(s.chars) for s in facts.suspect_fonts}
+    if suspect:
+        hits = [i for i in checkable if set(words[i].text) & suspect.get(_font_of(facts, i), set())]
+        take(hits, _SUSPECT_LIMIT)
+    budget = limit + len(chosen)
+    invisible = set(facts.invisible_words)
+    by_group: dict[str, list[int]] = defaultdict(list)
+    for i in checkable:
+        by_group["(invisible)" if i in invisible else _font_of(facts, i)].append(i)
+    for name, members in by_group.items():
+        cap = _INVISIBLE_PER_GROUP if name == "(invisible)" else _PER_GROUP
+        digits = [i for i in members if any(ch.isdigit() for ch in words[i].text)]
+        take(digits, min(cap // 2, budget - len(chosen)))
+        take(members, min(cap - sum(1 for i in chosen if i in set(members)), budget - len(chosen)))
+    if len(chosen) < budget:
+        take(checkable, budget - len(chosen))
+    return chosen
+
+
+def _checkable(word: Word, width: int, height: int) -> bool:
+    key = comparison_key(word.text)
+    if len(key) < 2 or not all(_latin_or_digit(ch) for ch in key):
+        return False
+    x0, y0, x1, y1 = word.bbox
+    across = min((y1 - y0) * height, (x1 - x0) * width)  # the text's height, whichever way it runs
+    return _MIN_HEIGHT_PX <= across <= _MAX_HEIGHT_PX
+
+
+def _latin_or_digit(ch: str) -> bool:
+    if "0" <= ch <= "9" or "a" <= ch <= "z":
+        return True
+    return unicodedata.name(ch, "").startswith("LATIN")
+
+
+def _font_of(facts: TextLayerFacts, index: int) -> str:
+    if index < len(facts.word_font) and 0 <= facts.word_font[index] < len(facts.fonts):
+        return facts.fonts[facts.word_font[index]]
+    return "(unknown)"
+
+
+def _spread(indexes: list[int], count: int) -> list[int]:
+    """`count` items spread evenly over `indexes` (all when there are fewer)."""
+    if count <= 0 or not indexes:
+        return []
+    if len(indexes) <= count:
+        return list(indexes)
+    positions = np.linspace(0, len(indexes) - 1, count).round().astype(int)
+    return [indexes[p] for p in dict.fromkeys(positions.tolist())]
+
+
+def _crop(image: Image.Image, bbox: tuple[float, float, float, float], turn: int) -> np.ndarray:
+    width, height = image.size
+    x0, y0, x1, y1 = bbox[0] * width, bbox[1] * height, bbox[2] * width, bbox[3] * height
+    across = min(x1 - x0, y1 - y0)  # the word's height, whichever way it runs
+    pad_y, pad_x = _PAD_Y * across + 1, _PAD_X * across + 1
+    if turn % 180:
+        pad_x, pad_y = pad_y, pad_x
+    box = (max(0, int(x0 - pad_x)), max(0, int(y0 - pad_y)),
+           min(width, int(np.ceil(x1 + pad_x))), min(height, int(np.ceil(y1 + pad_y))))
+    crop = np.asarray(image.crop(box).convert("RGB"))
+    return rotate_image(crop, turn) if turn else crop
