@@ -10,7 +10,7 @@ import datetime as dt
 import time
 from collections.abc import Callable
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from docpipe.merge import merge_document
 from docpipe.output.rows import DocumentHead, document_rows_table, page_rows_table
@@ -39,10 +39,33 @@ class PendingDoc(BaseModel):
     work_key: str
 
 
+class StagedDocument(BaseModel):
+    """One finished document waiting for the next commit: its row, values, grounding and pages."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    item: PendingDoc
+    head: DocumentHead
+    values: BaseModel | None = None
+    grounding: list[FieldGrounding] = []
+    pages: list[PageResult] = []
+
+
 class Collector:
+    """Gathers page results per document, merges each finished document and commits in batches.
+
+    Errors are data here too: any exception while merging, validating or converting one
+    document's rows becomes that document's `failed / invalid_output` row (message kept); it
+    never costs the other documents of the batch or stops the run.
+    """
+
     def __init__(self, writer, schema_model: type[BaseModel], provenance: Provenance,
                  metadata: dict[str, str], commit_every_docs: int, commit_every_s: float,
-                 on_document: Callable[[DocumentHead, int], None]) -> None:
+                 on_document: Callable[[DocumentHead, int], None],
+                 on_committed: Callable[[DocumentHead, int], None] | None = None) -> None:
+        """on_document(head, pages) fires when a document is finished (progress); on_committed(head,
+        pages) once its row is committed, with its final status (a row that could not be stored
+        is committed as failed)."""
         self.writer = writer
         self.schema_model = schema_model
         self.prov = provenance
@@ -50,14 +73,10 @@ class Collector:
         self.commit_every_docs = commit_every_docs
         self.commit_every_s = commit_every_s
         self.on_document = on_document
+        self.on_committed = on_committed
         self.pending: dict[str, PendingDoc] = {}
         self.pages: dict[str, dict[int, PageResult]] = {}
-        self._heads: list[DocumentHead] = []
-        self._values: list[BaseModel | None] = []
-        self._grounding: list[list[FieldGrounding]] = []
-        self._page_rows: list[PageResult] = []
-        self._page_keys: list[str] = []
-        self._entries: list[LedgerEntry] = []
+        self._staged: list[StagedDocument] = []
         self._last_commit = time.monotonic()
 
     def expect(self, item: PendingDoc) -> None:
@@ -87,58 +106,90 @@ class Collector:
                         page_count: int = 0) -> None:
         """A document that never reached page processing (bad input, duplicate)."""
         head = self._head(item, status, error, page_count=page_count, pages_processed=0)
-        self._stage(item, head, None, [], [])
+        self._stage(StagedDocument(item=item, head=head))
 
     def _finish(self, item: PendingDoc, pages: list[PageResult]) -> None:
-        merged = merge_document(pages, self.schema_model)
-        values, error, status = merged.values, merged.error, merged.status
-        if values is not None:
-            try:
-                check_fits(values)
-            except ValueOutOfRange as exc:
-                # One absurd value (e.g. 40 digits) must not cost the whole commit batch.
-                values, status = None, Status.failed
-                error = ErrorInfo(category=ErrorCategory.invalid_output, stage="write", message=str(exc))
+        pages = sorted(pages, key=lambda p: p.page_index)
         total_pages = max((p.total_pages for p in pages), default=len(pages))
-        head = self._head(item, status, error, page_count=total_pages, pages_processed=len(pages))
-        self._stage(item, head, values, merged.grounding, sorted(pages, key=lambda p: p.page_index))
+        try:
+            merged = merge_document(pages, self.schema_model)
+            values, error, status = merged.values, merged.error, merged.status
+            if values is not None:
+                check_fits(values)
+            head = self._head(item, status, error, page_count=total_pages, pages_processed=len(pages),
+                              missing_fields=merged.missing_fields, broken_rules=merged.broken_rules)
+            staged = StagedDocument(item=item, head=head, values=values, grounding=merged.grounding, pages=pages)
+        except Exception as exc:  # noqa: BLE001 - one document's problem is that document's row
+            staged = self._invalid(item, pages, total_pages, "merge", exc)
+        self._stage(staged)
+
+    def _invalid(self, item: PendingDoc, pages: list[PageResult], total_pages: int, stage: str,
+                 exc: Exception) -> StagedDocument:
+        """The row of a document whose values could not be merged, validated or stored: failed, values dropped."""
+        message = str(exc) if isinstance(exc, ValueOutOfRange) else f"{type(exc).__name__}: {exc}"
+        error = ErrorInfo(category=ErrorCategory.invalid_output, stage=stage,
+                          message=f"the document's values could not be {_VERB[stage]}: {message}"[:2000])
+        head = self._head(item, Status.failed, error, page_count=total_pages, pages_processed=len(pages))
+        return StagedDocument(item=item, head=head, pages=pages)
 
     def _head(self, item: PendingDoc, status: Status, error: ErrorInfo | None, *, page_count: int,
-              pages_processed: int) -> DocumentHead:
+              pages_processed: int, missing_fields: list[str] | None = None,
+              broken_rules: list[str] | None = None) -> DocumentHead:
         return DocumentHead(
             doc_id=item.doc.doc_id, row_key=item.row_key, source_path=item.doc.source_path,
             page_count=page_count, pages_processed=pages_processed, status=status, error=error,
+            missing_fields=missing_fields or [], broken_rules=broken_rules or [],
             schema=self.prov.schema_name, schema_hash=self.prov.schema_hash, pipeline=self.prov.pipeline,
             engine=self.prov.engine, model=self.prov.model, model_revision=self.prov.model_revision,
             prompt_hash=self.prov.prompt_hash, run_id=self.prov.run_id,
             processed_at=dt.datetime.now(dt.timezone.utc),
         )
 
-    def _stage(self, item: PendingDoc, head: DocumentHead, values: BaseModel | None,
-               grounding: list[FieldGrounding], pages: list[PageResult]) -> None:
-        self._heads.append(head)
-        self._values.append(values)
-        self._grounding.append(grounding)
-        self._page_rows.extend(pages)
-        self._page_keys.extend([item.row_key] * len(pages))
-        self._entries.append(LedgerEntry(
-            row_key=item.row_key, doc_id=item.doc.doc_id, work_key=item.work_key, status=head.status.value,
-            error_category=head.error.category.value if head.error else None,
-            source_path=item.doc.source_path, run_id=self.prov.run_id,
-        ))
-        self.on_document(head, len(pages))
-        if len(self._heads) >= self.commit_every_docs or time.monotonic() - self._last_commit >= self.commit_every_s:
+    def _stage(self, staged: StagedDocument) -> None:
+        self._staged.append(staged)
+        self.on_document(staged.head, len(staged.pages))
+        if len(self._staged) >= self.commit_every_docs or time.monotonic() - self._last_commit >= self.commit_every_s:
             self.flush()
 
     def flush(self) -> None:
-        if not self._heads:
+        if not self._staged:
             return
         now = dt.datetime.now(dt.timezone.utc)
-        docs = document_rows_table(self._heads, self._values, self._grounding, self.schema_model,
-                                   metadata=self.metadata)
-        pages = page_rows_table(self._page_rows, run_id=self.prov.run_id, processed_at=now,
-                                row_keys=self._page_keys, metadata=self.metadata)
-        self.writer.commit(docs, pages, self._entries)
-        self._heads, self._values, self._grounding = [], [], []
-        self._page_rows, self._page_keys, self._entries = [], [], []
+        try:
+            docs, pages = self._tables(self._staged, now)
+        except Exception:  # noqa: BLE001 - find the document that cannot be stored; the others go in
+            kept = []
+            for staged in self._staged:
+                try:
+                    self._tables([staged], now)
+                except Exception as exc:  # noqa: BLE001
+                    pages_of = staged.pages
+                    staged = self._invalid(staged.item, pages_of, staged.head.page_count, "write", exc)
+                    try:
+                        self._tables([staged], now)
+                    except Exception:  # noqa: BLE001 - even its pages cannot be stored: keep the document row
+                        staged = staged.model_copy(update={"pages": []})
+                kept.append(staged)
+            self._staged = kept
+            docs, pages = self._tables(self._staged, now)
+        entries = [LedgerEntry(
+            row_key=s.item.row_key, doc_id=s.item.doc.doc_id, work_key=s.item.work_key, status=s.head.status.value,
+            error_category=s.head.error.category.value if s.head.error else None,
+            source_path=s.item.doc.source_path, run_id=self.prov.run_id,
+        ) for s in self._staged]
+        self.writer.commit(docs, pages, entries)
+        if self.on_committed is not None:
+            for s in self._staged:
+                self.on_committed(s.head, len(s.pages))
+        self._staged = []
         self._last_commit = time.monotonic()
+
+    def _tables(self, staged: list[StagedDocument], now: dt.datetime):
+        docs = document_rows_table([s.head for s in staged], [s.values for s in staged],
+                                   [s.grounding for s in staged], self.schema_model, metadata=self.metadata)
+        pages = page_rows_table([p for s in staged for p in s.pages], run_id=self.prov.run_id, processed_at=now,
+                                row_keys=[s.item.row_key for s in staged for _ in s.pages], metadata=self.metadata)
+        return docs, pages
+
+
+_VERB = {"merge": "merged or validated", "write": "stored"}

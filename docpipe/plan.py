@@ -36,7 +36,7 @@ class StagePlan(BaseModel):
     model_label: str | None = None  # what the user asked for, for provenance
     model_revision: str | None = None
     device: str = "auto"
-    schema: SchemaSource  # exactly what the driver resolved; workers never open a schema path
+    schema_source: SchemaSource  # exactly what the driver resolved; workers never open a schema path
     tasks: list[TaskName]
     questions: list[str] = []
     max_new_tokens: int = 1536
@@ -104,7 +104,7 @@ def build_page_processor(plan: StagePlan):
     """The VLM or offline processor for the plan, with its heavy state (model) loaded once."""
     from docpipe.schema_registry import load_schema_source
 
-    schema = load_schema_source(plan.schema)
+    schema = load_schema_source(plan.schema_source)
     if plan.engine == "offline":
         from docpipe.processing.offline import OfflinePageProcessor
 

@@ -101,16 +101,18 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
         existing = writer.ledger.lookup([key for _, key in unique] + [key for _, key, _ in duplicates])
 
         def on_document(head, pages: int) -> None:
-            summary.processed += 1
-            summary.pages += pages
-            summary.count(head.status, head.error.category.value if head.error else None,
-                          head.source_path, head.error.message if head.error else None)
             if summary.startup_s is None and pages:
                 summary.startup_s = round(time.monotonic() - started, 3)
             reporter.document(head, pages)
 
+        def on_committed(head, pages: int) -> None:
+            summary.processed += 1
+            summary.pages += pages
+            summary.count(head.status, head.error.category.value if head.error else None,
+                          head.source_path, head.error.message if head.error else None)
+
         collector = Collector(writer, schema.model, provenance, metadata, config.commit_every_docs,
-                              config.commit_every_s, on_document)
+                              config.commit_every_s, on_document, on_committed)
         todo: list[SourceDoc] = []
         immediate: list[tuple[PendingDoc, Status, ErrorInfo]] = []
         for doc, key in unique:
@@ -169,7 +171,7 @@ def _stage_plan(config: RunConfig, schema: LoadedSchema, decision: EngineDecisio
     return StagePlan(
         engine=decision.engine, model=decision.model, model_label=decision.model_label,
         model_revision=decision.model_revision, device=config.device,
-        schema=schema.source, tasks=spec.tasks, questions=config.questions,
+        schema_source=schema.source, tasks=spec.tasks, questions=config.questions,
         max_new_tokens=spec.limits.max_new_tokens, ocr_engine=config.ocr_engine,
         raster=RasterConfig(dpi=spec.raster.dpi, max_pixels=spec.raster.max_pixels, max_pages=config.max_pages,
                             passwords=config.passwords, timeout_s=config.doc_timeout_s,

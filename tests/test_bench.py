@@ -139,7 +139,7 @@ def test_unknown_part_is_a_usage_error() -> None:
 def test_sequential_loop_runs_in_a_fresh_process(tmp_path: Path) -> None:
     files = text_corpus(tmp_path / "corpus", 3)
     config = run_config(files, tmp_path / "out", "offline", dpi=72)
-    plan = StagePlan(engine="offline", schema=load_schema("invoice", REPO).source, tasks=config.pipeline.tasks,
+    plan = StagePlan(engine="offline", schema_source=load_schema("invoice", REPO).source, tasks=config.pipeline.tasks,
                      raster=RasterConfig(dpi=72), workers=default_workers(2, 0, "offline"))
     result = run_loop_process(config, plan, tmp_path / "loop.json")
     assert sum(result.statuses.values()) == 3 and set(result.statuses) <= {"ok", "partial"}

@@ -32,7 +32,8 @@ from docpipe.records import (
 from schemas.invoice import Invoice, LineItem
 
 NOW = dt.datetime(2025, 3, 1, 9, 30, tzinfo=dt.timezone.utc)
-HEAD_COLUMNS = ["doc_id", "row_key", "source_path", "page_count", "pages_processed", "status", "error", "schema",
+HEAD_COLUMNS = ["doc_id", "row_key", "source_path", "page_count", "pages_processed", "status", "error", "missing_fields",
+                "broken_rules", "schema",
                 "schema_hash", "pipeline", "engine", "model", "model_revision", "prompt_hash", "run_id",
                 "processed_at"]
 TAIL_COLUMNS = ["grounding", "ungrounded_count", "confidence"]

@@ -64,7 +64,12 @@ class DocumentHead(BaseModel):
     page_count: int = Field(description="Pages in the document.")
     pages_processed: int = Field(description="Pages that were processed (fewer under --max-pages).")
     status: Status = Field(description="ok | partial | failed | skipped.")
-    error: ErrorInfo | None = Field(None, description="Why the document is not ok (category, message, stage).")
+    error: ErrorInfo | None = Field(None, description="Why the document is not ok (category, message, stage): "
+                                                      "the most serious reason; see missing_fields and broken_rules.")
+    missing_fields: list[str] = Field(default_factory=list, description="Fields the schema requires for a usable "
+                                      "result that were not found (every field when none was found).")
+    broken_rules: list[str] = Field(default_factory=list, description="Consistency rules of the schema the values "
+                                    "break, as 'path: rule' (e.g. 'subtotal + tax_total = total').")
     schema_name: str = Field(alias="schema", description="Name of the extraction schema.")
     schema_hash: str = Field(description="Hash of the schema's JSON Schema.")
     pipeline: str = Field(description="Pipeline that produced the row.")
