@@ -41,6 +41,9 @@ def run(
     revision: Annotated[Optional[str], typer.Option(help="Model revision (hub commit or tag).")] = None,
     engine: Annotated[str, typer.Option(help="auto | vlm | offline. auto falls back to offline without a model.")] = "auto",
     ocr_engine: Annotated[str, typer.Option(help="Word layer for scans: rapidocr | tesseract.")] = "rapidocr",
+    ocr: Annotated[str, typer.Option(
+        "--ocr", help="auto: use a PDF's text layer where it agrees with the rendered page, OCR the rest | "
+                      "always: OCR every page | never: text layer only, no OCR.")] = "auto",
     question: Annotated[Optional[list[str]], typer.Option("--question", "-q", help="Chart question (repeatable).")] = None,
     ray_address: Annotated[Optional[str], typer.Option(envvar="RAY_ADDRESS", help="Join this Ray cluster.")] = None,
     device: Annotated[str, typer.Option(help="auto | cpu | cuda.")] = "auto",
@@ -78,9 +81,11 @@ def run(
             engine = "offline"
         if engine not in ("auto", "vlm", "offline"):
             raise ConfigError(f"--engine must be auto, vlm or offline (got {engine!r})")
+        if ocr not in ("auto", "always", "never"):
+            raise ConfigError(f"--ocr must be auto, always or never (got {ocr!r})")
         if log_format not in ("rich", "json"):
             raise ConfigError(f"--log-format must be rich or json (got {log_format!r})")
-        config = RunConfig(inputs=inputs, out_dir=out, pipeline=spec, engine=engine, ocr_engine=ocr_engine,
+        config = RunConfig(inputs=inputs, out_dir=out, pipeline=spec, engine=engine, ocr_engine=ocr_engine, ocr=ocr,
                            questions=list(question or []), ray_address=ray_address, device=device,
                            passwords=passwords, max_pages=max_pages, doc_timeout_s=doc_timeout,
                            raster_workers=workers, ocr_workers=ocr_workers,

@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from docpipe.builtin_paths import builtin_dir
+from docpipe.word_records import WORD_LAYER_VERSION, OcrMode
 
 TaskName = Literal["extract", "ocr", "chart_qa", "ground"]
 EngineChoice = Literal["auto", "vlm", "offline"]
@@ -145,6 +146,7 @@ class RunConfig(_Strict):
     pipeline: PipelineSpec
     engine: EngineChoice = "auto"
     ocr_engine: OcrEngineName = "rapidocr"
+    ocr: OcrMode = "auto"  # --ocr: auto decides per page, always OCRs every page, never uses the text layer only
     questions: list[str] = Field(default_factory=list)
     ray_address: str | None = None
     device: str = "auto"
@@ -170,6 +172,8 @@ class RunConfig(_Strict):
             "max_new_tokens": self.pipeline.limits.max_new_tokens,
             "questions": self.questions,
             "ocr_engine": self.ocr_engine,
+            "ocr": self.ocr,
+            "word_layer": WORD_LAYER_VERSION,
             "max_pages": self.max_pages,
         }
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
