@@ -210,6 +210,27 @@ def eval_command(
         Console().print(render_eval(report))
 
 
+@app.command("export")
+def export_command(
+    out: Annotated[Path, typer.Argument(help="Output folder of a run.")],
+    format: Annotated[str, typer.Option("--format", help="hocr | alto | txt.")] = "hocr",
+    dest: Annotated[Optional[Path], typer.Option(help="Folder for the files (default: OUT/export/FORMAT).")] = None,
+) -> None:
+    """Write each document's word layer as hOCR, ALTO XML or plain text, one file per document."""
+    from docpipe.export import export_words
+
+    if format not in ("hocr", "alto", "txt"):
+        raise _fail(EXIT_USAGE, f"--format must be hocr, alto or txt (got {format!r})")
+    try:
+        summary = export_words(out, format, dest)  # type: ignore[arg-type]
+    except (FileNotFoundError, ValueError) as exc:
+        raise _fail(EXIT_USAGE, str(exc)) from None
+    except OSError as exc:
+        raise _fail(EXIT_FATAL, f"cannot write the export: {exc}") from None
+    Console().print(f"{summary.documents} documents ({summary.pages} pages, {summary.words} words) "
+                    f"written as {summary.format} to [bold]{summary.folder}[/bold]")
+
+
 @app.command("bench-ocr")
 def bench_ocr_command(
     pages: Annotated[int, typer.Option(help="Generated A4 pages at 150 dpi.")] = 10,
