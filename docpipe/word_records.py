@@ -71,6 +71,7 @@ class WordSourceReason(str, Enum):
     ocr_forced = "ocr_forced"  # --ocr always
     ocr_disabled = "ocr_disabled"  # --ocr never
     blank_page = "blank_page"  # no ink on the page: nothing to read
+    ocr_failed = "ocr_failed"  # the OCR engine failed on the page (its error says how); text layer kept if any
 
 
 class TextLayerFinding(str, Enum):

@@ -170,12 +170,26 @@ def test_a_crash_on_one_page_is_recorded_and_the_batch_goes_on() -> None:
     crashing = WordLayerStage(FakeEngine(crash=True))
     [crashed] = crashing([(_page(0, kind=DocKind.png), drawn.png_bytes())])
     assert crashed.words == [] and crashed.word_source is None
+    assert crashed.word_record is not None and crashed.word_record.reason == WordSourceReason.ocr_failed
     assert crashed.error is not None and crashed.error.category == ErrorCategory.ocr
     assert "onnxruntime exploded" in crashed.error.message and crashed.error.stage == "word_layer"
     fine, garbage = WordLayerStage(FakeEngine())([(_page(1, kind=DocKind.png), drawn.png_bytes()),
                                                   (_page(2), b"not an image at all")])
     assert fine.error is None and fine.word_source == "rapidocr"
     assert garbage.error is not None and garbage.error.category == ErrorCategory.ocr
+
+
+def test_a_text_layer_whose_check_crashes_is_kept_with_the_error() -> None:
+    drawn = _drawn()
+
+    class Broken(FakeEngine):
+        def recognize_crops(self, images: list[np.ndarray]) -> list[tuple[str, float]]:
+            raise RuntimeError("recogniser gone")
+
+    [out] = WordLayerStage(Broken())([(_page(**_text_layer(drawn)), drawn.png_bytes())])
+    assert out.word_source == "pdf_text" and len(out.words) == len(drawn.words)
+    assert out.word_record.reason == WordSourceReason.ocr_failed and out.word_record.source == "pdf_text"
+    assert out.error is not None and out.error.category == ErrorCategory.ocr and "recogniser gone" in out.error.message
 
 
 def test_an_earlier_error_is_not_overwritten() -> None:

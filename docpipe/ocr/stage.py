@@ -9,9 +9,9 @@ from docpipe.ocr.base import OcrEngine, OcrUnavailable, decode_page_image
 from docpipe.ocr.page_ink import PageInk
 from docpipe.ocr.rapid import RapidOcrConfig
 from docpipe.ocr.tesseract import TesseractConfig
-from docpipe.ocr.word_choice import WordChooser
+from docpipe.ocr.word_choice import PDF_TEXT, WordChooser
 from docpipe.records import ErrorCategory, ErrorInfo, PageImage, Status
-from docpipe.word_records import OcrMode
+from docpipe.word_records import OcrMode, WordSourceReason, WordSourceRecord
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,13 @@ class WordLayerStage:
             choice = self.chooser.choose(page, image, ink)
         except Exception as exc:
             log.warning("OCR failed on %s: %s", page.key, exc)
-            return _failed(page, f"{self.engine.name} failed: {type(exc).__name__}: {exc}")
+            kept = page.words if page.word_source == PDF_TEXT else []
+            record = WordSourceRecord(
+                source=PDF_TEXT if kept else "none", reason=WordSourceReason.ocr_failed, ocr_mode=self.mode,
+                detail=f"{self.engine.name} failed: {type(exc).__name__}", text_layer_words=len(kept))
+            failed = page.model_copy(update={"words": kept, "word_source": PDF_TEXT if kept else None,
+                                             "word_record": record})
+            return _failed(failed, f"{self.engine.name} failed: {type(exc).__name__}: {exc}")
         record = choice.record
         update: dict = {"words": choice.words, "word_source": record.source if choice.words else None,
                         "word_record": record}
