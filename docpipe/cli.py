@@ -86,6 +86,7 @@ def run(
         if log_format not in ("rich", "json"):
             raise ConfigError(f"--log-format must be rich or json (got {log_format!r})")
         config = RunConfig(inputs=inputs, out_dir=out, pipeline=spec, engine=engine, ocr_engine=ocr_engine, ocr=ocr,
+                           explicit_model=model is not None,
                            questions=list(question or []), ray_address=ray_address, device=device,
                            passwords=passwords, max_pages=max_pages, doc_timeout_s=doc_timeout,
                            raster_workers=workers, ocr_workers=ocr_workers,

@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from docpipe.builtin_paths import builtin_dir
-from docpipe.word_records import WORD_LAYER_VERSION, OcrMode
+from docpipe.word_records import OcrMode
 
 TaskName = Literal["extract", "ocr", "chart_qa", "ground"]
 EngineChoice = Literal["auto", "vlm", "offline"]
@@ -145,6 +145,7 @@ class RunConfig(_Strict):
     out_dir: Path
     pipeline: PipelineSpec
     engine: EngineChoice = "auto"
+    explicit_model: bool = False  # the user named the model (--model): it may not fall back
     ocr_engine: OcrEngineName = "rapidocr"
     ocr: OcrMode = "auto"  # --ocr: auto decides per page, always OCRs every page, never uses the text layer only
     questions: list[str] = Field(default_factory=list)
@@ -173,7 +174,6 @@ class RunConfig(_Strict):
             "questions": self.questions,
             "ocr_engine": self.ocr_engine,
             "ocr": self.ocr,
-            "word_layer": WORD_LAYER_VERSION,
             "max_pages": self.max_pages,
         }
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]

@@ -204,7 +204,9 @@ def start_ray(address: str | None) -> dict[str, float]:
         if target:
             ray.init(address=target, **kwargs)
         else:
-            ray.init(**kwargs)
+            # "local" always starts a fresh embedded instance: without it Ray joins any cluster a
+            # `ray start` left on this machine, and the run would silently go there.
+            ray.init(address="local", **kwargs)
     _quiet_ray_loggers()  # ray.init(configure_logging=True) resets levels
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False

@@ -104,7 +104,7 @@ def merge_document(pages: list[PageResult], schema_model: type[BaseModel]) -> Me
         for g in page.grounding:
             top = _top_field(g.field)
             if top in list_fields or top == "answers":
-                grounding.append(g.model_copy(update={"field": _reindex(g.field, offsets)}))
+                grounding.append(g.with_field(_reindex(g.field, offsets)))
 
     for name, (page_index, _) in chosen_from.items():
         g = page_grounding.get((page_index, name))

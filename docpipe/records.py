@@ -8,14 +8,15 @@ nothing here may depend on Ray or on a particular engine.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Literal
+import re
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from docpipe.word_records import TextLayerFacts, WordSourceRecord
 
 BBox = tuple[float, float, float, float]
-"""[x0, y0, x1, y1] normalised to 0..1 of the page, origin top-left."""
+"""[x0, y0, x1, y1] in fractions 0-1 of the displayed page (after rotation), origin top-left."""
 
 
 class Status(str, Enum):
@@ -130,17 +131,48 @@ class PageImage(BaseModel):
         return f"{self.doc_id}:{self.page_index}"
 
 
+BBOX_DESCRIPTION = ("[x0, y0, x1, y1] in fractions 0-1 of the displayed page (after /Rotate or EXIF rotation), "
+                    "origin top-left, x to the right, y down")
+
+_PATH = re.compile(r"^([A-Za-z_]\w*)(?:\[(\d+)\])?(?:\.(\w+))?")
+
+
 class FieldGrounding(BaseModel):
     """Where on which page a value was found, and whether the page's words support it."""
 
-    field: str  # path such as "total" or "line_items[2].amount" or "answers[0]"
-    value: str | None = None
-    page_index: int | None = None
-    bbox: BBox | None = None
-    text: str | None = None  # the page words the value matched
-    score: float = 0.0
-    grounded: bool = False
-    source: Literal["vlm_box", "words", "both"] | None = None
+    field: str = Field(description="Path of the value: 'total', 'line_items[2].amount', 'answers[0]'.")
+    field_name: str = Field("", description="Top-level field of the path ('line_items'), for joins without "
+                                            "string parsing.")
+    row_index: int | None = Field(None, description="Row of a table field (2 in 'line_items[2].amount'); null "
+                                                    "for scalar fields.")
+    column: str | None = Field(None, description="Column of a table row ('amount'); null for scalar fields.")
+    value: str | None = Field(None, description="The value as text (amounts as plain decimals, dates ISO).")
+    page_index: int | None = Field(None, description="0-based page the value is on; null when not found.")
+    bbox: BBox | None = Field(None, description=BBOX_DESCRIPTION + "; null when the value is not on the page.")
+    text: str | None = Field(None, description="The page words the value matched.")
+    score: float = Field(0.0, description="How closely the matched words spell the value (0-1); not a "
+                                          "probability that the value is right.")
+    grounded: bool = Field(False, description="True when the page's words support the value (it is printed "
+                                              "there), checked by the value's kind.")
+    source: Literal["vlm_box", "words", "both"] | None = Field(
+        None, description="Where the box comes from: the model's box (unverified), the matched words, or both "
+                          "agreeing.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _location_from_path(cls, data: Any) -> Any:
+        """field_name / row_index / column are always derived from `field`, never set apart from it."""
+        if isinstance(data, dict) and isinstance(data.get("field"), str):
+            match = _PATH.match(data["field"])
+            if match:
+                name, row, column = match.groups()
+                data = {**data, "field_name": name, "row_index": int(row) if row is not None else None,
+                        "column": column}
+        return data
+
+    def with_field(self, path: str) -> FieldGrounding:
+        """This grounding under another path (re-indexed rows), its location columns re-derived."""
+        return FieldGrounding.model_validate({**self.model_dump(), "field": path})
 
 
 class ChartAnswer(BaseModel):

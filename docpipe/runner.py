@@ -13,10 +13,11 @@ import secrets
 import time
 from collections.abc import Callable
 
+from docpipe.code_version import result_code_fingerprint
 from docpipe.collector import Collector, PendingDoc, Provenance
 from docpipe.config import ConfigError, RunConfig
 from docpipe.discover import InputError, discover
-from docpipe.engine_choice import EngineDecision, choose_engine
+from docpipe.engine_choice import EngineDecision, choose_engine, unsupported_tasks
 from docpipe.output.rows import ColumnConflict, check_schema_columns, dataset_metadata, documents_schema, pages_schema
 from docpipe.output.atomic_files import write_run_summary
 from docpipe.output.commit import DatasetWriter
@@ -36,9 +37,10 @@ def new_run_id() -> str:
 
 
 def work_key(doc_id: str, schema: LoadedSchema, decision: EngineDecision, prompt_hash: str, options: str) -> str:
-    """Same key ⇒ same result: content, schema, engine/model/revision, prompts and options."""
+    """Same key ⇒ same result: content, schema, engine/model/revision/device, the result-deciding code
+    (extractor, word layer, grounding...), prompts and options."""
     parts = [doc_id, schema.hash, decision.engine, decision.model_label or "", decision.model_revision or "",
-             prompt_hash, options]
+             decision.compute, result_code_fingerprint(), prompt_hash, options]
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
 
 
@@ -75,28 +77,41 @@ def prepare(config: RunConfig) -> tuple[LoadedSchema, list[SourceDoc]]:
 
 def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
             stream_fn: Callable | None = None) -> RunSummary:
+    """Run `config` to the end and return its summary (also written to OUT/_runs/<run_id>.json).
+
+    Order of checks, cheapest and most certain first: options and schema, inputs, the output
+    (writable, not locked, same schema), then the model (a hub probe can take seconds), then
+    whether the chosen engine can do every task of the pipeline. Raises ConfigError (usage),
+    EngineUnavailable, OutputNotWritable, OutputLocked or OutputSchemaMismatch before any work.
+    """
     started = started if started is not None else time.monotonic()
     schema, docs = prepare(config)
-    decision = choose_engine(config)
-    if decision.notice:
-        reporter.notice(decision.notice)
     run_id = new_run_id()
-    summary = RunSummary(run_id=run_id, out_dir=str(config.out_dir), pipeline=config.pipeline.name,
-                         schema_name=schema.name, engine=decision.engine, model=decision.model_label,
-                         started_at=dt.datetime.now(dt.timezone.utc), inputs=len(docs),
-                         config=json.loads(config.public_json()))
-    if decision.notice:
-        summary.notices.append(decision.notice)
-    prompt_hash = pipeline_prompt_hash(config.pipeline.tasks, schema, config.questions, decision.box_format)
-    options = config.options_hash()
-    provenance = Provenance(schema_name=schema.name, schema_hash=schema.hash, pipeline=config.pipeline.name,
-                            engine=decision.engine, model=decision.model_label,
-                            model_revision=decision.model_revision, prompt_hash=prompt_hash, run_id=run_id)
     metadata = dataset_metadata(schema.model, schema_name=schema.name, run_config_json=config.public_json())
 
     with DatasetWriter(config.out_dir, run_id=run_id, metadata=metadata) as writer:
         # A different schema in an existing output would mix column types: refuse before any work.
         writer.check_schemas(documents_schema(schema.model), pages_schema())
+        decision = choose_engine(config)
+        unsupported = unsupported_tasks(decision.engine, config.pipeline.tasks)
+        if unsupported:
+            raise ConfigError(
+                f"the {decision.engine} engine cannot do task(s) {', '.join(unsupported)} of pipeline "
+                f"{config.pipeline.name!r}" + (f" ({decision.notice})" if decision.notice else "")
+                + "; run with --engine vlm and a model (--model DIR)")
+        if decision.notice:
+            reporter.notice(decision.notice)
+        summary = RunSummary(run_id=run_id, out_dir=str(config.out_dir), pipeline=config.pipeline.name,
+                             schema_name=schema.name, engine=decision.engine, model=decision.model_label,
+                             started_at=dt.datetime.now(dt.timezone.utc), inputs=len(docs),
+                             config=json.loads(config.public_json()))
+        if decision.notice:
+            summary.notices.append(decision.notice)
+        prompt_hash = pipeline_prompt_hash(config.pipeline.tasks, schema, config.questions, decision.box_format)
+        options = config.options_hash()
+        provenance = Provenance(schema_name=schema.name, schema_hash=schema.hash, pipeline=config.pipeline.name,
+                                engine=decision.engine, model=decision.model_label,
+                                model_revision=decision.model_revision, prompt_hash=prompt_hash, run_id=run_id)
         unique, duplicates = _row_keys(docs)
         existing = writer.ledger.lookup([key for _, key in unique] + [key for _, key, _ in duplicates])
 

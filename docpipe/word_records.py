@@ -16,10 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 BBox = tuple[float, float, float, float]
 
-# Bump when the words a page gets, or how they are written, change for the same input and options:
-# it feeds the work key (RunConfig.options_hash), so earlier outputs are redone.
-WORD_LAYER_VERSION = "2"
-
 OcrMode = Literal["auto", "always", "never"]
 """`--ocr`: auto decides per page; always OCRs every page; never uses only the text layer."""
 

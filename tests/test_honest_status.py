@@ -182,3 +182,42 @@ SCHEMA = ShortInvoice
     assert "line_items" in rows["long.pdf"]["error"]["message"]
     assert rows["fine.pdf"]["status"] in ("ok", "partial") and len(rows["fine.pdf"]["line_items"]) == 2
     assert summary.processed == 2
+
+
+def test_a_new_extractor_reprocesses_what_an_old_one_did(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from docpipe import runner
+    from docpipe.code_version import result_code_files
+
+    covered = {f.relative_to(REPO / "docpipe").as_posix() for f in result_code_files()}
+    assert {"offline/extract.py", "grounding/verify.py", "fields.py", "merge.py", "ocr/rapid.py"} <= covered
+    assert "cli.py" not in covered and not any(c.startswith("bench/") for c in covered)
+    pdf = _text_pdf(tmp_path / "inv.pdf", [["Invoice number: R-7", "Total: 5.00 EUR"]])
+    spec = pipeline_for_schema("invoice")
+    config = RunConfig(inputs=[str(pdf)], out_dir=tmp_path / "out", pipeline=spec, engine="offline")
+    first = execute(config, JsonReporter(), stream_fn=inprocess_stream)
+    again = execute(config, JsonReporter(), stream_fn=inprocess_stream)
+    assert (first.processed, again.processed, again.skipped_done) == (1, 0, 1)
+    monkeypatch.setattr(runner, "result_code_fingerprint", lambda: "a-newer-extractor")
+    upgraded = execute(config, JsonReporter(), stream_fn=inprocess_stream)
+    assert (upgraded.processed, upgraded.skipped_done) == (1, 0)
+    rows = ds.dataset(str(tmp_path / "out" / "documents"), format="parquet").to_table().to_pylist()
+    assert len(rows) == 1  # processed again, still one row
+
+
+def test_grounding_carries_its_location_as_columns_and_documents_the_bbox_convention(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    pdf = _text_pdf(tmp_path / "inv.pdf", [[
+        "Invoice number: INV-7731", "", "", "Description                         Amount",
+        "Bolts                               10.00", "Nuts                                20.00", "Total: 30.00 EUR"]])
+    [row] = _run([pdf], tmp_path / "out", schema="invoice")
+    located = {(g["field_name"], g["row_index"], g["column"]) for g in row["grounding"]}
+    assert ("invoice_number", None, None) in located and ("total", None, None) in located
+    for g in row["grounding"]:
+        expected = g["field"].split("[")[0].split(".")[0]
+        assert g["field_name"] == expected
+        if g["row_index"] is not None:
+            assert g["field"].startswith(f"{g['field_name']}[{g['row_index']}].{g['column']}")
+    [part] = (tmp_path / "out" / "documents").glob("*.parquet")
+    bbox = pq.read_schema(part).field("grounding").type.value_type.field("bbox")
+    assert b"origin top-left" in bbox.metadata[b"description"] and b"fractions" in bbox.metadata[b"description"]

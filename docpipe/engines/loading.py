@@ -121,14 +121,46 @@ def _check_runtime(model: str, model_type: str | None) -> None:
 
 
 def _local_revision(directory: Path, config: dict[str, object]) -> str:
-    # A directory inside the HF cache still carries its commit; prefer it over a content hash.
+    """The revision recorded for a model directory: what identifies its output.
+
+    A directory inside the HF cache carries its commit. Any other folder gets a content
+    fingerprint (`local:<12 hex>`) of everything that changes what the model answers: every
+    JSON/Jinja/text file in full (config, generation config, weights index, tokenizer, processor,
+    chat template) and, per weight file, its size, modification time and 64 blocks of 64 KiB
+    spread over it, so weights written again into the same folder get a new revision without
+    reading gigabytes. A copy of an unchanged folder (new modification times) gets a new revision
+    too: that costs a re-run, never a stale result.
+    """
     if directory.parent.name == "snapshots" and _COMMIT_RE.match(directory.name):
         return directory.name
     commit = config.get("_commit_hash")
     if isinstance(commit, str) and commit:
         return commit
-    digest = hashlib.sha256((directory / "config.json").read_bytes()).hexdigest()
-    return f"local:{digest[:12]}"
+    return f"local:{model_fingerprint(directory)[:12]}"
+
+
+_SMALL_SUFFIXES = (".json", ".jinja", ".txt", ".model", ".tiktoken", ".py")
+_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".gguf")
+_SAMPLE_BLOCKS, _SAMPLE_BYTES = 64, 64 * 1024
+
+
+def model_fingerprint(directory: Path) -> str:
+    """sha256 hex over a model folder's small files (whole) and weight files (size, mtime, sampled blocks)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        name = path.relative_to(directory).as_posix()
+        if path.suffix in _SMALL_SUFFIXES:
+            digest.update(f"{name}\x00".encode())
+            digest.update(path.read_bytes())
+        elif path.suffix in _WEIGHT_SUFFIXES:
+            stat = path.stat()
+            size = stat.st_size
+            digest.update(f"{name}\x00{size}\x00{stat.st_mtime_ns}\x00".encode())
+            with path.open("rb") as handle:
+                for k in range(_SAMPLE_BLOCKS):
+                    handle.seek(max(0, (size - _SAMPLE_BYTES) * k // max(1, _SAMPLE_BLOCKS - 1)))
+                    digest.update(handle.read(_SAMPLE_BYTES))
+    return digest.hexdigest()
 
 
 def _model_type(config: dict[str, object]) -> str | None:
@@ -136,11 +168,22 @@ def _model_type(config: dict[str, object]) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def hub_download_command() -> str:
+    """The download command of the installed huggingface_hub: `hf` (≥ 0.34) or `huggingface-cli`."""
+    import importlib.metadata
+
+    try:
+        scripts = {e.name for e in importlib.metadata.distribution("huggingface_hub").entry_points
+                   if e.group == "console_scripts"}
+    except importlib.metadata.PackageNotFoundError:
+        scripts = set()
+    return "hf download" if "hf" in scripts else "huggingface-cli download"
+
+
 def _unavailable(model: str, reason: str) -> EngineUnavailable:
     return EngineUnavailable(
-        f"model {model!r} is not available: {reason}. Provide it with --model LOCAL_DIR (a downloaded "
-        f"snapshot, e.g. from `huggingface-cli download {model} --local-dir DIR` on a machine with "
-        "network) or use the offline engine with --engine offline."
+        f"model {model!r} is not available: {reason}; download it where the hub is reachable "
+        f"(`{hub_download_command()} {model} --local-dir DIR`) and pass --model DIR, or use --engine offline"
     )
 
 

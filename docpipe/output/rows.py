@@ -95,6 +95,8 @@ class DocumentTail(BaseModel):
     @classmethod
     def from_groundings(cls, groundings: Sequence[FieldGrounding]) -> DocumentTail:
         """Entries without a value (field not extracted) count for neither the count nor the mean."""
+        # Location columns are re-derived from each path, whatever copies were made on the way.
+        groundings = [g.with_field(g.field) for g in groundings]
         valued = [g for g in groundings if g.value is not None]
         confidence = sum(g.score for g in valued) / len(valued) if valued else None
         return cls(grounding=list(groundings), ungrounded_count=sum(not g.grounded for g in valued),

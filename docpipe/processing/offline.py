@@ -16,6 +16,7 @@ from docpipe.records import ErrorCategory, ErrorInfo, FieldGrounding, PageImage,
 from docpipe.tasks.base import PageWork
 
 ENGINE_LABEL = "offline"
+OFFLINE_TASKS = frozenset({"extract", "ocr", "ground"})  # what this engine can do; a run refuses the rest
 
 
 class OfflinePageProcessor:
