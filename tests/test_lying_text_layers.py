@@ -18,6 +18,7 @@ from tests.inprocess import inprocess_stream
 
 REPO = Path(__file__).resolve().parents[1]
 KINDS = {"shifted.pdf": shifted_tounicode_pdf, "stamped.pdf": stamped_scan_pdf, "ocr_layer.pdf": bad_ocr_layer_pdf}
+HONEST_OCR_LAYER = "honest_ocr_layer.pdf"
 
 
 def _run(inputs: list[Path], out: Path, ocr: str = "auto") -> tuple[dict[str, dict], dict[str, list[dict]]]:
@@ -38,7 +39,8 @@ def lying(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, dict], di
     for name, make in KINDS.items():
         (folder / name).write_bytes(make())
         inputs.append(folder / name)
-    inputs.append(REPO / "sample_docs" / "invoice_acme.pdf")  # an honest text layer beside them
+    (folder / HONEST_OCR_LAYER).write_bytes(bad_ocr_layer_pdf(confusions={}))
+    inputs += [REPO / "sample_docs" / "invoice_acme.pdf", folder / HONEST_OCR_LAYER]  # honest layers beside them
     return _run(inputs, folder / "out")
 
 
@@ -93,6 +95,15 @@ def test_an_honest_text_layer_is_verified_and_used(lying) -> None:
     assert page["word_source"] == "pdf_text" and record["reason"] == "text_layer_verified"
     assert record["sampled"] >= 10 and record["agreed"] == record["sampled"]
     assert docs["invoice_acme.pdf"]["invoice_number"] == "INV-2024-0042"
+
+
+def test_an_honest_invisible_ocr_layer_is_verified_and_used_without_ocr(lying) -> None:
+    docs, pages = lying
+    [page] = pages[HONEST_OCR_LAYER]
+    record = page["word_source_record"]
+    assert page["word_source"] == "pdf_text" and record["reason"] == "text_layer_verified"
+    assert "invisible_text_over_image" in record["findings"] and record["agreed"] >= record["sampled"] - 1
+    assert docs[HONEST_OCR_LAYER]["total"] == Decimal("3234.00")
 
 
 def test_ocr_never_trusts_the_text_layer_and_says_so(tmp_path: Path) -> None:

@@ -76,18 +76,19 @@ def stamped_scan_pdf(spec: InvoiceSpec | None = None) -> bytes:
     return pdf_bytes(out)
 
 
-def bad_ocr_layer_pdf(spec: InvoiceSpec | None = None) -> bytes:
-    """The invoice scanned into an image page, under an invisible OCR layer that reads O for 0 and
-    l for 1 (words placed where the scan shows them, as scanner software does)."""
+def bad_ocr_layer_pdf(spec: InvoiceSpec | None = None, confusions: dict[str, str] | None = None) -> bytes:
+    """The invoice scanned into image pages, under an invisible OCR layer that reads O for 0 and
+    l for 1 (words placed where the scan shows them, as scanner software does). `confusions={}`
+    gives an honest OCR layer."""
+    swap = str.maketrans({"0": "O", "1": "l"} if confusions is None else confusions)
     doc = _drawn(spec or lying_invoice())
-    words = doc[0].get_text("words")
     out = _scan_pages(doc, degrees=0.0)
-    page = out[0]
-    for x0, _y0, x1, y1, text, *_ in words:
-        wrong = text.translate(str.maketrans({"0": "O", "1": "l"}))
-        size = max(4.0, (y1 - _y0) * 0.8)
-        fitted = size * (x1 - x0) / max(pymupdf.get_text_length(wrong, fontsize=size), 1e-3)
-        page.insert_text((x0, y1 - (y1 - _y0) * 0.22), wrong, fontsize=min(size, fitted), render_mode=3)
+    for source, page in zip(doc, out):
+        for x0, y0, x1, y1, text, *_ in source.get_text("words"):
+            wrong = text.translate(swap)
+            size = max(4.0, (y1 - y0) * 0.8)
+            fitted = size * (x1 - x0) / max(pymupdf.get_text_length(wrong, fontsize=size), 1e-3)
+            page.insert_text((x0, y1 - (y1 - y0) * 0.22), wrong, fontsize=min(size, fitted), render_mode=3)
     fixed_metadata(out, "scan with OCR layer")
     return pdf_bytes(out)
 
