@@ -35,15 +35,22 @@ def base_name(name: str) -> str:
 
 
 class _Program:
-    """A font program's own character map, both ways."""
+    """A font program's own character map, both ways (glyph -> character built on first need)."""
 
     def __init__(self, font: pymupdf.Font) -> None:
         self._font = font
-        self.by_glyph: dict[int, str] = {}
-        for cp in font.valid_codepoints():
-            gid = font.has_glyph(cp)
-            if gid and gid not in self.by_glyph:
-                self.by_glyph[gid] = chr(cp)
+        self._by_glyph: dict[int, str] | None = None
+
+    @property
+    def by_glyph(self) -> dict[int, str]:
+        if self._by_glyph is None:
+            self._by_glyph = {}
+            codepoints = self._font.valid_codepoints()
+            for cp in codepoints if len(codepoints) <= _MAX_CODEPOINTS else ():
+                gid = self._font.has_glyph(cp)
+                if gid and gid not in self._by_glyph:
+                    self._by_glyph[gid] = chr(cp)
+        return self._by_glyph
 
     def glyph_for(self, char: str) -> int:
         return self._font.has_glyph(ord(char))
@@ -81,12 +88,18 @@ class FontPrograms:
             _name, _ext, _kind, buffer = self._pdf.extract_font(xref)
             if buffer:
                 font = pymupdf.Font(fontbuffer=buffer)
-                if 0 < len(font.valid_codepoints()) <= _MAX_CODEPOINTS:
+                if 0 < font.glyph_count and _has_unicode_map(font):
                     program = _Program(font)
         except Exception:  # unreadable or unsupported font program: cannot be checked
             program = None
         self._loaded[xref] = program
         return program
+
+
+def _has_unicode_map(font: pymupdf.Font) -> bool:
+    """Does the program map characters to glyphs at all? (Bare CFF/CID programs do not: their glyph
+    numbers cannot be checked.) Probed with common characters instead of enumerating the map."""
+    return any(font.has_glyph(ord(ch)) for ch in "aeoEOT0123.,")
 
 
 def check_font(name: str, used: Iterable[tuple[str, int]], programs: list[_Program]) -> SuspectFont | None:
@@ -103,12 +116,13 @@ def check_font(name: str, used: Iterable[tuple[str, int]], programs: list[_Progr
     for char, gid in set(used):
         if gid <= 0 or not char or char.isspace():
             continue
+        if any(p.glyph_for(char) == gid for p in programs):  # the usual case: no inversion needed
+            checked += 1
+            continue
         known = [p.by_glyph[gid] for p in programs if gid in p.by_glyph]
         if not known:
             continue
         checked += 1
-        if any(p.glyph_for(char) == gid for p in programs):
-            continue
         if any(char in unicodedata.normalize("NFKC", k) for k in known):
             continue
         contradicted.append((gid, known[0], char))

@@ -46,7 +46,10 @@ def read_text_layer(
     the text layer cannot be read at all; a broken text layer never costs the rendered page.
     """
     try:
-        raw = page.get_text("words")
+        # One text page serves the words and the image placements (MuPDF runs the page once).
+        textpage = page.get_textpage(flags=pymupdf.TEXTFLAGS_WORDS | pymupdf.TEXT_PRESERVE_IMAGES)
+        raw = page.get_text("words", textpage=textpage)
+        images = textpage.extractIMGINFO()
         to_display = page.rotation_matrix
     except Exception:
         return [], None
@@ -58,13 +61,10 @@ def read_text_layer(
     unmapped = characters = 0
     # get_text coordinates are in the unrotated page space; rotation_matrix maps them onto
     # page.rect, the page as displayed. Mapped for all words at once (per-word Rect maths is slow).
-    shown = _displayed_boxes(raw, to_display)
-    for (x0, y0, x1, y1, text, block_no, line_no, _word_no), box in zip(raw, shown):
+    for (x0, y0, x1, y1, text, block_no, line_no, _word_no), bbox in zip(raw, _page_boxes(raw, to_display,
+                                                                                            width, height)):
         clean = normalize_text(text)
-        if not clean:
-            continue
-        bbox = normalised_bbox(box[0], box[1], box[2], box[3], width, height)
-        if bbox is None:
+        if not clean or bbox is None:
             continue
         line_id = line_ids.setdefault((block_no, line_no), len(line_ids))
         raw_text = text.strip()
@@ -75,7 +75,7 @@ def read_text_layer(
         unmapped += raw_text.count("\ufffd")
     fonts, word_font, invisible, turned, suspects = (
         _trace_facts(page, centres, programs) if words else ([], [], [], [], []))
-    regions, share = _image_regions(page, to_display, width, height)
+    regions, share = _image_regions(images, to_display, width, height)
     facts = TextLayerFacts(
         fonts=fonts, word_font=word_font, invisible_words=invisible, turned_words=turned, suspect_fonts=suspects,
         unmapped_share=round(unmapped / characters, 4) if characters else 0.0,
@@ -84,17 +84,22 @@ def read_text_layer(
     return words, facts
 
 
-def _displayed_boxes(raw: list, matrix: pymupdf.Matrix) -> list[tuple[float, float, float, float]]:
-    """Word rectangles (unrotated page space) mapped by `matrix` (a multiple of 90 degrees)."""
-    if not raw:
-        return []
+def _page_boxes(raw: list, matrix: pymupdf.Matrix, width: float, height: float) -> list[BBox | None]:
+    """Word rectangles (unrotated page space) on the displayed page as 0-1 fractions, clamped;
+    None for a box that is degenerate or lies entirely off the page. `matrix` turns by a multiple
+    of 90 degrees."""
+    if not raw or width <= 0 or height <= 0:
+        return [None] * len(raw)
     rects = np.asarray([w[:4] for w in raw], dtype=np.float64)
     xs = rects[:, [0, 2, 0, 2]]
     ys = rects[:, [1, 1, 3, 3]]
-    tx = matrix.a * xs + matrix.c * ys + matrix.e
-    ty = matrix.b * xs + matrix.d * ys + matrix.f
-    out = np.stack([tx.min(axis=1), ty.min(axis=1), tx.max(axis=1), ty.max(axis=1)], axis=1)
-    return [tuple(row) for row in out.tolist()]
+    tx = (matrix.a * xs + matrix.c * ys + matrix.e) / width
+    ty = (matrix.b * xs + matrix.d * ys + matrix.f) / height
+    boxes = np.stack([tx.min(axis=1), ty.min(axis=1), tx.max(axis=1), ty.max(axis=1)], axis=1)
+    valid = np.isfinite(boxes).all(axis=1) & (boxes[:, 2] >= 0) & (boxes[:, 0] <= 1) & (boxes[:, 3] >= 0) \
+        & (boxes[:, 1] <= 1)
+    boxes = np.clip(boxes, 0.0, 1.0)
+    return [tuple(row) if ok else None for row, ok in zip(boxes.tolist(), valid.tolist())]
 
 
 def _trace_facts(
@@ -167,13 +172,9 @@ def _upright_turn(direction: tuple[float, float], rotation: int) -> int:
     return int(round((360 - shown) / 90.0)) % 4 * 90
 
 
-def _image_regions(page: pymupdf.Page, to_display: pymupdf.Matrix, width: float,
+def _image_regions(infos: list[dict], to_display: pymupdf.Matrix, width: float,
                    height: float) -> tuple[list[BBox], float]:
     """Boxes of the images drawn on the page (largest first) and the share of the page they cover."""
-    try:
-        infos = page.get_image_info()
-    except Exception:
-        return [], 0.0
     regions: list[BBox] = []
     for info in infos:
         rect = pymupdf.Rect(info.get("bbox", (0, 0, 0, 0)))
