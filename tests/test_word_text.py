@@ -36,3 +36,21 @@ def test_line_end_hyphenation_is_joined_only_before_a_lower_case_continuation() 
     assert join_hyphenated_lines(text) == "the document was received\nHewlett-\nPackard paid 1,000-\n2,000 EUR"
     assert join_hyphenated_lines("state-of-the-art\nwork") == "state-of-the-art\nwork"
     assert join_hyphenated_lines("co\u2010\noperate") == "cooperate"
+
+
+def test_every_page_result_carries_its_words_and_text_with_hyphenation_joined() -> None:
+    from docpipe.processing.page_result import build_page_result
+    from docpipe.records import DocKind, PageImage
+    from docpipe.tasks.base import PageWork
+
+    words = [Word(text="The", bbox=(0.10, 0.10, 0.16, 0.12), line_id=0),
+             Word(text="docu-", bbox=(0.17, 0.10, 0.25, 0.12), line_id=0),
+             Word(text="ment", bbox=(0.10, 0.13, 0.17, 0.15), line_id=1),
+             Word(text="is", bbox=(0.18, 0.13, 0.21, 0.15), line_id=1)]
+    page = PageImage(doc_id="d" * 64, source_path="a.pdf", kind=DocKind.pdf, page_index=0, page_count=1,
+                     total_pages=1, width_pt=595.0, height_pt=842.0, words=words, word_source="pdf_text")
+    result = build_page_result(PageWork(page=page, image=None), "vlm", [])
+    assert result.ocr_text == "The document is"
+    assert [w.text for w in result.words] == ["The", "docu-", "ment", "is"]  # words keep their own text
+    transcribed = build_page_result(PageWork(page=page, image=None, ocr_text="model text"), "vlm", [])
+    assert transcribed.ocr_text == "model text"  # an ocr task's own transcription is kept

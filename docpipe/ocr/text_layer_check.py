@@ -8,7 +8,8 @@ script, not tiny. Each sampled word is cut from the rendered page (slightly padd
 upright and read by the OCR engine without detection (docpipe/ocr/crop_reader.py).
 
 A word agrees when its letters and digits, case-folded, equal the OCR reading's, or appear inside
-it (a padded crop may catch a neighbour's edge or a table rule, read as '1' or 'I'). The text layer disagrees with the page when
+it (a padded crop may catch a neighbour's edge or a table rule, read as '1' or 'I'). The text
+layer disagrees with the page when
 * a word of a suspect font disagrees (the font map and the pixels both say the layer is wrong), or
 * in some font, among its words with digits or among its other words, at least `_GROUP_MIN_BAD`
   sampled words disagree and they are at least half of that sample (a font that lies about its
@@ -107,7 +108,8 @@ def verify_text_layer(words: list[Word], facts: TextLayerFacts | None, image: Im
     if bad_examples:
         detail += "; e.g. " + ", ".join(bad_examples)
     if disagrees and lying_groups:
-        detail += " (" + ", ".join("invisible text" if g == INVISIBLE else f"font {g}" for g in sorted(lying_groups)) + ")"
+        named = ("invisible text" if g == INVISIBLE else f"font {g}" for g in sorted(lying_groups))
+        detail += " (" + ", ".join(named) + ")"
     elif disagrees and suspect_bad:
         detail += f" (suspect font {', '.join(sorted(suspect_names))})"
     return Verification(sampled, agreed, disagrees, detail)
