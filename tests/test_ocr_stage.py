@@ -117,6 +117,16 @@ def test_an_image_input_is_ocrd_and_a_blank_page_is_not_an_error() -> None:
     assert engine.pages == 1  # the blank page costs no OCR
 
 
+def test_a_text_layer_on_a_page_without_ink_is_not_what_the_page_shows() -> None:
+    drawn = _drawn()
+    engine = FakeEngine(crops=[])  # every crop of the white page reads as nothing
+    blank = _png(Image.new("RGB", (700, 300), "white"))
+    [out] = WordLayerStage(engine)([(_page(**_text_layer(drawn)), blank)])
+    assert out.word_record.reason == WordSourceReason.text_layer_disagrees
+    assert out.words == [] and out.word_source is None and engine.pages == 0  # no OCR of a blank page
+    assert out.status == Status.ok and out.error is None  # and no ink means no no_text warning
+
+
 def test_ink_without_words_is_a_no_text_warning_never_silent() -> None:
     stage = WordLayerStage(FakeEngine(page_words=[]))
     [out] = stage([(_page(kind=DocKind.png), _drawn().png_bytes())])
@@ -250,3 +260,15 @@ def test_real_engine_crash_inside_onnxruntime_is_recorded(
 def test_unknown_engine_is_a_config_error() -> None:
     with pytest.raises(OcrUnavailable):
         load_engine("easyocr")
+
+
+def test_tesseract_checks_a_text_layer_through_a_mosaic_of_its_word_crops() -> None:
+    drawn = _drawn()
+    stage = WordLayerStage("tesseract")
+    assert not hasattr(stage.engine, "recognize_crops")  # the mosaic path, with a real engine
+    honest, lying = stage([(_page(0, **_text_layer(drawn)), drawn.png_bytes()),
+                           (_page(1, **_text_layer(drawn, {"4711": "5822", "3,234.00": "4,345.11"})),
+                            drawn.png_bytes())])
+    assert honest.word_record.reason == WordSourceReason.text_layer_verified and honest.word_source == "pdf_text"
+    assert honest.word_record.agreed >= honest.word_record.sampled - 1
+    assert lying.word_record.reason == WordSourceReason.text_layer_disagrees and lying.word_source == "tesseract"

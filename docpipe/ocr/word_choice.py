@@ -1,7 +1,9 @@
 """Which words a page gets, and why: the PDF text layer, OCR, or both in different regions.
 
 Under `--ocr auto` (the default), for a page with its rendered image:
-1. No ink on the page: nothing to read (`blank_page`); no OCR runs.
+1. No ink on the page and no text layer: nothing to read (`blank_page`); no OCR runs. (A text
+   layer on a page without ink is checked like any other: text drawn white on white disagrees
+   with the pixels and is dropped.)
 2. No text layer (an image input, or a PDF page without text): OCR the page (`no_text_layer`).
 3. A text layer that is mostly U+FFFD: OCR the page (`text_layer_unusable`).
 4. Otherwise verify the text layer against the pixels (ocr/text_layer_check.py). If it disagrees,
@@ -73,24 +75,21 @@ class WordChooser:
         if self.mode == "never":
             detail = "--ocr never: the text layer is used as it is" if layer else "--ocr never and no text layer"
             return self._text_layer(layer, WordSourceReason.ocr_disabled, detail, base)
-        if not ink.has_ink:
-            return WordChoice(layer, WordSourceRecord(
-                source=PDF_TEXT if layer else "none", reason=WordSourceReason.blank_page,
-                detail="the rendered page has no ink; nothing to OCR",
-                regions=[WordRegion(source=PDF_TEXT, bbox=_envelope(layer), word_count=len(layer))] if layer else [],
-                **base))
+        if not ink.has_ink and (not layer or self.mode == "always"):
+            return WordChoice([], WordSourceRecord(source="none", reason=WordSourceReason.blank_page,
+                                                   detail="the rendered page has no ink; nothing to OCR", **base))
         if self.mode == "always":
-            return self._ocr_page(image, WordSourceReason.ocr_forced, "--ocr always: the page was OCR'd", base)
+            return self._ocr_page(image, ink, WordSourceReason.ocr_forced, "--ocr always: the page was OCR'd", base)
         if not layer:
-            return self._ocr_page(image, WordSourceReason.no_text_layer, "the page has no text layer", base)
+            return self._ocr_page(image, ink, WordSourceReason.no_text_layer, "the page has no text layer", base)
         if facts is not None and facts.unmapped_share > _MAX_UNMAPPED_SHARE:
-            return self._ocr_page(image, WordSourceReason.text_layer_unusable,
+            return self._ocr_page(image, ink, WordSourceReason.text_layer_unusable,
                                   f"{facts.unmapped_share:.0%} of the text layer's characters have no Unicode "
                                   "map", base)
         check = verify_text_layer(layer, facts, image, self.engine)
         base.update(sampled=check.sampled, agreed=check.agreed)
         if check.disagrees:
-            return self._ocr_page(image, WordSourceReason.text_layer_disagrees,
+            return self._ocr_page(image, ink, WordSourceReason.text_layer_disagrees,
                                   f"{check.detail}; the page was OCR'd", base)
         regions = _images_without_text(layer, facts, ink)
         if regions:
@@ -105,8 +104,9 @@ class WordChooser:
         return WordChoice(layer, WordSourceRecord(source=PDF_TEXT if layer else "none", reason=reason,
                                                   detail=detail, regions=regions, **base))
 
-    def _ocr_page(self, image: Image.Image, reason: WordSourceReason, detail: str, base: dict) -> WordChoice:
-        words = self._read(image)
+    def _ocr_page(self, image: Image.Image, ink: PageInk, reason: WordSourceReason, detail: str,
+                  base: dict) -> WordChoice:
+        words = self._read(image) if ink.has_ink else []  # a page without ink has nothing to read
         name = self.engine.name
         return WordChoice(words, WordSourceRecord(
             source=name if words else "none", reason=reason, detail=detail,
