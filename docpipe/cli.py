@@ -2,7 +2,8 @@
 
 Exit codes (documented in the README): 0 every document ok (or partial); 1 the run finished but
 some documents failed; 2 usage or configuration error; 3 fatal runtime error (no model, output
-not writable or locked, internal error).
+not writable or locked, internal error); 130 interrupted (Ctrl-C / SIGINT; finished documents are
+committed, re-run the same command to finish).
 """
 
 from __future__ import annotations
@@ -22,18 +23,23 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 dev_app = typer.Typer(no_args_is_help=True, help="Developer tools: sample documents, tiny test models.")
 app.add_typer(dev_app, name="dev")
 
-EXIT_OK, EXIT_FAILED_DOCS, EXIT_USAGE, EXIT_FATAL = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED_DOCS, EXIT_USAGE, EXIT_FATAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 console = Console(stderr=True)
 
 
-def _fail(code: int, message: str) -> typer.Exit:
-    console.print(f"[bold red]error:[/bold red] {message}", soft_wrap=True)
+def _fail(code: int, message: str, log_format: str = "rich") -> typer.Exit:
+    if log_format == "json":
+        from docpipe.progress import JsonReporter
+
+        JsonReporter().error(message, code)
+    else:
+        console.print(f"[bold red]error:[/bold red] {message}", soft_wrap=True)
     return typer.Exit(code)
 
 
 @app.command()
 def run(
-    inputs: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or glob patterns.")],
+    inputs: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or glob patterns.", metavar="INPUT")],
     schema: Annotated[Optional[str], typer.Option(help="Schema name, file.py or file.py:Model.")] = None,
     pipeline: Annotated[Optional[str], typer.Option(help="Pipeline name or .toml file.")] = None,
     out: Annotated[Path, typer.Option(help="Output folder (datasets documents/ and pages/).")] = Path("docpipe_out"),
@@ -69,6 +75,7 @@ def run(
     started = time.monotonic()
     from docpipe.config import ConfigError, RunConfig, load_pipeline, pipeline_for_schema
 
+    notices: list[str] = []
     try:
         spec = load_pipeline(pipeline) if pipeline else pipeline_for_schema(schema or "invoice")
         spec = spec.with_overrides(schema=schema if pipeline else None, model=model, revision=revision,
@@ -77,7 +84,7 @@ def run(
         if passwords_file:
             passwords += [line.rstrip("\n") for line in passwords_file.read_text().splitlines() if line.strip()]
         if engine == "ocr":  # the offline engine's name before 0.2; scheduled jobs keep working
-            console.print("[yellow]notice:[/yellow] --engine ocr is now called --engine offline", soft_wrap=True)
+            notices.append("--engine ocr is now called --engine offline")
             engine = "offline"
         if engine not in ("auto", "vlm", "offline"):
             raise ConfigError(f"--engine must be auto, vlm or offline (got {engine!r})")
@@ -93,40 +100,62 @@ def run(
                            infer_workers=infer_workers, force=force, retry_failed=retry_failed,
                            commit_every_docs=commit_every, recycle_after_pages=recycle_after_pages)
     except (ConfigError, OSError) as exc:
-        raise _fail(EXIT_USAGE, str(exc)) from None
+        raise _fail(EXIT_USAGE, str(exc), log_format) from None
     except Exception as exc:  # pydantic ValidationError on option values
-        raise _fail(EXIT_USAGE, f"invalid options: {exc}") from None
-    _execute(config, log_format, started)
+        raise _fail(EXIT_USAGE, f"invalid options: {exc}", log_format) from None
+    _execute(config, log_format, started, notices)
 
 
-def _execute(config, log_format: str, started: float) -> None:
+def _execute(config, log_format: str, started: float, notices: list[str]) -> None:
     from docpipe.config import ConfigError
     from docpipe.engines.base import EngineUnavailable
     from docpipe.output.commit import OutputSchemaMismatch
     from docpipe.output.lock import OutputLocked, OutputNotWritable
     from docpipe.progress import JsonReporter, RichReporter
-    from docpipe.runner import execute
+    from docpipe.runner import RunInterrupted, execute
+    from docpipe.stderr_capture import StderrCapture
     from docpipe.summary import failures_table, summary_table
 
     _quiet_libraries()
-    reporter = JsonReporter() if log_format == "json" else RichReporter(console)
-    try:
-        summary = execute(config, reporter, started=started)
-    except ConfigError as exc:
-        raise _fail(EXIT_USAGE, str(exc)) from None
-    except EngineUnavailable as exc:
-        raise _fail(EXIT_FATAL, str(exc)) from None
-    except OutputSchemaMismatch as exc:
-        raise _fail(EXIT_USAGE, f"{exc}\n(use another --out for a different schema)") from None
-    except (OutputLocked, OutputNotWritable) as exc:
-        raise _fail(EXIT_FATAL, str(exc)) from None
-    except KeyboardInterrupt:
-        raise _fail(EXIT_FATAL, "interrupted; committed documents are kept, re-run to finish") from None
-    except Exception as exc:  # noqa: BLE001 - a user sees a message, the traceback goes to the log
-        logging.getLogger("docpipe").exception("internal error")
-        raise _fail(EXIT_FATAL, f"internal error: {type(exc).__name__}: {exc}") from None
-    finally:
-        _stop_ray()
+    summary = None
+    code: int | None = None
+    message = ""
+    # Ray's native logs and library warnings go to a log file: they would splice into the progress
+    # display, and with --log-format json every stderr line must be JSON.
+    with StderrCapture() as capture:
+        terminal = Console(file=capture.terminal, stderr=True)
+        reporter = JsonReporter(capture.terminal) if log_format == "json" else RichReporter(terminal)
+        for notice in notices:
+            reporter.notice(notice)
+        try:
+            summary = execute(config, reporter, started=started)
+        except RunInterrupted as exc:
+            _exit_on_second_interrupt()
+            summary, code = exc.summary, EXIT_INTERRUPTED
+            message = (f"interrupted: {summary.processed} document(s) committed and kept; re-run the same "
+                       "command to finish")
+        except KeyboardInterrupt:  # before any document was under way (start-up, model probe)
+            _exit_on_second_interrupt()
+            code, message = EXIT_INTERRUPTED, "interrupted before processing started; nothing was written"
+        except ConfigError as exc:
+            code, message = EXIT_USAGE, str(exc)
+        except EngineUnavailable as exc:
+            code, message = EXIT_FATAL, str(exc)
+        except OutputSchemaMismatch as exc:
+            code, message = EXIT_USAGE, f"{exc}\n(use another --out for a different schema)"
+        except (OutputLocked, OutputNotWritable) as exc:
+            code, message = EXIT_FATAL, str(exc)
+        except Exception as exc:  # noqa: BLE001 - a user sees a message, the traceback goes to the log
+            logging.getLogger("docpipe").exception("internal error")
+            code, message = EXIT_FATAL, f"internal error: {type(exc).__name__}: {exc} (details in {capture.log_path})"
+        finally:
+            _stop_ray()
+    log_path = _keep_log(capture.log_path, config.out_dir, summary)
+    if code is not None:
+        if code == EXIT_INTERRUPTED and log_format != "json":
+            console.print(f"[yellow]{message}[/yellow]", soft_wrap=True)
+            raise typer.Exit(code)
+        raise _fail(code, message, log_format)
     if log_format == "json":
         sys.stdout.write(summary.model_dump_json() + "\n")
     else:
@@ -135,8 +164,33 @@ def _execute(config, log_format: str, started: float) -> None:
         table = failures_table(summary)
         if table is not None:
             out.print(table)
-        out.print(f"output: [bold]{config.out_dir}[/bold] (documents/, pages/, _runs/{summary.run_id}.json)")
+        out.print(f"output: [bold]{config.out_dir}[/bold] (documents/, pages/, _runs/{summary.run_id}.json"
+                  f"{', log ' + log_path.name if log_path else ''})")
     raise typer.Exit(EXIT_FAILED_DOCS if summary.any_failed else EXIT_OK)
+
+
+def _exit_on_second_interrupt() -> None:
+    """Cleaning up after Ctrl-C (committing, stopping Ray) takes seconds; a second Ctrl-C ends at once."""
+    import signal
+
+    signal.signal(signal.SIGINT, lambda *_: os._exit(EXIT_INTERRUPTED))
+
+
+def _keep_log(log_path: Path, out_dir: Path, summary) -> Path | None:
+    """Move the run's captured log next to its summary (OUT/_runs/<run_id>.log); drop it when empty."""
+    try:
+        if log_path.stat().st_size == 0:
+            log_path.unlink()
+            return None
+        if summary is None or not (Path(out_dir) / "_runs").is_dir():
+            return log_path
+        target = Path(out_dir) / "_runs" / f"{summary.run_id}.log"
+        import shutil
+
+        shutil.move(str(log_path), target)
+        return target
+    except OSError:
+        return log_path if log_path.exists() else None
 
 
 def _quiet_libraries() -> None:
@@ -311,8 +365,39 @@ def bench(
     raise typer.Exit(EXIT_OK if report.all_passed else EXIT_FAILED_DOCS)
 
 
+_METAVARS = {"int": "N", "float": "NUMBER", "path": "PATH", "str": "TEXT"}
+
+
+def readable_help(command):
+    """Help that reads like a CLI: `INPUT...` not `{inputs}...`, no `<bool>` on flags, and value
+    placeholders (TEXT, N, PATH) instead of Python types such as `<list[str]>`."""
+    import click
+
+    commands = getattr(command, "commands", {}) or {}
+    for sub in [command, *commands.values()]:
+        if getattr(sub, "commands", None) and sub is not command:
+            readable_help(sub)
+        for param in getattr(sub, "params", []):
+            if param.param_type_name == "argument":
+                name = (param.metavar or param.name or "ARG").upper()
+                param.display_type_rich = lambda ctx: None
+                param.get_usage_pieces = (lambda ctx, name=name, many=param.nargs != 1:
+                                          [name + ("..." if many else "")])
+                param.metavar = name
+            elif getattr(param, "is_flag", False) or param.name == "help":
+                param.display_type_rich = lambda ctx: None
+            elif param.metavar is None:
+                label = param.display_type(click.Context(sub)).strip("<>")
+                base = label.removeprefix("list[").removesuffix("]")
+                param.metavar = _METAVARS.get(base, base.upper())
+        help_option = sub.get_help_option(click.Context(sub))
+        if help_option is not None:
+            help_option.display_type_rich = lambda ctx: None
+    return command
+
+
 def main() -> None:
-    app()
+    readable_help(typer.main.get_command(app))(prog_name="docpipe")
 
 
 if __name__ == "__main__":

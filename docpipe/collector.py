@@ -62,10 +62,12 @@ class Collector:
     def __init__(self, writer, schema_model: type[BaseModel], provenance: Provenance,
                  metadata: dict[str, str], commit_every_docs: int, commit_every_s: float,
                  on_document: Callable[[DocumentHead, int], None],
-                 on_committed: Callable[[DocumentHead, int], None] | None = None) -> None:
+                 on_committed: Callable[[DocumentHead, int], None] | None = None,
+                 on_first_page: Callable[[str, int], None] | None = None) -> None:
         """on_document(head, pages) fires when a document is finished (progress); on_committed(head,
         pages) once its row is committed, with its final status (a row that could not be stored
-        is committed as failed)."""
+        is committed as failed); on_first_page(doc_id, page_count) when a document's first page
+        result arrives (its page count is then known)."""
         self.writer = writer
         self.schema_model = schema_model
         self.prov = provenance
@@ -74,6 +76,7 @@ class Collector:
         self.commit_every_s = commit_every_s
         self.on_document = on_document
         self.on_committed = on_committed
+        self.on_first_page = on_first_page
         self.pending: dict[str, PendingDoc] = {}
         self.pages: dict[str, dict[int, PageResult]] = {}
         self._staged: list[StagedDocument] = []
@@ -90,6 +93,8 @@ class Collector:
         if result.doc_id not in self.pending:
             return  # a duplicate delivery after a worker retry; the first copy already counted
         pages = self.pages.setdefault(result.doc_id, {})
+        if not pages and self.on_first_page is not None:
+            self.on_first_page(result.doc_id, result.page_count)
         pages[result.page_index] = result
         if len(pages) >= result.page_count:
             self._finish(self.pending.pop(result.doc_id), list(pages.values()))

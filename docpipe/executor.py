@@ -328,6 +328,13 @@ def _build_dataset(ray, plan: StagePlan, docs: list[SourceDoc], needs_word_layer
     return ds
 
 
+def ray_running() -> bool:
+    """Whether this process is already connected to Ray (without importing it when it is not)."""
+    import sys
+
+    return "ray" in sys.modules and sys.modules["ray"].is_initialized()
+
+
 def stop_ray() -> None:
     import ray
 

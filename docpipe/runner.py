@@ -7,6 +7,7 @@ raise before any work starts. Everything about an individual document becomes a 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import secrets
@@ -121,13 +122,25 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
             reporter.document(head, pages)
 
         def on_committed(head, pages: int) -> None:
-            summary.processed += 1
-            summary.pages += pages
+            if head.status == Status.skipped:
+                summary.skipped_duplicates += 1  # a row, but nothing was processed for it
+            else:
+                summary.processed += 1
+                summary.pages += pages
             summary.count(head.status, head.error.category.value if head.error else None,
                           head.source_path, head.error.message if head.error else None)
 
+        page_counts: dict[str, int] = {}
+
+        def on_first_page(doc_id: str, page_count: int) -> None:
+            if not page_counts:
+                reporter.phase("processing")
+            page_counts[doc_id] = page_count
+            if len(page_counts) == len(todo):  # every document has said how many pages it has
+                reporter.pages_total(sum(page_counts.values()))
+
         collector = Collector(writer, schema.model, provenance, metadata, config.commit_every_docs,
-                              config.commit_every_s, on_document, on_committed)
+                              config.commit_every_s, on_document, on_committed, on_first_page)
         todo: list[SourceDoc] = []
         immediate: list[tuple[PendingDoc, Status, ErrorInfo]] = []
         for doc, key in unique:
@@ -153,18 +166,20 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
                 message=f"same content as {original}; processed once under that path")))
 
         reporter.start(len(todo) + len(immediate))
+        stream = stream_fn or functools.partial(_ray_stream, reporter=reporter)
         try:
             for item, status, error in immediate:
                 collector.add_unprocessed(item, status, error)
             if todo:
                 plan = _stage_plan(config, schema, decision)
-                _drain(collector, (stream_fn or _ray_stream)(config, plan, todo))
+                _drain(collector, stream(config, plan, todo))
                 if collector.pending:
                     # A batch whose worker died (segfault, OOM) is dropped by the executor; its
                     # documents run again one page per batch so a poison page only costs itself.
                     retry = [item.doc for item in collector.pending.values()]
                     careful = plan.model_copy(update={"batch_ocr": 1, "batch_infer": 1})
-                    _drain(collector, (stream_fn or _ray_stream)(config, careful, retry))
+                    reporter.phase("retrying documents whose worker died, one page at a time")
+                    _drain(collector, stream(config, careful, retry))
                 for item in list(collector.pending.values()):
                     collector.pending.pop(item.doc.doc_id)
                     collector.pages.pop(item.doc.doc_id, None)
@@ -173,12 +188,33 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
                         message="a worker died on this document twice (also when retried page by page); "
                                 "quarantined"))
             collector.flush()
+        except KeyboardInterrupt:
+            # Keep what is finished: commit the documents already complete, then say where we stopped.
+            summary.interrupted = True
+            reporter.stop()
+            try:
+                collector.flush()
+            finally:
+                _finish_summary(summary, started, config, run_id)
+            raise RunInterrupted(summary) from None
         finally:
             reporter.stop()
-        summary.finished_at = dt.datetime.now(dt.timezone.utc)
-        summary.wall_s = round(time.monotonic() - started, 3)
-        write_run_summary(config.out_dir, run_id, summary)
+        _finish_summary(summary, started, config, run_id)
     return summary
+
+
+class RunInterrupted(Exception):
+    """Ctrl-C (SIGINT) stopped the run; finished documents were committed, the summary written."""
+
+    def __init__(self, summary: RunSummary) -> None:
+        super().__init__(f"interrupted after {summary.processed} document(s)")
+        self.summary = summary
+
+
+def _finish_summary(summary: RunSummary, started: float, config: RunConfig, run_id: str) -> None:
+    summary.finished_at = dt.datetime.now(dt.timezone.utc)
+    summary.wall_s = round(time.monotonic() - started, 3)
+    write_run_summary(config.out_dir, run_id, summary)
 
 
 def _stage_plan(config: RunConfig, schema: LoadedSchema, decision: EngineDecision) -> StagePlan:
@@ -215,9 +251,15 @@ def plan_on_ray(config: RunConfig, plan: StagePlan) -> StagePlan:
         config.raster_workers, config.ocr_workers, config.infer_workers)})
 
 
-def _ray_stream(config: RunConfig, plan: StagePlan, docs: list[SourceDoc]):
+def _ray_stream(config: RunConfig, plan: StagePlan, docs: list[SourceDoc], reporter: Reporter | None = None):
     from docpipe import executor
 
+    fresh = not executor.ray_running()
+    if reporter is not None and fresh:
+        reporter.phase("starting Ray" if not config.ray_address else f"joining Ray at {config.ray_address}")
     plan = plan_on_ray(config, plan)
+    if reporter is not None and fresh:
+        loading = "the model" if plan.engine == "vlm" else f"the {plan.ocr_engine} OCR models"
+        reporter.phase(f"starting workers (loading {loading}), rasterizing")
     # Every page gets a word layer: grounding verifies values against it.
     yield from executor.stream(plan, docs, needs_word_layer=True)

@@ -25,23 +25,8 @@ from docpipe.bench.stages import stage_rates
 from docpipe.config import RunConfig, load_pipeline
 from docpipe.executor import StageTiming
 from docpipe.plan import StagePlan
+from docpipe.progress import SilentReporter
 from docpipe.records import PageResult, SourceDoc
-
-
-class SilentReporter:
-    """The runner's Reporter protocol, saying nothing: the benchmark prints its own progress."""
-
-    def notice(self, message: str) -> None:
-        pass
-
-    def start(self, total_docs: int) -> None:
-        pass
-
-    def document(self, head: object, pages: int) -> None:
-        pass
-
-    def stop(self) -> None:
-        pass
 
 
 class PipelineBenchResult(BaseModel):
