@@ -120,7 +120,12 @@ class WordChooser:
             read = [(WHOLE_PAGE, self._read(image))]
         else:
             read = [(region, self._read_region(image, region)) for region in regions]
-        kept = [(region, _without_duplicates(words, layer)) for region, words in read]
+        kept: list[tuple[BBox, list[Word]]] = []
+        seen = list(layer)
+        for region, words in read:  # overlapping images must not give the same words twice
+            fresh = _without_duplicates(words, seen)
+            kept.append((region, fresh))
+            seen += fresh
         found = sum(len(words) for _, words in read)
         added = _renumbered(layer, [words for _, words in kept])
         shown = ", ".join(f"{(r[2] - r[0]) * (r[3] - r[1]):.0%}" for r in regions)
