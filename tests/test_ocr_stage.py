@@ -13,7 +13,8 @@ from docpipe.ocr.crop_reader import read_crops
 from docpipe.ocr.stage import WordLayerStage, load_engine
 from docpipe.ocr.synthetic import SyntheticPage, render_lines
 from docpipe.records import DocKind, ErrorCategory, ErrorInfo, PageImage, Status, Word, WordSource
-from docpipe.word_records import TextLayerFacts, WordSourceReason, WordSourceRecord
+from docpipe.ocr.text_layer_check import FIRST_SAMPLE, SAMPLE_LIMIT, sample_words
+from docpipe.word_records import SuspectFont, TextLayerFacts, WordSourceReason, WordSourceRecord
 
 LINES = [(0.05, 0.2, "Invoice number 4711"), (0.05, 0.5, "Total 3,234.00 EUR"), (0.05, 0.8, "Thank you")]
 
@@ -80,7 +81,7 @@ def test_a_text_layer_that_matches_the_pixels_is_used_and_recorded_as_verified(r
     assert out.word_source == "pdf_text"
     record = out.word_record
     assert record is not None and record.reason == WordSourceReason.text_layer_verified
-    assert record.sampled == record.agreed == sum(len(w.text) >= 2 for w in drawn.words)
+    assert record.sampled == record.agreed == FIRST_SAMPLE  # all of the first sample agreed: no more read
     assert [w.text for w in out.words] == [w.text for w in drawn.words]
     assert record.regions[0].source == "pdf_text" and out.status == Status.ok and out.error is None
 
@@ -100,9 +101,26 @@ def test_a_text_layer_that_lies_about_values_is_replaced_by_ocr_with_the_reason(
 
 def test_one_misread_word_does_not_condemn_a_text_layer(real_stage: WordLayerStage) -> None:
     drawn = _drawn()
-    [out] = real_stage([(_page(**_text_layer(drawn, {"Thank": "Thonk"})), drawn.png_bytes())])
-    assert out.word_record is not None and out.word_record.reason == WordSourceReason.text_layer_verified
-    assert out.word_source == "pdf_text" and out.word_record.agreed == out.word_record.sampled - 1
+    [out] = real_stage([(_page(**_text_layer(drawn, {"4711": "4717"})), drawn.png_bytes())])
+    record = out.word_record
+    assert record is not None and record.reason == WordSourceReason.text_layer_verified
+    # The disagreement in the first sample made the check read every checkable word.
+    assert record.sampled == sum(len(w.text) >= 2 for w in drawn.words) > FIRST_SAMPLE
+    assert out.word_source == "pdf_text" and record.agreed == record.sampled - 1
+
+
+def test_the_sample_takes_fonts_in_turn_digits_first() -> None:
+    words = [Word(text=f"word{i}" if i % 3 else f"{i}00", bbox=(0.1, 0.05 * i, 0.2, 0.05 * i + 0.03))
+             for i in range(18)]
+    facts = TextLayerFacts(fonts=["A", "B"], word_font=[0] * 12 + [1] * 6)
+    order = sample_words(words, facts, (1000, 1000))
+    assert len(order) == SAMPLE_LIMIT and len(set(order)) == len(order)
+    fonts = [facts.word_font[i] for i in order[:FIRST_SAMPLE]]
+    assert fonts == [0, 1, 0, 1, 0, 1]  # any prefix is spread over the fonts
+    assert words[order[0]].text[0].isdigit() and words[order[1]].text[0].isdigit()
+    suspect = facts.model_copy(update={"suspect_fonts": [SuspectFont(name="B", glyphs_checked=9,
+                                                                     glyphs_contradicted=3, chars="5")]})
+    assert words[sample_words(words, suspect, (1000, 1000))[0]].text == "1500"  # contradicted characters first
 
 
 def test_an_image_input_is_ocrd_and_a_blank_page_is_not_an_error() -> None:

@@ -5,7 +5,7 @@ reports, per split, how often an honest text layer is judged to disagree with it
 words disagreed, and the CPU cost of the check per page. The split is fixed by a hash of the file
 name: dev = first hex digit of sha256(name) in 0-7, held-out = 8-f.
 
-    .venv/bin/python tools/wordlayer_devcheck.py [--split dev|held-out] [--pages 3]
+    .venv/bin/python tools/wordlayer_devcheck.py [--split dev|held-out] [--pages 3] [--dpi 150]
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ def main() -> None:
     parser.add_argument("--split", default="dev")
     parser.add_argument("--pages", type=int, default=3)
     parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--dpi", type=int, default=150)
     args = parser.parse_args()
 
     import pymupdf
@@ -59,7 +60,7 @@ def main() -> None:
     examples: list[str] = []
     for path in files:
         (doc,) = discover([path])
-        with Rasterizer(RasterConfig(isolate=False, max_pages=args.pages)) as rasterizer:
+        with Rasterizer(RasterConfig(isolate=False, max_pages=args.pages, dpi=args.dpi)) as rasterizer:
             (out,) = rasterizer([doc])
         for page, data in zip(out.pages, out.images):
             if not data or page.word_source != "pdf_text":
@@ -76,7 +77,7 @@ def main() -> None:
             bad_hist[bad] += 1
             if bad:
                 examples.append(f"{Path(path).name[:40]} p{page.page_index}: {check.detail}")
-    print(f"split {args.split}: {len(files)} files, {checked} text-layer pages checked")
+    print(f"split {args.split} at {args.dpi} dpi: {len(files)} files, {checked} text-layer pages checked")
     print("verdicts", dict(verdicts))
     print("disagreeing words per page", dict(sorted(bad_hist.items())))
     print(f"check CPU {cpu / max(checked, 1):.3f} s/page (decode + ink + sample OCR)")

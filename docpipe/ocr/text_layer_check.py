@@ -40,6 +40,8 @@ INVISIBLE = "(invisible)"  # the group of invisible words, judged apart from the
 # Words per page, suspect-font words not counted. Recognising a word crop costs ~15-20 ms of CPU
 # with the bundled recogniser, so 12 words keep the check near 0.2 CPU-s per page (README).
 SAMPLE_LIMIT = 12
+# Words read first on a page whose facts raise no doubt; the rest only if one of them disagrees.
+FIRST_SAMPLE = 6
 _SUSPECT_LIMIT = 8
 _PER_GROUP = 6
 _INVISIBLE_PER_GROUP = 10
@@ -74,20 +76,40 @@ def words_agree(layer: str, read: str) -> bool:
 
 def verify_text_layer(words: list[Word], facts: TextLayerFacts | None, image: Image.Image,
                       engine: OcrEngine, limit: int = SAMPLE_LIMIT) -> Verification:
-    """OCR a sample of `words` (boxes 0-1 of `image`) and judge the text layer. Engine errors propagate."""
+    """OCR a sample of `words` (boxes 0-1 of `image`) and judge the text layer. Engine errors propagate.
+
+    Sequential: a page whose facts raise no doubt (no suspect font, no invisible words, no
+    unmapped glyphs) first reads only `FIRST_SAMPLE` words; when they all agree the layer is
+    taken as verified. Any disagreement, or any doubt from the facts, reads the whole sample of
+    `limit` words (plus suspect-font words) and judges on all of them.
+    """
     facts = facts or TextLayerFacts()
-    picked = sample_words(words, facts, image.size, limit)
-    if not picked:
+    order = sample_words(words, facts, image.size, limit)
+    if not order:
         return Verification(0, 0, False, "no word the OCR engine can check")
+    doubtful = bool(facts.suspect_fonts or facts.invisible_words or facts.unmapped_share > 0)
+    first = order if doubtful else order[:FIRST_SAMPLE]
+    readings = _read(words, facts, image, engine, first)
+    if len(first) < len(order) and not all(words_agree(words[i].text, r) for i, r in zip(first, readings)):
+        readings += _read(words, facts, image, engine, order[len(first):])
+        first = order
+    return _judge(words, facts, first, readings)
+
+
+def _read(words: list[Word], facts: TextLayerFacts, image: Image.Image, engine: OcrEngine,
+          picked: list[int]) -> list[str]:
     turns = dict(facts.turned_words)
     crops = [_crop(image, words[i].bbox, turns.get(i, 0)) for i in picked]
-    readings = read_crops(engine, crops)
+    return [text for text, _conf in read_crops(engine, crops)]
+
+
+def _judge(words: list[Word], facts: TextLayerFacts, picked: list[int], readings: list[str]) -> Verification:
     groups: dict[str, list[bool]] = defaultdict(list)
     suspect_names = {s.name for s in facts.suspect_fonts}
     invisible = set(facts.invisible_words)
     bad_examples: list[str] = []
     suspect_bad = 0
-    for index, (text, _conf) in zip(picked, readings):
+    for index, text in zip(picked, readings):
         ok = words_agree(words[index].text, text)
         font = _font_of(facts, index)
         digits = any(ch.isdigit() for ch in words[index].text)
@@ -96,8 +118,8 @@ def verify_text_layer(words: list[Word], facts: TextLayerFacts | None, image: Im
             suspect_bad += font in suspect_names
             if len(bad_examples) < 2:
                 bad_examples.append(f"{words[index].text!r} where the page shows {text!r}")
-    agreed = sum(ok for oks in groups.values() for ok in oks)
     sampled = len(picked)
+    agreed = sum(ok for oks in groups.values() for ok in oks)
     bad = sampled - agreed
     lying_groups = [name for name, oks in groups.items()
                     if oks.count(False) >= _GROUP_MIN_BAD
@@ -117,35 +139,37 @@ def verify_text_layer(words: list[Word], facts: TextLayerFacts | None, image: Im
 
 def sample_words(words: list[Word], facts: TextLayerFacts, size: tuple[int, int],
                  limit: int = SAMPLE_LIMIT) -> list[int]:
-    """Indexes of the words to OCR, most telling first, no duplicates."""
+    """Indexes of the words to OCR, most telling first, no duplicates: suspect-font words holding
+    the contradicted characters (up to `_SUSPECT_LIMIT`, on top of `limit`), then the groups
+    (invisible words, each font) taken in turn, each group's words with digits before its others,
+    so that any prefix of the list is spread over the groups."""
     width, height = size
     checkable = [i for i, w in enumerate(words) if _checkable(w, width, height)]
     if not checkable:
         return []
-    chosen: list[int] = []
-    taken: set[int] = set()
-
-    def take(indexes: list[int], count: int) -> None:
-        for i in _spread([i for i in indexes if i not in taken], count):
-            chosen.append(i)
-            taken.add(i)
-
     suspect = {s.name: set(s.chars) for s in facts.suspect_fonts}
-    if suspect:
-        hits = [i for i in checkable if set(words[i].text) & suspect.get(_font_of(facts, i), set())]
-        take(hits, _SUSPECT_LIMIT)
-    budget = limit + len(chosen)
+    chosen = _spread([i for i in checkable if set(words[i].text) & suspect.get(_font_of(facts, i), set())],
+                     _SUSPECT_LIMIT)
+    taken = set(chosen)
     invisible = set(facts.invisible_words)
     by_group: dict[str, list[int]] = defaultdict(list)
     for i in checkable:
-        by_group[INVISIBLE if i in invisible else _font_of(facts, i)].append(i)
+        if i not in taken:
+            by_group[INVISIBLE if i in invisible else _font_of(facts, i)].append(i)
+    queues: list[list[int]] = []
     for name, members in by_group.items():
         cap = _INVISIBLE_PER_GROUP if name == INVISIBLE else _PER_GROUP
-        digits = [i for i in members if any(ch.isdigit() for ch in words[i].text)]
-        take(digits, min(cap // 2, budget - len(chosen)))
-        take(members, min(cap - sum(1 for i in chosen if i in set(members)), budget - len(chosen)))
+        digits = _spread([i for i in members if any(ch.isdigit() for ch in words[i].text)], cap // 2)
+        others = _spread([i for i in members if i not in set(digits)], cap - len(digits))
+        queues.append(digits + others)
+    budget = limit + len(chosen)
+    while len(chosen) < budget and any(queues):
+        for queue in queues:
+            if queue and len(chosen) < budget:
+                chosen.append(queue.pop(0))
+    taken = set(chosen)
     if len(chosen) < budget:
-        take(checkable, budget - len(chosen))
+        chosen += _spread([i for i in checkable if i not in taken], budget - len(chosen))
     return chosen
 
 
