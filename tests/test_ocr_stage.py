@@ -290,3 +290,27 @@ def test_tesseract_checks_a_text_layer_through_a_mosaic_of_its_word_crops() -> N
     assert honest.word_record.reason == WordSourceReason.text_layer_verified and honest.word_source == "pdf_text"
     assert honest.word_record.agreed >= honest.word_record.sampled - 1
     assert lying.word_record.reason == WordSourceReason.text_layer_disagrees and lying.word_source == "tesseract"
+
+
+@pytest.mark.parametrize("rotation", [90, 180, 270])
+def test_a_rotated_pdf_page_is_checked_with_its_words_turned_upright(real_stage: WordLayerStage, tmp_path,
+                                                                      rotation: int) -> None:
+    import pymupdf
+
+    from docpipe.discover import discover
+    from docpipe.raster.config import RasterConfig
+    from docpipe.raster.rasterizer import Rasterizer
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    for k, line in enumerate(("Invoice number 4711 dated 2024-03-05", "Total amount 3,234.00 EUR",
+                              "Payment within thirty days")):
+        page.insert_text((72, 100 + 40 * k), line, fontsize=14)
+    page.set_rotation(rotation)
+    doc.save(tmp_path / "turned.pdf")
+    (source,) = discover([str(tmp_path / "turned.pdf")])
+    with Rasterizer(RasterConfig(isolate=False)) as rasterizer:
+        (output,) = rasterizer([source])
+    [out] = real_stage([(output.pages[0], output.images[0])])
+    record = out.word_record
+    assert record.reason == WordSourceReason.text_layer_verified and record.sampled == record.agreed == FIRST_SAMPLE
