@@ -1,7 +1,7 @@
 """Reading small crops of a page (one word each) with an OCR engine, recognition only where possible.
 
 Engines that offer `recognize_crops(images) -> [(text, confidence)]` (recognition without
-detection) are used directly. Any other engine gets the crops pasted one per row into a single
+detection; images as HxWx3 BGR arrays, OpenCV's channel order) are used directly. Any other engine gets the crops pasted one per row into a single
 white image, read with its ordinary `recognize`, each word assigned back to the row it lies in:
 one page-sized call instead of one call per crop.
 """
@@ -25,7 +25,8 @@ def read_crops(engine: OcrEngine, crops: Sequence[np.ndarray]) -> list[tuple[str
         return []
     direct = getattr(engine, "recognize_crops", None)
     if callable(direct):
-        return [(str(text), float(conf)) for text, conf in direct(list(crops))]
+        bgr = [np.ascontiguousarray(crop[:, :, 2::-1]) for crop in crops]
+        return [(str(text), float(conf)) for text, conf in direct(bgr)]
     return _read_as_mosaic(engine, crops)
 
 
