@@ -314,3 +314,14 @@ def test_a_rotated_pdf_page_is_checked_with_its_words_turned_upright(real_stage:
     [out] = real_stage([(output.pages[0], output.images[0])])
     record = out.word_record
     assert record.reason == WordSourceReason.text_layer_verified and record.sampled == record.agreed == FIRST_SAMPLE
+
+
+def test_digits_must_read_exactly_letters_may_slip() -> None:
+    from docpipe.ocr.text_layer_check import edit_distance, words_agree
+
+    assert words_agree("3,234.00", "3,234.00") and words_agree("(18)", "1(18)1")  # a neighbour's edge
+    assert not words_agree("4,345.11", "3,234.00") and not words_agree("2O24", "2024")
+    assert not words_agree("l,645.OO", "1,645.00")  # the classic OCR-layer confusions are not slips
+    assert words_agree("agrees", "agres") and words_agree("Confidential", "Cofidential")
+    assert not words_agree("Total", "Tqubm") and not words_agree("will", "il")
+    assert edit_distance("kitten", "sitting") == 3 and edit_distance("", "ab") == 2

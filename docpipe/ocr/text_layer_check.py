@@ -8,8 +8,10 @@ script, not tiny. Each sampled word is cut from the rendered page (slightly padd
 upright and read by the OCR engine without detection (docpipe/ocr/crop_reader.py).
 
 A word agrees when its letters and digits, case-folded, equal the OCR reading's, or appear inside
-it (a padded crop may catch a neighbour's edge or a table rule, read as '1' or 'I'). The text
-layer disagrees with the page when
+it (a padded crop may catch a neighbour's edge or a table rule, read as '1' or 'I'), or when its
+digits read exactly and its letters within one edit per five letters (recognisers drop or merge
+letters; a layer that lies about values changes digits, or letters wholesale). The text layer
+disagrees with the page when
 * a word of a suspect font disagrees (the font map and the pixels both say the layer is wrong), or
 * in some font, among its words with digits or among its other words, at least `_GROUP_MIN_BAD`
   sampled words disagree and they are at least half of that sample (a font that lies about its
@@ -69,9 +71,32 @@ def comparison_key(text: str) -> str:
 
 
 def words_agree(layer: str, read: str) -> bool:
-    """Does the OCR reading `read` of a word's box confirm the text layer's `layer`?"""
+    """Does the OCR reading `read` of a word's box confirm the text layer's `layer`?
+
+    Digits must read exactly (values are what a lying layer changes); letters may differ by the
+    slips recognisers make (a doubled letter read once, one letter dropped), at most one edit per
+    five letters."""
     a, b = comparison_key(layer), comparison_key(read)
-    return bool(a) and (a == b or (len(a) >= 2 and a in b))
+    if not a:
+        return False
+    if a == b or (len(a) >= 2 and a in b):
+        return True
+    if [ch for ch in a if ch.isdigit()] != [ch for ch in b if ch.isdigit()]:
+        return False
+    letters_a = "".join(ch for ch in a if not ch.isdigit())
+    letters_b = "".join(ch for ch in b if not ch.isdigit())
+    return edit_distance(letters_a, letters_b) <= max(1, len(letters_a) // 5)
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions), Wagner-Fischer."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
 
 
 def verify_text_layer(words: list[Word], facts: TextLayerFacts | None, image: Image.Image,
