@@ -268,7 +268,7 @@ def test_real_engine_crash_inside_onnxruntime_is_recorded(
     def _boom(*args: object, **kwargs: object) -> None:
         raise MemoryError("recogniser out of memory")
 
-    monkeypatch.setattr(real_stage.engine, "_rec", _boom)
+    monkeypatch.setattr(real_stage.engine, "recognize", _boom)  # as if onnxruntime ran out of memory
     [out] = real_stage([(_page(kind=DocKind.png), _drawn().png_bytes())])
     assert out.words == [] and out.word_source is None
     assert out.error is not None and out.error.category == ErrorCategory.ocr
