@@ -50,7 +50,10 @@ def run(
     ocr: Annotated[str, typer.Option(
         "--ocr", help="auto: use a PDF's text layer where it agrees with the rendered page, OCR the rest | "
                       "always: OCR every page | never: text layer only, no OCR.")] = "auto",
-    question: Annotated[Optional[list[str]], typer.Option("--question", "-q", help="Chart question (repeatable).")] = None,
+    question: Annotated[Optional[list[str]], typer.Option("--question", "-q", help="Chart question asked of every document (repeatable).")] = None,
+    questions_file: Annotated[Optional[Path], typer.Option(
+        help="JSON lines {\"file\": ..., \"question\": ...}: questions for single documents (file matched by "
+             "path relative to the input, or by name).")] = None,
     ray_address: Annotated[Optional[str], typer.Option(envvar="RAY_ADDRESS", help="Join this Ray cluster.")] = None,
     device: Annotated[str, typer.Option(help="auto | cpu | cuda.")] = "auto",
     password: Annotated[Optional[list[str]], typer.Option("--password", help="PDF password to try (repeatable).")] = None,
@@ -94,7 +97,8 @@ def run(
             raise ConfigError(f"--log-format must be rich or json (got {log_format!r})")
         config = RunConfig(inputs=inputs, out_dir=out, pipeline=spec, engine=engine, ocr_engine=ocr_engine, ocr=ocr,
                            explicit_model=model is not None,
-                           questions=list(question or []), ray_address=ray_address, device=device,
+                           questions=list(question or []), questions_file=questions_file,
+                           ray_address=ray_address, device=device,
                            passwords=passwords, max_pages=max_pages, doc_timeout_s=doc_timeout,
                            raster_workers=workers, ocr_workers=ocr_workers,
                            infer_workers=infer_workers, force=force, retry_failed=retry_failed,
@@ -251,13 +255,22 @@ def eval_command(
     fields: Annotated[Optional[list[str]], typer.Option("--field", help="Fields to score (default: all).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Score a run's documents against expected values: accuracy and grounding per field."""
+    """Score a run's documents against expected values: accuracy and grounding per field, or chart
+    answers (relaxed accuracy) and data tables when the truth describes charts."""
     from docpipe.evaluate import evaluate, render_eval
+    from docpipe.evaluate.charts import evaluate_charts, is_chart_truth, render_chart_eval
 
     if not (out / "documents").is_dir():
         raise _fail(EXIT_USAGE, f"{out} has no documents dataset")
     if not truth.is_file():
         raise _fail(EXIT_USAGE, f"truth file not found: {truth}")
+    if is_chart_truth(truth):
+        chart_report = evaluate_charts(out, truth)
+        if json_out:
+            sys.stdout.write(chart_report.model_dump_json(indent=2) + "\n")
+        else:
+            Console().print(render_chart_eval(chart_report))
+        return
     report = evaluate(out, truth, fields or None)
     if json_out:
         sys.stdout.write(report.model_dump_json(indent=2) + "\n")

@@ -13,11 +13,12 @@ from collections.abc import Callable
 from pydantic import BaseModel, ConfigDict
 
 from docpipe.merge import merge_document
+from docpipe.output.chart_rows import chart_rows_table
 from docpipe.output.rows import DocumentHead, document_rows_table, page_rows_table
 from docpipe.output.arrow_values import ValueOutOfRange, check_fits
 from docpipe.output.ledger import LedgerEntry
 from docpipe.raster.result import RasterOutput
-from docpipe.records import ErrorCategory, ErrorInfo, FieldGrounding, PageResult, SourceDoc, Status
+from docpipe.records import ChartAnswer, ErrorCategory, ErrorInfo, FieldGrounding, PageResult, SourceDoc, Status
 
 
 class Provenance(BaseModel):
@@ -49,6 +50,7 @@ class StagedDocument(BaseModel):
     values: BaseModel | None = None
     grounding: list[FieldGrounding] = []
     pages: list[PageResult] = []
+    answers: list[ChartAnswer] = []  # one per question asked of the document, answered or not
 
 
 class Collector:
@@ -63,11 +65,14 @@ class Collector:
                  metadata: dict[str, str], commit_every_docs: int, commit_every_s: float,
                  on_document: Callable[[DocumentHead, int], None],
                  on_committed: Callable[[DocumentHead, int], None] | None = None,
-                 on_first_page: Callable[[str, int], None] | None = None) -> None:
+                 on_first_page: Callable[[str, int], None] | None = None,
+                 questions_for: Callable[[str], list[str]] = lambda doc_id: []) -> None:
         """on_document(head, pages) fires when a document is finished (progress); on_committed(head,
         pages) once its row is committed, with its final status (a row that could not be stored
         is committed as failed); on_first_page(doc_id, page_count) when a document's first page
-        result arrives (its page count is then known)."""
+        result arrives (its page count is then known). questions_for(doc_id) gives the chart
+        questions asked of a document: each is recorded in its row, answered or with the reason it
+        was not."""
         self.writer = writer
         self.schema_model = schema_model
         self.prov = provenance
@@ -77,6 +82,7 @@ class Collector:
         self.on_document = on_document
         self.on_committed = on_committed
         self.on_first_page = on_first_page
+        self.questions_for = questions_for
         self.pending: dict[str, PendingDoc] = {}
         self.pages: dict[str, dict[int, PageResult]] = {}
         self._staged: list[StagedDocument] = []
@@ -111,7 +117,15 @@ class Collector:
                         page_count: int = 0) -> None:
         """A document that never reached page processing (bad input, duplicate)."""
         head = self._head(item, status, error, page_count=page_count, pages_processed=0)
-        self._stage(StagedDocument(item=item, head=head))
+        self._stage(StagedDocument(item=item, head=head, answers=self._unanswered(item, error)))
+
+    def _unanswered(self, item: PendingDoc, error: ErrorInfo | None,
+                    answered: list[ChartAnswer] | None = None) -> list[ChartAnswer]:
+        """The document's answers, completed with every question it was asked but not answered."""
+        answers = list(answered or [])
+        why = error or ErrorInfo(category=ErrorCategory.internal, message="the question was not answered")
+        asked = self.questions_for(item.doc.doc_id)
+        return answers + [ChartAnswer(question=q, error=why) for q in asked[len(answers):]]
 
     def _finish(self, item: PendingDoc, pages: list[PageResult]) -> None:
         pages = sorted(pages, key=lambda p: p.page_index)
@@ -123,7 +137,8 @@ class Collector:
                 check_fits(values)
             head = self._head(item, status, error, page_count=total_pages, pages_processed=len(pages),
                               missing_fields=merged.missing_fields, broken_rules=merged.broken_rules)
-            staged = StagedDocument(item=item, head=head, values=values, grounding=merged.grounding, pages=pages)
+            staged = StagedDocument(item=item, head=head, values=values, grounding=merged.grounding, pages=pages,
+                                    answers=self._unanswered(item, error, merged.answers))
         except Exception as exc:  # noqa: BLE001 - one document's problem is that document's row
             staged = self._invalid(item, pages, total_pages, "merge", exc)
         self._stage(staged)
@@ -135,7 +150,7 @@ class Collector:
         error = ErrorInfo(category=ErrorCategory.invalid_output, stage=stage,
                           message=f"the document's values could not be {_VERB[stage]}: {message}"[:2000])
         head = self._head(item, Status.failed, error, page_count=total_pages, pages_processed=len(pages))
-        return StagedDocument(item=item, head=head, pages=pages)
+        return StagedDocument(item=item, head=head, pages=pages, answers=self._unanswered(item, error))
 
     def _head(self, item: PendingDoc, status: Status, error: ErrorInfo | None, *, page_count: int,
               pages_processed: int, missing_fields: list[str] | None = None,
@@ -161,7 +176,7 @@ class Collector:
             return
         now = dt.datetime.now(dt.timezone.utc)
         try:
-            docs, pages = self._tables(self._staged, now)
+            docs, pages, charts = self._tables(self._staged, now)
         except Exception:  # noqa: BLE001 - find the document that cannot be stored; the others go in
             kept = []
             for staged in self._staged:
@@ -176,13 +191,13 @@ class Collector:
                         staged = staged.model_copy(update={"pages": []})
                 kept.append(staged)
             self._staged = kept
-            docs, pages = self._tables(self._staged, now)
+            docs, pages, charts = self._tables(self._staged, now)
         entries = [LedgerEntry(
             row_key=s.item.row_key, doc_id=s.item.doc.doc_id, work_key=s.item.work_key, status=s.head.status.value,
             error_category=s.head.error.category.value if s.head.error else None,
             source_path=s.item.doc.source_path, run_id=self.prov.run_id,
         ) for s in self._staged]
-        self.writer.commit(docs, pages, entries)
+        self.writer.commit(docs, pages, entries, charts)
         if self.on_committed is not None:
             for s in self._staged:
                 self.on_committed(s.head, len(s.pages))
@@ -191,10 +206,15 @@ class Collector:
 
     def _tables(self, staged: list[StagedDocument], now: dt.datetime):
         docs = document_rows_table([s.head for s in staged], [s.values for s in staged],
-                                   [s.grounding for s in staged], self.schema_model, metadata=self.metadata)
-        pages = page_rows_table([p for s in staged for p in s.pages], run_id=self.prov.run_id, processed_at=now,
-                                row_keys=[s.item.row_key for s in staged for _ in s.pages], metadata=self.metadata)
-        return docs, pages
+                                   [s.grounding for s in staged], self.schema_model, metadata=self.metadata,
+                                   answers=[s.answers for s in staged])
+        page_results = [p for s in staged for p in s.pages]
+        row_keys = [s.item.row_key for s in staged for _ in s.pages]
+        pages = page_rows_table(page_results, run_id=self.prov.run_id, processed_at=now, row_keys=row_keys,
+                                metadata=self.metadata)
+        charts = chart_rows_table(page_results, run_id=self.prov.run_id, processed_at=now, row_keys=row_keys,
+                                  metadata=self.metadata)
+        return docs, pages, charts
 
 
 _VERB = {"merge": "merged or validated", "write": "stored"}

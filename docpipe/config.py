@@ -149,6 +149,7 @@ class RunConfig(_Strict):
     ocr_engine: OcrEngineName = "rapidocr"
     ocr: OcrMode = "auto"  # --ocr: auto decides per page, always OCRs every page, never uses the text layer only
     questions: list[str] = Field(default_factory=list)
+    questions_file: Path | None = None
     ray_address: str | None = None
     device: str = "auto"
     passwords: list[str] = Field(default_factory=list, repr=False)

@@ -21,7 +21,7 @@ from collections import Counter
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from docpipe.fields import check_rules, filled_fields, missing_required
-from docpipe.records import ErrorCategory, ErrorInfo, FieldGrounding, PageResult, Status
+from docpipe.records import ChartAnswer, ErrorCategory, ErrorInfo, FieldGrounding, PageResult, Status
 
 _INDEX = re.compile(r"^([A-Za-z_][\w]*)\[(\d+)\](.*)$")
 
@@ -37,11 +37,34 @@ class MergedDocument(BaseModel):
     pages_failed: int = 0
     ungrounded_count: int = 0
     confidence: float | None = None
+    answers: list[ChartAnswer] = []
     missing_fields: list[str] = []  # required fields without a value (all fields when none was found)
     broken_rules: list[str] = []  # consistency rules the values break, with their paths
 
 
 CONFIDENT_SCORE = 0.8
+_NO_CHART = "no chart was found"
+
+
+def merge_answers(pages: list[PageResult]) -> list[ChartAnswer]:
+    """One answer per question asked of the document, from the pages that answered it.
+
+    Every page answers every question from its own charts. Kept: the answered one with the
+    highest confidence (earliest page on ties); when no page answered, the most telling error
+    (a page with charts over one without: "no chart was found" only when no page had one).
+    """
+    pages = sorted(pages, key=lambda p: p.page_index)
+    count = max((len(p.answers) for p in pages), default=0)
+    merged: list[ChartAnswer] = []
+    for i in range(count):
+        candidates = [p.answers[i] for p in pages if i < len(p.answers)]
+        answered = [a for a in candidates if a.error is None]
+        if answered:
+            merged.append(max(answered, key=lambda a: (a.confidence or 0.0, -(a.page_index or 0))))
+            continue
+        telling = [a for a in candidates if a.error is not None and not a.error.message.startswith(_NO_CHART)]
+        merged.append((telling or candidates)[0])
+    return merged
 
 
 def _confidence_rank(g: FieldGrounding | None) -> int:
@@ -113,9 +136,18 @@ def merge_document(pages: list[PageResult], schema_model: type[BaseModel]) -> Me
     values = None
     if any(p.extraction_json is not None for p in pages):
         values = schema_model.model_validate({**chosen, **lists})
+    answers = merge_answers(pages)
+    # An answer's grounding entry comes from the page whose answer was kept.
+    grounding = [g for g in grounding if not _answer_from_other_page(g, answers)]
     grounding.sort(key=lambda g: (g.page_index if g.page_index is not None else -1, g.field))
     missing, broken = _checks(schema_model, values)
     status, error = _document_status(pages, grounding, notes, missing, broken, values)
+    unanswered = [a for a in answers if a.error is not None]
+    if unanswered and status is Status.ok:
+        first = unanswered[0].error
+        assert first is not None
+        status, error = Status.partial, first.model_copy(update={
+            "message": f"{len(unanswered)} of {len(answers)} question(s) not answered; first: {first.message}"})
     scores = [g.score for g in grounding]
     return MergedDocument(
         status=status, error=error, values=values, grounding=grounding,
@@ -123,7 +155,7 @@ def merge_document(pages: list[PageResult], schema_model: type[BaseModel]) -> Me
         pages_failed=sum(p.status == Status.failed for p in pages),
         ungrounded_count=sum(not g.grounded for g in grounding),
         confidence=round(sum(scores) / len(scores), 4) if scores else None,
-        missing_fields=missing, broken_rules=broken,
+        missing_fields=missing, broken_rules=broken, answers=answers,
     )
 
 
@@ -135,6 +167,14 @@ def _checks(schema_model: type[BaseModel], values: BaseModel | None) -> tuple[li
         # Nothing found at all: every field is missing, whatever the schema requires.
         return list(schema_model.model_fields), []
     return missing_required(schema_model, values), [str(v) for v in check_rules(values)]
+
+
+def _answer_from_other_page(g: FieldGrounding, answers: list[ChartAnswer]) -> bool:
+    match = re.match(r"^answers\[(\d+)\]$", g.field)
+    if match is None or int(match.group(1)) >= len(answers):
+        return False
+    kept = answers[int(match.group(1))]
+    return kept.error is not None or (kept.page_index is not None and kept.page_index != g.page_index)
 
 
 def _document_status(pages: list[PageResult], grounding: list[FieldGrounding],

@@ -31,6 +31,13 @@ class WorkerCounts(BaseModel):
     infer_concurrency: int = 1
 
 
+class DocumentQuestions(BaseModel):
+    """The questions asked of one document (from --questions-file, plus every -q)."""
+
+    doc_id: str
+    questions: list[str]
+
+
 class StagePlan(BaseModel):
     engine: Literal["vlm", "offline"]
     model: str | None = None  # resolved local path or cached hub id (vlm only)
@@ -39,7 +46,8 @@ class StagePlan(BaseModel):
     device: str = "auto"
     schema_source: SchemaSource  # exactly what the driver resolved; workers never open a schema path
     tasks: list[TaskName]
-    questions: list[str] = []
+    questions: list[str] = []  # asked of every document without an entry in doc_questions
+    doc_questions: list[DocumentQuestions] = []
     max_new_tokens: int = 1536
     ocr_engine: OcrEngineName = "rapidocr"
     ocr_mode: OcrMode = "auto"
@@ -110,7 +118,8 @@ def build_page_processor(plan: StagePlan):
     if plan.engine == "offline":
         from docpipe.processing.offline import OfflinePageProcessor
 
-        return OfflinePageProcessor(schema.model, list(plan.tasks), plan.ocr_engine)
+        return OfflinePageProcessor(schema.model, list(plan.tasks), plan.ocr_engine, questions=plan.questions,
+                                    doc_questions={d.doc_id: d.questions for d in plan.doc_questions})
     from docpipe.engines.hf import HFEngine
     from docpipe.processing.vlm import VlmPageProcessor
     from docpipe.tasks.factory import build_tasks
@@ -121,7 +130,8 @@ def build_page_processor(plan: StagePlan):
     engine = HFEngine(plan.model, revision=plan.model_revision, device=plan.device,
                       batch_size=plan.batch_infer)
     tasks = build_tasks(plan.tasks, schema, plan.questions, plan.max_new_tokens, engine)
-    return VlmPageProcessor(engine, tasks)
+    return VlmPageProcessor(engine, tasks, questions=plan.questions,
+                            doc_questions={d.doc_id: d.questions for d in plan.doc_questions})
 
 
 def _limit_torch_threads() -> None:

@@ -101,6 +101,44 @@ class Word(BaseModel):
 WordSource = Literal["pdf_text", "rapidocr", "tesseract"]
 
 
+class PathSegment(BaseModel):
+    """One drawing command of a path: its points as x, y pairs in page fractions (origin top-left).
+
+    line: 2 points (start, end); curve: 4 (start, control 1, control 2, end: a cubic Bézier);
+    rect: 2 (top-left, bottom-right corners); quad: 4 (corners in drawing order).
+    """
+
+    op: Literal["line", "curve", "rect", "quad"]
+    points: list[float] = Field(description="x0, y0, x1, y1, ... fractions 0-1 of the displayed page.")
+
+
+class DrawingPath(BaseModel):
+    """One painted path of a PDF page (PyMuPDF `Page.get_drawings`): its commands, paint and colours.
+
+    Coordinates are fractions of the displayed page (after /Rotate), origin top-left, as MuPDF
+    reports them (single-precision floats: about 1e-7 of the page's size).
+    """
+
+    paint: Literal["fill", "stroke", "fill_stroke"]
+    fill: str | None = Field(None, description="Fill colour #rrggbb, null when the path is not filled.")
+    stroke: str | None = Field(None, description="Stroke colour #rrggbb, null when the path is not stroked.")
+    fill_opacity: float | None = None
+    width: float | None = Field(None, description="Stroke width in points.")
+    closed: bool = False
+    bbox: BBox = Field(description="Box of the path: [x0, y0, x1, y1], fractions of the displayed page.")
+    segments: list[PathSegment] = Field(default_factory=list)
+
+
+class PageDrawings(BaseModel):
+    """The vector graphics of a PDF page, for the chart readers; in painting order."""
+
+    paths: list[DrawingPath] = Field(default_factory=list)
+    images: list[BBox] = Field(default_factory=list, description="Boxes of the raster images placed on the "
+                                                                 "page (fractions of the displayed page).")
+    truncated: bool = Field(False, description="The page had more drawing commands than are carried; "
+                                               "paths past the cap were left out.")
+
+
 class PageImage(BaseModel):
     """A rasterized page. The encoded image travels beside this record, not inside it."""
 
@@ -122,6 +160,8 @@ class PageImage(BaseModel):
     text_layer: TextLayerFacts | None = None
     # The word-layer stage's decision (None until that stage ran on the page).
     word_record: WordSourceRecord | None = None
+    # The page's vector graphics (PDF pages, only when a task reads charts); None: not extracted.
+    drawings: PageDrawings | None = None
     status: Status = Status.ok
     error: ErrorInfo | None = None
     doc_error: ErrorInfo | None = None  # document-level condition (e.g. truncated to max_pages)
@@ -154,9 +194,9 @@ class FieldGrounding(BaseModel):
                                           "probability that the value is right.")
     grounded: bool = Field(False, description="True when the page's words support the value (it is printed "
                                               "there), checked by the value's kind.")
-    source: Literal["vlm_box", "words", "both"] | None = Field(
-        None, description="Where the box comes from: the model's box (unverified), the matched words, or both "
-                          "agreeing.")
+    source: Literal["vlm_box", "words", "both", "chart_marks"] | None = Field(
+        None, description="Where the box comes from: the model's box (unverified), the matched words, both "
+                          "agreeing, or the chart marks (bars, points, sectors) an answer was computed from.")
 
     @model_validator(mode="before")
     @classmethod
@@ -176,9 +216,32 @@ class FieldGrounding(BaseModel):
 
 
 class ChartAnswer(BaseModel):
-    question: str
-    answer: str | None = None
-    error: ErrorInfo | None = None
+    """One question asked of a document, answered or not (then `error` says why)."""
+
+    question: str = Field(description="The question as asked.")
+    answer: str | None = Field(None, description="The answer as text (a number, a label, Yes/No, a trend).")
+    value: float | None = Field(None, description="The answer as a number, when it is one.")
+    unit: str | None = Field(None, description="Unit of the value (e.g. %, USD), when the chart prints one.")
+    page_index: int | None = Field(None, description="0-based page of the chart the answer came from.")
+    chart_index: int | None = Field(None, description="0-based index of that chart on its page.")
+    bbox: BBox | None = Field(None, description="Box around the marks the answer was computed from: "
+                                                "[x0, y0, x1, y1], fractions of the displayed page, origin top-left.")
+    mark_boxes: list[BBox] = Field(default_factory=list, description="Box of each mark (bar, point, sector) "
+                                                                      "the answer used, same convention.")
+    grounded: bool = Field(False, description="Every value the answer used was located on the page.")
+    confidence: float | None = Field(None, description="Probability that the answer is right (0-1), from "
+                                                       "the confidences of the values it used.")
+    error: ErrorInfo | None = Field(None, description="Why there is no answer (unsupported_question, "
+                                                      "unreadable_chart, not_found...).")
+    table_agrees: bool | None = Field(None, description="VLM answers: whether the answer computed from the "
+                                                        "model's own data table matches the model's answer "
+                                                        "(null: not computable, or not a model answer).")
+
+
+# Placed here, after the records docpipe.charts.model needs (BBox, ErrorInfo) and before the one
+# that holds charts: docpipe/charts/__init__.py imports this module first, so the order holds
+# whichever of the two is imported first.
+from docpipe.charts.model import ChartData  # noqa: E402
 
 
 class TaskOutcome(BaseModel):
@@ -212,6 +275,7 @@ class PageResult(BaseModel):
     ocr_text: str | None = None
     chart_json: str | None = None
     answers: list[ChartAnswer] = Field(default_factory=list)
+    charts: list[ChartData] = Field(default_factory=list)  # charts found and read on the page
     grounding: list[FieldGrounding] = Field(default_factory=list)
     tasks: list[TaskOutcome] = Field(default_factory=list)
     word_count: int = 0

@@ -19,11 +19,13 @@ from docpipe.collector import Collector, PendingDoc, Provenance
 from docpipe.config import ConfigError, RunConfig
 from docpipe.discover import InputError, discover
 from docpipe.engine_choice import EngineDecision, choose_engine, unsupported_tasks
+from docpipe.output.chart_rows import charts_schema
 from docpipe.output.rows import ColumnConflict, check_schema_columns, dataset_metadata, documents_schema, pages_schema
 from docpipe.output.atomic_files import write_run_summary
 from docpipe.output.commit import DatasetWriter
-from docpipe.plan import StagePlan, default_workers
+from docpipe.plan import DocumentQuestions, StagePlan, default_workers
 from docpipe.progress import Reporter
+from docpipe.question_sets import load_questions_file, questions_per_document
 from docpipe.raster.config import RasterConfig
 from docpipe.raster.result import RasterOutput
 from docpipe.records import ErrorCategory, ErrorInfo, SourceDoc, Status
@@ -37,11 +39,15 @@ def new_run_id() -> str:
     return f"{stamp}-{secrets.token_hex(3)}"
 
 
-def work_key(doc_id: str, schema: LoadedSchema, decision: EngineDecision, prompt_hash: str, options: str) -> str:
+def work_key(doc_id: str, schema: LoadedSchema, decision: EngineDecision, prompt_hash: str, options: str,
+             questions: list[str] | None = None) -> str:
     """Same key ⇒ same result: content, schema, engine/model/revision/device, the result-deciding code
-    (extractor, word layer, grounding...), prompts and options."""
+    (extractor, word layer, grounding...), prompts, options and the questions asked of this document
+    when they differ from the run's `-q` (--questions-file)."""
     parts = [doc_id, schema.hash, decision.engine, decision.model_label or "", decision.model_revision or "",
              decision.compute, result_code_fingerprint(), prompt_hash, options]
+    if questions is not None:
+        parts.append(json.dumps(questions))
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
 
 
@@ -64,6 +70,8 @@ def _row_keys(docs: list[SourceDoc]) -> tuple[list[tuple[SourceDoc, str]], list[
 
 def prepare(config: RunConfig) -> tuple[LoadedSchema, list[SourceDoc]]:
     """Everything that can be a usage/config error, checked before anything else starts."""
+    if config.questions_file is not None:
+        load_questions_file(config.questions_file)  # a malformed file is a usage error, found first
     schema = load_schema(config.pipeline.schema_)
     try:
         check_schema_columns(schema.model)
@@ -92,7 +100,7 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
 
     with DatasetWriter(config.out_dir, run_id=run_id, metadata=metadata) as writer:
         # A different schema in an existing output would mix column types: refuse before any work.
-        writer.check_schemas(documents_schema(schema.model), pages_schema())
+        writer.check_schemas(documents_schema(schema.model), pages_schema(), charts_schema())
         decision = choose_engine(config)
         unsupported = unsupported_tasks(decision.engine, config.pipeline.tasks)
         if unsupported:
@@ -113,6 +121,19 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
         provenance = Provenance(schema_name=schema.name, schema_hash=schema.hash, pipeline=config.pipeline.name,
                                 engine=decision.engine, model=decision.model_label,
                                 model_revision=decision.model_revision, prompt_hash=prompt_hash, run_id=run_id)
+        doc_questions: dict[str, list[str]] = {}
+        if config.questions_file is not None:
+            doc_questions, unmatched = questions_per_document(load_questions_file(config.questions_file), docs,
+                                                              config.inputs, config.questions)
+            if unmatched:
+                shown = ", ".join(unmatched[:5]) + (" ..." if len(unmatched) > 5 else "")
+                notice = f"{len(unmatched)} line(s) of {config.questions_file} name no input document: {shown}"
+                reporter.notice(notice)
+                summary.notices.append(notice)
+
+        def questions_for(doc_id: str) -> list[str]:
+            return doc_questions.get(doc_id, config.questions)
+
         unique, duplicates = _row_keys(docs)
         existing = writer.ledger.lookup([key for _, key in unique] + [key for _, key, _ in duplicates])
 
@@ -140,11 +161,12 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
                 reporter.pages_total(sum(page_counts.values()))
 
         collector = Collector(writer, schema.model, provenance, metadata, config.commit_every_docs,
-                              config.commit_every_s, on_document, on_committed, on_first_page)
+                              config.commit_every_s, on_document, on_committed, on_first_page, questions_for)
         todo: list[SourceDoc] = []
         immediate: list[tuple[PendingDoc, Status, ErrorInfo]] = []
         for doc, key in unique:
-            item = PendingDoc(doc=doc, row_key=key, work_key=work_key(doc.doc_id, schema, decision, prompt_hash, options))
+            item = PendingDoc(doc=doc, row_key=key, work_key=work_key(doc.doc_id, schema, decision, prompt_hash, options,
+                                                                      doc_questions.get(doc.doc_id)))
             previous = existing.get(key)
             if previous is not None and not config.force and previous.work_key == item.work_key:
                 if previous.status != Status.failed.value or not config.retry_failed:
@@ -156,7 +178,8 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
                 todo.append(doc)
                 collector.expect(item)
         for doc, key, original in duplicates:
-            item = PendingDoc(doc=doc, row_key=key, work_key=work_key(doc.doc_id, schema, decision, prompt_hash, options))
+            item = PendingDoc(doc=doc, row_key=key, work_key=work_key(doc.doc_id, schema, decision, prompt_hash, options,
+                                                                      doc_questions.get(doc.doc_id)))
             previous = existing.get(key)
             if previous is not None and not config.force and previous.work_key == item.work_key:
                 summary.skipped_done += 1
@@ -172,6 +195,9 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
                 collector.add_unprocessed(item, status, error)
             if todo:
                 plan = _stage_plan(config, schema, decision)
+                plan = plan.model_copy(update={"doc_questions": [
+                    DocumentQuestions(doc_id=doc.doc_id, questions=doc_questions[doc.doc_id])
+                    for doc in todo if doc.doc_id in doc_questions]})
                 _drain(collector, stream(config, plan, todo))
                 if collector.pending:
                     # A batch whose worker died (segfault, OOM) is dropped by the executor; its
@@ -226,7 +252,7 @@ def _stage_plan(config: RunConfig, schema: LoadedSchema, decision: EngineDecisio
         max_new_tokens=spec.limits.max_new_tokens, ocr_engine=config.ocr_engine, ocr_mode=config.ocr,
         raster=RasterConfig(dpi=spec.raster.dpi, max_pixels=spec.raster.max_pixels, max_pages=config.max_pages,
                             passwords=config.passwords, timeout_s=config.doc_timeout_s,
-                            memory_mb=config.doc_memory_mb),
+                            memory_mb=config.doc_memory_mb, drawings="chart_qa" in spec.tasks),
         batch_raster=spec.batch.raster, batch_ocr=spec.batch.ocr, batch_infer=spec.batch.infer,
         recycle_after_pages=config.recycle_after_pages,
         workers=default_workers(1, 0, decision.engine),  # replaced once Ray reports its resources

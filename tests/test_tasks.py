@@ -154,6 +154,7 @@ def test_chart_task_constrains_answers_to_the_questions():
     output = task.parse(work, good)
     task.store(work, output)
     assert [a.answer for a in work.answers] == ["42", None]
+    assert work.answers[0].table_agrees is None and work.answers[0].confidence == 0.5  # no table to check
     swapped = json.dumps({"charts": [], "answers": [{"question": "Which year?", "answer": "x"},
                                                     {"question": "What is the highest value?", "answer": "y"}]})
     with pytest.raises(OutputProblem):

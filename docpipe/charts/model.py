@@ -80,6 +80,8 @@ class ChartData(BaseModel):
                                                               "as a whole (type, scale and marks).")
     error: ErrorInfo | None = Field(None, description="Why the chart could not be read (category "
                                                       "unreadable_chart); series is then empty.")
+    cpu_s: float | None = Field(None, description="CPU seconds spent finding and reading this chart (its "
+                                                  "share of the page's chart work; the page's OCR excluded).")
 
     def values(self) -> list[tuple[ChartSeries, ChartPoint]]:
         """Every (series, point) pair with a value, series by series."""

@@ -3,6 +3,8 @@
 Layout:
     OUT/documents/part-<run_id>-<seq:05d>.parquet   one row per document
     OUT/pages/part-<run_id>-<seq:05d>.parquet       one row per page
+    OUT/charts/part-<run_id>-<seq:05d>.parquet      one row per chart (chart_rows.py); a commit's
+                                                    charts part has its documents part's name
     OUT/_ledger.sqlite                              ledger, commit log, dataset layout (ledger.py)
     OUT/_staging/<commit_id>/{documents,pages}/     files being written (never inside a dataset dir,
                                                     so readers never see a partial file)
@@ -61,6 +63,7 @@ from docpipe.output.rows import pages_schema
 
 DOCUMENTS = "documents"
 PAGES = "pages"
+CHARTS = "charts"
 STAGING = "_staging"
 LEDGER_FILE = "_ledger.sqlite"
 KEY_COLUMN = "row_key"
@@ -101,13 +104,14 @@ class DatasetWriter:
         self.out = ensure_writable(out_dir)
         self.run_id = run_id
         self.metadata = dict(metadata or {})
-        self.row_group_sizes = {DOCUMENTS: documents_row_group_size, PAGES: pages_row_group_size}
+        self.row_group_sizes = {DOCUMENTS: documents_row_group_size, PAGES: pages_row_group_size,
+                                CHARTS: pages_row_group_size}
         self._accepted: dict[str, pa.Schema] = {}
         # Test seam: called with a step name between protocol steps; raising there simulates a crash.
         self.fault_hook = fault_hook
         self._lock = OutputLock(self.out, run_id=run_id, wait_s=lock_wait_s).acquire()
         try:
-            for sub in (DOCUMENTS, PAGES, STAGING, RUNS_DIR):
+            for sub in (DOCUMENTS, PAGES, CHARTS, STAGING, RUNS_DIR):
                 (self.out / sub).mkdir(exist_ok=True)
             self.ledger = Ledger(self.out / LEDGER_FILE)
         except BaseException:
@@ -133,13 +137,14 @@ class DatasetWriter:
         self.close()
 
     # -- schema guard ---------------------------------------------------------------------------
-    def check_schemas(self, documents: pa.Schema, pages: pa.Schema) -> None:
+    def check_schemas(self, documents: pa.Schema, pages: pa.Schema, charts: pa.Schema | None = None) -> None:
         """Refuse (OutputSchemaMismatch) tables whose columns differ from those already committed.
 
-        Call early with rows.documents_schema(...) / rows.pages_schema() so a changed schema is a
-        fatal config error before any work, not a failure at the first commit.
+        Call early with rows.documents_schema(...) / rows.pages_schema() / chart_rows.charts_schema()
+        so a changed schema is a fatal config error before any work, not a failure at the first commit.
         """
-        for name, schema in ((DOCUMENTS, documents), (PAGES, pages)):
+        named = [(DOCUMENTS, documents), (PAGES, pages)] + ([(CHARTS, charts)] if charts is not None else [])
+        for name, schema in named:
             bare = schema.remove_metadata()
             if name in self._accepted and self._accepted[name].equals(bare):
                 continue
@@ -159,20 +164,21 @@ class DatasetWriter:
 
     # -- commit -----------------------------------------------------------------------------------
     def commit(self, documents: pa.Table, pages: pa.Table | None,
-               entries: Sequence[LedgerEntry]) -> list[LedgerEntry]:
+               entries: Sequence[LedgerEntry], charts: pa.Table | None = None) -> list[LedgerEntry]:
         """Atomically add these rows (replacing earlier rows of the same row_keys) and ledger entries.
 
         documents (rows.document_rows_table) must hold exactly one row per entry; pages
-        (rows.page_rows_table, or None for none) only rows of the entries' row_keys, matched on
-        the row_key column. Returns the entries as recorded (parts, commit id, commit time).
+        (rows.page_rows_table, or None for none) and charts (chart_rows.chart_rows_table, or None)
+        only rows of the entries' row_keys, matched on the row_key column. Returns the entries as
+        recorded (parts, commit id, commit time).
         """
         if pages is None:
             pages = pages_schema().empty_table()
         if not entries and documents.num_rows == 0 and pages.num_rows == 0:
             return []
         self._roll_forward_pending()
-        keys = _validate(documents, pages, entries)
-        self.check_schemas(documents.schema, pages.schema)
+        keys = _validate(documents, pages, entries, charts)
+        self.check_schemas(documents.schema, pages.schema, charts.schema if charts is not None else None)
 
         seq = self.ledger.next_seq(self.run_id)
         commit_id = f"{self.run_id}-{seq:05d}"
@@ -183,10 +189,12 @@ class DatasetWriter:
         adds = [self._stage_table(documents, stage, DOCUMENTS, part)]
         if pages.num_rows:
             adds.append(self._stage_table(pages, stage, PAGES, part))
+        if charts is not None and charts.num_rows:
+            adds.append(self._stage_table(charts, stage, CHARTS, part))
         self._fault("staged")
 
         replace, delete = self._stage_superseded(stage, keys)
-        for sub in (stage / DOCUMENTS, stage / PAGES, stage, stage.parent):
+        for sub in (stage / DOCUMENTS, stage / PAGES, stage / CHARTS, stage, stage.parent):
             if sub.is_dir():
                 fsync_dir(sub)
         self._fault("superseded_staged")
@@ -221,7 +229,8 @@ class DatasetWriter:
         """Step (b): rewrite (or plan to delete) the older parts that hold rows of these row_keys."""
         previous = self.ledger.lookup(keys)
         old_parts = sorted({(DOCUMENTS, e.documents_part) for e in previous.values() if e.documents_part}
-                           | {(PAGES, e.pages_part) for e in previous.values() if e.pages_part})
+                           | {(PAGES, e.pages_part) for e in previous.values() if e.pages_part}
+                           | {(CHARTS, e.documents_part) for e in previous.values() if e.documents_part})
         drop = pa.array(keys, pa.string())
         replace: list[FileMove] = []
         delete: list[str] = []
@@ -254,7 +263,7 @@ class DatasetWriter:
         for move in plan.add:
             self._move(move, plan)
             self._fault("added")
-        for dataset in (DOCUMENTS, PAGES):
+        for dataset in (DOCUMENTS, PAGES, CHARTS):
             fsync_dir(self.out / dataset)
         self._fault("applied")
         self.ledger.finish(plan)
@@ -297,19 +306,22 @@ class DatasetWriter:
             self.fault_hook(step)
 
 
-def _validate(documents: pa.Table, pages: pa.Table, entries: Sequence[LedgerEntry]) -> list[str]:
+def _validate(documents: pa.Table, pages: pa.Table, entries: Sequence[LedgerEntry],
+              charts: pa.Table | None = None) -> list[str]:
     keys = [e.row_key for e in entries]
     if len(set(keys)) != len(keys):
         raise ValueError("entries repeat a row_key; commit each document once")
-    for name, table in ((DOCUMENTS, documents), (PAGES, pages)):
+    named = [(DOCUMENTS, documents), (PAGES, pages)] + ([(CHARTS, charts)] if charts is not None else [])
+    for name, table in named:
         if KEY_COLUMN not in table.column_names:
             raise ValueError(f"{name} table has no {KEY_COLUMN!r} column; build it with docpipe.output.rows")
     doc_keys = documents.column(KEY_COLUMN).to_pylist()
     if sorted(doc_keys) != sorted(keys):
         raise ValueError("documents must hold exactly one row per ledger entry (matched on row_key)")
-    stray = set(pages.column(KEY_COLUMN).to_pylist()) - set(keys)
-    if stray:
-        raise ValueError(f"pages rows of row_keys without a ledger entry: {sorted(stray)[:5]}")
+    for name, table in named[1:]:
+        stray = set(table.column(KEY_COLUMN).to_pylist()) - set(keys)
+        if stray:
+            raise ValueError(f"{name} rows of row_keys without a ledger entry: {sorted(stray)[:5]}")
     return keys
 
 

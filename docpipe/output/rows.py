@@ -91,16 +91,21 @@ class DocumentTail(BaseModel):
         default_factory=list, description="Per extracted value: page, bbox, matched words, score, grounded flag.")
     ungrounded_count: int = Field(0, description="Extracted values the page words do not support.")
     confidence: float | None = Field(None, description="Mean grounding score of the extracted values.")
+    answers: list[ChartAnswer] = Field(
+        default_factory=list, description="One per question asked of the document, answered or not: question, "
+                                          "answer, value, unit, page_index, chart_index, bbox of the marks used, "
+                                          "grounded, confidence, error.")
 
     @classmethod
-    def from_groundings(cls, groundings: Sequence[FieldGrounding]) -> DocumentTail:
+    def from_groundings(cls, groundings: Sequence[FieldGrounding],
+                        answers: Sequence[ChartAnswer] = ()) -> DocumentTail:
         """Entries without a value (field not extracted) count for neither the count nor the mean."""
         # Location columns are re-derived from each path, whatever copies were made on the way.
         groundings = [g.with_field(g.field) for g in groundings]
         valued = [g for g in groundings if g.value is not None]
         confidence = sum(g.score for g in valued) / len(valued) if valued else None
         return cls(grounding=list(groundings), ungrounded_count=sum(not g.grounded for g in valued),
-                   confidence=confidence)
+                   confidence=confidence, answers=list(answers))
 
 
 class TaskRow(BaseModel):
@@ -231,8 +236,11 @@ def document_rows_table(
     schema_model: type[BaseModel],
     *,
     metadata: Mapping[str, str] | None = None,
+    answers: Sequence[Sequence[ChartAnswer]] | None = None,
 ) -> pa.Table:
-    """The documents table for one commit: the three sequences are parallel, one item per document.
+    """The documents table for one commit: the sequences are parallel, one item per document.
+
+    answers[i] (optional) are the document's chart answers, one per question asked.
 
     schema_values[i] is the validated `schema_model` instance, or None when the document has no
     values (failed, skipped): its schema columns are then null. Raises ValueOutOfRange naming the
@@ -242,15 +250,18 @@ def document_rows_table(
     if not len(heads) == len(schema_values) == len(groundings):
         raise ValueError(f"heads ({len(heads)}), schema_values ({len(schema_values)}) and groundings "
                          f"({len(groundings)}) must have one item per document")
+    if answers is not None and len(answers) != len(heads):
+        raise ValueError("answers must have one item per document")
     schema = documents_schema(schema_model, metadata=metadata)
     rows: list[dict[str, Any]] = []
-    for head, value, grounding in zip(heads, schema_values, groundings):
+    for index, (head, value, grounding) in enumerate(zip(heads, schema_values, groundings)):
         if value is not None and not isinstance(value, schema_model):
             raise TypeError(f"document {head.row_key}: expected {schema_model.__name__}, got {type(value).__name__}")
         row = head.model_dump(mode="python", by_alias=True)
         if value is not None:
             row.update(value.model_dump(mode="python", by_alias=True))
-        row.update(DocumentTail.from_groundings(grounding).model_dump(mode="python", by_alias=True))
+        asked = answers[index] if answers is not None else ()
+        row.update(DocumentTail.from_groundings(grounding, asked).model_dump(mode="python", by_alias=True))
         rows.append(row)
     return table_from_rows(rows, schema, key_column="row_key")
 

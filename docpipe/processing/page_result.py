@@ -64,6 +64,7 @@ def build_page_result(work: PageWork, engine: str, grounding: list[FieldGroundin
         ocr_text=ocr_text,
         chart_json=chart_json,
         answers=work.answers,
+        charts=work.charts,
         grounding=grounding,
         tasks=work.outcomes,
         word_count=len(page.words),

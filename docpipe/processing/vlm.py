@@ -15,13 +15,17 @@ from docpipe.tasks.json_output import close_truncated_json
 
 
 class VlmPageProcessor:
-    def __init__(self, engine: Engine, tasks: list[Task]) -> None:
+    def __init__(self, engine: Engine, tasks: list[Task], questions: list[str] | None = None,
+                 doc_questions: dict[str, list[str]] | None = None) -> None:
         self.engine = engine
         self.tasks = tasks
         self.engine_label = "vlm"
+        self.questions = list(questions or [])
+        self.doc_questions = dict(doc_questions or {})
 
     def __call__(self, items: list[tuple[PageImage, bytes | None]]) -> list[PageResult]:
-        works = [PageWork(page=page, image=image) for page, image in items]
+        works = [PageWork(page=page, image=image, questions=self.doc_questions.get(page.doc_id, self.questions))
+                 for page, image in items]
         for task in self.tasks:
             self._run_task(task, [w for w in works if w.page.status != Status.failed and task.applies(w)])
         return [build_page_result(w, self.engine_label, ground_page(w)) for w in works]

@@ -36,3 +36,5 @@ class RasterConfig(BaseModel):
     timeout_s: float = Field(120.0, gt=0, description="wall-clock limit per document (isolate=True)")
     memory_mb: int = Field(2048, ge=64, description="address-space headroom per worker (isolate=True)")
     isolate: bool = Field(True, description="process documents in a disposable child process")
+    drawings: bool = Field(False, description="carry each PDF page's vector graphics (PageImage.drawings) "
+                                              "for the chart readers; off unless a task reads charts")

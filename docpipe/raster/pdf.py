@@ -13,6 +13,7 @@ import pymupdf
 from PIL import Image
 
 from docpipe.raster.config import RasterConfig
+from docpipe.raster.drawings import page_drawings
 from docpipe.raster.encode import encode_image
 from docpipe.raster.fonts import FontPrograms
 from docpipe.raster.geometry import capped_zoom
@@ -135,6 +136,8 @@ def _render_page(
         "word_source": "pdf_text" if words else None,
         "text_layer": facts,
     }
+    if config.drawings:
+        update["drawings"] = page_drawings(page, width, height)
     return record.model_copy(update=update), encoded
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from docpipe.engines.base import ChatMessage, EngineRequest, ImagePart, TextPart
+from docpipe.charts.model import ChartData
 from docpipe.records import BBox, ChartAnswer, PageImage, TaskOutcome
 from docpipe.tasks import prompts
 from docpipe.tasks.json_output import JsonOutputError, parse_json_text
@@ -30,6 +31,8 @@ class PageWork:
     ocr_text: str | None = None
     vlm_boxes: dict[str, BBox] = field(default_factory=dict)
     outcomes: list[TaskOutcome] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)  # asked of this page's document (chart_qa)
+    charts: list[ChartData] = field(default_factory=list)  # read by chart_qa
 
 
 class OutputProblem(Exception):

@@ -38,9 +38,12 @@ OCR = (
 )
 
 CHART = (
-    "Find every chart on this page. For each chart give its type, title, axis labels and the data "
-    "series with their plotted values read from the chart. Then answer each question using the "
-    "charts; answer null if the page does not show the answer.\n\nQuestions:\n{questions}\n\n"
+    "Find every chart on this page. For each chart give its type, title, axis titles, the unit of "
+    "its values and every data series (legend name, or null for a single unnamed series) with one "
+    "point per category or x value: x as printed on the axis and y as a plain number read from the "
+    "chart (printed data labels win over estimates). Then answer each question using the charts, "
+    "with a number written plainly when the answer is one; answer null if the page does not show "
+    "the answer.\n\nQuestions:\n{questions}\n\n"
     "Answer with one JSON object that follows the JSON Schema:\n{json_schema}"
 )
 

@@ -1,0 +1,97 @@
+"""Legend of a raster chart: colour swatches each followed by a series name.
+
+An entry is a phrase with a compact patch of one colour just left of it (a square, a dot, a short
+line, a marker), centred on the phrase's line. The patch colour is what ties marks to the name.
+Positions are crop pixels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from docpipe.charts.raster_image import color_distance
+from docpipe.charts.raster_text import TextBox
+
+
+@dataclass
+class LegendEntry:
+    name: str
+    color: np.ndarray  # RGB of the swatch
+    swatch: tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive) crop pixels
+    label: TextBox
+
+    def box(self) -> tuple[int, int, int, int]:
+        """Swatch and name together."""
+        return (min(self.swatch[0], int(self.label.x0)), min(self.swatch[1], int(self.label.y0)),
+                max(self.swatch[2], int(np.ceil(self.label.x1))), max(self.swatch[3], int(np.ceil(self.label.y1))))
+
+
+def find_legend(crop: np.ndarray, bg: np.ndarray, phrases: list[TextBox], text_mask: np.ndarray) -> list[LegendEntry]:
+    """Legend entries: phrases with a compact one-coloured swatch immediately to their left.
+
+    The swatch colour is the commonest non-background colour just left of the phrase; the swatch
+    is that colour's connected patch there, which must be compact (at most 1.8 text heights high,
+    3.2 wide), centred on the phrase's line and within 2.2 text heights of it. Other colours may
+    touch it (a legend drawn against a pie). Two or more entries make a legend; a single entry
+    counts only when its swatch is colourful (a lone dark patch is more often a bullet or a tick).
+    """
+    h, w = crop.shape[:2]
+    entries: list[LegendEntry] = []
+    for p in phrases:
+        if p.vertical or not p.text:
+            continue
+        th = max(min(p.h, 2.0 * p.w), 6.0)
+        wy0, wy1 = int(max(0, p.cy - 0.6 * th)), int(min(h, p.cy + 0.6 * th + 1))
+        wx0, wx1 = int(max(0, p.x0 - 2.2 * th)), int(max(0, p.x0 - 1))
+        if wx1 - wx0 < 2 or wy1 - wy0 < 2:
+            continue
+        win = crop[wy0:wy1, wx0:wx1]
+        ink = (color_distance(win, bg) > 40) & ~text_mask[wy0:wy1, wx0:wx1]
+        if ink.sum() < 4:
+            continue
+        # the colour nearest the phrase: the first inked columns met walking left from it
+        cols = np.nonzero(ink.sum(axis=0) >= 2)[0]
+        if len(cols) == 0:
+            continue
+        c1 = int(cols[-1]) + 1
+        c0 = max(0, c1 - max(3, int(0.5 * th)))
+        sel = ink[:, c0:c1]
+        pix = win[:, c0:c1][sel]
+        q = (pix >> 4).astype(np.int32)
+        keys = q[:, 0] * 256 + q[:, 1] * 16 + q[:, 2]
+        top = np.bincount(keys).argmax()
+        color = np.median(pix[keys == top], axis=0).astype(np.float32)
+        # that colour's patch in a larger neighbourhood
+        by0, by1 = int(max(0, p.cy - 1.6 * th)), int(min(h, p.cy + 1.6 * th + 1))
+        bx0, bx1 = int(max(0, p.x0 - 4.0 * th)), int(max(0, p.x0 - 1))
+        near = color_distance(crop[by0:by1, bx0:bx1], color) < 35
+        n, lab, stats, _ = cv2.connectedComponentsWithStats(near.astype(np.uint8), connectivity=8)
+        # the component with most pixels inside the small window
+        inside = lab[wy0 - by0:wy1 - by0, wx0 - bx0:wx1 - bx0]
+        counts = np.bincount(inside[inside > 0].ravel(), minlength=n) if n > 1 else np.zeros(1)
+        if len(counts) < 2 or counts.max() == 0:
+            continue
+        i = int(counts.argmax())
+        x, y, ww, hh, area = (int(v) for v in stats[i])
+        if hh > 1.8 * th or ww > 3.2 * th or area < 6:
+            continue
+        scy = by0 + y + hh / 2
+        if abs(scy - p.cy) > 0.45 * th or p.x0 - (bx0 + x + ww) > 2.2 * th:
+            continue
+        entries.append(LegendEntry(p.text, color, (bx0 + x, by0 + y, bx0 + x + ww, by0 + y + hh), p))
+    if len(entries) == 1 and float(entries[0].color.max() - entries[0].color.min()) < 40:
+        return []
+    return entries
+
+
+def legend_name(color: np.ndarray, legend: list[LegendEntry], limit: float = 60.0) -> str | None:
+    """The legend entry whose swatch colour is nearest to `color` (RGB distance under `limit`)."""
+    best, dist = None, 1e9
+    for e in legend:
+        d = float(np.sqrt(((e.color.astype(float) - np.asarray(color, dtype=float)) ** 2).sum()))
+        if d < dist:
+            best, dist = e.name, d
+    return best if dist < limit else None

@@ -1,0 +1,223 @@
+"""The question parser (pattern table) and the deterministic answerer, on charts whose data the test
+knows: every question kind, grounding on the marks used, confidence, and explicit refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from docpipe.charts.model import ChartAxis, ChartData, ChartPoint, ChartSeries
+from docpipe.charts.qa import answer_question
+from docpipe.charts.questions import QuestionKind as K
+from docpipe.charts.questions import parse_question
+from docpipe.evaluate.relaxed import relaxed_match
+from docpipe.records import ErrorCategory, ErrorInfo
+
+
+def point(x: str, y: float, i: int, confidence: float = 1.0, x_value: float | None = None) -> ChartPoint:
+    return ChartPoint(x=x, y=y, x_value=x_value, bbox=(0.1 + 0.1 * i, 0.5, 0.15 + 0.1 * i, 0.9),
+                      source="vector", confidence=confidence)
+
+
+def bar_chart() -> ChartData:
+    data = [("North", 42.5), ("South", 31.0), ("East", 55.2), ("West", 27.8), ("Central", 38.4)]
+    return ChartData(page_index=0, chart_index=0, bbox=(0, 0, 1, 1), chart_type="bar", reader="vector",
+                     title="Revenue by Region, 2023", confidence=1.0,
+                     x_axis=ChartAxis(title="Region", scale="category"),
+                     y_axis=ChartAxis(title="Revenue (USD million)", unit="USD million"),
+                     series=[ChartSeries(points=[point(x, y, i) for i, (x, y) in enumerate(data)])])
+
+
+def line_chart() -> ChartData:
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun"]
+    web = [12.0, 14.5, 13.8, 16.2, 18.9, 21.4]
+    mobile = [8.5, 9.1, 11.7, 13.0, 15.6, 19.8]
+    return ChartData(page_index=2, chart_index=1, bbox=(0, 0, 1, 1), chart_type="line", reader="raster",
+                     title="Monthly Active Users", confidence=0.9,
+                     x_axis=ChartAxis(title="Month", scale="category"), y_axis=ChartAxis(title="Users"),
+                     series=[ChartSeries(name="Web", points=[point(m, v, i, 0.9) for i, (m, v) in enumerate(zip(months, web))]),
+                             ChartSeries(name="Mobile", points=[point(m, v, i, 0.8) for i, (m, v) in
+                                                                enumerate(zip(months, mobile))])])
+
+
+def figure_chart() -> ChartData:
+    """FigureQA-style lines: a smooth rising line, a jagged one, one crossing both."""
+    xs = [0, 1, 2, 3, 4, 5]
+    lines = {"Smooth": [1, 2, 3, 4, 5, 6], "Jagged": [2, 6, 1, 7, 0, 8], "Flat": [3.5, 3.5, 3.6, 3.5, 3.5, 3.5]}
+    return ChartData(page_index=0, chart_index=0, bbox=(0, 0, 1, 1), chart_type="line", reader="raster",
+                     confidence=0.9, series=[ChartSeries(name=n, points=[point(str(x), y, i, x_value=x)
+                                                                       for i, (x, y) in enumerate(zip(xs, v))])
+                                             for n, v in lines.items()])
+
+
+BAR = [
+    ("What is the highest value?", "55.2", K.extreme_value),
+    ("What is the minimum value on this bar chart?", "27.8", K.extreme_value),
+    ("Which region had the highest revenue?", "East", K.extreme_label),
+    ("Which region has the lowest revenue?", "West", K.extreme_label),
+    ("What was the revenue of the West region?", "27.8", K.value),
+    ("What is the value of the bar in 'South'?", "31", K.value),
+    ("What is the difference between the highest and the lowest revenue?", "27.4", K.spread),
+    ("What is the sum of 'North' and 'South'?", "73.5", K.total),
+    ("What is the average value of 'North' and 'East'?", "48.85", K.average),
+    ("What is the total of all the bars corresponding to the chart?", None, K.total),
+    ("What is the difference between North and South?", "11.5", K.difference),
+    ("How much higher is East than West?", "27.4", K.difference),
+    ("What is the ratio of North to South?", "1.370967742", K.ratio),
+    ("By how much did the revenue decrease from East to West?", "27.4", K.change),
+    ("What is the percentage increase in revenue from South to North?", "37.09677419", K.percent_change),
+    ("How many bars are there in the chart?", "5", K.count_marks),
+    ("How many regions are shown in the chart?", "5", K.count_categories),
+    ("How many bars have larger values than the bar of 'North'?", "1", K.count_compared),
+    ("How many regions have revenue over 35?", "3", K.count_compared),
+    ("How many times does the y-axis decrease as the x-axis changes in this chart?", "2", K.count_changes),
+    ("What is the range of bar values?", "27.8 to 55.2", K.range),
+    ("Is North greater than South?", "Yes", K.compare),
+    ("Is West less than Central?", "Yes", K.compare),
+    ("Is East the maximum?", "Yes", K.is_extreme),
+    ("Is Central the high median?", "Yes", K.is_extreme),  # five values: both medians are the middle one
+    ("Is North the high median?", "No", K.is_extreme),
+    ("Is Central the low median?", "Yes", K.is_extreme),
+    ("Does South have the lowest value?", "No", K.is_extreme),
+    ("What is the title of the graph?", "Revenue by Region, 2023", K.title),
+    ("What is the label or title of the X-axis?", "Region", K.axis_title),
+    ("What is the trend of the revenue?", "fluctuating", K.trend),
+]
+
+
+@pytest.mark.parametrize("question,want,kind", BAR)
+def test_bar_chart_questions(question: str, want: str | None, kind: K) -> None:
+    parsed = parse_question(question)
+    assert parsed is not None and parsed.kind is kind
+    result = answer_question(question, [bar_chart()])
+    if want is None:
+        assert result.error is None and result.value == pytest.approx(194.9)
+        return
+    assert result.error is None, result.error
+    assert relaxed_match(result.answer, want) and (result.answer == want or abs(float(result.answer) - float(want)) < 1e-6)
+
+
+LINES = [
+    ("In which month did Mobile reach its highest value?", "Jun"),
+    ("What was the Web value in Apr?", "16.2"),
+    ("What is the value of 'Mobile' in 'Feb'?", "9.1"),
+    ("Which series was higher in Mar?", "Web"),
+    ("Which series has the lowest value?", "Mobile"),
+    ("What is the average value of all the bars corresponding to 'Web' in this chart?", "16.13333333"),
+    ("What is the sum of 'Web' in 'Jan' and 'Mobile' in 'Jun'?", "31.8"),
+    ("What is the difference between the Web value in May and the Mobile value in Jan?", "10.4"),
+    ("Is the value of Web in Jan greater than that of Mobile?", "Yes"),
+    ("How many lines are there in the chart?", "2"),
+    ("What is the trend of Mobile?", "increasing"),
+    ("What is the total of Web from Feb to Apr?", "44.5"),
+    ("Does 'Tablet' appear as one of the legend labels?", "No"),
+]
+
+
+@pytest.mark.parametrize("question,want", LINES)
+def test_multi_series_questions(question: str, want: str) -> None:
+    result = answer_question(question, [line_chart()])
+    assert result.error is None, result.error
+    assert result.answer == want or abs(float(result.answer) - float(want)) < 1e-6
+
+
+FIGURES = [
+    ("Is Smooth the smoothest?", "Yes"),
+    ("Is Jagged the roughest?", "Yes"),
+    ("Which line is the smoothest?", "Smooth"),
+    ("Which line is the roughest?", "Jagged"),
+    ("Does Jagged intersect Smooth?", "Yes"),
+    ("Does Flat intersect Smooth?", "Yes"),
+    ("Does Jagged have the highest value?", "Yes"),
+    ("Does Smooth have the maximum area under the curve?", "No"),
+    ("Does Jagged have the maximum area under the curve?", "Yes"),
+    ("Does Smooth have the lowest value?", "No"),
+]
+
+
+@pytest.mark.parametrize("question,want", FIGURES)
+def test_figureqa_style_yes_no(question: str, want: str) -> None:
+    result = answer_question(question, [figure_chart()])
+    assert result.error is None, result.error
+    assert result.answer == want
+
+
+def test_answers_are_grounded_on_the_marks_they_used() -> None:
+    chart = bar_chart()
+    result = answer_question("What is the sum of 'North' and 'East'?", [chart])
+    north, east = chart.series[0].points[0], chart.series[0].points[2]
+    assert result.mark_boxes == [north.bbox, east.bbox]
+    assert result.bbox == (north.bbox[0], 0.5, east.bbox[2], 0.9)
+    assert result.grounded and result.page_index == 0 and result.chart_index == 0
+    assert result.unit == "USD million" and result.value == pytest.approx(97.7)
+
+
+def test_confidence_is_the_least_confident_value_used() -> None:
+    chart = line_chart()
+    web_only = answer_question("What was the Web value in Apr?", [chart])
+    both = answer_question("What is the sum of 'Web' in 'Jan' and 'Mobile' in 'Jun'?", [chart])
+    assert web_only.confidence == pytest.approx(0.9) and both.confidence == pytest.approx(0.8)
+    assert both.page_index == 2 and both.chart_index == 1
+
+
+def test_model_values_are_not_grounded() -> None:
+    chart = bar_chart()
+    for p in chart.series[0].points:
+        p.source = "model"
+    assert answer_question("What is the highest value?", [chart]).grounded is False
+
+
+REFUSED = [
+    "Why did revenue fall in the West?",  # no kind
+    "What is the value of the smallest red bar?",  # colours are not read as entities
+    "What was the revenue of the Atlantis region?",  # entity not in the chart
+    "Which bar seems to have abnormal length?",
+    "What is the mode of the values?",
+]
+
+
+@pytest.mark.parametrize("question", REFUSED)
+def test_unsupported_questions_are_errors_not_guesses(question: str) -> None:
+    result = answer_question(question, [bar_chart()])
+    assert result.answer is None and result.value is None
+    assert result.error is not None and result.error.category is ErrorCategory.unsupported_question
+
+
+def test_ambiguous_series_is_refused() -> None:
+    result = answer_question("What was the value in Apr?", [line_chart()])
+    assert result.error is not None and result.error.category is ErrorCategory.unsupported_question
+
+
+def test_no_chart_and_unreadable_charts_are_errors() -> None:
+    none = answer_question("What is the highest value?", [])
+    assert none.error.category is ErrorCategory.unreadable_chart and "no chart" in none.error.message
+    broken = ChartData(page_index=0, chart_index=0, bbox=(0, 0, 1, 1), reader="raster",
+                       error=ErrorInfo(category=ErrorCategory.unreadable_chart, message="no axis found"))
+    result = answer_question("What is the highest value?", [broken])
+    assert result.error.category is ErrorCategory.unreadable_chart and "no axis found" in result.error.message
+
+
+def test_two_charts_the_question_names_one_of() -> None:
+    lines = line_chart()
+    bars = bar_chart()
+    result = answer_question("What was the revenue of the West region?", [lines, bars])
+    assert result.answer == "27.8" and result.chart_index == bars.chart_index
+    ambiguous = answer_question("What is the highest value?", [lines, bars])
+    assert ambiguous.error is not None and ambiguous.error.category is ErrorCategory.unsupported_question
+
+
+@pytest.mark.parametrize("question,kind,a,b", [
+    ("What is the value of 'Female' in '2012'?", K.value, "'female' in '2012'", None),
+    ("Is Dark Violet the roughest?", K.is_extreme, "dark violet", None),
+    ("What is the ratio of the amount in 2003 to that in 2005?", K.ratio, "the amount in 2003", "2005"),
+    ("By what percentage did the drilling cost decrease from 2011 to 2014?", K.percent_change, "2011", "2014"),
+    ("Across all countries, what is the maximum net disbursements?", K.extreme_value, "net disbursements", None),
+])
+def test_parser_captures_the_entity_phrases(question: str, kind: K, a: str | None, b: str | None) -> None:
+    parsed = parse_question(question)
+    assert parsed is not None and parsed.kind is kind and parsed.a == a and parsed.b == b
+
+
+def test_relaxed_accuracy() -> None:
+    assert relaxed_match("104", "100") and not relaxed_match("106", "100")
+    assert relaxed_match("25.1% to 47.4%", "25.1% to 47.4%") and relaxed_match("east", "East.")
+    assert not relaxed_match(None, "1") and relaxed_match("0", 0) and not relaxed_match("Yes", "No")
