@@ -2,8 +2,8 @@
 
 Exit codes (documented in the README): 0 every document ok (or partial); 1 the run finished but
 some documents failed; 2 usage or configuration error; 3 fatal runtime error (no model, output
-not writable or locked, internal error); 130 interrupted (Ctrl-C / SIGINT; finished documents are
-committed, re-run the same command to finish).
+not writable or locked, object store refused, internal error); 4 the inputs held no document;
+130 interrupted (Ctrl-C / SIGINT; finished documents are committed, re-run the same command to finish).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 dev_app = typer.Typer(no_args_is_help=True, help="Developer tools: sample documents, tiny test models.")
 app.add_typer(dev_app, name="dev")
 
-EXIT_OK, EXIT_FAILED_DOCS, EXIT_USAGE, EXIT_FATAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_OK, EXIT_FAILED_DOCS, EXIT_USAGE, EXIT_FATAL, EXIT_NO_INPUTS, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 console = Console(stderr=True)
 
 
@@ -39,11 +39,16 @@ def _fail(code: int, message: str, log_format: str = "rich") -> typer.Exit:
 
 @app.command()
 def run(
-    inputs: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or glob patterns.", metavar="INPUT")],
+    ctx: typer.Context,
+    inputs: Annotated[Optional[list[str]], typer.Argument(
+        help="Files, folders (recursive), glob patterns or URIs (s3://bucket/prefix, gs://, az://).",
+        metavar="INPUT")] = None,
+    config_file: Annotated[Optional[Path], typer.Option(
+        "--config", help="Job file (TOML) with any of these options; flags given here override it.")] = None,
     schema: Annotated[Optional[str], typer.Option(help="Schema name, file.py or file.py:Model.")] = None,
     pipeline: Annotated[Optional[str], typer.Option(help="Pipeline name or .toml file.")] = None,
-    out: Annotated[Path, typer.Option(help="Output folder (datasets documents/ and pages/).")] = Path("docpipe_out"),
-    model: Annotated[Optional[str], typer.Option(help="HF model id or local model directory.")] = None,
+    out: Annotated[str, typer.Option(help="Output folder or URI (s3://bucket/prefix, ...): datasets documents/ and pages/.")] = "docpipe_out",
+    model: Annotated[Optional[str], typer.Option(help="HF model id, local model folder, or a URI every node can read (s3://...).")] = None,
     revision: Annotated[Optional[str], typer.Option(help="Model revision (hub commit or tag).")] = None,
     engine: Annotated[str, typer.Option(help="auto | vlm | offline. auto falls back to offline without a model.")] = "auto",
     ocr_engine: Annotated[str, typer.Option(help="Word layer for scans: rapidocr | tesseract.")] = "rapidocr",
@@ -69,6 +74,8 @@ def run(
     infer_workers: Annotated[Optional[int], typer.Option(help="Inference workers (default: one per GPU, or one on CPU).")] = None,
     commit_every: Annotated[int, typer.Option(help="Commit output every N documents.")] = 32,
     recycle_after_pages: Annotated[int, typer.Option(help="Restart raster/OCR workers after N pages.")] = 2000,
+    target_file_mb: Annotated[int, typer.Option(help="Merge output parts up to about this many MB.")] = 128,
+    lock_ttl: Annotated[float, typer.Option(help="Object-store output: seconds after which a crashed run's lock is taken over.")] = 30.0,
     force: Annotated[bool, typer.Option("--force", help="Re-process documents already done.")] = False,
     retry_failed: Annotated[bool, typer.Option("--retry-failed/--no-retry-failed",
                                                help="Retry documents that failed in earlier runs.")] = True,
@@ -80,6 +87,28 @@ def run(
 
     notices: list[str] = []
     try:
+        if config_file is not None:
+            from docpipe.job_config import load_job_file, merge_job
+
+            given = dict(inputs=inputs, schema=schema, pipeline=pipeline, out=out, model=model, revision=revision,
+                         engine=engine, ocr_engine=ocr_engine, question=question, ray_address=ray_address,
+                         device=device, passwords_file=passwords_file, max_pages=max_pages, dpi=dpi,
+                         batch_size=batch_size, doc_timeout=doc_timeout, max_new_tokens=max_new_tokens,
+                         workers=workers, ocr_workers=ocr_workers, infer_workers=infer_workers,
+                         commit_every=commit_every, recycle_after_pages=recycle_after_pages,
+                         target_file_mb=target_file_mb, lock_ttl=lock_ttl, force=force,
+                         retry_failed=retry_failed, log_format=log_format)
+            # typer may ship its own click: compare the source by name, not by enum identity
+            from_cli = {name for name in given
+                        if getattr(ctx.get_parameter_source(name), "name", "") in ("COMMANDLINE", "ENVIRONMENT")}
+            merged = merge_job(given, from_cli, load_job_file(config_file))
+            (inputs, schema, pipeline, out, model, revision, engine, ocr_engine, question, ray_address, device,
+             passwords_file, max_pages, dpi, batch_size, doc_timeout, max_new_tokens, workers, ocr_workers,
+             infer_workers, commit_every, recycle_after_pages, target_file_mb, lock_ttl, force, retry_failed,
+             log_format) = (merged[k] for k in given)
+            passwords_file = Path(passwords_file) if passwords_file else None
+        if not inputs:
+            raise ConfigError("no inputs given: name files, folders, globs or URIs (or `inputs` in --config)")
         spec = load_pipeline(pipeline) if pipeline else pipeline_for_schema(schema or "invoice")
         spec = spec.with_overrides(schema=schema if pipeline else None, model=model, revision=revision,
                                    dpi=dpi, batch_size=batch_size, max_new_tokens=max_new_tokens)
@@ -102,7 +131,8 @@ def run(
                            passwords=passwords, max_pages=max_pages, doc_timeout_s=doc_timeout,
                            raster_workers=workers, ocr_workers=ocr_workers,
                            infer_workers=infer_workers, force=force, retry_failed=retry_failed,
-                           commit_every_docs=commit_every, recycle_after_pages=recycle_after_pages)
+                           commit_every_docs=commit_every, recycle_after_pages=recycle_after_pages,
+                           target_file_mb=target_file_mb, lock_ttl_s=lock_ttl)
     except (ConfigError, OSError) as exc:
         raise _fail(EXIT_USAGE, str(exc), log_format) from None
     except Exception as exc:  # pydantic ValidationError on option values
@@ -114,10 +144,14 @@ def _execute(config, log_format: str, started: float, notices: list[str]) -> Non
     from docpipe.config import ConfigError
     from docpipe.engines.base import EngineUnavailable
     from docpipe.output.commit import OutputSchemaMismatch
+    from docpipe.discover import StorageError
     from docpipe.output.lock import OutputLocked, OutputNotWritable
     from docpipe.progress import JsonReporter, RichReporter
-    from docpipe.runner import RunInterrupted, execute
+    from docpipe.runner import NoInputs, RunInterrupted, execute
     from docpipe.stderr_capture import StderrCapture
+    from docpipe.storage.lease import LeaseLost
+    from docpipe.storage.store import StoreError
+    from docpipe.storage.uri import StorageUnavailable
     from docpipe.summary import failures_table, summary_table
 
     _quiet_libraries()
@@ -147,8 +181,12 @@ def _execute(config, log_format: str, started: float, notices: list[str]) -> Non
             code, message = EXIT_FATAL, str(exc)
         except OutputSchemaMismatch as exc:
             code, message = EXIT_USAGE, f"{exc}\n(use another --out for a different schema)"
-        except (OutputLocked, OutputNotWritable) as exc:
+        except StorageUnavailable as exc:
+            code, message = EXIT_USAGE, str(exc)
+        except (OutputLocked, OutputNotWritable, StorageError, StoreError, LeaseLost) as exc:
             code, message = EXIT_FATAL, str(exc)
+        except NoInputs as exc:
+            code, message = EXIT_NO_INPUTS, str(exc)
         except Exception as exc:  # noqa: BLE001 - a user sees a message, the traceback goes to the log
             logging.getLogger("docpipe").exception("internal error")
             code, message = EXIT_FATAL, f"internal error: {type(exc).__name__}: {exc} (details in {capture.log_path})"
@@ -158,6 +196,9 @@ def _execute(config, log_format: str, started: float, notices: list[str]) -> Non
     if code is not None:
         if code == EXIT_INTERRUPTED and log_format != "json":
             console.print(f"[yellow]{message}[/yellow]", soft_wrap=True)
+            raise typer.Exit(code)
+        if code == EXIT_NO_INPUTS and log_format != "json":
+            console.print(f"[yellow]nothing to do:[/yellow] {message}", soft_wrap=True)
             raise typer.Exit(code)
         raise _fail(code, message, log_format)
     if log_format == "json":
@@ -209,6 +250,34 @@ def _stop_ray() -> None:
         from docpipe.executor import stop_ray
 
         stop_ray()
+
+
+@app.command()
+def compact(
+    out: Annotated[str, typer.Argument(help="Output folder or URI of earlier runs.")],
+    target_file_mb: Annotated[int, typer.Option(help="Merge parts up to about this many MB.")] = 128,
+    lock_ttl: Annotated[float, typer.Option(help="Object-store output: seconds after which a crashed run's lock is taken over.")] = 30.0,
+) -> None:
+    """Merge an output's small Parquet parts into files of about --target-file-mb, atomically."""
+    from docpipe.output.commit import DatasetWriter, OutputCorrupt
+    from docpipe.output.lock import OutputLocked, OutputNotWritable
+    from docpipe.runner import new_run_id
+    from docpipe.storage.store import StoreError, open_store
+
+    store = open_store(out)
+    try:
+        names = ("documents", *(d for d in store.folders("") if not d.startswith("_") and d != "documents"))
+        with DatasetWriter(out, run_id=new_run_id(), datasets=names or ("documents",), lock_ttl_s=lock_ttl,
+                           target_file_bytes=target_file_mb * 1024 * 1024, compact_every=0) as writer:
+            before = {d: len(store.list(d)) for d in writer.datasets}
+            written = writer.compact()
+            after = {d: len(store.list(d)) for d in writer.datasets}
+    except (OutputLocked, OutputNotWritable, StoreError, OutputCorrupt) as exc:
+        raise _fail(EXIT_FATAL, str(exc)) from None
+    for dataset in before:
+        Console().print(f"{dataset}: {before[dataset]} → {after[dataset]} files")
+    if not written:
+        Console().print("nothing to merge")
 
 
 @app.command()
@@ -353,7 +422,7 @@ def bench(
     out_dir: Annotated[Optional[Path], typer.Option(help="Keep corpora and outputs here (reused next time).")] = None,
     skip: Annotated[Optional[list[str]], typer.Option(
         help="Part to leave out (repeatable or comma-separated): grammar, raster, pipeline-offline, "
-             "pipeline-vlm, rss, startup.")] = None,
+             "pipeline-vlm, rss, startup, planning, cluster-driver.")] = None,
 ) -> None:
     """Measure this machine: stage throughput vs plain loops, memory scaling, start-up, decoding cost."""
     from docpipe.bench.report import render

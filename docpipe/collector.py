@@ -2,20 +2,28 @@
 
 A document is committed only when all its pages are in, together with its ledger entry, so a
 crash loses at most the uncommitted batch and a re-run redoes exactly those documents.
+
+Inputs are tracked by their URI (source_path): the driver lists them without reading, and learns
+each one's doc_id (the sha256 its worker computed) from its first result. At that moment `claim`
+decides its row: content already committed with the same work key is counted as done, a second
+input with the same content in this run becomes a `skipped/duplicate` row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
+from dataclasses import dataclass
 from collections.abc import Callable
 
+import pyarrow as pa
 from pydantic import BaseModel, ConfigDict
 
 from docpipe.merge import merge_document
 from docpipe.output.chart_rows import chart_rows_table
 from docpipe.output.rows import DocumentHead, document_rows_table, page_rows_table
 from docpipe.output.arrow_values import ValueOutOfRange, check_fits
+from docpipe.output.commit import CHARTS, DOCUMENTS, PAGES
 from docpipe.output.ledger import LedgerEntry
 from docpipe.raster.result import RasterOutput
 from docpipe.records import ChartAnswer, ErrorCategory, ErrorInfo, FieldGrounding, PageResult, SourceDoc, Status
@@ -34,10 +42,25 @@ class Provenance(BaseModel):
     run_id: str
 
 
-class PendingDoc(BaseModel):
+@dataclass(slots=True)
+class PendingDoc:
+    """One input the run waits for (a slotted dataclass: a run may wait for millions)."""
+
     doc: SourceDoc
-    row_key: str
-    work_key: str
+    row_key: str = ""  # decided by Collector.claim once the doc_id is known
+    work_key: str = ""
+
+
+class Claim(BaseModel):
+    """What the runner decided for one input once its content id is known."""
+
+    row_key: str | None = None  # None: not a row of this run (done already, or a duplicate row was written)
+    work_key: str = ""
+    done_already: bool = False  # same content committed with the same work key
+    duplicate_of: str | None = None  # URI of the input of this run with the same content
+
+
+ClaimFn = Callable[[PendingDoc, str], Claim]
 
 
 class StagedDocument(BaseModel):
@@ -66,14 +89,20 @@ class Collector:
                  on_document: Callable[[DocumentHead, int], None],
                  on_committed: Callable[[DocumentHead, int], None] | None = None,
                  on_first_page: Callable[[str, int], None] | None = None,
-                 questions_for: Callable[[str], list[str]] = lambda doc_id: []) -> None:
+                 claim: ClaimFn | None = None,
+                 on_done_already: Callable[[PendingDoc], None] | None = None,
+                 questions_for: Callable[[str], list[str]] = lambda source: []) -> None:
         """on_document(head, pages) fires when a document is finished (progress); on_committed(head,
         pages) once its row is committed, with its final status (a row that could not be stored
-        is committed as failed); on_first_page(doc_id, page_count) when a document's first page
-        result arrives (its page count is then known). questions_for(doc_id) gives the chart
-        questions asked of a document: each is recorded in its row, answered or with the reason it
-        was not."""
+        is committed as failed); on_first_page(source_path, page_count) when a document's first
+        page result arrives (its page count is then known; 0 for an input decided without its
+        pages). claim(item, doc_id) decides an input's row once its doc_id is known;
+        on_done_already(item) hears of inputs whose content was done before. questions_for(source_path)
+        gives the chart questions asked of a document: each is recorded in its row, answered or
+        with the reason it was not."""
         self.writer = writer
+        self.claim = claim
+        self.on_done_already = on_done_already
         self.schema_model = schema_model
         self.prov = provenance
         self.metadata = metadata
@@ -89,27 +118,67 @@ class Collector:
         self._last_commit = time.monotonic()
 
     def expect(self, item: PendingDoc) -> None:
-        self.pending[item.doc.doc_id] = item
+        self.pending[item.doc.source_path] = item
 
     @property
     def outstanding(self) -> int:
         return len(self.pending)
 
+    def _claimed(self, source: str, doc_id: str) -> PendingDoc | None:
+        """The pending input `source`, with its row decided now that its doc_id is known; None to drop."""
+        item = self.pending.get(source)
+        if item is None or item.row_key:
+            return item
+        if not doc_id:
+            from docpipe.discover import fallback_doc_id
+
+            doc_id = fallback_doc_id(source)
+        item.doc = item.doc.model_copy(update={"doc_id": doc_id})
+        if self.claim is None:
+            item.row_key = doc_id
+            return item
+        decision = self.claim(item, doc_id)
+        item.work_key = decision.work_key
+        if decision.row_key is None:
+            del self.pending[source]
+            self.pages.pop(source, None)
+            self._no_pages_expected(source)
+            if self.on_done_already is not None:
+                self.on_done_already(item)
+            return None
+        item.row_key = decision.row_key
+        if decision.duplicate_of is not None:
+            del self.pending[source]
+            self.pages.pop(source, None)
+            self._no_pages_expected(source)
+            self.add_unprocessed(item, Status.skipped, ErrorInfo(
+                category=ErrorCategory.duplicate, stage="discover",
+                message=f"same content as {decision.duplicate_of}; processed once under that path"))
+            return None
+        return item
+
+    def _no_pages_expected(self, source: str) -> None:
+        """An input decided without processing its pages still tells the page total it adds none."""
+        if self.on_first_page is not None:
+            self.on_first_page(source, 0)
+
     def add_page(self, result: PageResult) -> None:
-        if result.doc_id not in self.pending:
-            return  # a duplicate delivery after a worker retry; the first copy already counted
-        pages = self.pages.setdefault(result.doc_id, {})
+        item = self._claimed(result.source_path, result.doc_id)
+        if item is None:
+            return  # a duplicate delivery after a worker retry, or an input decided without its pages
+        pages = self.pages.setdefault(result.source_path, {})
         if not pages and self.on_first_page is not None:
-            self.on_first_page(result.doc_id, result.page_count)
+            self.on_first_page(result.source_path, result.page_count)
         pages[result.page_index] = result
         if len(pages) >= result.page_count:
-            self._finish(self.pending.pop(result.doc_id), list(pages.values()))
-            del self.pages[result.doc_id]
+            self._finish(self.pending.pop(result.source_path), list(pages.values()))
+            del self.pages[result.source_path]
 
     def add_failed_document(self, output: RasterOutput) -> None:
-        item = self.pending.pop(output.doc_id, None)
+        item = self._claimed(output.source_path, output.doc_id)
         if item is None:
             return
+        self.pending.pop(output.source_path, None)
         error = output.error or ErrorInfo(category=ErrorCategory.internal, message="no pages", stage="raster")
         self.add_unprocessed(item, Status.failed, error)
 
@@ -124,7 +193,7 @@ class Collector:
         """The document's answers, completed with every question it was asked but not answered."""
         answers = list(answered or [])
         why = error or ErrorInfo(category=ErrorCategory.internal, message="the question was not answered")
-        asked = self.questions_for(item.doc.doc_id)
+        asked = self.questions_for(item.doc.source_path)
         return answers + [ChartAnswer(question=q, error=why) for q in asked[len(answers):]]
 
     def _finish(self, item: PendingDoc, pages: list[PageResult]) -> None:
@@ -176,7 +245,7 @@ class Collector:
             return
         now = dt.datetime.now(dt.timezone.utc)
         try:
-            docs, pages, charts = self._tables(self._staged, now)
+            tables = self._tables(self._staged, now)
         except Exception:  # noqa: BLE001 - find the document that cannot be stored; the others go in
             kept = []
             for staged in self._staged:
@@ -191,20 +260,22 @@ class Collector:
                         staged = staged.model_copy(update={"pages": []})
                 kept.append(staged)
             self._staged = kept
-            docs, pages, charts = self._tables(self._staged, now)
+            tables = self._tables(self._staged, now)
         entries = [LedgerEntry(
             row_key=s.item.row_key, doc_id=s.item.doc.doc_id, work_key=s.item.work_key, status=s.head.status.value,
             error_category=s.head.error.category.value if s.head.error else None,
-            source_path=s.item.doc.source_path, run_id=self.prov.run_id,
+            source_path=s.item.doc.source_path, source_version=s.item.doc.source_version or None,
+            run_id=self.prov.run_id,
         ) for s in self._staged]
-        self.writer.commit(docs, pages, entries, charts)
+        self.writer.commit(tables, entries)
         if self.on_committed is not None:
             for s in self._staged:
                 self.on_committed(s.head, len(s.pages))
         self._staged = []
         self._last_commit = time.monotonic()
 
-    def _tables(self, staged: list[StagedDocument], now: dt.datetime):
+    def _tables(self, staged: list[StagedDocument], now: dt.datetime) -> dict[str, pa.Table]:
+        """The commit's tables by dataset: documents, pages, charts (one row per chart found)."""
         docs = document_rows_table([s.head for s in staged], [s.values for s in staged],
                                    [s.grounding for s in staged], self.schema_model, metadata=self.metadata,
                                    answers=[s.answers for s in staged])
@@ -214,7 +285,7 @@ class Collector:
                                 metadata=self.metadata)
         charts = chart_rows_table(page_results, run_id=self.prov.run_id, processed_at=now, row_keys=row_keys,
                                   metadata=self.metadata)
-        return docs, pages, charts
+        return {DOCUMENTS: docs, PAGES: pages, CHARTS: charts}
 
 
 _VERB = {"merge": "merged or validated", "write": "stored"}

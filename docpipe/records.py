@@ -79,13 +79,18 @@ class DocKind(str, Enum):
 
 
 class SourceDoc(BaseModel):
-    """One input file as discovered; doc_id is the sha256 of its bytes."""
+    """One input: its URI (or absolute local path) as listed, and once read, doc_id = sha256 of its bytes.
 
-    doc_id: str
-    source_path: str
-    kind: DocKind
+    The driver lists inputs without reading them (doc_id "", kind unknown); the worker that reads
+    the bytes fills doc_id and kind (discover.identify).
+    """
+
+    doc_id: str = ""
+    source_path: str  # absolute local path, or a URI such as s3://bucket/key
+    kind: DocKind = DocKind.unknown
     size_bytes: int
     mtime_ns: int = 0
+    source_version: str = ""  # size + mtime or ETag as listed: unchanged inputs are skipped unread
     error: ErrorInfo | None = None  # set when discovery already knows it cannot be processed
 
 

@@ -30,6 +30,9 @@ class RunSummary(BaseModel):
     wall_s: float = 0.0
     startup_s: float | None = None  # command start → first page result
     inputs: int = 0
+    # paths a folder walk or listing passed over, by reason (hidden, sidecar, symlink_loop, ...)
+    passed_over: dict[str, int] = Field(default_factory=dict)
+    passed_over_examples: dict[str, list[str]] = Field(default_factory=dict)
     skipped_done: int = 0  # already done with the same work key in an earlier run
     skipped_duplicates: int = 0  # same bytes as another input of this run: a `skipped` row, not processed
     processed: int = 0
@@ -63,6 +66,8 @@ def summary_table(summary: RunSummary) -> Table:
     model = f" · model {summary.model}" if summary.model else ""
     table.add_row(f"engine {summary.engine}{model} · schema {summary.schema_name} · pipeline {summary.pipeline}", "")
     table.add_row("inputs", str(summary.inputs))
+    for reason, n in sorted(summary.passed_over.items()):
+        table.add_row(f"  passed over: {reason.replace('_', ' ')}", str(n))
     table.add_row("already done (skipped)", str(summary.skipped_done))
     if summary.skipped_duplicates:
         table.add_row("duplicates of another input (skipped)", str(summary.skipped_duplicates))

@@ -89,8 +89,8 @@ def test_questions_file_lines_match_by_relative_path_or_name(tmp_path: Path) -> 
     ]) + "\n")
     per_doc, unmatched = questions_per_document(load_questions_file(qfile), docs, [str(tmp_path / "in")],
                                                 ["Common?"])
-    assert per_doc == {"a": ["Common?", "What is the total?"],
-                       "b": ["Common?", "Which is highest?", "How many bars are there?"]}
+    assert per_doc == {docs[0].source_path: ["Common?", "What is the total?"],
+                       docs[1].source_path: ["Common?", "Which is highest?", "How many bars are there?"]}
     assert unmatched == ["missing.pdf"]
 
 

@@ -91,6 +91,6 @@ def test_help_reads_like_a_cli() -> None:
     result = click.testing.CliRunner().invoke(command, ["run", "--help"], terminal_width=200)
     assert result.exit_code == 0
     text = result.output
-    assert "INPUT..." in text and "{" not in text
+    assert "INPUT..." in text and "{inputs}" not in text and "{INPUT" not in text
     assert "<bool>" not in text and "<list" not in text and "<str>" not in text and "<int>" not in text
     assert "--max-pages" in text and " N " in text

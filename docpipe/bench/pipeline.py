@@ -106,7 +106,7 @@ def bench_pipeline(label: str, config: RunConfig, keep_ray: bool = False) -> Pip
     if keep_ray:
         loop = run_loop_here(config, plan)
     else:
-        loop = run_loop_process(config, plan, config.out_dir.with_name(config.out_dir.name + "-loop.json"))
+        loop = run_loop_process(config, plan, Path(config.out_dir).with_name(Path(config.out_dir).name + "-loop.json"))
     setup_s, loop_s, loop_statuses = loop.setup_s, loop.loop_s, loop.statuses
 
     stages = stage_rates(f"pipeline-{label}", recorder.timings, plan.workers, run_started=started)

@@ -39,7 +39,7 @@ class ResolvedModel(BaseModel):
     path: str  # local directory to pass to from_pretrained (always with local_files_only=True)
     revision: str | None = None  # commit hash, or "local:<sha of config.json>" for a plain dir
     is_local: bool  # the user gave a directory, not a hub id
-    origin: Literal["local_dir", "hub_cache", "hub_download"]
+    origin: Literal["local_dir", "hub_cache", "hub_download", "uri"]
     model_type: str | None = None  # config.json model_type; selects the ModelProfile
 
 
@@ -228,7 +228,16 @@ def resolve_model(
     allow_download: bool = True,
     probe_timeout_s: float = DEFAULT_PROBE_TIMEOUT_S,
 ) -> ResolvedModel:
-    """Turn `model` (a directory or a hub id) into a local directory, or raise EngineUnavailable."""
+    """Turn `model` (a directory, a hub id or an object-store URI) into where its files are.
+
+    A directory or hub id resolves to a local directory; a URI (s3://bucket/models/x) stays a URI
+    (workers copy it with materialize_model), its config read from the store. Raises
+    EngineUnavailable.
+    """
+    from docpipe.storage.uri import is_remote
+
+    if is_remote(model):
+        return _resolve_uri(model)
     directory = Path(model).expanduser()
     if directory.is_dir():
         directory = directory.resolve()
@@ -273,3 +282,73 @@ def resolve_model(
         origin=origin,
         model_type=_model_type(config),
     )
+
+
+def _resolve_uri(model: str) -> ResolvedModel:
+    """A model folder in an object store: config and weight files checked, a revision from their ETags."""
+    from docpipe.storage.uri import filesystem
+
+    fs, path = filesystem(model)
+    try:
+        listed = fs.find(path, detail=True)
+        config = json.loads(fs.cat_file(f"{path.rstrip('/')}/config.json"))
+    except FileNotFoundError:
+        raise EngineUnavailable(f"model {model!r}: no config.json there (not a transformers model folder)") from None
+    except (OSError, ValueError) as exc:
+        raise EngineUnavailable(f"model {model!r}: cannot read it ({' '.join(str(exc).split())})") from None
+    if not isinstance(config, dict):
+        raise EngineUnavailable(f"model {model!r}: config.json is not a JSON object")
+    names = sorted(listed)
+    if not any(n.endswith((".safetensors", ".bin")) for n in names):
+        raise EngineUnavailable(f"model {model!r} has no weight files (*.safetensors or *.bin)")
+    _check_runtime(model, _model_type(config))
+    identity = "\n".join(f"{n}\t{listed[n].get('size')}\t{listed[n].get('ETag') or listed[n].get('etag') or ''}"
+                         for n in names)
+    return ResolvedModel(model=model, path=model, revision=f"uri:{hashlib.sha256(identity.encode()).hexdigest()[:16]}",
+                         is_local=False, origin="uri", model_type=_model_type(config))
+
+
+def model_cache_dir() -> Path:
+    """Where workers keep models copied from object stores (DOCPIPE_MODEL_CACHE, else ~/.cache/docpipe/models)."""
+    configured = os.environ.get("DOCPIPE_MODEL_CACHE")
+    return Path(configured).expanduser() if configured else Path.home() / ".cache" / "docpipe" / "models"
+
+
+def materialize_model(model: str, revision: str | None = None) -> str:
+    """A local directory with the model's files, on the machine this runs on (a worker).
+
+    A local directory is used as is; a hub id is resolved through this machine's HF cache (or
+    downloaded, like on the driver); a URI is copied once per revision into model_cache_dir()
+    (into a temporary sibling first, then renamed, so a half-copied model is never used).
+    """
+    from docpipe.storage.uri import filesystem, is_remote
+
+    if not is_remote(model):
+        directory = Path(model).expanduser()
+        if directory.is_dir():
+            return str(directory)
+        return resolve_model(model, revision).path
+    key = hashlib.sha256(f"{model}\n{revision or ''}".encode()).hexdigest()[:16]
+    target = model_cache_dir() / key
+    if (target / "config.json").is_file():
+        return str(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fs, path = filesystem(model)
+    staging = target.with_name(f".{key}.{os.getpid()}.tmp")
+    base = path.rstrip("/") + "/"
+    try:
+        for name in fs.find(path):
+            local = staging / name[len(base):]
+            local.parent.mkdir(parents=True, exist_ok=True)
+            fs.get_file(name, str(local))
+        try:
+            os.replace(staging, target)
+        except OSError:  # another worker on this machine finished first
+            pass
+    finally:
+        import shutil
+
+        shutil.rmtree(staging, ignore_errors=True)
+    if not (target / "config.json").is_file():
+        raise EngineUnavailable(f"model {model!r}: copying it to {target} failed")
+    return str(target)

@@ -17,7 +17,7 @@ Use (per commit batch; the three document sequences are parallel):
     writer = DatasetWriter(out, run_id=run_id, metadata=meta)    # commit.py; stamps meta on parts
     docs = document_rows_table(heads, values, groundings, Invoice)
     pages = page_rows_table(page_results, run_id=run_id, processed_at=now, row_keys=page_row_keys)
-    writer.commit(docs, pages, ledger_entries)
+    writer.commit({"documents": docs, "pages": pages}, ledger_entries)
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ class OfflinePageProcessor:
         return [self._page(page, image) for page, image in items]
 
     def _page(self, page: PageImage, image: bytes | None = None) -> PageResult:
-        work = PageWork(page=page, image=None, questions=self.doc_questions.get(page.doc_id, self.questions))
+        work = PageWork(page=page, image=None, questions=self.doc_questions.get(page.source_path, self.questions))
         grounding: list[FieldGrounding] = []
         if page.status == Status.failed:
             return build_page_result(work, self.engine_label, grounding)
