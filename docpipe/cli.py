@@ -91,7 +91,7 @@ def run(
             from docpipe.job_config import load_job_file, merge_job
 
             given = dict(inputs=inputs, schema=schema, pipeline=pipeline, out=out, model=model, revision=revision,
-                         engine=engine, ocr_engine=ocr_engine, question=question, ray_address=ray_address,
+                         engine=engine, ocr_engine=ocr_engine, ocr=ocr, question=question, ray_address=ray_address,
                          device=device, passwords_file=passwords_file, max_pages=max_pages, dpi=dpi,
                          batch_size=batch_size, doc_timeout=doc_timeout, max_new_tokens=max_new_tokens,
                          workers=workers, ocr_workers=ocr_workers, infer_workers=infer_workers,
@@ -102,7 +102,7 @@ def run(
             from_cli = {name for name in given
                         if getattr(ctx.get_parameter_source(name), "name", "") in ("COMMANDLINE", "ENVIRONMENT")}
             merged = merge_job(given, from_cli, load_job_file(config_file))
-            (inputs, schema, pipeline, out, model, revision, engine, ocr_engine, question, ray_address, device,
+            (inputs, schema, pipeline, out, model, revision, engine, ocr_engine, ocr, question, ray_address, device,
              passwords_file, max_pages, dpi, batch_size, doc_timeout, max_new_tokens, workers, ocr_workers,
              infer_workers, commit_every, recycle_after_pages, target_file_mb, lock_ttl, force, retry_failed,
              log_format) = (merged[k] for k in given)
@@ -349,12 +349,13 @@ def eval_command(
 
 @app.command("export")
 def export_command(
-    out: Annotated[Path, typer.Argument(help="Output folder of a run.")],
+    out: Annotated[str, typer.Argument(help="Output folder or URI of a run.")],
     format: Annotated[str, typer.Option("--format", help="hocr | alto | txt.")] = "hocr",
-    dest: Annotated[Optional[Path], typer.Option(help="Folder for the files (default: OUT/export/FORMAT).")] = None,
+    dest: Annotated[Optional[str], typer.Option(help="Folder or URI for the files (default: OUT/export/FORMAT).")] = None,
 ) -> None:
     """Write each document's word layer as hOCR, ALTO XML or plain text, one file per document."""
     from docpipe.export import export_words
+    from docpipe.storage.uri import StorageUnavailable
 
     if format not in ("hocr", "alto", "txt"):
         raise _fail(EXIT_USAGE, f"--format must be hocr, alto or txt (got {format!r})")
@@ -362,8 +363,8 @@ def export_command(
         summary = export_words(out, format, dest)  # type: ignore[arg-type]
     except (FileNotFoundError, ValueError) as exc:
         raise _fail(EXIT_USAGE, str(exc)) from None
-    except OSError as exc:
-        raise _fail(EXIT_FATAL, f"cannot write the export: {exc}") from None
+    except (OSError, StorageUnavailable) as exc:
+        raise _fail(EXIT_FATAL, f"cannot export: {exc}") from None
     Console().print(f"{summary.documents} documents ({summary.pages} pages, {summary.words} words) "
                     f"written as {summary.format} to [bold]{summary.folder}[/bold]")
 

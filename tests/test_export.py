@@ -42,9 +42,7 @@ def _result(doc_id: str, index: int, count: int, words: list[Word], text: str | 
                       word_source="pdf_text" if words else None)
 
 
-@pytest.fixture(scope="module")
-def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("export")
+def _write_output(root: str) -> None:
     meta = dataset_metadata(Invoice, schema_name="invoice", run_config_json="{}")
     pages = [_result(A, 1, 2, PAGE1, "Office"), _result(A, 0, 2, PAGE0, "Smith & Söhne\n\"<Ltd>\"\nTotal 3,234.00"),
              _result(B, 0, 1, [], None)]
@@ -52,10 +50,16 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
                           status=Status.ok, schema="invoice", schema_hash="h", pipeline="p", engine="offline",
                           prompt_hash="p", run_id="r1", processed_at=NOW) for d, n in ((A, 2), (B, 1))]
     with DatasetWriter(root, run_id="r1", metadata=meta) as writer:
-        writer.commit(document_rows_table(heads, [None, None], [[], []], Invoice, metadata=meta),
-                      page_rows_table(pages, run_id="r1", processed_at=NOW, metadata=meta),
+        writer.commit({"documents": document_rows_table(heads, [None, None], [[], []], Invoice, metadata=meta),
+                       "pages": page_rows_table(pages, run_id="r1", processed_at=NOW, metadata=meta)},
                       [LedgerEntry(row_key=h.row_key, doc_id=h.doc_id, work_key="w", status=h.status,
                                    source_path=h.source_path, run_id="r1") for h in heads])
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("export")
+    _write_output(str(root))
     return root
 
 
@@ -132,3 +136,16 @@ def test_export_command_and_its_usage_errors(out: Path, tmp_path: Path) -> None:
     assert runner.invoke(app, ["export", str(out), "--format", "pdf"]).exit_code == 2
     missing = runner.invoke(app, ["export", str(tmp_path / "nothing"), "--format", "txt"])
     assert missing.exit_code == 2 and "no pages dataset" in missing.output
+
+
+def test_export_reads_and_writes_object_storage(bucket: str) -> None:
+    from docpipe.storage.uri import filesystem
+
+    out = f"s3://{bucket}/out"
+    _write_output(out)
+    summary = export_words(out, "alto")
+    assert summary.folder == f"{out}/export/alto" and summary.documents == 2
+    fs, path = filesystem(f"{out}/export/alto/{A}.alto.xml")
+    with fs.open(path, "r", encoding="utf-8") as handle:
+        root = ET.fromstring(handle.read())
+    assert [s.get("CONTENT") for s in root.iter(f"{{{ALTO_NS}}}String")] == [w.text for w in PAGE0 + PAGE1]

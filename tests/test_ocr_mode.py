@@ -40,3 +40,21 @@ def test_an_unknown_ocr_mode_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["run", str(SAMPLES), "--ocr", "sometimes", "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and "--ocr must be auto, always or never" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_a_job_file_sets_the_ocr_mode_and_the_flag_overrides_it(tmp_path: Path) -> None:
+    import json
+
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "notes.txt").write_text("not a document")  # a sidecar: the run finds no document (exit 4)
+    job = tmp_path / "job.toml"
+    job.write_text(f'inputs = ["{inbox}"]\nout = "{tmp_path / "a"}"\nengine = "offline"\nocr = "never"\n')
+    runner = CliRunner()
+    for args, out, expected in ((["run", "--config", str(job)], "a", "never"),
+                                (["run", "--config", str(job), "--out", str(tmp_path / "b"), "--ocr", "always"],
+                                 "b", "always")):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 4, result.output
+        (summary,) = (tmp_path / out / "_runs").glob("*.json")
+        assert json.loads(summary.read_text())["config"]["ocr"] == expected

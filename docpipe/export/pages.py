@@ -8,12 +8,12 @@ one part, not the whole output.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pyarrow.dataset as ds
 from pydantic import BaseModel, Field
 
 from docpipe.output.rows import PageWord
+from docpipe.storage.uri import filesystem, join
 
 COLUMNS = ["doc_id", "row_key", "source_path", "page_index", "page_count", "width_pt", "height_pt",
            "image_width", "image_height", "status", "words", "ocr_text"]
@@ -49,12 +49,13 @@ class ExportDocument(BaseModel):
     pages: list[ExportPage]
 
 
-def read_documents(out_dir: Path) -> Iterator[ExportDocument]:
-    """Every document of `out_dir/pages`, pages in order. Raises FileNotFoundError without a pages dataset."""
-    folder = Path(out_dir) / "pages"
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{out_dir} has no pages dataset")
-    dataset = ds.dataset(str(folder), format="parquet")
+def read_documents(out: str) -> Iterator[ExportDocument]:
+    """Every document of OUT's pages dataset, pages in order; `out` is a folder or a URI
+    (s3://bucket/prefix, ...). Raises FileNotFoundError without a pages dataset."""
+    fs, folder = filesystem(join(str(out), "pages"))
+    if not fs.isdir(folder):
+        raise FileNotFoundError(f"{out} has no pages dataset")
+    dataset = ds.dataset(folder, filesystem=fs, format="parquet")
     missing = [c for c in COLUMNS if c not in dataset.schema.names]
     if missing:
         raise ValueError(f"{folder} lacks the columns {', '.join(missing)} (written by an older docpipe?)")

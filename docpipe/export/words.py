@@ -17,6 +17,7 @@ from docpipe.export.alto import alto_document
 from docpipe.export.hocr import hocr_document
 from docpipe.export.pages import ExportDocument, read_documents
 from docpipe.output.rows import docpipe_version
+from docpipe.storage.uri import filesystem, join
 
 ExportFormat = Literal["hocr", "alto", "txt"]
 FORMATS: tuple[ExportFormat, ...] = ("hocr", "alto", "txt")
@@ -32,25 +33,28 @@ class ExportSummary(BaseModel):
     words: int
 
 
-def export_words(out_dir: Path, fmt: ExportFormat, dest: Path | None = None) -> ExportSummary:
-    """Write every document of `out_dir` in `fmt` under `dest` (default OUT/export/<fmt>).
+def export_words(out: str | Path, fmt: ExportFormat, dest: str | Path | None = None) -> ExportSummary:
+    """Write every document of OUT in `fmt` under `dest` (default OUT/export/<fmt>). OUT and dest
+    are folders or URIs (s3://bucket/prefix, ...).
 
-    Raises FileNotFoundError when `out_dir` has no pages dataset, ValueError for an unknown format.
+    Raises FileNotFoundError when OUT has no pages dataset, ValueError for an unknown format.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    folder = Path(dest) if dest is not None else Path(out_dir) / "export" / fmt
-    documents = read_documents(Path(out_dir))
-    folder.mkdir(parents=True, exist_ok=True)
+    target = str(dest) if dest is not None else join(str(out), "export", fmt)
+    documents = read_documents(str(out))
+    fs, folder = filesystem(target)
+    fs.makedirs(folder, exist_ok=True)
     version = docpipe_version()
     count = pages = words = 0
     for document in documents:
-        (folder / (_UNSAFE.sub("-", document.row_key) + SUFFIX[fmt])).write_text(
-            render(document, fmt, version), encoding="utf-8")
+        name = _UNSAFE.sub("-", document.row_key) + SUFFIX[fmt]
+        with fs.open(f"{folder.rstrip('/')}/{name}", "w", encoding="utf-8") as handle:
+            handle.write(render(document, fmt, version))
         count += 1
         pages += len(document.pages)
         words += sum(len(p.words) for p in document.pages)
-    return ExportSummary(format=fmt, folder=str(folder), documents=count, pages=pages, words=words)
+    return ExportSummary(format=fmt, folder=target, documents=count, pages=pages, words=words)
 
 
 def render(document: ExportDocument, fmt: ExportFormat, version: str) -> str:
