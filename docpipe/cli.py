@@ -52,6 +52,9 @@ def run(
     revision: Annotated[Optional[str], typer.Option(help="Model revision (hub commit or tag).")] = None,
     engine: Annotated[str, typer.Option(help="auto | vlm | offline. auto falls back to offline without a model.")] = "auto",
     ocr_engine: Annotated[str, typer.Option(help="Word layer for scans: rapidocr | tesseract.")] = "rapidocr",
+    ocr: Annotated[str, typer.Option(
+        "--ocr", help="auto: use a PDF's text layer where it agrees with the rendered page, OCR the rest | "
+                      "always: OCR every page | never: text layer only, no OCR.")] = "auto",
     question: Annotated[Optional[list[str]], typer.Option("--question", "-q", help="Chart question asked of every document (repeatable).")] = None,
     questions_file: Annotated[Optional[Path], typer.Option(
         help="JSON lines {\"file\": ..., \"question\": ...}: questions for single documents (file matched by "
@@ -88,7 +91,7 @@ def run(
             from docpipe.job_config import load_job_file, merge_job
 
             given = dict(inputs=inputs, schema=schema, pipeline=pipeline, out=out, model=model, revision=revision,
-                         engine=engine, ocr_engine=ocr_engine, question=question, ray_address=ray_address,
+                         engine=engine, ocr_engine=ocr_engine, ocr=ocr, question=question, ray_address=ray_address,
                          device=device, passwords_file=passwords_file, max_pages=max_pages, dpi=dpi,
                          batch_size=batch_size, doc_timeout=doc_timeout, max_new_tokens=max_new_tokens,
                          workers=workers, ocr_workers=ocr_workers, infer_workers=infer_workers,
@@ -99,7 +102,7 @@ def run(
             from_cli = {name for name in given
                         if getattr(ctx.get_parameter_source(name), "name", "") in ("COMMANDLINE", "ENVIRONMENT")}
             merged = merge_job(given, from_cli, load_job_file(config_file))
-            (inputs, schema, pipeline, out, model, revision, engine, ocr_engine, question, ray_address, device,
+            (inputs, schema, pipeline, out, model, revision, engine, ocr_engine, ocr, question, ray_address, device,
              passwords_file, max_pages, dpi, batch_size, doc_timeout, max_new_tokens, workers, ocr_workers,
              infer_workers, commit_every, recycle_after_pages, target_file_mb, lock_ttl, force, retry_failed,
              log_format) = (merged[k] for k in given)
@@ -117,9 +120,11 @@ def run(
             engine = "offline"
         if engine not in ("auto", "vlm", "offline"):
             raise ConfigError(f"--engine must be auto, vlm or offline (got {engine!r})")
+        if ocr not in ("auto", "always", "never"):
+            raise ConfigError(f"--ocr must be auto, always or never (got {ocr!r})")
         if log_format not in ("rich", "json"):
             raise ConfigError(f"--log-format must be rich or json (got {log_format!r})")
-        config = RunConfig(inputs=inputs, out_dir=out, pipeline=spec, engine=engine, ocr_engine=ocr_engine,
+        config = RunConfig(inputs=inputs, out_dir=out, pipeline=spec, engine=engine, ocr_engine=ocr_engine, ocr=ocr,
                            explicit_model=model is not None,
                            questions=list(question or []), questions_file=questions_file,
                            ray_address=ray_address, device=device,
@@ -346,6 +351,28 @@ def eval_command(
         calibration = render_calibration(report)
         if calibration is not None:
             Console().print(calibration)
+
+
+@app.command("export")
+def export_command(
+    out: Annotated[str, typer.Argument(help="Output folder or URI of a run.")],
+    format: Annotated[str, typer.Option("--format", help="hocr | alto | txt.")] = "hocr",
+    dest: Annotated[Optional[str], typer.Option(help="Folder or URI for the files (default: OUT/export/FORMAT).")] = None,
+) -> None:
+    """Write each document's word layer as hOCR, ALTO XML or plain text, one file per document."""
+    from docpipe.export import export_words
+    from docpipe.storage.uri import StorageUnavailable
+
+    if format not in ("hocr", "alto", "txt"):
+        raise _fail(EXIT_USAGE, f"--format must be hocr, alto or txt (got {format!r})")
+    try:
+        summary = export_words(out, format, dest)  # type: ignore[arg-type]
+    except (FileNotFoundError, ValueError) as exc:
+        raise _fail(EXIT_USAGE, str(exc)) from None
+    except (OSError, StorageUnavailable) as exc:
+        raise _fail(EXIT_FATAL, f"cannot export: {exc}") from None
+    Console().print(f"{summary.documents} documents ({summary.pages} pages, {summary.words} words) "
+                    f"written as {summary.format} to [bold]{summary.folder}[/bold]")
 
 
 @app.command("bench-ocr")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 # Parts of the package whose code (and data files) decide the values written.
 _RESULT_PARTS = ("raster", "ocr", "offline", "grounding", "charts", "tasks", "processing", "engines",
-                 "fields.py", "merge.py", "records.py")
+                 "fields.py", "merge.py", "records.py", "word_records.py", "word_text.py")
 _DATA_SUFFIXES = (".py", ".json", ".txt", ".onnx", ".pkl", ".joblib", ".lgb", ".csv", ".toml")
 
 

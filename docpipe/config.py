@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from docpipe.builtin_paths import builtin_dir
+from docpipe.word_records import OcrMode
 
 TaskName = Literal["extract", "ocr", "chart_qa", "ground"]
 EngineChoice = Literal["auto", "vlm", "offline"]
@@ -146,6 +147,7 @@ class RunConfig(_Strict):
     engine: EngineChoice = "auto"
     explicit_model: bool = False  # the user named the model (--model): it may not fall back
     ocr_engine: OcrEngineName = "rapidocr"
+    ocr: OcrMode = "auto"  # --ocr: auto decides per page, always OCRs every page, never uses the text layer only
     questions: list[str] = Field(default_factory=list)
     questions_file: Path | None = None
     ray_address: str | None = None
@@ -191,6 +193,7 @@ class RunConfig(_Strict):
             "max_new_tokens": self.pipeline.limits.max_new_tokens,
             "questions": self.questions,
             "ocr_engine": self.ocr_engine,
+            "ocr": self.ocr,
             "max_pages": self.max_pages,
         }
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]

@@ -38,6 +38,7 @@ class JobFile(BaseModel):
     revision: Optional[str] = None
     engine: Optional[str] = None
     ocr_engine: Optional[str] = None
+    ocr: Optional[str] = None
     question: Optional[list[str]] = None
     ray_address: Optional[str] = None
     device: Optional[str] = None

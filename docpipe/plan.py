@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from docpipe.config import OcrEngineName, TaskName
 from docpipe.raster.config import RasterConfig
 from docpipe.schema_registry import SchemaSource
+from docpipe.word_records import OcrMode
 
 
 class WorkerCounts(BaseModel):
@@ -51,6 +52,7 @@ class StagePlan(BaseModel):
     doc_questions: list[DocumentQuestions] = []
     max_new_tokens: int = 1536
     ocr_engine: OcrEngineName = "rapidocr"
+    ocr_mode: OcrMode = "auto"
     raster: RasterConfig
     batch_raster: int = 4
     batch_ocr: int = 4
@@ -107,7 +109,7 @@ def build_word_layer(plan: StagePlan):
     # One ONNX thread per OCR actor: actors are the unit of parallelism, and extra intra-op
     # threads only contend with the raster and inference workers on the same cores.
     threads = max(1, int(plan.workers.ocr_cpus)) if plan.workers.ocr_cpus >= 1 else 1
-    return WordLayerStage(engine=plan.ocr_engine, rapid=RapidOcrConfig(threads=threads))
+    return WordLayerStage(engine=plan.ocr_engine, rapid=RapidOcrConfig(threads=threads), mode=plan.ocr_mode)
 
 
 def build_page_processor(plan: StagePlan):

@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from docpipe.word_records import TextLayerFacts, WordSourceRecord
+
 BBox = tuple[float, float, float, float]
 """[x0, y0, x1, y1] in fractions 0-1 of the displayed page (after rotation), origin top-left."""
 
@@ -93,11 +95,12 @@ class SourceDoc(BaseModel):
 
 
 class Word(BaseModel):
-    text: str
+    text: str  # normalised where the word entered docpipe (docpipe/word_text.py): NFKC, no soft hyphens
     bbox: BBox
     conf: float = 1.0
     line_id: int = 0  # words sharing line_id were read as one line by the word source
     block_id: int = 0
+    raw: str | None = None  # the text exactly as the source gave it, when normalisation changed it
 
 
 WordSource = Literal["pdf_text", "rapidocr", "tesseract"]
@@ -156,7 +159,12 @@ class PageImage(BaseModel):
     image_height: int = 0
     rotation: int = 0  # degrees the source asked for (PDF /Rotate, EXIF), already applied
     words: list[Word] = Field(default_factory=list)
-    word_source: WordSource | None = None
+    # pdf_text, an OCR engine's name, or pdf_text+<engine> when images were OCR'd beside the text layer.
+    word_source: str | None = None
+    # What the raster stage saw in a PDF text layer; the word-layer stage decides from it.
+    text_layer: TextLayerFacts | None = None
+    # The word-layer stage's decision (None until that stage ran on the page).
+    word_record: WordSourceRecord | None = None
     # The page's vector graphics (PDF pages, only when a task reads charts); None: not extracted.
     drawings: PageDrawings | None = None
     status: Status = Status.ok
@@ -281,7 +289,9 @@ class PageResult(BaseModel):
     grounding: list[FieldGrounding] = Field(default_factory=list)
     tasks: list[TaskOutcome] = Field(default_factory=list)
     word_count: int = 0
-    word_source: WordSource | None = None
+    word_source: str | None = None
+    words: list[Word] = Field(default_factory=list)  # the page's word layer in reading order
+    word_record: WordSourceRecord | None = None
     engine: str = ""
     latency_s: float = 0.0
     prompt_tokens: int = 0

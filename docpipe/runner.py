@@ -330,7 +330,7 @@ def _stage_plan(config: RunConfig, schema: LoadedSchema, decision: EngineDecisio
         engine=decision.engine, model=workers_model or decision.model, model_label=decision.model_label,
         model_revision=decision.model_revision, device=config.device,
         schema_source=schema.source, tasks=spec.tasks, questions=config.questions,
-        max_new_tokens=spec.limits.max_new_tokens, ocr_engine=config.ocr_engine,
+        max_new_tokens=spec.limits.max_new_tokens, ocr_engine=config.ocr_engine, ocr_mode=config.ocr,
         raster=RasterConfig(dpi=spec.raster.dpi, max_pixels=spec.raster.max_pixels, max_pages=config.max_pages,
                             passwords=config.passwords, timeout_s=config.doc_timeout_s,
                             memory_mb=config.doc_memory_mb, drawings="chart_qa" in spec.tasks),

@@ -10,7 +10,7 @@ import pytest
 from docpipe.charts.detect import vector_chart_boxes
 from docpipe.charts.vector import read_vector_chart
 from docpipe.raster.drawings import page_drawings
-from docpipe.raster.pdf import _page_words
+from docpipe.raster.text_layer import read_text_layer
 from tests.chartgen import ChartCase, case, pdf_bytes
 
 pytest.importorskip("matplotlib")
@@ -24,7 +24,7 @@ WITH_LEGEND = {"grouped_bar", "stacked_bar", "line"}
 def read(data: bytes, region=None):
     page = pymupdf.open(stream=data, filetype="pdf")[0]
     width, height = page.rect.width, page.rect.height
-    drawings, words = page_drawings(page, width, height), _page_words(page, width, height)
+    drawings, words = page_drawings(page, width, height), read_text_layer(page, width, height)[0]
     if region is None:
         boxes = vector_chart_boxes(drawings.paths, words, width, height)
         assert len(boxes) == 1, boxes

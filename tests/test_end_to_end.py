@@ -120,6 +120,7 @@ def test_offline_engine_end_to_end_then_resume_does_nothing(offline_run):
                 x0, y0, x1, y1 = g["bbox"]
                 assert 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1
     assert all(p["word_count"] > 0 for p in pages if p["status"] == "ok")
+    _assert_word_layer_written(pages)
 
     again = execute(_config(out, engine="offline"), JsonReporter())
     assert again.processed == 0 and again.skipped_done == len(inputs)
@@ -146,6 +147,21 @@ def test_vlm_engine_with_tiny_model_through_ray(ray_session, tmp_path, tiny_llav
         assert [t["task"] for t in p["tasks"]][:1] == ["extract"]
         if p["status"] == "failed":
             assert p["raw_output"] is not None  # the model's text is kept for failures
+    _assert_word_layer_written(pages)  # every pipeline writes the words, not only the ocr task
+
+
+def _assert_word_layer_written(pages: list[dict]) -> None:
+    """Every rendered page has its word-source record, its words with boxes and its text."""
+    for p in pages:
+        if p["image_width"] == 0:
+            continue
+        record = p["word_source_record"]
+        assert record is not None and record["reason"] and p["word_count"] == len(p["words"])
+        if p["words"]:
+            assert p["ocr_text"] and p["word_source"] == record["source"]
+            for w in p["words"]:
+                x0, y0, x1, y1 = w["bbox"]
+                assert w["text"] and 0 <= x0 <= x1 <= 1 and 0 <= y0 <= y1 <= 1 and 0 <= w["confidence"] <= 1
 
 
 def test_cli_main_command_without_a_model_falls_back_offline(tmp_path):

@@ -190,3 +190,28 @@ def test_dataset_metadata() -> None:
     assert table.schema.metadata[b"docpipe.run_config"] == b'{"engine": "offline"}'
     with pytest.raises(ValueError):
         dataset_metadata(Invoice, schema_name="invoice", run_config_json="not json")
+
+
+def test_pages_carry_the_typed_word_layer_and_its_source_record() -> None:
+    from docpipe.records import Word
+    from docpipe.word_records import WordRegion, WordSourceReason, WordSourceRecord
+
+    words = [Word(text="Office", bbox=(0.1, 0.2, 0.3, 0.25), conf=0.875, line_id=0, block_id=0, raw="O\ufb03ce"),
+             Word(text="42", bbox=(0.4, 0.2, 0.5, 0.25), conf=1.0, line_id=0, block_id=0)]
+    record = WordSourceRecord(source="pdf_text+rapidocr", reason=WordSourceReason.images_without_text,
+                              detail="d", regions=[WordRegion(source="rapidocr", bbox=(0.0, 0.0, 1.0, 1.0),
+                                                              word_count=1)], sampled=4, agreed=4)
+    page = _page().model_copy(update={"words": words, "word_record": record, "word_source": "pdf_text+rapidocr"})
+    table = page_rows_table([page], run_id="run1", processed_at=NOW)
+    word_type = table.schema.field("words").type.value_type
+    assert [(word_type.field(i).name, str(word_type.field(i).type)) for i in range(word_type.num_fields)] == [
+        ("text", "string"), ("bbox", "list<item: double not null>"), ("confidence", "double"),
+        ("line", "int64"), ("block", "int64"), ("raw", "string")]
+    row = table.to_pylist()[0]
+    assert row["words"] == [
+        {"text": "Office", "bbox": [0.1, 0.2, 0.3, 0.25], "confidence": 0.875, "line": 0, "block": 0, "raw": "O\ufb03ce"},
+        {"text": "42", "bbox": [0.4, 0.2, 0.5, 0.25], "confidence": 1.0, "line": 0, "block": 0, "raw": None}]
+    assert row["word_source"] == "pdf_text+rapidocr"
+    assert row["word_source_record"]["reason"] == "images_without_text"
+    assert row["word_source_record"]["regions"] == [{"source": "rapidocr", "bbox": [0.0, 0.0, 1.0, 1.0],
+                                                     "word_count": 1}]

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from docpipe.charts.detect import vector_chart_boxes  # noqa: E402
 from docpipe.charts.vector import read_vector_chart  # noqa: E402
 from docpipe.raster.drawings import page_drawings  # noqa: E402
-from docpipe.raster.pdf import _page_words  # noqa: E402
+from docpipe.raster.text_layer import read_text_layer  # noqa: E402
 
 KINDS = ("bar", "barh", "grouped_bar", "stacked_bar", "line", "line_numeric", "scatter", "pie", "donut", "area",
          "negative_bar", "no_axis_bar")
@@ -32,7 +32,7 @@ LEGEND = {"grouped_bar", "stacked_bar", "line"}
 def read(data: bytes):
     page = pymupdf.open(stream=data, filetype="pdf")[0]
     width, height = page.rect.width, page.rect.height
-    drawings, words = page_drawings(page, width, height), _page_words(page, width, height)
+    drawings, words = page_drawings(page, width, height), read_text_layer(page, width, height)[0]
     boxes = vector_chart_boxes(drawings.paths, words, width, height)
     if not boxes:
         return None

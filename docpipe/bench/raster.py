@@ -47,12 +47,15 @@ def plain_loop(paths: list[Path], config: RasterConfig) -> tuple[int, float]:
     from PIL import Image
 
     from docpipe.raster.encode import encode_image
+    from docpipe.raster.fonts import FontPrograms
     from docpipe.raster.geometry import capped_zoom
+    from docpipe.raster.text_layer import read_text_layer
 
     pages = 0
     started = time.perf_counter()
     for path in paths:
         pdf = pymupdf.open(stream=path.read_bytes(), filetype="pdf")
+        programs = FontPrograms(pdf)
         for page in pdf:
             rect = page.rect
             zoom = capped_zoom(rect.width, rect.height, config.dpi / 72.0, config.max_pixels)
@@ -61,7 +64,7 @@ def plain_loop(paths: list[Path], config: RasterConfig) -> tuple[int, float]:
             image = Image.frombuffer("RGB", (pixmap.width, pixmap.height), pixmap.samples_mv, "raw", "RGB",
                                      pixmap.stride, 1)
             encode_image(image, config)
-            page.get_text("words")
+            read_text_layer(page, rect.width, rect.height, programs)  # the stage's one text-layer reader
             pages += 1
         pdf.close()
     return pages, time.perf_counter() - started

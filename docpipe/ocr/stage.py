@@ -1,4 +1,4 @@
-"""The word-layer stage: OCR for rasterized pages that have no text layer yet."""
+"""The word-layer stage: every rasterized page gets its words, from its text layer, OCR or both."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ import logging
 from typing import Literal
 
 from docpipe.ocr.base import OcrEngine, OcrUnavailable, decode_page_image
+from docpipe.ocr.page_ink import PageInk
 from docpipe.ocr.rapid import RapidOcrConfig
 from docpipe.ocr.tesseract import TesseractConfig
-from docpipe.records import ErrorCategory, ErrorInfo, PageImage
+from docpipe.ocr.word_choice import PDF_TEXT, WordChooser
+from docpipe.records import ErrorCategory, ErrorInfo, PageImage, Status
+from docpipe.word_records import OcrMode, WordSourceReason, WordSourceRecord
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +38,13 @@ def load_engine(
 
 
 class WordLayerStage:
-    """Adds OCR words to pages without a word layer; one PageImage out per input, same order.
+    """Decides every page's words (word_choice.py); one PageImage out per input, same order.
 
-    Pages that already have a word layer (PDF text, or OCR from an earlier run) and pages without
-    an image pass through unchanged. A page whose OCR fails keeps its status and gets an
-    `ocr` error; nothing is raised for a bad page.
+    Each page leaves with `words`, `word_source` (the plain source string) and `word_record` (what
+    was used where, and why). A page with visible ink and no words gets a `no_text` warning
+    (status partial); a blank page is not an error. Pages without an image, and pages this stage
+    already decided, pass through unchanged. A page whose OCR fails keeps its text layer (if any)
+    and gets an `ocr` error; nothing is raised for a bad page.
     """
 
     def __init__(
@@ -47,28 +52,46 @@ class WordLayerStage:
         engine: str | OcrEngine = "rapidocr",
         rapid: RapidOcrConfig | None = None,
         tesseract: TesseractConfig | None = None,
+        mode: OcrMode = "auto",
     ) -> None:
         # An engine object may be passed in directly (tests, or a caller sharing one engine).
         self.engine: OcrEngine = (
             load_engine(engine, rapid=rapid, tesseract=tesseract) if isinstance(engine, str) else engine
         )
+        self.mode: OcrMode = mode
+        self.chooser = WordChooser(self.engine, mode)
 
     def __call__(self, items: list[tuple[PageImage, bytes | None]]) -> list[PageImage]:
         return [self._one(page, data) for page, data in items]
 
     def _one(self, page: PageImage, data: bytes | None) -> PageImage:
-        if page.word_source is not None or not data:
+        if page.word_record is not None or not data:
             return page
         try:
             image = decode_page_image(data)
         except Exception as exc:  # any undecodable image is this page's problem only
             return _failed(page, f"page image could not be decoded: {exc}")
+        ink = PageInk(image)
         try:
-            words = self.engine.recognize(image)
+            choice = self.chooser.choose(page, image, ink)
         except Exception as exc:
             log.warning("OCR failed on %s: %s", page.key, exc)
-            return _failed(page, f"{self.engine.name} failed: {type(exc).__name__}: {exc}")
-        return page.model_copy(update={"words": words, "word_source": self.engine.name})
+            kept = page.words if page.word_source == PDF_TEXT else []
+            record = WordSourceRecord(
+                source=PDF_TEXT if kept else "none", reason=WordSourceReason.ocr_failed, ocr_mode=self.mode,
+                detail=f"{self.engine.name} failed: {type(exc).__name__}", text_layer_words=len(kept))
+            failed = page.model_copy(update={"words": kept, "word_source": PDF_TEXT if kept else None,
+                                             "word_record": record})
+            return _failed(failed, f"{self.engine.name} failed: {type(exc).__name__}: {exc}")
+        record = choice.record
+        update: dict = {"words": choice.words, "word_source": record.source if choice.words else None,
+                        "word_record": record}
+        if not choice.words and ink.has_ink and page.error is None:
+            update["status"] = Status.partial
+            update["error"] = ErrorInfo(
+                category=ErrorCategory.no_text, stage=STAGE,
+                message=f"the page shows ink but no words were read ({record.reason.value}: {record.detail})")
+        return page.model_copy(update=update)
 
 
 def _failed(page: PageImage, message: str) -> PageImage:

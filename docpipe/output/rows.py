@@ -34,7 +34,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from docpipe.output.arrow_schema import arrow_fields_for, arrow_schema_for
 from docpipe.output.arrow_values import table_from_rows
-from docpipe.records import ChartAnswer, ErrorInfo, FieldGrounding, PageResult, Status
+from docpipe.records import BBox, ChartAnswer, ErrorInfo, FieldGrounding, PageResult, Status, Word
+from docpipe.word_records import WordSourceRecord
 
 META_SCHEMA_JSON = "docpipe.schema_json"
 META_RUN_CONFIG = "docpipe.run_config"
@@ -120,6 +121,23 @@ class TaskRow(BaseModel):
     latency_s: float = 0.0
 
 
+class PageWord(BaseModel):
+    """One word of a page's word layer (hOCR/ALTO-like), as stored in `pages.words`."""
+
+    text: str = Field(description="The word, normalised where it entered docpipe (Unicode NFKC, no soft hyphens).")
+    bbox: BBox = Field(description="[x0, y0, x1, y1], fractions 0-1 of the displayed page, origin top-left "
+                                   "(the convention of grounding boxes).")
+    confidence: float = Field(description="The word source's confidence, 0-1 (1.0 for PDF text-layer words).")
+    line: int = Field(description="Text line, numbered 0, 1, 2... in reading order.")
+    block: int = Field(description="Block (paragraph, column piece, table), numbered in reading order.")
+    raw: str | None = Field(None, description="The source's own text, when normalisation changed it.")
+
+    @classmethod
+    def from_word(cls, word: Word) -> PageWord:
+        return cls(text=word.text, bbox=word.bbox, confidence=word.conf, line=word.line_id, block=word.block_id,
+                   raw=word.raw)
+
+
 class PageRow(BaseModel):
     """One row of the pages dataset."""
 
@@ -135,9 +153,15 @@ class PageRow(BaseModel):
     status: Status
     error: ErrorInfo | None = None
     engine: str = Field("", description="Engine that processed the page: vlm or offline (same vocabulary as documents.engine).")
-    word_source: str | None = Field(None, description="pdf_text | rapidocr | tesseract.")
+    word_source: str | None = Field(None, description="Where the words came from: pdf_text, rapidocr, tesseract, "
+                                                      "or pdf_text+<engine> (text layer plus OCR of images); "
+                                                      "null when the page has no words.")
+    word_source_record: WordSourceRecord | None = Field(
+        None, description="The per-page choice of words: source per region, reason, verification figures.")
     word_count: int = 0
-    ocr_text: str | None = None
+    words: list[PageWord] = Field(default_factory=list, description="The word layer in reading order.")
+    ocr_text: str | None = Field(None, description="Page text in reading order: the ocr task's transcription "
+                                                   "when the pipeline runs one with a VLM, else the word layer's.")
     extraction_json: str | None = Field(None, description="The page-level schema output, as JSON.")
     chart_json: str | None = None
     answers: list[ChartAnswer] = Field(default_factory=list)
@@ -159,7 +183,9 @@ class PageRow(BaseModel):
             page_index=result.page_index, page_count=result.page_count, width_pt=result.width_pt,
             height_pt=result.height_pt, image_width=result.image_width, image_height=result.image_height,
             status=result.status, error=result.error, engine=result.engine, word_source=result.word_source,
-            word_count=result.word_count, ocr_text=result.ocr_text, extraction_json=result.extraction_json,
+            word_source_record=result.word_record, word_count=result.word_count,
+            words=[PageWord.from_word(w) for w in result.words], ocr_text=result.ocr_text,
+            extraction_json=result.extraction_json,
             chart_json=result.chart_json, answers=result.answers, raw_output=_failed_raw_output(result),
             tasks=[TaskRow(task=t.task, status=t.status, error=t.error, repaired=t.repaired,
                            prompt_tokens=t.prompt_tokens, completion_tokens=t.completion_tokens,

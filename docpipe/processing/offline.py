@@ -13,7 +13,6 @@ import time
 
 from pydantic import BaseModel, ValidationError
 
-from docpipe.ocr.reading_order import reading_order_text
 from docpipe.offline.extract import OfflineExtractor
 from docpipe.processing.page_result import build_page_result
 from docpipe.records import ErrorCategory, ErrorInfo, FieldGrounding, PageImage, PageResult, Status, TaskOutcome
@@ -52,7 +51,8 @@ class OfflinePageProcessor:
                 grounding = list(result.groundings)
                 outcome = TaskOutcome(task=task, status=Status.ok, output_json=result.extraction.model_dump_json())
             elif task == "ocr":
-                work.ocr_text = reading_order_text(page.words)
+                # The page text is the word layer in reading order, which every pipeline's page
+                # result carries (processing/page_result.py); nothing more to compute here.
                 outcome = TaskOutcome(task=task, status=Status.ok)
             elif task == "ground":
                 # Offline values were verified against the words by the extractor (grounding.verify),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from docpipe.fields import filled_fields
+from docpipe.ocr.page_text import ordered_words, page_text
 from docpipe.records import ErrorCategory, ErrorInfo, FieldGrounding, PageResult, Status
 from docpipe.tasks.base import PageWork
 
@@ -12,6 +13,14 @@ def page_status(work: PageWork) -> tuple[Status, ErrorInfo | None]:
     extraction that found no field at all (`missing_field`). failed: nothing usable."""
     if work.page.status == Status.failed:
         return Status.failed, work.page.error
+    status, error = _task_status(work)
+    warning = work.page.error  # an earlier stage's problem on a page it still passed on (e.g. no_text)
+    if warning is not None and status != Status.failed:
+        return Status.partial, warning
+    return status, error
+
+
+def _task_status(work: PageWork) -> tuple[Status, ErrorInfo | None]:
     outcomes = work.outcomes
     failed = [o for o in outcomes if o.status == Status.failed]
     degraded = [o for o in outcomes if o.status != Status.ok]
@@ -28,8 +37,13 @@ def page_status(work: PageWork) -> tuple[Status, ErrorInfo | None]:
 
 
 def build_page_result(work: PageWork, engine: str, grounding: list[FieldGrounding]) -> PageResult:
+    """The page's result. Every pipeline writes the word layer: `words` in reading order and,
+    unless a task produced its own transcription, `ocr_text` from those words."""
     status, error = page_status(work)
     page = work.page
+    size = (page.width_pt, page.height_pt) if page.width_pt > 0 and page.height_pt > 0 else None
+    words = ordered_words(page.words, size) if page.words else []
+    ocr_text = work.ocr_text if work.ocr_text is not None else (page_text(words, size) if words else None)
     chart_json = None
     if work.answers or any(o.task == "chart_qa" and o.output_json for o in work.outcomes):
         chart_json = next((o.output_json for o in work.outcomes if o.task == "chart_qa"), None)
@@ -47,7 +61,7 @@ def build_page_result(work: PageWork, engine: str, grounding: list[FieldGroundin
         error=error,
         doc_error=page.doc_error,
         extraction_json=work.extraction.model_dump_json() if work.extraction is not None else None,
-        ocr_text=work.ocr_text,
+        ocr_text=ocr_text,
         chart_json=chart_json,
         answers=work.answers,
         charts=work.charts,
@@ -55,6 +69,8 @@ def build_page_result(work: PageWork, engine: str, grounding: list[FieldGroundin
         tasks=work.outcomes,
         word_count=len(page.words),
         word_source=page.word_source,
+        words=words,
+        word_record=page.word_record,
         engine=engine,
         latency_s=round(sum(o.latency_s for o in work.outcomes), 4),
         prompt_tokens=sum(o.prompt_tokens for o in work.outcomes),

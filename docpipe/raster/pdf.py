@@ -15,14 +15,12 @@ from PIL import Image
 from docpipe.raster.config import RasterConfig
 from docpipe.raster.drawings import page_drawings
 from docpipe.raster.encode import encode_image
-from docpipe.raster.geometry import capped_zoom, normalised_bbox
+from docpipe.raster.fonts import FontPrograms
+from docpipe.raster.geometry import capped_zoom
 from docpipe.raster.result import RasterOutput, document_status, error_info, failed_output
-from docpipe.records import DocKind, ErrorCategory, ErrorInfo, PageImage, SourceDoc, Status, Word
+from docpipe.raster.text_layer import read_text_layer
+from docpipe.records import DocKind, ErrorCategory, ErrorInfo, PageImage, SourceDoc, Status
 
-# A text layer that is mostly U+FFFD (fonts without a Unicode map) is worse than OCR.
-_MAX_UNMAPPED_FRACTION = 0.3
-# Pathological pages can hold millions of glyphs; past this the layer is useless as words.
-_MAX_WORDS_PER_PAGE = 50_000
 _MAX_MESSAGE = 160
 _TOO_LARGE_MARKERS = ("malloc", "out of memory", "cannot allocate", "overly large")
 _MUPDF_CODE = re.compile(r"^code=\d+:\s*")
@@ -65,8 +63,9 @@ def _rasterize_open_pdf(doc: SourceDoc, pdf: pymupdf.Document, config: RasterCon
         )
     pages: list[PageImage] = []
     images: list[bytes | None] = []
+    programs = FontPrograms(pdf)  # embedded font programs, loaded once per document
     for index in range(count):
-        page, image = _render_page(doc, pdf, index, count, total, config)
+        page, image = _render_page(doc, pdf, index, count, total, config, programs)
         pages.append(page.model_copy(update={"doc_error": doc_error}))
         images.append(image)
     status = document_status(pages, doc_error)
@@ -86,7 +85,8 @@ def _authenticate(pdf: pymupdf.Document, passwords: list[str]) -> bool:
 
 
 def _render_page(
-    doc: SourceDoc, pdf: pymupdf.Document, index: int, count: int, total: int, config: RasterConfig
+    doc: SourceDoc, pdf: pymupdf.Document, index: int, count: int, total: int, config: RasterConfig,
+    programs: FontPrograms | None = None,
 ) -> tuple[PageImage, bytes | None]:
     record = PageImage(
         doc_id=doc.doc_id,
@@ -128,47 +128,17 @@ def _render_page(
             message = f"page {index + 1} is too large to render: {_short(exc) or 'out of memory'}"
             return _failed(record, message, too_large=True), None
         return _failed(record, f"page {index + 1} cannot be rendered: {_short(exc)}"), None
-    words = _page_words(page, width, height)
+    words, facts = read_text_layer(page, width, height, programs)
     update = {
         "image_width": size[0],
         "image_height": size[1],
         "words": words,
         "word_source": "pdf_text" if words else None,
+        "text_layer": facts,
     }
     if config.drawings:
         update["drawings"] = page_drawings(page, width, height)
     return record.model_copy(update=update), encoded
-
-
-def _page_words(page: pymupdf.Page, width: float, height: float) -> list[Word]:
-    """The text layer as words with boxes on the page as displayed (after /Rotate)."""
-    try:
-        raw = page.get_text("words")
-        to_display = page.rotation_matrix
-    except Exception:  # a broken text layer must not cost the rendered image
-        return []
-    if not raw or len(raw) > _MAX_WORDS_PER_PAGE:
-        return []
-    # get_text coordinates are in the unrotated page space; rotation_matrix maps them onto
-    # page.rect, which is the page as displayed.
-    words: list[Word] = []
-    line_ids: dict[tuple[int, int], int] = {}
-    unmapped = characters = 0
-    for x0, y0, x1, y1, text, block_no, line_no, _word_no in raw:
-        text = text.strip()
-        if not text:
-            continue
-        box = pymupdf.Rect(x0, y0, x1, y1) * to_display
-        bbox = normalised_bbox(box.x0, box.y0, box.x1, box.y1, width, height)
-        if bbox is None:
-            continue
-        line_id = line_ids.setdefault((block_no, line_no), len(line_ids))
-        words.append(Word(text=text, bbox=bbox, line_id=line_id, block_id=block_no))
-        characters += len(text)
-        unmapped += text.count("\ufffd")
-    if characters and unmapped / characters > _MAX_UNMAPPED_FRACTION:
-        return []
-    return words
 
 
 def _failed(record: PageImage, message: str, *, too_large: bool = False, corrupt: bool = False) -> PageImage:
