@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from docpipe.ocr.base import OcrUnavailable, default_threads
 from docpipe.ocr.geometry import points_to_bbox, rotate_image, rotate_points
 from docpipe.ocr.ink import ink_mask, tighten_span
-from docpipe.ocr.layout import LineBox, assign_blocks, reading_order
+from docpipe.ocr.reading_order import order_words
 from docpipe.ocr.orientation import (
     line_reversed,
     mostly_upside_down,
@@ -335,37 +335,24 @@ def _to_words(
     work_size: tuple[int, int],
     page_size: tuple[int, int],
 ) -> list[Word]:
-    """Order lines as they read on the upright page, then place every word on the displayed page."""
+    """Place every word on the displayed page, then put them in reading order.
+
+    The detector's lines are the line hints; the turn that makes the displayed page upright is
+    known here (the page was read turned by `to_display`'s inverse, then `upright_turn`).
+    """
     work_w, work_h = work_size
-    boxes: list[LineBox] = []
-    for line in lines:
-        pts = rotate_points(line.quad, upright_turn, work_w, work_h)
-        boxes.append(
-            LineBox(
-                float(pts[:, 0].min()),
-                float(pts[:, 1].min()),
-                float(pts[:, 0].max()),
-                float(pts[:, 1].max()),
-                n_words=len(line.words),
-            )
-        )
-    rows = reading_order(boxes)
-    blocks = assign_blocks(boxes, rows)
     page_w, page_h = page_size
-    out: list[Word] = []
-    line_id = 0
-    for row in rows:
-        for i in row:
-            for text, conf, quad in lines[i].words:
-                shown = rotate_points(quad, to_display, work_w, work_h)
-                out.append(
-                    Word(
-                        text=text,
-                        bbox=points_to_bbox(shown, page_w, page_h),
-                        conf=round(min(1.0, max(0.0, conf)), 5),
-                        line_id=line_id,
-                        block_id=blocks[i],
-                    )
+    words: list[Word] = []
+    for line_id, line in enumerate(lines):
+        for text, conf, quad in line.words:
+            shown = rotate_points(quad, to_display, work_w, work_h)
+            words.append(
+                Word(
+                    text=text,
+                    bbox=points_to_bbox(shown, page_w, page_h),
+                    conf=round(min(1.0, max(0.0, conf)), 5),
+                    line_id=line_id,
                 )
-            line_id += 1
-    return out
+            )
+    turn = ((360 - to_display) + upright_turn) % 360
+    return order_words(words, page_size=(page_w, page_h), turn=turn)
