@@ -32,6 +32,13 @@ BLOCK_GAP_LINES = 1.5
 BLOCK_GAP_FACTOR = 1.8
 # An empty vertical strip at least this many line heights wide can separate columns.
 GUTTER_LINES = 0.5
+# An empty strip across a region taller than this many line heights, and than this many times
+# the usual gap between its rows, is a section break that columns do not run on across.
+SECTION_GAP_LINES = 1.5
+SECTION_GAP_FACTOR = 3.0
+# A one-sided last band of a column run set apart by more than this many line heights, below
+# everything on the other side, is not part of the columns (a caption or note under them).
+STRAY_GAP_LINES = 0.75
 
 
 @dataclass(frozen=True)
@@ -187,14 +194,22 @@ def _column_run(
     """Consecutive bands from `start` that share an empty gutter with running text on both sides.
 
     Returns (end, (left, right)) for the longest such run, or (start + 1, None) when band
-    `start` starts none. A run stops at a band that crosses every shared gutter (a title or
-    figure caption spanning the columns), which is how spanning lines separate column sections.
+    `start` starts none. A run stops
+    * at a band that crosses every shared gutter (a title or caption spanning the columns), which
+      is how spanning lines separate column sections;
+    * at a table row whose cells sit on both sides of the gutter (it blocks that gutter);
+    * at an empty strip across the whole region much taller than the usual space between rows
+      (a section break: columns do not run on across it).
     """
     ids = [i for band in bands for i in band]
     x0 = min(lines[i].x0 for i in ids)
     x1 = max(lines[i].x1 for i in ids)
-    min_gutter = GUTTER_LINES * statistics.median(lines[i].height for i in ids)
-    shared = [g for g in _free_spans(lines, bands[start], x0, x1) if g[1] - g[0] >= min_gutter]
+    height = statistics.median(lines[i].height for i in ids)
+    min_gutter = GUTTER_LINES * height
+    gaps = [_band_gap(lines, a, b) for a, b in zip(bands, bands[1:])]
+    positive = [g for g in gaps if g > 0]
+    section_gap = max(SECTION_GAP_LINES * height, SECTION_GAP_FACTOR * statistics.median(positive)) if positive else 0.0
+    shared = _open_gutters(lines, bands[start], _free_spans(lines, bands[start], x0, x1), min_gutter)
     best: tuple[int, tuple[list[int], list[int]]] | None = None
     members = list(bands[start])
     end = start + 1
@@ -204,14 +219,70 @@ def _column_run(
             split = _split_at(lines, members, interior)
             if split is not None:
                 best = (end, split)
-        if end == len(bands):
+        if end == len(bands) or (positive and gaps[end - 1] > section_gap):
             break
         shared = _intersect(shared, _free_spans(lines, bands[end], x0, x1), min_gutter)
+        shared = _open_gutters(lines, bands[end], shared, min_gutter)
         members = members + bands[end]
         end += 1
     if best is None:
         return start + 1, None
-    return best
+    end, (left, right) = best
+    while end - start > 1 and _stray_tail(lines, bands[end - 1], bands[end - 2], left, right, height):
+        tail = set(bands[end - 1])
+        left = [i for i in left if i not in tail]
+        right = [i for i in right if i not in tail]
+        end -= 1
+    return end, (left, right)
+
+
+def _stray_tail(
+    lines: list[LineBox], band: list[int], above: list[int], left: list[int], right: list[int], height: float
+) -> bool:
+    """A run's last band that lies on one side only, below everything on the other side and set
+    apart from the band above it: a caption or note under the columns, not a column's last lines."""
+    members = set(band)
+    for side, other in ((left, right), (right, left)):
+        if members <= set(side):
+            rest = [i for i in other if i not in members]
+            bottom = max((lines[i].y1 for i in rest), default=float("inf"))
+            return min(lines[i].y0 for i in band) > bottom and _band_gap(lines, above, band) > STRAY_GAP_LINES * height
+    return False
+
+
+def _band_gap(lines: list[LineBox], upper: list[int], lower: list[int]) -> float:
+    return min(lines[i].y0 for i in lower) - max(lines[i].y1 for i in upper)
+
+
+def _short(line: LineBox) -> bool:
+    return line.n_words < PROSE_MIN_WORDS or line.n_chars < PROSE_MIN_CHARS
+
+
+def _open_gutters(
+    lines: list[LineBox], band: list[int], gutters: list[tuple[float, float]], min_gutter: float
+) -> list[tuple[float, float]]:
+    """The gutters no table row of `band` crosses. A table row is three or more lines side by
+    side (overlapping vertically), all of them short (cells, not running text); with cells on
+    both sides of a gutter it ties the two sides together there."""
+    if len(band) < 3 or not gutters:
+        return gutters
+    rows = []
+    for i in band:
+        row = [j for j in band if _same_row(lines[i], lines[j])]
+        if len(row) >= 3 and all(_short(lines[j]) for j in row):
+            rows.append(row)
+    out = []
+    for lo, hi in gutters:
+        crossed = any(
+            any(lines[j].x1 <= lo for j in row) and any(lines[j].x0 >= hi for j in row) for row in rows
+        )
+        if not crossed and hi - lo >= min_gutter:
+            out.append((lo, hi))
+    return out
+
+
+def _same_row(a: LineBox, b: LineBox) -> bool:
+    return min(a.y1, b.y1) - max(a.y0, b.y0) > ROW_OVERLAP * min(a.height, b.height)
 
 
 def _bands(lines: list[LineBox], ids: list[int]) -> list[list[int]]:

@@ -9,13 +9,14 @@ pieces are then chained left to right with their neighbours on the same baseline
 
 How wide a gap may be inside a line is measured against the page's own word spacing: a narrow
 column gutter can be smaller than a line height (0.7 of one on some two-column papers) but is
-still several times the typical space between words, while the widest spaces of justified text
-stay within about twice it. So lines are chained twice: once with a generous limit to measure the
-typical word gap (the median gap inside lines), then with the limit below.
+still several times the typical space between words. Lines are first chained with a generous
+limit (a line height); the typical word gap is the median gap inside those lines, and a line is
+then cut where one gap stands out both against that and against the line's own other gaps.
 """
 
 from __future__ import annotations
 
+import bisect
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,8 +27,14 @@ Box = tuple[float, float, float, float]  # x0, y0, x1, y1
 MAX_WORD_GAP = 1.0
 # ... nor further apart than this many typical word gaps of the page ...
 GAP_FACTOR = 2.5
+# ... or than this many times the line's other gaps (a justified line stretches them all) ...
+OUTLIER_GAP = 2.0
 # ... but a gap up to this many line heights always stays inside a line (tight word spacing).
 MIN_WORD_GAP = 0.3
+# A wide gap is a gutter when this share of the lines within NEIGHBOUR_LINES line heights above
+# and below that reach across it leave it empty too.
+GUTTER_SHARE = 0.75
+NEIGHBOUR_LINES = 4.0
 # Two boxes are on one baseline when they overlap vertically by this share of the shorter.
 SAME_LINE_OVERLAP = 0.45
 # A box may start this many line heights before the previous one ends (kerning, italic overhang).
@@ -88,17 +95,81 @@ def group_lines(boxes: Sequence[Box], hints: Sequence[int] | None = None) -> lis
     `hints`: the word source's line id per box (None: no line information). The returned lines
     come in no particular order. Cost is about O(n * rows), n the number of boxes.
     """
-    first_pass = _chain(boxes, _segments(boxes, hints, None), None)
-    gaps = [
-        boxes[b][0] - boxes[a][2]
-        for line in first_pass
-        for a, b in zip(line, line[1:])
-        if boxes[b][0] > boxes[a][2]
-    ]
+    lines = _chain(boxes, _segments(boxes, hints, None), None)
+    gaps = [g for line in lines for g in _gaps(boxes, line) if g > 0]
     if not gaps:
-        return first_pass
+        return lines
     typical = statistics.median(gaps)
-    return _chain(boxes, _segments(boxes, hints, typical), typical)
+    rows = _RowIndex(boxes, lines)
+    return [piece for line in lines for piece in _split_at_gutters(boxes, line, typical, rows)]
+
+
+def _gaps(boxes: Sequence[Box], line: list[int]) -> list[float]:
+    return [boxes[b][0] - boxes[a][2] for a, b in zip(line, line[1:])]
+
+
+class _RowIndex:
+    """The lines above and below a point, to tell a column gutter from a wide word space."""
+
+    def __init__(self, boxes: Sequence[Box], lines: list[list[int]]) -> None:
+        self.boxes = boxes
+        self.lines = sorted(lines, key=lambda line: _centre_y(boxes, line))
+        self.centres = [_centre_y(boxes, line) for line in self.lines]
+
+    def aligned_whitespace(self, line: list[int], lo: float, hi: float, height: float) -> bool | None:
+        """Is lo..hi empty in most neighbouring lines that reach across it, above or below the
+        line (one side suffices: a column's first line may sit under a spanning title)? None:
+        too few such neighbours on either side to tell."""
+        yc = _centre_y(self.boxes, line)
+        start = bisect.bisect_left(self.centres, yc - NEIGHBOUR_LINES * height)
+        stop = bisect.bisect_right(self.centres, yc + NEIGHBOUR_LINES * height)
+        mid, quarter = (lo + hi) / 2, (hi - lo) / 4
+        counts = {True: [0, 0], False: [0, 0]}  # above?: [reaching across, empty there]
+        for k in range(start, stop):
+            other = self.lines[k]
+            if other is line:
+                continue
+            if self.boxes[other[0]][0] >= mid - quarter or self.boxes[other[-1]][2] <= mid + quarter:
+                continue  # does not reach across the gap
+            side = counts[self.centres[k] < yc]
+            side[0] += 1
+            side[1] += not any(self.boxes[i][0] < mid + quarter and self.boxes[i][2] > mid - quarter for i in other)
+        verdicts = [empty >= GUTTER_SHARE * across for across, empty in counts.values() if across >= 2]
+        return any(verdicts) if verdicts else None
+
+
+def _centre_y(boxes: Sequence[Box], line: list[int]) -> float:
+    return statistics.median((boxes[i][1] + boxes[i][3]) / 2 for i in line)
+
+
+def _split_at_gutters(boxes: Sequence[Box], line: list[int], typical_gap: float, rows: _RowIndex) -> list[list[int]]:
+    """A line cut at gaps too wide for a word space.
+
+    A candidate gap is wider than GAP_FACTOR typical word gaps of the page (and MIN_WORD_GAP line
+    heights). It is a gutter when the lines above and below leave the same strip empty (a column
+    gutter or a table's cell gap), or, where too few lines reach across it to tell, when it is
+    OUTLIER_GAP times the line's other gaps. A justified line's wide spaces fall where the lines
+    around it have words, so it stays whole.
+    """
+    gaps = _gaps(boxes, line)
+    if not gaps:
+        return [line]
+    height = statistics.median(_height(boxes[i]) for i in line)
+    floor = max(GAP_FACTOR * typical_gap, MIN_WORD_GAP * height)
+    pieces = [[line[0]]]
+    for k, gap in enumerate(gaps):
+        wide = False
+        if gap > floor:
+            aligned = rows.aligned_whitespace(line, boxes[line[k]][2], boxes[line[k + 1]][0], height)
+            if aligned is None:
+                others = gaps[:k] + gaps[k + 1 :]
+                wide = not others or gap > OUTLIER_GAP * statistics.median(others)
+            else:
+                wide = aligned
+        if wide:
+            pieces.append([])
+        pieces[-1].append(line[k + 1])
+    return pieces
 
 
 def _chain(boxes: Sequence[Box], segments: list[list[int]], typical_gap: float | None) -> list[list[int]]:

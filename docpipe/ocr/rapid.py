@@ -25,9 +25,12 @@ from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
 from docpipe.ocr.base import OcrUnavailable, default_threads
+from docpipe.ocr.charset import HeadNotFound, Scripts, pruned_recogniser
 from docpipe.ocr.geometry import points_to_bbox, rotate_image, rotate_points
 from docpipe.ocr.ink import ink_mask, tighten_span
+from docpipe.ocr.line_reader import read_crops
 from docpipe.ocr.reading_order import order_words
+from docpipe.ocr.tiling import TileBox, cut_by_edge, detection_scale, merge_tiles, windows
 from docpipe.ocr.orientation import (
     line_reversed,
     mostly_upside_down,
@@ -47,21 +50,29 @@ class RapidOcrConfig(BaseModel):
 
     # onnxruntime intra-op threads; None: the CPUs this process may use, at most 4.
     threads: int | None = Field(default=None, ge=1)
-    # Longest side of the image the text detector sees (text 10 px high still detects at 1280
-    # on an A4 page; larger costs detector time for nothing on 150-300 dpi scans).
+    # The text detector sees an A4 page scaled to this long side (text 10 px high still detects
+    # at 1280; larger costs detector time for nothing on 150-300 dpi scans); other shapes get the
+    # same pixel budget, long pages are tiled (see tiling.py).
     det_max_side: int = Field(default=1280, ge=320)
-    # Pages larger than this are downscaled first; line crops are cut from this image.
-    max_side: int = Field(default=2400, ge=320)
+    # ... but the detector never sees a page's short side below this many pixels, so text on a
+    # long narrow page (a till roll) keeps its size.
+    det_min_short_side: int = Field(default=640, ge=64)
+    # Pages whose short side is longer than this, or with more pixels than work_max_pixels, are
+    # downscaled first; line crops are cut from this image.
+    work_short_side: int = Field(default=2400, ge=320)
+    work_max_pixels: int = Field(default=60_000_000, ge=1_000_000)
     # Lines recognised with lower confidence are dropped (rapidocr's own default).
     text_score: float = Field(default=0.5, ge=0.0, le=1.0)
     # Classifier confidence needed to read one line the other way up from the rest of the page.
     cls_thresh: float = Field(default=0.9, ge=0.0, le=1.0)
     # Detect pages turned by 90/180/270 degrees.
     detect_rotation: bool = True
-    # Text lines per recognition batch.
-    rec_batch: int = Field(default=8, ge=1)
     # Folder with *_det*, *_cls*, *_rec* .onnx files; None: the models inside the rapidocr wheel.
     model_dir: str | None = None
+    # Characters the recogniser may output: "european" (Latin, Greek and Cyrillic scripts,
+    # digits, punctuation, symbols; see charset.py) or "all" (the model's whole dictionary,
+    # including CJK). "european" is cheaper and never reads a Latin glyph as a CJK one.
+    scripts: Scripts = "european"
 
 
 def bundled_model_paths(model_dir: str | Path | None = None) -> dict[str, Path]:
@@ -100,7 +111,6 @@ class RapidOcrEngine:
         self.config = config or RapidOcrConfig()
         try:
             from rapidocr import RapidOCR
-            from rapidocr.ch_ppocr_rec import TextRecInput
         except ImportError as exc:
             raise OcrUnavailable("rapidocr is not installed (pip install rapidocr onnxruntime)") from exc
         paths = bundled_model_paths(self.config.model_dir)
@@ -110,12 +120,12 @@ class RapidOcrEngine:
             "Det.model_path": str(paths["det"]),
             "Cls.model_path": str(paths["cls"]),
             "Rec.model_path": str(paths["rec"]),
-            # "max": shrink big pages to det_max_side; rapidocr's default ("min", 736) would run the
+            # Pages and tiles come to the detector already scaled (see _detect); "max" at twice
+            # det_max_side leaves them as they are. rapidocr's default ("min", 736) would run the
             # detector at full resolution on every A4 scan, several times slower on 2 cores.
             "Det.limit_type": "max",
-            "Det.limit_side_len": self.config.det_max_side,
+            "Det.limit_side_len": 2 * self.config.det_max_side,
             "Cls.cls_thresh": self.config.cls_thresh,
-            "Rec.rec_batch_num": self.config.rec_batch,
             "EngineConfig.onnxruntime.intra_op_num_threads": threads,
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
         }
@@ -125,16 +135,32 @@ class RapidOcrEngine:
             self._det = engine._load_det_model()
             self._cls = engine._load_cls_model()
             self._rec = engine._load_rec_model()
-            for component, task in ((self._det, "det"), (self._cls, "cls"), (self._rec, "rec")):
+            for component, task in ((self._det, "det"), (self._cls, "cls")):
                 _use_polite_session(component, paths[task], threads)
+            _use_polite_session(self._rec, paths["rec"], threads, *_restricted(paths["rec"], self.config.scripts))
         except Exception as exc:
             raise OcrUnavailable(f"rapidocr models failed to load: {exc}") from exc
-        self._rec_input = TextRecInput
+        self._rec_height = int(self._rec.rec_image_shape[1])
 
     # -- public ---------------------------------------------------------------------------
 
+    def recognize_crops(self, images: list[np.ndarray]) -> list[tuple[str, float]]:
+        """Text and confidence (0-1) of each image read as one text line; no detection.
+
+        `images`: HxWx3 BGR or HxW grey uint8 arrays, each holding one line or word upright (for
+        example a PDF word box cut from the rendered page). Batched by width; the output keeps
+        the input's order. An empty or blank image reads as ("", 0.0).
+        """
+        crops = [_as_bgr(im) for im in images]
+        keep = [i for i, c in enumerate(crops) if c.size and c.shape[0] >= 2 and c.shape[1] >= 2]
+        reads = self._read_lines([crops[i] for i in keep])
+        out: list[tuple[str, float]] = [("", 0.0)] * len(images)
+        for i, (text, score, _info) in zip(keep, reads, strict=True):
+            out[i] = (text.strip(), round(min(1.0, max(0.0, score)), 5) if text.strip() else 0.0)
+        return out
+
     def recognize(self, image: Image.Image) -> list[Word]:
-        page = _to_bgr(image, self.config.max_side)
+        page = _to_bgr(image, self.config.work_short_side, self.config.work_max_pixels)
         height, width = page.shape[:2]
 
         work, quads, turn90 = page, self._detect(page), 0
@@ -189,17 +215,30 @@ class RapidOcrEngine:
 
     def _read_lines(self, crops: list[np.ndarray]) -> list[tuple[str, float, Any]]:
         """(text, confidence, rapidocr WordInfo) per line crop."""
-        if not crops:
-            return []
-        rec = self._rec(self._rec_input(img=crops, return_word_box=True))
-        infos = rec.word_results if rec.word_results is not None else [None] * len(crops)
-        return [(str(t), float(sc), info) for t, sc, info in zip(rec.txts, rec.scores, infos, strict=True)]
+        return read_crops(crops, self._rec.session, self._rec.postprocess_op, height=self._rec_height)
 
     def _detect(self, image: np.ndarray) -> list[np.ndarray]:
-        res = self._det(image)
-        if res.boxes is None:
-            return []
-        quads = [np.asarray(b, dtype=np.float32).reshape(4, 2) for b in res.boxes]
+        """Text-line quads (4x2, pixels of `image`), from the scaled page or its tiles."""
+        import cv2
+
+        height, width = image.shape[:2]
+        scale = detection_scale(width, height, self.config.det_max_side, self.config.det_min_short_side)
+        small = image
+        if scale < 1.0:
+            size = (max(1, round(width * scale)), max(1, round(height * scale)))
+            small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        sh, sw = small.shape[:2]
+        tiles = [(ys, xs) for ys in windows(sh, self.config.det_max_side) for xs in windows(sw, self.config.det_max_side)]
+        found: list[TileBox] = []
+        for k, ((y0, y1), (x0, x1)) in enumerate(tiles):
+            res = self._det(np.ascontiguousarray(small[y0:y1, x0:x1]))
+            for box in res.boxes if res.boxes is not None else []:
+                quad = np.asarray(box, dtype=np.float32).reshape(4, 2) + np.array([x0, y0], dtype=np.float32)
+                cut = cut_by_edge(quad, y0, y1, 1, sh) or cut_by_edge(quad, x0, x1, 0, sw)
+                found.append(TileBox(quad, k, cut))
+        quads = merge_tiles(found) if len(tiles) > 1 else [b.quad for b in found]
+        back = np.array([width / sw, height / sh], dtype=np.float32)
+        quads = [q * back for q in quads]
         return [q for q in quads if _quad_size(q)[0] >= 2 and _quad_size(q)[1] >= 2]
 
 
@@ -263,13 +302,24 @@ def proportional_spans(text: str, line_score: float) -> list[tuple[str, float, f
 # -- helpers -------------------------------------------------------------------------------
 
 
-def _use_polite_session(component: Any, model: Path, threads: int) -> None:
+def _restricted(model: Path, scripts: Scripts) -> tuple[bytes | None, list[str] | None]:
+    """The recogniser cut to `scripts` (charset.py); the full model when its graph is unusual."""
+    try:
+        return pruned_recogniser(model, scripts)
+    except HeadNotFound as exc:
+        log.warning("recogniser %s kept whole (%s); it reads every script", model.name, exc)
+        return None, None
+
+
+def _use_polite_session(
+    component: Any, model: Path, threads: int, graph: bytes | None = None, chars: list[str] | None = None
+) -> None:
     """Swap rapidocr's onnxruntime session for one whose idle threads sleep instead of spin.
 
     rapidocr exposes thread counts but not spinning. Spinning threads burn the CPU other stages
     (rasterizing, other OCR workers) need; on a busy 2-core machine a spinning session ran up to
     1.6x slower per page. If rapidocr's wrapper ever stops looking like this, its own session
-    is kept.
+    is kept. `graph`/`chars`: a modified model (serialized) and its dictionary to load instead.
     """
     import onnxruntime as ort
 
@@ -283,16 +333,31 @@ def _use_polite_session(component: Any, model: Path, threads: int) -> None:
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 4
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    wrapper.session = ort.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
+    source = graph if graph is not None else str(model)
+    wrapper.session = ort.InferenceSession(source, sess_options=options, providers=["CPUExecutionProvider"])
+    if chars is not None:
+        from rapidocr.ch_ppocr_rec.utils import CTCLabelDecode
+
+        component.postprocess_op = CTCLabelDecode(character=list(chars))
 
 
-def _to_bgr(image: Image.Image, max_side: int) -> np.ndarray:
+def _to_bgr(image: Image.Image, max_short_side: int, max_pixels: int) -> np.ndarray:
+    """BGR array of the page, downscaled when its short side or pixel count is over the limit."""
     rgb = image.convert("RGB")
-    if max(rgb.size) > max_side:
-        scale = max_side / max(rgb.size)
+    scale = min(1.0, max_short_side / max(1, min(rgb.size)), (max_pixels / max(1, rgb.width * rgb.height)) ** 0.5)
+    if scale < 1.0:
         size = (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale)))
         rgb = rgb.resize(size, Image.Resampling.LANCZOS)
     return np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
+
+
+def _as_bgr(image: np.ndarray) -> np.ndarray:
+    array = np.asarray(image)
+    if array.ndim == 2:
+        array = np.repeat(array[:, :, None], 3, axis=2)
+    elif array.ndim == 3 and array.shape[2] == 4:
+        array = array[:, :, :3]
+    return np.ascontiguousarray(array.astype(np.uint8, copy=False))
 
 
 def _quad_size(quad: np.ndarray) -> tuple[float, float]:

@@ -33,6 +33,8 @@ DEFAULT_ASPECT = 0.75
 MIN_SKEW_DEG = 0.15
 # Skew beyond this is not a slightly crooked scan but text set at an angle; left alone too.
 MAX_SKEW_DEG = 10.0
+# Share of the line votes a turn of the page needs (see text_rotation).
+ROTATION_MAJORITY = 0.6
 # Lines with at least this many words estimate the skew.
 SKEW_MIN_WORDS = 3
 
@@ -181,8 +183,9 @@ def deskew(
 def text_rotation(lines: list[list[Word]]) -> int:
     """Clockwise turn (0/90/180/270) that makes the page upright, voted by the lines' word order.
 
-    Each line of two or more words votes for the direction from its first to its last word;
-    0 wins ties, and pages without such lines are taken as upright.
+    Each line of two or more words votes for the direction from its first to its last word. A
+    turn wins only with a clear majority (at least ROTATION_MAJORITY of the votes and twice the
+    votes for upright); otherwise, and on pages without such lines, the page is taken as upright.
     """
     votes: Counter[int] = Counter()
     for ws in lines:
@@ -203,4 +206,6 @@ def text_rotation(lines: list[list[Word]]) -> int:
     if not votes:
         return 0
     best, count = votes.most_common(1)[0]
-    return best if count > votes.get(0, 0) else 0
+    if best == 0 or count < ROTATION_MAJORITY * sum(votes.values()) or count < 2 * votes.get(0, 0):
+        return 0
+    return best
