@@ -13,6 +13,7 @@ plain-text helper share one notion of order. The order is a recursive XY-cut wit
 
 from __future__ import annotations
 
+import bisect
 import statistics
 from dataclasses import dataclass
 
@@ -22,6 +23,10 @@ PROSE_MIN_WORDS = 3.0
 PROSE_MIN_CHARS = 16
 # ... and at least this many lines.
 PROSE_MIN_LINES = 2
+# Running text beside short lines is read column by column unless this share of the short
+# lines is level with its lines (within LEVEL_ROWS line heights): then they are a table's cells.
+ALIGNED_ROWS = 0.7
+LEVEL_ROWS = 0.25
 # A line wider than this share of its region spans the columns (title, footer, caption).
 WIDE_LINE_SHARE = 0.6
 # Lines of one row overlap vertically by at least this share of the shorter line.
@@ -32,10 +37,8 @@ BLOCK_GAP_LINES = 1.5
 BLOCK_GAP_FACTOR = 1.8
 # An empty vertical strip at least this many line heights wide can separate columns.
 GUTTER_LINES = 0.5
-# An empty strip across a region taller than this many line heights, and than this many times
-# the usual gap between its rows, is a section break that columns do not run on across.
-SECTION_GAP_LINES = 1.5
-SECTION_GAP_FACTOR = 3.0
+# Short lines side by side that make a table row crossing a gutter (see _open_gutters).
+TABLE_ROW_CELLS = 4
 # A one-sided last band of a column run set apart by more than this many line heights, below
 # everything on the other side, is not part of the columns (a caption or note under them).
 STRAY_GAP_LINES = 0.75
@@ -174,9 +177,33 @@ def _split_at(lines: list[LineBox], ids: list[int], gutters: list[tuple[float, f
         cut = (lo + hi) / 2
         left = [i for i in ids if lines[i].x1 <= cut]
         right = [i for i in ids if lines[i].x0 >= cut]
-        if len(left) + len(right) == len(ids) and _is_prose(lines, left) and _is_prose(lines, right):
+        if len(left) + len(right) == len(ids) and _separate_columns(lines, left, right):
             return left, right
     return None
+
+
+def _separate_columns(lines: list[LineBox], left: list[int], right: list[int]) -> bool:
+    """Do the two sides read one after the other? Yes when both are running text, or when one is
+    running text and the other (a figure's labels, a list of short notes) does not share its
+    rows. No for a table or a form, whose short cells sit row by row beside each other."""
+    left_prose, right_prose = _is_prose(lines, left), _is_prose(lines, right)
+    if left_prose and right_prose:
+        return True
+    if left_prose == right_prose or len(left) < PROSE_MIN_LINES or len(right) < PROSE_MIN_LINES:
+        return False
+    prose, other = (left, right) if left_prose else (right, left)
+    return _aligned_share(lines, other, prose) < ALIGNED_ROWS
+
+
+def _aligned_share(lines: list[LineBox], ids: list[int], to: list[int]) -> float:
+    """Share of `ids` whose vertical centre is level (within a quarter line) with a line of `to`."""
+    centres = sorted(lines[j].yc for j in to)
+    level = 0
+    for i in ids:
+        k = bisect.bisect_left(centres, lines[i].yc)
+        near = [abs(centres[j] - lines[i].yc) for j in (k - 1, k) if 0 <= j < len(centres)]
+        level += bool(near) and min(near) <= LEVEL_ROWS * lines[i].height
+    return level / len(ids) if ids else 0.0
 
 
 def _column_split(lines: list[LineBox], ids: list[int]) -> tuple[list[int], list[int]] | None:
@@ -197,18 +224,14 @@ def _column_run(
     `start` starts none. A run stops
     * at a band that crosses every shared gutter (a title or caption spanning the columns), which
       is how spanning lines separate column sections;
-    * at a table row whose cells sit on both sides of the gutter (it blocks that gutter);
-    * at an empty strip across the whole region much taller than the usual space between rows
-      (a section break: columns do not run on across it).
+    * at a table row whose cells sit on both sides of the gutter (it blocks that gutter).
+    A caption or note under the columns is trimmed off the end of the run (`_stray_tail`).
     """
     ids = [i for band in bands for i in band]
     x0 = min(lines[i].x0 for i in ids)
     x1 = max(lines[i].x1 for i in ids)
     height = statistics.median(lines[i].height for i in ids)
     min_gutter = GUTTER_LINES * height
-    gaps = [_band_gap(lines, a, b) for a, b in zip(bands, bands[1:])]
-    positive = [g for g in gaps if g > 0]
-    section_gap = max(SECTION_GAP_LINES * height, SECTION_GAP_FACTOR * statistics.median(positive)) if positive else 0.0
     shared = _open_gutters(lines, bands[start], _free_spans(lines, bands[start], x0, x1), min_gutter)
     best: tuple[int, tuple[list[int], list[int]]] | None = None
     members = list(bands[start])
@@ -219,7 +242,7 @@ def _column_run(
             split = _split_at(lines, members, interior)
             if split is not None:
                 best = (end, split)
-        if end == len(bands) or (positive and gaps[end - 1] > section_gap):
+        if end == len(bands):
             break
         shared = _intersect(shared, _free_spans(lines, bands[end], x0, x1), min_gutter)
         shared = _open_gutters(lines, bands[end], shared, min_gutter)
@@ -261,15 +284,16 @@ def _short(line: LineBox) -> bool:
 def _open_gutters(
     lines: list[LineBox], band: list[int], gutters: list[tuple[float, float]], min_gutter: float
 ) -> list[tuple[float, float]]:
-    """The gutters no table row of `band` crosses. A table row is three or more lines side by
-    side (overlapping vertically), all of them short (cells, not running text); with cells on
-    both sides of a gutter it ties the two sides together there."""
-    if len(band) < 3 or not gutters:
+    """The gutters no table row of `band` crosses. A table row is TABLE_ROW_CELLS or more lines
+    side by side (overlapping vertically), all of them short (cells, not running text); with
+    cells on both sides of a gutter it ties the two sides together there. (Fewer would take a
+    numbered heading beside the other column's short last line for a table row.)"""
+    if len(band) < TABLE_ROW_CELLS or not gutters:
         return gutters
     rows = []
     for i in band:
         row = [j for j in band if _same_row(lines[i], lines[j])]
-        if len(row) >= 3 and all(_short(lines[j]) for j in row):
+        if len(row) >= TABLE_ROW_CELLS and all(_short(lines[j]) for j in row):
             rows.append(row)
     out = []
     for lo, hi in gutters:

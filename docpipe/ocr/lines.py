@@ -24,7 +24,7 @@ from dataclasses import dataclass
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1
 
 # Words further apart than this many line heights are never one line ...
-MAX_WORD_GAP = 1.0
+MAX_WORD_GAP = 2.0
 # ... nor further apart than this many typical word gaps of the page ...
 GAP_FACTOR = 2.5
 # ... or than this many times the line's other gaps (a justified line stretches them all) ...
@@ -109,7 +109,7 @@ def _gaps(boxes: Sequence[Box], line: list[int]) -> list[float]:
 
 
 class _RowIndex:
-    """The lines above and below a point, to tell a column gutter from a wide word space."""
+    """The rows above and below a point, to tell a column gutter from a wide word space."""
 
     def __init__(self, boxes: Sequence[Box], lines: list[list[int]]) -> None:
         self.boxes = boxes
@@ -117,23 +117,34 @@ class _RowIndex:
         self.centres = [_centre_y(boxes, line) for line in self.lines]
 
     def aligned_whitespace(self, line: list[int], lo: float, hi: float, height: float) -> bool | None:
-        """Is lo..hi empty in most neighbouring lines that reach across it, above or below the
-        line (one side suffices: a column's first line may sit under a spanning title)? None:
-        too few such neighbours on either side to tell."""
+        """Is lo..hi empty in most neighbouring rows that have words on both sides of it, above or
+        below the line (one side suffices: a column's first line may sit under a spanning title)?
+        None: too few such rows on either side to tell.
+
+        A row is the words of all lines whose centres lie within half a line height of each
+        other, so the two halves of a row split at a gutter count as one row.
+        """
         yc = _centre_y(self.boxes, line)
         start = bisect.bisect_left(self.centres, yc - NEIGHBOUR_LINES * height)
         stop = bisect.bisect_right(self.centres, yc + NEIGHBOUR_LINES * height)
         mid, quarter = (lo + hi) / 2, (hi - lo) / 4
-        counts = {True: [0, 0], False: [0, 0]}  # above?: [reaching across, empty there]
+        rows: list[tuple[float, list[int]]] = []
         for k in range(start, stop):
-            other = self.lines[k]
-            if other is line:
+            if self.lines[k] is line or abs(self.centres[k] - yc) < 0.5 * height:
                 continue
-            if self.boxes[other[0]][0] >= mid - quarter or self.boxes[other[-1]][2] <= mid + quarter:
-                continue  # does not reach across the gap
-            side = counts[self.centres[k] < yc]
+            if rows and abs(self.centres[k] - rows[-1][0]) < 0.5 * height:
+                rows[-1][1].extend(self.lines[k])
+            else:
+                rows.append((self.centres[k], list(self.lines[k])))
+        counts = {True: [0, 0], False: [0, 0]}  # above?: [rows with words both sides, empty there]
+        for centre, words in rows:
+            left = any(self.boxes[i][2] <= mid - quarter for i in words)
+            right = any(self.boxes[i][0] >= mid + quarter for i in words)
+            if not (left and right):
+                continue
+            side = counts[centre < yc]
             side[0] += 1
-            side[1] += not any(self.boxes[i][0] < mid + quarter and self.boxes[i][2] > mid - quarter for i in other)
+            side[1] += not any(self.boxes[i][0] < mid + quarter and self.boxes[i][2] > mid - quarter for i in words)
         verdicts = [empty >= GUTTER_SHARE * across for across, empty in counts.values() if across >= 2]
         return any(verdicts) if verdicts else None
 
