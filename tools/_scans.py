@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
-import unicodedata
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +18,9 @@ from PIL import Image
 
 from _devdata import DEVDATA, read_jsonl, split_of
 
+from docpipe.evaluate.text import token_recall
+
 INVOICE_DIRS = ("invoices_zugferd", "invoices_invoice2data")
-_EDGE_PUNCT = re.compile(r"^[\W_]+|[\W_]+$")
 
 
 @dataclass
@@ -34,20 +32,9 @@ class Scan:
     truth_words: list[str]
 
 
-def norm_token(token: str) -> str:
-    """NFKC, case-folded, without punctuation at either end ('Total:' and 'total' match)."""
-    return _EDGE_PUNCT.sub("", unicodedata.normalize("NFKC", token).casefold())
-
-
-def token_counts(tokens: list[str]) -> Counter[str]:
-    return Counter(t for t in (norm_token(x) for x in tokens) if t)
-
-
 def recall(found: list[str], truth: list[str]) -> tuple[int, int]:
-    """(truth tokens found, truth tokens), as multisets of normalised tokens."""
-    want = token_counts(truth)
-    got = token_counts(found)
-    return sum((want & got).values()), sum(want.values())
+    """(truth words found, truth words): docpipe.evaluate.text.token_recall."""
+    return token_recall(found, truth)
 
 
 def _angle(name: str) -> float:

@@ -12,6 +12,7 @@ high CER, which is exactly what separates a reading-order error from a recogniti
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
 
@@ -74,3 +75,22 @@ def word_f1(hypothesis: str, reference: str) -> float:
     precision = common / sum(hyp.values())
     recall = common / sum(ref.values())
     return 2 * precision * recall / (precision + recall)
+
+
+_EDGE_PUNCT = re.compile(r"^[\W_]+|[\W_]+$")
+# Typographic quotes and apostrophes that OCR engines and text layers spell differently.
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"'})
+
+
+def norm_token(token: str) -> str:
+    """A word as compared for recall: NFKC, case-folded, typographic quotes made plain, without
+    punctuation at either end ('Total:' and 'total' match; '1,234.56' keeps its inner marks)."""
+    return _EDGE_PUNCT.sub("", unicodedata.normalize("NFKC", token).translate(_QUOTES).casefold())
+
+
+def token_recall(found: list[str], truth: list[str]) -> tuple[int, int]:
+    """(truth words found, truth words) as multisets of `norm_token` words; words that normalise
+    to nothing (bare punctuation) are not counted."""
+    want = Counter(t for t in (norm_token(x) for x in truth) if t)
+    got = Counter(t for t in (norm_token(x) for x in found) if t)
+    return sum((want & got).values()), sum(want.values())

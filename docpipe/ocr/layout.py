@@ -126,9 +126,10 @@ def _order(lines: list[LineBox], ids: list[int]) -> list[list[int]]:
             return _order(lines, split[0]) + _order(lines, split[1])
         return _rows(lines, ids)
     rows: list[list[int]] = []
+    table_rows = [_table_rows(lines, band) for band in bands]
     i = 0
     while i < len(bands):
-        end, split = _column_run(lines, bands, i)
+        end, split = _column_run(lines, bands, i, table_rows)
         if split is not None:
             rows.extend(_order(lines, split[0]))
             rows.extend(_order(lines, split[1]))
@@ -216,7 +217,7 @@ def _column_split(lines: list[LineBox], ids: list[int]) -> tuple[list[int], list
 
 
 def _column_run(
-    lines: list[LineBox], bands: list[list[int]], start: int
+    lines: list[LineBox], bands: list[list[int]], start: int, table_rows: list[list[list[int]]]
 ) -> tuple[int, tuple[list[int], list[int]] | None]:
     """Consecutive bands from `start` that share an empty gutter with running text on both sides.
 
@@ -232,7 +233,7 @@ def _column_run(
     x1 = max(lines[i].x1 for i in ids)
     height = statistics.median(lines[i].height for i in ids)
     min_gutter = GUTTER_LINES * height
-    shared = _open_gutters(lines, bands[start], _free_spans(lines, bands[start], x0, x1), min_gutter)
+    shared = _open_gutters(lines, table_rows[start], _free_spans(lines, bands[start], x0, x1), min_gutter)
     best: tuple[int, tuple[list[int], list[int]]] | None = None
     members = list(bands[start])
     end = start + 1
@@ -245,7 +246,7 @@ def _column_run(
         if end == len(bands):
             break
         shared = _intersect(shared, _free_spans(lines, bands[end], x0, x1), min_gutter)
-        shared = _open_gutters(lines, bands[end], shared, min_gutter)
+        shared = _open_gutters(lines, table_rows[end], shared, min_gutter)
         members = members + bands[end]
         end += 1
     if best is None:
@@ -281,24 +282,30 @@ def _short(line: LineBox) -> bool:
     return line.n_words < PROSE_MIN_WORDS or line.n_chars < PROSE_MIN_CHARS
 
 
-def _open_gutters(
-    lines: list[LineBox], band: list[int], gutters: list[tuple[float, float]], min_gutter: float
-) -> list[tuple[float, float]]:
-    """The gutters no table row of `band` crosses. A table row is TABLE_ROW_CELLS or more lines
-    side by side (overlapping vertically), all of them short (cells, not running text); with
-    cells on both sides of a gutter it ties the two sides together there. (Fewer would take a
-    numbered heading beside the other column's short last line for a table row.)"""
-    if len(band) < TABLE_ROW_CELLS or not gutters:
-        return gutters
+def _table_rows(lines: list[LineBox], band: list[int]) -> list[list[int]]:
+    """The band's table rows: TABLE_ROW_CELLS or more lines side by side (overlapping
+    vertically), all of them short (cells, not running text). (Fewer would take a numbered
+    heading beside the other column's short last line for a table row.)"""
+    short = [i for i in band if _short(lines[i])]
+    if len(short) < TABLE_ROW_CELLS:
+        return []
     rows = []
-    for i in band:
+    for i in short:
         row = [j for j in band if _same_row(lines[i], lines[j])]
         if len(row) >= TABLE_ROW_CELLS and all(_short(lines[j]) for j in row):
             rows.append(row)
+    return rows
+
+
+def _open_gutters(
+    lines: list[LineBox], table_rows: list[list[int]], gutters: list[tuple[float, float]], min_gutter: float
+) -> list[tuple[float, float]]:
+    """The gutters no table row crosses: a row with cells on both sides of a gutter ties the two
+    sides together there."""
     out = []
     for lo, hi in gutters:
         crossed = any(
-            any(lines[j].x1 <= lo for j in row) and any(lines[j].x0 >= hi for j in row) for row in rows
+            any(lines[j].x1 <= lo for j in row) and any(lines[j].x0 >= hi for j in row) for row in table_rows
         )
         if not crossed and hi - lo >= min_gutter:
             out.append((lo, hi))

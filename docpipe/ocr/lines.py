@@ -37,6 +37,8 @@ GUTTER_SHARE = 0.75
 NEIGHBOUR_LINES = 4.0
 # Two boxes are on one baseline when they overlap vertically by this share of the shorter.
 SAME_LINE_OVERLAP = 0.45
+# A word smaller than this share of its line's height is a mark (superscript, dot, dash).
+SMALL_MARK = 0.7
 # A box may start this many line heights before the previous one ends (kerning, italic overhang).
 MAX_OVERLAP_BACK = 0.5
 
@@ -71,22 +73,23 @@ class _Open:
     members: list[int]
     last: Box
     boxes: list[Box]
+    height: float = 0.0  # typical word height: the median, so one tall symbol does not stretch it
+    band: Box = (0.0, 0.0, 0.0, 0.0)
 
-    @property
-    def height(self) -> float:
-        """Typical word height of the line: the median, so one tall symbol does not stretch it."""
-        return statistics.median(_height(b) for b in self.boxes)
+    def __post_init__(self) -> None:
+        self.refresh()
 
-    @property
-    def band(self) -> Box:
-        """The line's typical vertical extent (median top and bottom) ending at its last word.
+    def refresh(self) -> None:
+        """Recompute height and band after words were added.
 
-        Compared with this rather than with the last word alone, a superscript or subscript
+        The band is the line's typical vertical extent (median top and bottom) ending at its last
+        word: compared with it rather than with the last word alone, a superscript or subscript
         that reaches into the next line does not lead the line astray onto that next line.
         """
+        self.height = statistics.median(_height(b) for b in self.boxes)
         top = statistics.median(b[1] for b in self.boxes)
         bottom = statistics.median(b[3] for b in self.boxes)
-        return (self.last[0], top, self.last[2], max(bottom, top + 1e-9))
+        self.band = (self.last[0], top, self.last[2], max(bottom, top + 1e-9))
 
 
 def group_lines(boxes: Sequence[Box], hints: Sequence[int] | None = None) -> list[list[int]]:
@@ -207,6 +210,11 @@ def _chain(boxes: Sequence[Box], segments: list[list[int]], typical_gap: float |
             band = line.band
             if not _follows(band, first, height, typical_gap):
                 continue
+            # The last word's own baseline must match too, unless it is a small mark (a
+            # superscript, a dot): lines of a neighbouring column set at another pitch overlap
+            # the band by turns and would otherwise be collected into one line.
+            if _height(line.last) >= SMALL_MARK * line.height and not _same_baseline(line.last, first):
+                continue
             dist = abs((band[1] + band[3]) - (first[1] + first[3]))
             if best is None or dist < best_dist:
                 best, best_dist = line, dist
@@ -216,6 +224,7 @@ def _chain(boxes: Sequence[Box], segments: list[list[int]], typical_gap: float |
             best.members.extend(seg)
             best.last = boxes[seg[-1]]
             best.boxes.extend(seg_boxes)
+            best.refresh()
     done.extend(active)
     return [line.members for line in done]
 

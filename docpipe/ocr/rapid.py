@@ -30,17 +30,24 @@ from docpipe.ocr.geometry import points_to_bbox, rotate_image, rotate_points
 from docpipe.ocr.ink import ink_mask, tighten_span
 from docpipe.ocr.line_reader import read_crops
 from docpipe.ocr.reading_order import order_words
-from docpipe.ocr.tiling import TileBox, cut_by_edge, detection_scale, merge_tiles, windows
+from docpipe.ocr.tiling import TileBox, content_box, cut_by_edge, detection_scale, merge_tiles, windows
 from docpipe.ocr.orientation import (
+    clear_page_orientation,
     line_reversed,
     mostly_upside_down,
     mostly_vertical,
+    orientation_sample,
     upside_down_probabilities,
 )
 from docpipe.records import Word, WordSource
 
 log = logging.getLogger(__name__)
 
+# Lines longer than this many times their height are read in pieces (see _split_long_lines).
+MAX_LINE_ASPECT = 40.0
+# Lines read with a lower confidence are also read the other way up (text read upside down
+# scores below this for 94% of lines on our scans, text read upright for 3%).
+RECHECK_SCORE = 0.85
 # rapidocr splits a word where recognised characters are more than this many CTC columns apart.
 _MAX_CHAR_GAP_COLS = 5
 
@@ -173,17 +180,28 @@ class RapidOcrEngine:
         if not quads:
             return []
 
-        crops = [_crop(work, q) for q in quads]
-        p180 = upside_down_probabilities(crops, lambda pieces: self._cls(pieces).cls_res)
-        page_flip = self.config.detect_rotation and mostly_upside_down(crops, p180)
-        reverse = [line_reversed(p, page_flip, self.config.cls_thresh) for p in p180]
+        quads, crops = _split_long_lines(work, quads)
+        page_flip, reverse = self._orientation(crops)
+        if page_flip:
+            # Upside down: turn the page itself and detect again, so that the page is read from
+            # exactly the pixels (and line boxes) an upright scan of it gives.
+            turned = rotate_image(work, 180)
+            turned_quads = self._detect(turned)
+            if turned_quads:
+                work, turn90 = turned, (turn90 + 180) % 360
+                quads, crops = _split_long_lines(work, turned_quads)
+                # Lines that go against the page are found again by the low-confidence recheck.
+                page_flip, reverse = False, [False] * len(quads)
         reads = self._read_lines([_turn(c, r) for c, r in zip(crops, reverse, strict=True)])
-        # A line that goes against the rest of the page is rare and the classifier is sometimes
-        # confidently wrong, so such lines are read both ways up and the better reading wins.
-        odd = [i for i, r in enumerate(reverse) if r != page_flip]
-        if odd:
-            again = self._read_lines([_turn(crops[i], not reverse[i]) for i in odd])
-            for i, alt in zip(odd, again, strict=True):
+        # A line that goes against the rest of the page is rare, and the classifier is sometimes
+        # confidently wrong; such lines, and lines that read badly (as text read the wrong way
+        # up does), are read the other way up too and the better reading wins.
+        again_ids = [
+            i for i, (r, read) in enumerate(zip(reverse, reads, strict=True)) if r != page_flip or read[1] < RECHECK_SCORE
+        ]
+        if again_ids:
+            again = self._read_lines([_turn(crops[i], not reverse[i]) for i in again_ids])
+            for i, alt in zip(again_ids, again, strict=True):
                 if alt[1] > reads[i][1]:
                     reads[i], reverse[i] = alt, not reverse[i]
 
@@ -213,32 +231,60 @@ class RapidOcrEngine:
 
     # -- steps ----------------------------------------------------------------------------
 
+    def _orientation(self, crops: list[np.ndarray]) -> tuple[bool, list[bool]]:
+        """(is the page upside down, is each line to be turned) from the line classifier.
+
+        The classifier first sees a sample of the longest lines; when they agree (the page is
+        upright, or upside down, with evidence), the other lines follow the page unclassified.
+        Otherwise every line is classified and lines may go against the page.
+        """
+        if not self.config.detect_rotation:
+            return False, [False] * len(crops)
+        classify = lambda pieces: self._cls(pieces).cls_res  # noqa: E731
+        sample = orientation_sample(crops)
+        if sample:
+            p_sample = upside_down_probabilities([crops[i] for i in sample], classify)
+            verdict = clear_page_orientation([crops[i] for i in sample], p_sample)
+            if verdict is not None:
+                return verdict, [verdict] * len(crops)
+        p180 = upside_down_probabilities(crops, classify)
+        page_flip = mostly_upside_down(crops, p180)
+        return page_flip, [line_reversed(p, page_flip, self.config.cls_thresh) for p in p180]
+
     def _read_lines(self, crops: list[np.ndarray]) -> list[tuple[str, float, Any]]:
         """(text, confidence, rapidocr WordInfo) per line crop."""
         return read_crops(crops, self._rec.session, self._rec.postprocess_op, height=self._rec_height)
 
     def _detect(self, image: np.ndarray) -> list[np.ndarray]:
-        """Text-line quads (4x2, pixels of `image`), from the scaled page or its tiles."""
+        """Text-line quads (4x2, pixels of `image`): the page's content area, scaled for the
+        detector (tiling.py), detected whole or tile by tile."""
         import cv2
 
         height, width = image.shape[:2]
+        box = content_box(image)
+        if box is None:
+            return []
+        cx0, cy0, cx1, cy1 = box
         scale = detection_scale(width, height, self.config.det_max_side, self.config.det_min_short_side)
-        small = image
+        area = image[cy0:cy1, cx0:cx1]
+        small = area
         if scale < 1.0:
-            size = (max(1, round(width * scale)), max(1, round(height * scale)))
-            small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+            size = (max(1, round(area.shape[1] * scale)), max(1, round(area.shape[0] * scale)))
+            small = cv2.resize(area, size, interpolation=cv2.INTER_AREA)
         sh, sw = small.shape[:2]
-        tiles = [(ys, xs) for ys in windows(sh, self.config.det_max_side) for xs in windows(sw, self.config.det_max_side)]
+        side = self.config.det_max_side
+        tiles = [(ys, xs) for ys in windows(sh, side) for xs in windows(sw, side)]
         found: list[TileBox] = []
         for k, ((y0, y1), (x0, x1)) in enumerate(tiles):
             res = self._det(np.ascontiguousarray(small[y0:y1, x0:x1]))
-            for box in res.boxes if res.boxes is not None else []:
-                quad = np.asarray(box, dtype=np.float32).reshape(4, 2) + np.array([x0, y0], dtype=np.float32)
+            for det_box in res.boxes if res.boxes is not None else []:
+                quad = np.asarray(det_box, dtype=np.float32).reshape(4, 2) + np.array([x0, y0], dtype=np.float32)
                 cut = cut_by_edge(quad, y0, y1, 1, sh) or cut_by_edge(quad, x0, x1, 0, sw)
                 found.append(TileBox(quad, k, cut))
         quads = merge_tiles(found) if len(tiles) > 1 else [b.quad for b in found]
-        back = np.array([width / sw, height / sh], dtype=np.float32)
-        quads = [q * back for q in quads]
+        back = np.array([area.shape[1] / sw, area.shape[0] / sh], dtype=np.float32)
+        offset = np.array([cx0, cy0], dtype=np.float32)
+        quads = [q * back + offset for q in quads]
         return [q for q in quads if _quad_size(q)[0] >= 2 and _quad_size(q)[1] >= 2]
 
 
@@ -349,6 +395,53 @@ def _to_bgr(image: Image.Image, max_short_side: int, max_pixels: int) -> np.ndar
         size = (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale)))
         rgb = rgb.resize(size, Image.Resampling.LANCZOS)
     return np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
+
+
+def _split_long_lines(image: np.ndarray, quads: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Line quads and their crops, lines longer than MAX_LINE_ASPECT cut into pieces.
+
+    The recogniser reads a line squeezed into at most a few thousand pixels; a line much longer
+    than that (a banner, a long line of a wide page) would come out as a smear. Such a line is cut
+    at gaps in its ink (between words) into pieces short enough to read; the pieces become lines
+    of their own, which reading order joins again (same baseline, a word space apart).
+    """
+    out_quads: list[np.ndarray] = []
+    out_crops: list[np.ndarray] = []
+    for quad in quads:
+        crop = _crop(image, quad)
+        height, width = crop.shape[:2]
+        if width <= MAX_LINE_ASPECT * height:
+            out_quads.append(quad)
+            out_crops.append(crop)
+            continue
+        for start, end in _cut_points(crop, MAX_LINE_ASPECT * height):
+            piece = _span_quad(quad, start / width, end / width)
+            out_quads.append(piece)
+            out_crops.append(_crop(image, piece))
+    return out_quads, out_crops
+
+
+def _cut_points(crop: np.ndarray, longest: float) -> list[tuple[int, int]]:
+    """Column ranges of at most `longest` pixels covering the crop, cut in the middle of the
+    widest ink gap in the last third of each range (at its end when there is no gap)."""
+    height, width = crop.shape[:2]
+    mask = ink_mask(crop)
+    empty = ~mask.any(axis=0) if mask is not None else np.ones(width, dtype=bool)
+    pieces: list[tuple[int, int]] = []
+    start = 0
+    limit = max(1, int(longest))
+    while width - start > limit:
+        lo, hi = start + (2 * limit) // 3, start + limit
+        window = empty[lo:hi]
+        best, best_len, run = hi, 0, 0
+        for k, is_empty in enumerate(window):
+            run = run + 1 if is_empty else 0
+            if run > best_len:
+                best_len, best = run, lo + k - run // 2
+        pieces.append((start, best))
+        start = best
+    pieces.append((start, width))
+    return pieces
 
 
 def _as_bgr(image: np.ndarray) -> np.ndarray:

@@ -104,7 +104,7 @@ def ordered_lines(
     sx, sy = width / scale, height / scale
     boxes = []
     for w in kept:
-        x0, y0, x1, y1 = rotate_bbox(w.bbox, turn)
+        x0, y0, x1, y1 = rotate_bbox(w.bbox, turn) if turn % 360 else w.bbox
         boxes.append((x0 * sx, y0 * sy, x1 * sx, y1 * sy))
     hints = [w.line_id for w in kept]
     boxes = tame_tall_boxes(deskew(boxes, hints))

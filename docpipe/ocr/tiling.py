@@ -117,3 +117,33 @@ def _same_row(a: TileBox, b: TileBox) -> bool:
     overlap_y = min(ay1, by1) - max(ay0, by0)
     overlap_x = min(ax1, bx1) - max(ax0, bx0)
     return overlap_x > 0 and overlap_y >= 0.5 * min(ay1 - ay0, by1 - by0)
+
+
+# Pixels this much darker than the paper count as content for `content_box` ...
+CONTENT_CONTRAST = 32
+# ... and the box keeps this share of the page's short side as margin around them.
+CONTENT_MARGIN = 0.02
+
+
+def content_box(image: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1) around everything darker than the paper, with a margin; None for a blank
+    page. The detector then skips empty margins, which are a fifth to a third of a typical
+    page. Looked for on every fourth pixel; the paper is the page's 90th-percentile grey."""
+    small = image[::4, ::4]
+    grey = small.mean(axis=2) if small.ndim == 3 else small.astype(np.float64)
+    if grey.size == 0:
+        return None
+    paper = float(np.percentile(grey, 90))
+    content = grey < paper - CONTENT_CONTRAST
+    rows = np.flatnonzero(content.any(axis=1))
+    cols = np.flatnonzero(content.any(axis=0))
+    if rows.size == 0 or cols.size == 0:
+        return None
+    height, width = image.shape[:2]
+    margin = int(CONTENT_MARGIN * min(height, width)) + 8
+    return (
+        max(0, int(cols[0]) * 4 - margin),
+        max(0, int(rows[0]) * 4 - margin),
+        min(width, int(cols[-1]) * 4 + 4 + margin),
+        min(height, int(rows[-1]) * 4 + 4 + margin),
+    )
