@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from docpipe.builtin_paths import builtin_dir
+from docpipe.ocr import WORD_LAYER_VERSION
 
 TaskName = Literal["extract", "ocr", "chart_qa", "ground"]
 EngineChoice = Literal["auto", "vlm", "offline"]
@@ -170,6 +171,7 @@ class RunConfig(_Strict):
             "max_new_tokens": self.pipeline.limits.max_new_tokens,
             "questions": self.questions,
             "ocr_engine": self.ocr_engine,
+            "word_layer": WORD_LAYER_VERSION,
             "max_pages": self.max_pages,
         }
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]

@@ -67,7 +67,7 @@ def test_real_engine_crash_inside_onnxruntime_is_recorded(
     def _boom(*args: object, **kwargs: object) -> None:
         raise MemoryError("recogniser out of memory")
 
-    monkeypatch.setattr(real_stage.engine, "_rec", _boom)
+    monkeypatch.setattr(real_stage.engine._rec, "session", _boom)
     [out] = real_stage([(_page(), _png())])
     assert out.words == [] and out.word_source is None and out.status == Status.ok
     assert out.error is not None and out.error.category == ErrorCategory.ocr
@@ -111,3 +111,13 @@ def test_an_earlier_error_is_not_overwritten() -> None:
 def test_unknown_engine_is_a_config_error() -> None:
     with pytest.raises(OcrUnavailable):
         load_engine("easyocr")
+
+
+def test_a_new_word_layer_version_changes_the_work_key(tmp_path, monkeypatch) -> None:
+    import docpipe.config as config_module
+    from docpipe.config import RunConfig, load_pipeline
+
+    config = RunConfig(inputs=["x"], out_dir=tmp_path, pipeline=load_pipeline("invoice", tmp_path))
+    before = config.options_hash()
+    monkeypatch.setattr(config_module, "WORD_LAYER_VERSION", "test-next")
+    assert config.options_hash() != before
