@@ -18,14 +18,18 @@ from __future__ import annotations
 
 import bisect
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1
 
-# Words further apart than this many line heights are never one line ...
-MAX_WORD_GAP = 2.0
-# ... nor further apart than this many typical word gaps of the page ...
+# Words further apart than this many line heights are not one line ...
+MAX_WORD_GAP = 1.0
+# ... unless the gap is at most this many line heights and the rows above or below have words
+# there (a widely stretched space of justified text, not a gutter; OCR boxes, tight to the ink,
+# make such spaces look wider than a text layer's boxes do) ...
+WIDE_SPACE = 2.0
+# A gap inside a line wider than this many typical word gaps of the page ...
 GAP_FACTOR = 2.5
 # ... or than this many times the line's other gaps (a justified line stretches them all) ...
 OUTLIER_GAP = 2.0
@@ -55,17 +59,11 @@ def _same_baseline(a: Box, b: Box) -> bool:
     return _v_overlap(a, b) >= SAME_LINE_OVERLAP * min(_height(a), _height(b))
 
 
-def _gap_limit(height: float, typical_gap: float | None) -> float:
-    """Widest gap inside a line of this height, given the page's typical word gap."""
-    if typical_gap is None:
-        return MAX_WORD_GAP * height
-    return min(MAX_WORD_GAP * height, max(GAP_FACTOR * typical_gap, MIN_WORD_GAP * height))
-
-
-def _follows(prev: Box, nxt: Box, height: float, typical_gap: float | None) -> bool:
-    """`nxt` continues a line whose last word is `prev` (line height `height`)."""
+def _follows(prev: Box, nxt: Box, height: float, limit: float) -> bool:
+    """`nxt` continues a line whose last word is `prev` (line height `height`) at most `limit`
+    line heights away."""
     gap = nxt[0] - prev[2]
-    return -MAX_OVERLAP_BACK * height <= gap <= _gap_limit(height, typical_gap) and _same_baseline(prev, nxt)
+    return -MAX_OVERLAP_BACK * height <= gap <= limit * height and _same_baseline(prev, nxt)
 
 
 @dataclass
@@ -97,14 +95,23 @@ def group_lines(boxes: Sequence[Box], hints: Sequence[int] | None = None) -> lis
 
     `hints`: the word source's line id per box (None: no line information). The returned lines
     come in no particular order. Cost is about O(n * rows), n the number of boxes.
+
+    Three passes: words chained at word spacing; lines cut where a gap turns out to be a gutter;
+    lines joined across a widely stretched space that is no gutter.
     """
-    lines = _chain(boxes, _segments(boxes, hints, None), None)
+    lines = _chain(boxes, _segments(boxes, hints), MAX_WORD_GAP)
     gaps = [g for line in lines for g in _gaps(boxes, line) if g > 0]
     if not gaps:
         return lines
     typical = statistics.median(gaps)
     rows = _RowIndex(boxes, lines)
-    return [piece for line in lines for piece in _split_at_gutters(boxes, line, typical, rows)]
+    lines = [piece for line in lines for piece in _split_at_gutters(boxes, line, typical, rows)]
+    rows = _RowIndex(boxes, lines)
+
+    def stretched(line: list[int], nxt: Box, height: float) -> bool:
+        return rows.covered_gap(line, boxes[line[-1]][2], nxt[0], height) is True
+
+    return _chain(boxes, lines, WIDE_SPACE, stretched, check_all=True)
 
 
 def _gaps(boxes: Sequence[Box], line: list[int]) -> list[float]:
@@ -119,10 +126,8 @@ class _RowIndex:
         self.lines = sorted(lines, key=lambda line: _centre_y(boxes, line))
         self.centres = [_centre_y(boxes, line) for line in self.lines]
 
-    def aligned_whitespace(self, line: list[int], lo: float, hi: float, height: float) -> bool | None:
-        """Is lo..hi empty in most neighbouring rows that have words on both sides of it, above or
-        below the line (one side suffices: a column's first line may sit under a spanning title)?
-        None: too few such rows on either side to tell.
+    def _neighbour_rows(self, line: list[int], height: float) -> list[tuple[bool, list[int]]]:
+        """(above?, words) of the rows within NEIGHBOUR_LINES line heights of the line.
 
         A row is the words of all lines whose centres lie within half a line height of each
         other, so the two halves of a row split at a gutter count as one row.
@@ -130,7 +135,6 @@ class _RowIndex:
         yc = _centre_y(self.boxes, line)
         start = bisect.bisect_left(self.centres, yc - NEIGHBOUR_LINES * height)
         stop = bisect.bisect_right(self.centres, yc + NEIGHBOUR_LINES * height)
-        mid, quarter = (lo + hi) / 2, (hi - lo) / 4
         rows: list[tuple[float, list[int]]] = []
         for k in range(start, stop):
             if self.lines[k] is line or abs(self.centres[k] - yc) < 0.5 * height:
@@ -139,17 +143,47 @@ class _RowIndex:
                 rows[-1][1].extend(self.lines[k])
             else:
                 rows.append((self.centres[k], list(self.lines[k])))
-        counts = {True: [0, 0], False: [0, 0]}  # above?: [rows with words both sides, empty there]
-        for centre, words in rows:
-            left = any(self.boxes[i][2] <= mid - quarter for i in words)
-            right = any(self.boxes[i][0] >= mid + quarter for i in words)
-            if not (left and right):
-                continue
-            side = counts[centre < yc]
-            side[0] += 1
-            side[1] += not any(self.boxes[i][0] < mid + quarter and self.boxes[i][2] > mid - quarter for i in words)
-        verdicts = [empty >= GUTTER_SHARE * across for across, empty in counts.values() if across >= 2]
+        return [(centre < yc, words) for centre, words in rows]
+
+    def _spanning(self, rows: list[tuple[bool, list[int]]], lo: float, hi: float) -> list[tuple[bool, list[int]]]:
+        """The rows that have words on both sides of lo..hi."""
+        return [
+            (above, words)
+            for above, words in rows
+            if any(self.boxes[i][2] <= lo for i in words) and any(self.boxes[i][0] >= hi for i in words)
+        ]
+
+    def _inked(self, words: list[int], x0: float, x1: float) -> bool:
+        return any(self.boxes[i][0] < x1 and self.boxes[i][2] > x0 for i in words)
+
+    def aligned_whitespace(self, line: list[int], lo: float, hi: float, height: float) -> bool | None:
+        """Is the middle of lo..hi empty in most neighbouring rows that have words on both sides of
+        it, above or below the line (one side suffices: a column's first line may sit under a
+        spanning title)? None: too few such rows on either side to tell."""
+        mid, quarter = (lo + hi) / 2, (hi - lo) / 4
+        counts = {True: [0, 0], False: [0, 0]}  # above?: [rows, rows empty there]
+        for above, words in self._spanning(self._neighbour_rows(line, height), mid - quarter, mid + quarter):
+            counts[above][0] += 1
+            counts[above][1] += not self._inked(words, mid - quarter, mid + quarter)
+        verdicts = [empty >= GUTTER_SHARE * rows for rows, empty in counts.values() if rows >= 2]
         return any(verdicts) if verdicts else None
+
+    def covered_gap(self, line: list[int], lo: float, hi: float, height: float) -> bool | None:
+        """Do the neighbouring rows have words over every part of lo..hi? True for a widely
+        stretched word space (the lines around it are set tighter there); False when some
+        strip of the gap is empty in most of them (a gutter, perhaps beside a short line).
+        None: fewer than two rows reach across the gap."""
+        rows = self._spanning(self._neighbour_rows(line, height), lo, hi)
+        if len(rows) < 2:
+            return None
+        steps = 8
+        for k in range(steps):
+            x0 = lo + (hi - lo) * k / steps
+            x1 = lo + (hi - lo) * (k + 1) / steps
+            inked = sum(self._inked(words, x0, x1) for _, words in rows)
+            if inked < 0.5 * len(rows):
+                return False
+        return True
 
 
 def _centre_y(boxes: Sequence[Box], line: list[int]) -> float:
@@ -186,8 +220,17 @@ def _split_at_gutters(boxes: Sequence[Box], line: list[int], typical_gap: float,
     return pieces
 
 
-def _chain(boxes: Sequence[Box], segments: list[list[int]], typical_gap: float | None) -> list[list[int]]:
-    """Segments joined left to right with the segment that continues them on the same baseline."""
+def _chain(
+    boxes: Sequence[Box],
+    segments: list[list[int]],
+    limit: float,
+    wide_ok: Callable[[list[int], Box, float], bool] | None = None,
+    check_all: bool = False,
+) -> list[list[int]]:
+    """Segments joined left to right with the segment that continues them on the same baseline,
+    at most `limit` line heights away; across gaps over MAX_WORD_GAP line heights (any gap with
+    `check_all`: lines that were cut at a gutter stay cut) only where `wide_ok(line so far, next
+    box, height)` allows."""
     segments = sorted(segments, key=lambda seg: boxes[seg[0]][0])
     done: list[_Open] = []
     active: list[_Open] = []
@@ -196,7 +239,7 @@ def _chain(boxes: Sequence[Box], segments: list[list[int]], typical_gap: float |
         # Lines that ended too far to the left can never continue: close them.
         still = []
         for line in active:
-            if first[0] - line.last[2] > _gap_limit(line.height, typical_gap):
+            if first[0] - line.last[2] > limit * line.height:
                 done.append(line)
             else:
                 still.append(line)
@@ -208,12 +251,16 @@ def _chain(boxes: Sequence[Box], segments: list[list[int]], typical_gap: float |
         for line in active:
             height = max(line.height, seg_height)
             band = line.band
-            if not _follows(band, first, height, typical_gap):
+            if not _follows(band, first, height, limit):
                 continue
             # The last word's own baseline must match too, unless it is a small mark (a
             # superscript, a dot): lines of a neighbouring column set at another pitch overlap
             # the band by turns and would otherwise be collected into one line.
             if _height(line.last) >= SMALL_MARK * line.height and not _same_baseline(line.last, first):
+                continue
+            if (check_all or first[0] - line.last[2] > MAX_WORD_GAP * height) and (
+                wide_ok is None or not wide_ok(line.members, first, height)
+            ):
                 continue
             dist = abs((band[1] + band[3]) - (first[1] + first[3]))
             if best is None or dist < best_dist:
@@ -229,8 +276,8 @@ def _chain(boxes: Sequence[Box], segments: list[list[int]], typical_gap: float |
     return [line.members for line in done]
 
 
-def _segments(boxes: Sequence[Box], hints: Sequence[int] | None, typical_gap: float | None) -> list[list[int]]:
-    """The hinted lines cut where a word leaves the baseline or a wide gap opens."""
+def _segments(boxes: Sequence[Box], hints: Sequence[int] | None) -> list[list[int]]:
+    """The hinted lines cut where a word leaves the baseline or a gap wider than a word space opens."""
     if hints is None:
         return [[i] for i in range(len(boxes))]
     groups: dict[int, list[int]] = {}
@@ -243,7 +290,7 @@ def _segments(boxes: Sequence[Box], hints: Sequence[int] | None, typical_gap: fl
         heights = [_height(boxes[members[0]])]
         for i in members[1:]:
             h = max(statistics.median(heights), _height(boxes[i]))
-            if _follows(boxes[current[-1]], boxes[i], h, typical_gap):
+            if _follows(boxes[current[-1]], boxes[i], h, MAX_WORD_GAP):
                 current.append(i)
                 heights.append(_height(boxes[i]))
             else:

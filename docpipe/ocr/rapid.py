@@ -3,11 +3,21 @@
 We drive rapidocr's three models (text detection, line orientation, recognition) ourselves
 instead of calling `RapidOCR.__call__`, because the one-shot call
 * hides the per-line orientation decision, which we need to place word boxes on lines read
-  upside down (their word order runs right to left in the image), and feeds whole lines to the
-  orientation classifier, which then flips upright lines (see orientation.py);
+  upside down, and feeds whole lines to the orientation classifier, which then flips upright
+  lines (see orientation.py);
 * gives per-word confidences that are off by one level (it pairs words with per-character
   confidences, rapidocr 3.10), so we average the characters of each word ourselves;
-* would run the detector before we can decide whether the whole page is turned.
+* scales every page to one longest side for detection, which loses the text of long narrow
+  pages, and pads recognition batches to 320 pixels, which wastes a third of the work on
+  documents' short lines.
+
+A page's way through `recognize`: detection on the page's content area at a fixed pixel budget,
+tiled when the page is long (tiling.py); turned 90 degrees when most lines run vertically; line
+crops (long lines in pieces); the orientation classifier on a sample of lines, and an upside-down
+page turned and detected again, so that a turned scan is read from the same pixels as an upright
+one; recognition in batches of equal width with the output layer cut to European scripts
+(line_reader.py, charset.py); lines that read badly re-read the other way up; word boxes from
+character positions, tightened to the ink (ink.py); reading order (reading_order.py).
 
 Model files are passed by explicit path, so rapidocr never reaches its download code: the engine
 loads and runs with no network at all.
