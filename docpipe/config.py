@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from docpipe.builtin_paths import builtin_dir
+from docpipe.ocr import WORD_LAYER_VERSION
 from docpipe.word_records import OcrMode
 
 TaskName = Literal["extract", "ocr", "chart_qa", "ground"]
@@ -194,6 +195,7 @@ class RunConfig(_Strict):
             "questions": self.questions,
             "ocr_engine": self.ocr_engine,
             "ocr": self.ocr,
+            "word_layer": WORD_LAYER_VERSION,
             "max_pages": self.max_pages,
         }
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]

@@ -66,12 +66,15 @@ def test_second_run_on_a_locked_output_exits_3_naming_the_holder(tmp_path):
     assert not (out / "documents").exists() or not any((out / "documents").iterdir())
 
 
-def test_bench_ocr_compares_both_bundled_engines():
+def test_bench_ocr_compares_the_engines_side_by_side():
     import json
 
     result = runner.invoke(app, ["bench-ocr", "--pages", "1", "--json"])
     assert result.exit_code == 0, result.output
-    rows = {r["engine"]: r for r in json.loads(result.output.strip().splitlines()[-1])}
-    assert set(rows) == {"rapidocr", "tesseract"}
+    payload = json.loads(result.output.strip().splitlines()[-1])
+    rows = {r["engine"]: r for r in payload["results"]}
+    assert set(rows) == {"rapidocr", "rapidocr-stock", "tesseract"}
     for r in rows.values():
-        assert r["error"] is None and r["pages"] == 1 and r["words"] > 50 and r["pages_per_s"] > 0
+        assert r["error"] is None and r["pages"] == 1 and r["words"] > 50 and r["cpu_s_per_page"] > 0
+        assert r["truth_words"] > 100 and 0.5 < r["recall"] <= 1.0
+    assert payload["machine"]["logical_cpus"] >= 1

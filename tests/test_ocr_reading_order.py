@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from docpipe.ocr.geometry import rotate_bbox
 from docpipe.ocr.layout import LineBox, assign_blocks, reading_order
 from docpipe.ocr.reading_order import reading_order_text, text_rotation
@@ -92,3 +94,107 @@ def test_blocks_group_close_overlapping_rows() -> None:
     rows = reading_order(lines)
     assert rows == [[0], [1], [2]]
     assert assign_blocks(lines, rows) == [0, 0, 1]
+
+
+# -- generated multi-column pages whose reading order is known --------------------------------
+
+import random  # noqa: E402
+
+import pymupdf  # noqa: E402
+import pytest  # noqa: E402
+
+from docpipe.devtools.column_layout import layout_page  # noqa: E402
+from docpipe.evaluate.text import cer  # noqa: E402
+from docpipe.ocr.reading_order import order_words  # noqa: E402
+
+
+def _pdf_words(pdf: bytes) -> tuple[list[Word], tuple[float, float]]:
+    """The page's text layer as docpipe reads it: words with PyMuPDF's (block, line) as lines."""
+    with pymupdf.open(stream=pdf) as doc:
+        page = doc[0]
+        width, height = page.rect.width, page.rect.height
+        ids: dict[tuple[int, int], int] = {}
+        words = [
+            Word(text=t, bbox=(x0 / width, y0 / height, x1 / width, y1 / height), line_id=ids.setdefault((b, n), len(ids)))
+            for x0, y0, x1, y1, t, b, n, _ in page.get_text("words")
+        ]
+    return words, (width, height)
+
+
+@pytest.mark.parametrize("kind", ["two_column", "magazine"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_generated_layouts_read_in_their_true_order(kind: str, seed: int) -> None:
+    page = layout_page(seed, kind)
+    words, size = _pdf_words(page.pdf)
+    random.Random(seed).shuffle(words)  # the input order must not matter
+    text = " ".join(w.text for w in order_words(words, page_size=size))
+    assert text == " ".join(page.text.split())
+    # Without any line information from the source (each word its own "line") too.
+    bare = [w.model_copy(update={"line_id": k}) for k, w in enumerate(words)]
+    assert " ".join(w.text for w in order_words(bare, page_size=size)) == text
+
+
+def test_magazine_blocks_come_in_reading_order() -> None:
+    page = layout_page(5, "magazine")
+    words, size = _pdf_words(page.pdf)
+    ordered = order_words(words, page_size=size)
+    text = " ".join(w.text for w in ordered)
+    roles = [b.role for b in page.blocks]
+    assert roles.index("sidebar") > roles.index("caption") and roles[-1] == "page_number"
+    starts = [text.index(block.text) for block in page.blocks]
+    assert starts == sorted(starts)
+    # The table is read row by row: each row's cells are consecutive.
+    for block in page.blocks:
+        if block.role == "table_row":
+            assert block.text in text
+
+
+def test_order_words_numbers_lines_and_blocks_in_reading_order() -> None:
+    page = layout_page(7, "magazine")
+    words, size = _pdf_words(page.pdf)
+    words.append(Word(text="  ", bbox=(0.5, 0.5, 0.51, 0.51), line_id=999))
+    ordered = order_words(words, page_size=size)
+    assert len(ordered) == len(words) - 1  # the blank word is dropped
+    line_ids = [w.line_id for w in ordered]
+    block_ids = [w.block_id for w in ordered]
+    assert line_ids[0] == 0 and all(b - a in (0, 1) for a, b in zip(line_ids, line_ids[1:]))
+    assert block_ids[0] == 0 and all(b - a in (0, 1) for a, b in zip(block_ids, block_ids[1:]))
+    # A line never spans two blocks, and each block's lines are consecutive.
+    assert len({(w.line_id, w.block_id) for w in ordered}) == len(set(line_ids))
+    # The sidebar (right of x = 0.69, above the table in the generator's layout) is a block of its own.
+    sidebar_blocks = {w.block_id for w in ordered if w.bbox[0] > 0.69 and 0.15 < w.bbox[1] < 0.6}
+    other_blocks = {w.block_id for w in ordered if w.bbox[2] < 0.66}
+    assert len(sidebar_blocks) == 1 and not sidebar_blocks & other_blocks
+    # Ordering an ordered page changes nothing.
+    again = order_words(ordered, page_size=size)
+    assert [(w.text, w.line_id, w.block_id) for w in again] == [(w.text, w.line_id, w.block_id) for w in ordered]
+
+
+def test_a_skewed_text_layer_keeps_its_rows_and_columns() -> None:
+    page = layout_page(4, "two_column")
+    words, size = _pdf_words(page.pdf)
+    width, height = size
+    angle = math.radians(2.0)
+    skewed = []
+    for w in words:
+        x0, y0, x1, y1 = w.bbox
+        cx, cy = (x0 + x1) / 2 * width - width / 2, (y0 + y1) / 2 * height - height / 2
+        nx = cx * math.cos(angle) - cy * math.sin(angle) + width / 2
+        ny = cx * math.sin(angle) + cy * math.cos(angle) + height / 2
+        hw, hh = (x1 - x0) * width / 2, (y1 - y0) * height / 2 + (x1 - x0) * width / 2 * math.sin(angle)
+        skewed.append(w.model_copy(update={"bbox": ((nx - hw) / width, (ny - hh) / height, (nx + hw) / width, (ny + hh) / height)}))
+    text = " ".join(w.text for w in order_words(skewed, page_size=size))
+    assert cer(text, page.text) < 0.01
+
+
+def test_ocr_of_a_rendered_magazine_page_follows_the_columns() -> None:
+    from PIL import Image
+
+    from docpipe.ocr.rapid import RapidOcrConfig, RapidOcrEngine
+
+    page = layout_page(11, "magazine")
+    with pymupdf.open(stream=page.pdf) as doc:
+        pix = doc[0].get_pixmap(dpi=150, colorspace=pymupdf.csGRAY)
+        image = Image.frombytes("L", (pix.width, pix.height), pix.samples).convert("RGB")
+    words = RapidOcrEngine(RapidOcrConfig(threads=2)).recognize(image)
+    assert cer(" ".join(w.text for w in words), page.text) < 0.05

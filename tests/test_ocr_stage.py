@@ -268,7 +268,7 @@ def test_real_engine_crash_inside_onnxruntime_is_recorded(
     def _boom(*args: object, **kwargs: object) -> None:
         raise MemoryError("recogniser out of memory")
 
-    monkeypatch.setattr(real_stage.engine, "recognize", _boom)  # as if onnxruntime ran out of memory
+    monkeypatch.setattr(real_stage.engine._rec, "session", _boom)  # as if onnxruntime ran out of memory
     [out] = real_stage([(_page(kind=DocKind.png), _drawn().png_bytes())])
     assert out.words == [] and out.word_source is None
     assert out.error is not None and out.error.category == ErrorCategory.ocr
@@ -325,3 +325,13 @@ def test_digits_must_read_exactly_letters_may_slip() -> None:
     assert words_agree("agrees", "agres") and words_agree("Confidential", "Cofidential")
     assert not words_agree("Total", "Tqubm") and not words_agree("will", "il")
     assert edit_distance("kitten", "sitting") == 3 and edit_distance("", "ab") == 2
+
+
+def test_a_new_word_layer_version_changes_the_work_key(tmp_path, monkeypatch) -> None:
+    import docpipe.config as config_module
+    from docpipe.config import RunConfig, load_pipeline
+
+    config = RunConfig(inputs=["x"], out_dir=tmp_path, pipeline=load_pipeline("invoice", tmp_path))
+    before = config.options_hash()
+    monkeypatch.setattr(config_module, "WORD_LAYER_VERSION", "test-next")
+    assert config.options_hash() != before

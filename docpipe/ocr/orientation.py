@@ -4,6 +4,9 @@ PP-OCR's line-orientation classifier sees a 48x192 input. A whole invoice line (
 wider than tall) squeezed into that is a smear, and the classifier then calls upright lines
 upside down with high confidence. So it is shown a few line-height-proportioned pieces of each
 line and their verdicts are averaged.
+
+Classifying every line costs about a tenth of a page's OCR. The page's orientation is therefore
+first voted by a sample of its longest lines; only when they disagree is every line classified.
 """
 
 from __future__ import annotations
@@ -21,6 +24,13 @@ MAX_PIECES = 3
 # Only lines at least this many times wider than tall vote on page orientation: on short
 # crops the classifier guesses (a digit looks the same both ways up).
 VOTE_MIN_ASPECT = 2.0
+
+# The classifier first sees at most this many of the longest lines ...
+SAMPLE_LINES = 12
+# ... and the page's orientation is settled by them when at least this many vote and the
+# losing side has at most this share of the vote.
+SAMPLE_MIN_VOTERS = 3
+SAMPLE_MAX_DISSENT = 0.15
 
 Classify = Callable[[list[np.ndarray]], Sequence[tuple[str, float]]]
 
@@ -82,3 +92,35 @@ def line_reversed(p180: float, page_flip: bool, thresh: float) -> bool:
     if page_flip:
         return p180 > 1.0 - thresh
     return p180 >= thresh
+
+
+def orientation_sample(crops: list[np.ndarray]) -> list[int]:
+    """Indices of the longest lines (by width over height) that may vote, longest first."""
+    voters = [i for i, c in enumerate(crops) if c.shape[1] >= VOTE_MIN_ASPECT * c.shape[0]]
+    voters.sort(key=lambda i: -crops[i].shape[1] / max(1, crops[i].shape[0]))
+    return voters[:SAMPLE_LINES]
+
+
+def clear_page_orientation(crops: list[np.ndarray], p180: list[float]) -> bool | None:
+    """Upside down (True) or upright (False) when the lines agree clearly, else None.
+
+    Width-weighted like `mostly_upside_down`; clear means at least SAMPLE_MIN_VOTERS voting lines
+    and the losing side holding at most SAMPLE_MAX_DISSENT of the weight.
+    """
+    flipped = upright = 0.0
+    voters = 0
+    for crop, p in zip(crops, p180, strict=True):
+        h, w = crop.shape[:2]
+        if w < VOTE_MIN_ASPECT * h:
+            continue
+        voters += 1
+        flipped += w * p
+        upright += w * (1.0 - p)
+    total = flipped + upright
+    if voters < SAMPLE_MIN_VOTERS or total <= 0:
+        return None
+    if flipped <= SAMPLE_MAX_DISSENT * total:
+        return False
+    if upright <= SAMPLE_MAX_DISSENT * total:
+        return True
+    return None

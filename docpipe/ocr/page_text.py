@@ -16,17 +16,10 @@ def ordered_words(words: list[Word], page_size: tuple[float, float] | None = Non
 
     `page_size`: (width, height) of the displayed page in any unit (None: portrait assumed).
     """
-    order = getattr(reading_order, "order_words", None)
-    if order is None:  # reading order without renumbering (before order_words existed)
-        return list(words)
-    return order(words, page_size)
+    return reading_order.order_words(words, page_size)
 
 
 def page_text(words: list[Word], page_size: tuple[float, float] | None = None) -> str:
     """Plain page text: one line per visual row in reading order, words hyphenated across a line
     end joined ("docu-" + "ment" -> "document")."""
-    try:
-        text = reading_order.reading_order_text(words, page_size)  # type: ignore[call-arg]
-    except TypeError:  # reading_order_text(words) before it took the page size
-        text = reading_order.reading_order_text(words)
-    return join_hyphenated_lines(text)
+    return join_hyphenated_lines(reading_order.reading_order_text(words, page_size))

@@ -3,11 +3,21 @@
 We drive rapidocr's three models (text detection, line orientation, recognition) ourselves
 instead of calling `RapidOCR.__call__`, because the one-shot call
 * hides the per-line orientation decision, which we need to place word boxes on lines read
-  upside down (their word order runs right to left in the image), and feeds whole lines to the
-  orientation classifier, which then flips upright lines (see orientation.py);
+  upside down, and feeds whole lines to the orientation classifier, which then flips upright
+  lines (see orientation.py);
 * gives per-word confidences that are off by one level (it pairs words with per-character
   confidences, rapidocr 3.10), so we average the characters of each word ourselves;
-* would run the detector before we can decide whether the whole page is turned.
+* scales every page to one longest side for detection, which loses the text of long narrow
+  pages, and pads recognition batches to 320 pixels, which wastes a third of the work on
+  documents' short lines.
+
+A page's way through `recognize`: detection on the page's content area at a fixed pixel budget,
+tiled when the page is long (tiling.py); turned 90 degrees when most lines run vertically; line
+crops (long lines in pieces); the orientation classifier on a sample of lines, and an upside-down
+page turned and detected again, so that a turned scan is read from the same pixels as an upright
+one; recognition in batches of equal width with the output layer cut to European scripts
+(line_reader.py, charset.py); lines that read badly re-read the other way up; word boxes from
+character positions, tightened to the ink (ink.py); reading order (reading_order.py).
 
 Model files are passed by explicit path, so rapidocr never reaches its download code: the engine
 loads and runs with no network at all.
@@ -25,19 +35,29 @@ from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
 from docpipe.ocr.base import OcrUnavailable, default_threads
+from docpipe.ocr.charset import HeadNotFound, Scripts, pruned_recogniser
 from docpipe.ocr.geometry import points_to_bbox, rotate_image, rotate_points
 from docpipe.ocr.ink import ink_mask, tighten_span
-from docpipe.ocr.layout import LineBox, assign_blocks, reading_order
+from docpipe.ocr.line_reader import read_crops
+from docpipe.ocr.reading_order import order_words
+from docpipe.ocr.tiling import TileBox, content_box, cut_by_edge, detection_scale, merge_tiles, windows
 from docpipe.ocr.orientation import (
+    clear_page_orientation,
     line_reversed,
     mostly_upside_down,
     mostly_vertical,
+    orientation_sample,
     upside_down_probabilities,
 )
 from docpipe.records import Word, WordSource
 
 log = logging.getLogger(__name__)
 
+# Lines longer than this many times their height are read in pieces (see _split_long_lines).
+MAX_LINE_ASPECT = 40.0
+# Lines read with a lower confidence are also read the other way up (text read upside down
+# scores below this for 94% of lines on our scans, text read upright for 3%).
+RECHECK_SCORE = 0.85
 # rapidocr splits a word where recognised characters are more than this many CTC columns apart.
 _MAX_CHAR_GAP_COLS = 5
 
@@ -47,21 +67,29 @@ class RapidOcrConfig(BaseModel):
 
     # onnxruntime intra-op threads; None: the CPUs this process may use, at most 4.
     threads: int | None = Field(default=None, ge=1)
-    # Longest side of the image the text detector sees (text 10 px high still detects at 1280
-    # on an A4 page; larger costs detector time for nothing on 150-300 dpi scans).
+    # The text detector sees an A4 page scaled to this long side (text 10 px high still detects
+    # at 1280; larger costs detector time for nothing on 150-300 dpi scans); other shapes get the
+    # same pixel budget, long pages are tiled (see tiling.py).
     det_max_side: int = Field(default=1280, ge=320)
-    # Pages larger than this are downscaled first; line crops are cut from this image.
-    max_side: int = Field(default=2400, ge=320)
+    # ... but the detector never sees a page's short side below this many pixels, so text on a
+    # long narrow page (a till roll) keeps its size.
+    det_min_short_side: int = Field(default=640, ge=64)
+    # Pages whose short side is longer than this, or with more pixels than work_max_pixels, are
+    # downscaled first; line crops are cut from this image.
+    work_short_side: int = Field(default=2400, ge=320)
+    work_max_pixels: int = Field(default=60_000_000, ge=1_000_000)
     # Lines recognised with lower confidence are dropped (rapidocr's own default).
     text_score: float = Field(default=0.5, ge=0.0, le=1.0)
     # Classifier confidence needed to read one line the other way up from the rest of the page.
     cls_thresh: float = Field(default=0.9, ge=0.0, le=1.0)
     # Detect pages turned by 90/180/270 degrees.
     detect_rotation: bool = True
-    # Text lines per recognition batch.
-    rec_batch: int = Field(default=8, ge=1)
     # Folder with *_det*, *_cls*, *_rec* .onnx files; None: the models inside the rapidocr wheel.
     model_dir: str | None = None
+    # Characters the recogniser may output: "european" (Latin, Greek and Cyrillic scripts,
+    # digits, punctuation, symbols; see charset.py) or "all" (the model's whole dictionary,
+    # including CJK). "european" is cheaper and never reads a Latin glyph as a CJK one.
+    scripts: Scripts = "european"
 
 
 def bundled_model_paths(model_dir: str | Path | None = None) -> dict[str, Path]:
@@ -100,7 +128,6 @@ class RapidOcrEngine:
         self.config = config or RapidOcrConfig()
         try:
             from rapidocr import RapidOCR
-            from rapidocr.ch_ppocr_rec import TextRecInput
         except ImportError as exc:
             raise OcrUnavailable("rapidocr is not installed (pip install rapidocr onnxruntime)") from exc
         paths = bundled_model_paths(self.config.model_dir)
@@ -110,12 +137,12 @@ class RapidOcrEngine:
             "Det.model_path": str(paths["det"]),
             "Cls.model_path": str(paths["cls"]),
             "Rec.model_path": str(paths["rec"]),
-            # "max": shrink big pages to det_max_side; rapidocr's default ("min", 736) would run the
+            # Pages and tiles come to the detector already scaled (see _detect); "max" at twice
+            # det_max_side leaves them as they are. rapidocr's default ("min", 736) would run the
             # detector at full resolution on every A4 scan, several times slower on 2 cores.
             "Det.limit_type": "max",
-            "Det.limit_side_len": self.config.det_max_side,
+            "Det.limit_side_len": 2 * self.config.det_max_side,
             "Cls.cls_thresh": self.config.cls_thresh,
-            "Rec.rec_batch_num": self.config.rec_batch,
             "EngineConfig.onnxruntime.intra_op_num_threads": threads,
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
         }
@@ -125,16 +152,32 @@ class RapidOcrEngine:
             self._det = engine._load_det_model()
             self._cls = engine._load_cls_model()
             self._rec = engine._load_rec_model()
-            for component, task in ((self._det, "det"), (self._cls, "cls"), (self._rec, "rec")):
+            for component, task in ((self._det, "det"), (self._cls, "cls")):
                 _use_polite_session(component, paths[task], threads)
+            _use_polite_session(self._rec, paths["rec"], threads, *_restricted(paths["rec"], self.config.scripts))
         except Exception as exc:
             raise OcrUnavailable(f"rapidocr models failed to load: {exc}") from exc
-        self._rec_input = TextRecInput
+        self._rec_height = int(self._rec.rec_image_shape[1])
 
     # -- public ---------------------------------------------------------------------------
 
+    def recognize_crops(self, images: list[np.ndarray]) -> list[tuple[str, float]]:
+        """Text and confidence (0-1) of each image read as one text line; no detection.
+
+        `images`: HxWx3 BGR or HxW grey uint8 arrays, each holding one line or word upright (for
+        example a PDF word box cut from the rendered page). Batched by width; the output keeps
+        the input's order. An empty or blank image reads as ("", 0.0).
+        """
+        crops = [_as_bgr(im) for im in images]
+        keep = [i for i, c in enumerate(crops) if c.size and c.shape[0] >= 2 and c.shape[1] >= 2]
+        reads = self._read_lines([crops[i] for i in keep])
+        out: list[tuple[str, float]] = [("", 0.0)] * len(images)
+        for i, (text, score, _info) in zip(keep, reads, strict=True):
+            out[i] = (text.strip(), round(min(1.0, max(0.0, score)), 5) if text.strip() else 0.0)
+        return out
+
     def recognize(self, image: Image.Image) -> list[Word]:
-        page = _to_bgr(image, self.config.max_side)
+        page = _to_bgr(image, self.config.work_short_side, self.config.work_max_pixels)
         height, width = page.shape[:2]
 
         work, quads, turn90 = page, self._detect(page), 0
@@ -147,17 +190,28 @@ class RapidOcrEngine:
         if not quads:
             return []
 
-        crops = [_crop(work, q) for q in quads]
-        p180 = upside_down_probabilities(crops, lambda pieces: self._cls(pieces).cls_res)
-        page_flip = self.config.detect_rotation and mostly_upside_down(crops, p180)
-        reverse = [line_reversed(p, page_flip, self.config.cls_thresh) for p in p180]
+        quads, crops = _split_long_lines(work, quads)
+        page_flip, reverse = self._orientation(crops)
+        if page_flip:
+            # Upside down: turn the page itself and detect again, so that the page is read from
+            # exactly the pixels (and line boxes) an upright scan of it gives.
+            turned = rotate_image(work, 180)
+            turned_quads = self._detect(turned)
+            if turned_quads:
+                work, turn90 = turned, (turn90 + 180) % 360
+                quads, crops = _split_long_lines(work, turned_quads)
+                # Lines that go against the page are found again by the low-confidence recheck.
+                page_flip, reverse = False, [False] * len(quads)
         reads = self._read_lines([_turn(c, r) for c, r in zip(crops, reverse, strict=True)])
-        # A line that goes against the rest of the page is rare and the classifier is sometimes
-        # confidently wrong, so such lines are read both ways up and the better reading wins.
-        odd = [i for i, r in enumerate(reverse) if r != page_flip]
-        if odd:
-            again = self._read_lines([_turn(crops[i], not reverse[i]) for i in odd])
-            for i, alt in zip(odd, again, strict=True):
+        # A line that goes against the rest of the page is rare, and the classifier is sometimes
+        # confidently wrong; such lines, and lines that read badly (as text read the wrong way
+        # up does), are read the other way up too and the better reading wins.
+        again_ids = [
+            i for i, (r, read) in enumerate(zip(reverse, reads, strict=True)) if r != page_flip or read[1] < RECHECK_SCORE
+        ]
+        if again_ids:
+            again = self._read_lines([_turn(crops[i], not reverse[i]) for i in again_ids])
+            for i, alt in zip(again_ids, again, strict=True):
                 if alt[1] > reads[i][1]:
                     reads[i], reverse[i] = alt, not reverse[i]
 
@@ -187,19 +241,60 @@ class RapidOcrEngine:
 
     # -- steps ----------------------------------------------------------------------------
 
+    def _orientation(self, crops: list[np.ndarray]) -> tuple[bool, list[bool]]:
+        """(is the page upside down, is each line to be turned) from the line classifier.
+
+        The classifier first sees a sample of the longest lines; when they agree (the page is
+        upright, or upside down, with evidence), the other lines follow the page unclassified.
+        Otherwise every line is classified and lines may go against the page.
+        """
+        if not self.config.detect_rotation:
+            return False, [False] * len(crops)
+        classify = lambda pieces: self._cls(pieces).cls_res  # noqa: E731
+        sample = orientation_sample(crops)
+        if sample:
+            p_sample = upside_down_probabilities([crops[i] for i in sample], classify)
+            verdict = clear_page_orientation([crops[i] for i in sample], p_sample)
+            if verdict is not None:
+                return verdict, [verdict] * len(crops)
+        p180 = upside_down_probabilities(crops, classify)
+        page_flip = mostly_upside_down(crops, p180)
+        return page_flip, [line_reversed(p, page_flip, self.config.cls_thresh) for p in p180]
+
     def _read_lines(self, crops: list[np.ndarray]) -> list[tuple[str, float, Any]]:
         """(text, confidence, rapidocr WordInfo) per line crop."""
-        if not crops:
-            return []
-        rec = self._rec(self._rec_input(img=crops, return_word_box=True))
-        infos = rec.word_results if rec.word_results is not None else [None] * len(crops)
-        return [(str(t), float(sc), info) for t, sc, info in zip(rec.txts, rec.scores, infos, strict=True)]
+        return read_crops(crops, self._rec.session, self._rec.postprocess_op, height=self._rec_height)
 
     def _detect(self, image: np.ndarray) -> list[np.ndarray]:
-        res = self._det(image)
-        if res.boxes is None:
+        """Text-line quads (4x2, pixels of `image`): the page's content area, scaled for the
+        detector (tiling.py), detected whole or tile by tile."""
+        import cv2
+
+        height, width = image.shape[:2]
+        box = content_box(image)
+        if box is None:
             return []
-        quads = [np.asarray(b, dtype=np.float32).reshape(4, 2) for b in res.boxes]
+        cx0, cy0, cx1, cy1 = box
+        scale = detection_scale(width, height, self.config.det_max_side, self.config.det_min_short_side)
+        area = image[cy0:cy1, cx0:cx1]
+        small = area
+        if scale < 1.0:
+            size = (max(1, round(area.shape[1] * scale)), max(1, round(area.shape[0] * scale)))
+            small = cv2.resize(area, size, interpolation=cv2.INTER_AREA)
+        sh, sw = small.shape[:2]
+        side = self.config.det_max_side
+        tiles = [(ys, xs) for ys in windows(sh, side) for xs in windows(sw, side)]
+        found: list[TileBox] = []
+        for k, ((y0, y1), (x0, x1)) in enumerate(tiles):
+            res = self._det(np.ascontiguousarray(small[y0:y1, x0:x1]))
+            for det_box in res.boxes if res.boxes is not None else []:
+                quad = np.asarray(det_box, dtype=np.float32).reshape(4, 2) + np.array([x0, y0], dtype=np.float32)
+                cut = cut_by_edge(quad, y0, y1, 1, sh) or cut_by_edge(quad, x0, x1, 0, sw)
+                found.append(TileBox(quad, k, cut))
+        quads = merge_tiles(found) if len(tiles) > 1 else [b.quad for b in found]
+        back = np.array([area.shape[1] / sw, area.shape[0] / sh], dtype=np.float32)
+        offset = np.array([cx0, cy0], dtype=np.float32)
+        quads = [q * back + offset for q in quads]
         return [q for q in quads if _quad_size(q)[0] >= 2 and _quad_size(q)[1] >= 2]
 
 
@@ -263,13 +358,24 @@ def proportional_spans(text: str, line_score: float) -> list[tuple[str, float, f
 # -- helpers -------------------------------------------------------------------------------
 
 
-def _use_polite_session(component: Any, model: Path, threads: int) -> None:
+def _restricted(model: Path, scripts: Scripts) -> tuple[bytes | None, list[str] | None]:
+    """The recogniser cut to `scripts` (charset.py); the full model when its graph is unusual."""
+    try:
+        return pruned_recogniser(model, scripts)
+    except HeadNotFound as exc:
+        log.warning("recogniser %s kept whole (%s); it reads every script", model.name, exc)
+        return None, None
+
+
+def _use_polite_session(
+    component: Any, model: Path, threads: int, graph: bytes | None = None, chars: list[str] | None = None
+) -> None:
     """Swap rapidocr's onnxruntime session for one whose idle threads sleep instead of spin.
 
     rapidocr exposes thread counts but not spinning. Spinning threads burn the CPU other stages
     (rasterizing, other OCR workers) need; on a busy 2-core machine a spinning session ran up to
     1.6x slower per page. If rapidocr's wrapper ever stops looking like this, its own session
-    is kept.
+    is kept. `graph`/`chars`: a modified model (serialized) and its dictionary to load instead.
     """
     import onnxruntime as ort
 
@@ -283,16 +389,78 @@ def _use_polite_session(component: Any, model: Path, threads: int) -> None:
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 4
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    wrapper.session = ort.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
+    source = graph if graph is not None else str(model)
+    wrapper.session = ort.InferenceSession(source, sess_options=options, providers=["CPUExecutionProvider"])
+    if chars is not None:
+        from rapidocr.ch_ppocr_rec.utils import CTCLabelDecode
+
+        component.postprocess_op = CTCLabelDecode(character=list(chars))
 
 
-def _to_bgr(image: Image.Image, max_side: int) -> np.ndarray:
+def _to_bgr(image: Image.Image, max_short_side: int, max_pixels: int) -> np.ndarray:
+    """BGR array of the page, downscaled when its short side or pixel count is over the limit."""
     rgb = image.convert("RGB")
-    if max(rgb.size) > max_side:
-        scale = max_side / max(rgb.size)
+    scale = min(1.0, max_short_side / max(1, min(rgb.size)), (max_pixels / max(1, rgb.width * rgb.height)) ** 0.5)
+    if scale < 1.0:
         size = (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale)))
         rgb = rgb.resize(size, Image.Resampling.LANCZOS)
     return np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
+
+
+def _split_long_lines(image: np.ndarray, quads: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Line quads and their crops, lines longer than MAX_LINE_ASPECT cut into pieces.
+
+    The recogniser reads a line squeezed into at most a few thousand pixels; a line much longer
+    than that (a banner, a long line of a wide page) would come out as a smear. Such a line is cut
+    at gaps in its ink (between words) into pieces short enough to read; the pieces become lines
+    of their own, which reading order joins again (same baseline, a word space apart).
+    """
+    out_quads: list[np.ndarray] = []
+    out_crops: list[np.ndarray] = []
+    for quad in quads:
+        crop = _crop(image, quad)
+        height, width = crop.shape[:2]
+        if width <= MAX_LINE_ASPECT * height:
+            out_quads.append(quad)
+            out_crops.append(crop)
+            continue
+        for start, end in _cut_points(crop, MAX_LINE_ASPECT * height):
+            piece = _span_quad(quad, start / width, end / width)
+            out_quads.append(piece)
+            out_crops.append(_crop(image, piece))
+    return out_quads, out_crops
+
+
+def _cut_points(crop: np.ndarray, longest: float) -> list[tuple[int, int]]:
+    """Column ranges of at most `longest` pixels covering the crop, cut in the middle of the
+    widest ink gap in the last third of each range (at its end when there is no gap)."""
+    height, width = crop.shape[:2]
+    mask = ink_mask(crop)
+    empty = ~mask.any(axis=0) if mask is not None else np.ones(width, dtype=bool)
+    pieces: list[tuple[int, int]] = []
+    start = 0
+    limit = max(1, int(longest))
+    while width - start > limit:
+        lo, hi = start + (2 * limit) // 3, start + limit
+        window = empty[lo:hi]
+        best, best_len, run = hi, 0, 0
+        for k, is_empty in enumerate(window):
+            run = run + 1 if is_empty else 0
+            if run > best_len:
+                best_len, best = run, lo + k - run // 2
+        pieces.append((start, best))
+        start = best
+    pieces.append((start, width))
+    return pieces
+
+
+def _as_bgr(image: np.ndarray) -> np.ndarray:
+    array = np.asarray(image)
+    if array.ndim == 2:
+        array = np.repeat(array[:, :, None], 3, axis=2)
+    elif array.ndim == 3 and array.shape[2] == 4:
+        array = array[:, :, :3]
+    return np.ascontiguousarray(array.astype(np.uint8, copy=False))
 
 
 def _quad_size(quad: np.ndarray) -> tuple[float, float]:
@@ -335,37 +503,24 @@ def _to_words(
     work_size: tuple[int, int],
     page_size: tuple[int, int],
 ) -> list[Word]:
-    """Order lines as they read on the upright page, then place every word on the displayed page."""
+    """Place every word on the displayed page, then put them in reading order.
+
+    The detector's lines are the line hints; the turn that makes the displayed page upright is
+    known here (the page was read turned by `to_display`'s inverse, then `upright_turn`).
+    """
     work_w, work_h = work_size
-    boxes: list[LineBox] = []
-    for line in lines:
-        pts = rotate_points(line.quad, upright_turn, work_w, work_h)
-        boxes.append(
-            LineBox(
-                float(pts[:, 0].min()),
-                float(pts[:, 1].min()),
-                float(pts[:, 0].max()),
-                float(pts[:, 1].max()),
-                n_words=len(line.words),
-            )
-        )
-    rows = reading_order(boxes)
-    blocks = assign_blocks(boxes, rows)
     page_w, page_h = page_size
-    out: list[Word] = []
-    line_id = 0
-    for row in rows:
-        for i in row:
-            for text, conf, quad in lines[i].words:
-                shown = rotate_points(quad, to_display, work_w, work_h)
-                out.append(
-                    Word(
-                        text=text,
-                        bbox=points_to_bbox(shown, page_w, page_h),
-                        conf=round(min(1.0, max(0.0, conf)), 5),
-                        line_id=line_id,
-                        block_id=blocks[i],
-                    )
+    words: list[Word] = []
+    for line_id, line in enumerate(lines):
+        for text, conf, quad in line.words:
+            shown = rotate_points(quad, to_display, work_w, work_h)
+            words.append(
+                Word(
+                    text=text,
+                    bbox=points_to_bbox(shown, page_w, page_h),
+                    conf=round(min(1.0, max(0.0, conf)), 5),
+                    line_id=line_id,
                 )
-            line_id += 1
-    return out
+            )
+    turn = ((360 - to_display) + upright_turn) % 360
+    return order_words(words, page_size=(page_w, page_h), turn=turn)

@@ -7,10 +7,12 @@ TrueType font (`ImageFont.load_default(size=...)`, Pillow >= 10.1), so no system
 from __future__ import annotations
 
 import io
+import math
 import random
 from dataclasses import dataclass
 
-from PIL import Image, ImageDraw, ImageFont
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from docpipe.ocr.geometry import rotate_bbox
 from docpipe.records import BBox
@@ -93,6 +95,43 @@ def random_text_page(
     return render_lines(lines, size=size, font_size=font_size)
 
 
+def scanned(page: SyntheticPage, seed: int, max_skew: float = 1.2) -> SyntheticPage:
+    """The page as a grey office scan: turned by up to `max_skew` degrees about its centre
+    (keeping its size, as a sheet fed slightly askew), softened and with sensor noise.
+
+    Word boxes follow the turn (each box is the box around its turned corners).
+    """
+    rng = random.Random(seed)
+    degrees = rng.uniform(-max_skew, max_skew)
+    width, height = page.image.size
+    grey = page.image.convert("L").rotate(degrees, resample=Image.Resampling.BICUBIC, fillcolor=255)
+    grey = grey.filter(ImageFilter.GaussianBlur(0.6))
+    pixels = np.asarray(grey, dtype=np.float32)
+    noise = np.random.default_rng(seed).normal(0.0, 6.0, size=pixels.shape)
+    grey = Image.fromarray(np.clip(pixels * 0.82 + 38 + noise, 0, 255).astype(np.uint8))
+    theta = math.radians(degrees)
+    cos, sin = math.cos(theta), math.sin(theta)
+    cx, cy = width / 2, height / 2
+
+    def turn(x: float, y: float) -> tuple[float, float]:
+        # PIL turns anticlockwise as seen for positive degrees (y axis pointing down).
+        dx, dy = x * width - cx, y * height - cy
+        return (cx + dx * cos + dy * sin) / width, (cy - dx * sin + dy * cos) / height
+
+    words = []
+    for w in page.words:
+        x0, y0, x1, y1 = w.bbox
+        corners = [turn(x, y) for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))]
+        xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+        words.append(DrawnWord(w.text, (min(xs), min(ys), max(xs), max(ys)), w.line))
+    return SyntheticPage(grey.convert("RGB"), words)
+
+
+def bench_set(n: int = 10, seed: int = 0) -> list[SyntheticPage]:
+    """`n` synthetic A4 pages at 150 dpi, scanned (slightly turned, grey, noisy), for `bench_ocr`."""
+    return [scanned(random_text_page(seed + k), seed + k) for k in range(n)]
+
+
 def bench_pages(n: int = 10, seed: int = 0) -> list[bytes]:
-    """`n` synthetic A4 pages at 150 dpi as PNG bytes, for `bench_ocr`."""
-    return [random_text_page(seed + k).png_bytes() for k in range(n)]
+    """The pages of `bench_set` as PNG bytes."""
+    return [page.png_bytes() for page in bench_set(n, seed)]

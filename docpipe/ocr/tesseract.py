@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from docpipe.ocr.base import OcrUnavailable
 from docpipe.ocr.geometry import points_to_bbox, rotate_points
+from docpipe.ocr.reading_order import order_words
 from docpipe.records import Word, WordSource
 
 # A page whose first read gives fewer words, or a lower mean confidence, is checked for rotation.
@@ -110,13 +111,11 @@ class TesseractEngine:
         to_display = (360 - upright_turn) % 360
         page_w, page_h = (height, width) if upright_turn % 180 else (width, height)
         out: list[Word] = []
-        line_id = block_id = -1
+        line_id = -1
         iterator = self._api.GetIterator()
         if iterator is None:
             return out
         for item in self._tesserocr.iterate_level(iterator, RIL.WORD):
-            if item.IsAtBeginningOf(RIL.BLOCK):
-                block_id += 1
             if item.IsAtBeginningOf(RIL.TEXTLINE):
                 line_id += 1
             text = (item.GetUTF8Text(RIL.WORD) or "").strip()
@@ -132,10 +131,12 @@ class TesseractEngine:
                     bbox=points_to_bbox(corners, page_w, page_h),
                     conf=round(min(1.0, conf / 100.0), 5),
                     line_id=max(line_id, 0),
-                    block_id=max(block_id, 0),
                 )
             )
-        return out
+        # Tesseract's own lines are the hints; the order, lines and blocks are docpipe's, the
+        # same for every word source. Which way up the text runs is voted from those lines:
+        # tesseract also reads sideways text without being turned, listing it in reading order.
+        return order_words(out, page_size=(page_w, page_h))
 
 
 def _reads_badly(words: list[Word]) -> bool:
