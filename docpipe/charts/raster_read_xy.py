@@ -134,8 +134,8 @@ def _read_kind(scene: Scene, legend: list[LegendEntry], kind: str, chosen, expla
                     continue
                 xv, xt = xp.value, xp.text
             ev = {"axis": quality * (x_quality if kind == "scatter" else 1.0), "label": float(rec.source == "label"),
-                  "agree": -1.0 if rec.agreement is None else rec.agreement, "repaired": float(rec.repaired), "conflict": float(rec.conflict),
-                  "named": 1.0, "shape": 0.8}
+                  "agree": -1.0 if rec.agreement is None else rec.agreement, "repaired": float(rec.repaired),
+                  "conflict": float(rec.conflict), "named": 1.0, "shape": 0.8}
             out.append(MarkPoint(xt, xv, rec.value, box, rec.source, ev))
         color = scene.classes[k].color
         name = legend_name(color, legend)
