@@ -28,7 +28,8 @@ def best_reading(scene: Scene) -> tuple[Reading | None, list, str]:
     from docpipe.charts.raster_read_bars import read_bars
     from docpipe.charts.raster_read_xy import read_xy
 
-    legend = find_legend(scene.crop, scene.bg, scene.phrases, scene.text_mask)
+    ticks = {id(b) for f in (scene.x_axis, scene.y_axis) if f is not None for b in f.labels}
+    legend = find_legend(scene.crop, scene.bg, [p for p in scene.phrases if id(p) not in ticks], scene.text_mask)
     skip = [e.box() for e in legend] + _legend_frames(legend, scene)
     readings: list[Reading] = []
     for reader in (read_bars, read_xy, read_pie):
