@@ -266,7 +266,8 @@ def _within_panel(window: Window, panel: tuple[int, int, int, int] | None, rules
             left, right = min(vs, key=lambda r: r.pos), max(vs, key=lambda r: r.pos)
             same = lambda a, b: abs(a - b) <= 4  # noqa: E731
             if (same(top.start, bottom.start) and same(top.end, bottom.end) and same(left.start, right.start)
-                    and same(left.end, right.end) and same(top.start, left.pos) and same(top.end, right.pos)):
+                    and same(left.end, right.end) and same(top.start, left.pos) and same(top.end, right.pos)
+                    and same(left.start, top.pos) and same(left.end, bottom.pos)):
                 box = (int(left.pos), int(top.pos), int(right.pos) + 1, int(bottom.pos) + 1)
     if box is None:
         return window
@@ -292,8 +293,11 @@ def _margin_is_other(crop: np.ndarray, bg: np.ndarray, x: int, y: int, bw: int, 
     if not band:
         return False
     px = np.concatenate(band).astype(np.float32)
-    other = np.sqrt(((px - bg) ** 2).sum(axis=1)) > 20
-    return bool(other.mean() > 0.6)
+    margin = np.median(px, axis=0)
+    if float(np.sqrt(((margin - bg) ** 2).sum())) <= 20:
+        return False
+    flat = np.sqrt(((px - margin) ** 2).sum(axis=1)) < 20  # one flat colour all round
+    return bool(flat.mean() > 0.7)
 
 
 def _text_mask(boxes: list[TextBox], h: int, w: int, pad: int = 2) -> np.ndarray:
