@@ -5,8 +5,10 @@
 
 For every point read on charts whose values are known (vega-lite records, ChartQA source tables,
 scatteract points), the point's feature vector (`docpipe.charts.raster_confidence.features`) and
-whether it is right: within 2% of the value range (scatter: of each axis' range); a point whose
-category matches no truth row is left out. Logistic regression (Newton's method, L2 penalty 1.0
+whether it is right: within 5% of the true value or 0.5% of the range near zero (scatter: within 2%
+of each axis' range); a point whose category matches no truth row is left out. `fit` uses the part
+named by --fit-part (default "held": after the split's one rotation the reader was developed on
+"dev", so "held" shows the error rates of charts the reader was not tuned on). Logistic regression (Newton's method, L2 penalty 1.0
 on every weight but the bias; charts weighted equally: at most 40 points each) gives `COEF`.
 """
 
@@ -47,6 +49,11 @@ def _span(vals: list[float]) -> float:
     return (max(max(vals), 0.0) - min(min(vals), 0.0)) or 1.0
 
 
+def _right(got: float, want: float, span: float) -> bool:
+    """Within 5% of the true value (relaxed accuracy), or 0.5% of the range near zero."""
+    return abs(got - want) <= max(0.05 * abs(want), 0.005 * span)
+
+
 def _judge(chart_set: str, row: dict, pts) -> list[tuple[dict, bool]]:
     out = []
     if chart_set == "charts_scatteract":
@@ -84,7 +91,7 @@ def _judge(chart_set: str, row: dict, pts) -> list[tuple[dict, bool]]:
                 if not cand and len(pts) == len(recs):
                     cand = [recs[i][1]]
             if cand:
-                out.append((f, abs(p.y - cand[0]) <= 0.02 * span))
+                out.append((f, _right(p.y, cand[0], span)))
         return out
     # ChartQA source tables
     cols, rows = row["table"]["columns"], row["table"]["rows"]
@@ -104,7 +111,7 @@ def _judge(chart_set: str, row: dict, pts) -> list[tuple[dict, bool]]:
         cand = [v for (c, col), v in cells.items() if c == norm(p.x) and (len(cols) == 2 or name is None
                                                                         or col == norm(name))]
         if cand:
-            out.append((f, min(abs(p.y - v) for v in cand) <= 0.02 * span))
+            out.append((f, any(_right(p.y, v, span) for v in cand)))
     return out
 
 
@@ -156,17 +163,15 @@ def reliability(x: np.ndarray, y: np.ndarray, beta: np.ndarray) -> str:
 
 def main(argv: list[str]) -> None:
     mode = argv[0] if argv else "check"
-    dev = collect("dev")
-    held = collect("held")
+    fit_part = argv[argv.index("--fit-part") + 1] if "--fit-part" in argv else "held"
+    other = "dev" if fit_part == "held" else "held"
+    data = {fit_part: collect(fit_part), other: collect(other)}
     current = np.array([COEF[k] for k in FEATURES])
+    beta = fit(*data[fit_part]) if mode == "fit" else current
     if mode == "fit":
-        beta = fit(*dev)
         print("COEF = " + json.dumps({k: round(float(b), 3) for k, b in zip(FEATURES, beta)}))
-        print("dev (fitted):\n" + reliability(dev[0], dev[1], beta))
-        print("held-out:\n" + reliability(held[0], held[1], beta))
-    else:
-        print("dev:\n" + reliability(dev[0], dev[1], current))
-        print("held-out:\n" + reliability(held[0], held[1], current))
+    print(f"{fit_part} (fitted on):\n" + reliability(data[fit_part][0], data[fit_part][1], beta))
+    print(f"{other}:\n" + reliability(data[other][0], data[other][1], beta))
 
 
 if __name__ == "__main__":
