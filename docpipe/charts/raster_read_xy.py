@@ -42,7 +42,7 @@ def read_xy(scene: Scene, legend: list[LegendEntry], skip: list[tuple[int, int, 
         if scene.is_text_color(k):
             continue
         m = c.mask & keep
-        sh = analyse(m, win.w, win.h)
+        sh = analyse(m, win.w, win.h, th)
         if sh.kind != "none":
             shapes.append((k, m, sh))
     if not shapes:

@@ -146,9 +146,19 @@ def build_scene(image: np.ndarray, words: list[Word], region: BBox,
     candidates = _mark_candidates(crop, bg, rules, window)
     classes = color_classes(crop, candidates, min_pixels=max(20, (w * h) // 100000), bg=bg)
     backdrops = [c for c in classes if _backdrop(c, window)]
+    shaded = [(c, box) for c in classes for box in [_shaded_panel(c, w, h)] if box is not None]
+    backdrops += [c for c, _ in shaded]
     classes = [c for c in classes if not any(c is b for b in backdrops)]
     for b in backdrops:
         candidates &= ~b.mask
+    for _, box in shaded[:1]:  # marks are inside the shaded plot panel
+        window = Window(max(window.x0, box[0]), max(window.y0, box[1]), min(window.x1, box[2]),
+                        min(window.y1, box[3]))
+        outside = np.ones_like(candidates)
+        outside[window.y0:window.y1, window.x0:window.x1] = False
+        candidates &= ~outside
+        for c in classes:
+            c.mask &= ~outside
     # Mark pixels outside words: what readers have to explain (text is explained by the words).
     outside = [int((c.mask & ~text_mask).sum()) for c in classes]
     return Scene(crop, region, bg, boxes, phr, rules, y_axis, x_axis, window, text_mask, candidates,
@@ -188,6 +198,29 @@ def _drop_marker_words(crop: np.ndarray, bg: np.ndarray, boxes: list[TextBox]) -
                 continue
         out.append(b)
     return out
+
+
+def _shaded_panel(c, w: int, h: int) -> tuple[int, int, int, int] | None:
+    """The box of a light grey filled rectangle covering a fifth of the chart or more (a shaded
+    plot area drawn on a white figure): a backdrop, not a mark."""
+    import cv2
+
+    if not is_grayish(c.color, 24.0) or float(c.color.min()) < 170 or c.count < 0.15 * w * h:
+        return None
+    # gridlines cut the panel into cells: close them before measuring how full its box is
+    closed = cv2.morphologyEx(c.mask.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8))
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
+    if n <= 1:
+        return None
+    i = 1 + int(np.argmax(stats[1:, 4]))
+    x, y, bw, bh, _ = (int(v) for v in stats[i])
+    x1, y1 = x + bw, y + bh
+    if bw * bh < 0.2 * w * h:
+        return None
+    from docpipe.charts.raster_bars import fill_holes
+
+    filled = fill_holes(lab[y:y1, x:x1] == i)
+    return (x, y, x1, y1) if filled.mean() >= 0.9 else None
 
 
 def _on_rule(b: TextBox, rules: list[Rule]) -> bool:

@@ -31,7 +31,7 @@ def column_runs(col: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(starts.tolist(), ends.tolist(), strict=True))
 
 
-def analyse(mask: np.ndarray, plot_w: int, plot_h: int) -> Shape:
+def analyse(mask: np.ndarray, plot_w: int, plot_h: int, text_h: float = 12.0) -> Shape:
     """Classify one colour's pixels as a line, scattered markers or a filled area."""
     ys, xs = np.nonzero(mask)
     if len(xs) < 10:
@@ -60,7 +60,7 @@ def analyse(mask: np.ndarray, plot_w: int, plot_h: int) -> Shape:
             return Shape("line", x0, x1, coverage, thickness, ncomp)
     if ncomp >= 1:
         sizes = [max(s[2], s[3]) for s in big]
-        if np.median(sizes) <= 0.12 * min(plot_w, plot_h) and np.median(sizes) >= 3:
+        if np.median(sizes) <= max(0.12 * min(plot_w, plot_h), 2.5 * text_h) and np.median(sizes) >= 3:
             return Shape("scatter", x0, x1, coverage, thickness, ncomp)
     return Shape("none", x0, x1, coverage, thickness, ncomp)
 
