@@ -2,7 +2,8 @@
 
 Exit codes (documented in the README): 0 every document ok (or partial); 1 the run finished but
 some documents failed; 2 usage or configuration error; 3 fatal runtime error (no model, output
-not writable or locked, internal error).
+not writable or locked, object store refused, internal error); 4 the inputs held no document;
+130 interrupted (Ctrl-C / SIGINT; finished documents are committed, re-run the same command to finish).
 """
 
 from __future__ import annotations
@@ -22,22 +23,32 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 dev_app = typer.Typer(no_args_is_help=True, help="Developer tools: sample documents, tiny test models.")
 app.add_typer(dev_app, name="dev")
 
-EXIT_OK, EXIT_FAILED_DOCS, EXIT_USAGE, EXIT_FATAL = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED_DOCS, EXIT_USAGE, EXIT_FATAL, EXIT_NO_INPUTS, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 console = Console(stderr=True)
 
 
-def _fail(code: int, message: str) -> typer.Exit:
-    console.print(f"[bold red]error:[/bold red] {message}", soft_wrap=True)
+def _fail(code: int, message: str, log_format: str = "rich") -> typer.Exit:
+    if log_format == "json":
+        from docpipe.progress import JsonReporter
+
+        JsonReporter().error(message, code)
+    else:
+        console.print(f"[bold red]error:[/bold red] {message}", soft_wrap=True)
     return typer.Exit(code)
 
 
 @app.command()
 def run(
-    inputs: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or glob patterns.")],
+    ctx: typer.Context,
+    inputs: Annotated[Optional[list[str]], typer.Argument(
+        help="Files, folders (recursive), glob patterns or URIs (s3://bucket/prefix, gs://, az://).",
+        metavar="INPUT")] = None,
+    config_file: Annotated[Optional[Path], typer.Option(
+        "--config", help="Job file (TOML) with any of these options; flags given here override it.")] = None,
     schema: Annotated[Optional[str], typer.Option(help="Schema name, file.py or file.py:Model.")] = None,
     pipeline: Annotated[Optional[str], typer.Option(help="Pipeline name or .toml file.")] = None,
-    out: Annotated[Path, typer.Option(help="Output folder (datasets documents/ and pages/).")] = Path("docpipe_out"),
-    model: Annotated[Optional[str], typer.Option(help="HF model id or local model directory.")] = None,
+    out: Annotated[str, typer.Option(help="Output folder or URI (s3://bucket/prefix, ...): datasets documents/ and pages/.")] = "docpipe_out",
+    model: Annotated[Optional[str], typer.Option(help="HF model id, local model folder, or a URI every node can read (s3://...).")] = None,
     revision: Annotated[Optional[str], typer.Option(help="Model revision (hub commit or tag).")] = None,
     engine: Annotated[str, typer.Option(help="auto | vlm | offline. auto falls back to offline without a model.")] = "auto",
     ocr_engine: Annotated[str, typer.Option(help="Word layer for scans: rapidocr | tesseract.")] = "rapidocr",
@@ -60,6 +71,8 @@ def run(
     infer_workers: Annotated[Optional[int], typer.Option(help="Inference workers (default: one per GPU, or one on CPU).")] = None,
     commit_every: Annotated[int, typer.Option(help="Commit output every N documents.")] = 32,
     recycle_after_pages: Annotated[int, typer.Option(help="Restart raster/OCR workers after N pages.")] = 2000,
+    target_file_mb: Annotated[int, typer.Option(help="Merge output parts up to about this many MB.")] = 128,
+    lock_ttl: Annotated[float, typer.Option(help="Object-store output: seconds after which a crashed run's lock is taken over.")] = 30.0,
     force: Annotated[bool, typer.Option("--force", help="Re-process documents already done.")] = False,
     retry_failed: Annotated[bool, typer.Option("--retry-failed/--no-retry-failed",
                                                help="Retry documents that failed in earlier runs.")] = True,
@@ -69,7 +82,30 @@ def run(
     started = time.monotonic()
     from docpipe.config import ConfigError, RunConfig, load_pipeline, pipeline_for_schema
 
+    notices: list[str] = []
     try:
+        if config_file is not None:
+            from docpipe.job_config import load_job_file, merge_job
+
+            given = dict(inputs=inputs, schema=schema, pipeline=pipeline, out=out, model=model, revision=revision,
+                         engine=engine, ocr_engine=ocr_engine, question=question, ray_address=ray_address,
+                         device=device, passwords_file=passwords_file, max_pages=max_pages, dpi=dpi,
+                         batch_size=batch_size, doc_timeout=doc_timeout, max_new_tokens=max_new_tokens,
+                         workers=workers, ocr_workers=ocr_workers, infer_workers=infer_workers,
+                         commit_every=commit_every, recycle_after_pages=recycle_after_pages,
+                         target_file_mb=target_file_mb, lock_ttl=lock_ttl, force=force,
+                         retry_failed=retry_failed, log_format=log_format)
+            # typer may ship its own click: compare the source by name, not by enum identity
+            from_cli = {name for name in given
+                        if getattr(ctx.get_parameter_source(name), "name", "") in ("COMMANDLINE", "ENVIRONMENT")}
+            merged = merge_job(given, from_cli, load_job_file(config_file))
+            (inputs, schema, pipeline, out, model, revision, engine, ocr_engine, question, ray_address, device,
+             passwords_file, max_pages, dpi, batch_size, doc_timeout, max_new_tokens, workers, ocr_workers,
+             infer_workers, commit_every, recycle_after_pages, target_file_mb, lock_ttl, force, retry_failed,
+             log_format) = (merged[k] for k in given)
+            passwords_file = Path(passwords_file) if passwords_file else None
+        if not inputs:
+            raise ConfigError("no inputs given: name files, folders, globs or URIs (or `inputs` in --config)")
         spec = load_pipeline(pipeline) if pipeline else pipeline_for_schema(schema or "invoice")
         spec = spec.with_overrides(schema=schema if pipeline else None, model=model, revision=revision,
                                    dpi=dpi, batch_size=batch_size, max_new_tokens=max_new_tokens)
@@ -77,54 +113,89 @@ def run(
         if passwords_file:
             passwords += [line.rstrip("\n") for line in passwords_file.read_text().splitlines() if line.strip()]
         if engine == "ocr":  # the offline engine's name before 0.2; scheduled jobs keep working
-            console.print("[yellow]notice:[/yellow] --engine ocr is now called --engine offline", soft_wrap=True)
+            notices.append("--engine ocr is now called --engine offline")
             engine = "offline"
         if engine not in ("auto", "vlm", "offline"):
             raise ConfigError(f"--engine must be auto, vlm or offline (got {engine!r})")
         if log_format not in ("rich", "json"):
             raise ConfigError(f"--log-format must be rich or json (got {log_format!r})")
         config = RunConfig(inputs=inputs, out_dir=out, pipeline=spec, engine=engine, ocr_engine=ocr_engine,
+                           explicit_model=model is not None,
                            questions=list(question or []), questions_file=questions_file,
                            ray_address=ray_address, device=device,
                            passwords=passwords, max_pages=max_pages, doc_timeout_s=doc_timeout,
                            raster_workers=workers, ocr_workers=ocr_workers,
                            infer_workers=infer_workers, force=force, retry_failed=retry_failed,
-                           commit_every_docs=commit_every, recycle_after_pages=recycle_after_pages)
+                           commit_every_docs=commit_every, recycle_after_pages=recycle_after_pages,
+                           target_file_mb=target_file_mb, lock_ttl_s=lock_ttl)
     except (ConfigError, OSError) as exc:
-        raise _fail(EXIT_USAGE, str(exc)) from None
+        raise _fail(EXIT_USAGE, str(exc), log_format) from None
     except Exception as exc:  # pydantic ValidationError on option values
-        raise _fail(EXIT_USAGE, f"invalid options: {exc}") from None
-    _execute(config, log_format, started)
+        raise _fail(EXIT_USAGE, f"invalid options: {exc}", log_format) from None
+    _execute(config, log_format, started, notices)
 
 
-def _execute(config, log_format: str, started: float) -> None:
+def _execute(config, log_format: str, started: float, notices: list[str]) -> None:
     from docpipe.config import ConfigError
     from docpipe.engines.base import EngineUnavailable
     from docpipe.output.commit import OutputSchemaMismatch
+    from docpipe.discover import StorageError
     from docpipe.output.lock import OutputLocked, OutputNotWritable
     from docpipe.progress import JsonReporter, RichReporter
-    from docpipe.runner import execute
+    from docpipe.runner import NoInputs, RunInterrupted, execute
+    from docpipe.stderr_capture import StderrCapture
+    from docpipe.storage.lease import LeaseLost
+    from docpipe.storage.store import StoreError
+    from docpipe.storage.uri import StorageUnavailable
     from docpipe.summary import failures_table, summary_table
 
     _quiet_libraries()
-    reporter = JsonReporter() if log_format == "json" else RichReporter(console)
-    try:
-        summary = execute(config, reporter, started=started)
-    except ConfigError as exc:
-        raise _fail(EXIT_USAGE, str(exc)) from None
-    except EngineUnavailable as exc:
-        raise _fail(EXIT_FATAL, str(exc)) from None
-    except OutputSchemaMismatch as exc:
-        raise _fail(EXIT_USAGE, f"{exc}\n(use another --out for a different schema)") from None
-    except (OutputLocked, OutputNotWritable) as exc:
-        raise _fail(EXIT_FATAL, str(exc)) from None
-    except KeyboardInterrupt:
-        raise _fail(EXIT_FATAL, "interrupted; committed documents are kept, re-run to finish") from None
-    except Exception as exc:  # noqa: BLE001 - a user sees a message, the traceback goes to the log
-        logging.getLogger("docpipe").exception("internal error")
-        raise _fail(EXIT_FATAL, f"internal error: {type(exc).__name__}: {exc}") from None
-    finally:
-        _stop_ray()
+    summary = None
+    code: int | None = None
+    message = ""
+    # Ray's native logs and library warnings go to a log file: they would splice into the progress
+    # display, and with --log-format json every stderr line must be JSON.
+    with StderrCapture() as capture:
+        terminal = Console(file=capture.terminal, stderr=True)
+        reporter = JsonReporter(capture.terminal) if log_format == "json" else RichReporter(terminal)
+        for notice in notices:
+            reporter.notice(notice)
+        try:
+            summary = execute(config, reporter, started=started)
+        except RunInterrupted as exc:
+            _exit_on_second_interrupt()
+            summary, code = exc.summary, EXIT_INTERRUPTED
+            message = (f"interrupted: {summary.processed} document(s) committed and kept; re-run the same "
+                       "command to finish")
+        except KeyboardInterrupt:  # before any document was under way (start-up, model probe)
+            _exit_on_second_interrupt()
+            code, message = EXIT_INTERRUPTED, "interrupted before processing started; nothing was written"
+        except ConfigError as exc:
+            code, message = EXIT_USAGE, str(exc)
+        except EngineUnavailable as exc:
+            code, message = EXIT_FATAL, str(exc)
+        except OutputSchemaMismatch as exc:
+            code, message = EXIT_USAGE, f"{exc}\n(use another --out for a different schema)"
+        except StorageUnavailable as exc:
+            code, message = EXIT_USAGE, str(exc)
+        except (OutputLocked, OutputNotWritable, StorageError, StoreError, LeaseLost) as exc:
+            code, message = EXIT_FATAL, str(exc)
+        except NoInputs as exc:
+            code, message = EXIT_NO_INPUTS, str(exc)
+        except Exception as exc:  # noqa: BLE001 - a user sees a message, the traceback goes to the log
+            logging.getLogger("docpipe").exception("internal error")
+            code, message = EXIT_FATAL, f"internal error: {type(exc).__name__}: {exc} (details in {capture.log_path})"
+        finally:
+            _stop_ray()
+    log_path = _keep_log(capture.log_path, config.out_dir, summary)
+    if code is not None:
+        if code == EXIT_INTERRUPTED and log_format != "json":
+            console.print(f"[yellow]{message}[/yellow]", soft_wrap=True)
+            raise typer.Exit(code)
+        if code == EXIT_NO_INPUTS and log_format != "json":
+            console.print(f"[yellow]nothing to do:[/yellow] {message}", soft_wrap=True)
+            raise typer.Exit(code)
+        raise _fail(code, message, log_format)
     if log_format == "json":
         sys.stdout.write(summary.model_dump_json() + "\n")
     else:
@@ -133,8 +204,33 @@ def _execute(config, log_format: str, started: float) -> None:
         table = failures_table(summary)
         if table is not None:
             out.print(table)
-        out.print(f"output: [bold]{config.out_dir}[/bold] (documents/, pages/, _runs/{summary.run_id}.json)")
+        out.print(f"output: [bold]{config.out_dir}[/bold] (documents/, pages/, _runs/{summary.run_id}.json"
+                  f"{', log ' + log_path.name if log_path else ''})")
     raise typer.Exit(EXIT_FAILED_DOCS if summary.any_failed else EXIT_OK)
+
+
+def _exit_on_second_interrupt() -> None:
+    """Cleaning up after Ctrl-C (committing, stopping Ray) takes seconds; a second Ctrl-C ends at once."""
+    import signal
+
+    signal.signal(signal.SIGINT, lambda *_: os._exit(EXIT_INTERRUPTED))
+
+
+def _keep_log(log_path: Path, out_dir: Path, summary) -> Path | None:
+    """Move the run's captured log next to its summary (OUT/_runs/<run_id>.log); drop it when empty."""
+    try:
+        if log_path.stat().st_size == 0:
+            log_path.unlink()
+            return None
+        if summary is None or not (Path(out_dir) / "_runs").is_dir():
+            return log_path
+        target = Path(out_dir) / "_runs" / f"{summary.run_id}.log"
+        import shutil
+
+        shutil.move(str(log_path), target)
+        return target
+    except OSError:
+        return log_path if log_path.exists() else None
 
 
 def _quiet_libraries() -> None:
@@ -149,6 +245,34 @@ def _stop_ray() -> None:
         from docpipe.executor import stop_ray
 
         stop_ray()
+
+
+@app.command()
+def compact(
+    out: Annotated[str, typer.Argument(help="Output folder or URI of earlier runs.")],
+    target_file_mb: Annotated[int, typer.Option(help="Merge parts up to about this many MB.")] = 128,
+    lock_ttl: Annotated[float, typer.Option(help="Object-store output: seconds after which a crashed run's lock is taken over.")] = 30.0,
+) -> None:
+    """Merge an output's small Parquet parts into files of about --target-file-mb, atomically."""
+    from docpipe.output.commit import DatasetWriter, OutputCorrupt
+    from docpipe.output.lock import OutputLocked, OutputNotWritable
+    from docpipe.runner import new_run_id
+    from docpipe.storage.store import StoreError, open_store
+
+    store = open_store(out)
+    try:
+        names = ("documents", *(d for d in store.folders("") if not d.startswith("_") and d != "documents"))
+        with DatasetWriter(out, run_id=new_run_id(), datasets=names or ("documents",), lock_ttl_s=lock_ttl,
+                           target_file_bytes=target_file_mb * 1024 * 1024, compact_every=0) as writer:
+            before = {d: len(store.list(d)) for d in writer.datasets}
+            written = writer.compact()
+            after = {d: len(store.list(d)) for d in writer.datasets}
+    except (OutputLocked, OutputNotWritable, StoreError, OutputCorrupt) as exc:
+        raise _fail(EXIT_FATAL, str(exc)) from None
+    for dataset in before:
+        Console().print(f"{dataset}: {before[dataset]} → {after[dataset]} files")
+    if not written:
+        Console().print("nothing to merge")
 
 
 @app.command()
@@ -272,7 +396,7 @@ def bench(
     out_dir: Annotated[Optional[Path], typer.Option(help="Keep corpora and outputs here (reused next time).")] = None,
     skip: Annotated[Optional[list[str]], typer.Option(
         help="Part to leave out (repeatable or comma-separated): grammar, raster, pipeline-offline, "
-             "pipeline-vlm, rss, startup.")] = None,
+             "pipeline-vlm, rss, startup, planning, cluster-driver.")] = None,
 ) -> None:
     """Measure this machine: stage throughput vs plain loops, memory scaling, start-up, decoding cost."""
     from docpipe.bench.report import render
@@ -297,8 +421,39 @@ def bench(
     raise typer.Exit(EXIT_OK if report.all_passed else EXIT_FAILED_DOCS)
 
 
+_METAVARS = {"int": "N", "float": "NUMBER", "path": "PATH", "str": "TEXT"}
+
+
+def readable_help(command):
+    """Help that reads like a CLI: `INPUT...` not `{inputs}...`, no `<bool>` on flags, and value
+    placeholders (TEXT, N, PATH) instead of Python types such as `<list[str]>`."""
+    import click
+
+    commands = getattr(command, "commands", {}) or {}
+    for sub in [command, *commands.values()]:
+        if getattr(sub, "commands", None) and sub is not command:
+            readable_help(sub)
+        for param in getattr(sub, "params", []):
+            if param.param_type_name == "argument":
+                name = (param.metavar or param.name or "ARG").upper()
+                param.display_type_rich = lambda ctx: None
+                param.get_usage_pieces = (lambda ctx, name=name, many=param.nargs != 1:
+                                          [name + ("..." if many else "")])
+                param.metavar = name
+            elif getattr(param, "is_flag", False) or param.name == "help":
+                param.display_type_rich = lambda ctx: None
+            elif param.metavar is None:
+                label = param.display_type(click.Context(sub)).strip("<>")
+                base = label.removeprefix("list[").removesuffix("]")
+                param.metavar = _METAVARS.get(base, base.upper())
+        help_option = sub.get_help_option(click.Context(sub))
+        if help_option is not None:
+            help_option.display_type_rich = lambda ctx: None
+    return command
+
+
 def main() -> None:
-    app()
+    readable_help(typer.main.get_command(app))(prog_name="docpipe")
 
 
 if __name__ == "__main__":

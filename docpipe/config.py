@@ -140,10 +140,11 @@ def pipeline_for_schema(schema: str, cwd: Path | None = None) -> PipelineSpec:
 class RunConfig(_Strict):
     """Everything that decides what a run does. Hashable parts feed the ledger's work key."""
 
-    inputs: list[str]
-    out_dir: Path
+    inputs: list[str]  # local paths, globs or URIs (s3://bucket/prefix, gs://..., az://...)
+    out_dir: str  # a local folder or an object-store URI
     pipeline: PipelineSpec
     engine: EngineChoice = "auto"
+    explicit_model: bool = False  # the user named the model (--model): it may not fall back
     ocr_engine: OcrEngineName = "rapidocr"
     questions: list[str] = Field(default_factory=list)
     questions_file: Path | None = None
@@ -161,6 +162,25 @@ class RunConfig(_Strict):
     retry_failed: bool = True
     commit_every_docs: int = Field(32, ge=1)
     commit_every_s: float = Field(30.0, gt=0)
+    target_file_mb: int = Field(128, ge=1)  # output parts are merged up to about this size
+    lock_ttl_s: float = Field(30.0, gt=0)  # object-store outputs: a lease not renewed this long is stale
+
+    @field_validator("out_dir", mode="before")
+    @classmethod
+    def _path_to_text(cls, value: object) -> object:
+        import os
+
+        return os.fspath(value) if isinstance(value, os.PathLike) else value
+
+    @property
+    def out_uri(self) -> str:
+        return self.out_dir
+
+    @property
+    def out_is_local(self) -> bool:
+        from docpipe.storage.uri import is_remote
+
+        return not is_remote(self.out_dir)
 
     def options_hash(self) -> str:
         """Options that change results (not paths, workers or scheduling)."""
@@ -173,11 +193,6 @@ class RunConfig(_Strict):
             "ocr_engine": self.ocr_engine,
             "max_pages": self.max_pages,
         }
-        if "chart_qa" in self.pipeline.tasks:
-            # What the offline chart readers output changes with their versions.
-            from docpipe.charts.versions import CHART_READERS_VERSION
-
-            relevant["chart_readers"] = CHART_READERS_VERSION
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
     def public_json(self) -> str:

@@ -1,8 +1,13 @@
-"""Find the input documents: files, directories (recursive) and glob patterns.
+"""Find the input documents: files, folders (recursive), glob patterns and object-store URIs.
 
-Types are decided by magic bytes, never by extension, and every file is hashed so that the
-document id is a content hash. Files that cannot be processed (empty, unknown bytes, unreadable)
-are still returned, carrying an error, because every input must end up as a row.
+Two halves, so that the driver of a cluster run never holds document bytes:
+- `list_inputs` runs on the driver: it walks folders or lists object-store prefixes and returns
+  one SourceDoc per input with its URI, size and version (mtime or ETag), but no doc_id yet,
+  plus a count of every path the walk passed over, by reason.
+- `identify` runs in the worker that reads the bytes: it hashes them (doc_id = sha256), types
+  them by their magic bytes (never by extension) and records empty or unsupported inputs as errors.
+
+`discover` chains both in one process (tests, benchmarks, local tools).
 """
 
 from __future__ import annotations
@@ -11,13 +16,18 @@ import glob
 import hashlib
 import os
 import stat
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable
+
+from pydantic import BaseModel, Field
 
 from docpipe.records import DocKind, ErrorCategory, ErrorInfo, SourceDoc
+from docpipe.storage.uri import filesystem, is_remote, strip_file_scheme, unstrip
 
 _CHUNK = 1 << 20
 _SNIFF_BYTES = 1024  # PDF readers accept junk before the %PDF marker within the first KiB
 _GLOB_CHARS = frozenset("*?[")
+_EXAMPLES_PER_REASON = 5
 
 # Names that operating systems and office tools drop into folders; never documents.
 _JUNK_NAMES = frozenset(
@@ -26,8 +36,9 @@ _JUNK_NAMES = frozenset(
 )
 _JUNK_PREFIXES = ("~$",)  # MS Office lock files
 # Metadata that lives beside documents (expected values, manifests, notes, e-invoice XML).
-# In a folder walk these are not inputs unless their bytes say they are a document; a file
-# named explicitly is always an input and gets its own row.
+# In a local folder walk these are not inputs unless their bytes say they are a document; in an
+# object-store listing they are judged by name alone (the driver reads no object bytes).
+# A file named explicitly is always an input and gets its own row.
 _SIDECAR_SUFFIXES = frozenset(
     {".json", ".jsonl", ".md", ".txt", ".csv", ".tsv", ".toml", ".yaml", ".yml", ".xml", ".log"}
 )
@@ -36,8 +47,35 @@ _SIDECAR_SUFFIXES = frozenset(
 _BMP_DIB_SIZES = frozenset({12, 16, 40, 52, 56, 64, 108, 124})
 
 
+class SkipReason:
+    """Why a folder walk passed over a path (keys of Listing.skipped; a stable vocabulary)."""
+
+    hidden = "hidden"  # name starts with '.'
+    system_file = "system_file"  # Thumbs.db, desktop.ini, ~$ lock files, __MACOSX, ...
+    sidecar = "sidecar"  # metadata beside the documents (.json, .txt, .xml, ... that is not a document)
+    symlink_loop = "symlink_loop"  # a symlinked folder leading back to a folder on its own path
+    already_walked = "already_walked"  # a folder reached a second time through a symlink
+    same_file = "same_file"  # a hard link or symlink to a file that is already an input
+    broken_symlink = "broken_symlink"
+    unreadable = "unreadable"  # a folder whose entries cannot be listed (permission denied)
+    not_regular = "not_regular"  # FIFOs, sockets, devices: reading them could block
+    folder_marker = "folder_marker"  # zero-byte "dir/" objects some tools create in object stores
+
+
 class InputError(ValueError):
-    """The inputs themselves are wrong (missing path, empty glob): a fatal usage error."""
+    """The inputs themselves are wrong (missing path, empty glob): a usage error."""
+
+
+class StorageError(RuntimeError):
+    """An object store refused the listing (bucket missing, access denied): a fatal error."""
+
+
+class Listing(BaseModel):
+    """What the driver found: inputs (no bytes read) and every path passed over, by reason."""
+
+    docs: list[SourceDoc] = Field(default_factory=list)
+    skipped: dict[str, int] = Field(default_factory=dict)
+    examples: dict[str, list[str]] = Field(default_factory=dict)  # a few paths per reason
 
 
 def sniff_kind(head: bytes) -> DocKind:
@@ -70,31 +108,92 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-def discover(inputs: list[str], *, follow_symlinks: bool = False) -> list[SourceDoc]:
-    """Every document named by `inputs`, once each, sorted by path.
+def fallback_doc_id(source_path: str) -> str:
+    """The id of an input whose bytes could not be read: derived from its URI, so still deterministic."""
+    return hashlib.sha256(f"unreadable:{source_path}".encode()).hexdigest()
+
+
+def identify(doc: SourceDoc, data: bytes) -> SourceDoc:
+    """`doc` with doc_id (sha256 of `data`), kind (magic bytes) and size filled in from its bytes.
+
+    Empty and unrecognised bytes become the document's error (stage "discover"); never raises.
+    """
+    kind = sniff_kind(data[:_SNIFF_BYTES])
+    error: ErrorInfo | None = None
+    if not data:
+        error = ErrorInfo(category=ErrorCategory.empty_file, message="file is empty (0 bytes)", stage="discover")
+    elif kind is DocKind.unknown:
+        error = ErrorInfo(
+            category=ErrorCategory.unsupported_format,
+            message="not a PDF or a supported image (PNG, JPEG, TIFF, WebP, BMP, GIF) by its content",
+            stage="discover",
+        )
+    return doc.model_copy(update={"doc_id": hashlib.sha256(data).hexdigest(), "kind": kind,
+                                  "size_bytes": len(data), "error": error})
+
+
+def discover(inputs: list[str]) -> list[SourceDoc]:
+    """Every document named by `inputs`, listed, read and identified in this process, sorted by path.
 
     Raises InputError when an explicit path does not exist or a glob matches nothing.
     """
-    candidates: set[str] = set()
-    for raw in inputs:
-        candidates.update(_expand(raw, follow_symlinks=follow_symlinks))
-    docs: list[SourceDoc] = []
-    seen_files: set[tuple[int, int]] = set()
-    for path in sorted(candidates):
-        doc, identity = _inspect(path)
-        # Hard links and symlinked duplicates are the same file: process it once.
-        if identity is not None:
-            if identity in seen_files:
-                continue
-            seen_files.add(identity)
-        docs.append(doc)
+    from docpipe.storage.reading import InputReadError, read_input
+
+    docs = []
+    for doc in list_inputs(inputs).docs:
+        if doc.error is not None:
+            docs.append(doc.model_copy(update={"doc_id": fallback_doc_id(doc.source_path)}))
+            continue
+        try:
+            docs.append(identify(doc, read_input(doc.source_path)))
+        except InputReadError as exc:
+            docs.append(doc.model_copy(update={"doc_id": fallback_doc_id(doc.source_path), "error": ErrorInfo(
+                category=exc.category, message=exc.message, stage="discover")}))
     return docs
 
 
-def _expand(raw: str, *, follow_symlinks: bool) -> Iterator[str]:
-    expanded = os.path.expanduser(raw)
+def list_inputs(inputs: Iterable[str]) -> Listing:
+    """Every input named by `inputs`, once each, sorted by URI; no document bytes are read.
+
+    Local folders are walked recursively, following symlinked files and folders (a folder met
+    again, e.g. through a symlink loop, is walked once). Object-store URIs (s3://bucket/prefix,
+    gs://..., az://...) list every object under the prefix; globs work for both.
+    Raises InputError (a missing path, an empty glob or prefix) or StorageError (the store refused).
+    """
+    walk = _Walk()
+    for raw in inputs:
+        if is_remote(raw):
+            _list_remote(raw, walk)
+        else:
+            _expand_local(strip_file_scheme(raw), raw, walk)
+    docs = sorted(walk.docs.values(), key=lambda d: d.source_path)
+    return Listing(docs=docs, skipped=dict(walk.skipped), examples=walk.examples)
+
+
+class _Walk:
+    def __init__(self) -> None:
+        self.docs: dict[str, SourceDoc] = {}
+        self.skipped: Counter[str] = Counter()
+        self.examples: dict[str, list[str]] = {}
+        self.files: dict[tuple[int, int], str] = {}  # (dev, ino) -> the path it is an input under
+        self.folders: set[tuple[int, int]] = set()
+
+    def skip(self, reason: str, path: str) -> None:
+        self.skipped[reason] += 1
+        shown = self.examples.setdefault(reason, [])
+        if len(shown) < _EXAMPLES_PER_REASON:
+            shown.append(path)
+
+    def add(self, doc: SourceDoc) -> None:
+        self.docs.setdefault(doc.source_path, doc)
+
+
+# -- local ---------------------------------------------------------------------------------------
+
+def _expand_local(path: str, raw: str, walk: _Walk) -> None:
+    expanded = os.path.expanduser(path)
     if os.path.lexists(expanded):
-        yield from _expand_existing(expanded, follow_symlinks=follow_symlinks)
+        _take_local(expanded, walk)
         return
     if not _GLOB_CHARS.intersection(expanded):
         raise InputError(f"input path does not exist: {raw}")
@@ -102,118 +201,181 @@ def _expand(raw: str, *, follow_symlinks: bool) -> Iterator[str]:
     if not matches:
         raise InputError(f"glob pattern matched no files: {raw}")
     for match in matches:
-        yield from _expand_existing(match, follow_symlinks=follow_symlinks)
+        _take_local(match, walk)
 
 
-def _expand_existing(path: str, *, follow_symlinks: bool) -> Iterator[str]:
+def _take_local(path: str, walk: _Walk) -> None:
     absolute = os.path.abspath(path)
-    if os.path.isdir(absolute):
-        yield from _walk(absolute, follow_symlinks=follow_symlinks)
-    else:
-        # An explicitly named file is always taken, whatever its name or kind.
-        yield absolute
+    try:
+        st = os.stat(absolute)
+    except FileNotFoundError:
+        if os.path.islink(absolute):
+            walk.add(_error_doc(absolute, ErrorCategory.not_found, "broken symlink: its target does not exist"))
+        else:
+            walk.add(_error_doc(absolute, ErrorCategory.not_found, "file disappeared before it could be read"))
+        return
+    except OSError as exc:
+        walk.add(_error_doc(absolute, ErrorCategory.not_found, f"cannot stat file: {exc.strerror or exc}"))
+        return
+    if stat.S_ISDIR(st.st_mode):
+        _walk_dir(absolute, walk, ancestors=frozenset())
+        return
+    # An explicitly named file is always taken, whatever its name or kind; a FIFO or device
+    # gets an error row without being opened (reading it could block forever).
+    if not stat.S_ISREG(st.st_mode):
+        walk.add(_error_doc(absolute, ErrorCategory.unsupported_format, "not a regular file"))
+        return
+    _add_local_file(absolute, st, walk)
 
 
-def _walk(root: str, *, follow_symlinks: bool) -> Iterator[str]:
-    visited: set[tuple[int, int]] = set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=follow_symlinks):
-        st = os.stat(dirpath)
-        if (st.st_dev, st.st_ino) in visited:  # a symlink loop back to a folder already walked
-            dirnames[:] = []
+def _add_local_file(path: str, st: os.stat_result, walk: _Walk) -> None:
+    identity = (st.st_dev, st.st_ino)
+    first = walk.files.get(identity)
+    if first is not None and first != path:
+        walk.skip(SkipReason.same_file, path)  # hard links and symlinks to one file: one input
+        return
+    walk.files[identity] = path
+    walk.add(SourceDoc(source_path=path, size_bytes=st.st_size, mtime_ns=st.st_mtime_ns,
+                       source_version=f"size={st.st_size};mtime_ns={st.st_mtime_ns}"))
+
+
+def _walk_dir(folder: str, walk: _Walk, ancestors: frozenset[tuple[int, int]]) -> None:
+    try:
+        st = os.stat(folder)
+    except OSError:
+        walk.skip(SkipReason.unreadable, folder)
+        return
+    identity = (st.st_dev, st.st_ino)
+    if identity in ancestors:
+        walk.skip(SkipReason.symlink_loop, folder)
+        return
+    if identity in walk.folders:
+        walk.skip(SkipReason.already_walked, folder)
+        return
+    walk.folders.add(identity)
+    try:
+        with os.scandir(folder) as handle:
+            entries = sorted(handle, key=lambda e: e.name)
+    except OSError:
+        walk.skip(SkipReason.unreadable, folder)
+        return
+    inside = ancestors | {identity}
+    for entry in entries:
+        path = entry.path
+        if entry.name.startswith("."):
+            walk.skip(SkipReason.hidden, path)
             continue
-        visited.add((st.st_dev, st.st_ino))
-        dirnames[:] = sorted(
-            d for d in dirnames
-            if not _is_hidden_or_junk(d)
-            and (follow_symlinks or not os.path.islink(os.path.join(dirpath, d)))
-        )
-        for name in sorted(filenames):
-            if _is_hidden_or_junk(name):
-                continue
-            path = os.path.join(dirpath, name)
-            if os.path.islink(path) and not follow_symlinks:
-                continue
-            if not os.path.isfile(path):  # FIFOs, sockets, devices: reading them could block
-                continue
-            if _is_sidecar(path):
-                continue
-            yield path
+        if _is_junk(entry.name):
+            walk.skip(SkipReason.system_file, path)
+            continue
+        try:
+            target = os.stat(path)  # follows symlinks
+        except FileNotFoundError:
+            walk.skip(SkipReason.broken_symlink if entry.is_symlink() else SkipReason.unreadable, path)
+            continue
+        except OSError as exc:
+            # ELOOP: a symlink chain that never ends
+            walk.skip(SkipReason.symlink_loop if entry.is_symlink() and "loop" in str(exc).lower()
+                      else SkipReason.unreadable, path)
+            continue
+        if stat.S_ISDIR(target.st_mode):
+            _walk_dir(path, walk, inside)
+        elif not stat.S_ISREG(target.st_mode):
+            walk.skip(SkipReason.not_regular, path)
+        elif _is_local_sidecar(path):
+            walk.skip(SkipReason.sidecar, path)
+        else:
+            _add_local_file(path, target, walk)
 
 
-def _is_sidecar(path: str) -> bool:
+def _is_local_sidecar(path: str) -> bool:
     if os.path.splitext(path)[1].lower() not in _SIDECAR_SUFFIXES:
         return False
     try:
         with open(path, "rb") as handle:
             head = handle.read(_SNIFF_BYTES)
     except OSError:
-        return False  # unreadable: let inspection record it as an input row
+        return False  # unreadable: the worker records it as an input row
     return sniff_kind(head) is DocKind.unknown
 
 
-def _is_hidden_or_junk(name: str) -> bool:
-    lowered = name.lower()
-    return name.startswith(".") or lowered in _JUNK_NAMES or name.startswith(_JUNK_PREFIXES)
-
-
-def _inspect(path: str) -> tuple[SourceDoc, tuple[int, int] | None]:
-    """Hash and sniff one file; any problem becomes the SourceDoc's error."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return _error_doc(path, ErrorCategory.not_found, "file disappeared before it could be read"), None
-    except OSError as exc:
-        return _error_doc(path, ErrorCategory.not_found, f"cannot stat file: {exc.strerror or exc}"), None
-    if not stat.S_ISREG(st.st_mode):
-        return _error_doc(path, ErrorCategory.unsupported_format, "not a regular file"), None
-    identity = (st.st_dev, st.st_ino)
-    try:
-        digest, head, size, mtime_ns = _hash_and_head(path)
-    except PermissionError:
-        return _error_doc(path, ErrorCategory.not_found, "cannot read file: permission denied"), identity
-    except FileNotFoundError:
-        return _error_doc(path, ErrorCategory.not_found, "file disappeared before it could be read"), identity
-    except OSError as exc:
-        return _error_doc(path, ErrorCategory.corrupt, f"cannot read file: {exc.strerror or exc}"), identity
-    kind = sniff_kind(head)
-    error: ErrorInfo | None = None
-    if size == 0:
-        error = ErrorInfo(
-            category=ErrorCategory.empty_file, message="file is empty (0 bytes)", stage="discover"
-        )
-    elif kind is DocKind.unknown:
-        error = ErrorInfo(
-            category=ErrorCategory.unsupported_format,
-            message="not a PDF or a supported image (PNG, JPEG, TIFF, WebP, BMP, GIF) by its content",
-            stage="discover",
-        )
-    doc = SourceDoc(
-        doc_id=digest, source_path=path, kind=kind, size_bytes=size, mtime_ns=mtime_ns, error=error
-    )
-    return doc, identity
-
-
-def _hash_and_head(path: str) -> tuple[str, bytes, int, int]:
-    digest = hashlib.sha256()
-    head = b""
-    size = 0
-    with open(path, "rb") as handle:
-        st = os.fstat(handle.fileno())
-        while chunk := handle.read(_CHUNK):
-            if len(head) < _SNIFF_BYTES:
-                head += chunk[: _SNIFF_BYTES - len(head)]
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), head, size, st.st_mtime_ns
+def _is_junk(name: str) -> bool:
+    return name.lower() in _JUNK_NAMES or name.startswith(_JUNK_PREFIXES)
 
 
 def _error_doc(path: str, category: ErrorCategory, message: str) -> SourceDoc:
-    # No bytes to hash: the id is derived from the path so that it is still deterministic.
-    doc_id = hashlib.sha256(f"unreadable:{path}".encode()).hexdigest()
-    return SourceDoc(
-        doc_id=doc_id,
-        source_path=path,
-        kind=DocKind.unknown,
-        size_bytes=0,
-        error=ErrorInfo(category=category, message=message, stage="discover"),
-    )
+    return SourceDoc(doc_id=fallback_doc_id(path), source_path=path, kind=DocKind.unknown, size_bytes=0,
+                     error=ErrorInfo(category=category, message=message, stage="discover"))
+
+
+# -- object stores -------------------------------------------------------------------------------
+
+def _list_remote(uri: str, walk: _Walk) -> None:
+    fs, path = filesystem(uri)
+    try:
+        if _GLOB_CHARS.intersection(path):
+            found = fs.glob(path, detail=True)
+            if not found:
+                raise InputError(f"glob pattern matched no objects: {uri}")
+            # Like a local glob, a wildcard does not match hidden names: judge the part of each
+            # key below the pattern's literal prefix as a walk would.
+            literal = path[:min(path.index(c) for c in _GLOB_CHARS if c in path)].rsplit("/", 1)[0]
+            files = {}
+            for key, info in sorted(found.items()):
+                if info.get("type") == "directory":
+                    files.update(fs.find(key, detail=True, withdirs=False))
+                else:
+                    files[key] = info
+            _take_listed(uri, literal, files, walk)
+            return
+        objects = fs.find(path, detail=True, withdirs=False)
+        if path.rstrip("/") in objects and len(objects) == 1:  # the URI names one object
+            _take_object(uri, path.rstrip("/"), objects[path.rstrip("/")], walk, explicit=True)
+            return
+        if not objects:
+            raise InputError(f"no objects under {uri}")
+        _take_listed(uri, path, objects, walk)
+    except InputError:
+        raise
+    except ValueError as exc:
+        raise InputError(f"bad input pattern {uri}: {exc}") from None
+    except FileNotFoundError as exc:
+        raise StorageError(f"cannot list {uri}: {_reason(exc)} (does the bucket exist?)") from None
+    except PermissionError as exc:
+        raise StorageError(f"cannot list {uri}: access denied ({_reason(exc)})") from None
+    except OSError as exc:
+        raise StorageError(f"cannot list {uri}: {_reason(exc)}") from None
+
+
+def _take_listed(uri: str, prefix: str, objects: dict, walk: _Walk) -> None:
+    """Judge every listed object; consumes `objects` (a listing of a million keys is large)."""
+    base = prefix.rstrip("/") + "/"
+    for key in sorted(objects):
+        info = objects.pop(key)
+        relative = key[len(base):] if key.startswith(base) else key.rsplit("/", 1)[-1]
+        parts = [p for p in relative.split("/") if p]
+        if key.endswith("/") or (not parts):
+            walk.skip(SkipReason.folder_marker, unstrip(uri, key))
+        elif any(p.startswith(".") for p in parts):
+            walk.skip(SkipReason.hidden, unstrip(uri, key))
+        elif any(_is_junk(p) for p in parts):
+            walk.skip(SkipReason.system_file, unstrip(uri, key))
+        elif os.path.splitext(parts[-1])[1].lower() in _SIDECAR_SUFFIXES:
+            walk.skip(SkipReason.sidecar, unstrip(uri, key))
+        else:
+            _take_object(uri, key, info, walk, explicit=False)
+
+
+def _take_object(uri: str, key: str, info: dict, walk: _Walk, *, explicit: bool) -> None:
+    size = int(info.get("size") or 0)
+    if not explicit and key.endswith("/") and size == 0:
+        walk.skip(SkipReason.folder_marker, unstrip(uri, key))
+        return
+    version = str(info.get("ETag") or info.get("etag") or info.get("generation") or info.get("md5Hash")
+                  or info.get("LastModified") or info.get("last_modified") or "").strip('"')
+    walk.add(SourceDoc(source_path=unstrip(uri, key), size_bytes=size,
+                       source_version=f"size={size};etag={version}"))
+
+
+def _reason(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__

@@ -188,10 +188,29 @@ def _fault_injection(items: list[tuple[PageImage, bytes | None]]) -> None:
         os._exit(137)
 
 
+LOOPBACK_ONLY_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+SHIP_CODE_ENV = "DOCPIPE_SHIP_CODE"
+
+
 def start_ray(address: str | None) -> dict[str, float]:
-    """Join `address` (or RAY_ADDRESS) when given, else start an embedded local Ray."""
+    """Join `address` (or RAY_ADDRESS) when given, else start an embedded local Ray on 127.0.0.1 only.
+
+    The embedded Ray listens on the loopback interface alone: Ray otherwise advertises (and binds
+    to) the machine's network address. Joining a cluster ships docpipe's own code to the workers
+    (runtime_env py_modules) unless DOCPIPE_SHIP_CODE=0 or the job already brings a working_dir or
+    py_modules; its dependencies come from the cluster image (README, "Running on a cluster").
+    """
+    target = address or os.environ.get("RAY_ADDRESS")
+    if not target:
+        # Read by Ray when it is imported and by every Ray process it starts: with "0" the node
+        # address is 127.0.0.1 and every server (GCS, raylet, object manager, agents) binds to it.
+        os.environ[LOOPBACK_ONLY_ENV] = "0"
     import ray
 
+    if not target:
+        from ray._private import ray_constants
+
+        ray_constants.ENABLE_RAY_CLUSTER = False  # when ray was imported before the variable was set
     os.environ.setdefault("RAY_DEDUP_LOGS", "1")
     # Worker problems are reported as rows and in the summary; Ray's own chatter on the
     # driver's terminal (C++ core-worker lines, dataset INFO logs) would bury the progress display.
@@ -200,11 +219,15 @@ def start_ray(address: str | None) -> dict[str, float]:
     if not ray.is_initialized():
         kwargs: dict[str, Any] = {"include_dashboard": False, "logging_level": logging.WARNING,
                                   "log_to_driver": False, "configure_logging": True}
-        target = address or os.environ.get("RAY_ADDRESS")
         if target:
+            runtime_env = cluster_runtime_env()
+            if runtime_env:
+                kwargs["runtime_env"] = runtime_env
             ray.init(address=target, **kwargs)
         else:
-            ray.init(**kwargs)
+            # "local" always starts a fresh embedded instance: without it Ray joins any cluster a
+            # `ray start` left on this machine, and the run would silently go there.
+            ray.init(address="local", _node_ip_address="127.0.0.1", **kwargs)
     _quiet_ray_loggers()  # ray.init(configure_logging=True) resets levels
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False
@@ -214,6 +237,25 @@ def start_ray(address: str | None) -> dict[str, float]:
     # the runner notices the missing pages and retries those documents page by page.
     ctx.max_errored_blocks = -1
     return {k: float(v) for k, v in ray.cluster_resources().items()}
+
+
+def cluster_runtime_env() -> dict[str, Any]:
+    """What a cluster's workers need from the driver's side: docpipe's code (py_modules).
+
+    Empty when DOCPIPE_SHIP_CODE=0 (the image has the same docpipe) or when a submitted job's own
+    runtime_env already sets py_modules or working_dir (Ray refuses to merge those fields).
+    """
+    import json
+
+    if os.environ.get(SHIP_CODE_ENV, "1") == "0":
+        return {}
+    injected = json.loads(os.environ.get("RAY_JOB_CONFIG_JSON_ENV_VAR", "{}") or "{}")
+    job_env = injected.get("runtime_env") or {}
+    if any(job_env.get(key) for key in ("py_modules", "working_dir")):
+        return {}
+    import docpipe
+
+    return {"py_modules": [os.path.dirname(os.path.abspath(docpipe.__file__))]}
 
 
 def _quiet_ray_loggers() -> None:
@@ -236,10 +278,13 @@ StatsCallback = Callable[[list[StageTiming]], None]
 
 
 def stream(plan: StagePlan, docs: list[SourceDoc], needs_word_layer: bool,
-           on_stats: StatsCallback | None = None) -> Iterator[PageResult | RasterOutput]:
+           on_stats: StatsCallback | None = None,
+           tolerate_ray_errors: bool = False) -> Iterator[PageResult | RasterOutput]:
     """Run the stages over `docs`; yield each page result (or whole-document failure) as it lands.
 
-    `on_stats` receives per-stage timings once the stream has been consumed to the end.
+    `on_stats` receives per-stage timings once the stream has been consumed to the end. With
+    tolerate_ray_errors, a Ray system error that ends the stream (an actor that died past its
+    restarts, e.g. with its node) ends it quietly: the caller retries what did not come back.
     """
     import warnings
 
@@ -251,12 +296,19 @@ def stream(plan: StagePlan, docs: list[SourceDoc], needs_word_layer: bool,
         ds = _build_dataset(ray, plan, docs, needs_word_layer)
     # No select_columns here: a projection would be one more operator competing for the CPUs the
     # actor pools hold; the image column is already empty after inference.
-    for batch in ds.iter_batches(batch_format="pyarrow", batch_size=None):
-        for kind, payload in zip(batch.column("kind").to_pylist(), batch.column("payload").to_pylist()):
-            if kind == "page":
-                yield PageResult.model_validate_json(payload)
-            else:
-                yield RasterOutput.model_validate_json(payload)
+    try:
+        for batch in ds.iter_batches(batch_format="pyarrow", batch_size=None):
+            for kind, payload in zip(batch.column("kind").to_pylist(), batch.column("payload").to_pylist()):
+                if kind == "page":
+                    yield PageResult.model_validate_json(payload)
+                else:
+                    yield RasterOutput.model_validate_json(payload)
+    except ray.exceptions.RayError as exc:
+        if not tolerate_ray_errors:
+            raise
+        log.warning("the stream stopped early (%s); the documents it did not finish are retried",
+                    " ".join(str(exc).split())[:300])
+        return
     if on_stats is not None:
         on_stats(_stage_timings(ds))
 
@@ -324,6 +376,13 @@ def _build_dataset(ray, plan: StagePlan, docs: list[SourceDoc], needs_word_layer
                         batch_size=plan_mod.infer_call_pages(plan), batch_format="pyarrow",
                         compute=infer_pool, max_restarts=-1, max_task_retries=1, **infer_args)
     return ds
+
+
+def ray_running() -> bool:
+    """Whether this process is already connected to Ray (without importing it when it is not)."""
+    import sys
+
+    return "ray" in sys.modules and sys.modules["ray"].is_initialized()
 
 
 def stop_ray() -> None:

@@ -1,7 +1,16 @@
-"""Page results → one record per document.
+"""Page results → one record per document: the one merge policy.
 
 Scalars: the first confident value in page order (grounded beats ungrounded), with the page it
 came from. Lists such as line items: concatenated in page order, grounding paths re-indexed.
+
+Document status, most serious reason first (the `error` names it; `missing_fields` and
+`broken_rules` list every instance):
+  failed   every page failed, or no page at all
+  partial  some pages failed · a document-level condition (repaired file, --max-pages) · a page
+           degraded (token budget, repair) · a merge problem · required fields missing
+           (`missing_field`) or no field at all found · a consistency rule broken
+           (`inconsistent`) · values the page does not support (`ungrounded`)
+  ok       none of the above
 """
 
 from __future__ import annotations
@@ -11,6 +20,7 @@ from collections import Counter
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from docpipe.fields import check_rules, filled_fields, missing_required
 from docpipe.records import ChartAnswer, ErrorCategory, ErrorInfo, FieldGrounding, PageResult, Status
 
 _INDEX = re.compile(r"^([A-Za-z_][\w]*)\[(\d+)\](.*)$")
@@ -28,6 +38,8 @@ class MergedDocument(BaseModel):
     ungrounded_count: int = 0
     confidence: float | None = None
     answers: list[ChartAnswer] = []
+    missing_fields: list[str] = []  # required fields without a value (all fields when none was found)
+    broken_rules: list[str] = []  # consistency rules the values break, with their paths
 
 
 CONFIDENT_SCORE = 0.8
@@ -115,7 +127,7 @@ def merge_document(pages: list[PageResult], schema_model: type[BaseModel]) -> Me
         for g in page.grounding:
             top = _top_field(g.field)
             if top in list_fields or top == "answers":
-                grounding.append(g.model_copy(update={"field": _reindex(g.field, offsets)}))
+                grounding.append(g.with_field(_reindex(g.field, offsets)))
 
     for name, (page_index, _) in chosen_from.items():
         g = page_grounding.get((page_index, name))
@@ -128,7 +140,8 @@ def merge_document(pages: list[PageResult], schema_model: type[BaseModel]) -> Me
     # An answer's grounding entry comes from the page whose answer was kept.
     grounding = [g for g in grounding if not _answer_from_other_page(g, answers)]
     grounding.sort(key=lambda g: (g.page_index if g.page_index is not None else -1, g.field))
-    status, error = _document_status(pages, grounding, notes)
+    missing, broken = _checks(schema_model, values)
+    status, error = _document_status(pages, grounding, notes, missing, broken, values)
     unanswered = [a for a in answers if a.error is not None]
     if unanswered and status is Status.ok:
         first = unanswered[0].error
@@ -142,8 +155,18 @@ def merge_document(pages: list[PageResult], schema_model: type[BaseModel]) -> Me
         pages_failed=sum(p.status == Status.failed for p in pages),
         ungrounded_count=sum(not g.grounded for g in grounding),
         confidence=round(sum(scores) / len(scores), 4) if scores else None,
-        answers=answers,
+        missing_fields=missing, broken_rules=broken, answers=answers,
     )
+
+
+def _checks(schema_model: type[BaseModel], values: BaseModel | None) -> tuple[list[str], list[str]]:
+    """(missing required fields, broken consistency rules) of merged values; nothing to check without values."""
+    if values is None:
+        return [], []
+    if not filled_fields(values):
+        # Nothing found at all: every field is missing, whatever the schema requires.
+        return list(schema_model.model_fields), []
+    return missing_required(schema_model, values), [str(v) for v in check_rules(values)]
 
 
 def _answer_from_other_page(g: FieldGrounding, answers: list[ChartAnswer]) -> bool:
@@ -155,7 +178,8 @@ def _answer_from_other_page(g: FieldGrounding, answers: list[ChartAnswer]) -> bo
 
 
 def _document_status(pages: list[PageResult], grounding: list[FieldGrounding],
-                     notes: list[ErrorInfo]) -> tuple[Status, ErrorInfo | None]:
+                     notes: list[ErrorInfo], missing: list[str] | None = None, broken: list[str] | None = None,
+                     values: BaseModel | None = None) -> tuple[Status, ErrorInfo | None]:
     if not pages:
         return Status.failed, ErrorInfo(category=ErrorCategory.internal, message="no pages", stage="merge")
     failed = [p for p in pages if p.status == Status.failed]
@@ -172,11 +196,23 @@ def _document_status(pages: list[PageResult], grounding: list[FieldGrounding],
                        f"{first.message}"})
     if doc_error is not None:
         return Status.partial, doc_error
-    degraded = next((p for p in pages if p.status == Status.partial), None)
+    # A page with nothing of the schema on it (terms and conditions after the invoice) is partial on
+    # its own row; the document is judged on its merged values below.
+    degraded = next((p for p in pages if p.status == Status.partial and not _nothing_found(p)), None)
     if degraded is not None:
         return Status.partial, degraded.error
     if notes:
         return Status.partial, notes[0]
+    if missing:
+        if values is not None and not filled_fields(values):
+            message = "no field of the schema was found in the document"
+        else:
+            message = f"required field(s) not found: {', '.join(missing)}"
+        return Status.partial, ErrorInfo(category=ErrorCategory.missing_field, stage="merge", message=message)
+    if broken:
+        shown = "; ".join(broken[:3]) + (" ..." if len(broken) > 3 else "")
+        return Status.partial, ErrorInfo(category=ErrorCategory.inconsistent, stage="merge",
+                                         message=f"{len(broken)} consistency rule(s) broken: {shown}")
     ungrounded = [g.field for g in grounding if not g.grounded]
     if ungrounded:
         shown = ", ".join(ungrounded[:5]) + (" ..." if len(ungrounded) > 5 else "")
@@ -184,3 +220,7 @@ def _document_status(pages: list[PageResult], grounding: list[FieldGrounding],
             category=ErrorCategory.ungrounded, stage="ground",
             message=f"{len(ungrounded)} value(s) not found on the page: {shown}")
     return Status.ok, None
+
+
+def _nothing_found(page: PageResult) -> bool:
+    return page.error is not None and page.error.category == ErrorCategory.missing_field

@@ -31,19 +31,21 @@ class WorkerCounts(BaseModel):
 
 
 class DocumentQuestions(BaseModel):
-    """The questions asked of one document (from --questions-file, plus every -q)."""
+    """The questions asked of one document (from --questions-file, plus every -q), by its input URI."""
 
-    doc_id: str
+    source_path: str
     questions: list[str]
 
 
 class StagePlan(BaseModel):
     engine: Literal["vlm", "offline"]
-    model: str | None = None  # resolved local path or cached hub id (vlm only)
+    # vlm only: a path on the driver's machine (embedded Ray), else a hub id or a URI every node
+    # can read; workers turn it into a local folder with engines.loading.materialize_model
+    model: str | None = None
     model_label: str | None = None  # what the user asked for, for provenance
     model_revision: str | None = None
     device: str = "auto"
-    schema: SchemaSource  # exactly what the driver resolved; workers never open a schema path
+    schema_source: SchemaSource  # exactly what the driver resolved; workers never open a schema path
     tasks: list[TaskName]
     questions: list[str] = []  # asked of every document without an entry in doc_questions
     doc_questions: list[DocumentQuestions] = []
@@ -112,24 +114,26 @@ def build_page_processor(plan: StagePlan):
     """The VLM or offline processor for the plan, with its heavy state (model) loaded once."""
     from docpipe.schema_registry import load_schema_source
 
-    schema = load_schema_source(plan.schema)
+    schema = load_schema_source(plan.schema_source)
     if plan.engine == "offline":
         from docpipe.processing.offline import OfflinePageProcessor
 
         return OfflinePageProcessor(schema.model, list(plan.tasks), plan.ocr_engine, questions=plan.questions,
-                                    doc_questions={d.doc_id: d.questions for d in plan.doc_questions})
+                                    doc_questions={d.source_path: d.questions for d in plan.doc_questions})
     from docpipe.engines.hf import HFEngine
     from docpipe.processing.vlm import VlmPageProcessor
     from docpipe.tasks.factory import build_tasks
 
+    from docpipe.engines.loading import materialize_model
+
     if plan.model is None:
         raise ValueError("a vlm plan needs a model")
     _limit_torch_threads()
-    engine = HFEngine(plan.model, revision=plan.model_revision, device=plan.device,
+    engine = HFEngine(materialize_model(plan.model, plan.model_revision), revision=plan.model_revision, device=plan.device,
                       batch_size=plan.batch_infer)
     tasks = build_tasks(plan.tasks, schema, plan.questions, plan.max_new_tokens, engine)
     return VlmPageProcessor(engine, tasks, questions=plan.questions,
-                            doc_questions={d.doc_id: d.questions for d in plan.doc_questions})
+                            doc_questions={d.source_path: d.questions for d in plan.doc_questions})
 
 
 def _limit_torch_threads() -> None:

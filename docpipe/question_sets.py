@@ -64,7 +64,7 @@ def _questions_of(record: dict) -> list[str]:
 
 def questions_per_document(lines: Sequence[QuestionLine], docs: Sequence[SourceDoc], inputs: Sequence[str],
                            common: Sequence[str]) -> tuple[dict[str, list[str]], list[str]]:
-    """(doc_id → questions for documents the file names, file names that matched no document).
+    """(source_path → questions for documents the file names, file names that matched no document).
 
     A document's questions are every `-q` (common) and then its lines' questions, in file order,
     each asked once. Documents the file does not name get only the common questions (not listed).
@@ -82,7 +82,7 @@ def questions_per_document(lines: Sequence[QuestionLine], docs: Sequence[SourceD
         if not matched:
             unmatched.append(line.file)
         for doc in matched:
-            asked = per_doc.setdefault(doc.doc_id, list(common))
+            asked = per_doc.setdefault(doc.source_path, list(common))
             asked += [q for q in line.questions if q not in asked]
     return per_doc, unmatched
 

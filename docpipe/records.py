@@ -8,12 +8,13 @@ nothing here may depend on Ray or on a particular engine.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Literal
+import re
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 BBox = tuple[float, float, float, float]
-"""[x0, y0, x1, y1] normalised to 0..1 of the page, origin top-left."""
+"""[x0, y0, x1, y1] in fractions 0-1 of the displayed page (after rotation), origin top-left."""
 
 
 class Status(str, Enum):
@@ -76,13 +77,18 @@ class DocKind(str, Enum):
 
 
 class SourceDoc(BaseModel):
-    """One input file as discovered; doc_id is the sha256 of its bytes."""
+    """One input: its URI (or absolute local path) as listed, and once read, doc_id = sha256 of its bytes.
 
-    doc_id: str
-    source_path: str
-    kind: DocKind
+    The driver lists inputs without reading them (doc_id "", kind unknown); the worker that reads
+    the bytes fills doc_id and kind (discover.identify).
+    """
+
+    doc_id: str = ""
+    source_path: str  # absolute local path, or a URI such as s3://bucket/key
+    kind: DocKind = DocKind.unknown
     size_bytes: int
     mtime_ns: int = 0
+    source_version: str = ""  # size + mtime or ETag as listed: unchanged inputs are skipped unread
     error: ErrorInfo | None = None  # set when discovery already knows it cannot be processed
 
 
@@ -162,18 +168,48 @@ class PageImage(BaseModel):
         return f"{self.doc_id}:{self.page_index}"
 
 
+BBOX_DESCRIPTION = ("[x0, y0, x1, y1] in fractions 0-1 of the displayed page (after /Rotate or EXIF rotation), "
+                    "origin top-left, x to the right, y down")
+
+_PATH = re.compile(r"^([A-Za-z_]\w*)(?:\[(\d+)\])?(?:\.(\w+))?")
+
+
 class FieldGrounding(BaseModel):
     """Where on which page a value was found, and whether the page's words support it."""
 
-    field: str  # path such as "total" or "line_items[2].amount" or "answers[0]"
-    value: str | None = None
-    page_index: int | None = None
-    bbox: BBox | None = None
-    text: str | None = None  # the page words the value matched
-    score: float = 0.0
-    grounded: bool = False
-    # chart_marks: an answer computed from chart marks (bars, points, sectors) located on the page.
-    source: Literal["vlm_box", "words", "both", "chart_marks"] | None = None
+    field: str = Field(description="Path of the value: 'total', 'line_items[2].amount', 'answers[0]'.")
+    field_name: str = Field("", description="Top-level field of the path ('line_items'), for joins without "
+                                            "string parsing.")
+    row_index: int | None = Field(None, description="Row of a table field (2 in 'line_items[2].amount'); null "
+                                                    "for scalar fields.")
+    column: str | None = Field(None, description="Column of a table row ('amount'); null for scalar fields.")
+    value: str | None = Field(None, description="The value as text (amounts as plain decimals, dates ISO).")
+    page_index: int | None = Field(None, description="0-based page the value is on; null when not found.")
+    bbox: BBox | None = Field(None, description=BBOX_DESCRIPTION + "; null when the value is not on the page.")
+    text: str | None = Field(None, description="The page words the value matched.")
+    score: float = Field(0.0, description="How closely the matched words spell the value (0-1); not a "
+                                          "probability that the value is right.")
+    grounded: bool = Field(False, description="True when the page's words support the value (it is printed "
+                                              "there), checked by the value's kind.")
+    source: Literal["vlm_box", "words", "both", "chart_marks"] | None = Field(
+        None, description="Where the box comes from: the model's box (unverified), the matched words, both "
+                          "agreeing, or the chart marks (bars, points, sectors) an answer was computed from.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _location_from_path(cls, data: Any) -> Any:
+        """field_name / row_index / column are always derived from `field`, never set apart from it."""
+        if isinstance(data, dict) and isinstance(data.get("field"), str):
+            match = _PATH.match(data["field"])
+            if match:
+                name, row, column = match.groups()
+                data = {**data, "field_name": name, "row_index": int(row) if row is not None else None,
+                        "column": column}
+        return data
+
+    def with_field(self, path: str) -> FieldGrounding:
+        """This grounding under another path (re-indexed rows), its location columns re-derived."""
+        return FieldGrounding.model_validate({**self.model_dump(), "field": path})
 
 
 class ChartAnswer(BaseModel):

@@ -1,4 +1,4 @@
-"""One `docpipe run`: discover → skip what the ledger says is done → stream the rest → commit.
+"""One `docpipe run`: list inputs → skip what the ledger says is done → stream the rest → commit.
 
 Fatal problems (bad configuration, no model for --engine vlm, output not writable or locked)
 raise before any work starts. Everything about an individual document becomes a row.
@@ -7,20 +7,22 @@ raise before any work starts. Everything about an individual document becomes a 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
+import os
 import secrets
 import time
 from collections.abc import Callable
 
-from docpipe.collector import Collector, PendingDoc, Provenance
+from docpipe.code_version import result_code_fingerprint
+from docpipe.collector import Claim, Collector, PendingDoc, Provenance
 from docpipe.config import ConfigError, RunConfig
-from docpipe.discover import InputError, discover
-from docpipe.engine_choice import EngineDecision, choose_engine
+from docpipe.discover import InputError, Listing, fallback_doc_id, list_inputs
+from docpipe.engine_choice import EngineDecision, choose_engine, unsupported_tasks
 from docpipe.output.chart_rows import charts_schema
 from docpipe.output.rows import ColumnConflict, check_schema_columns, dataset_metadata, documents_schema, pages_schema
-from docpipe.output.atomic_files import write_run_summary
-from docpipe.output.commit import DatasetWriter
+from docpipe.output.commit import CHARTS, DOCUMENTS, PAGES, DatasetWriter
 from docpipe.plan import DocumentQuestions, StagePlan, default_workers
 from docpipe.progress import Reporter
 from docpipe.question_sets import load_questions_file, questions_per_document
@@ -39,34 +41,29 @@ def new_run_id() -> str:
 
 def work_key(doc_id: str, schema: LoadedSchema, decision: EngineDecision, prompt_hash: str, options: str,
              questions: list[str] | None = None) -> str:
-    """Same key ⇒ same result: content, schema, engine/model/revision, prompts, options and the
-    questions asked of this document when they differ from the run's `-q` (--questions-file)."""
+    """Same key ⇒ same result: content, schema, engine/model/revision/device, the result-deciding code
+    (extractor, word layer, grounding...), prompts, options and the questions asked of this document
+    when they differ from the run's `-q` (--questions-file)."""
     parts = [doc_id, schema.hash, decision.engine, decision.model_label or "", decision.model_revision or "",
-             prompt_hash, options]
+             decision.compute, result_code_fingerprint(), prompt_hash, options]
     if questions is not None:
         parts.append(json.dumps(questions))
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
 
 
-def _row_keys(docs: list[SourceDoc]) -> tuple[list[tuple[SourceDoc, str]], list[tuple[SourceDoc, str, str]]]:
-    """Unique contents keep row_key = doc_id; later copies of the same bytes become `skipped` rows."""
-    seen: dict[str, str] = {}
-    unique, duplicates = [], []
-    for doc in docs:
-        if doc.doc_id not in seen:
-            seen[doc.doc_id] = doc.source_path
-            unique.append((doc, doc.doc_id))
-            continue
-        key = f"{doc.doc_id}#{hashlib.sha256(doc.source_path.encode()).hexdigest()[:8]}"
-        if doc.error is not None:
-            unique.append((doc, key))  # e.g. several empty files: each is its own failed row
-        else:
-            duplicates.append((doc, key, seen[doc.doc_id]))
-    return unique, duplicates
+_PLAN_CHUNK = 5000
 
 
-def prepare(config: RunConfig) -> tuple[LoadedSchema, list[SourceDoc]]:
-    """Everything that can be a usage/config error, checked before anything else starts."""
+class NoInputs(RuntimeError):
+    """The inputs named no document at all (exit code 4); the message says what was passed over."""
+
+
+def prepare(config: RunConfig) -> tuple[LoadedSchema, Listing]:
+    """Everything that can be a usage/config error, checked before anything else starts.
+
+    Lists the inputs (no document bytes are read here). Raises ConfigError (bad schema, missing
+    input path) or StorageError (an object store refused the listing: fatal).
+    """
     if config.questions_file is not None:
         load_questions_file(config.questions_file)  # a malformed file is a usage error, found first
     schema = load_schema(config.pipeline.schema_)
@@ -75,126 +72,264 @@ def prepare(config: RunConfig) -> tuple[LoadedSchema, list[SourceDoc]]:
     except ColumnConflict as exc:
         raise ConfigError(str(exc)) from exc
     try:
-        docs = discover(config.inputs)
+        listing = list_inputs(config.inputs)
     except InputError as exc:
         raise ConfigError(str(exc)) from exc
-    return schema, docs
+    return schema, listing
+
+
+def no_inputs_message(listing: Listing, inputs: list[str]) -> str:
+    """One line for a run whose inputs hold no document, naming what the walk passed over."""
+    passed = ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in sorted(listing.skipped.items()))
+    where = ", ".join(inputs)
+    return (f"no input documents found in {where}" + (f" (passed over: {passed})" if passed else "")
+            + "; nothing to do")
 
 
 def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
             stream_fn: Callable | None = None) -> RunSummary:
+    """Run `config` to the end and return its summary (also written to OUT/_runs/<run_id>.json).
+
+    Order of checks, cheapest and most certain first: options and schema, inputs (listed, not
+    read), the output (writable, not locked, same schema), then the model (a hub probe can take
+    seconds), then whether the chosen engine can do every task of the pipeline. Raises ConfigError
+    (usage), EngineUnavailable, OutputNotWritable, OutputLocked, OutputSchemaMismatch,
+    StorageError/StoreError (an object store refused) before any work, or NoInputs after
+    committing schema-only datasets when the inputs held no document.
+    """
     started = started if started is not None else time.monotonic()
-    schema, docs = prepare(config)
-    decision = choose_engine(config)
-    if decision.notice:
-        reporter.notice(decision.notice)
+    schema, listing = prepare(config)
+    docs = listing.docs
     run_id = new_run_id()
-    summary = RunSummary(run_id=run_id, out_dir=str(config.out_dir), pipeline=config.pipeline.name,
-                         schema_name=schema.name, engine=decision.engine, model=decision.model_label,
-                         started_at=dt.datetime.now(dt.timezone.utc), inputs=len(docs),
-                         config=json.loads(config.public_json()))
-    if decision.notice:
-        summary.notices.append(decision.notice)
-    doc_questions: dict[str, list[str]] = {}
-    if config.questions_file is not None:
-        doc_questions, unmatched = questions_per_document(load_questions_file(config.questions_file), docs,
-                                                          config.inputs, config.questions)
-        if unmatched:
-            shown = ", ".join(unmatched[:5]) + (" ..." if len(unmatched) > 5 else "")
-            notice = f"{len(unmatched)} line(s) of {config.questions_file} name no input document: {shown}"
-            reporter.notice(notice)
-            summary.notices.append(notice)
-
-    def questions_for(doc_id: str) -> list[str]:
-        return doc_questions.get(doc_id, config.questions)
-    prompt_hash = pipeline_prompt_hash(config.pipeline.tasks, schema, config.questions, decision.box_format)
-    options = config.options_hash()
-    provenance = Provenance(schema_name=schema.name, schema_hash=schema.hash, pipeline=config.pipeline.name,
-                            engine=decision.engine, model=decision.model_label,
-                            model_revision=decision.model_revision, prompt_hash=prompt_hash, run_id=run_id)
     metadata = dataset_metadata(schema.model, schema_name=schema.name, run_config_json=config.public_json())
+    schemas = {DOCUMENTS: documents_schema(schema.model), PAGES: pages_schema(), CHARTS: charts_schema()}
 
-    with DatasetWriter(config.out_dir, run_id=run_id, metadata=metadata) as writer:
+    with DatasetWriter(config.out_uri, run_id=run_id, metadata=metadata, datasets=tuple(schemas),
+                       lock_ttl_s=config.lock_ttl_s, target_file_bytes=config.target_file_mb * 1024 * 1024,
+                       ) as writer:
         # A different schema in an existing output would mix column types: refuse before any work.
-        writer.check_schemas(documents_schema(schema.model), pages_schema(), charts_schema())
-        unique, duplicates = _row_keys(docs)
-        existing = writer.ledger.lookup([key for _, key in unique] + [key for _, key, _ in duplicates])
+        writer.check_schemas(schemas)
+        decision = choose_engine(config)
+        unsupported = unsupported_tasks(decision.engine, config.pipeline.tasks)
+        if unsupported:
+            raise ConfigError(
+                f"the {decision.engine} engine cannot do task(s) {', '.join(unsupported)} of pipeline "
+                f"{config.pipeline.name!r}" + (f" ({decision.notice})" if decision.notice else "")
+                + "; run with --engine vlm and a model (--model DIR)")
+        workers_model = model_for_workers(config, decision)
+        if decision.notice:
+            reporter.notice(decision.notice)
+        summary = RunSummary(run_id=run_id, out_dir=str(config.out_dir), pipeline=config.pipeline.name,
+                             schema_name=schema.name, engine=decision.engine, model=decision.model_label,
+                             started_at=dt.datetime.now(dt.timezone.utc), inputs=len(docs),
+                             passed_over=listing.skipped, passed_over_examples=listing.examples,
+                             config=json.loads(config.public_json()))
+        if decision.notice:
+            summary.notices.append(decision.notice)
+        prompt_hash = pipeline_prompt_hash(config.pipeline.tasks, schema, config.questions, decision.box_format)
+        options = config.options_hash()
+        provenance = Provenance(schema_name=schema.name, schema_hash=schema.hash, pipeline=config.pipeline.name,
+                                engine=decision.engine, model=decision.model_label,
+                                model_revision=decision.model_revision, prompt_hash=prompt_hash, run_id=run_id)
+
+        doc_questions: dict[str, list[str]] = {}  # source_path -> questions, for documents a questions file names
+        if config.questions_file is not None:
+            doc_questions, unmatched = questions_per_document(load_questions_file(config.questions_file), docs,
+                                                              config.inputs, config.questions)
+            if unmatched:
+                shown = ", ".join(unmatched[:5]) + (" ..." if len(unmatched) > 5 else "")
+                notice = f"{len(unmatched)} line(s) of {config.questions_file} name no input document: {shown}"
+                reporter.notice(notice)
+                summary.notices.append(notice)
+
+        def questions_for(source: str) -> list[str]:
+            return doc_questions.get(source, config.questions)
+
+        def key_of(doc_id: str, source: str) -> str:
+            return work_key(doc_id, schema, decision, prompt_hash, options, doc_questions.get(source))
+
+        todo, immediate = plan_inputs(docs, writer.ledger, key_of, force=config.force,
+                                      retry_failed=config.retry_failed, summary=summary)
 
         def on_document(head, pages: int) -> None:
-            summary.processed += 1
-            summary.pages += pages
-            summary.count(head.status, head.error.category.value if head.error else None,
-                          head.source_path, head.error.message if head.error else None)
             if summary.startup_s is None and pages:
                 summary.startup_s = round(time.monotonic() - started, 3)
             reporter.document(head, pages)
 
-        collector = Collector(writer, schema.model, provenance, metadata, config.commit_every_docs,
-                              config.commit_every_s, on_document, questions_for)
-        todo: list[SourceDoc] = []
-        immediate: list[tuple[PendingDoc, Status, ErrorInfo]] = []
-        for doc, key in unique:
-            item = PendingDoc(doc=doc, row_key=key, work_key=work_key(doc.doc_id, schema, decision, prompt_hash, options,
-                                                                      doc_questions.get(doc.doc_id)))
-            previous = existing.get(key)
-            if previous is not None and not config.force and previous.work_key == item.work_key:
-                if previous.status != Status.failed.value or not config.retry_failed:
-                    summary.skipped_done += 1
-                    continue
-            if doc.error is not None:
-                immediate.append((item, Status.failed, doc.error))
+        def on_committed(head, pages: int) -> None:
+            if head.status == Status.skipped:
+                summary.skipped_duplicates += 1  # a row, but nothing was processed for it
             else:
-                todo.append(doc)
-                collector.expect(item)
-        for doc, key, original in duplicates:
-            item = PendingDoc(doc=doc, row_key=key, work_key=work_key(doc.doc_id, schema, decision, prompt_hash, options,
-                                                                      doc_questions.get(doc.doc_id)))
-            previous = existing.get(key)
-            if previous is not None and not config.force and previous.work_key == item.work_key:
-                summary.skipped_done += 1
-                continue
-            immediate.append((item, Status.skipped, ErrorInfo(
-                category=ErrorCategory.duplicate, stage="discover",
-                message=f"same content as {original}; processed once under that path")))
+                summary.processed += 1
+                summary.pages += pages
+            summary.count(head.status, head.error.category.value if head.error else None,
+                          head.source_path, head.error.message if head.error else None)
+
+        claims: dict[str, str] = {}  # doc_id -> the input of this run that holds its row
+
+        def claim(item: PendingDoc, doc_id: str) -> Claim:
+            key = key_of(doc_id, item.doc.source_path)
+            first = claims.get(doc_id)
+            if first is not None and first != item.doc.source_path:
+                suffix = hashlib.sha256(item.doc.source_path.encode()).hexdigest()[:8]
+                return Claim(row_key=f"{doc_id}#{suffix}", work_key=key, duplicate_of=first)
+            previous = writer.ledger.lookup([doc_id]).get(doc_id)
+            if (previous is not None and not config.force and previous.work_key == key
+                    and (previous.status != Status.failed.value or not config.retry_failed)):
+                return Claim(row_key=None, work_key=key, done_already=True)
+            claims[doc_id] = item.doc.source_path
+            return Claim(row_key=doc_id, work_key=key)
+
+        def on_done_already(item: PendingDoc) -> None:
+            summary.skipped_done += 1
+
+        page_counts: dict[str, int] = {}
+
+        def on_first_page(source: str, page_count: int) -> None:
+            if not page_counts:
+                reporter.phase("processing")
+            page_counts[source] = page_count
+            if len(page_counts) == len(todo):  # every document has said how many pages it has
+                reporter.pages_total(sum(page_counts.values()))
+
+        collector = Collector(writer, schema.model, provenance, metadata, config.commit_every_docs,
+                              config.commit_every_s, on_document, on_committed, on_first_page, claim=claim,
+                              on_done_already=on_done_already, questions_for=questions_for)
+        for doc in todo:
+            collector.expect(PendingDoc(doc=doc))
 
         reporter.start(len(todo) + len(immediate))
+        stream = stream_fn or functools.partial(_ray_stream, reporter=reporter)
         try:
             for item, status, error in immediate:
                 collector.add_unprocessed(item, status, error)
             if todo:
-                plan = _stage_plan(config, schema, decision)
+                plan = _stage_plan(config, schema, decision, workers_model)
                 plan = plan.model_copy(update={"doc_questions": [
-                    DocumentQuestions(doc_id=doc.doc_id, questions=doc_questions[doc.doc_id])
-                    for doc in todo if doc.doc_id in doc_questions]})
-                _drain(collector, (stream_fn or _ray_stream)(config, plan, todo))
+                    DocumentQuestions(source_path=doc.source_path, questions=doc_questions[doc.source_path])
+                    for doc in todo if doc.source_path in doc_questions]})
+                _drain(collector, stream(config, plan, todo))
                 if collector.pending:
                     # A batch whose worker died (segfault, OOM) is dropped by the executor; its
                     # documents run again one page per batch so a poison page only costs itself.
                     retry = [item.doc for item in collector.pending.values()]
                     careful = plan.model_copy(update={"batch_ocr": 1, "batch_infer": 1})
-                    _drain(collector, (stream_fn or _ray_stream)(config, careful, retry))
+                    reporter.phase("retrying documents whose worker died, one page at a time")
+                    _drain(collector, stream(config, careful, retry))
                 for item in list(collector.pending.values()):
-                    collector.pending.pop(item.doc.doc_id)
-                    collector.pages.pop(item.doc.doc_id, None)
+                    collector.pending.pop(item.doc.source_path)
+                    collector.pages.pop(item.doc.source_path, None)
+                    if not item.row_key:
+                        item.doc = item.doc.model_copy(update={"doc_id": fallback_doc_id(item.doc.source_path)})
+                        item.row_key, item.work_key = item.doc.doc_id, key_of(item.doc.doc_id, item.doc.source_path)
                     collector.add_unprocessed(item, Status.failed, ErrorInfo(
                         category=ErrorCategory.crash, stage="executor",
                         message="a worker died on this document twice (also when retried page by page); "
                                 "quarantined"))
             collector.flush()
+            writer.compact()
+            writer.ensure_datasets(schemas)
+        except KeyboardInterrupt:
+            # Keep what is finished: commit the documents already complete, then say where we stopped.
+            summary.interrupted = True
+            reporter.stop()
+            try:
+                collector.flush()
+            finally:
+                _finish_summary(summary, started, writer)
+            raise RunInterrupted(summary) from None
         finally:
             reporter.stop()
-        summary.finished_at = dt.datetime.now(dt.timezone.utc)
-        summary.wall_s = round(time.monotonic() - started, 3)
-        write_run_summary(config.out_dir, run_id, summary)
+        _finish_summary(summary, started, writer)
+    if not docs:
+        raise NoInputs(no_inputs_message(listing, config.inputs))
     return summary
 
 
-def _stage_plan(config: RunConfig, schema: LoadedSchema, decision: EngineDecision) -> StagePlan:
+class RunInterrupted(Exception):
+    """Ctrl-C (SIGINT) stopped the run; finished documents were committed, the summary written."""
+
+    def __init__(self, summary: RunSummary) -> None:
+        super().__init__(f"interrupted after {summary.processed} document(s)")
+        self.summary = summary
+
+
+def _finish_summary(summary: RunSummary, started: float, writer: DatasetWriter) -> None:
+    summary.finished_at = dt.datetime.now(dt.timezone.utc)
+    summary.wall_s = round(time.monotonic() - started, 3)
+    writer.write_run_summary(summary.run_id, summary)
+
+
+def plan_inputs(docs: list[SourceDoc], ledger, key_of: Callable[[str, str], str], *, force: bool,
+                retry_failed: bool, summary: RunSummary | None = None
+                ) -> tuple[list[SourceDoc], list[tuple[PendingDoc, Status, ErrorInfo]]]:
+    """Split listed inputs into work and rows known without work, reading no document bytes.
+
+    An input whose URI and version (size + mtime or ETag) match its ledger entry, committed with
+    the work key its content would get now, is done: skipped unread (retried if it failed,
+    unless retry_failed is off; redone under force). Inputs that listing already failed (broken
+    symlink, FIFO) are rows at once. Everything else goes to the workers, which hash it.
+    """
+    todo: list[SourceDoc] = []
+    immediate: list[tuple[PendingDoc, Status, ErrorInfo]] = []
+    failed = Status.failed.value
+    for start in range(0, len(docs), _PLAN_CHUNK):  # bounded lookups: millions of inputs fit
+        chunk = docs[start:start + _PLAN_CHUNK]
+        seen = ledger.versions([d.source_path for d in chunk if d.error is None])
+        for doc in chunk:
+            if doc.error is not None:
+                key = key_of(doc.doc_id, doc.source_path)
+                previous = ledger.lookup([doc.doc_id]).get(doc.doc_id) if not force else None
+                if previous is not None and previous.work_key == key and not retry_failed:
+                    if summary is not None:
+                        summary.skipped_done += 1
+                    continue
+                immediate.append((PendingDoc(doc=doc, row_key=doc.doc_id, work_key=key), Status.failed, doc.error))
+                continue
+            entry = seen.get(doc.source_path)
+            if entry is not None and not force:
+                version, doc_id, done_key, status = entry
+                if (version == doc.source_version and done_key == key_of(doc_id, doc.source_path)
+                        and (status != failed or not retry_failed)):
+                    if summary is not None:
+                        summary.skipped_done += 1
+                    continue
+            todo.append(doc)
+    return todo, immediate
+
+
+def joins_cluster(config: RunConfig) -> bool:
+    """Workers may run on other machines (a Ray address was given), so nothing may be a driver path."""
+    return bool(config.ray_address or os.environ.get("RAY_ADDRESS"))
+
+
+def model_for_workers(config: RunConfig, decision: EngineDecision) -> str | None:
+    """What the workers load: the driver's resolved folder on an embedded Ray; on a cluster the hub
+    id (with the revision the driver resolved) or a URI every node can read, never a driver path.
+
+    Raises ConfigError for a local model folder on a cluster run.
+    """
+    if decision.engine != "vlm" or not joins_cluster(config):
+        return decision.model
+    from docpipe.storage.uri import is_remote
+
+    label = decision.model_label or ""
+    if is_remote(label):
+        return label
+    if os.path.isdir(os.path.expanduser(label)) or label.startswith(("/", ".", "~")):
+        raise ConfigError(f"--model {label} is a folder on this machine, which workers on other nodes cannot "
+                          "read: use a hub id, or copy the folder to object storage and pass its URI "
+                          "(s3://bucket/models/name)")
+    return label
+
+
+def _stage_plan(config: RunConfig, schema: LoadedSchema, decision: EngineDecision,
+                workers_model: str | None = None) -> StagePlan:
     spec = config.pipeline
     return StagePlan(
-        engine=decision.engine, model=decision.model, model_label=decision.model_label,
+        engine=decision.engine, model=workers_model or decision.model, model_label=decision.model_label,
         model_revision=decision.model_revision, device=config.device,
-        schema=schema.source, tasks=spec.tasks, questions=config.questions,
+        schema_source=schema.source, tasks=spec.tasks, questions=config.questions,
         max_new_tokens=spec.limits.max_new_tokens, ocr_engine=config.ocr_engine,
         raster=RasterConfig(dpi=spec.raster.dpi, max_pixels=spec.raster.max_pixels, max_pages=config.max_pages,
                             passwords=config.passwords, timeout_s=config.doc_timeout_s,
@@ -223,9 +358,17 @@ def plan_on_ray(config: RunConfig, plan: StagePlan) -> StagePlan:
         config.raster_workers, config.ocr_workers, config.infer_workers)})
 
 
-def _ray_stream(config: RunConfig, plan: StagePlan, docs: list[SourceDoc]):
+def _ray_stream(config: RunConfig, plan: StagePlan, docs: list[SourceDoc], reporter: Reporter | None = None):
     from docpipe import executor
 
+    first_pass = plan.batch_ocr != 1 or plan.batch_infer != 1
+    fresh = not executor.ray_running()
+    if reporter is not None and fresh:
+        reporter.phase("starting Ray" if not config.ray_address else f"joining Ray at {config.ray_address}")
     plan = plan_on_ray(config, plan)
-    # Every page gets a word layer: grounding verifies values against it.
-    yield from executor.stream(plan, docs, needs_word_layer=True)
+    if reporter is not None and fresh:
+        loading = "the model" if plan.engine == "vlm" else f"the {plan.ocr_engine} OCR models"
+        reporter.phase(f"starting workers (loading {loading}), rasterizing")
+    # Every page gets a word layer: grounding verifies values against it. A Ray error in the first
+    # pass (actors lost with their node) leaves its documents to the careful second pass.
+    yield from executor.stream(plan, docs, needs_word_layer=True, tolerate_ray_errors=first_pass)

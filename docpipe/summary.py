@@ -30,13 +30,18 @@ class RunSummary(BaseModel):
     wall_s: float = 0.0
     startup_s: float | None = None  # command start → first page result
     inputs: int = 0
+    # paths a folder walk or listing passed over, by reason (hidden, sidecar, symlink_loop, ...)
+    passed_over: dict[str, int] = Field(default_factory=dict)
+    passed_over_examples: dict[str, list[str]] = Field(default_factory=dict)
     skipped_done: int = 0  # already done with the same work key in an earlier run
+    skipped_duplicates: int = 0  # same bytes as another input of this run: a `skipped` row, not processed
     processed: int = 0
     pages: int = 0
     by_status: dict[str, int] = Field(default_factory=dict)
     by_error: dict[str, int] = Field(default_factory=dict)
     failed: list[FailedDocument] = Field(default_factory=list)
     notices: list[str] = Field(default_factory=list)
+    interrupted: bool = False  # stopped by Ctrl-C / SIGINT; documents committed before are kept
     config: dict = Field(default_factory=dict)
 
     def count(self, status: Status, category: str | None, source_path: str, message: str | None) -> None:
@@ -54,11 +59,18 @@ class RunSummary(BaseModel):
 
 
 def summary_table(summary: RunSummary) -> Table:
-    table = Table(title=f"docpipe run {summary.run_id}", show_header=True, header_style="bold")
+    title = f"docpipe run {summary.run_id}" + (" (interrupted)" if summary.interrupted else "")
+    table = Table(title=title, show_header=True, header_style="bold")
     table.add_column("documents", justify="left")
     table.add_column("count", justify="right")
+    model = f" · model {summary.model}" if summary.model else ""
+    table.add_row(f"engine {summary.engine}{model} · schema {summary.schema_name} · pipeline {summary.pipeline}", "")
     table.add_row("inputs", str(summary.inputs))
+    for reason, n in sorted(summary.passed_over.items()):
+        table.add_row(f"  passed over: {reason.replace('_', ' ')}", str(n))
     table.add_row("already done (skipped)", str(summary.skipped_done))
+    if summary.skipped_duplicates:
+        table.add_row("duplicates of another input (skipped)", str(summary.skipped_duplicates))
     table.add_row("processed", str(summary.processed))
     for status in Status:
         if summary.by_status.get(status.value):

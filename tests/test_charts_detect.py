@@ -89,8 +89,8 @@ def test_questions_file_lines_match_by_relative_path_or_name(tmp_path: Path) -> 
     ]) + "\n")
     per_doc, unmatched = questions_per_document(load_questions_file(qfile), docs, [str(tmp_path / "in")],
                                                 ["Common?"])
-    assert per_doc == {"a": ["Common?", "What is the total?"],
-                       "b": ["Common?", "Which is highest?", "How many bars are there?"]}
+    assert per_doc == {docs[0].source_path: ["Common?", "What is the total?"],
+                       docs[1].source_path: ["Common?", "Which is highest?", "How many bars are there?"]}
     assert unmatched == ["missing.pdf"]
 
 
@@ -105,10 +105,10 @@ def test_offline_processor_reads_and_answers_a_chart_page() -> None:
     import typing
 
     from docpipe.config import TaskName
-    from docpipe.processing.offline import SUPPORTED_TASKS, OfflinePageProcessor
+    from docpipe.processing.offline import OFFLINE_TASKS, OfflinePageProcessor
     from docpipe.schema_registry import load_schema
 
-    assert SUPPORTED_TASKS == set(typing.get_args(TaskName))  # chart_qa no longer needs a VLM
+    assert OFFLINE_TASKS == set(typing.get_args(TaskName))  # chart_qa no longer needs a VLM
     page = pages_of((SAMPLES / "chart_bar.pdf").read_bytes())[0]
     processor = OfflinePageProcessor(load_schema("chart").model, ["chart_qa", "ground"], "rapidocr",
                                      questions=["Which region had the highest revenue?", "Why?"])

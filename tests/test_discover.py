@@ -10,7 +10,7 @@ import pymupdf
 import pytest
 from PIL import Image
 
-from docpipe.discover import InputError, discover, sha256_file, sniff_kind
+from docpipe.discover import InputError, discover, list_inputs, sha256_file, sniff_kind
 from docpipe.records import DocKind, ErrorCategory
 
 
@@ -126,15 +126,67 @@ def test_missing_path_and_empty_glob_raise_input_error(tmp_path: Path) -> None:
     assert issubclass(InputError, ValueError)
 
 
-def test_symlinks_skipped_in_walks_unless_followed(tmp_path: Path) -> None:
-    target = _write(tmp_path / "outside" / "t.pdf", _pdf_bytes())
+def test_symlinked_files_are_inputs(tmp_path: Path) -> None:
+    """`ln -s /data/*.pdf in/` must give inputs, not `inputs 0` (issue 9, item 2)."""
+    data = tmp_path / "data"
+    targets = [_write(data / f"d{i}.pdf", _pdf_bytes() + bytes([i])) for i in range(3)]
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    for target in targets:
+        (inbox / target.name).symlink_to(target)
+    docs = discover([str(inbox)])
+    assert [Path(d.source_path).name for d in docs] == ["d0.pdf", "d1.pdf", "d2.pdf"]
+    assert [d.doc_id for d in docs] == [hashlib.sha256(t.read_bytes()).hexdigest() for t in targets]
+    assert all(d.error is None and d.kind is DocKind.pdf for d in docs)
+
+
+def test_symlinked_folders_are_followed_and_loops_reported(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    _write(outside / "t.pdf", _pdf_bytes())
     root = tmp_path / "root"
     root.mkdir()
-    (root / "link.pdf").symlink_to(target)
-    (root / "loop").symlink_to(root, target_is_directory=True)
-    assert discover([str(root)], follow_symlinks=False) == []
-    followed = discover([str(root)], follow_symlinks=True)
-    assert [Path(d.source_path).name for d in followed] == ["link.pdf"]  # the loop ends
+    (root / "more").symlink_to(outside, target_is_directory=True)
+    (root / "loop").symlink_to(root, target_is_directory=True)  # back to an ancestor
+    (root / "again").symlink_to(outside, target_is_directory=True)  # the same folder a second time
+    (root / "dangling.pdf").symlink_to(tmp_path / "gone.pdf")
+    listing = list_inputs([str(root)])
+    assert [Path(d.source_path).name for d in listing.docs] == ["t.pdf"]  # the walk ends
+    assert listing.skipped == {"symlink_loop": 1, "already_walked": 1, "broken_symlink": 1}
+    assert listing.examples["symlink_loop"] == [str(root / "loop")]
+
+
+def test_walk_counts_every_path_passed_over_by_reason(tmp_path: Path) -> None:
+    _write(tmp_path / "keep.pdf", _pdf_bytes())
+    _write(tmp_path / ".hidden.pdf", _pdf_bytes())
+    _write(tmp_path / ".git" / "x.pdf", _pdf_bytes())  # a hidden folder counts once, unwalked
+    _write(tmp_path / "Thumbs.db", b"junk")
+    _write(tmp_path / "~$draft.docx", b"lock")
+    _write(tmp_path / "truth.json", b"{}")
+    _write(tmp_path / "notes.txt", b"hello")
+    _write(tmp_path / "really_a_pdf.txt", _pdf_bytes())  # a sidecar name, document bytes: an input
+    (tmp_path / "same.pdf").hardlink_to(tmp_path / "keep.pdf")
+    os.mkfifo(tmp_path / "pipe.pdf")
+    listing = list_inputs([str(tmp_path)])
+    assert sorted(Path(d.source_path).name for d in listing.docs) == ["keep.pdf", "really_a_pdf.txt"]
+    assert listing.skipped == {"hidden": 2, "system_file": 2, "sidecar": 2, "same_file": 1, "not_regular": 1}
+    assert all(d.doc_id == "" and d.source_version.startswith("size=") for d in listing.docs)  # nothing read
+
+
+def test_unreadable_folder_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    locked = tmp_path / "locked"
+    _write(locked / "a.pdf", _pdf_bytes())
+    _write(tmp_path / "b.pdf", _pdf_bytes())
+    real_scandir = os.scandir
+
+    def deny(path: object) -> object:
+        if str(path) == str(locked):
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", deny)
+    listing = list_inputs([str(tmp_path)])
+    assert [Path(d.source_path).name for d in listing.docs] == ["b.pdf"]
+    assert listing.skipped == {"unreadable": 1} and listing.examples["unreadable"] == [str(locked)]
 
 
 def test_unreadable_file_is_an_error_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -158,3 +210,24 @@ def test_fifo_named_explicitly_is_not_read(tmp_path: Path) -> None:
     (doc,) = discover([str(fifo)])  # opening a FIFO for reading would block forever
     assert doc.error is not None and doc.error.category is ErrorCategory.unsupported_format
     assert discover([str(tmp_path)]) == []
+
+
+def test_worker_identifies_listed_inputs_and_retries_with_a_known_id(tmp_path: Path) -> None:
+    from docpipe.raster.config import RasterConfig
+    from docpipe.raster.document import rasterize_document
+    from docpipe.records import Status
+
+    path = _write(tmp_path / "a.pdf", _pdf_bytes())
+    (listed,) = list_inputs([str(tmp_path)]).docs
+    config = RasterConfig(dpi=36, isolate=False)
+    first = rasterize_document(listed, config)
+    assert first.status is Status.ok and first.doc_id == sha256_file(path) and first.pages[0].kind is DocKind.pdf
+    # the runner's careful second pass sends the input again with the doc_id it learned (kind unknown)
+    retried = rasterize_document(listed.model_copy(update={"doc_id": first.doc_id}), config)
+    assert retried.status is Status.ok and retried.doc_id == first.doc_id
+    path.write_bytes(_pdf_bytes() + b"% changed")
+    changed = rasterize_document(listed.model_copy(update={"doc_id": first.doc_id}), config)
+    assert changed.status is Status.failed and changed.error.category is ErrorCategory.vanished
+    path.unlink()
+    gone = rasterize_document(listed, config)
+    assert gone.error.category is ErrorCategory.vanished and gone.doc_id  # a deterministic id, no bytes

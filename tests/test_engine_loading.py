@@ -51,6 +51,7 @@ def test_missing_hub_model_offline_fails_fast_with_guidance(offline_env: Path) -
     message = str(info.value)
     assert "acme/no-such-vlm" in message
     assert "--model" in message and "--engine offline" in message
+    assert "hf download acme/no-such-vlm" in message  # the installed huggingface_hub ships `hf`
 
 
 def test_transformers_offline_env_is_honoured(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -72,3 +72,19 @@ def test_chart_scoring_counts_answers_values_points_and_cpu(tmp_path: Path) -> N
 
     result = CliRunner().invoke(app, ["eval", str(tmp_path / "out"), "--truth", str(truth), "--json"])
     assert result.exit_code == 0 and json.loads(result.stdout)["answer_precision"] == 0.5
+
+
+def test_vegalite_values_numeric_x_and_arc_shares(tmp_path: Path) -> None:
+    line = _chart([("0.98", 10.0), ("2.01", 30.5), ("4", 99.0)], x_values=True)
+    pie = _chart([("Sky", 75.5), ("Shade", 24.5)])
+    _write(tmp_path / "out", {"line.png": ([], [line]), "pie.png": ([], [pie])})
+    truth = tmp_path / "truth.jsonl"
+    truth.write_text("\n".join(json.dumps(x) for x in [
+        {"file": "line.png", "chart_type": "line", "x_field": "x", "y_field": "y",
+         "values": [{"x": 1, "y": 10}, {"x": 2, "y": 30}, {"x": 3, "y": 20}, {"x": 4, "y": None}]},
+        {"file": "pie.png", "chart_type": "arc", "x_field": None, "y_field": None,
+         "fields": {"theta": "v", "color": "c"}, "values": [{"c": "Sky", "v": 75}, {"c": "Shade", "v": 25}]},
+    ]) + "\n")
+    report = evaluate_charts(tmp_path / "out", truth)
+    # x=1 and x=2 are read (x within 2% of the x span), x=3 has no read point, x=4 has no truth value.
+    assert (report.values, report.values_within) == (5, 4)

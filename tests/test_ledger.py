@@ -31,7 +31,7 @@ NOW = dt.datetime(2025, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
 
 
 def batch(docs: dict[str, Status], *, pages: int = 1, work_key: str = "w1",
-          run_id: str = "r1") -> tuple[pa.Table, pa.Table, list[LedgerEntry]]:
+          run_id: str = "r1") -> tuple[dict[str, pa.Table], list[LedgerEntry]]:
     """Tables + ledger entries for row_keys (doc_id is the part before '#')."""
     heads, values, page_results, page_keys, entries = [], [], [], [], []
     for row_key, status in docs.items():
@@ -53,7 +53,7 @@ def batch(docs: dict[str, Status], *, pages: int = 1, work_key: str = "w1",
                                    source_path=f"in/{row_key}.pdf", run_id=run_id))
     documents = document_rows_table(heads, values, [[] for _ in heads], Invoice)
     page_table = page_rows_table(page_results, run_id=run_id, processed_at=NOW, row_keys=page_keys)
-    return documents, page_table, entries
+    return {"documents": documents, "pages": page_table}, entries
 
 
 def dataset_rows(out: Path, name: str = "documents") -> list[dict[str, object]]:
@@ -78,11 +78,11 @@ def parts(out: Path, name: str) -> list[str]:
 def test_commit_then_lookup(tmp_path: Path) -> None:
     with DatasetWriter(tmp_path, run_id="r1") as writer:
         recorded = writer.commit(*batch({"a": Status.ok, "b": Status.failed}, pages=2))
-        assert [e.documents_part for e in recorded] == ["part-r1-00001.parquet"] * 2
+        assert [e.parts["documents"] for e in recorded] == ["part-r1-00001.parquet"] * 2
         found = writer.ledger.lookup(["a", "b", "zzz"])
         assert set(found) == {"a", "b"}
         assert found["b"].status == Status.failed and found["b"].error_category == ErrorCategory.timeout
-        assert found["a"].pages_part == "part-r1-00001.parquet" and found["a"].committed_at is not None
+        assert found["a"].parts["pages"] == "part-r1-00001.parquet" and found["a"].committed_at is not None
         assert found["a"].work_key == "w1" and found["a"].commit_id == "r1-00001"
         assert writer.commit(*batch({})) == []
     assert doc_status(tmp_path) == {"a": "ok", "b": "failed"}
@@ -108,7 +108,7 @@ def test_retried_failure_supersedes_old_rows(tmp_path: Path) -> None:
         writer.commit(*batch({"a": Status.failed, "b": Status.ok}, pages=2))
         writer.commit(*batch({"a": Status.ok}, pages=2))
         assert writer.ledger.lookup(["a"])["a"].status == Status.ok
-        assert writer.ledger.lookup(["b"])["b"].documents_part == "part-r1-00001.parquet"
+        assert writer.ledger.lookup(["b"])["b"].parts["documents"] == "part-r1-00001.parquet"
     assert doc_status(tmp_path) == {"a": "ok", "b": "ok"}
     assert page_texts(tmp_path) == ["a/ok", "a/ok", "b/ok", "b/ok"]
     # The old part was rewritten in place without a's rows; nothing else was left behind.
@@ -132,7 +132,7 @@ def test_pages_of_superseded_document_vanish_even_if_new_commit_has_none(tmp_pat
     with DatasetWriter(tmp_path, run_id="r1") as writer:
         writer.commit(*batch({"a": Status.ok, "b": Status.ok}, pages=3))
         writer.commit(*batch({"a": Status.skipped}, pages=0))
-        assert writer.ledger.lookup(["a"])["a"].pages_part is None
+        assert writer.ledger.lookup(["a"])["a"].parts.get("pages") is None
     assert page_texts(tmp_path) == ["b/ok"] * 3
     assert verify_output(tmp_path) == []
 
@@ -148,14 +148,15 @@ def test_same_content_under_two_paths_keeps_both_rows(tmp_path: Path) -> None:
 
 def test_commit_rejects_inconsistent_input(tmp_path: Path) -> None:
     with DatasetWriter(tmp_path, run_id="r1") as writer:
-        documents, pages, entries = batch({"a": Status.ok, "b": Status.ok})
+        tables, entries = batch({"a": Status.ok, "b": Status.ok})
+        documents, pages = tables["documents"], tables["pages"]
         with pytest.raises(ValueError, match="one row per ledger entry"):
-            writer.commit(documents, pages, entries[:1])
-        other_pages = batch({"c": Status.ok})[1]
+            writer.commit({"documents": documents, "pages": pages}, entries[:1])
+        other_pages = batch({"c": Status.ok})[0]["pages"]
         with pytest.raises(ValueError, match="without a ledger entry"):
-            writer.commit(documents, pa.concat_tables([pages, other_pages]), entries)
+            writer.commit({"documents": documents, "pages": pa.concat_tables([pages, other_pages])}, entries)
         with pytest.raises(ValueError, match="repeat"):
-            writer.commit(documents, pages, [entries[0], entries[0]])
+            writer.commit({"documents": documents, "pages": pages}, [entries[0], entries[0]])
     assert not list((tmp_path / "documents").iterdir())
 
 
@@ -165,12 +166,12 @@ class Renamed(BaseModel):
 
 def test_changed_schema_is_refused(tmp_path: Path) -> None:
     with DatasetWriter(tmp_path, run_id="r1") as writer:
-        writer.check_schemas(documents_schema(Receipt), pages_schema())  # nothing committed yet: accepted
+        writer.check_schemas({"documents": documents_schema(Receipt), "pages": pages_schema()})  # nothing committed yet: accepted
         writer.commit(*batch({"a": Status.ok}))
     with DatasetWriter(tmp_path, run_id="r2") as writer:
-        writer.check_schemas(documents_schema(Invoice), pages_schema())
+        writer.check_schemas({"documents": documents_schema(Invoice), "pages": pages_schema()})
         with pytest.raises(OutputSchemaMismatch, match=r"\+invoice_no") as info:
-            writer.check_schemas(documents_schema(Renamed), pages_schema())
+            writer.check_schemas({"documents": documents_schema(Renamed), "pages": pages_schema()})
         assert "-invoice_number" in str(info.value) and "new --out" in str(info.value)
 
 
@@ -372,8 +373,8 @@ def test_writer_metadata_stamps_new_parts_and_rewrites_keep_their_own(tmp_path: 
         writer.commit(*batch({"a": Status.failed, "b": Status.ok}))
     second = dataset_metadata(Invoice, schema_name="invoice", run_config_json='{"run": 2}')
     with DatasetWriter(tmp_path, run_id="r2", metadata=second) as writer:
-        documents, _, entries = batch({"a": Status.ok}, run_id="r2")
-        writer.commit(documents, None, entries)  # no pages at all
+        tables, entries = batch({"a": Status.ok}, run_id="r2")
+        writer.commit({"documents": tables["documents"], "pages": None}, entries)  # no pages at all
     old = read_dataset_metadata(str(tmp_path / "documents" / "part-r1-00001.parquet"))
     new = read_dataset_metadata(str(tmp_path / "documents" / "part-r2-00001.parquet"))
     assert old["docpipe.run_config"] == '{"run": 1}' and new["docpipe.run_config"] == '{"run": 2}'

@@ -50,7 +50,7 @@ while True:
     docs = document_rows_table(heads, [Invoice(invoice_number=k) for k in keys], [[] for _ in keys], Invoice)
     entries = [LedgerEntry(row_key=k, doc_id=k, work_key=run_id, status=status, source_path=k, run_id=run_id)
                for k in keys]
-    writer.commit(docs, page_rows_table(pages, run_id=run_id, processed_at=now), entries)
+    writer.commit({"documents": docs, "pages": page_rows_table(pages, run_id=run_id, processed_at=now)}, entries)
     print("committed " + " ".join(f"{k}={run_id}" for k in keys), flush=True)
     i += 1
 """

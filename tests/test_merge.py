@@ -27,11 +27,16 @@ def _g(field: str, page: int, grounded: bool = True, value: str = "v") -> FieldG
                           source="words" if grounded else None)
 
 
+# The invoice schema's required fields besides invoice_number and total, grounded on page 0.
+REST = {"issue_date": "2024-03-01", "currency": "EUR", "seller_name": "Seller GmbH"}
+REST_G = [_g(name, 0) for name in REST]
+
+
 def test_scalars_take_first_grounded_value_and_lists_concatenate_in_page_order():
-    p0 = _page(0, 2, {"invoice_number": "X-1", "total": "5.00",
+    p0 = _page(0, 2, {"invoice_number": "X-1", "total": "5.00", **REST,
                       "line_items": [{"description": "a", "amount": "1"}, {"description": "b", "amount": "2"}]},
                [_g("invoice_number", 0), _g("total", 0, grounded=False),
-                _g("line_items[0].amount", 0), _g("line_items[1].amount", 0)])
+                _g("line_items[0].amount", 0), _g("line_items[1].amount", 0), *REST_G])
     p1 = _page(1, 2, {"total": "9.00", "line_items": [{"description": "c", "amount": "3"}]},
                [_g("total", 1), _g("line_items[0].amount", 1)])
     merged = merge_document([p1, p0], INVOICE)  # order of arrival must not matter
@@ -45,7 +50,8 @@ def test_scalars_take_first_grounded_value_and_lists_concatenate_in_page_order()
 
 
 def test_ungrounded_values_make_the_document_partial():
-    merged = merge_document([_page(0, 1, {"total": "5.00"}, [_g("total", 0, grounded=False)])], INVOICE)
+    merged = merge_document([_page(0, 1, {"total": "5.00", "invoice_number": "A", **REST},
+                                   [_g("total", 0, grounded=False), _g("invoice_number", 0), *REST_G])], INVOICE)
     assert merged.status == Status.partial
     assert merged.error.category == ErrorCategory.ungrounded and "total" in merged.error.message
     assert merged.ungrounded_count == 1

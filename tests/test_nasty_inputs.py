@@ -29,7 +29,7 @@ def test_every_nasty_file_is_accounted_for(tmp_path):
     inputs, out = tmp_path / "nasty", tmp_path / "out"
     cases = {case.file: case for case in write_nasty_docs(inputs)}
     max_pages = {case.max_pages for case in cases.values() if case.max_pages}
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         # Hidden files are skipped in folder walks (AppleDouble "._x.pdf" junk); odd names that
         # start with a dot are therefore named explicitly, which always makes them inputs.

@@ -72,7 +72,7 @@ def _commit(writer: DatasetWriter, doc_ids: list[str]) -> None:
                                   score=0.5, grounded=True, source="both")] for _ in doc_ids]
     documents = document_rows_table(heads, [INVOICES[d] for d in doc_ids], groundings, Invoice, metadata=META)
     page_table = page_rows_table(pages, run_id="r1", processed_at=NOW, metadata=META)
-    writer.commit(documents, page_table, [
+    writer.commit({"documents": documents, "pages": page_table}, [
         LedgerEntry(row_key=h.row_key, doc_id=h.doc_id, work_key="w", status=h.status, source_path=h.source_path,
                     run_id="r1") for h in heads])
 

@@ -32,7 +32,8 @@ from docpipe.records import (
 from schemas.invoice import Invoice, LineItem
 
 NOW = dt.datetime(2025, 3, 1, 9, 30, tzinfo=dt.timezone.utc)
-HEAD_COLUMNS = ["doc_id", "row_key", "source_path", "page_count", "pages_processed", "status", "error", "schema",
+HEAD_COLUMNS = ["doc_id", "row_key", "source_path", "page_count", "pages_processed", "status", "error", "missing_fields",
+                "broken_rules", "schema",
                 "schema_hash", "pipeline", "engine", "model", "model_revision", "prompt_hash", "run_id",
                 "processed_at"]
 TAIL_COLUMNS = ["grounding", "ungrounded_count", "confidence", "answers"]
@@ -174,7 +175,9 @@ def test_pages_schema_columns() -> None:
     assert [task.field(i).name for i in range(task.num_fields)] == [
         "task", "status", "error", "repaired", "prompt_tokens", "completion_tokens", "latency_s"]
     answer = schema.field("answers").type.value_type
-    assert [answer.field(i).name for i in range(answer.num_fields)] == ["question", "answer", "error"]
+    assert [answer.field(i).name for i in range(answer.num_fields)] == [
+        "question", "answer", "value", "unit", "page_index", "chart_index", "bbox", "mark_boxes", "grounded",
+        "confidence", "error", "table_agrees"]
     for name in ("extraction_json", "chart_json", "raw_output", "ocr_text"):
         assert schema.field(name).type == pa.string() and schema.field(name).nullable
 

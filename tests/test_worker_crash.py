@@ -23,7 +23,7 @@ def test_poison_page_is_quarantined_and_others_complete(tmp_path, monkeypatch):
         shutil.copy(SAMPLES / name, inputs / name)
     # Workers inherit the driver's environment when Ray starts here.
     monkeypatch.setenv("DOCPIPE_FAULT_KILL_WORKER_ON", "chart_bar.pdf")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         config = RunConfig(inputs=[str(inputs)], out_dir=tmp_path / "out", pipeline=load_pipeline("invoice"),
                            engine="offline")

@@ -11,6 +11,7 @@ Development tool, not part of the product.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -34,6 +35,7 @@ def main(argv: list[str]) -> int:
         truth_file.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
         files = [str(DEVDATA / chart_set / r["file"]) for r in rows]
         out = folder / chart_set
+        shutil.rmtree(out, ignore_errors=True)  # a fresh output: the measurement must not reuse older rows
         command = [str(docpipe), "run", *files, "--pipeline", "charts", "--engine", "offline", "--out", str(out),
                    "--log-format", "json"]
         if any("qa" in r for r in rows):

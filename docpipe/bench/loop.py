@@ -38,7 +38,8 @@ def plain_loop(config: RunConfig, plan: StagePlan) -> tuple[float, Counter[str]]
     from docpipe.plan import build_page_processor, build_rasterizer, build_word_layer, infer_call_pages
     from docpipe.runner import prepare
 
-    _, docs = prepare(config)  # discovery, as a run does
+    _, listing = prepare(config)  # listing, as a run does; the stages read the bytes
+    docs = listing.docs
     plan = plan.model_copy(update={"raster": plan.raster.model_copy(update={"isolate": False})})
     rasterize, word_layer, process = build_rasterizer(plan), build_word_layer(plan), build_page_processor(plan)
     statuses: Counter[str] = Counter()

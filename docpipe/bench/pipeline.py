@@ -25,23 +25,8 @@ from docpipe.bench.stages import stage_rates
 from docpipe.config import RunConfig, load_pipeline
 from docpipe.executor import StageTiming
 from docpipe.plan import StagePlan
+from docpipe.progress import SilentReporter
 from docpipe.records import PageResult, SourceDoc
-
-
-class SilentReporter:
-    """The runner's Reporter protocol, saying nothing: the benchmark prints its own progress."""
-
-    def notice(self, message: str) -> None:
-        pass
-
-    def start(self, total_docs: int) -> None:
-        pass
-
-    def document(self, head: object, pages: int) -> None:
-        pass
-
-    def stop(self) -> None:
-        pass
 
 
 class PipelineBenchResult(BaseModel):
@@ -121,7 +106,7 @@ def bench_pipeline(label: str, config: RunConfig, keep_ray: bool = False) -> Pip
     if keep_ray:
         loop = run_loop_here(config, plan)
     else:
-        loop = run_loop_process(config, plan, config.out_dir.with_name(config.out_dir.name + "-loop.json"))
+        loop = run_loop_process(config, plan, Path(config.out_dir).with_name(Path(config.out_dir).name + "-loop.json"))
     setup_s, loop_s, loop_statuses = loop.setup_s, loop.loop_s, loop.statuses
 
     stages = stage_rates(f"pipeline-{label}", recorder.timings, plan.workers, run_started=started)

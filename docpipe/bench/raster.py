@@ -71,7 +71,7 @@ def _raster_plan(config: RasterConfig, workers: int) -> StagePlan:
     # Only the rasterizer is built from this plan; the other fields just have to be valid.
     counts = WorkerCounts(raster=workers, ocr=1, infer=1, raster_cpus=1.0, ocr_cpus=1.0, infer_cpus=1.0,
                           infer_gpus=0.0)
-    return StagePlan(engine="offline", schema=load_schema("invoice").source, tasks=["extract"],
+    return StagePlan(engine="offline", schema_source=load_schema("invoice").source, tasks=["extract"],
                      raster=config, workers=counts)
 
 

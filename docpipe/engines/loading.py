@@ -39,7 +39,7 @@ class ResolvedModel(BaseModel):
     path: str  # local directory to pass to from_pretrained (always with local_files_only=True)
     revision: str | None = None  # commit hash, or "local:<sha of config.json>" for a plain dir
     is_local: bool  # the user gave a directory, not a hub id
-    origin: Literal["local_dir", "hub_cache", "hub_download"]
+    origin: Literal["local_dir", "hub_cache", "hub_download", "uri"]
     model_type: str | None = None  # config.json model_type; selects the ModelProfile
 
 
@@ -121,14 +121,46 @@ def _check_runtime(model: str, model_type: str | None) -> None:
 
 
 def _local_revision(directory: Path, config: dict[str, object]) -> str:
-    # A directory inside the HF cache still carries its commit; prefer it over a content hash.
+    """The revision recorded for a model directory: what identifies its output.
+
+    A directory inside the HF cache carries its commit. Any other folder gets a content
+    fingerprint (`local:<12 hex>`) of everything that changes what the model answers: every
+    JSON/Jinja/text file in full (config, generation config, weights index, tokenizer, processor,
+    chat template) and, per weight file, its size, modification time and 64 blocks of 64 KiB
+    spread over it, so weights written again into the same folder get a new revision without
+    reading gigabytes. A copy of an unchanged folder (new modification times) gets a new revision
+    too: that costs a re-run, never a stale result.
+    """
     if directory.parent.name == "snapshots" and _COMMIT_RE.match(directory.name):
         return directory.name
     commit = config.get("_commit_hash")
     if isinstance(commit, str) and commit:
         return commit
-    digest = hashlib.sha256((directory / "config.json").read_bytes()).hexdigest()
-    return f"local:{digest[:12]}"
+    return f"local:{model_fingerprint(directory)[:12]}"
+
+
+_SMALL_SUFFIXES = (".json", ".jinja", ".txt", ".model", ".tiktoken", ".py")
+_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".gguf")
+_SAMPLE_BLOCKS, _SAMPLE_BYTES = 64, 64 * 1024
+
+
+def model_fingerprint(directory: Path) -> str:
+    """sha256 hex over a model folder's small files (whole) and weight files (size, mtime, sampled blocks)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        name = path.relative_to(directory).as_posix()
+        if path.suffix in _SMALL_SUFFIXES:
+            digest.update(f"{name}\x00".encode())
+            digest.update(path.read_bytes())
+        elif path.suffix in _WEIGHT_SUFFIXES:
+            stat = path.stat()
+            size = stat.st_size
+            digest.update(f"{name}\x00{size}\x00{stat.st_mtime_ns}\x00".encode())
+            with path.open("rb") as handle:
+                for k in range(_SAMPLE_BLOCKS):
+                    handle.seek(max(0, (size - _SAMPLE_BYTES) * k // max(1, _SAMPLE_BLOCKS - 1)))
+                    digest.update(handle.read(_SAMPLE_BYTES))
+    return digest.hexdigest()
 
 
 def _model_type(config: dict[str, object]) -> str | None:
@@ -136,11 +168,22 @@ def _model_type(config: dict[str, object]) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def hub_download_command() -> str:
+    """The download command of the installed huggingface_hub: `hf` (≥ 0.34) or `huggingface-cli`."""
+    import importlib.metadata
+
+    try:
+        scripts = {e.name for e in importlib.metadata.distribution("huggingface_hub").entry_points
+                   if e.group == "console_scripts"}
+    except importlib.metadata.PackageNotFoundError:
+        scripts = set()
+    return "hf download" if "hf" in scripts else "huggingface-cli download"
+
+
 def _unavailable(model: str, reason: str) -> EngineUnavailable:
     return EngineUnavailable(
-        f"model {model!r} is not available: {reason}. Provide it with --model LOCAL_DIR (a downloaded "
-        f"snapshot, e.g. from `huggingface-cli download {model} --local-dir DIR` on a machine with "
-        "network) or use the offline engine with --engine offline."
+        f"model {model!r} is not available: {reason}; download it where the hub is reachable "
+        f"(`{hub_download_command()} {model} --local-dir DIR`) and pass --model DIR, or use --engine offline"
     )
 
 
@@ -185,7 +228,16 @@ def resolve_model(
     allow_download: bool = True,
     probe_timeout_s: float = DEFAULT_PROBE_TIMEOUT_S,
 ) -> ResolvedModel:
-    """Turn `model` (a directory or a hub id) into a local directory, or raise EngineUnavailable."""
+    """Turn `model` (a directory, a hub id or an object-store URI) into where its files are.
+
+    A directory or hub id resolves to a local directory; a URI (s3://bucket/models/x) stays a URI
+    (workers copy it with materialize_model), its config read from the store. Raises
+    EngineUnavailable.
+    """
+    from docpipe.storage.uri import is_remote
+
+    if is_remote(model):
+        return _resolve_uri(model)
     directory = Path(model).expanduser()
     if directory.is_dir():
         directory = directory.resolve()
@@ -230,3 +282,73 @@ def resolve_model(
         origin=origin,
         model_type=_model_type(config),
     )
+
+
+def _resolve_uri(model: str) -> ResolvedModel:
+    """A model folder in an object store: config and weight files checked, a revision from their ETags."""
+    from docpipe.storage.uri import filesystem
+
+    fs, path = filesystem(model)
+    try:
+        listed = fs.find(path, detail=True)
+        config = json.loads(fs.cat_file(f"{path.rstrip('/')}/config.json"))
+    except FileNotFoundError:
+        raise EngineUnavailable(f"model {model!r}: no config.json there (not a transformers model folder)") from None
+    except (OSError, ValueError) as exc:
+        raise EngineUnavailable(f"model {model!r}: cannot read it ({' '.join(str(exc).split())})") from None
+    if not isinstance(config, dict):
+        raise EngineUnavailable(f"model {model!r}: config.json is not a JSON object")
+    names = sorted(listed)
+    if not any(n.endswith((".safetensors", ".bin")) for n in names):
+        raise EngineUnavailable(f"model {model!r} has no weight files (*.safetensors or *.bin)")
+    _check_runtime(model, _model_type(config))
+    identity = "\n".join(f"{n}\t{listed[n].get('size')}\t{listed[n].get('ETag') or listed[n].get('etag') or ''}"
+                         for n in names)
+    return ResolvedModel(model=model, path=model, revision=f"uri:{hashlib.sha256(identity.encode()).hexdigest()[:16]}",
+                         is_local=False, origin="uri", model_type=_model_type(config))
+
+
+def model_cache_dir() -> Path:
+    """Where workers keep models copied from object stores (DOCPIPE_MODEL_CACHE, else ~/.cache/docpipe/models)."""
+    configured = os.environ.get("DOCPIPE_MODEL_CACHE")
+    return Path(configured).expanduser() if configured else Path.home() / ".cache" / "docpipe" / "models"
+
+
+def materialize_model(model: str, revision: str | None = None) -> str:
+    """A local directory with the model's files, on the machine this runs on (a worker).
+
+    A local directory is used as is; a hub id is resolved through this machine's HF cache (or
+    downloaded, like on the driver); a URI is copied once per revision into model_cache_dir()
+    (into a temporary sibling first, then renamed, so a half-copied model is never used).
+    """
+    from docpipe.storage.uri import filesystem, is_remote
+
+    if not is_remote(model):
+        directory = Path(model).expanduser()
+        if directory.is_dir():
+            return str(directory)
+        return resolve_model(model, revision).path
+    key = hashlib.sha256(f"{model}\n{revision or ''}".encode()).hexdigest()[:16]
+    target = model_cache_dir() / key
+    if (target / "config.json").is_file():
+        return str(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fs, path = filesystem(model)
+    staging = target.with_name(f".{key}.{os.getpid()}.tmp")
+    base = path.rstrip("/") + "/"
+    try:
+        for name in fs.find(path):
+            local = staging / name[len(base):]
+            local.parent.mkdir(parents=True, exist_ok=True)
+            fs.get_file(name, str(local))
+        try:
+            os.replace(staging, target)
+        except OSError:  # another worker on this machine finished first
+            pass
+    finally:
+        import shutil
+
+        shutil.rmtree(staging, ignore_errors=True)
+    if not (target / "config.json").is_file():
+        raise EngineUnavailable(f"model {model!r}: copying it to {target} failed")
+    return str(target)

@@ -120,7 +120,7 @@ def evaluate_charts(out_dir: Path, truth_path: Path, max_misses: int = 50) -> Ch
         series = [s for c in read if c["error"] is None for s in c["series"]]
         if isinstance(truth.get("table"), dict):
             _score_table(report, truth["table"], series)
-        if isinstance(truth.get("values"), list) and truth.get("y_field"):
+        if isinstance(truth.get("values"), list) and (truth.get("y_field") or (truth.get("fields") or {}).get("theta")):
             _score_values(report, truth, series)
         if isinstance(truth.get("points"), list):
             _score_points(report, truth["points"], series)
@@ -193,9 +193,12 @@ def _score_table(report: ChartEvalReport, table: dict, series: list[dict]) -> No
 
 
 def _score_values(report: ChartEvalReport, truth: dict, series: list[dict]) -> None:
-    x_field, y_field = truth.get("x_field"), truth["y_field"]
+    fields = truth.get("fields") or {}
+    arc = truth.get("chart_type") == "arc"
+    x_field = fields.get("color") if arc else truth.get("x_field")
+    y_field = fields.get("theta") if arc else truth["y_field"]
     records = [r for r in truth["values"] if isinstance(r, dict) and _number(r.get(y_field)) is not None]
-    if truth.get("chart_type") == "arc":
+    if arc:
         total = sum(_number(r[y_field]) for r in records) or 1.0
         for r in records:
             report.values += 1
@@ -205,11 +208,30 @@ def _score_values(report: ChartEvalReport, truth: dict, series: list[dict]) -> N
                 report.values_within += 1
         return
     span = _span([_number(r[y_field]) for r in records]) if records else 1.0
-    for r in records:
+    xs = [_number(r.get(x_field)) for r in records]
+    numeric_x = x_field is not None and all(x is not None for x in xs) and len(set(xs)) > 1
+    x_span = (max(xs) - min(xs)) if numeric_x else 0.0
+    for r, x in zip(records, xs):
         report.values += 1
-        got = _lookup(series, r.get(x_field), None) if x_field else None
+        if numeric_x:
+            got = _nearest_y(series, x, VALUE_TOLERANCE * x_span)
+        else:
+            got = _lookup(series, r.get(x_field), None) if x_field else None
         if got is not None and abs(got - _number(r[y_field])) <= VALUE_TOLERANCE * span:
             report.values_within += 1
+
+
+def _nearest_y(series: list[dict], x: float, tolerance: float) -> float | None:
+    """The read y whose x is nearest `x`, within `tolerance` (numeric x axes)."""
+    best = None
+    for s in series:
+        for p in s["points"]:
+            px = p["x_value"] if p["x_value"] is not None else _number(p["x"])
+            if px is None or p["y"] is None or abs(px - x) > tolerance:
+                continue
+            if best is None or abs(px - x) < best[0]:
+                best = (abs(px - x), p["y"])
+    return best[1] if best is not None else None
 
 
 def _score_points(report: ChartEvalReport, points: list, series: list[dict]) -> None:

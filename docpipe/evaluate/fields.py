@@ -1,9 +1,11 @@
 """`docpipe eval`: score a run's OUT/documents against a truth.jsonl.
 
-Per field: accuracy after type-aware normalisation (amounts as Decimals, dates as dates,
-identifiers without spaces/dashes/case, names case/punctuation/legal-form insensitive),
-coverage (non-null rate), grounding rate (non-null values with a grounding entry) and
-grounded-correct rate (correct values whose grounding says grounded=true).
+Per field, over the documents that are in the output (documents of the truth file that the run
+did not output are reported apart, as `missing`, never as wrong values): accuracy after
+type-aware normalisation (amounts as Decimals, dates as dates, identifiers without
+spaces/dashes/case, names case/punctuation/legal-form insensitive), coverage (non-null rate),
+grounding rate (non-null values with a grounding entry) and grounded-correct rate (correct
+values whose grounding says grounded=true). Tables are scored cell by cell (`tables.py`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from typing import Any
 from pydantic import BaseModel, Field, computed_field
 
 from docpipe.grounding.normalize import values_equal
-from docpipe.fields import infer_kind, field_specs
+from docpipe.evaluate.tables import TableScore, score_table
+from docpipe.fields import field_specs, infer_kind
 
 _NOT_FIELDS = {"file", "raw", "pages", "line_count", "desc", "kind", "schema_name", "description", "page_sizes", "_table"}
 
@@ -55,11 +58,17 @@ class EvalReport(BaseModel):
     out_dir: str
     truth_path: str
     documents: int  # documents in the truth file
-    matched: int  # of those, found in the run's output
-    missing: list[str] = Field(default_factory=list)
+    matched: int  # of those, found in the run's output (the documents every rate is over)
+    missing: list[str] = Field(default_factory=list)  # truth documents not in the output
     fields: list[FieldScore] = Field(default_factory=list)
-    line_count_correct: int | None = None  # documents whose number of table rows matches truth
+    tables: list[TableScore] = Field(default_factory=list)  # cell-by-cell, where the truth lists rows
+    line_count_correct: int | None = None  # documents whose truth gives only a row count: count matches
     line_count_total: int | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def not_in_output(self) -> int:
+        return len(self.missing)
 
     def to_json(self) -> str:
         """The report with per-field rates (also what model_dump_json gives)."""
@@ -108,6 +117,28 @@ def _kinds(fields: list[str], schema: type[BaseModel] | None, types: dict[str, A
     return out
 
 
+def _table_kinds(column: str, schema: type[BaseModel] | None, types: dict[str, Any]) -> dict[str, str]:
+    """Cell kinds of a table column: from the schema's row model, else from the Arrow struct's types."""
+    import pyarrow as pa
+
+    if schema is not None:
+        spec = next((s for s in field_specs(schema) if s.name == column), None)
+        if spec is not None and spec.item_fields:
+            return {s.name: s.kind for s in spec.item_fields}
+    arrow_type = types.get(column)
+    if arrow_type is None or not pa.types.is_list(arrow_type) or not pa.types.is_struct(arrow_type.value_type):
+        return {}
+    kinds = {}
+    for f in arrow_type.value_type:
+        if pa.types.is_decimal(f.type) or pa.types.is_floating(f.type) or pa.types.is_integer(f.type):
+            kinds[f.name] = "amount"
+        elif pa.types.is_date(f.type) or pa.types.is_timestamp(f.type):
+            kinds[f.name] = "date"
+        else:
+            kinds[f.name] = infer_kind(f.name, str, False)
+    return kinds
+
+
 def _groundings(row: dict[str, Any]) -> dict[str, dict[str, Any]]:
     entries = row.get("grounding") or []
     out: dict[str, dict[str, Any]] = {}
@@ -137,23 +168,24 @@ def evaluate(
     kinds = _kinds(fields, schema, types)
     report = EvalReport(out_dir=str(out_dir), truth_path=str(truth_path), documents=len(truths), matched=0)
     scores = {f: FieldScore(field=f, kind=kinds[f]) for f in fields}
+    tables: dict[str, TableScore] = {}
     lc_ok = lc_n = 0
     table_col = next((c for c in ("line_items", "items") if c in columns), None)
     for truth in truths:
         name = Path(str(truth.get("file", ""))).name
         row = by_name.get(name)
         if row is None:
-            report.missing.append(name)
-        else:
-            report.matched += 1
-        groundings = _groundings(row) if row else {}
+            report.missing.append(name)  # not in the output: reported apart, not scored as wrong
+            continue
+        report.matched += 1
+        groundings = _groundings(row)
         for f in fields:
             want = truth.get(f)
             if want is None or (isinstance(want, str) and not want.strip()):
                 continue
             sc = scores[f]
             sc.truth += 1
-            got = row.get(f) if row else None
+            got = row.get(f)
             if got is None or (isinstance(got, str) and not got.strip()):
                 sc.misses.append({"file": name, "got": None, "want": want})
                 continue
@@ -165,11 +197,18 @@ def evaluate(
                 sc.grounded_correct += bool(g and g.get("grounded"))
             else:
                 sc.misses.append({"file": name, "got": str(got), "want": want})
+        for column in columns:
+            if isinstance(truth.get(column), list) and truth[column] and isinstance(truth[column][0], dict):
+                kinds_of_cells = _table_kinds(column, schema, types)
+                if kinds_of_cells:
+                    table = tables.setdefault(column, TableScore(table=column))
+                    score_table(table, name, row.get(column), truth[column], kinds_of_cells)
         col = truth.get("_table", table_col)
-        if col in columns and row is not None and truth.get("line_count") is not None:
+        if col in columns and truth.get("line_count") is not None and not isinstance(truth.get(col), list):
             lc_n += 1
             lc_ok += len(row.get(col) or []) == int(truth["line_count"])
     report.fields = list(scores.values())
+    report.tables = list(tables.values())
     if lc_n:
         report.line_count_correct, report.line_count_total = lc_ok, lc_n
     return report
@@ -178,9 +217,10 @@ def evaluate(
 def render_eval(report: EvalReport):  # -> rich.table.Table
     from rich.table import Table
 
-    table = Table(title=f"docpipe eval: {report.matched}/{report.documents} documents matched",
-                  caption=(f"missing: {', '.join(report.missing[:5])}{' …' if len(report.missing) > 5 else ''}"
-                           if report.missing else None))
+    table = Table(title=f"docpipe eval: {report.matched}/{report.documents} documents in the output "
+                        "(rates are over these)",
+                  caption=(f"not in output ({len(report.missing)}): {', '.join(report.missing[:5])}"
+                           f"{' …' if len(report.missing) > 5 else ''}" if report.missing else None))
     table.add_column("field")
     table.add_column("kind", style="dim")
     table.add_column("accuracy", justify="right")
@@ -196,6 +236,11 @@ def render_eval(report: EvalReport):  # -> rich.table.Table
     for s in report.fields:
         table.add_row(s.field, s.kind, pct(s.accuracy), pct(s.coverage), pct(s.grounding_rate),
                       pct(s.grounded_correct_rate), f"{s.correct}/{s.truth}")
+    for t in report.tables:
+        table.add_row(f"{t.table} rows", "table", f"P {pct(t.row_precision)} R {pct(t.row_recall)}", "", "", "",
+                      f"{t.matched_rows}/{t.truth_rows}")
+        for c in t.columns:
+            table.add_row(f"  {t.table}[].{c.column}", c.kind, pct(c.accuracy), "", "", "", f"{c.correct}/{c.truth}")
     if report.line_count_total:
         rate = (report.line_count_correct or 0) / report.line_count_total
         table.add_row("(table rows)", "count", pct(rate), "", "", "",

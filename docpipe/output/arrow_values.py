@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 import pyarrow as pa
@@ -42,41 +43,111 @@ def conform_row(row: Mapping[str, Any], schema: pa.Schema) -> dict[str, Any]:
 
 
 def conform_value(value: Any, field: pa.Field, path: str) -> Any:
-    if value is None:
-        if not field.nullable:
-            raise ValueOutOfRange(path, "is null but the column is declared non-null")
-        return None
-    return _conform(value, field.type, path)
+    try:
+        return _field_converter(field)(value)
+    except _Bad as bad:
+        raise ValueOutOfRange(path + "".join(reversed(bad.where)), bad.detail) from None
 
 
-def _conform(value: Any, arrow_type: pa.DataType, path: str) -> Any:
-    if isinstance(value, Enum):
-        value = value.value
+class _Bad(Exception):
+    """Raised inside converters; `where` collects the path below the field, innermost first."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.where: list[str] = []
+
+
+# Converters are built once per Arrow type (a few dozen per schema) and then applied to every
+# value: deciding the conversion per value (type tests, path strings) was most of the driver's
+# CPU in a cluster run with many grounding entries per document. Paths are only built on error.
+def _field_converter(field: pa.Field):
+    return _nullable(field.nullable, _converter(field.type))
+
+
+def _nullable(nullable: bool, convert):
+    def converted(value: Any) -> Any:
+        if value is None:
+            if not nullable:
+                raise _Bad("is null but the column is declared non-null")
+            return None
+        return convert(value)
+    return converted
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+@lru_cache(maxsize=4096)
+def _converter(arrow_type: pa.DataType):
     if pa.types.is_decimal(arrow_type):
-        return quantize_decimal(value, arrow_type.precision, arrow_type.scale, path)
+        precision, scale = arrow_type.precision, arrow_type.scale
+
+        def decimal(value: Any) -> Decimal:
+            try:
+                return quantize_decimal(_plain(value), precision, scale, "")
+            except ValueOutOfRange as exc:
+                raise _Bad(exc.detail) from None
+        return decimal
     if pa.types.is_integer(arrow_type):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueOutOfRange(path, f"expected an int, got {type(value).__name__}")
-        if not _INT64_MIN <= value <= _INT64_MAX:
-            raise ValueOutOfRange(path, f"{value} does not fit int64")
-        return value
+        def integer(value: Any) -> int:
+            value = _plain(value)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise _Bad(f"expected an int, got {type(value).__name__}")
+            if not _INT64_MIN <= value <= _INT64_MAX:
+                raise _Bad(f"{value} does not fit int64")
+            return value
+        return integer
     if pa.types.is_timestamp(arrow_type):
-        return _utc(value, path)
+        def timestamp(value: Any) -> dt.datetime:
+            try:
+                return _utc(_plain(value), "")
+            except ValueOutOfRange as exc:
+                raise _Bad(exc.detail) from None
+        return timestamp
     if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
-        if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-            raise ValueOutOfRange(path, f"expected a list, got {type(value).__name__}")
-        item = arrow_type.value_field
-        return [conform_value(v, item, f"{path}[{i}]") for i, v in enumerate(value)]
+        item = _field_converter(arrow_type.value_field)
+
+        def sequence(value: Any) -> list[Any]:
+            value = _plain(value)
+            if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+                raise _Bad(f"expected a list, got {type(value).__name__}")
+            out = []
+            for index, element in enumerate(value):
+                try:
+                    out.append(item(element))
+                except _Bad as bad:
+                    bad.where.append(f"[{index}]")
+                    raise
+            return out
+        return sequence
     if pa.types.is_struct(arrow_type):
-        if isinstance(value, BaseModel):
-            value = value.model_dump(mode="python", by_alias=True)
-        if not isinstance(value, Mapping):
-            raise ValueOutOfRange(path, f"expected a struct, got {type(value).__name__}")
-        return {f.name: conform_value(value.get(f.name), f, f"{path}.{f.name}")
-                for f in (arrow_type.field(i) for i in range(arrow_type.num_fields))}
-    if pa.types.is_string(arrow_type) and not isinstance(value, str):
-        raise ValueOutOfRange(path, f"expected a str, got {type(value).__name__}")
-    return value
+        fields = [(f.name, _field_converter(f)) for f in (arrow_type.field(i) for i in range(arrow_type.num_fields))]
+
+        def struct(value: Any) -> dict[str, Any]:
+            value = _plain(value)
+            if isinstance(value, BaseModel):
+                value = value.model_dump(mode="python", by_alias=True)
+            if not isinstance(value, Mapping):
+                raise _Bad(f"expected a struct, got {type(value).__name__}")
+            out = {}
+            for name, convert in fields:
+                try:
+                    out[name] = convert(value.get(name))
+                except _Bad as bad:
+                    bad.where.append(f".{name}")
+                    raise
+            return out
+        return struct
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        def text(value: Any) -> str:
+            value = _plain(value)
+            if not isinstance(value, str):
+                raise _Bad(f"expected a str, got {type(value).__name__}")
+            return value
+        return text
+    return _plain
 
 
 def quantize_decimal(value: Any, precision: int, scale: int, path: str) -> Decimal:

@@ -1,73 +1,81 @@
-"""DatasetWriter: atomic, crash-safe commits of document/page rows plus the resume ledger.
+"""DatasetWriter: atomic, crash-safe commits of N named datasets plus the resume ledger.
+
+The output is a local folder or an object-store prefix (s3://bucket/prefix, gs://, az://); the
+protocol is the same, through docpipe.storage.store (LocalStore / ObjectStore).
 
 Layout:
-    OUT/documents/part-<run_id>-<seq:05d>.parquet   one row per document
-    OUT/pages/part-<run_id>-<seq:05d>.parquet       one row per page
-    OUT/charts/part-<run_id>-<seq:05d>.parquet      one row per chart (chart_rows.py); a commit's
-                                                    charts part has its documents part's name
-    OUT/_ledger.sqlite                              ledger, commit log, dataset layout (ledger.py)
-    OUT/_staging/<commit_id>/{documents,pages}/     files being written (never inside a dataset dir,
-                                                    so readers never see a partial file)
-    OUT/_lock                                       flock of the running writer (lock.py)
-    OUT/_runs/<run_id>.json                         run summaries (atomic_files.py)
+    OUT/<dataset>/part-<commit_id>.parquet   e.g. documents/ (one row per document), pages/, charts/
+    OUT/_ledger.sqlite                       ledger and commit log (ledger.py); on an object store a
+                                             snapshot, with OUT/_commits/{pending,done}/<id>.json
+                                             as the commit log (remote_ledger.py)
+    OUT/_staging/<commit_id>/<dataset>/      files being written (never inside a dataset folder,
+                                             so readers never see a partial or undecided file)
+    OUT/_lock                                the running writer's lock: flock locally (lock.py), a
+                                             lease object on object stores (storage/lease.py)
+    OUT/_runs/<run_id>.json                  run summaries
 
-Commit protocol for commit(documents, pages, entries) - exactly once under kill -9 at any point:
+Commit protocol for commit(tables, entries) - exactly once under kill -9 at any point:
 
-(a) Write both new parts to OUT/_staging/<commit_id>/ and fsync them and their directories.
+(a) Write each dataset's new part to OUT/_staging/<commit_id>/ (fsynced locally; on an object
+    store an object is visible whole or not at all once its upload returns).
     Why: nothing is visible yet; a crash here leaves only an unrecorded staging dir, which
     recover() deletes; the ledger still lacks these documents, so the next run redoes them.
 (b) If a row_key of this commit already has rows in older parts (a retried failure, a changed
     work_key, --force), stage rewritten copies of those parts without the commit's row_keys
     (same file name, staged) or, when nothing would remain, plan to delete them.
     Why: the dataset must never show a document twice, and parts are immutable to readers
-    except through an atomic rename.
-(c) In ONE SQLite transaction record the commit as 'pending' with its full plan (replaces,
-    deletes, adds, ledger entries), durably (synchronous=FULL).
+    except through an atomic replace.
+(c) Record the commit as 'pending' with its full plan (replaces, deletes, adds, ledger entries),
+    durably: one SQLite transaction (synchronous=FULL) locally, one object write on a store.
     Why: from this instant the commit is decided; everything after is replayable from the plan.
-(d) Apply the plan's files: os.replace each rewritten copy over its old part, delete the fully
-    superseded parts, then os.replace the new parts into the datasets; fsync the directories.
-    Every step is redo-safe: a staged file that is gone was already moved (it can only vanish
-    by its rename), a part already deleted is skipped. Removals run before additions so that an
-    interrupted (d) leaves a document missing until recovery, never duplicated.
-(e) In ONE transaction upsert the ledger entries (pointing at the new parts) and mark the commit
-    done; then delete its staging dir.
+(d) Apply the plan's files: replace each rewritten copy over its old part, delete the fully
+    superseded parts, then move the new parts into the datasets (os.replace locally; a
+    server-side copy, itself one atomic object write, then a delete on a store). Every step is
+    redo-safe: a staged file that is gone was already moved, a part already deleted is skipped.
+    Removals run before additions so that an interrupted (d) leaves a document missing until
+    recovery, never duplicated.
+(e) Upsert the ledger entries (pointing at the new parts) and mark the commit done; then delete
+    its staging dir.
     Why: the ledger only claims what the datasets already hold, so lookup() never skips a
     document whose rows are not there.
 
 recover() (run by the constructor, and before every commit) rolls every pending commit forward
-through (d) and (e), then deletes staging dirs of commits that were never recorded and temp
-files of interrupted run-summary writes. A concurrent reader may briefly miss a superseded
-document's rows during (d); it never sees a partial file or a document twice.
+through (d) and (e), then deletes staging dirs of commits that were never recorded. A concurrent
+reader may briefly miss a superseded document's rows during (d); it never sees a partial file or a
+document twice. Compaction (compact()) is one more commit of the same kind: it deletes small parts
+and adds their rows merged into parts of about `target_file_bytes`, with the ledger entries moved.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
-import os
 import re
-import shutil
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from pydantic import BaseModel, Field
 
-from docpipe.output.atomic_files import RUNS_DIR, fsync_dir, fsync_file, remove_stale_tmp_files
 from docpipe.output.ledger import CommitPlan, FileMove, Ledger, LedgerEntry
-from docpipe.output.lock import OutputLock, ensure_writable
-from docpipe.output.rows import pages_schema
+from docpipe.output.lock import OutputLock, OutputLocked
+from docpipe.storage.store import LocalStore, ObjectStore, open_store
 
 DOCUMENTS = "documents"
 PAGES = "pages"
-CHARTS = "charts"
+CHARTS = "charts"  # one row per chart found (output/chart_rows.py)
+DEFAULT_DATASETS = (DOCUMENTS, PAGES, CHARTS)
 STAGING = "_staging"
+RUNS = "_runs"
 LEDGER_FILE = "_ledger.sqlite"
 KEY_COLUMN = "row_key"
+EMPTY_SUFFIX = "-empty.parquet"  # schema-only part of a dataset that has no rows yet
+DEFAULT_TARGET_FILE_BYTES = 128 * 1024 * 1024
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_ROW_GROUPS = {DOCUMENTS: 50_000}
+_DEFAULT_ROW_GROUP = 10_000
 
 
 class OutputCorrupt(RuntimeError):
@@ -80,7 +88,7 @@ class OutputSchemaMismatch(RuntimeError):
 
 class RecoveryReport(BaseModel):
     rolled_forward: list[str] = Field(default_factory=list)  # commit ids completed by recover()
-    removed_staging: list[str] = Field(default_factory=list)  # staging dirs of unrecorded commits
+    removed_staging: list[str] = Field(default_factory=list)  # staging entries of unrecorded commits
     removed_tmp: list[str] = Field(default_factory=list)
 
 
@@ -88,32 +96,43 @@ FaultHook = Callable[[str], None]
 
 
 class DatasetWriter:
-    """The single writer of an output directory; holds OUT/_lock from construction to close()."""
+    """The single writer of an output folder or prefix; holds OUT/_lock from construction to close()."""
 
     def __init__(self, out_dir: str | Path, *, run_id: str, metadata: Mapping[str, str] | None = None,
-                 lock_wait_s: float = 0.0, documents_row_group_size: int = 50_000,
-                 pages_row_group_size: int = 10_000, fault_hook: FaultHook | None = None) -> None:
-        """Check out_dir is writable, lock it, open the ledger and recover() interrupted commits.
+                 datasets: Sequence[str] = DEFAULT_DATASETS, lock_wait_s: float = 0.0,
+                 lock_ttl_s: float | None = None, row_group_sizes: Mapping[str, int] | None = None,
+                 target_file_bytes: int = DEFAULT_TARGET_FILE_BYTES, compact_every: int = 16,
+                 fault_hook: FaultHook | None = None) -> None:
+        """Check the output is writable, lock it, open the ledger and recover() interrupted commits.
 
-        metadata (rows.dataset_metadata(...)) is stamped onto every new part of both datasets,
-        over any key-value metadata the tables already carry. Raises OutputNotWritable,
-        OutputLocked (another process holds OUT/_lock after lock_wait_s) or OutputCorrupt.
+        `datasets` names the datasets this writer commits (documents first: one row per ledger
+        entry); a new dataset is one more name. `metadata` (rows.dataset_metadata(...)) is stamped
+        onto every new part. Parts of this run are merged into parts of about target_file_bytes
+        after every `compact_every` commits (compact()). Raises OutputNotWritable, OutputLocked
+        (another run holds the output), OutputCorrupt or StoreError.
         """
         if not _RUN_ID.match(run_id):
             raise ValueError(f"run_id {run_id!r} must be letters, digits, '.', '_' or '-' (it names files)")
-        self.out = ensure_writable(out_dir)
+        if not datasets or datasets[0] != DOCUMENTS:
+            raise ValueError(f"the first dataset must be {DOCUMENTS!r} (one row per ledger entry)")
+        self.store = open_store(out_dir)
+        self.out = self.store.root if isinstance(self.store, LocalStore) else self.store.uri
         self.run_id = run_id
         self.metadata = dict(metadata or {})
-        self.row_group_sizes = {DOCUMENTS: documents_row_group_size, PAGES: pages_row_group_size,
-                                CHARTS: pages_row_group_size}
+        self.datasets = tuple(datasets)
+        self.row_group_sizes = {**_ROW_GROUPS, **dict(row_group_sizes or {})}
+        self.target_file_bytes = target_file_bytes
+        self.compact_every = compact_every
+        self._commits_since_compaction = 0
         self._accepted: dict[str, pa.Schema] = {}
         # Test seam: called with a step name between protocol steps; raising there simulates a crash.
         self.fault_hook = fault_hook
-        self._lock = OutputLock(self.out, run_id=run_id, wait_s=lock_wait_s).acquire()
+        self.store.ensure_writable()
+        self._lock = self._make_lock(lock_wait_s, lock_ttl_s).acquire()
         try:
-            for sub in (DOCUMENTS, PAGES, CHARTS, STAGING, RUNS_DIR):
-                (self.out / sub).mkdir(exist_ok=True)
-            self.ledger = Ledger(self.out / LEDGER_FILE)
+            for sub in (*self.datasets, STAGING, RUNS):
+                self.store.makedirs(sub)
+            self.ledger = self._open_ledger()
         except BaseException:
             self._lock.release()
             raise
@@ -122,6 +141,21 @@ class DatasetWriter:
         except BaseException:
             self.close()
             raise
+
+    def _make_lock(self, wait_s: float, ttl_s: float | None):
+        if isinstance(self.store, ObjectStore):
+            from docpipe.storage.lease import DEFAULT_TTL_S, LeaseLock
+
+            return LeaseLock(self.store, run_id=self.run_id, ttl_s=ttl_s or DEFAULT_TTL_S,
+                             on_locked=lambda out, holder: OutputLocked(out, holder))
+        return OutputLock(self.store.root, run_id=self.run_id, wait_s=wait_s)
+
+    def _open_ledger(self):
+        if isinstance(self.store, ObjectStore):
+            from docpipe.output.remote_ledger import RemoteLedger
+
+            return RemoteLedger(self.store)
+        return Ledger(self.store.path(LEDGER_FILE))
 
     def close(self) -> None:
         """Release the ledger and the lock; does no cleanup, so a failed commit stays recoverable."""
@@ -137,14 +171,13 @@ class DatasetWriter:
         self.close()
 
     # -- schema guard ---------------------------------------------------------------------------
-    def check_schemas(self, documents: pa.Schema, pages: pa.Schema, charts: pa.Schema | None = None) -> None:
+    def check_schemas(self, schemas: Mapping[str, pa.Schema]) -> None:
         """Refuse (OutputSchemaMismatch) tables whose columns differ from those already committed.
 
-        Call early with rows.documents_schema(...) / rows.pages_schema() / chart_rows.charts_schema()
-        so a changed schema is a fatal config error before any work, not a failure at the first commit.
+        Call early with {name: schema} (rows.documents_schema(...), rows.pages_schema(), ...) so a
+        changed schema is a fatal config error before any work, not a failure at the first commit.
         """
-        named = [(DOCUMENTS, documents), (PAGES, pages)] + ([(CHARTS, charts)] if charts is not None else [])
-        for name, schema in named:
+        for name, schema in schemas.items():
             bare = schema.remove_metadata()
             if name in self._accepted and self._accepted[name].equals(bare):
                 continue
@@ -154,102 +187,129 @@ class DatasetWriter:
                 known = _deserialize(stored)
                 if not known.equals(bare):
                     raise OutputSchemaMismatch(
-                        f"{self.out / name} already holds rows with different columns "
+                        f"{_display(self.store, name)} already holds rows with different columns "
                         f"({_schema_diff(known, bare)}); the schema or docpipe version changed: "
-                        "write to a new --out directory"
+                        "write to a new --out"
                     )
             elif stored is None or not _deserialize(stored).equals(bare):
                 self.ledger.set_meta(key, _serialize(bare))
             self._accepted[name] = bare
 
-    # -- commit -----------------------------------------------------------------------------------
-    def commit(self, documents: pa.Table, pages: pa.Table | None,
-               entries: Sequence[LedgerEntry], charts: pa.Table | None = None) -> list[LedgerEntry]:
-        """Atomically add these rows (replacing earlier rows of the same row_keys) and ledger entries.
+    def ensure_datasets(self, schemas: Mapping[str, pa.Schema]) -> list[str]:
+        """Commit a schema-only part to every dataset that has no part yet; the datasets written.
 
-        documents (rows.document_rows_table) must hold exactly one row per entry; pages
-        (rows.page_rows_table, or None for none) and charts (chart_rows.chart_rows_table, or None)
-        only rows of the entries' row_keys, matched on the row_key column. Returns the entries as
-        recorded (parts, commit id, commit time).
+        So that a reader of OUT/<dataset>/*.parquet never fails on a missing folder or an empty glob,
+        even after a run that produced no rows. The next commit with rows deletes the placeholder.
         """
-        if pages is None:
-            pages = pages_schema().empty_table()
-        if not entries and documents.num_rows == 0 and pages.num_rows == 0:
+        adds: list[tuple[str, pa.Table]] = []
+        for name, schema in schemas.items():
+            if not any(n.endswith(".parquet") for n in self.store.list(name)):
+                adds.append((name, schema.empty_table()))
+        if not adds:
             return []
         self._roll_forward_pending()
-        keys = _validate(documents, pages, entries, charts)
-        self.check_schemas(documents.schema, pages.schema, charts.schema if charts is not None else None)
+        seq = self.ledger.next_seq(self.run_id)
+        commit_id = f"{self.run_id}-{seq:05d}"
+        moves = [self._stage_table(table, commit_id, name, f"part-{commit_id}{EMPTY_SUFFIX}") for name, table in adds]
+        plan = CommitPlan(commit_id=commit_id, run_id=self.run_id, seq=seq, created_at=_now(), add=moves)
+        self._decide(plan)
+        return [name for name, _ in adds]
+
+    # -- commit -----------------------------------------------------------------------------------
+    def commit(self, tables: Mapping[str, pa.Table | None], entries: Sequence[LedgerEntry]) -> list[LedgerEntry]:
+        """Atomically add these rows (replacing earlier rows of the same row_keys) and ledger entries.
+
+        tables maps dataset names of this writer to Arrow tables with a row_key column (rows.py);
+        tables[DOCUMENTS] holds exactly one row per entry, every other dataset only rows of the
+        entries' row_keys (a dataset left out or None has no rows in this commit). Returns the
+        entries as recorded (parts, commit id, commit time).
+        """
+        unknown = set(tables) - set(self.datasets)
+        if unknown:
+            raise ValueError(f"datasets {sorted(unknown)} are not among this writer's {list(self.datasets)}")
+        present = {name: t for name, t in tables.items() if t is not None}
+        if not entries and not any(t.num_rows for t in present.values()):
+            return []
+        if DOCUMENTS not in present:
+            raise ValueError(f"a commit needs the {DOCUMENTS!r} table (one row per ledger entry)")
+        self._roll_forward_pending()
+        keys = _validate(present, entries)
+        self.check_schemas({name: t.schema for name, t in present.items()})
 
         seq = self.ledger.next_seq(self.run_id)
         commit_id = f"{self.run_id}-{seq:05d}"
-        stage = self.out / STAGING / commit_id
-        if stage.exists():  # left by an earlier attempt that failed before (c): never recorded
-            shutil.rmtree(stage)
+        self.store.remove_tree(f"{STAGING}/{commit_id}")  # left by an attempt that failed before (c)
         part = f"part-{commit_id}.parquet"
-        adds = [self._stage_table(documents, stage, DOCUMENTS, part)]
-        if pages.num_rows:
-            adds.append(self._stage_table(pages, stage, PAGES, part))
-        if charts is not None and charts.num_rows:
-            adds.append(self._stage_table(charts, stage, CHARTS, part))
+        adds: list[FileMove] = []
+        part_keys: dict[str, set[str]] = {}
+        for name in self.datasets:
+            table = present.get(name)
+            if table is None or table.num_rows == 0:
+                continue
+            adds.append(self._stage_table(table, commit_id, name, part))
+            part_keys[name] = set(table.column(KEY_COLUMN).to_pylist())
         self._fault("staged")
 
-        replace, delete = self._stage_superseded(stage, keys)
-        for sub in (stage / DOCUMENTS, stage / PAGES, stage / CHARTS, stage, stage.parent):
-            if sub.is_dir():
-                fsync_dir(sub)
+        replace, delete = self._stage_superseded(commit_id, keys)
+        delete += [f"{name}/{n}" for name in part_keys for n in self.store.list(name) if n.endswith(EMPTY_SUFFIX)]
+        self.store.sync_dir(f"{STAGING}/{commit_id}")
         self._fault("superseded_staged")
 
-        now = dt.datetime.now(dt.timezone.utc)
-        page_keys = set(pages.column(KEY_COLUMN).to_pylist()) if pages.num_rows else set()
+        now = _now()
         recorded = [e.model_copy(update={
-            "documents_part": part, "pages_part": part if e.row_key in page_keys else None,
+            "parts": {name: part for name in self.datasets if e.row_key in part_keys.get(name, ())},
             "commit_id": commit_id, "committed_at": now}) for e in entries]
         plan = CommitPlan(commit_id=commit_id, run_id=self.run_id, seq=seq, created_at=now,
                           replace=replace, delete=delete, add=adds, entries=recorded)
+        self._decide(plan)
+        self._commits_since_compaction += 1
+        if self.compact_every and self._commits_since_compaction >= self.compact_every:
+            self.compact()
+        return recorded
+
+    def _decide(self, plan: CommitPlan) -> None:
+        """Step (c) then (d) and (e)."""
+        check = getattr(self._lock, "check", None)
+        if check is not None:
+            check()  # fencing: a writer whose lease was taken over stops before deciding anything
         self.ledger.record_pending(plan)
         self._fault("recorded")
         self._complete(plan)
-        return recorded
 
-    def _stage_table(self, table: pa.Table, stage: Path, dataset: str, name: str) -> FileMove:
-        target = stage / dataset / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        self._write_parquet(table, target, dataset)
-        return FileMove(staged=self._rel(target), final=f"{dataset}/{name}")
+    def _stage_table(self, table: pa.Table, commit_id: str, dataset: str, name: str) -> FileMove:
+        rel = f"{STAGING}/{commit_id}/{dataset}/{name}"
+        self._write_parquet(table, rel, dataset)
+        return FileMove(staged=rel, final=f"{dataset}/{name}")
 
-    def _write_parquet(self, table: pa.Table, path: Path, dataset: str, *, stamp: bool = True) -> None:
+    def _write_parquet(self, table: pa.Table, rel: str, dataset: str, *, stamp: bool = True) -> None:
         # Rewritten old parts keep their own metadata: it describes the run that made their rows.
         if stamp and self.metadata:
             table = table.replace_schema_metadata({**(table.schema.metadata or {}), **{
                 k.encode(): v.encode() for k, v in self.metadata.items()}})
-        pq.write_table(table, path, compression="zstd", row_group_size=self.row_group_sizes[dataset])
-        fsync_file(path)
+        self.store.write_parquet(rel, table, compression="zstd",
+                                 row_group_size=self.row_group_sizes.get(dataset, _DEFAULT_ROW_GROUP))
 
-    def _stage_superseded(self, stage: Path, keys: list[str]) -> tuple[list[FileMove], list[str]]:
+    def _stage_superseded(self, commit_id: str, keys: list[str]) -> tuple[list[FileMove], list[str]]:
         """Step (b): rewrite (or plan to delete) the older parts that hold rows of these row_keys."""
         previous = self.ledger.lookup(keys)
-        old_parts = sorted({(DOCUMENTS, e.documents_part) for e in previous.values() if e.documents_part}
-                           | {(PAGES, e.pages_part) for e in previous.values() if e.pages_part}
-                           | {(CHARTS, e.documents_part) for e in previous.values() if e.documents_part})
+        old_parts = sorted({(dataset, part) for e in previous.values() for dataset, part in e.parts.items()})
         drop = pa.array(keys, pa.string())
         replace: list[FileMove] = []
         delete: list[str] = []
         for dataset, name in old_parts:
-            assert name is not None
-            path = self.out / dataset / name
-            if not path.exists():  # removed by hand: nothing left to supersede
+            rel = f"{dataset}/{name}"
+            if not self.store.exists(rel):  # removed by hand: nothing left to supersede
                 continue
-            table = pq.read_table(path)
+            table = self.store.read_parquet(rel)
             kept = table.filter(pc.invert(pc.is_in(table.column(KEY_COLUMN), value_set=drop)))
             if kept.num_rows == table.num_rows:
                 continue
             if kept.num_rows == 0:
-                delete.append(f"{dataset}/{name}")
+                delete.append(rel)
                 continue
-            target = stage / dataset / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._write_parquet(kept, target, dataset, stamp=False)
-            replace.append(FileMove(staged=self._rel(target), final=f"{dataset}/{name}"))
+            staged = f"{STAGING}/{commit_id}/{dataset}/{name}"
+            self._write_parquet(kept, staged, dataset, stamp=False)
+            replace.append(FileMove(staged=staged, final=rel))
         return replace, delete
 
     def _complete(self, plan: CommitPlan) -> None:
@@ -258,37 +318,97 @@ class DatasetWriter:
             self._move(move, plan)
             self._fault("replaced")
         for rel in plan.delete:
-            (self.out / rel).unlink(missing_ok=True)
+            self.store.delete(rel)
             self._fault("deleted")
         for move in plan.add:
             self._move(move, plan)
             self._fault("added")
-        for dataset in (DOCUMENTS, PAGES, CHARTS):
-            fsync_dir(self.out / dataset)
+        for dataset in {m.final.split("/")[0] for m in plan.add + plan.replace} | {d.split("/")[0] for d in plan.delete}:
+            self.store.sync_dir(dataset)
         self._fault("applied")
         self.ledger.finish(plan)
         self._fault("finished")
-        shutil.rmtree(self.out / STAGING / plan.commit_id, ignore_errors=True)
+        self.store.remove_tree(f"{STAGING}/{plan.commit_id}")
 
     def _move(self, move: FileMove, plan: CommitPlan) -> None:
-        staged, final = self.out / move.staged, self.out / move.final
-        if staged.exists():
-            os.replace(staged, final)
-        elif not final.exists():
-            raise OutputCorrupt(f"commit {plan.commit_id}: neither {staged} nor {final} exists; "
-                                "the output directory was changed by hand")
+        if self.store.exists(move.staged):
+            self.store.move(move.staged, move.final)
+        elif not self.store.exists(move.final):
+            raise OutputCorrupt(f"commit {plan.commit_id}: neither {move.staged} nor {move.final} exists in "
+                                f"{self.store.uri}; the output was changed by hand")
+
+    # -- compaction -------------------------------------------------------------------------------
+    def compact(self, target_file_bytes: int | None = None) -> list[str]:
+        """Merge parts smaller than the target into parts of about the target size (one commit).
+
+        Parts are grouped in name order until a group reaches the target; groups of two or more
+        parts are rewritten as one. Returns the new parts' dataset-relative paths.
+        """
+        target = target_file_bytes or self.target_file_bytes
+        self._commits_since_compaction = 0
+        self._roll_forward_pending()
+        groups: list[tuple[str, list[str]]] = []
+        for dataset in self.datasets:
+            current: list[str] = []
+            total = 0
+            for name, size in self.store.sizes(dataset).items():
+                if not name.endswith(".parquet") or size >= target:
+                    continue
+                current.append(name)
+                total += size
+                if total >= target:
+                    groups.append((dataset, current))
+                    current, total = [], 0
+            groups.append((dataset, current))
+        groups = [(d, names) for d, names in groups if len(names) >= 2]
+        if not groups:
+            return []
+        seq = self.ledger.next_seq(self.run_id)
+        commit_id = f"{self.run_id}-{seq:05d}"
+        self.store.remove_tree(f"{STAGING}/{commit_id}")
+        adds: list[FileMove] = []
+        deletes: list[str] = []
+        moved: dict[str, dict[str, str]] = {}
+        for index, (dataset, names) in enumerate(groups):
+            tables = [self.store.read_parquet(f"{dataset}/{n}") for n in names]
+            merged = pa.concat_tables([t.replace_schema_metadata(None) for t in tables])
+            merged = merged.replace_schema_metadata(tables[-1].schema.metadata)
+            part = f"part-{commit_id}-{index:03d}.parquet"
+            if merged.num_rows:
+                adds.append(self._stage_table(merged, commit_id, dataset, part))
+            else:
+                names = names[:-1]  # only schema-only placeholders: keep one of them
+            deletes += [f"{dataset}/{n}" for n in names]
+            for key in set(merged.column(KEY_COLUMN).to_pylist()):
+                moved.setdefault(key, {})[dataset] = part
+        now = _now()
+        entries = [e.model_copy(update={"parts": {**e.parts, **moved[e.row_key]}})
+                   for e in self.ledger.lookup(list(moved)).values()]
+        plan = CommitPlan(commit_id=commit_id, run_id=self.run_id, seq=seq, created_at=now,
+                          delete=deletes, add=adds, entries=entries)
+        self._decide(plan)
+        return [m.final for m in adds]
+
+    # -- run summaries ----------------------------------------------------------------------------
+    def write_run_summary(self, run_id: str, summary: BaseModel) -> str:
+        """OUT/_runs/<run_id>.json, written atomically (rewritable during the run); its location."""
+        rel = f"{RUNS}/{run_id}.json"
+        self.store.write_text(rel, summary.model_dump_json(indent=2))
+        return _display(self.store, rel)
 
     # -- recovery ---------------------------------------------------------------------------------
     def recover(self) -> RecoveryReport:
         """Roll pending commits forward, then delete unrecorded staging dirs and stale temp files."""
         report = RecoveryReport(rolled_forward=self._roll_forward_pending())
-        for child in sorted((self.out / STAGING).iterdir()):
-            if child.is_dir() and not child.is_symlink():
-                shutil.rmtree(child)
-            else:
-                child.unlink()
-            report.removed_staging.append(child.name)
-        report.removed_tmp = [p.name for p in remove_stale_tmp_files(self.out / RUNS_DIR)]
+        for name in self.store.list(STAGING):
+            self.store.remove_tree(f"{STAGING}/{name}")
+            report.removed_staging.append(name)
+        if isinstance(self.store, ObjectStore):
+            self.store.remove_tree(STAGING)  # object stores list nested keys only through find
+        else:
+            from docpipe.output.atomic_files import remove_stale_tmp_files
+
+            report.removed_tmp = [p.name for p in remove_stale_tmp_files(self.store.path(RUNS))]
         return report
 
     def _roll_forward_pending(self) -> list[str]:
@@ -298,27 +418,30 @@ class DatasetWriter:
             done.append(plan.commit_id)
         return done
 
-    def _rel(self, path: Path) -> str:
-        return path.relative_to(self.out).as_posix()
-
     def _fault(self, step: str) -> None:
         if self.fault_hook is not None:
             self.fault_hook(step)
 
 
-def _validate(documents: pa.Table, pages: pa.Table, entries: Sequence[LedgerEntry],
-              charts: pa.Table | None = None) -> list[str]:
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _display(store, rel: str) -> str:
+    return store.display(rel) if isinstance(store, ObjectStore) else str(store.path(rel))
+
+
+def _validate(tables: Mapping[str, pa.Table], entries: Sequence[LedgerEntry]) -> list[str]:
     keys = [e.row_key for e in entries]
     if len(set(keys)) != len(keys):
         raise ValueError("entries repeat a row_key; commit each document once")
-    named = [(DOCUMENTS, documents), (PAGES, pages)] + ([(CHARTS, charts)] if charts is not None else [])
-    for name, table in named:
+    for name, table in tables.items():
         if KEY_COLUMN not in table.column_names:
             raise ValueError(f"{name} table has no {KEY_COLUMN!r} column; build it with docpipe.output.rows")
-    doc_keys = documents.column(KEY_COLUMN).to_pylist()
+    doc_keys = tables[DOCUMENTS].column(KEY_COLUMN).to_pylist()
     if sorted(doc_keys) != sorted(keys):
         raise ValueError("documents must hold exactly one row per ledger entry (matched on row_key)")
-    for name, table in named[1:]:
+    for name, table in tables.items():
         stray = set(table.column(KEY_COLUMN).to_pylist()) - set(keys)
         if stray:
             raise ValueError(f"{name} rows of row_keys without a ledger entry: {sorted(stray)[:5]}")

@@ -1,9 +1,11 @@
 """The resume ledger: which document rows are committed, under which work_key, in which parts.
 
 OUT/_ledger.sqlite (stdlib sqlite3, WAL, synchronous=FULL). Three tables:
-- ledger: one row per row_key, pointing at the Parquet parts holding its rows. The executor reads
-  it through lookup() to skip documents already done with the same work_key, retry failed ones and
-  redo ones whose work_key changed.
+- ledger: one row per row_key with its work_key, status and the input's URI and version (size +
+  mtime or ETag). The runner reads it through versions() to skip unchanged inputs without
+  reading them, and through lookup() to skip content already done with the same work_key, retry
+  failed documents and redo ones whose work_key changed.
+- row_parts: which Parquet part of each dataset (documents, pages, ...) holds a row_key's rows.
 - commits: one row per commit, 'pending' with its full plan until the plan's files are in place,
   then 'done' (see commit.py for the protocol the plan drives).
 - meta: the datasets' column layout, so a run with a different schema is refused up front.
@@ -35,13 +37,20 @@ CREATE TABLE IF NOT EXISTS ledger (
     status TEXT NOT NULL,
     error_category TEXT,
     source_path TEXT NOT NULL,
+    source_version TEXT,
     run_id TEXT NOT NULL,
-    documents_part TEXT,
-    pages_part TEXT,
     commit_id TEXT,
     committed_at TEXT
 );
 CREATE INDEX IF NOT EXISTS ledger_doc_id ON ledger(doc_id);
+CREATE INDEX IF NOT EXISTS ledger_source ON ledger(source_path);
+CREATE TABLE IF NOT EXISTS row_parts (
+    row_key TEXT NOT NULL,
+    dataset TEXT NOT NULL,
+    part TEXT NOT NULL,
+    PRIMARY KEY (row_key, dataset)
+);
+CREATE INDEX IF NOT EXISTS row_parts_part ON row_parts(dataset, part);
 CREATE TABLE IF NOT EXISTS commits (
     commit_id TEXT PRIMARY KEY,
     run_id TEXT NOT NULL,
@@ -55,8 +64,8 @@ CREATE INDEX IF NOT EXISTS commits_state ON commits(state);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
-_COLUMNS = ("row_key", "doc_id", "work_key", "status", "error_category", "source_path", "run_id",
-            "documents_part", "pages_part", "commit_id", "committed_at")
+_COLUMNS = ("row_key", "doc_id", "work_key", "status", "error_category", "source_path", "source_version",
+            "run_id", "commit_id", "committed_at")
 
 
 class LedgerEntry(BaseModel):
@@ -69,8 +78,9 @@ class LedgerEntry(BaseModel):
     error_category: ErrorCategory | None = None
     source_path: str
     run_id: str
-    documents_part: str | None = None  # file name in OUT/documents holding the row
-    pages_part: str | None = None  # file name in OUT/pages holding its pages (None: no pages)
+    source_version: str | None = None  # the input's size + mtime/ETag when it was listed
+    # dataset name -> file name in OUT/<dataset> holding this row_key's rows (absent: no rows there)
+    parts: dict[str, str] = Field(default_factory=dict)
     commit_id: str | None = None
     committed_at: dt.datetime | None = None
 
@@ -127,7 +137,21 @@ class Ledger:
                                    check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
+        self._migrate_from_0_1()
         self._db.executescript(_DDL)
+
+    def _migrate_from_0_1(self) -> None:
+        """Ledgers written before row_parts kept documents_part/pages_part columns: move them over."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(ledger)")}
+        if not columns or "source_version" in columns:
+            return
+        self._db.executescript(_DDL)
+        with self.transaction() as db:
+            db.execute("ALTER TABLE ledger ADD COLUMN source_version TEXT")
+            for dataset in ("documents", "pages"):
+                if f"{dataset}_part" in columns:
+                    db.execute(f"INSERT OR REPLACE INTO row_parts (row_key, dataset, part) SELECT row_key, ?, "
+                               f"{dataset}_part FROM ledger WHERE {dataset}_part IS NOT NULL", (dataset,))
 
     def close(self) -> None:
         self._db.close()
@@ -155,11 +179,43 @@ class Ledger:
             for row in rows:
                 entry = _entry(row)
                 found[entry.row_key] = entry
+        return self._with_parts(found)
+
+    def versions(self, source_paths: Iterable[str]) -> dict[str, tuple[str | None, str, str, str]]:
+        """source_path -> (source_version, doc_id, work_key, status) of its latest entry; light for millions."""
+        paths = list(dict.fromkeys(source_paths))
+        found: dict[str, tuple[str | None, str, str, str]] = {}
+        for start in range(0, len(paths), _LOOKUP_CHUNK):
+            chunk = paths[start:start + _LOOKUP_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for path, version, doc_id, work_key, status in self._db.execute(
+                    "SELECT source_path, source_version, doc_id, work_key, status FROM ledger "
+                    f"WHERE source_path IN ({marks}) ORDER BY committed_at", chunk):
+                found[path] = (version, doc_id, work_key, status)
         return found
 
     def entries(self) -> list[LedgerEntry]:
         rows = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM ledger ORDER BY row_key")
-        return [_entry(row) for row in rows]
+        return list(self._with_parts({e.row_key: e for e in map(_entry, rows)}).values())
+
+    def _with_parts(self, found: dict[str, LedgerEntry]) -> dict[str, LedgerEntry]:
+        keys = list(found)
+        for start in range(0, len(keys), _LOOKUP_CHUNK):
+            chunk = keys[start:start + _LOOKUP_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for row_key, dataset, part in self._db.execute(
+                    f"SELECT row_key, dataset, part FROM row_parts WHERE row_key IN ({marks})", chunk):
+                found[row_key].parts[dataset] = part
+        return found
+
+    def parts_of(self, dataset: str) -> dict[str, int]:
+        """Part file name -> number of row_keys the ledger places in it, for one dataset."""
+        return dict(self._db.execute("SELECT part, COUNT(*) FROM row_parts WHERE dataset = ? GROUP BY part",
+                                     (dataset,)).fetchall())
+
+    def is_done(self, commit_id: str) -> bool:
+        row = self._db.execute("SELECT state FROM commits WHERE commit_id = ?", (commit_id,)).fetchone()
+        return row is not None and row[0] == "done"
 
     def is_empty(self) -> bool:
         return self._db.execute("SELECT 1 FROM ledger LIMIT 1").fetchone() is None
@@ -187,7 +243,7 @@ class Ledger:
     def record_pending(self, plan: CommitPlan) -> None:
         """Step (c): one transaction makes the whole plan durable before any file moves."""
         with self.transaction() as db:
-            db.execute("INSERT INTO commits (commit_id, run_id, seq, state, plan, created_at) "
+            db.execute("INSERT OR REPLACE INTO commits (commit_id, run_id, seq, state, plan, created_at) "
                        "VALUES (?, ?, ?, 'pending', ?, ?)",
                        (plan.commit_id, plan.run_id, plan.seq, plan.model_dump_json(), plan.created_at.isoformat()))
 
@@ -198,6 +254,10 @@ class Ledger:
                 f"INSERT OR REPLACE INTO ledger ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
                 [_row(entry) for entry in plan.entries],
             )
+            keys = [(entry.row_key,) for entry in plan.entries]
+            db.executemany("DELETE FROM row_parts WHERE row_key = ?", keys)
+            db.executemany("INSERT INTO row_parts (row_key, dataset, part) VALUES (?, ?, ?)",
+                           [(e.row_key, dataset, part) for e in plan.entries for dataset, part in e.parts.items()])
             # The plan is only needed while pending; the ledger rows are the lasting record.
             db.execute("UPDATE commits SET state = 'done', plan = NULL, done_at = ? WHERE commit_id = ?",
                        (_now(), plan.commit_id))

@@ -1,4 +1,4 @@
-"""One writer per output directory: an flock on OUT/_lock, plus an early writability check.
+"""One writer per local output directory: an flock on OUT/_lock (object stores: storage/lease.py).
 
 flock (not a pid file) because the kernel drops it when the holder dies, even under kill -9, so a
 crashed run never leaves a stale lock behind; the pid and run_id written into the file are only
@@ -13,10 +13,11 @@ import fcntl
 import json
 import os
 import socket
-import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
+
+from docpipe.storage.store import OutputNotWritable  # noqa: F401 - re-exported: callers import it from here
 
 LOCK_NAME = "_lock"
 _POLL_S = 0.05
@@ -32,32 +33,10 @@ class OutputLocked(RuntimeError):
         since = holder.get("acquired_at")
         where = f" on {host}" if host else ""
         when = f" since {since}" if since else ""
-        super().__init__(f"output directory {out_dir} is in use by pid {pid}{where} (run {run}){when}; "
+        super().__init__(f"output {out_dir} is in use by pid {pid}{where} (run {run}){when}; "
                          "wait for that run to finish or use another --out")
         self.pid = pid
         self.run_id = run
-
-
-class OutputNotWritable(RuntimeError):
-    """The output directory cannot be created or written (a fatal config error)."""
-
-
-def ensure_writable(out_dir: str | Path) -> Path:
-    """Create out_dir if needed and prove a file can be created in it; raise OutputNotWritable if not."""
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise OutputNotWritable(f"output path {out} exists and is not a directory")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputNotWritable(f"cannot create output directory {out}: {exc.strerror or exc}") from exc
-    try:
-        fd, probe = tempfile.mkstemp(prefix=".docpipe-probe-", dir=out)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise OutputNotWritable(f"output directory {out} is not writable: {exc.strerror or exc}") from exc
-    return out
 
 
 class OutputLock:

@@ -17,7 +17,7 @@ Use (per commit batch; the three document sequences are parallel):
     writer = DatasetWriter(out, run_id=run_id, metadata=meta)    # commit.py; stamps meta on parts
     docs = document_rows_table(heads, values, groundings, Invoice)
     pages = page_rows_table(page_results, run_id=run_id, processed_at=now, row_keys=page_row_keys)
-    writer.commit(docs, pages, ledger_entries)
+    writer.commit({"documents": docs, "pages": pages}, ledger_entries)
 """
 
 from __future__ import annotations
@@ -64,7 +64,12 @@ class DocumentHead(BaseModel):
     page_count: int = Field(description="Pages in the document.")
     pages_processed: int = Field(description="Pages that were processed (fewer under --max-pages).")
     status: Status = Field(description="ok | partial | failed | skipped.")
-    error: ErrorInfo | None = Field(None, description="Why the document is not ok (category, message, stage).")
+    error: ErrorInfo | None = Field(None, description="Why the document is not ok (category, message, stage): "
+                                                      "the most serious reason; see missing_fields and broken_rules.")
+    missing_fields: list[str] = Field(default_factory=list, description="Fields the schema requires for a usable "
+                                      "result that were not found (every field when none was found).")
+    broken_rules: list[str] = Field(default_factory=list, description="Consistency rules of the schema the values "
+                                    "break, as 'path: rule' (e.g. 'subtotal + tax_total = total').")
     schema_name: str = Field(alias="schema", description="Name of the extraction schema.")
     schema_hash: str = Field(description="Hash of the schema's JSON Schema.")
     pipeline: str = Field(description="Pipeline that produced the row.")
@@ -94,6 +99,8 @@ class DocumentTail(BaseModel):
     def from_groundings(cls, groundings: Sequence[FieldGrounding],
                         answers: Sequence[ChartAnswer] = ()) -> DocumentTail:
         """Entries without a value (field not extracted) count for neither the count nor the mean."""
+        # Location columns are re-derived from each path, whatever copies were made on the way.
+        groundings = [g.with_field(g.field) for g in groundings]
         valued = [g for g in groundings if g.value is not None]
         confidence = sum(g.score for g in valued) / len(valued) if valued else None
         return cls(grounding=list(groundings), ungrounded_count=sum(not g.grounded for g in valued),

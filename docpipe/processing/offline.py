@@ -18,9 +18,9 @@ from docpipe.records import ErrorCategory, ErrorInfo, FieldGrounding, PageImage,
 from docpipe.tasks.base import PageWork
 
 ENGINE_LABEL = "offline"
-SUPPORTED_TASKS: frozenset[str] = frozenset({"extract", "ocr", "chart_qa", "ground"})
-"""The pipeline tasks the offline engine can do; the one place that says so (a run whose pipeline
-needs another task must pick another engine before it starts)."""
+# What this engine can do, the one place that says so: a run whose pipeline needs another task is
+# refused before it starts (engine_choice).
+OFFLINE_TASKS = frozenset({"extract", "ocr", "chart_qa", "ground"})
 
 
 class OfflinePageProcessor:
@@ -38,7 +38,7 @@ class OfflinePageProcessor:
         return [self._page(page, image) for page, image in items]
 
     def _page(self, page: PageImage, image: bytes | None = None) -> PageResult:
-        work = PageWork(page=page, image=None, questions=self.doc_questions.get(page.doc_id, self.questions))
+        work = PageWork(page=page, image=None, questions=self.doc_questions.get(page.source_path, self.questions))
         grounding: list[FieldGrounding] = []
         if page.status == Status.failed:
             return build_page_result(work, self.engine_label, grounding)

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from docpipe.fields import filled_fields
 from docpipe.records import ErrorCategory, ErrorInfo, FieldGrounding, PageResult, Status
 from docpipe.tasks.base import PageWork
 
 
 def page_status(work: PageWork) -> tuple[Status, ErrorInfo | None]:
-    """ok: every task ok. partial: something usable plus a failure. failed: nothing usable."""
+    """ok: every task ok and something found. partial: something usable plus a failure, or an
+    extraction that found no field at all (`missing_field`). failed: nothing usable."""
     if work.page.status == Status.failed:
         return Status.failed, work.page.error
     outcomes = work.outcomes
     failed = [o for o in outcomes if o.status == Status.failed]
     degraded = [o for o in outcomes if o.status != Status.ok]
     if not degraded:
+        if work.extraction is not None and not filled_fields(work.extraction):
+            return Status.partial, ErrorInfo(category=ErrorCategory.missing_field, stage="extract",
+                                             message="no field of the schema was found on this page")
         return Status.ok, None
     usable = [o for o in outcomes if o.status in (Status.ok, Status.partial)]
     first_problem = (failed or degraded)[0].error

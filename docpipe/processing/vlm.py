@@ -24,7 +24,7 @@ class VlmPageProcessor:
         self.doc_questions = dict(doc_questions or {})
 
     def __call__(self, items: list[tuple[PageImage, bytes | None]]) -> list[PageResult]:
-        works = [PageWork(page=page, image=image, questions=self.doc_questions.get(page.doc_id, self.questions))
+        works = [PageWork(page=page, image=image, questions=self.doc_questions.get(page.source_path, self.questions))
                  for page, image in items]
         for task in self.tasks:
             self._run_task(task, [w for w in works if w.page.status != Status.failed and task.applies(w)])

@@ -1,8 +1,7 @@
-"""One document from disk to pages: the unit of work that runs inside a worker."""
+"""One document from its URI to pages: the unit of work that runs inside a worker (bytes are read here)."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 
 from docpipe.raster.config import RasterConfig
@@ -17,22 +16,23 @@ def rasterize_document(doc: SourceDoc, config: RasterConfig) -> RasterOutput:
     """Render every page of `doc`; never raises for anything the file's bytes can do."""
     if doc.error is not None:
         return passthrough_output(doc)
-    if doc.kind is DocKind.unknown:
-        return failed_output(doc, ErrorCategory.unsupported_format, "not a PDF or a supported image")
+    from docpipe.discover import fallback_doc_id, identify
+    from docpipe.storage.reading import InputReadError, read_input
+
     try:
-        with open(doc.source_path, "rb") as handle:
-            data = handle.read()
-    except FileNotFoundError:
-        return failed_output(doc, ErrorCategory.vanished, "file disappeared while the run was going")
-    except OSError as exc:
-        return failed_output(
-            doc, ErrorCategory.vanished, f"file can no longer be read: {exc.strerror or type(exc).__name__}"
-        )
-    except MemoryError:
-        return failed_output(doc, ErrorCategory.too_large, "file is too large to load into memory")
-    # The bytes must be the ones discovery hashed, or doc_id would describe another file.
-    if hashlib.sha256(data).hexdigest() != doc.doc_id:
+        data = read_input(doc.source_path)
+    except InputReadError as exc:
+        doc = doc.model_copy(update={"doc_id": doc.doc_id or fallback_doc_id(doc.source_path)})
+        return failed_output(doc, exc.category, exc.message)
+    # This worker hashes and types the bytes. A doc_id known already (identified in one process,
+    # or a retry of a document whose first pages came back) must still match: else the file
+    # changed and doc_id would describe another file.
+    identified = identify(doc, data)
+    if doc.doc_id and identified.doc_id != doc.doc_id:
         return failed_output(doc, ErrorCategory.vanished, "file changed while the run was going")
+    doc = identified
+    if doc.error is not None:
+        return passthrough_output(doc)
     # Imported here, not at the top: the parent of an isolated worker never renders, and
     # importing PyMuPDF alone costs it ~130 MB of resident memory.
     from docpipe.raster.image import rasterize_image

@@ -151,7 +151,8 @@ class WorkerProcess:
             self._discard()
             message = f"the rendering worker sent a bad reply: {type(exc).__name__}"
             return failed_output(doc, ErrorCategory.crash, message)
-        if output.doc_id != doc.doc_id:
+        # Matched by URI: a document listed without reading gets its doc_id in the worker.
+        if output.source_path != doc.source_path or (doc.doc_id and output.doc_id != doc.doc_id):
             self._discard()
             message = "the rendering worker answered for another document"
             return failed_output(doc, ErrorCategory.crash, message)

@@ -14,17 +14,32 @@ from docpipe.tasks.boxes import to_page_box
 from docpipe.tasks.json_output import JsonOutputError, parse_json_text
 from docpipe.tasks.values import FlatValue, flatten_values
 
-MAX_VALUES_PER_PAGE = 64  # keeps one page's box list within a bounded token budget
+MAX_BOXES_ASKED = 64  # boxes asked of the model per page: keeps the answer within a bounded token budget
 
 
 def values_to_ground(work: PageWork) -> list[FlatValue]:
+    """Every value of the page: all of them are verified against the words, none is dropped."""
     values: list[FlatValue] = []
     if work.extraction is not None:
         values.extend(flatten_values(work.extraction))
     for index, answer in enumerate(work.answers):
         if answer.answer:
             values.append(FlatValue(f"answers[{index}]", answer.answer, "text"))
-    return values[:MAX_VALUES_PER_PAGE]
+    return values
+
+
+def values_to_ask(work: PageWork) -> list[FlatValue]:
+    """The values whose boxes the model is asked for: at most MAX_BOXES_ASKED.
+
+    Answers and top-level fields come first, table cells after, so a long table costs its own
+    last cells a model box, never a total or an answer. Values left out are still verified
+    against the words (they only lack the model's proposal).
+    """
+    values = values_to_ground(work)
+    ranked = sorted(range(len(values)), key=lambda i: (not values[i].path.startswith("answers["),
+                                                       "[" in values[i].path, i))
+    keep = set(ranked[:MAX_BOXES_ASKED])
+    return [v for i, v in enumerate(values) if i in keep]
 
 
 class GroundTask(Task):
@@ -38,10 +53,10 @@ class GroundTask(Task):
         self.model_input_size = model_input_size
 
     def applies(self, work: PageWork) -> bool:
-        return work.image is not None and bool(values_to_ground(work))
+        return work.image is not None and bool(values_to_ask(work))
 
     def prompt(self, work: PageWork) -> str:
-        listing = "\n".join(f"- {v.path}: {compact_json(v.value)}" for v in values_to_ground(work))
+        listing = "\n".join(f"- {v.path}: {compact_json(v.value)}" for v in values_to_ask(work))
         return prompts.GROUND.format(
             box_convention=prompts.box_convention(self.box_format),
             values=listing,
@@ -50,7 +65,7 @@ class GroundTask(Task):
 
     def decoding_schema(self, work: PageWork) -> dict[str, Any]:
         box = {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4}
-        paths = [v.path for v in values_to_ground(work)]
+        paths = [v.path for v in values_to_ask(work)]
         return {
             "type": "object",
             "properties": {p: {"anyOf": [box, {"type": "null"}]} for p in paths},
@@ -65,7 +80,7 @@ class GroundTask(Task):
             raise OutputProblem(str(exc)) from exc
         if not isinstance(data, dict):
             raise OutputProblem("expected a JSON object mapping each value to a box")
-        wanted = {v.path for v in values_to_ground(work)}
+        wanted = {v.path for v in values_to_ask(work)}
         missing = sorted(wanted - set(data))
         if missing:
             raise OutputProblem(f"missing boxes for: {', '.join(missing[:10])}")
