@@ -278,7 +278,9 @@ def _x_positions(scene: Scene, th: float) -> tuple[list[XPos], bool]:
     row = [p for p in scene.phrases if p.cy > win.y1 - 0.5 * th and p.y0 < win.y1 + 4 * th
            and win.x0 - 2 * th <= p.cx <= win.x1 + 2 * th]
     if not row:
-        return ([XPos(b.cx, b.text, v) for b, v in zip(fit.labels, fit.values, strict=True)], True) if fit else ([], False)
+        if fit is None:
+            return [], False
+        return [XPos(b.cx, b.text, v) for b, v in zip(fit.labels, fit.values, strict=True)], True
     first = min(p.cy for p in row)
     row = [p for p in row if abs(p.cy - first) < 0.8 * th]
     row.sort(key=lambda p: p.cx)
