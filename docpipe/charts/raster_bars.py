@@ -197,7 +197,7 @@ def layout(bars: list[Bar]) -> BarLayout | None:
     if share < 0.6:
         return None
     bars = _main_set(bars, vertical, base)
-    if not bars:
+    if not bars or not _plausible(bars, vertical, base):
         return None
     # Columns: bars overlapping across the category axis (stacked segments) form one column.
     cols: list[list[Bar]] = []
@@ -232,6 +232,19 @@ def layout(bars: list[Bar]) -> BarLayout | None:
         else:
             slots = [[b for b in c] for c in cols]
     return BarLayout(vertical, base, slots, stacked, grouped, share)
+
+
+def _plausible(bars: list[Bar], vertical: bool, base: float) -> bool:
+    """Bars of a bar chart stand on the baseline with lengths that differ (they show values);
+    many equal squares scattered about are markers of a scatter plot."""
+    on_base = [b for b in bars if min(abs(e - base) for e in b.value_extent(vertical)) <= 3]
+    if len(on_base) < max(1, 0.3 * len(bars)):
+        return False
+    lengths = np.array([(b.h if vertical else b.w) for b in on_base], dtype=float)
+    thick = np.array([(b.w if vertical else b.h) for b in on_base], dtype=float)
+    if len(on_base) >= 4 and lengths.std() < 0.05 * lengths.mean() and np.all(np.abs(lengths - thick) <= 2):
+        return False
+    return True
 
 
 def _main_set(bars: list[Bar], vertical: bool, base: float) -> list[Bar]:

@@ -94,7 +94,7 @@ def read_pie(scene: Scene, legend: list[LegendEntry], skip: list[tuple[int, int,
                     p.y = None
     mark_px = scene.mark_pixels()
     explained = min(1.0, fill * math.pi * (r_out ** 2 - r_in ** 2) / mark_px)
-    return Reading("pie", None, [SeriesReading(None, None, [p for p in pts if p.y is not None or True])],
+    return Reading("pie", None, [SeriesReading(None, None, pts)],
                    explained, value_unit="%" if all(p.source == "measured" for p in pts) else None,
                    axis_quality=0.7, used_text=used)
 

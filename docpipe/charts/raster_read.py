@@ -12,31 +12,67 @@ from docpipe.charts.raster_titles import titles
 
 
 def read_scene(scene: Scene, page_index: int, chart_index: int) -> ChartData:
+    """The scene read by the chart family that explains it best, as `ChartData`."""
+    if not scene.classes and not scene.boxes:
+        return unreadable(page_index, chart_index, scene.region, "no marks and no text in the chart region")
+    best, legend, why = best_reading(scene)
+    if best is None:
+        return unreadable(page_index, chart_index, scene.region, why)
+    return _to_chart(scene, best, legend, page_index, chart_index)
+
+
+def best_reading(scene: Scene) -> tuple[Reading | None, list, str]:
+    """(reading, legend, why not): every mark reader's reading of the scene, the best kept; None
+    with the reason when no reader explains the picture well enough."""
     from docpipe.charts.raster_pie import read_pie
     from docpipe.charts.raster_read_bars import read_bars
     from docpipe.charts.raster_read_xy import read_xy
 
-    if not scene.classes and not scene.boxes:
-        return unreadable(page_index, chart_index, scene.region, "no marks and no text in the chart region")
-    legend = find_legend(scene.crop, scene.bg, scene.phrases, scene.text_mask)
-    skip = [e.box() for e in legend]
-    if len(legend) >= 2:  # the legend's frame and the space between its entries
-        th = scene.text_size()
-        skip.append((int(min(b[0] for b in skip) - th), int(min(b[1] for b in skip) - th),
-                     int(max(b[2] for b in skip) + th), int(max(b[3] for b in skip) + th)))
+    ticks = {id(b) for f in (scene.x_axis, scene.y_axis) if f is not None for b in f.labels}
+    legend = find_legend(scene.crop, scene.bg, [p for p in scene.phrases if id(p) not in ticks], scene.text_mask)
+    skip = [e.box() for e in legend] + _legend_frames(legend, scene)
     readings: list[Reading] = []
     for reader in (read_bars, read_xy, read_pie):
         r = reader(scene, legend, skip)
         if r is not None and r.n_points():
             readings.append(r)
     if not readings:
-        return unreadable(page_index, chart_index, scene.region, _why(scene))
+        return None, legend, _why(scene)
     best = max(readings, key=_score)
     if _score(best) < 0.25:
-        return unreadable(page_index, chart_index, scene.region,
-                          f"marks do not form a readable chart (best: {best.chart_type}, "
-                          f"explains {best.explained:.0%} of the mark pixels)")
-    return _to_chart(scene, best, legend, page_index, chart_index)
+        return None, legend, (f"marks do not form a readable chart (best: {best.chart_type}, "
+                              f"explains {best.explained:.0%} of the mark pixels)")
+    best.notes.append(f"readings: {', '.join(f'{r.chart_type}={_score(r):.2f}' for r in readings)}")
+    best.rivals = sum(1 for r in readings if r is not best and _score(r) > 0.6 * _score(best))
+    return best, legend, ""
+
+
+def _legend_frames(legend, scene: Scene) -> list[tuple[int, int, int, int]]:
+    """The box around each group of neighbouring legend entries (within 3 text heights of each
+    other), padded by a text height: a legend's frame and the gaps between its entries. A group
+    covering more than a fifth of the chart is not a legend block and is left out."""
+    th = scene.text_size()
+    boxes = [e.box() for e in legend]
+    groups: list[list[tuple[int, int, int, int]]] = []
+    for b in boxes:
+        near = [g for g in groups if any(_gap(b, o) <= 3 * th for o in g)]
+        merged = [b] + [o for g in near for o in g]
+        groups = [g for g in groups if g not in near] + [merged]
+    out = []
+    for g in groups:
+        if len(g) < 2:
+            continue
+        box = (int(min(b[0] for b in g) - th), int(min(b[1] for b in g) - th),
+               int(max(b[2] for b in g) + th), int(max(b[3] for b in g) + th))
+        if (box[2] - box[0]) * (box[3] - box[1]) <= 0.2 * scene.w * scene.h:
+            out.append(box)
+    return out
+
+
+def _gap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    dx = max(0, max(a[0], b[0]) - min(a[2], b[2]))
+    dy = max(0, max(a[1], b[1]) - min(a[3], b[3]))
+    return float(max(dx, dy))
 
 
 def _score(r: Reading) -> float:

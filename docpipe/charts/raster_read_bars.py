@@ -103,9 +103,9 @@ def read_bars(scene: Scene, legend: list[LegendEntry], skip: list[tuple[int, int
                             trusted_axis=fit is not None and quality >= 0.65)
             if rec is None:
                 continue
-            ev = {"axis": quality, "fill": b.fill, "label": 1.0 if rec.source == "label" else 0.0,
-                  "agree": -1.0 if rec.agreement is None else rec.agreement, "repaired": float(rec.repaired), "conflict": float(rec.conflict),
-                  "named": 1.0 if name else 0.0}
+            ev = {"axis": quality, "shape": b.fill, "label": 1.0 if rec.source == "label" else 0.0,
+                  "agree": -1.0 if rec.agreement is None else rec.agreement, "repaired": float(rec.repaired),
+                  "conflict": float(rec.conflict), "named": 1.0 if name else 0.0}
             x_text = name if name else str(si + 1)
             points[series_of[b.cls]].append(MarkPoint(x_text, None, rec.value, (b.x0, b.y0, b.x1, b.y1),
                                                       rec.source, ev))

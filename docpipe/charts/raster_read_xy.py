@@ -42,7 +42,7 @@ def read_xy(scene: Scene, legend: list[LegendEntry], skip: list[tuple[int, int, 
         if scene.is_text_color(k):
             continue
         m = c.mask & keep
-        sh = analyse(m, win.w, win.h)
+        sh = analyse(m, win.w, win.h, th)
         if sh.kind != "none":
             shapes.append((k, m, sh))
     if not shapes:
@@ -134,8 +134,8 @@ def _read_kind(scene: Scene, legend: list[LegendEntry], kind: str, chosen, expla
                     continue
                 xv, xt = xp.value, xp.text
             ev = {"axis": quality * (x_quality if kind == "scatter" else 1.0), "label": float(rec.source == "label"),
-                  "agree": -1.0 if rec.agreement is None else rec.agreement, "repaired": float(rec.repaired), "conflict": float(rec.conflict),
-                  "named": 1.0, "shape": 0.8}
+                  "agree": -1.0 if rec.agreement is None else rec.agreement, "repaired": float(rec.repaired),
+                  "conflict": float(rec.conflict), "named": 1.0, "shape": 0.8}
             out.append(MarkPoint(xt, xv, rec.value, box, rec.source, ev))
         color = scene.classes[k].color
         name = legend_name(color, legend)
@@ -151,21 +151,24 @@ def _read_kind(scene: Scene, legend: list[LegendEntry], kind: str, chosen, expla
 def tick_marks(scene: Scene) -> np.ndarray:
     """Pixels of axis tick marks, which scatter reading must not take for markers (bool H×W).
 
-    A tick mark is a short thin stroke (at most 3 px across, at most 2.5 text heights long) that
-    either crosses or touches a rule perpendicular to it (an axis line, a frame), or is one of
-    three or more identical strokes on one line (a row of ticks), or sits at a fitted axis' tick
-    position beside its labels.
+    A tick mark is a short thin stroke (at most 3 px across, at most 2.5 text heights long; a dot
+    of at most 4 px counts either way) that crosses or touches a rule perpendicular to it (an axis
+    line, a frame), or is one of three or more identical strokes on one line (a row of ticks), or
+    sits at a fitted axis' tick position beside its labels.
     """
     th = scene.text_size()
     out = np.zeros(scene.candidates.shape, dtype=bool)
     cand = scene.candidates & ~scene.text_mask
     n, lab, stats, _ = cv2.connectedComponentsWithStats(cand.astype(np.uint8), connectivity=8)
-    strokes = []
+    strokes = []  # (component, x, y, w, h, vertical)
     for i in range(1, n):
         x, y, w, h, area = (int(v) for v in stats[i])
-        if max(w, h) > 2.5 * th or min(w, h) > 3 or max(w, h) < 2 * min(w, h):
+        if max(w, h) > 2.5 * th or min(w, h) > 3:
             continue
-        strokes.append((i, x, y, w, h, h > w))
+        if max(w, h) <= 4:
+            strokes += [(i, x, y, w, h, True), (i, x, y, w, h, False)]
+        elif max(w, h) >= 2 * min(w, h):
+            strokes.append((i, x, y, w, h, h > w))
     if not strokes:
         return out
     # strokes of one size on one line (bucketed by 2 px): a row of ticks
@@ -188,7 +191,7 @@ def tick_marks(scene: Scene) -> np.ndarray:
                 if lo - 3 <= r.pos <= hi + 3 and r.start - 3 <= along <= r.end + 3:
                     hit = True
                     break
-        if not hit:
+        if not hit and _near_edge(x, y, w, h, scene.window, 1.5 * th):
             line = x + w / 2 if not vertical else y + h / 2
             hit = sum(rows.get((vertical, w + dw, h + dh, int(line // 2) + dl), 0)
                       for dw in (-1, 0, 1) for dh in (-1, 0, 1) for dl in (-1, 0, 1)) >= 3
@@ -202,6 +205,11 @@ def tick_marks(scene: Scene) -> np.ndarray:
         if hit:
             out[lab == i] = True
     return out
+
+
+def _near_edge(x: int, y: int, w: int, h: int, win, reach: float) -> bool:
+    """The box lies within `reach` of the plot window's border (where tick rows are drawn)."""
+    return min(x - win.x0, y - win.y0, win.x1 - (x + w), win.y1 - (y + h)) <= reach
 
 
 def _dedupe_markers(raw, contrast: list[float]):
@@ -270,7 +278,9 @@ def _x_positions(scene: Scene, th: float) -> tuple[list[XPos], bool]:
     row = [p for p in scene.phrases if p.cy > win.y1 - 0.5 * th and p.y0 < win.y1 + 4 * th
            and win.x0 - 2 * th <= p.cx <= win.x1 + 2 * th]
     if not row:
-        return ([XPos(b.cx, b.text, v) for b, v in zip(fit.labels, fit.values, strict=True)], True) if fit else ([], False)
+        if fit is None:
+            return [], False
+        return [XPos(b.cx, b.text, v) for b, v in zip(fit.labels, fit.values, strict=True)], True
     first = min(p.cy for p in row)
     row = [p for p in row if abs(p.cy - first) < 0.8 * th]
     row.sort(key=lambda p: p.cx)

@@ -49,6 +49,7 @@ class Reading:
     axis_quality: float = 0.0
     used_text: list[TextBox] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    rivals: int = 0  # other families that explain the picture nearly as well (ambiguity)
 
     def n_points(self) -> int:
         return sum(len(s.points) for s in self.series)

@@ -71,12 +71,17 @@ class Scene:
         return (_clip(rx0 + x0 * sx), _clip(ry0 + y0 * sy), _clip(rx0 + x1 * sx), _clip(ry0 + y1 * sy))
 
     def mark_pixels(self) -> int:
-        """Pixels of every colour class outside the words: what a reading should explain."""
-        return max(1, sum(self.outside_text))
+        """Pixels of the mark colour classes (not the text's colours) outside the words: what a
+        reading should explain."""
+        return max(1, sum(n for k, n in enumerate(self.outside_text) if not self.is_text_color(k)))
 
     def is_text_color(self, k: int) -> bool:
-        """A class whose pixels lie mostly inside words is the text's colour, not a mark's."""
-        return self.outside_text[k] < 0.4 * self.classes[k].count
+        """A class whose pixels lie mostly inside words is the text's colour, not a mark's; for a
+        grey or black class a third inside words is enough (unread text, a rotated axis title, is
+        drawn in it too)."""
+        c = self.classes[k]
+        share_outside = self.outside_text[k] / max(c.count, 1)
+        return share_outside < (0.7 if is_grayish(c.color, 30.0) else 0.4)
 
     def text_size(self) -> float:
         """Median height of the words (pixels)."""
@@ -120,7 +125,15 @@ def build_scene(image: np.ndarray, words: list[Word], region: BBox,
         boxes = merge_readings(boxes, recognize_crop(crop, recognize))
         second = True
     bg = background_color(crop)
-    rules = find_rules(crop, bg)
+    panel = _panel_box(crop, bg)
+    if panel is not None:  # rules are looked for inside the panel (the margin would join them)
+        inner = np.empty_like(crop)
+        inner[:] = bg.astype(np.uint8)
+        x0, y0, x1, y1 = panel
+        inner[y0:y1, x0:x1] = crop[y0:y1, x0:x1]
+        rules = find_rules(inner, bg)
+    else:
+        rules = find_rules(crop, bg)
     boxes = [b for b in boxes if not _on_rule(b, rules)]
     boxes = _drop_marker_words(crop, bg, boxes)
     phr = phrases(boxes)
@@ -128,13 +141,24 @@ def build_scene(image: np.ndarray, words: list[Word], region: BBox,
     y_axis = snap_to_ticks(snap_to_rules(y_axis, rules), crop, bg) if y_axis is not None else None
     x_axis = snap_to_ticks(snap_to_rules(x_axis, rules), crop, bg) if x_axis is not None else None
     window = plot_window(w, h, y_axis, x_axis, boxes)
+    window = _within_panel(window, panel, rules, w, h)
     text_mask = _text_mask(boxes, h, w)
     candidates = _mark_candidates(crop, bg, rules, window)
     classes = color_classes(crop, candidates, min_pixels=max(20, (w * h) // 100000), bg=bg)
     backdrops = [c for c in classes if _backdrop(c, window)]
+    shaded = [(c, box) for c in classes for box in [_shaded_panel(c, w, h)] if box is not None]
+    backdrops += [c for c, _ in shaded]
     classes = [c for c in classes if not any(c is b for b in backdrops)]
     for b in backdrops:
         candidates &= ~b.mask
+    for _, box in shaded[:1]:  # marks are inside the shaded plot panel
+        window = Window(max(window.x0, box[0]), max(window.y0, box[1]), min(window.x1, box[2]),
+                        min(window.y1, box[3]))
+        outside = np.ones_like(candidates)
+        outside[window.y0:window.y1, window.x0:window.x1] = False
+        candidates &= ~outside
+        for c in classes:
+            c.mask &= ~outside
     # Mark pixels outside words: what readers have to explain (text is explained by the words).
     outside = [int((c.mask & ~text_mask).sum()) for c in classes]
     return Scene(crop, region, bg, boxes, phr, rules, y_axis, x_axis, window, text_mask, candidates,
@@ -174,6 +198,29 @@ def _drop_marker_words(crop: np.ndarray, bg: np.ndarray, boxes: list[TextBox]) -
                 continue
         out.append(b)
     return out
+
+
+def _shaded_panel(c, w: int, h: int) -> tuple[int, int, int, int] | None:
+    """The box of a light grey filled rectangle covering a fifth of the chart or more (a shaded
+    plot area drawn on a white figure): a backdrop, not a mark."""
+    import cv2
+
+    if not is_grayish(c.color, 24.0) or float(c.color.min()) < 170 or c.count < 0.15 * w * h:
+        return None
+    # gridlines cut the panel into cells: close them before measuring how full its box is
+    closed = cv2.morphologyEx(c.mask.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8))
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
+    if n <= 1:
+        return None
+    i = 1 + int(np.argmax(stats[1:, 4]))
+    x, y, bw, bh, _ = (int(v) for v in stats[i])
+    x1, y1 = x + bw, y + bh
+    if bw * bh < 0.2 * w * h:
+        return None
+    from docpipe.charts.raster_bars import fill_holes
+
+    filled = fill_holes(lab[y:y1, x:x1] == i)
+    return (x, y, x1, y1) if filled.mean() >= 0.9 else None
 
 
 def _on_rule(b: TextBox, rules: list[Rule]) -> bool:
@@ -219,6 +266,71 @@ def plot_window(w: int, h: int, y_axis: AxisFit | None, x_axis: AxisFit | None, 
     if x1 - x0 < 10 or y1 - y0 < 10:
         return Window(0, 0, w, h)
     return Window(x0, y0, x1, y1)
+
+
+def _panel_box(crop: np.ndarray, bg: np.ndarray) -> tuple[int, int, int, int] | None:
+    """The plot panel when the chart shows one: a rectangle of the background colour inside a
+    margin of another colour (a grey plot area on a white figure, or the reverse)."""
+    import cv2
+
+    h, w = crop.shape[:2]
+    flat = (color_distance(crop, bg) < 12).astype(np.uint8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(flat, connectivity=4)
+    if n <= 1:
+        return None
+    i = 1 + int(np.argmax(stats[1:, 4]))
+    x, y, bw, bh, area = (int(v) for v in stats[i])
+    if bw * bh >= 0.25 * w * h and area >= 0.5 * bw * bh and (bw < 0.97 * w or bh < 0.97 * h) \
+            and _margin_is_other(crop, bg, x, y, bw, bh):
+        return (x, y, x + bw, y + bh)
+    return None
+
+
+def _within_panel(window: Window, panel: tuple[int, int, int, int] | None, rules: list[Rule], w: int,
+                  h: int) -> Window:
+    """Narrow the window to the plot panel, or to a frame of four rules around the plot. Marks are
+    drawn inside it; text and ticks outside it are not marks."""
+    box = panel
+    if box is None:
+        hs = [r for r in rules if r.horizontal and r.length >= 0.4 * w]
+        vs = [r for r in rules if not r.horizontal and r.length >= 0.4 * h]
+        if len(hs) >= 2 and len(vs) >= 2:
+            top, bottom = min(hs, key=lambda r: r.pos), max(hs, key=lambda r: r.pos)
+            left, right = min(vs, key=lambda r: r.pos), max(vs, key=lambda r: r.pos)
+            same = lambda a, b: abs(a - b) <= 4  # noqa: E731
+            if (same(top.start, bottom.start) and same(top.end, bottom.end) and same(left.start, right.start)
+                    and same(left.end, right.end) and same(top.start, left.pos) and same(top.end, right.pos)
+                    and same(left.start, top.pos) and same(left.end, bottom.pos)):
+                box = (int(left.pos), int(top.pos), int(right.pos) + 1, int(bottom.pos) + 1)
+    if box is None:
+        return window
+    x0, y0 = max(window.x0, box[0]), max(window.y0, box[1])
+    x1, y1 = min(window.x1, box[2]), min(window.y1, box[3])
+    if x1 - x0 < 10 or y1 - y0 < 10:
+        return window
+    return Window(x0, y0, x1, y1)
+
+
+def _margin_is_other(crop: np.ndarray, bg: np.ndarray, x: int, y: int, bw: int, bh: int) -> bool:
+    """The band just outside a rectangle is mostly one other flat colour (a figure margin)."""
+    h, w = crop.shape[:2]
+    band = []
+    if y >= 3:
+        band.append(crop[max(0, y - 3):y - 1, x:x + bw].reshape(-1, 3))
+    if y + bh + 3 <= h:
+        band.append(crop[y + bh + 1:y + bh + 3, x:x + bw].reshape(-1, 3))
+    if x >= 3:
+        band.append(crop[y:y + bh, max(0, x - 3):x - 1].reshape(-1, 3))
+    if x + bw + 3 <= w:
+        band.append(crop[y:y + bh, x + bw + 1:x + bw + 3].reshape(-1, 3))
+    if not band:
+        return False
+    px = np.concatenate(band).astype(np.float32)
+    margin = np.median(px, axis=0)
+    if float(np.sqrt(((margin - bg) ** 2).sum())) <= 20:
+        return False
+    flat = np.sqrt(((px - margin) ** 2).sum(axis=1)) < 20  # one flat colour all round
+    return bool(flat.mean() > 0.7)
 
 
 def _text_mask(boxes: list[TextBox], h: int, w: int, pad: int = 2) -> np.ndarray:

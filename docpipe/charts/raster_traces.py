@@ -31,7 +31,7 @@ def column_runs(col: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(starts.tolist(), ends.tolist(), strict=True))
 
 
-def analyse(mask: np.ndarray, plot_w: int, plot_h: int) -> Shape:
+def analyse(mask: np.ndarray, plot_w: int, plot_h: int, text_h: float = 12.0) -> Shape:
     """Classify one colour's pixels as a line, scattered markers or a filled area."""
     ys, xs = np.nonzero(mask)
     if len(xs) < 10:
@@ -54,23 +54,30 @@ def analyse(mask: np.ndarray, plot_w: int, plot_h: int) -> Shape:
         bottoms = np.array([np.nonzero(sub[:, i])[0].max() for i in range(sub.shape[1]) if colsum[i] > 0])
         if np.std(bottoms) < 3 and single > 0.8:
             return Shape("area", x0, x1, coverage, thickness, ncomp)
-    if extent >= 0.25 * plot_w and coverage > 0.6 and np.median(occupied) <= max(8.0, 0.06 * plot_h) \
-            and single > 0.6 and _longest_piece(mask) >= 0.25 * plot_w:
-        return Shape("line", x0, x1, coverage, thickness, ncomp)
+    if extent >= 0.2 * plot_w and np.median(occupied) <= max(8.0, 0.06 * plot_h) and single > 0.6:
+        pieces = _line_pieces(mask, plot_w, plot_h)
+        if pieces >= 0.2 * plot_w:
+            return Shape("line", x0, x1, coverage, thickness, ncomp)
     if ncomp >= 1:
         sizes = [max(s[2], s[3]) for s in big]
-        if np.median(sizes) <= 0.12 * min(plot_w, plot_h) and np.median(sizes) >= 3:
+        if np.median(sizes) <= max(0.12 * min(plot_w, plot_h), 2.5 * text_h) and np.median(sizes) >= 3:
             return Shape("scatter", x0, x1, coverage, thickness, ncomp)
     return Shape("none", x0, x1, coverage, thickness, ncomp)
 
 
-def _longest_piece(mask: np.ndarray) -> int:
-    """Width of the widest connected piece once gaps of a dash are closed (a line, even dashed,
-    is one long piece; scattered markers are many short ones)."""
+def _line_pieces(mask: np.ndarray, plot_w: int, plot_h: int) -> int:
+    """Columns covered by line pieces: connected stretches (dash gaps closed) at least a tenth of
+    the plot wide and thin on average. A line, even broken where data are missing, is made of
+    such pieces; scattered markers are not (each is short)."""
     k = max(5, mask.shape[1] // 80) | 1
     closed = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, k), np.uint8))
-    n, _, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
-    return int(stats[1:, 2].max()) if n > 1 else 0
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
+    covered = np.zeros(mask.shape[1], dtype=bool)
+    for i in range(1, n):
+        x, y, w, h, area = (int(v) for v in stats[i])
+        if w >= 0.1 * plot_w and area / w <= max(10.0, 0.08 * plot_h):
+            covered[x:x + w] = True
+    return int(covered.sum())
 
 
 def trace(mask: np.ndarray, x0: int, x1: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
