@@ -172,10 +172,42 @@ class InferUDF:
             return failed_page_result(item[0], self.engine_label, ErrorCategory.internal,
                                       f"{type(exc).__name__}: {exc}")
 
-        for i, result in zip(index, _one_by_one(self.stage, items, failed)):
-            payloads[i] = result.model_dump_json()
-        # Images end here: the driver receives only the JSON records.
-        return _rows(kinds, batch.column("key").to_pylist(), payloads, [None] * len(kinds))
+        results = _one_by_one(self.stage, items, failed)
+        words: list[list | None] = [None] * len(kinds)
+        for i, result in zip(index, results):
+            words[i] = result.words
+        shipped, words_array = _shipped_words(words)
+        for i, result in zip(index, results):
+            # A page whose words travel as Arrow leaves them out of its JSON record.
+            payloads[i] = result.model_dump_json(exclude={"words"} if shipped[i] else None)
+        # Images end here: the driver receives only the JSON records and the words column.
+        table = _rows(kinds, batch.column("key").to_pylist(), payloads, [None] * len(kinds))
+        return table.append_column(WORDS_COLUMN, words_array)
+
+
+WORDS_COLUMN = "words"  # the inference stage's output only: each page's pages.words value, as Arrow
+
+
+def _shipped_words(words: list[list | None]) -> tuple[list[bool], pa.Array]:
+    """The word layers of a batch as one Arrow column (output.rows.page_words_array), built here
+    in the worker so the driver never turns thousands of words per page into Python objects.
+
+    A page whose words cannot be stored (ValueOutOfRange) gets null and keeps its words in its
+    JSON record; the driver's row building then reports it as it always did (errors are data).
+    """
+    from docpipe.output.rows import page_words_array
+
+    try:
+        return [w is not None for w in words], page_words_array(words)
+    except ValueError:
+        kept: list[list | None] = []
+        for page in words:
+            try:
+                page_words_array([page])
+                kept.append(page)
+            except ValueError:
+                kept.append(None)
+        return [w is not None for w in kept], page_words_array(kept)
 
 
 def _fault_injection(items: list[tuple[PageImage, bytes | None]]) -> None:
@@ -298,11 +330,7 @@ def stream(plan: StagePlan, docs: list[SourceDoc], needs_word_layer: bool,
     # actor pools hold; the image column is already empty after inference.
     try:
         for batch in ds.iter_batches(batch_format="pyarrow", batch_size=None):
-            for kind, payload in zip(batch.column("kind").to_pylist(), batch.column("payload").to_pylist()):
-                if kind == "page":
-                    yield PageResult.model_validate_json(payload)
-                else:
-                    yield RasterOutput.model_validate_json(payload)
+            yield from _results_of(batch)
     except ray.exceptions.RayError as exc:
         if not tolerate_ray_errors:
             raise
@@ -311,6 +339,21 @@ def stream(plan: StagePlan, docs: list[SourceDoc], needs_word_layer: bool,
         return
     if on_stats is not None:
         on_stats(_stage_timings(ds))
+
+
+def _results_of(batch: pa.Table) -> Iterator[PageResult | RasterOutput]:
+    """The page results (and whole-document failures) of one batch from the inference stage."""
+    from docpipe.output.rows import words_arrow_of
+
+    words = batch.column(WORDS_COLUMN) if WORDS_COLUMN in batch.column_names else None
+    for i, (kind, payload) in enumerate(zip(batch.column("kind").to_pylist(), batch.column("payload").to_pylist())):
+        if kind != "page":
+            yield RasterOutput.model_validate_json(payload)
+            continue
+        result = PageResult.model_validate_json(payload)
+        if words is not None and words[i].is_valid:
+            result._words_arrow = words_arrow_of(words, i)
+        yield result
 
 
 def rasterize_only(plan: StagePlan, docs: list[SourceDoc], on_stats: StatsCallback | None = None) -> Iterator[int]:

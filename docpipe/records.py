@@ -11,7 +11,7 @@ from enum import Enum
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from docpipe.word_records import TextLayerFacts, WordSourceRecord
 
@@ -220,6 +220,17 @@ class FieldGrounding(BaseModel):
                         "column": column}
         return data
 
+    def located(self) -> FieldGrounding:
+        """This grounding with field_name / row_index / column derived from `field`: itself when they
+        already are (the common case: no copy), else a re-derived copy."""
+        match = _PATH.match(self.field)
+        if match is None:
+            return self
+        name, row, column = match.groups()
+        if (self.field_name, self.row_index, self.column) == (name, int(row) if row is not None else None, column):
+            return self
+        return self.with_field(self.field)
+
     def with_field(self, path: str) -> FieldGrounding:
         """This grounding under another path (re-indexed rows), its location columns re-derived."""
         return FieldGrounding.model_validate({**self.model_dump(), "field": path})
@@ -296,6 +307,10 @@ class PageResult(BaseModel):
     latency_s: float = 0.0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    # The word layer already as its `pages.words` Arrow value (a one-element list array, built by
+    # output.rows.page_words_array where the page was processed); `words` is then empty, so the
+    # driver of a run holds no Python object per word. Not serialised: set on the receiving side.
+    _words_arrow: Any = PrivateAttr(default=None)
 
     @property
     def key(self) -> str:

@@ -70,3 +70,29 @@ def test_ocr_gets_the_spare_cores_because_it_costs_most_per_page():
     assert (two.infer_concurrency, default_workers(2, 0, "vlm").infer_concurrency) == (1, 2)
     big = default_workers(16, 0, "offline")
     assert big.ocr > big.raster >= 2
+
+
+def test_inference_output_ships_words_as_arrow_and_keeps_unstorable_ones_as_data():
+    import pyarrow as pa
+
+    from docpipe.executor import WORDS_COLUMN, _results_of, _rows, _shipped_words
+    from docpipe.records import PageResult, Status, Word
+
+    def page(index: int, words: list[Word]) -> PageResult:
+        return PageResult(doc_id="d", source_path="s.pdf", page_index=index, page_count=2, total_pages=2,
+                          width_pt=1.0, height_pt=1.0, status=Status.ok, words=words, word_count=len(words))
+
+    good = page(0, [Word(text="Total", bbox=(0.1, 0.1, 0.2, 0.2)), Word(text="42", bbox=(0.3, 0.1, 0.4, 0.2))])
+    bad = page(1, [Word(text="x", bbox=(0.1, 0.1, 0.2, 0.2), line_id=2**70)])  # no int64 holds this line id
+    shipped, words = _shipped_words([None, good.words, bad.words])
+    assert shipped == [False, True, False] and words.null_count == 2
+    payloads = ['{"doc_id": "e", "source_path": "e.pdf", "pages": [], "images": [], "status": "failed"}',
+                good.model_dump_json(exclude={"words"}), bad.model_dump_json()]
+    batch = _rows(["doc", "page", "page"], ["e", "d:0", "d:1"], payloads, [None] * 3).append_column(
+        WORDS_COLUMN, words)
+    failed_doc, first, second = list(_results_of(batch))
+    assert failed_doc.doc_id == "e" and first.words == [] and first.word_count == 2
+    assert first._words_arrow.to_pylist()[0][1]["text"] == "42"
+    # The unstorable page arrives with its Word objects; its row building reports it as before.
+    assert second._words_arrow is None and second.words[0].line_id == 2**70
+    assert isinstance(first._words_arrow, pa.Array) and len(first._words_arrow) == 1

@@ -215,3 +215,51 @@ def test_pages_carry_the_typed_word_layer_and_its_source_record() -> None:
     assert row["word_source_record"]["reason"] == "images_without_text"
     assert row["word_source_record"]["regions"] == [{"source": "rapidocr", "bbox": [0.0, 0.0, 1.0, 1.0],
                                                      "word_count": 1}]
+
+
+def _words(n: int, line: int = 0) -> list:
+    from docpipe.records import Word
+
+    return [Word(text=f"w{i}", bbox=(i / 100, 0.1, i / 100 + 0.01, 0.2), conf=0.5 + i / 1000, line_id=line + i // 5,
+                 block_id=i // 20, raw="r" if i % 7 == 0 else None) for i in range(n)]
+
+
+def test_words_shipped_as_arrow_give_the_same_pages_table_as_word_objects() -> None:
+    from docpipe.output.rows import page_words_array, words_arrow_of
+
+    pages = [_page().model_copy(update={"page_index": i, "words": _words(n, line=i)}) for i, n in enumerate((3, 0, 41))]
+    expected = page_rows_table(pages, run_id="run1", processed_at=NOW, row_keys=["a", "a", "b"])
+    # As a worker ships them: one column for the batch (null for a row that is not a page), one
+    # element taken per page on the receiving side, and no Word objects left in the results.
+    column = pa.chunked_array([page_words_array([None, pages[0].words]), page_words_array([pages[1].words,
+                                                                                        pages[2].words])])
+    received = []
+    for page, at in zip(pages, (1, 2, 3)):
+        light = page.model_copy(update={"words": []})
+        light._words_arrow = words_arrow_of(column, at)
+        received.append(light)
+    received[1]._words_arrow = None  # a page whose words stayed objects mixes with shipped ones
+    received[1] = received[1].model_copy(update={"words": pages[1].words})
+    table = page_rows_table(received, run_id="run1", processed_at=NOW, row_keys=["a", "a", "b"])
+    assert table.schema.equals(expected.schema, check_metadata=True)
+    assert table.equals(expected)
+    assert [len(w) for w in table.column("words").to_pylist()] == [3, 0, 41]
+
+
+def test_a_word_that_cannot_be_stored_is_named() -> None:
+    from docpipe.output.rows import page_words_array
+    from docpipe.records import Word
+
+    with pytest.raises(ValueOutOfRange, match=r"words\[1\]\.line"):
+        page_words_array([[Word(text="a", bbox=(0, 0, 1, 1)), Word(text="b", bbox=(0, 0, 1, 1), line_id=2**64)]])
+
+
+def test_grounding_location_columns_follow_the_path_without_needless_copies() -> None:
+    kept = FieldGrounding(field="line_items[2].amount", value="1")
+    assert kept.located() is kept and (kept.field_name, kept.row_index, kept.column) == ("line_items", 2, "amount")
+    stale = kept.model_copy(update={"field": "line_items[0].amount"})  # a copy that kept the old location
+    assert stale.row_index == 2
+    fixed = stale.located()
+    assert (fixed.field_name, fixed.row_index, fixed.column) == ("line_items", 0, "amount")
+    tail = DocumentTail.from_groundings([stale])
+    assert tail.grounding[0].row_index == 0

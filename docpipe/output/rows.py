@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from docpipe.output.arrow_schema import arrow_fields_for, arrow_schema_for
-from docpipe.output.arrow_values import table_from_rows
+from docpipe.output.arrow_values import conform_value, table_from_rows
 from docpipe.records import BBox, ChartAnswer, ErrorInfo, FieldGrounding, PageResult, Status, Word
 from docpipe.word_records import WordSourceRecord
 
@@ -104,7 +104,7 @@ class DocumentTail(BaseModel):
                         answers: Sequence[ChartAnswer] = ()) -> DocumentTail:
         """Entries without a value (field not extracted) count for neither the count nor the mean."""
         # Location columns are re-derived from each path, whatever copies were made on the way.
-        groundings = [g.with_field(g.field) for g in groundings]
+        groundings = [g.located() for g in groundings]
         valued = [g for g in groundings if g.value is not None]
         mean = sum(g.score for g in valued) / len(valued) if valued else None
         return cls(grounding=list(groundings), ungrounded_count=sum(not g.grounded for g in valued),
@@ -283,7 +283,46 @@ def page_rows_table(
     rows = [PageRow.from_result(r, run_id=run_id, processed_at=processed_at,
                                 row_key=row_keys[i] if row_keys is not None else None)
             for i, r in enumerate(results)]
-    return pages_table(rows, metadata=metadata)
+    table = pages_table(rows, metadata=metadata)
+    shipped = [r._words_arrow for r in results]
+    if not any(a is not None for a in shipped):
+        return table
+    # Pages whose word layer arrived as Arrow (page_words_array) have no Word objects: their
+    # words column is their shipped value; the others keep what PageRow converted.
+    index = table.schema.get_field_index("words")
+    built = table.column(index)
+    parts = [a if a is not None else built.slice(i, 1) for i, a in enumerate(shipped)]
+    chunks = [c for part in parts for c in (part.chunks if isinstance(part, pa.ChunkedArray) else [part])]
+    words = pa.concat_arrays(chunks) if chunks else pa.array([], type=built.type)
+    return table.set_column(index, table.schema.field(index), words)
+
+
+def page_words_array(pages: Sequence[Sequence[Word] | None]) -> pa.Array:
+    """`pages.words` values of several pages: one list element per page (null for None), as Arrow.
+
+    Converted exactly as a PageRow's words are (PageWord, then the column's converter), so a
+    table whose words column is made of these slices equals one built from the Word objects.
+    Raises ValueOutOfRange naming the word when one cannot be stored (the caller keeps that
+    page's Word objects instead).
+    """
+    field = _words_field()
+    values = [None if words is None else
+              conform_value([PageWord.from_word(w).model_dump(mode="python") for w in words], field, "words")
+              for words in pages]
+    return pa.array(values, type=field.type)
+
+
+def words_arrow_of(array: pa.Array | pa.ChunkedArray, index: int) -> pa.Array:
+    """Element `index` of a page_words_array result, copied out of its (shared) buffers."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.slice(index, 1).combine_chunks()
+    else:
+        array = array.slice(index, 1)
+    return pa.concat_arrays([array])  # a compact copy: the slice would keep the whole batch's buffers
+
+
+def _words_field() -> pa.Field:
+    return pages_schema().field("words")
 
 
 def pages_table(rows: Sequence[PageRow], *, metadata: Mapping[str, str] | None = None) -> pa.Table:
