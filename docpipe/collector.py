@@ -64,7 +64,11 @@ ClaimFn = Callable[[PendingDoc, str], Claim]
 
 
 class StagedDocument(BaseModel):
-    """One finished document waiting for the next commit: its row, values, grounding and pages."""
+    """One finished document waiting for the next commit: its row, values, grounding and pages.
+
+    Once staged, its rows are converted at once (`tables`) and the Python objects dropped: a
+    commit batch then holds compact Arrow rows, not hundreds of objects per page.
+    """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -74,6 +78,8 @@ class StagedDocument(BaseModel):
     grounding: list[FieldGrounding] = []
     pages: list[PageResult] = []
     answers: list[ChartAnswer] = []  # one per question asked of the document, answered or not
+    tables: dict[str, pa.Table] | None = None  # the document's rows by dataset, once converted
+    page_rows: int = 0  # pages it stores (len(pages) before they were converted)
 
 
 class Collector:
@@ -235,32 +241,34 @@ class Collector:
         )
 
     def _stage(self, staged: StagedDocument) -> None:
+        staged = self._converted(staged)
         self._staged.append(staged)
-        self.on_document(staged.head, len(staged.pages))
+        self.on_document(staged.head, staged.page_rows)
         if len(self._staged) >= self.commit_every_docs or time.monotonic() - self._last_commit >= self.commit_every_s:
             self.flush()
+
+    def _converted(self, staged: StagedDocument) -> StagedDocument:
+        """The document with its rows as Arrow tables and its objects released; a document whose
+        rows cannot be stored becomes its failed / invalid_output row (without its pages if even
+        those cannot be stored)."""
+        at = staged.head.processed_at
+        try:
+            tables = self._tables([staged], at)
+        except Exception as exc:  # noqa: BLE001 - one document's problem is that document's row
+            staged = self._invalid(staged.item, staged.pages, staged.head.page_count, "write", exc)
+            try:
+                tables = self._tables([staged], at)
+            except Exception:  # noqa: BLE001 - even its pages cannot be stored: keep the document row
+                staged = staged.model_copy(update={"pages": []})
+                tables = self._tables([staged], at)
+        return staged.model_copy(update={"tables": tables, "page_rows": len(staged.pages), "pages": [],
+                                         "values": None, "grounding": [], "answers": []})
 
     def flush(self) -> None:
         if not self._staged:
             return
-        now = dt.datetime.now(dt.timezone.utc)
-        try:
-            tables = self._tables(self._staged, now)
-        except Exception:  # noqa: BLE001 - find the document that cannot be stored; the others go in
-            kept = []
-            for staged in self._staged:
-                try:
-                    self._tables([staged], now)
-                except Exception as exc:  # noqa: BLE001
-                    pages_of = staged.pages
-                    staged = self._invalid(staged.item, pages_of, staged.head.page_count, "write", exc)
-                    try:
-                        self._tables([staged], now)
-                    except Exception:  # noqa: BLE001 - even its pages cannot be stored: keep the document row
-                        staged = staged.model_copy(update={"pages": []})
-                kept.append(staged)
-            self._staged = kept
-            tables = self._tables(self._staged, now)
+        parts = [s.tables for s in self._staged if s.tables is not None]
+        tables = {name: pa.concat_tables([p[name] for p in parts]) for name in parts[0]}
         entries = [LedgerEntry(
             row_key=s.item.row_key, doc_id=s.item.doc.doc_id, work_key=s.item.work_key, status=s.head.status.value,
             error_category=s.head.error.category.value if s.head.error else None,
@@ -270,7 +278,7 @@ class Collector:
         self.writer.commit(tables, entries)
         if self.on_committed is not None:
             for s in self._staged:
-                self.on_committed(s.head, len(s.pages))
+                self.on_committed(s.head, s.page_rows)
         self._staged = []
         self._last_commit = time.monotonic()
 

@@ -147,6 +147,20 @@ def _limit_torch_threads() -> None:
     torch.set_num_threads(wanted)
 
 
+# The offline processor takes milliseconds per page of text-layer words: a Ray task per 4 pages
+# cost more in scheduling and transport (most of it on the run's driver: one task dispatch, one
+# result block fetched and parsed per task) than the work itself, so it gets at least this many.
+OFFLINE_MIN_CALL_PAGES = 16
+
+
 def infer_call_pages(plan: StagePlan) -> int:
-    """Pages handed to the page processor per call (one Ray batch of the inference stage)."""
-    return plan.batch_infer * (plan.infer_window if plan.engine == "vlm" else 1)
+    """Pages handed to the page processor per call (one Ray batch of the inference stage).
+
+    A failing call is retried page by page (executor._one_by_one), so a bigger call costs nothing
+    in isolation; a worker dying mid-call sends its documents to the careful one-page pass.
+    """
+    if plan.engine == "vlm":
+        return plan.batch_infer * plan.infer_window
+    if plan.batch_infer == 1:  # asked for one page per call (the careful pass after a worker died)
+        return 1
+    return max(plan.batch_infer, OFFLINE_MIN_CALL_PAGES)

@@ -96,3 +96,17 @@ def test_inference_output_ships_words_as_arrow_and_keeps_unstorable_ones_as_data
     # The unstorable page arrives with its Word objects; its row building reports it as before.
     assert second._words_arrow is None and second.words[0].line_id == 2**70
     assert isinstance(first._words_arrow, pa.Array) and len(first._words_arrow) == 1
+
+
+def test_offline_inference_calls_take_more_pages_but_the_careful_pass_keeps_one():
+    from docpipe.plan import OFFLINE_MIN_CALL_PAGES, StagePlan, infer_call_pages
+    from docpipe.raster.config import RasterConfig
+    from docpipe.schema_registry import load_schema
+
+    plan = StagePlan(engine="offline", schema_source=load_schema("invoice").source, tasks=["extract"],
+                     raster=RasterConfig(), workers=default_workers(2, 0, "offline"), batch_infer=4)
+    assert infer_call_pages(plan) == OFFLINE_MIN_CALL_PAGES > 4
+    assert infer_call_pages(plan.model_copy(update={"batch_infer": 64})) == 64
+    assert infer_call_pages(plan.model_copy(update={"batch_infer": 1})) == 1
+    vlm = plan.model_copy(update={"engine": "vlm", "model": "m", "batch_infer": 2})
+    assert infer_call_pages(vlm) == 2 * vlm.infer_window

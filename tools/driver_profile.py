@@ -26,6 +26,8 @@ def main() -> None:
     parser.add_argument("--pages", type=int, nargs="+", default=[400])
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--wrap", default="", help="a script to run the driver with instead of -m docpipe")
+    parser.add_argument("--commit-every", type=int, default=64)
     parser.add_argument("--baseline", action="store_true", help="only the driver's RSS after imports + ray.init")
     args = parser.parse_args()
 
@@ -52,6 +54,7 @@ def main() -> None:
             print(_baseline(cluster.address), flush=True)
             return
         _driver_run(corpora[40], work / "warmup", cluster.address, 900)
+        _wrap_driver(args.wrap, args.commit_every)
         for pages in args.pages:
             for attempt in range(args.repeat):
                 run = _driver_run(corpora[pages], work / f"out-{pages}", cluster.address, 900)
@@ -62,6 +65,22 @@ def main() -> None:
                 _profiled(corpora[pages], work / f"prof-{pages}", cluster.address)
     finally:
         cluster.shutdown()
+
+
+def _wrap_driver(script: str, commit_every: int) -> None:
+    """Make the bench's `python -m docpipe` start `python SCRIPT` instead (a measuring wrapper)."""
+    original = subprocess.Popen
+
+    class Wrapped(original):  # type: ignore[misc, valid-type]
+        def __init__(self, args, *rest, **kwargs):
+            if list(args[1:3]) == ["-m", "docpipe"]:
+                args = list(args)
+                args[args.index("--commit-every") + 1] = str(commit_every)
+                if script:
+                    args = [args[0], script, *args[3:]]
+            super().__init__(args, *rest, **kwargs)
+
+    subprocess.Popen = Wrapped  # type: ignore[misc]
 
 
 def _profiled(inputs: list[Path], out: Path, address: str) -> None:
