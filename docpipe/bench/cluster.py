@@ -6,6 +6,8 @@ and a large corpus. The driver's own resource usage comes from wait4() on its pr
 actors and their rendering children live under the worker nodes' raylets, not under the driver.
 The marginal cost per 1,000 pages is the difference of the two runs over the difference of
 their pages, so the fixed cost (interpreter, imports, joining the cluster) does not inflate it.
+Memory is reported both ways: the driver's peak, its baseline (a process that has only imported
+the run path and joined the cluster) and the growth of the peak per 1,000 pages.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ class ClusterDriverResult(BaseModel):
     total_cpu_s_per_1k_pages: float  # the large run's whole driver CPU per 1,000 of its pages
     peak_mb: float  # the large run's driver peak RSS
     peak_private_mb: float  # the large run's driver peak private memory (USS)
+    baseline_mb: float  # RSS of a driver that has imported docpipe's run path and joined the cluster
+    growth_mb_per_1k_pages: float  # (large peak - small peak) / their page difference × 1,000
+    load_average: float  # 1-minute load average after the large run
 
 
 def bench_cluster_driver(small_inputs: list[Path], large_inputs: list[Path], work: Path,
@@ -58,8 +63,10 @@ def bench_cluster_driver(small_inputs: list[Path], large_inputs: list[Path], wor
         # A first run starts the nodes' worker processes; both measured runs then find them warm.
         if warm_up:
             _driver_run(small_inputs, work / "out-cluster-warmup", cluster.address, timeout_s)
+        baseline = _baseline_rss_mb(cluster.address, timeout_s)
         small = _driver_run(small_inputs, work / "out-cluster-small", cluster.address, timeout_s)
         large = _driver_run(large_inputs, work / "out-cluster-large", cluster.address, timeout_s)
+        load = os.getloadavg()[0]
     finally:
         cluster.shutdown()
     extra_pages = max(1, large.pages - small.pages)
@@ -73,7 +80,32 @@ def bench_cluster_driver(small_inputs: list[Path], large_inputs: list[Path], wor
         cpu_s_per_1k_pages=round(marginal if usable else total, 2),
         basis="marginal" if usable else "whole run (upper bound)",
         total_cpu_s_per_1k_pages=round(total, 2),
-        peak_mb=large.driver_peak_mb, peak_private_mb=large.driver_peak_private_mb)
+        peak_mb=large.driver_peak_mb, peak_private_mb=large.driver_peak_private_mb, baseline_mb=baseline,
+        growth_mb_per_1k_pages=round((large.driver_peak_mb - small.driver_peak_mb) / extra_pages * 1000, 1),
+        load_average=round(load, 2))
+
+
+# What every driver holds before its first page: the interpreter, docpipe's run path and Ray's
+# core worker connected to the cluster (the same imports and ray.init as `docpipe run`).
+_BASELINE = """
+import resource, sys
+import docpipe.cli, docpipe.runner
+from docpipe import executor
+executor.start_ray(sys.argv[1])
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def _baseline_rss_mb(address: str, timeout_s: float) -> float:
+    """Peak RSS (MB) of a process that only imports `docpipe run`'s modules and joins the cluster."""
+    from docpipe.bench.commands import _environment
+
+    done = subprocess.run([sys.executable, "-c", _BASELINE, address], capture_output=True, text=True,
+                          env=_environment(), timeout=timeout_s, check=False)
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"the baseline driver failed ({done.returncode}): {done.stderr[-800:]}")
+    return round(int(lines[-1]) / 1024, 1)
 
 
 def _driver_run(inputs: list[Path], out: Path, address: str, timeout_s: float) -> DriverRun:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from docpipe.bench.sampler import TreeMemory, TreeSampler
+from docpipe.bench.sampler import TreeCpuUntil, TreeMemory, TreeSampler
 from docpipe.summary import RunSummary
 
 
@@ -22,6 +22,9 @@ class CommandRun(BaseModel):
     first_page_s: float | None  # from just before the process started to its first finished document
     summary: RunSummary
     memory: TreeMemory | None = None
+    # CPU seconds of the whole process tree (driver, Ray's daemons and workers) until the first
+    # finished document was logged; None when not sampled
+    first_page_cpu_s: float | None = None
 
 
 class CommandFailed(RuntimeError):
@@ -29,7 +32,7 @@ class CommandFailed(RuntimeError):
 
 
 def run_command(inputs: list[Path], out: Path, extra: list[str], timeout_s: float,
-                sample_memory: bool = False) -> CommandRun:
+                sample_memory: bool = False, sample_startup_cpu: bool = False) -> CommandRun:
     """Run `python -m docpipe run INPUTS --out OUT --log-format json EXTRA...` and read its results."""
     command = [sys.executable, "-m", "docpipe", "run", *map(str, inputs), "--out", str(out),
                "--log-format", "json", *extra]
@@ -37,11 +40,15 @@ def run_command(inputs: list[Path], out: Path, extra: list[str], timeout_s: floa
     shutil.rmtree(out, ignore_errors=True)  # a fresh output: the ledger would skip everything as done
     out.parent.mkdir(parents=True, exist_ok=True)
     memory = None
+    startup_cpu: TreeCpuUntil | None = None
     with open(log_path, "wb") as log:
         started_wall = time.time()
         started = time.monotonic()
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, env=_environment())
         try:
+            if sample_startup_cpu:
+                # A document event with pages (the JSON log's first page result).
+                startup_cpu = TreeCpuUntil(process.pid, log_path, '"event": "document"').__enter__()
             if sample_memory:
                 with TreeSampler(process.pid) as sampler:
                     stdout, _ = process.communicate(timeout=timeout_s)
@@ -52,6 +59,9 @@ def run_command(inputs: list[Path], out: Path, extra: list[str], timeout_s: floa
             process.kill()
             process.communicate()
             raise CommandFailed(f"docpipe run did not finish within {timeout_s:g} s") from None
+        finally:
+            if startup_cpu is not None:
+                startup_cpu.__exit__(None, None, None)
         wall_s = time.monotonic() - started
     lines = stdout.decode(errors="replace").strip().splitlines()
     if process.returncode not in (0, 1) or not lines:
@@ -59,7 +69,8 @@ def run_command(inputs: list[Path], out: Path, extra: list[str], timeout_s: floa
         raise CommandFailed(f"docpipe run exited with {process.returncode}: {tail}")
     summary = RunSummary.model_validate_json(lines[-1])
     return CommandRun(wall_s=round(wall_s, 3), first_page_s=_first_document_s(log_path, started_wall),
-                      summary=summary, memory=memory)
+                      summary=summary, memory=memory,
+                      first_page_cpu_s=startup_cpu.seconds if startup_cpu is not None else None)
 
 
 def _environment() -> dict[str, str]:

@@ -110,3 +110,68 @@ class TreeSampler:
             self.sample()
             self._stop.wait(max(0.0, self.interval_s - (time.monotonic() - started)))
         self.sample()
+
+
+class TreeCpuUntil:
+    """CPU seconds (user + system) of the tree under `root_pid` until a line with `marker` shows up
+    in the log file `log_path`; sampled every `interval_s` in a background thread.
+
+    A process's CPU is its last sampled figure, kept after it exits, so processes that come and
+    go count too (each loses at most its final `interval_s` of CPU). `seconds` is None when the
+    marker never appeared. Used for start-up on a shared machine: wall time there measures the
+    other jobs too, CPU seconds only this run.
+    """
+
+    def __init__(self, root_pid: int, log_path, marker: str, interval_s: float = 0.1) -> None:
+        self.root_pid = root_pid
+        self.log_path = log_path
+        self.marker = marker
+        self.interval_s = interval_s
+        self.seconds: float | None = None
+        self._cpu: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="cpu-sampler", daemon=True)
+
+    def __enter__(self) -> TreeCpuUntil:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _total(self) -> float:
+        import psutil
+
+        try:
+            root = psutil.Process(self.root_pid)
+            processes = [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return sum(self._cpu.values())
+        for process in processes:
+            try:
+                times = process.cpu_times()
+            except psutil.Error:
+                continue
+            self._cpu[process.pid] = times.user + times.system
+        return sum(self._cpu.values())
+
+    def _seen(self, offset: int) -> tuple[bool, int]:
+        try:
+            with open(self.log_path, "rb") as handle:
+                handle.seek(offset)
+                chunk = handle.read()
+        except OSError:
+            return False, offset
+        end = chunk.rfind(b"\n") + 1  # only whole lines; the rest is read again next time
+        return self.marker.encode() in chunk[:end], offset + end
+
+    def _loop(self) -> None:
+        offset = 0
+        while not self._stop.is_set():
+            total = self._total()
+            seen, offset = self._seen(offset)
+            if seen:
+                self.seconds = round(total, 2)
+                return
+            self._stop.wait(self.interval_s)

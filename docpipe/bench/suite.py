@@ -268,12 +268,13 @@ class _Bench:
                     "text-layer pages, offline engine, 72 dpi")
         cpu.detail = {"total_cpu_s_per_1k_pages": r.total_cpu_s_per_1k_pages, "small_cpu_s": r.small.driver_cpu_s,
                       "large_cpu_s": r.large.driver_cpu_s, "small_wall_s": r.small.wall_s,
-                      "large_wall_s": r.large.wall_s}
+                      "large_wall_s": r.large.wall_s, "load_average": r.load_average}
         peak = self.report.metrics["driver_peak_mb"].settle(r.peak_mb)
         peak.what = (f"peak RSS of the driver process alone, {r.large.pages}-page cluster run (object-store pages "
                      "it mapped to read results included)")
-        peak.detail = {"peak_private_mb": r.peak_private_mb, "small_peak_mb": r.small.driver_peak_mb,
-                       "small_peak_private_mb": r.small.driver_peak_private_mb}
+        peak.detail = {"baseline_mb": r.baseline_mb, "growth_mb_per_1k_pages": r.growth_mb_per_1k_pages,
+                       "peak_private_mb": r.peak_private_mb, "small_peak_mb": r.small.driver_peak_mb,
+                       "small_peak_private_mb": r.small.driver_peak_private_mb, "load_average": r.load_average}
 
     # Driver -----------------------------------------------------------------------------------
     def run(self) -> BenchReport:
