@@ -2,8 +2,9 @@
 
 A Ray cluster on this machine (a head without CPUs, where the driver connects, and two worker
 nodes, all on 127.0.0.1) runs `docpipe run --ray-address ...` twice on text-layer pages, a small
-and a large corpus. The driver's own resource usage comes from wait4() on its process: its stage
-actors and their rendering children live under the worker nodes' raylets, not under the driver.
+and a large corpus. The driver's own CPU comes from wait4() on its process, its peak RSS from the
+kernel's high-water mark of that process (VmHWM): its stage actors and their rendering children
+live under the worker nodes' raylets, not under the driver.
 The marginal cost per 1,000 pages is the difference of the two runs over the difference of
 their pages, so the fixed cost (interpreter, imports, joining the cluster) does not inflate it.
 Memory is reported both ways: the driver's peak, its baseline (a process that has only imported
@@ -26,7 +27,11 @@ class DriverRun(BaseModel):
     documents: int
     wall_s: float
     driver_cpu_s: float  # user + system CPU of the driver process
-    driver_peak_mb: float  # peak RSS (ru_maxrss): includes object-store pages the driver mapped to read results
+    # Peak RSS (the kernel's VmHWM of the driver, sampled every 0.2 s; its last sample is within
+    # 0.2 s of exit): includes object-store pages the driver mapped to read results. Not wait4's
+    # ru_maxrss: that keeps the forking parent's RSS across exec (Linux), so it reported the
+    # benchmark process's own size (~390 MB) for every driver.
+    driver_peak_mb: float
     driver_peak_private_mb: float  # peak USS (sampled every 0.2 s): memory only the driver holds
 
 
@@ -88,16 +93,16 @@ def bench_cluster_driver(small_inputs: list[Path], large_inputs: list[Path], wor
 # What every driver holds before its first page: the interpreter, docpipe's run path and Ray's
 # core worker connected to the cluster (the same imports and ray.init as `docpipe run`).
 _BASELINE = """
-import resource, sys
+import sys
 import docpipe.cli, docpipe.runner
 from docpipe import executor
 executor.start_ray(sys.argv[1])
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print([line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM:")][0])
 """
 
 
 def _baseline_rss_mb(address: str, timeout_s: float) -> float:
-    """Peak RSS (MB) of a process that only imports `docpipe run`'s modules and joins the cluster."""
+    """Peak RSS (MB, VmHWM) of a process that only imports `docpipe run`'s modules and joins the cluster."""
     from docpipe.bench.commands import _environment
 
     done = subprocess.run([sys.executable, "-c", _BASELINE, address], capture_output=True, text=True,
@@ -126,12 +131,13 @@ def _driver_run(inputs: list[Path], out: Path, address: str, timeout_s: float) -
         process = subprocess.Popen(command, stdout=results, stderr=errors, env=_environment())
         deadline = started + timeout_s
         watched = psutil.Process(process.pid)
-        peak_uss = 0.0
+        peak_uss = peak_rss = 0.0
         while True:
             try:
                 peak_uss = max(peak_uss, watched.memory_full_info().uss / 2**20)
             except psutil.Error:
                 pass
+            peak_rss = max(peak_rss, _high_water_mb(process.pid))
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
@@ -147,4 +153,16 @@ def _driver_run(inputs: list[Path], out: Path, address: str, timeout_s: float) -
     summary = RunSummary.model_validate_json(lines[-1])
     return DriverRun(pages=summary.pages, documents=summary.processed, wall_s=round(wall, 2),
                      driver_cpu_s=round(usage.ru_utime + usage.ru_stime, 2),
-                     driver_peak_mb=round(usage.ru_maxrss / 1024, 1), driver_peak_private_mb=round(peak_uss, 1))
+                     driver_peak_mb=round(peak_rss, 1), driver_peak_private_mb=round(peak_uss, 1))
+
+
+def _high_water_mb(pid: int) -> float:
+    """VmHWM (peak RSS since exec) of a live process in MB; 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0.0

@@ -69,7 +69,7 @@ def _metrics() -> dict[str, Metric]:
         return Metric(name=name, target=Target(op=op, value=target), unit=unit)  # type: ignore[arg-type]
 
     return {m.name: m for m in (
-        metric("raster_ratio", ">=", 1.6, "×"),
+        metric("raster_ratio", ">=", 1.8, "×"),  # issue 13: 1.8 on 2 cores
         metric("pipeline_ratio_offline", ">=", 1.0, "×"),
         metric("pipeline_ratio_tiny_vlm", ">=", 1.0, "×"),
         metric("rss_ratio", "<=", 1.2, "×"),
