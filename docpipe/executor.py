@@ -2,8 +2,9 @@
 
 Rows between stages are (kind, key, payload JSON, image bytes). Page images stay in the object
 store between workers and are dropped by the inference stage, so the driver only ever receives
-small PageResult / RasterOutput JSON. Ray Data streams with backpressure, so nothing is
-materialised for the whole corpus.
+small PageResult / RasterOutput JSON, plus each page's word layer already in its Arrow output form
+(column `words`, built in the inference worker: no Python object per word on the driver). Ray
+Data streams with backpressure, so nothing is materialised for the whole corpus.
 """
 
 from __future__ import annotations
