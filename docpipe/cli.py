@@ -148,7 +148,7 @@ def _execute(config, log_format: str, started: float, notices: list[str]) -> Non
     from docpipe.output.lock import OutputLocked, OutputNotWritable
     from docpipe.progress import JsonReporter, RichReporter
     from docpipe.runner import NoInputs, RunInterrupted, execute
-    from docpipe.stderr_capture import StderrCapture
+    from docpipe.foreign_output import ForeignOutputCapture
     from docpipe.storage.lease import LeaseLost
     from docpipe.storage.store import StoreError
     from docpipe.storage.uri import StorageUnavailable
@@ -160,7 +160,7 @@ def _execute(config, log_format: str, started: float, notices: list[str]) -> Non
     message = ""
     # Ray's native logs and library warnings go to a log file: they would splice into the progress
     # display, and with --log-format json every stderr line must be JSON.
-    with StderrCapture() as capture:
+    with ForeignOutputCapture() as capture:
         terminal = Console(file=capture.terminal, stderr=True)
         reporter = JsonReporter(capture.terminal) if log_format == "json" else RichReporter(terminal)
         for notice in notices:
