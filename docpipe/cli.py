@@ -341,16 +341,22 @@ def eval_command(
         if json_out:
             sys.stdout.write(chart_report.model_dump_json(indent=2) + "\n")
         else:
-            Console().print(render_chart_eval(chart_report))
+            _report_console().print(render_chart_eval(chart_report))
         return
     report = evaluate(out, truth, fields or None, threshold=threshold)
     if json_out:
         sys.stdout.write(report.model_dump_json(indent=2) + "\n")
     else:
-        Console().print(render_eval(report))
+        _report_console().print(render_eval(report))
         calibration = render_calibration(report)
         if calibration is not None:
-            Console().print(calibration)
+            _report_console().print(calibration)
+
+
+def _report_console() -> Console:
+    """A console for wide report tables: at least 132 columns, so that figures are never cut to an
+    ellipsis (rich's default when output is piped is 80); a narrower terminal wraps the lines."""
+    return Console(width=max(Console().width, 132))
 
 
 @app.command("export")
