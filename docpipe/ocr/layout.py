@@ -20,7 +20,9 @@ tools/layout_eval.py):
   (several words and characters per line), or running text beside short lines that do not share
   its rows (a figure's labels). Tables and forms have gutters too, but their short cells sit row
   by row, so they are read across; a table row of four or more cells crossing a gutter ties its
-  two sides together there.
+  two sides together there, unless running text is level with its cells or its only cell on one
+  side stands beside running text (a figure's labels level with a formula's number in the next
+  column are no table).
 * A caption or note set apart under the columns, below everything on the other side, is not
   made part of the last column.
 """
