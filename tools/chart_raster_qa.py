@@ -14,6 +14,7 @@ The full pipeline measure is tools/chart_measure.py (`docpipe run` + `docpipe ev
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from chart_devdata import part, truth  # noqa: E402
 from chart_raster_eval import read  # noqa: E402
 
 from docpipe.charts.qa import answer_question  # noqa: E402
+from docpipe.charts.questions import parse_question  # noqa: E402
 from docpipe.evaluate.relaxed import relaxed_match  # noqa: E402
 
 THRESHOLDS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -34,7 +36,9 @@ def main() -> None:
     ap.add_argument("--only", default=None)
     ap.add_argument("-v", action="store_true")
     ap.add_argument("--misses", action="store_true")
+    ap.add_argument("--dump", default=None, help="write one JSON line per question (answer, confidence, right?)")
     args = ap.parse_args()
+    dump = open(args.dump, "w") if args.dump else None  # noqa: SIM115
     grand = {t: [0, 0, 0] for t in THRESHOLDS}
     for short in args.sets.split(","):
         chart_set = "charts" if short == "charts" else f"charts_{short}"
@@ -45,8 +49,15 @@ def main() -> None:
         for row in rows:
             chart, _ = read(chart_set, row["file"])
             for qa in row.get("qa", []):
-                got = answer_question(qa["question"], [chart])
+                got = answer_question(qa["question"], [chart], min_confidence=0.0)
                 ok = got.error is None and got.answer is not None and relaxed_match(got.answer, qa["answer"])
+                if dump is not None:
+                    parsed = parse_question(qa["question"])
+                    dump.write(json.dumps({
+                        "set": chart_set, "file": row["file"], "question": qa["question"], "want": qa["answer"],
+                        "answer": got.answer, "ok": bool(ok), "confidence": got.confidence,
+                        "kind": parsed.kind.value if parsed else None, "chart_type": chart.chart_type,
+                        "error": got.error.category.value if got.error else None}) + "\n")
                 for t in THRESHOLDS:
                     stats[t][0] += 1
                     if got.error is None and got.answer is not None and (got.confidence or 0) >= t:

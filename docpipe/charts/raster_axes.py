@@ -326,7 +326,7 @@ def find_value_axes(boxes: list[TextBox], width: int, height: int) -> tuple[Axis
     if not numeric:
         return None, None
     size = float(np.median([b.h for b in numeric]))
-    out = []
+    out: list[AxisFit | None] = []
     for direction in ("y", "x"):
         best, best_key = None, None
         for group in _groups(numeric, direction, tol=max(3.0, 0.45 * size)):
@@ -336,8 +336,25 @@ def find_value_axes(boxes: list[TextBox], width: int, height: int) -> tuple[Axis
             spread = fit.span_px / (height if direction == "y" else width)
             if spread < 0.15:
                 continue
+            if direction == "x" and out[0] is not None and _inside_value_span(fit, out[0], size):
+                continue
             key = (fit.n, spread, -fit.rms)
             if best_key is None or key > best_key:
                 best, best_key = fit, key
         out.append(best)
     return out[0], out[1]
+
+
+def _inside_value_span(x_fit: AxisFit, y_fit: AxisFit, size: float) -> bool:
+    """A row of numbers inside the plot (data labels of a line at one height) is not an x axis: an
+    x axis' labels sit beyond the y axis' labelled span, or on its zero (an axis drawn through
+    the middle of the plot). True when two or more y tick labels lie more than a text height above
+    the row and two or more below it, and the row is away from the zero line."""
+    row = float(np.median([b.cy for b in x_fit.labels]))
+    above = sum(1 for p in y_fit.positions if p < row - size)
+    below = sum(1 for p in y_fit.positions if p > row + size)
+    if above < 2 or below < 2:
+        return False
+    if y_fit.scale == "linear" and y_fit.vmin < 0 < y_fit.vmax:
+        return abs(row - y_fit.pixel(0.0)) > 2 * size
+    return True
