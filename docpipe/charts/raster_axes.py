@@ -358,3 +358,30 @@ def _inside_value_span(x_fit: AxisFit, y_fit: AxisFit, size: float) -> bool:
     if y_fit.scale == "linear" and y_fit.vmin < 0 < y_fit.vmax:
         return abs(row - y_fit.pixel(0.0)) > 2 * size
     return True
+
+
+def second_value_axis(boxes: list[TextBox], width: int, height: int, y_axis: AxisFit | None) -> AxisFit | None:
+    """A second y axis on the other side of the plot with its own scale (a dual-axis chart), or
+    None. It needs three or more agreeing labels spanning a fifth of the height, on the opposite
+    half of the crop from `y_axis`, and a mapping that differs from `y_axis`' (not the same axis
+    printed on both sides): some label value maps more than 2% of the range away."""
+    if y_axis is None:
+        return None
+    numeric = [b for b in boxes if b.number is not None and not b.vertical and b not in y_axis.labels]
+    if len(numeric) < 3:
+        return None
+    size = float(np.median([b.h for b in numeric]))
+    left = np.mean([b.cx for b in y_axis.labels]) < width / 2
+    best = None
+    for group in _groups(numeric, "y", tol=max(3.0, 0.45 * size)):
+        side = [b for b in group if (b.cx > width / 2) == left]
+        fit = fit_axis(side, "y") if len(side) >= 3 else None
+        if fit is None or fit.n < 3 or fit.span_px < 0.2 * height:
+            continue
+        if best is None or fit.n > best.n:
+            best = fit
+    if best is None:
+        return None
+    span = abs(y_axis.value_range()) or 1.0
+    same = all(abs(float(y_axis.value(p)) - v) <= 0.02 * span for p, v in zip(best.positions, best.values, strict=True))
+    return None if same else best

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from docpipe.charts.raster_axes import AxisFit, find_value_axes, snap_to_rules, snap_to_ticks
+from docpipe.charts.raster_axes import AxisFit, find_value_axes, second_value_axis, snap_to_rules, snap_to_ticks
 from docpipe.charts.raster_image import ColorClass, Rule, background_color, color_classes, color_distance, \
     find_rules, ink_mask, is_grayish, _off_segment
 from docpipe.charts.raster_text import TextBox, merge_readings, phrases, recognize_crop, words_in_region
@@ -55,6 +55,7 @@ class Scene:
     outside_text: list[int]  # per class: its pixels outside the words' boxes
     ocr_second_pass: bool = False
     notes: list[str] = field(default_factory=list)
+    y_axis2: AxisFit | None = None  # a second value axis on the other side (dual-axis chart)
 
     @property
     def h(self) -> int:
@@ -138,6 +139,7 @@ def build_scene(image: np.ndarray, words: list[Word], region: BBox,
     boxes = _drop_marker_words(crop, bg, boxes)
     phr = phrases(boxes)
     y_axis, x_axis = find_value_axes(phr, w, h)
+    y_axis2 = second_value_axis(phr, w, h, y_axis)
     y_axis = snap_to_ticks(snap_to_rules(y_axis, rules), crop, bg) if y_axis is not None else None
     x_axis = snap_to_ticks(snap_to_rules(x_axis, rules), crop, bg) if x_axis is not None else None
     window = plot_window(w, h, y_axis, x_axis, boxes)
@@ -162,7 +164,7 @@ def build_scene(image: np.ndarray, words: list[Word], region: BBox,
     # Mark pixels outside words: what readers have to explain (text is explained by the words).
     outside = [int((c.mask & ~text_mask).sum()) for c in classes]
     return Scene(crop, region, bg, boxes, phr, rules, y_axis, x_axis, window, text_mask, candidates,
-                 classes, outside, ocr_second_pass=second)
+                 classes, outside, ocr_second_pass=second, y_axis2=y_axis2)
 
 
 def _backdrop(c, window: Window) -> bool:
