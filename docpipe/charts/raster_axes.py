@@ -329,7 +329,9 @@ def find_value_axes(boxes: list[TextBox], width: int, height: int) -> tuple[Axis
     out: list[AxisFit | None] = []
     for direction in ("y", "x"):
         best, best_key = None, None
-        for group in _groups(numeric, direction, tol=max(3.0, 0.45 * size)):
+        # a label is the tick of one axis: the y axis' labels are not offered to the x axis
+        taken = {id(b) for b in out[0].labels} if out and out[0] is not None else set()
+        for group in _groups([b for b in numeric if id(b) not in taken], direction, tol=max(3.0, 0.45 * size)):
             fit = fit_axis(group, direction)
             if fit is None or fit.n < 2:
                 continue
@@ -348,12 +350,10 @@ def find_value_axes(boxes: list[TextBox], width: int, height: int) -> tuple[Axis
 def _inside_value_span(x_fit: AxisFit, y_fit: AxisFit, size: float) -> bool:
     """A row of numbers inside the plot (data labels of a line at one height) is not an x axis: an
     x axis' labels sit beyond the y axis' labelled span, or on its zero (an axis drawn through
-    the middle of the plot). True when two or more y tick labels lie more than a text height above
-    the row and two or more below it, and the row is away from the zero line."""
+    the middle of the plot). True when the row lies more than a text height inside the span of the
+    y tick labels and away from the zero line."""
     row = float(np.median([b.cy for b in x_fit.labels]))
-    above = sum(1 for p in y_fit.positions if p < row - size)
-    below = sum(1 for p in y_fit.positions if p > row + size)
-    if above < 2 or below < 2:
+    if not (y_fit.lo + size < row < y_fit.hi - size):
         return False
     if y_fit.scale == "linear" and y_fit.vmin < 0 < y_fit.vmax:
         return abs(row - y_fit.pixel(0.0)) > 2 * size
