@@ -45,7 +45,8 @@ def find_legend(crop: np.ndarray, bg: np.ndarray, phrases: list[TextBox], text_m
             continue
         th = max(min(p.h, 2.0 * p.w), 6.0)
         wy0, wy1 = int(max(0, p.cy - 0.6 * th)), int(min(h, p.cy + 0.6 * th + 1))
-        wx0, wx1 = int(max(0, p.x0 - 2.2 * th)), int(max(0, p.x0 - 1))
+        # ink right at the phrase's box is its own first letter sticking out of the OCR box
+        wx0, wx1 = int(max(0, p.x0 - 2.2 * th)), int(max(0, p.x0 - 1 - 0.2 * th))
         if wx1 - wx0 < 2 or wy1 - wy0 < 2:
             continue
         win = crop[wy0:wy1, wx0:wx1]
