@@ -18,15 +18,17 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from chart_devdata import part, truth  # noqa: E402
 from chart_raster_eval import read  # noqa: E402
 
-from docpipe.charts.qa import answer_question  # noqa: E402
+from docpipe.charts.qa import MIN_CONFIDENCE, answer_question  # noqa: E402
 from docpipe.charts.questions import parse_question  # noqa: E402
 from docpipe.evaluate.relaxed import relaxed_match  # noqa: E402
 
-THRESHOLDS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9)
+THRESHOLDS = tuple(sorted({0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, MIN_CONFIDENCE}))
 
 
 def main() -> None:
@@ -46,8 +48,10 @@ def main() -> None:
         if args.only:
             rows = [r for r in rows if args.only in r["file"]]
         stats = {t: [0, 0, 0] for t in THRESHOLDS}  # questions, answered, correct
+        cpu = []
         for row in rows:
-            chart, _ = read(chart_set, row["file"])
+            chart, seconds = read(chart_set, row["file"])
+            cpu.append(seconds)
             for qa in row.get("qa", []):
                 got = answer_question(qa["question"], [chart], min_confidence=0.0)
                 ok = got.error is None and got.answer is not None and relaxed_match(got.answer, qa["answer"])
@@ -73,7 +77,11 @@ def main() -> None:
             grand[t][1] += a
             grand[t][2] += c
             parts.append(f"≥{t}: answered {a}/{q}={a / q if q else 0:.2f} precision {c / a if a else 0:.2f}")
-        print(f"{chart_set} [{args.part}] " + " | ".join(parts))
+        q, a, c = stats[MIN_CONFIDENCE]
+        print(f"{chart_set} [{args.part}] charts {len(rows)}, reader CPU s/chart {np.mean(cpu) if cpu else 0:.2f} "
+              f"(max {max(cpu, default=0):.2f}); at the answerer's MIN_CONFIDENCE {MIN_CONFIDENCE}: answered "
+              f"{a}/{q}={a / q if q else 0:.2f} precision {c}/{a}={c / a if a else 0:.2f}")
+        print("   " + " | ".join(parts))
     parts = []
     for t in THRESHOLDS:
         q, a, c = grand[t]

@@ -316,11 +316,14 @@ def snap_to_ticks(fit: AxisFit, crop: np.ndarray, bg: np.ndarray) -> AxisFit:
                    outliers=fit.outliers, sign_fixed=fit.sign_fixed, extra={**fit.extra, "snapped": "ticks"})
 
 
-def find_value_axes(boxes: list[TextBox], width: int, height: int) -> tuple[AxisFit | None, AxisFit | None]:
+def find_value_axes(boxes: list[TextBox], width: int, height: int,
+                    rules: list | None = None) -> tuple[AxisFit | None, AxisFit | None]:
     """The best y (vertical) and x (horizontal) value axes the numeric labels support.
 
     Returns (y_axis, x_axis); either may be None. An axis needs at least two labels that agree;
-    the caller decides what a two-label axis is worth.
+    the caller decides what a two-label axis is worth. `rules` (straight lines of the chart,
+    `raster_image.Rule`) let an x axis drawn across the middle of the plot be told from a row of
+    data labels.
     """
     numeric = [b for b in boxes if b.number is not None and not b.vertical]
     if not numeric:
@@ -338,13 +341,38 @@ def find_value_axes(boxes: list[TextBox], width: int, height: int) -> tuple[Axis
             spread = fit.span_px / (height if direction == "y" else width)
             if spread < 0.15:
                 continue
-            if direction == "x" and out[0] is not None and _inside_value_span(fit, out[0], size):
+            if direction == "x" and out[0] is not None and _inside_value_span(fit, out[0], size) \
+                    and not _beside_axis_line(fit, rules or [], size, width) and not _tick_progression(fit):
                 continue
             key = (fit.n, spread, -fit.rms)
             if best_key is None or key > best_key:
                 best, best_key = fit, key
         out.append(best)
     return out[0], out[1]
+
+
+def _tick_progression(fit: AxisFit) -> bool:
+    """Three or more labels, none sign-repaired (one misread label left out when four or more
+    agree), whose values step by one amount (or whole multiples of it, where OCR missed a tick) as
+    they go right: what a row of tick labels prints. Data labels of a line at one height do not."""
+    if fit.n < 3 or fit.sign_fixed or fit.outliers > (1 if fit.n >= 4 else 0):
+        return False
+    vals = [v for _, v in sorted(zip(fit.positions, fit.values, strict=True))]
+    steps = np.diff(vals)
+    if np.any(steps <= 0):
+        return False
+    base = float(steps.min())
+    ratios = steps / base
+    return bool(np.all(np.abs(ratios - np.round(ratios)) < 0.02))
+
+
+def _beside_axis_line(x_fit: AxisFit, rules: list, size: float, width: int) -> bool:
+    """The row runs beside a long horizontal rule (an axis line drawn across the plot, its tick
+    labels half a text height to two and a half away from it). Data labels of a line at one
+    height have no such rule, and labels a gridline runs through sit on it, not beside it."""
+    row = float(np.median([b.cy for b in x_fit.labels]))
+    return any(r.horizontal and r.length >= 0.4 * width and 0.5 * size <= abs(row - r.pos) <= 2.5 * size
+               for r in rules)
 
 
 def _inside_value_span(x_fit: AxisFit, y_fit: AxisFit, size: float) -> bool:

@@ -138,7 +138,7 @@ def build_scene(image: np.ndarray, words: list[Word], region: BBox,
     boxes = [b for b in boxes if not _on_rule(b, rules, crop, bg)]
     boxes = _drop_marker_words(crop, bg, boxes)
     phr = phrases(boxes)
-    y_axis, x_axis = find_value_axes(phr, w, h)
+    y_axis, x_axis = find_value_axes(phr, w, h, rules)
     y_axis2 = second_value_axis(phr, w, h, y_axis)
     y_axis = snap_to_ticks(snap_to_rules(y_axis, rules), crop, bg) if y_axis is not None else None
     x_axis = snap_to_ticks(snap_to_rules(x_axis, rules), crop, bg) if x_axis is not None else None
