@@ -73,6 +73,14 @@ def test_a_row_of_data_labels_inside_the_plot_is_not_an_x_axis() -> None:
     below = [_box(str(v), 100 + 100 * v, 540) for v in range(5)]  # a real x axis under the plot
     _, x_axis = find_value_axes(ticks + below, 800, 600)
     assert x_axis is not None and x_axis.n == 5
+    # an x axis drawn across the middle of the plot: its labels step like ticks (one misread)
+    across = [_box(t, 100 + 100 * i, 260) for i, t in enumerate(["-0.2", "-0.1", "0.0", "0.1", "0.2", "0.3"])]
+    across[3] = TextBox("0.1", across[3].x0 + 9, across[3].y0, across[3].x1 + 9, across[3].y1)
+    _, x_axis = find_value_axes(ticks + across, 800, 600)
+    assert x_axis is not None and x_axis.n >= 5
+    # the same row falling right to left (data labels of a falling line) is not an axis
+    falling = [_box(t, 100 + 100 * i, 260) for i, t in enumerate(["6.3", "5.8", "3.6", "3.5"])]
+    assert find_value_axes(ticks + falling, 800, 600)[1] is None
 
 
 def test_a_second_value_axis_with_its_own_scale_is_found_and_a_mirrored_one_is_not() -> None:
