@@ -32,7 +32,7 @@ _STREET = re.compile(
     r"centre|center|strasse|str|weg|platz|allee|gasse|rue|chemin|place|via|calle|straat|po box|industrial|"
     r"park|complex|square|tower|wisma|menara|bangunan|pusat|desa|off)\b")
 _ADDRESS_START = re.compile(r"^\s*(no\b|no\.|lot\b|unit\b|level\b|jalan\b|jln\b|suite\b|block\b|blk\b)")
-_POSTCODE = re.compile(r"(?<![\d-])\d{5}(?![\d-])|(?<![\w&/-])\d{4} +[^\W\d]{2,}")  # '40150', '1010 Wien'
+_POSTCODE = re.compile(r"(?<![\w-])\d{5}(?![\d-])|(?<![\w&/-])\d{4} +[^\W\d]{2,}")  # '40150', '1010 Wien'
 _REG_NO = re.compile(r"^\(?\s*(co\.?\s*(reg|no)\.?\s*:?)?\s*[a-z]{0,3}\d{4,}[\s-]*[a-z]\)?$|^\(?\d{5,}[-\s]?[a-z]\)?$",
                      re.IGNORECASE)
 _TRAILING_REG = re.compile(r"\s*\(?\b\d{5,}[\s-]?[a-z]\)?(\s*\([a-z]{2,5}\))?\s*$", re.IGNORECASE)
@@ -138,9 +138,15 @@ def header_blocks(layout: PageLayout, max_top: float = MAX_TOP, max_blocks: int 
             below = layout.rows_below(row, max(LINE_GAP, min(1.3 * own, 2.6)))
             if not below:
                 break
-            nxt = below[0]
-            parts = [s for s in layout.row_segments[nxt] if s not in used
-                     and layout.segments[s].x1 >= block.x0 - 0.02 and layout.segments[s].x0 <= block.x1 + 0.02]
+            # The next row with words under the block; specks the OCR read as '.' or '-' between
+            # two lines do not end it.
+            nxt, parts = below[0], []
+            for nxt in below:
+                parts = [s for s in layout.row_segments[nxt] if s not in used
+                         and layout.segments[s].x1 >= block.x0 - 0.02 and layout.segments[s].x0 <= block.x1 + 0.02
+                         and not _speck(layout, s)]
+                if parts or any(s not in used and not _speck(layout, s) for s in layout.row_segments[nxt]):
+                    break
             if not parts:
                 break
             parts = _grow_row(layout, nxt, parts, used)
@@ -151,6 +157,11 @@ def header_blocks(layout: PageLayout, max_top: float = MAX_TOP, max_blocks: int 
             row = nxt
         blocks.append(block)
     return blocks
+
+
+def _speck(layout: PageLayout, seg: int) -> bool:
+    """A segment of punctuation alone ('.', '-', ':'): a speck or rule on a scan, not a line."""
+    return not any(ch.isalnum() for t in layout.segments[seg].tokens for ch in layout.tokens[t].text)
 
 
 def _line(layout: PageLayout, parts: list[int]) -> Line:
