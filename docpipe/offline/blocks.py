@@ -231,6 +231,12 @@ def _balanced(text: str) -> bool:
     return text.count("(") <= text.count(")")
 
 
+def _closes_first(text: str) -> bool:
+    """A closing bracket comes before any opening one: the text starts inside brackets."""
+    close, opening = text.find(")"), text.find("(")
+    return close >= 0 and (opening < 0 or close < opening)
+
+
 def header_parties(layout: PageLayout) -> list[HeaderParty]:
     """Readings of each header block's name (several where the block has several name lines)
     with its address, scored by how well-formed the block is; best first."""
@@ -297,6 +303,7 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
                 score += 0.06 * (last == len(lines) - 1 and bool(address) and hp.legal_form)
                 score -= 0.12 * smaller + 0.15 * hp.lowercase_start + 0.08 * (first > 0 and not hp.legal_form)
                 score -= 0.1 * (not _balanced(text)) + 0.04 * max(0, hp.name_lines - 2)
+                score -= 0.15 * _closes_first(text)  # 'ALAM) SDN BHD': the name began a line above
                 if any(_legal_end(layout, ln.tokens) for ln in lines[first:last]):
                     score -= 0.1  # the name ended at an earlier line's legal form
                 if hp.legal_form and last > first and not _continues(lines[last - 1].text):
