@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from docpipe.grounding.currency import detect_currency
 from docpipe.grounding.dates import date_candidates
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.normalize import values_equal
@@ -87,6 +88,11 @@ def test_close_lines_of_a_name_stay_apart() -> None:
     assert same(got.merchant_name, "LIM BROTHERS HARDWARE ENTERPRISE (BUKIT JAYA) SDN BHD", "name")
 
 
+def test_a_legal_form_is_not_a_currency_code() -> None:
+    assert detect_currency("KEDAI SERI BAYU SDN BHD TOTAL 21.20".split()) == (None, None)
+    assert detect_currency("TOTAL BHD 12.500".split())[0] == "BHD"
+
+
 def test_a_speck_between_name_and_address_does_not_end_the_header() -> None:
     words: list[Word] = []
     y = line(words, "KEDAI MAKAN SERI BAYU SDN BHD (1122334-H)", 0.10, 0.05) + 0.002
@@ -96,6 +102,7 @@ def test_a_speck_between_name_and_address_does_not_end_the_header() -> None:
     receipt_tail(words, y)
     got = extract(words)
     assert same(got.merchant_name, "KEDAI MAKAN SERI BAYU SDN BHD", "name")
+    assert got.currency != "BHD"  # 'SDN BHD' is a legal form (Berhad), not Bahraini dinars
     assert same(got.merchant_address, "NO. 5-G, JALAN MERANTI 2, TAMAN SERI BAYU, 55100 KUALA LUMPUR.", "address")
 
 

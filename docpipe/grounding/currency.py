@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from docpipe.grounding.textnorm import fold
+from docpipe.grounding.textnorm import fold, is_legal_form
 
 # Codes we accept when printed on a page. Deliberately excludes codes that are common words in
 # capitals ("ALL", "TOP", "CUP", "MOP") so a heading cannot turn into a currency.
@@ -111,7 +111,12 @@ def detect_currency(tokens: Iterable[str]) -> tuple[str | None, int | None]:
         code: str | None = None
         weight = 0
         if t in ISO_CODES:
-            code, weight = t, 3
+            # A code that is also a legal form ('SDN BHD': Berhad, not Bahraini dinars) counts only
+            # beside a money amount.
+            if not is_legal_form(t) or _money_beside(tokens, i):
+                code, weight = t, 3
+            else:
+                text_parts.pop()
         else:
             match = SYMBOL_RE.match(t)
             if match is not None and (len(match.group(0)) == len(t) or _is_number_after(t, match.end())):
