@@ -148,7 +148,7 @@ def _execute(config, log_format: str, started: float, notices: list[str]) -> Non
     from docpipe.output.lock import OutputLocked, OutputNotWritable
     from docpipe.progress import JsonReporter, RichReporter
     from docpipe.runner import NoInputs, RunInterrupted, execute
-    from docpipe.stderr_capture import StderrCapture
+    from docpipe.foreign_output import ForeignOutputCapture
     from docpipe.storage.lease import LeaseLost
     from docpipe.storage.store import StoreError
     from docpipe.storage.uri import StorageUnavailable
@@ -160,7 +160,7 @@ def _execute(config, log_format: str, started: float, notices: list[str]) -> Non
     message = ""
     # Ray's native logs and library warnings go to a log file: they would splice into the progress
     # display, and with --log-format json every stderr line must be JSON.
-    with StderrCapture() as capture:
+    with ForeignOutputCapture() as capture:
         terminal = Console(file=capture.terminal, stderr=True)
         reporter = JsonReporter(capture.terminal) if log_format == "json" else RichReporter(terminal)
         for notice in notices:
@@ -341,16 +341,22 @@ def eval_command(
         if json_out:
             sys.stdout.write(chart_report.model_dump_json(indent=2) + "\n")
         else:
-            Console().print(render_chart_eval(chart_report))
+            _report_console().print(render_chart_eval(chart_report))
         return
     report = evaluate(out, truth, fields or None, threshold=threshold)
     if json_out:
         sys.stdout.write(report.model_dump_json(indent=2) + "\n")
     else:
-        Console().print(render_eval(report))
+        _report_console().print(render_eval(report))
         calibration = render_calibration(report)
         if calibration is not None:
-            Console().print(calibration)
+            _report_console().print(calibration)
+
+
+def _report_console() -> Console:
+    """A console for wide report tables: at least 132 columns, so that figures are never cut to an
+    ellipsis (rich's default when output is piped is 80); a narrower terminal wraps the lines."""
+    return Console(width=max(Console().width, 132))
 
 
 @app.command("export")

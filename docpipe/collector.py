@@ -265,7 +265,7 @@ class Collector:
             row_key=s.item.row_key, doc_id=s.item.doc.doc_id, work_key=s.item.work_key, status=s.head.status.value,
             error_category=s.head.error.category.value if s.head.error else None,
             source_path=s.item.doc.source_path, source_version=s.item.doc.source_version or None,
-            run_id=self.prov.run_id,
+            run_id=self.prov.run_id, supersedes=_earlier_ids(s.item),
         ) for s in self._staged]
         self.writer.commit(tables, entries)
         if self.on_committed is not None:
@@ -289,3 +289,14 @@ class Collector:
 
 
 _VERB = {"merge": "merged or validated", "write": "stored"}
+
+
+def _earlier_ids(item: PendingDoc) -> list[str]:
+    """Row keys an input may have had before under another id: the id of its URI, given when its
+    bytes could not be read (or no result came back before they were hashed). Once its content id
+    is known, that older failed row is replaced, so the input keeps exactly one row."""
+    from docpipe.discover import fallback_doc_id
+
+    earlier = fallback_doc_id(item.doc.source_path)
+    return [] if earlier == item.row_key else [earlier]
+

@@ -2,6 +2,10 @@
 
 Scalars: the first confident value in page order (grounded beats ungrounded), with the page it
 came from. Lists such as line items: concatenated in page order, grounding paths re-indexed.
+Lists of plain values (names, dates, numbers; not records): a value a later page repeats is kept
+once, at its first place; equal means equal after Unicode NFKC, case folding and dropping
+punctuation and spacing ("ACME Corp." and "Acme Corp" are one party). Records such as line items
+are never dropped: two equal lines on two pages are two lines.
 
 Document status, most serious reason first (the `error` names it; `missing_fields` and
 `broken_rules` list every instance):
@@ -16,6 +20,7 @@ Document status, most serious reason first (the `error` names it; `missing_field
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -75,12 +80,45 @@ def _confidence_rank(g: FieldGrounding | None) -> int:
     return 2 if g.score >= CONFIDENT_SCORE else 1
 
 
-def _reindex(path: str, offsets: dict[str, int]) -> str:
+def _reindex(path: str, places: dict[str, list[int | None]]) -> str | None:
+    """`path` with its list index moved to the item's place in the merged list; None when the
+    item was dropped as a repeat. Paths of other fields are returned unchanged."""
     match = _INDEX.match(path)
-    if not match or match.group(1) not in offsets:
+    if not match or match.group(1) not in places:
         return path
     name, index, rest = match.groups()
-    return f"{name}[{int(index) + offsets[name]}]{rest}"
+    where = places[name]
+    if int(index) >= len(where):  # grounding of an item the page's values do not hold
+        return path
+    new = where[int(index)]
+    return None if new is None else f"{name}[{new}]{rest}"
+
+
+def _repeat_key(item: object) -> object | None:
+    """What makes two plain list values the same value; None for records (never merged)."""
+    if isinstance(item, BaseModel):
+        return None
+    if isinstance(item, str):
+        folded = unicodedata.normalize("NFKC", item).casefold()
+        return "".join(ch for ch in folded if ch.isalnum()) or folded
+    return item
+
+
+def _append_items(merged: list, seen: set, items: list) -> list[int | None]:
+    """Append `items` to `merged` in order, skipping plain values already in it (by `_repeat_key`).
+    Returns each item's index in `merged`, None for a skipped repeat."""
+    places: list[int | None] = []
+    for item in items:
+        key = _repeat_key(item)
+        hashable = key is not None and not isinstance(key, (list, dict, set))
+        if hashable and key in seen:
+            places.append(None)
+            continue
+        if hashable:
+            seen.add(key)
+        merged.append(item)
+        places.append(len(merged) - 1)
+    return places
 
 
 def _top_field(path: str) -> str:
@@ -94,6 +132,7 @@ def merge_document(pages: list[PageResult], schema_model: type[BaseModel]) -> Me
     chosen: dict[str, object] = {}
     chosen_from: dict[str, tuple[int, int, float | None]] = {}  # field -> (page_index, grounding rank, confidence)
     lists: dict[str, list] = {name: [] for name in list_fields}
+    seen: dict[str, set] = {name: set() for name in list_fields}
     grounding: list[FieldGrounding] = []
     page_grounding: dict[tuple[int, str], FieldGrounding] = {}
     notes: list[ErrorInfo] = []
@@ -109,11 +148,11 @@ def merge_document(pages: list[PageResult], schema_model: type[BaseModel]) -> Me
             notes.append(ErrorInfo(category=ErrorCategory.internal, stage="merge",
                                    message=f"page {page.page_index}: {exc.error_count()} validation errors"))
             continue
-        offsets = {name: len(lists[name]) for name in list_fields}
+        places: dict[str, list[int | None]] = {}
         for name in schema_model.model_fields:
             value = getattr(instance, name)
             if name in list_fields:
-                lists[name].extend(value or [])
+                places[name] = _append_items(lists[name], seen[name], list(value or []))
                 continue
             if value is None:
                 continue
@@ -132,7 +171,9 @@ def merge_document(pages: list[PageResult], schema_model: type[BaseModel]) -> Me
         for g in page.grounding:
             top = _top_field(g.field)
             if top in list_fields or top == "answers":
-                grounding.append(g.with_field(_reindex(g.field, offsets)))
+                path = _reindex(g.field, places)
+                if path is not None:
+                    grounding.append(g.with_field(path))
 
     for name, (page_index, _, _) in chosen_from.items():
         g = page_grounding.get((page_index, name))

@@ -224,8 +224,9 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
                         item.row_key, item.work_key = item.doc.doc_id, key_of(item.doc.doc_id, item.doc.source_path)
                     collector.add_unprocessed(item, Status.failed, ErrorInfo(
                         category=ErrorCategory.crash, stage="executor",
-                        message="a worker died on this document twice (also when retried page by page); "
-                                "quarantined"))
+                        message="no result came back for this document twice (its worker died, or Ray "
+                                "ended the stream), also when retried page by page; quarantined (a re-run "
+                                "tries it again)"))
             collector.flush()
             writer.compact()
             writer.ensure_datasets(schemas)
@@ -361,7 +362,6 @@ def plan_on_ray(config: RunConfig, plan: StagePlan) -> StagePlan:
 def _ray_stream(config: RunConfig, plan: StagePlan, docs: list[SourceDoc], reporter: Reporter | None = None):
     from docpipe import executor
 
-    first_pass = plan.batch_ocr != 1 or plan.batch_infer != 1
     fresh = not executor.ray_running()
     if reporter is not None and fresh:
         reporter.phase("starting Ray" if not config.ray_address else f"joining Ray at {config.ray_address}")
@@ -369,6 +369,8 @@ def _ray_stream(config: RunConfig, plan: StagePlan, docs: list[SourceDoc], repor
     if reporter is not None and fresh:
         loading = "the model" if plan.engine == "vlm" else f"the {plan.ocr_engine} OCR models"
         reporter.phase(f"starting workers (loading {loading}), rasterizing")
-    # Every page gets a word layer: grounding verifies values against it. A Ray error in the first
-    # pass (actors lost with their node) leaves its documents to the careful second pass.
-    yield from executor.stream(plan, docs, needs_word_layer=True, tolerate_ray_errors=first_pass)
+    # Every page gets a word layer: grounding verifies values against it. A Ray error that ends a
+    # pass (actors lost with their node, an actor cancelled before it ran) leaves its documents
+    # pending: after the first pass they run again page by page, after the second they become
+    # failed rows (category crash) that the next run retries; the run itself goes on.
+    yield from executor.stream(plan, docs, needs_word_layer=True, tolerate_ray_errors=True)

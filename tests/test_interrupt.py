@@ -72,10 +72,15 @@ def test_ctrl_c_stops_quickly_commits_what_is_done_and_exits_130(tmp_path: Path)
 
 
 def test_rich_mode_keeps_foreign_lines_off_the_terminal(tmp_path: Path) -> None:
-    from docpipe.stderr_capture import StderrCapture
+    from docpipe.foreign_output import ForeignOutputCapture
 
-    with StderrCapture(tmp_path / "run.log") as capture:
+    stdout_before = sys.stdout
+    with ForeignOutputCapture(tmp_path / "run.log") as capture:
         os.write(2, b"logging.cc:303: Set ray log level\n")  # what Ray's C++ core does
         print("warning from a library", file=sys.stderr)
+        print("(raylet) Task MapWorker.submit failed")  # what Ray's driver prints for a killed actor
+        os.write(1, b"native stdout line\n")
         capture.terminal.write("docpipe's own line\n")
-    assert capture.foreign_lines() == ["logging.cc:303: Set ray log level", "warning from a library"]
+    assert capture.foreign_lines() == ["logging.cc:303: Set ray log level", "warning from a library",
+                                       "(raylet) Task MapWorker.submit failed", "native stdout line"]
+    assert sys.stdout is stdout_before

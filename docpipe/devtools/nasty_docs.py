@@ -301,10 +301,7 @@ def _cases() -> list[tuple[NastyCase, Callable[[], bytes]]]:
         (NastyCase(file="prompt_injection.pdf", description="small invoice whose notes try to inject an output",
                    statuses=(ok,), pages=1, expected=_invoice_fields(injected_spec),
                    forbidden={"total": "999999"}), lambda: injected),
-        # TODO(issue 11 item 7): the offline extractor does not yet read a sideways text layer; the
-        # row is honest about it (missing_field) until it does.
-        (NastyCase(file="rotated_page.pdf", description="invoice page with /Rotate 90", statuses=(ok, partial),
-                   errors=(E.missing_field,), pages=1,
+        (NastyCase(file="rotated_page.pdf", description="invoice page with /Rotate 90", statuses=(ok,), pages=1,
                    expected=_invoice_fields(rotated_spec)), lambda: rotated),
         (NastyCase(file="cropbox_offset.pdf", description="mediabox origin at (-40,-60) with a smaller cropbox",
                    statuses=(ok,), pages=1, expected=_invoice_fields(base_spec)), lambda: _cropbox_offset(base)),

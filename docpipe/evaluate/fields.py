@@ -337,7 +337,7 @@ def render_calibration(report: EvalReport):  # -> rich.table.Table | None
 
     thr = f"{report.threshold:.3f}" if report.threshold is not None else "none"
     table = Table(title=f"confidence: accuracy by bucket, calibration error, straight-through at >= {thr}")
-    table.add_column("field")
+    table.add_column("field", no_wrap=True)
     table.add_column("accuracy", justify="right")
     for lo, hi in zip([b.lo for b in report.calibration[0].buckets], [b.hi for b in report.calibration[0].buckets]):
         table.add_column(f"{lo:.2f}-{min(hi, 1.0):.2f}", justify="right")

@@ -217,7 +217,8 @@ class DatasetWriter:
 
     # -- commit -----------------------------------------------------------------------------------
     def commit(self, tables: Mapping[str, pa.Table | None], entries: Sequence[LedgerEntry]) -> list[LedgerEntry]:
-        """Atomically add these rows (replacing earlier rows of the same row_keys) and ledger entries.
+        """Atomically add these rows (replacing earlier rows of the same row_keys, and of the row_keys
+        an entry `supersedes`) and ledger entries.
 
         tables maps dataset names of this writer to Arrow tables with a row_key column (rows.py);
         tables[DOCUMENTS] holds exactly one row per entry, every other dataset only rows of the
@@ -250,7 +251,8 @@ class DatasetWriter:
             part_keys[name] = set(table.column(KEY_COLUMN).to_pylist())
         self._fault("staged")
 
-        replace, delete = self._stage_superseded(commit_id, keys)
+        replaced = keys + sorted({k for e in entries for k in e.supersedes} - set(keys))
+        replace, delete = self._stage_superseded(commit_id, replaced)
         delete += [f"{name}/{n}" for name in part_keys for n in self.store.list(name) if n.endswith(EMPTY_SUFFIX)]
         self.store.sync_dir(f"{STAGING}/{commit_id}")
         self._fault("superseded_staged")

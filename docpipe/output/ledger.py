@@ -81,6 +81,9 @@ class LedgerEntry(BaseModel):
     source_version: str | None = None  # the input's size + mtime/ETag when it was listed
     # dataset name -> file name in OUT/<dataset> holding this row_key's rows (absent: no rows there)
     parts: dict[str, str] = Field(default_factory=dict)
+    # Other row_keys whose rows and ledger entries this entry replaces (the same input's earlier row
+    # under another id, e.g. the id of its URI when its bytes could not be read). Not stored.
+    supersedes: list[str] = Field(default_factory=list)
     commit_id: str | None = None
     committed_at: dt.datetime | None = None
 
@@ -255,7 +258,9 @@ class Ledger:
                 [_row(entry) for entry in plan.entries],
             )
             keys = [(entry.row_key,) for entry in plan.entries]
-            db.executemany("DELETE FROM row_parts WHERE row_key = ?", keys)
+            gone = [(key,) for entry in plan.entries for key in entry.supersedes if key != entry.row_key]
+            db.executemany("DELETE FROM ledger WHERE row_key = ?", gone)
+            db.executemany("DELETE FROM row_parts WHERE row_key = ?", keys + gone)
             db.executemany("INSERT INTO row_parts (row_key, dataset, part) VALUES (?, ?, ?)",
                            [(e.row_key, dataset, part) for e in plan.entries for dataset, part in e.parts.items()])
             # The plan is only needed while pending; the ledger rows are the lasting record.
