@@ -198,3 +198,32 @@ def test_ocr_of_a_rendered_magazine_page_follows_the_columns() -> None:
         image = Image.frombytes("L", (pix.width, pix.height), pix.samples).convert("RGB")
     words = RapidOcrEngine(RapidOcrConfig(threads=2)).recognize(image)
     assert cer(" ".join(w.text for w in words), page.text) < 0.05
+
+
+def _figure_beside_a_column() -> tuple[list[tuple[str, float, float]], list[str], list[str]]:
+    """A figure's axis labels in the left column, then its caption and text; the right column's
+    text holds a displayed formula whose number sits level with a row of the labels. Lines are
+    at most 30 characters (0.37 of the page wide), so the gutter at 0.46-0.55 stays empty."""
+    left: list[tuple[str, float, float]] = []
+    for k in range(6):  # label rows fall between the right column's text lines
+        y = 0.111 + 0.04 * k
+        left += [(f"0.{k}", 0.09, y), (f"T={k}0K", 0.20, y), (f"-0.{k}", 0.33, y)]
+    caption = ["FIG. 3. Spin angle against", "energy for four angles beta"]
+    body = ["the symmetry is broken by the", "clusters close to the limit"]
+    left += [(t, 0.08, 0.36 + 0.02 * k) for k, t in enumerate(caption + body)]
+    right_text = ["where the potential is the sum", "of the scalar one and the", "T(E) = V + V G(E) T(E)", "(36)",
+                  "where the last expression is", "valid for large values of V"]
+    right_text += [f"and the column goes on {k:02d}" for k in range(12)]
+    ys = [0.10, 0.12, 0.145, 0.158, 0.18, 0.20] + [0.22 + 0.02 * k for k in range(12)]
+    right = [(t, 0.55 if t != "(36)" else 0.86, y) for t, y in zip(right_text, ys, strict=True)]
+    return left + right, [t for t, _, _ in left], right_text
+
+
+def test_a_figure_beside_a_column_is_read_before_the_column_not_across_it() -> None:
+    lines, left, right = _figure_beside_a_column()
+    text = reading_order_text(_page(lines))
+    # Each line of the left column (labels, caption, text) comes before the right column's text.
+    first_right = text.index(right[0])
+    assert all(text.index(t) < first_right for t in left[-4:])
+    assert [text.index(t) for t in right] == sorted(text.index(t) for t in right)
+    assert text.index("(36)") > text.index("T(E) = V + V G(E) T(E)")

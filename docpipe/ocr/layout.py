@@ -20,7 +20,9 @@ tools/layout_eval.py):
   (several words and characters per line), or running text beside short lines that do not share
   its rows (a figure's labels). Tables and forms have gutters too, but their short cells sit row
   by row, so they are read across; a table row of four or more cells crossing a gutter ties its
-  two sides together there.
+  two sides together there, unless running text is level with its cells or its only cell on one
+  side stands beside running text (a figure's labels level with a formula's number in the next
+  column are no table).
 * A caption or note set apart under the columns, below everything on the other side, is not
   made part of the last column.
 """
@@ -245,7 +247,7 @@ def _column_run(
     x1 = max(lines[i].x1 for i in ids)
     height = statistics.median(lines[i].height for i in ids)
     min_gutter = GUTTER_LINES * height
-    shared = _open_gutters(lines, table_rows[start], _free_spans(lines, bands[start], x0, x1), min_gutter)
+    shared = _open_gutters(lines, bands[start], table_rows[start], _free_spans(lines, bands[start], x0, x1), min_gutter)
     best: tuple[int, tuple[list[int], list[int]]] | None = None
     members = list(bands[start])
     end = start + 1
@@ -258,7 +260,7 @@ def _column_run(
         if end == len(bands):
             break
         shared = _intersect(shared, _free_spans(lines, bands[end], x0, x1), min_gutter)
-        shared = _open_gutters(lines, table_rows[end], shared, min_gutter)
+        shared = _open_gutters(lines, bands[end], table_rows[end], shared, min_gutter)
         members = members + bands[end]
         end += 1
     if best is None:
@@ -296,29 +298,43 @@ def _short(line: LineBox) -> bool:
 
 def _table_rows(lines: list[LineBox], band: list[int]) -> list[list[int]]:
     """The band's table rows: TABLE_ROW_CELLS or more lines side by side (overlapping
-    vertically), all of them short (cells, not running text). (Fewer would take a numbered
-    heading beside the other column's short last line for a table row.)"""
+    vertically), all of them short (cells, not running text), with no line of running text
+    level with any of them. (Fewer cells would take a numbered heading beside the other
+    column's short last line for a table row; a line of running text level with the cells means
+    they are a figure's labels or a displayed formula beside a column, not a table.)"""
     short = [i for i in band if _short(lines[i])]
     if len(short) < TABLE_ROW_CELLS:
         return []
+    prose = [j for j in band if not _short(lines[j])]
     rows = []
     for i in short:
         row = [j for j in band if _same_row(lines[i], lines[j])]
-        if len(row) >= TABLE_ROW_CELLS and all(_short(lines[j]) for j in row):
+        if len(row) >= TABLE_ROW_CELLS and all(_short(lines[j]) for j in row) and not any(
+            _same_row(lines[j], lines[k]) for j in row for k in prose
+        ):
             rows.append(row)
     return rows
 
 
 def _open_gutters(
-    lines: list[LineBox], table_rows: list[list[int]], gutters: list[tuple[float, float]], min_gutter: float
+    lines: list[LineBox], band: list[int], table_rows: list[list[int]], gutters: list[tuple[float, float]],
+    min_gutter: float,
 ) -> list[tuple[float, float]]:
     """The gutters no table row crosses: a row with cells on both sides of a gutter ties the two
-    sides together there."""
+    sides together there. A row that has a single cell on one side, where the band holds running
+    text on that side, does not: that cell is the column's own short line (a formula's number, a
+    paragraph's last line) level with a figure's labels, not a table's column."""
     out = []
     for lo, hi in gutters:
-        crossed = any(
-            any(lines[j].x1 <= lo for j in row) and any(lines[j].x0 >= hi for j in row) for row in table_rows
-        )
+        prose_left = any(lines[j].x1 <= lo and not _short(lines[j]) for j in band)
+        prose_right = any(lines[j].x0 >= hi and not _short(lines[j]) for j in band)
+        crossed = False
+        for row in table_rows:
+            left = sum(lines[j].x1 <= lo for j in row)
+            right = sum(lines[j].x0 >= hi for j in row)
+            if left and right and not (left == 1 and prose_left) and not (right == 1 and prose_right):
+                crossed = True
+                break
         if not crossed and hi - lo >= min_gutter:
             out.append((lo, hi))
     return out
