@@ -18,6 +18,7 @@ from docpipe.grounding.dates import date_candidates
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.normalize import values_equal
 from docpipe.offline.extract import OfflineExtractor
+from docpipe.offline.parties import address_below
 from docpipe.records import Word
 from schemas.invoice import Invoice
 from schemas.receipt import Receipt
@@ -236,3 +237,21 @@ def test_a_totals_block_under_running_text_is_still_read() -> None:
     got = extract(words, Invoice)
     assert got.total == Decimal("96.00")
     assert got.invoice_number == "4401227"
+
+
+def test_an_address_line_the_ocr_cut_at_wide_spaces() -> None:
+    """'LOT P.T.   2811,   JALAN   KENANGA,': the address under a company name (letterhead reading)
+    takes every piece of each printed line, not the first piece alone."""
+    words: list[Word] = []
+    y = line(words, "77 MINI MART S/B", 0.19, 0.235, height=0.02) + 0.016
+    x = 0.21
+    for piece in ("LOT P.T.", "2811,", "JALAN", "KENANGA,"):
+        line(words, piece, x, y, height=0.02, line_id=50)
+        x += CHAR * len(piece) + 0.035
+    stack(words, ["TAMAN SERI INDAH", "41150 KLANG, SELANGOR", "GST ID. NO : 000123456789"], y0=y + 0.036, gap=0.016)
+    layout = PageLayout(words)
+    assert len(layout.row_segments[1]) > 1  # the OCR's pieces are separate segments
+    found = address_below(layout, layout.rows[0])
+    assert found is not None
+    assert same(layout.text_of(found.tokens), "LOT P.T. 2811, JALAN KENANGA, TAMAN SERI INDAH 41150 KLANG, SELANGOR",
+                "address")

@@ -104,7 +104,7 @@ def _class(layout: PageLayout, toks: list[int]) -> str:
     return "name"
 
 
-def _grow_row(layout: PageLayout, row: int, parts: list[int], used: set[int]) -> list[int]:
+def grow_row(layout: PageLayout, row: int, parts: list[int], used: set[int]) -> list[int]:
     """Add the row's other pieces that continue the line (OCR splits one printed line into boxes)."""
     parts = list(parts)
     # Three line heights, or a few characters of a line printed wide (double-width shop names).
@@ -136,7 +136,7 @@ def header_blocks(layout: PageLayout, max_top: float = MAX_TOP, max_blocks: int 
         if seg.index in used:
             continue
         row = seg.row
-        parts = _grow_row(layout, row, [seg.index], used)
+        parts = grow_row(layout, row, [seg.index], used)
         used.update(parts)
         block = Block(x0=min(layout.segments[s].x0 for s in parts), x1=max(layout.segments[s].x1 for s in parts),
                       top=seg.y0)
@@ -159,7 +159,7 @@ def header_blocks(layout: PageLayout, max_top: float = MAX_TOP, max_blocks: int 
                     break
             if not parts:
                 break
-            parts = _grow_row(layout, nxt, parts, used)
+            parts = grow_row(layout, nxt, parts, used)
             used.update(parts)
             block.x0 = min(block.x0, min(layout.segments[s].x0 for s in parts))
             block.x1 = max(block.x1, max(layout.segments[s].x1 for s in parts))
