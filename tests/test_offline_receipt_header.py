@@ -91,6 +91,8 @@ def test_close_lines_of_a_name_stay_apart() -> None:
 
 def test_a_legal_form_is_not_a_currency_code() -> None:
     assert detect_currency("KEDAI SERI BAYU SDN BHD TOTAL 21.20".split()) == (None, None)
+    assert detect_currency("SERI BAYU SDN BHD (139386 X) 33 JLN MAWAR".split()) == (None, None)
+    assert detect_currency("AEON CO. (M) BHD (126926-H) TOTAL 21.20".split()) == (None, None)
     assert detect_currency("TOTAL BHD 12.500".split())[0] == "BHD"
 
 

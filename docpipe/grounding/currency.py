@@ -112,8 +112,8 @@ def detect_currency(tokens: Iterable[str]) -> tuple[str | None, int | None]:
         weight = 0
         if t in ISO_CODES:
             # A code that is also a legal form ('SDN BHD': Berhad, not Bahraini dinars) counts only
-            # beside a money amount.
-            if not is_legal_form(t) or _money_beside(tokens, i):
+            # beside an amount with decimals, never right after another legal-form word.
+            if not is_legal_form(t) or _decimals_beside(tokens, i) and not (i and is_legal_form(tokens[i - 1])):
                 code, weight = t, 3
             else:
                 text_parts.pop()
@@ -163,6 +163,13 @@ def _money_beside(tokens: list[str], i: int) -> bool:
     if before.isdigit():
         return False  # '6 FT': a unit after a count
     return bool(_NUMBER_RE.match(after)) or bool(_MONEY_RE.match(before))
+
+
+def _decimals_beside(tokens: list[str], i: int) -> bool:
+    """An amount with decimals right before or after token i ('BHD 12.500', '12.500 BHD')."""
+    after = tokens[i + 1].strip().strip(":;") if i + 1 < len(tokens) else ""
+    before = tokens[i - 1].strip().strip(":;") if i > 0 else ""
+    return bool(_MONEY_RE.match(after) or _MONEY_RE.match(before) or re.match(r"^\d+[.,]\d{3}$", after))
 
 
 def _is_number_after(token: str, pos: int) -> bool:
