@@ -53,6 +53,7 @@ class ErrorCategory(str, Enum):
     no_text = "no_text"  # the page has visible ink but no words could be read from it
     unreadable_chart = "unreadable_chart"  # a chart region was found but its data could not be read
     unsupported_question = "unsupported_question"  # a chart question outside the kinds the answerer handles
+    low_confidence = "low_confidence"  # a chart answer whose values were not read reliably enough to give it
     internal = "internal"
 
 

@@ -8,6 +8,7 @@ and the data as plotted. Values come from a seeded generator: every case is repr
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 
@@ -62,6 +63,8 @@ def render(kind: str, *, seed: int = 0, size: tuple[float, float] = (6.4, 4.2), 
     if kind in ("bar", "barh", "negative_bar"):
         low, high = (-40.0, 40.0) if kind == "negative_bar" else ((2.0, 900.0) if log else (5.0, 95.0))
         vals = _values(rng, len(cats), low, high)
+        if log:  # spread over the decades, so that two or more decade ticks are drawn
+            vals = [round(10 ** rng.uniform(math.log10(low), math.log10(high)), 1) for _ in cats]
         if kind == "negative_bar":
             vals = [v if abs(v) >= 4 else v + 8 for v in vals]
             vals[0], vals[1] = abs(vals[0]), -abs(vals[1])
@@ -138,7 +141,7 @@ def render(kind: str, *, seed: int = 0, size: tuple[float, float] = (6.4, 4.2), 
     canvas = fig.canvas
     canvas.draw()
     image = np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
-    return RasterChart(kind, image, _words(fig, image.shape[1], image.shape[0]), categories, series, x_values,
+    return RasterChart(kind, image, _words(fig, image), categories, series, x_values,
                        extra)
 
 
@@ -151,11 +154,14 @@ def _log_axis(ax) -> None:
     ax.yaxis.set_minor_formatter(NullFormatter())
 
 
-def _words(fig, width: int, height: int) -> list[Word]:
+def _words(fig, image: np.ndarray) -> list[Word]:
     """One Word per text matplotlib drew (tick labels, titles, legend entries, data labels), its
-    box in fractions of the image, origin top-left."""
+    box in fractions of the image, origin top-left. Tick labels outside the view limits exist as
+    artists but are not drawn: a text with no ink under its box is left out."""
     from matplotlib.text import Text
 
+    height, width = image.shape[:2]
+    ink = image.astype(int).sum(axis=2) < 600
     renderer = fig.canvas.get_renderer()
     out = []
     for i, t in enumerate(fig.findobj(Text)):
@@ -167,6 +173,10 @@ def _words(fig, width: int, height: int) -> list[Word]:
             continue
         box = (bb.x0 / width, 1 - bb.y1 / height, bb.x1 / width, 1 - bb.y0 / height)
         if box[2] <= 0 or box[0] >= 1 or box[3] <= 0 or box[1] >= 1:
+            continue
+        r0, r1 = int(max(0.0, box[1]) * height), int(np.ceil(min(1.0, box[3]) * height))
+        c0, c1 = int(max(0.0, box[0]) * width), int(np.ceil(min(1.0, box[2]) * width))
+        if not ink[r0:r1, c0:c1].any():
             continue
         out.append(Word(text=text, bbox=tuple(min(1.0, max(0.0, v)) for v in box), line_id=i))
     return out

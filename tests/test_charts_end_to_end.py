@@ -25,7 +25,7 @@ pytestmark = pytest.mark.ray
 def ray_session():
     import ray
 
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield
     ray.shutdown()
 
@@ -133,3 +133,64 @@ def test_rerun_skips_and_new_questions_reprocess_only_their_document(chart_run, 
     docs = {Path(d["source_path"]).name: d for d in _rows(out, "documents")}
     assert len(docs) == 3 and docs["lines.pdf"]["answers"][-1]["answer"] == "2"
     assert len([r for r in _rows(out, "charts") if r["source_path"].endswith("lines.pdf")]) == 1
+
+
+# -- a raster line chart (a PNG: word layer by OCR, raster reader) ------------------------------------
+
+
+def _line_spec(seed: int):
+    """A two-series line chart with seeded values the test knows (tenths, 3.0-23.0 on a 0-25 axis).
+    Web rises and App falls, so no data label sits in the notch of a peak or a valley, where the
+    lines cross the printed number and OCR may miss it (the value is then measured, at a lower
+    confidence)."""
+    import random
+
+    from docpipe.devtools.chart_layout import ChartSpec, SeriesSpec
+
+    rng = random.Random(seed)
+    months = ("Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+    web = tuple(sorted(round(rng.uniform(11.0, 23.0), 1) for _ in months))
+    app = tuple(sorted((round(rng.uniform(3.0, 9.5), 1) for _ in months), reverse=True))
+    return ChartSpec(chart_type="line", title="Weekly Orders, H2 2025", x_label="Month", y_label="Orders (thousands)",
+                     categories=months, series=(SeriesSpec("Web", web), SeriesSpec("App", app)), y_max=25, y_step=5)
+
+
+@pytest.fixture(scope="module")
+def raster_run(ray_session, tmp_path_factory):
+    from docpipe.devtools.sample_docs import line_chart_png
+
+    folder = tmp_path_factory.mktemp("raster_charts_in")
+    spec = _line_spec(7)
+    line_chart_png(folder, "orders.png", spec)
+    out = tmp_path_factory.mktemp("raster_charts_out") / "out"
+    web, app = spec.series
+    questions = ["What is the highest value?", f"What was the App value in {spec.categories[2]}?",
+                 "In which month did App reach its lowest value?"]
+    _run(folder, out, questions)
+    return out, spec, web.values, app.values
+
+
+def test_raster_line_chart_answers_grounded_on_its_marks(raster_run):
+    out, spec, web, app = raster_run
+    (doc,) = _rows(out, "documents")
+    assert doc["status"] == "ok", doc["error"]
+    highest, lookup, lowest = doc["answers"]
+    assert highest["value"] == pytest.approx(max(web + app)) and highest["grounded"]
+    assert lookup["value"] == pytest.approx(app[2]) and lookup["grounded"]
+    assert lowest["answer"] == spec.categories[app.index(min(app))]
+    (chart,) = _rows(out, "charts")
+    assert chart["reader"] == "raster" and chart["chart_type"] == "line" and chart["error"] is None
+    got = {s["name"]: [p["y"] for p in s["points"]] for s in chart["series"]}
+    # printed labels are exact; a point whose label is not matched is measured (within 0.6% of the axis)
+    assert got == {"Web": pytest.approx(list(web), abs=0.15), "App": pytest.approx(list(app), abs=0.15)}
+    sources = [p["source"] for s in chart["series"] for p in s["points"]]
+    assert set(sources) <= {"label", "measured"} and sources.count("label") >= len(sources) // 2
+    assert [p["x"] for p in chart["series"][0]["points"]] == list(spec.categories)
+    # The answer's box is the mark of the highest value: the point's own box, not the whole plot.
+    top = max((p for s in chart["series"] for p in s["points"]), key=lambda p: p["y"])
+    assert highest["bbox"] == pytest.approx(top["bbox"])
+    assert len(highest["mark_boxes"]) == len(web) + len(app)
+    x0, y0, x1, y1 = highest["bbox"]
+    assert x1 - x0 < 0.05 and y1 - y0 < 0.05
+    # The confidence says what the evidence says: printed labels agreeing with the measured values.
+    assert 0.5 <= highest["confidence"] <= 1.0

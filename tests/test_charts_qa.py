@@ -221,3 +221,45 @@ def test_relaxed_accuracy() -> None:
     assert relaxed_match("104", "100") and not relaxed_match("106", "100")
     assert relaxed_match("25.1% to 47.4%", "25.1% to 47.4%") and relaxed_match("east", "East.")
     assert not relaxed_match(None, "1") and relaxed_match("0", 0) and not relaxed_match("Yes", "No")
+
+
+# -- answers from pixels: declined under the confidence threshold, ordered answers by their rivals ----
+
+
+def raster_bars(confidences: list[float], values: list[float] | None = None) -> ChartData:
+    names = ["North", "South", "East", "West"]
+    values = values or [40.0, 10.0, 60.0, 58.0]
+    pts = [ChartPoint(x=n, y=v, bbox=(0.1 + 0.2 * i, 0.4, 0.2 + 0.2 * i, 0.9), source="measured", confidence=c)
+           for i, (n, v, c) in enumerate(zip(names, values, confidences))]
+    return ChartData(page_index=0, chart_index=0, bbox=(0, 0, 1, 1), chart_type="bar", reader="raster",
+                     confidence=min(confidences), series=[ChartSeries(points=pts)])
+
+
+def test_an_answer_resting_on_unreliable_values_is_declined_not_guessed() -> None:
+    from docpipe.charts.qa import MIN_CONFIDENCE
+
+    sure = answer_question("What is the value of 'West'?", [raster_bars([0.9, 0.9, 0.9, 0.9])])
+    assert sure.error is None and sure.answer == "58" and sure.confidence == 0.9
+    unsure = answer_question("What is the value of 'West'?", [raster_bars([0.9, 0.9, 0.9, MIN_CONFIDENCE / 2])])
+    assert unsure.answer is None and unsure.value is None and unsure.bbox is None
+    assert unsure.error.category == ErrorCategory.low_confidence
+    assert "'58'" in unsure.error.message  # what the reading gave is said, not answered
+    # the threshold is the caller's to change; a vector chart's exact values are never declined
+    assert answer_question("What is the value of 'West'?", [raster_bars([0.2] * 4)], min_confidence=0.1).answer == "58"
+    vector = bar_chart().model_copy(update={"confidence": 0.1})
+    assert answer_question("What is the highest value?", [vector]).error is None
+
+
+def test_an_ordering_depends_on_its_decisive_marks_and_close_rivals_only() -> None:
+    # East (60) is the maximum; West (58) is close enough to change it, South (10) is not.
+    far_unsure = raster_bars([0.9, 0.2, 0.95, 0.9])
+    top = answer_question("Which region has the highest value?", [far_unsure])
+    assert top.error is None and top.answer == "East" and top.confidence == 0.9
+    assert top.bbox == far_unsure.series[0].points[2].bbox  # the answer's box is the maximum's mark
+    assert len(top.mark_boxes) == 4  # every mark it compared
+    close_unsure = raster_bars([0.9, 0.9, 0.95, 0.2])
+    refused = answer_question("Which region has the highest value?", [close_unsure])
+    assert refused.error is not None and refused.error.category == ErrorCategory.low_confidence
+    # a sum depends on every value it adds
+    total = answer_question("What is the sum of all values?", [far_unsure], min_confidence=0.0)
+    assert total.confidence == 0.2

@@ -1,13 +1,18 @@
 """Word layers of development documents, built through the product's own stages and cached.
 
     python tools/devwords.py DATASET_DIR [--variant text|scan] [--cache /tmp/extract-cache]
+    python tools/devwords.py DATASET_DIR --from-run OUT [--variant text|scan] [--cache ...]
 
 `text`: every input as `docpipe run` reads it (PDF text layer, or OCR for images) —
 `Rasterizer` then `WordLayerStage`. `scan`: each PDF page rendered as a 150-dpi greyscale scan
 tilted by a small angle (deterministic per file, 0.4-1.8 degrees either way) and read by the
 bundled OCR, so text-layer invoices also measure the scan path.
 
-The cache holds one JSON line per page (a `PageImage` with its words, no image) under
+`--from-run OUT` fills the cache from the `pages` dataset of a `docpipe run` over the dataset's
+files (`pages.words` is the word layer the offline engine read, word for word), so the word layer
+is computed once, by the product itself.
+
+The cache (default `$DOCPIPE_EXTRACT_CACHE` or /tmp/extract-cache) holds one JSON line per page (a `PageImage` with its words, no image) under
 CACHE/words/<dataset>-<variant>/<file>.jsonl; a file already cached is not redone.
 Development only: nothing in the package imports this.
 """
@@ -17,11 +22,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import io
+import os
 import sys
 import time
 from pathlib import Path
 
-DEFAULT_CACHE = Path("/tmp/extract-cache")
+DEFAULT_CACHE = Path(os.environ.get("DOCPIPE_EXTRACT_CACHE", "/tmp/extract-cache"))
 SCAN_DPI = 150
 
 
@@ -92,6 +98,38 @@ def build(dataset: Path, variant: str, cache: Path) -> Path:
     return target
 
 
+def from_run(dataset: Path, variant: str, out: Path, cache: Path) -> Path:
+    """Cache the word layers of a `docpipe run` (its OUT/pages dataset) as `build` would.
+
+    Pages are matched to the dataset's files by name (a scan `NAME.pdf.tiff` to `NAME.pdf`).
+    """
+    import pyarrow.dataset as ds
+
+    from docpipe.records import PageImage, Word
+
+    target = cache_dir(cache, dataset, variant)
+    target.mkdir(parents=True, exist_ok=True)
+    by_file: dict[str, list[PageImage]] = {}
+    for row in ds.dataset(out / "pages", format="parquet").to_table().to_pylist():
+        name = Path(row["source_path"]).name
+        if variant == "scan" and name.endswith(".tiff"):
+            name = name[: -len(".tiff")]
+        if not (dataset / name).exists():
+            continue  # a file of another dataset in the same run
+        words = [Word(text=w["text"], bbox=w["bbox"], conf=w["confidence"], line_id=w["line"], block_id=w["block"],
+                      raw=w["raw"]) for w in row["words"] or []]
+        kind = "pdf" if name.lower().endswith(".pdf") else "tiff" if variant == "scan" else "jpeg"
+        by_file.setdefault(name, []).append(PageImage(
+            doc_id=row["doc_id"], source_path=str(dataset / name), kind=kind, page_index=row["page_index"],
+            page_count=row["page_count"], total_pages=row["page_count"], width_pt=row["width_pt"],
+            height_pt=row["height_pt"], image_width=row["image_width"], image_height=row["image_height"],
+            words=words, word_source=row["word_source"]))
+    for name, pages in by_file.items():
+        pages.sort(key=lambda p: p.page_index)
+        (target / f"{name}.jsonl").write_text("\n".join(p.model_dump_json() for p in pages) + "\n")
+    return target
+
+
 def load_pages(dataset: Path, variant: str, cache: Path = DEFAULT_CACHE):
     """{file name: [PageImage, ...]} from the cache (build it first)."""
     from docpipe.records import PageImage
@@ -108,9 +146,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("datasets", nargs="+", type=Path)
     parser.add_argument("--variant", choices=("text", "scan"), default="text")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--from-run", type=Path, help="a docpipe run's OUT folder over the dataset's files")
     args = parser.parse_args(argv)
     for dataset in args.datasets:
-        print(build(dataset, args.variant, args.cache))
+        if args.from_run:
+            print(from_run(dataset, args.variant, args.from_run, args.cache))
+        else:
+            print(build(dataset, args.variant, args.cache))
     return 0
 
 

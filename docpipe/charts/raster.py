@@ -29,11 +29,12 @@ from docpipe.charts.raster_result import unreadable
 from docpipe.charts.raster_scene import build_scene
 from docpipe.records import BBox, Word
 
-READER_VERSION = "raster-1"
+READER_VERSION = "raster-2"
+"""Changes whenever the reader's output for the same input would. Work keys follow the code itself
+(`docpipe.code_version.result_code_fingerprint` covers `docpipe/charts`); this names the reading."""
 MIN_BACKGROUND = 0.2
 """Charts are drawn on a flat background; a region where under this share of the pixels share one
 colour (a photo, a textured scan) is not read."""
-"""Changes whenever the reader's output for the same input would; feed it into work keys."""
 
 
 def read_raster_chart(

@@ -316,28 +316,100 @@ def snap_to_ticks(fit: AxisFit, crop: np.ndarray, bg: np.ndarray) -> AxisFit:
                    outliers=fit.outliers, sign_fixed=fit.sign_fixed, extra={**fit.extra, "snapped": "ticks"})
 
 
-def find_value_axes(boxes: list[TextBox], width: int, height: int) -> tuple[AxisFit | None, AxisFit | None]:
+def find_value_axes(boxes: list[TextBox], width: int, height: int,
+                    rules: list | None = None) -> tuple[AxisFit | None, AxisFit | None]:
     """The best y (vertical) and x (horizontal) value axes the numeric labels support.
 
     Returns (y_axis, x_axis); either may be None. An axis needs at least two labels that agree;
-    the caller decides what a two-label axis is worth.
+    the caller decides what a two-label axis is worth. `rules` (straight lines of the chart,
+    `raster_image.Rule`) let an x axis drawn across the middle of the plot be told from a row of
+    data labels.
     """
     numeric = [b for b in boxes if b.number is not None and not b.vertical]
     if not numeric:
         return None, None
     size = float(np.median([b.h for b in numeric]))
-    out = []
+    out: list[AxisFit | None] = []
     for direction in ("y", "x"):
         best, best_key = None, None
-        for group in _groups(numeric, direction, tol=max(3.0, 0.45 * size)):
+        # a label is the tick of one axis: the y axis' labels are not offered to the x axis
+        taken = {id(b) for b in out[0].labels} if out and out[0] is not None else set()
+        for group in _groups([b for b in numeric if id(b) not in taken], direction, tol=max(3.0, 0.45 * size)):
             fit = fit_axis(group, direction)
             if fit is None or fit.n < 2:
                 continue
             spread = fit.span_px / (height if direction == "y" else width)
             if spread < 0.15:
                 continue
+            if direction == "x" and out[0] is not None and _inside_value_span(fit, out[0], size) \
+                    and not _beside_axis_line(fit, rules or [], size, width) and not _tick_progression(fit):
+                continue
             key = (fit.n, spread, -fit.rms)
             if best_key is None or key > best_key:
                 best, best_key = fit, key
         out.append(best)
     return out[0], out[1]
+
+
+def _tick_progression(fit: AxisFit) -> bool:
+    """Three or more labels, none sign-repaired (one misread label left out when four or more
+    agree), whose values step by one amount (or whole multiples of it, where OCR missed a tick) as
+    they go right: what a row of tick labels prints. Data labels of a line at one height do not."""
+    if fit.n < 3 or fit.sign_fixed or fit.outliers > (1 if fit.n >= 4 else 0):
+        return False
+    vals = [v for _, v in sorted(zip(fit.positions, fit.values, strict=True))]
+    steps = np.diff(vals)
+    if np.any(steps <= 0):
+        return False
+    base = float(steps.min())
+    ratios = steps / base
+    return bool(np.all(np.abs(ratios - np.round(ratios)) < 0.02))
+
+
+def _beside_axis_line(x_fit: AxisFit, rules: list, size: float, width: int) -> bool:
+    """The row runs beside a long horizontal rule (an axis line drawn across the plot, its tick
+    labels half a text height to two and a half away from it). Data labels of a line at one
+    height have no such rule, and labels a gridline runs through sit on it, not beside it."""
+    row = float(np.median([b.cy for b in x_fit.labels]))
+    return any(r.horizontal and r.length >= 0.4 * width and 0.5 * size <= abs(row - r.pos) <= 2.5 * size
+               for r in rules)
+
+
+def _inside_value_span(x_fit: AxisFit, y_fit: AxisFit, size: float) -> bool:
+    """A row of numbers inside the plot (data labels of a line at one height) is not an x axis: an
+    x axis' labels sit beyond the y axis' labelled span, or on its zero (an axis drawn through
+    the middle of the plot). True when the row lies more than a text height inside the span of the
+    y tick labels and away from the zero line."""
+    row = float(np.median([b.cy for b in x_fit.labels]))
+    if not (y_fit.lo + size < row < y_fit.hi - size):
+        return False
+    if y_fit.scale == "linear" and y_fit.vmin < 0 < y_fit.vmax:
+        return abs(row - y_fit.pixel(0.0)) > 2 * size
+    return True
+
+
+def second_value_axis(boxes: list[TextBox], width: int, height: int, y_axis: AxisFit | None) -> AxisFit | None:
+    """A second y axis on the other side of the plot with its own scale (a dual-axis chart), or
+    None. It needs three or more agreeing labels spanning a fifth of the height, on the opposite
+    half of the crop from `y_axis`, and a mapping that differs from `y_axis`' (not the same axis
+    printed on both sides): some label value maps more than 2% of the range away."""
+    if y_axis is None:
+        return None
+    numeric = [b for b in boxes if b.number is not None and not b.vertical and b not in y_axis.labels]
+    if len(numeric) < 3:
+        return None
+    size = float(np.median([b.h for b in numeric]))
+    left = np.mean([b.cx for b in y_axis.labels]) < width / 2
+    best = None
+    for group in _groups(numeric, "y", tol=max(3.0, 0.45 * size)):
+        side = [b for b in group if (b.cx > width / 2) == left]
+        fit = fit_axis(side, "y") if len(side) >= 3 else None
+        if fit is None or fit.n < 3 or fit.span_px < 0.2 * height:
+            continue
+        if best is None or fit.n > best.n:
+            best = fit
+    if best is None:
+        return None
+    span = abs(y_axis.value_range()) or 1.0
+    same = all(abs(float(y_axis.value(p)) - v) <= 0.02 * span for p, v in zip(best.positions, best.values, strict=True))
+    return None if same else best

@@ -45,7 +45,8 @@ def find_legend(crop: np.ndarray, bg: np.ndarray, phrases: list[TextBox], text_m
             continue
         th = max(min(p.h, 2.0 * p.w), 6.0)
         wy0, wy1 = int(max(0, p.cy - 0.6 * th)), int(min(h, p.cy + 0.6 * th + 1))
-        wx0, wx1 = int(max(0, p.x0 - 2.2 * th)), int(max(0, p.x0 - 1))
+        # ink right at the phrase's box is its own first letter sticking out of the OCR box
+        wx0, wx1 = int(max(0, p.x0 - 2.2 * th)), int(max(0, p.x0 - 1 - 0.2 * th))
         if wx1 - wx0 < 2 or wy1 - wy0 < 2:
             continue
         win = crop[wy0:wy1, wx0:wx1]
@@ -81,10 +82,26 @@ def find_legend(crop: np.ndarray, bg: np.ndarray, phrases: list[TextBox], text_m
         scy = by0 + y + hh / 2
         if abs(scy - p.cy) > 0.45 * th or p.x0 - (bx0 + x + ww) > 2.2 * th:
             continue
+        if _glyph_piece((bx0 + x, by0 + y, bx0 + x + ww, by0 + y + hh), p, phrases, th):
+            continue
         entries.append(LegendEntry(p.text, color, (bx0 + x, by0 + y, bx0 + x + ww, by0 + y + hh), p))
     if len(entries) == 1 and float(entries[0].color.max() - entries[0].color.min()) < 40:
         return []
     return entries
+
+
+def _glyph_piece(swatch: tuple[int, int, int, int], p: TextBox, phrases: list[TextBox], th: float) -> bool:
+    """The 'swatch' is a piece of a letter outside an OCR box: it touches the phrase's own box
+    (a swatch is set off from its name by a gap) or overlaps another phrase's box."""
+    x0, y0, x1, y1 = swatch
+    if p.x0 - x1 < max(1.5, 0.12 * th):
+        return True
+    for q in phrases:
+        if q is p:
+            continue
+        if x0 <= q.x1 + 2 and q.x0 - 2 <= x1 and y0 <= q.y1 and q.y0 <= y1:
+            return True
+    return False
 
 
 def legend_name(color: np.ndarray, legend: list[LegendEntry], limit: float = 60.0) -> str | None:

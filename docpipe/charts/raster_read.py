@@ -89,10 +89,15 @@ def _why(scene: Scene) -> str:
 def _to_chart(scene: Scene, r: Reading, legend, page_index: int, chart_index: int) -> ChartData:
     t = titles(scene, r, legend)
     series = []
+    doubtful = _doubtful_categories(r)
     for s in r.series:
         pts = []
         for p in s.points:
             conf = point_confidence(p, r)
+            if scene.y_axis2 is not None and p.source == "measured":
+                conf = min(conf, EVIDENCE_CAP)  # two value axes: which one this mark is read against is unknown
+            if doubtful:
+                conf = min(conf, EVIDENCE_CAP)
             pts.append(ChartPoint(x=p.x, x_value=p.x_value, y=p.y, bbox=scene.to_page(*p.box), source=p.source,
                                   confidence=conf))
         series.append(ChartSeries(name=s.name, color=s.color, points=pts))
@@ -114,6 +119,24 @@ def _to_chart(scene: Scene, r: Reading, legend, page_index: int, chart_index: in
         reader="raster",
         confidence=chart_confidence(series, r),
     )
+
+
+EVIDENCE_CAP = 0.3
+"""Confidence ceiling for points whose reading the chart itself contradicts: a measured value on
+a chart with two value axes (the reader cannot tell which axis a mark is drawn against), or any
+value of a series whose category labels repeat (the category axis was misread)."""
+
+
+def _doubtful_categories(r: Reading) -> bool:
+    """A series on a category axis names one category twice: the category labels were misread
+    (a split label, a tick label taken for a category)."""
+    if r.category_scale != "category" or r.chart_type in ("scatter", "pie"):
+        return False
+    for s in r.series:
+        names = [p.x for p in s.points if p.x]
+        if len(names) != len(set(names)):
+            return True
+    return False
 
 
 def _tick_unit(scene: Scene, r: Reading) -> str | None:

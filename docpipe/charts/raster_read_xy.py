@@ -275,8 +275,9 @@ def _x_positions(scene: Scene, th: float) -> tuple[list[XPos], bool]:
         # Years are categories: data sit at them, not between.
         years = all(float(v).is_integer() and 1800 <= v <= 2200 for v in fit.values) and fit.scale == "linear"
         return pos, not years
+    ticks = {id(b) for b in scene.y_axis.labels} if scene.y_axis is not None else set()
     row = [p for p in scene.phrases if p.cy > win.y1 - 0.5 * th and p.y0 < win.y1 + 4 * th
-           and win.x0 - 2 * th <= p.cx <= win.x1 + 2 * th]
+           and win.x0 - 2 * th <= p.cx <= win.x1 + 2 * th and id(p) not in ticks]
     if not row:
         if fit is None:
             return [], False
@@ -333,14 +334,22 @@ def _sample_line(m: np.ndarray, sh, xpos: list[XPos], numeric: bool, scene: Scen
             return [(px, py, None, (px - 0.5 * th, py - 0.5 * th, px + 0.5 * th, py + 0.5 * th))
                     for px, py in sorted(markers)]
         out = []
+        traced = {id(p[2]): p for p in _trace_samples(samples, top, bot, valid, sh, thick, th, pitch, area)}
         for t in in_range:
             d = np.abs(mx - t.px)
             j = int(np.argmin(d))
             if d[j] <= max(2.5, 0.35 * (pitch or 0.0)):
                 px, py = markers[j]
                 out.append((px, py, t, (px - 0.5 * th, py - 0.5 * th, px + 0.5 * th, py + 0.5 * th)))
+            elif id(t) in traced:  # the marker is hidden (under a label): the line still passes there
+                out.append(traced[id(t)])
         if out:
             return out
+    return _trace_samples(samples, top, bot, valid, sh, thick, th, pitch, area)
+
+
+def _trace_samples(samples, top, bot, valid, sh, thick: float, th: float, pitch: float | None, area: bool):
+    """(px, py, XPos|None, box) of the traced line (or area edge) at each sample column."""
     out = []
     reach = max(3, int((pitch or 6 * th) / 3))
     for px, xp in samples:

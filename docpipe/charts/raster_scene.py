@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from docpipe.charts.raster_axes import AxisFit, find_value_axes, snap_to_rules, snap_to_ticks
+from docpipe.charts.raster_axes import AxisFit, find_value_axes, second_value_axis, snap_to_rules, snap_to_ticks
 from docpipe.charts.raster_image import ColorClass, Rule, background_color, color_classes, color_distance, \
     find_rules, ink_mask, is_grayish, _off_segment
 from docpipe.charts.raster_text import TextBox, merge_readings, phrases, recognize_crop, words_in_region
@@ -55,6 +55,7 @@ class Scene:
     outside_text: list[int]  # per class: its pixels outside the words' boxes
     ocr_second_pass: bool = False
     notes: list[str] = field(default_factory=list)
+    y_axis2: AxisFit | None = None  # a second value axis on the other side (dual-axis chart)
 
     @property
     def h(self) -> int:
@@ -134,10 +135,11 @@ def build_scene(image: np.ndarray, words: list[Word], region: BBox,
         rules = find_rules(inner, bg)
     else:
         rules = find_rules(crop, bg)
-    boxes = [b for b in boxes if not _on_rule(b, rules)]
+    boxes = [b for b in boxes if not _on_rule(b, rules, crop, bg)]
     boxes = _drop_marker_words(crop, bg, boxes)
     phr = phrases(boxes)
-    y_axis, x_axis = find_value_axes(phr, w, h)
+    y_axis, x_axis = find_value_axes(phr, w, h, rules)
+    y_axis2 = second_value_axis(phr, w, h, y_axis)
     y_axis = snap_to_ticks(snap_to_rules(y_axis, rules), crop, bg) if y_axis is not None else None
     x_axis = snap_to_ticks(snap_to_rules(x_axis, rules), crop, bg) if x_axis is not None else None
     window = plot_window(w, h, y_axis, x_axis, boxes)
@@ -162,7 +164,7 @@ def build_scene(image: np.ndarray, words: list[Word], region: BBox,
     # Mark pixels outside words: what readers have to explain (text is explained by the words).
     outside = [int((c.mask & ~text_mask).sum()) for c in classes]
     return Scene(crop, region, bg, boxes, phr, rules, y_axis, x_axis, window, text_mask, candidates,
-                 classes, outside, ocr_second_pass=second)
+                 classes, outside, ocr_second_pass=second, y_axis2=y_axis2)
 
 
 def _backdrop(c, window: Window) -> bool:
@@ -223,17 +225,37 @@ def _shaded_panel(c, w: int, h: int) -> tuple[int, int, int, int] | None:
     return (x, y, x1, y1) if filled.mean() >= 0.9 else None
 
 
-def _on_rule(b: TextBox, rules: list[Rule]) -> bool:
+def _on_rule(b: TextBox, rules: list[Rule], crop: np.ndarray, bg: np.ndarray) -> bool:
     """A 'word' read off a dashed gridline (OCR sees dashes as I, 1, T...): a short word centred on
-    a rule running across it."""
+    a rule running across it whose ink stays within the rule's band. A real label the rule only
+    seems to cross (a tick label between an axis title and a gridline at its height) has ink the
+    full text height beyond that band and is kept."""
     if len(b.text) > 2:
         return False
     for r in rules:
         if r.horizontal and abs(b.cy - r.pos) <= 2 + r.thick and r.start < b.x0 - 2 and b.x1 + 2 < r.end:
-            return True
+            return not _ink_beyond_band(b, r, crop, bg)
         if not r.horizontal and abs(b.cx - r.pos) <= 2 + r.thick and r.start < b.y0 - 2 and b.y1 + 2 < r.end:
-            return True
+            return not _ink_beyond_band(b, r, crop, bg)
     return False
+
+
+def _ink_beyond_band(b: TextBox, r: Rule, crop: np.ndarray, bg: np.ndarray) -> bool:
+    """The word's box holds ink more than 2 px beyond the rule's band on both sides of the rule
+    (glyphs taller than the rule), in at least a quarter of the box's length."""
+    h, w = crop.shape[:2]
+    part = crop[max(0, int(b.y0)):min(h, int(np.ceil(b.y1))), max(0, int(b.x0)):min(w, int(np.ceil(b.x1)))]
+    if part.size == 0:
+        return False
+    ink = color_distance(part, bg) > 40
+    if not r.horizontal:
+        ink = ink.T
+    band_lo = r.pos - r.thick / 2 - 2 - (b.y0 if r.horizontal else b.x0)
+    band_hi = r.pos + r.thick / 2 + 2 - (b.y0 if r.horizontal else b.x0)
+    rows = np.arange(ink.shape[0])
+    above = ink[rows < band_lo].any(axis=0)
+    below = ink[rows > band_hi].any(axis=0)
+    return bool(above.mean() >= 0.25 and below.mean() >= 0.25)
 
 
 def _wants_second_pass(boxes: list[TextBox], w: int, h: int) -> bool:
@@ -302,6 +324,8 @@ def _within_panel(window: Window, panel: tuple[int, int, int, int] | None, rules
                     and same(left.end, right.end) and same(top.start, left.pos) and same(top.end, right.pos)
                     and same(left.start, top.pos) and same(left.end, bottom.pos)):
                 box = (int(left.pos), int(top.pos), int(right.pos) + 1, int(bottom.pos) + 1)
+        if box is None:
+            box = _axis_corner(hs, vs, window)
     if box is None:
         return window
     x0, y0 = max(window.x0, box[0]), max(window.y0, box[1])
@@ -309,6 +333,23 @@ def _within_panel(window: Window, panel: tuple[int, int, int, int] | None, rules
     if x1 - x0 < 10 or y1 - y0 < 10:
         return window
     return Window(x0, y0, x1, y1)
+
+
+def _axis_corner(hs: list[Rule], vs: list[Rule], window: Window) -> tuple[int, int, int, int] | None:
+    """The plot box of a chart drawn with two axis lines and no frame: a vertical rule whose lower
+    end meets the left end of a horizontal rule (an L). Marks sit above the horizontal axis line
+    and right of the vertical one; the top stays the window's (lines may rise above the value
+    axis' line)."""
+    best = None
+    for v in vs:
+        for hr in hs:
+            if abs(v.end - hr.pos) <= 4 and abs(hr.start - v.pos) <= 4 and hr.pos > window.y0 + 10:
+                if best is None or hr.length * v.length > best[0]:
+                    best = (hr.length * v.length, v, hr)
+    if best is None:
+        return None
+    _, v, hr = best
+    return (int(v.pos), window.y0, int(hr.end) + 1, int(hr.pos) + 1)
 
 
 def _margin_is_other(crop: np.ndarray, bg: np.ndarray, x: int, y: int, bw: int, bh: int) -> bool:

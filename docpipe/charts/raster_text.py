@@ -206,10 +206,18 @@ _GROUP_HEAD = re.compile(r"^[-−–]?[$€£]?\d{1,3}$")
 _GROUP_TAIL = re.compile(r"^\d{3}([.,]\d+)?(%|[kKmMbB]|bn)?$")
 
 
+def _label_and_number(p: TextBox, b: TextBox, same_line: bool, h: float) -> bool:
+    """A word followed by a number at a word space (under 0.7 text heights): one category
+    label ("Q1 14", "FY 2019"). Tick labels of a numeric row stand further apart."""
+    return (same_line and 0 <= b.x0 - p.x1 < 0.7 * h and p.number is None and b.number is not None
+            and not p.vertical and not b.vertical and any(ch.isalpha() for ch in p.text))
+
+
 def phrases(boxes: list[TextBox], gap: float = 0.8) -> list[TextBox]:
     """Words joined into phrases: same OCR line, same baseline, gap under `gap` x the text height.
     Numbers stay single words (a row of tick labels is not one phrase), except a number printed
-    with a space as thousands separator ("1 566.4"), which OCR splits in two."""
+    with a space as thousands separator ("1 566.4"), which OCR splits in two, and a number after a
+    word at a word space (a category label "Q1 14")."""
     rest = sorted(boxes, key=lambda b: (b.line_id, b.x0))
     out: list[TextBox] = []
     for b in rest:
@@ -223,7 +231,7 @@ def phrases(boxes: list[TextBox], gap: float = 0.8) -> list[TextBox]:
                                   conf=min(p.conf, b.conf), line_id=p.line_id)
                 continue
             if (same_line and 0 <= b.x0 - p.x1 < gap * h and p.number is None and b.number is None
-                    and not p.vertical and not b.vertical):
+                    and not p.vertical and not b.vertical) or _label_and_number(p, b, same_line, h):
                 out[-1] = TextBox(f"{p.text} {b.text}", p.x0, min(p.y0, b.y0), b.x1, max(p.y1, b.y1),
                                   conf=min(p.conf, b.conf), line_id=p.line_id)
                 continue

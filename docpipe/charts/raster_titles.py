@@ -46,7 +46,7 @@ def titles(scene: Scene, r: Reading, legend) -> Titles:
     if top:
         lines = _lines(top)
         biggest = max(lines, key=lambda ln: (max(p.h for p in ln), -np.mean([p.cy for p in ln])))
-        title = _line_text(biggest)
+        title = _line_text(biggest + _numbers_on_line(biggest, scene.phrases, used))
     value_title = category_title = None
     vertical_value = r.orientation != "horizontal"
     rotated = [p for p in free if p.vertical]
@@ -69,3 +69,13 @@ def titles(scene: Scene, r: Reading, legend) -> Titles:
     if not vertical_value and rotated:
         category_title = max(rotated, key=lambda p: p.h).text
     return Titles(title, value_title, category_title)
+
+
+def _numbers_on_line(line: list[TextBox], phrases: list[TextBox], used: set[int]) -> list[TextBox]:
+    """Numbers printed in a title line ("Sales, 2024"): unused numeric phrases on the line's
+    centre, of its text height, within two text heights of its ends."""
+    h = max(p.h for p in line)
+    cy = float(np.mean([p.cy for p in line]))
+    x0, x1 = min(p.x0 for p in line), max(p.x1 for p in line)
+    return [q for q in phrases if q.number is not None and id(q) not in used and not q.vertical
+            and abs(q.cy - cy) < 0.5 * h and q.h >= 0.7 * h and x0 - 2 * h <= q.cx <= x1 + 2 * h]

@@ -155,8 +155,9 @@ def _bar_chart_pdf(out_dir: Path, name: str) -> SampleTruth:
                         "Report page with a vector bar chart (one series, value labels on the bars)")
 
 
-def _line_chart_png(out_dir: Path, name: str) -> SampleTruth:
-    spec = line_chart_spec()
+def line_chart_png(out_dir: Path, name: str, spec: ChartSpec | None = None) -> SampleTruth:
+    """A slide-like 150 dpi PNG of a line chart (`spec`, default the sample's) and its truth."""
+    spec = spec or line_chart_spec()
     doc = pymupdf.open()
     drawn: dict[str, DrawnBox] = {}
     c = new_chart_page(doc, 792.0, 612.0, drawn)
@@ -188,7 +189,7 @@ def write_sample_docs(out_dir: Path) -> list[SampleTruth]:
         _scanned_tiff(out_dir, "invoice_multipage.tiff", harbour_invoice()),
         _receipt_png(out_dir, "receipt.png", corner_grocer_receipt()),
         _bar_chart_pdf(out_dir, "chart_bar.pdf"),
-        _line_chart_png(out_dir, "chart_line.png"),
+        line_chart_png(out_dir, "chart_line.png"),
     ]
     (out_dir / TRUTH_FILE).write_text("".join(t.model_dump_json() + "\n" for t in truths), encoding="utf-8")
     return truths

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from docpipe.grounding.textnorm import fold
+from docpipe.grounding.textnorm import fold, is_legal_form
 
 # Codes we accept when printed on a page. Deliberately excludes codes that are common words in
 # capitals ("ALL", "TOP", "CUP", "MOP") so a heading cannot turn into a currency.
@@ -111,7 +111,12 @@ def detect_currency(tokens: Iterable[str]) -> tuple[str | None, int | None]:
         code: str | None = None
         weight = 0
         if t in ISO_CODES:
-            code, weight = t, 3
+            # A code that is also a legal form ('SDN BHD': Berhad, not Bahraini dinars) counts only
+            # beside an amount with decimals, never right after another legal-form word.
+            if not is_legal_form(t) or _decimals_beside(tokens, i) and not (i and is_legal_form(tokens[i - 1])):
+                code, weight = t, 3
+            else:
+                text_parts.pop()
         else:
             match = SYMBOL_RE.match(t)
             if match is not None and (len(match.group(0)) == len(t) or _is_number_after(t, match.end())):
@@ -158,6 +163,13 @@ def _money_beside(tokens: list[str], i: int) -> bool:
     if before.isdigit():
         return False  # '6 FT': a unit after a count
     return bool(_NUMBER_RE.match(after)) or bool(_MONEY_RE.match(before))
+
+
+def _decimals_beside(tokens: list[str], i: int) -> bool:
+    """An amount with decimals right before or after token i ('BHD 12.500', '12.500 BHD')."""
+    after = tokens[i + 1].strip().strip(":;") if i + 1 < len(tokens) else ""
+    before = tokens[i - 1].strip().strip(":;") if i > 0 else ""
+    return bool(_MONEY_RE.match(after) or _MONEY_RE.match(before) or re.match(r"^\d+[.,]\d{3}$", after))
 
 
 def _is_number_after(token: str, pos: int) -> bool:

@@ -62,7 +62,7 @@ def _make(y: int, m: int, d: int) -> date | None:
 
 
 def _clean(text: str) -> str:
-    t = fold(text).strip().rstrip(".,;:")
+    t = fold(text).strip().rstrip(".,;:").lstrip(":;,")  # ':04 Jan 2017' after a label 'Date'
     t = t.replace(",", " ")
     # Contracts: 'the 11th day of January, 2012' is 11 January 2012.
     t = re.sub(r"^(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+day\s+of\s+", r"\1 ", t)
@@ -76,6 +76,12 @@ _GLUED_TIME_RE = re.compile(
     r"(?:^|[^\d])(\d{1,2}[./-]\d{1,2}[./-]\d{4})(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?\s*(?:am|pm)?$")
 
 
+# OCR glues a date to the number or label printed before it: '#19-18/03/2018' (register 19, then
+# the date), 'DATE:18/03/2018'. Only a full date with a four-digit year and one separator is read
+# out of such a word.
+_GLUED_PREFIX_RE = re.compile(r"(?<![\d./])(\d{1,2})([./-])(\d{1,2})\2(\d{4})$")
+
+
 def date_candidates(text: str, day_first: bool | None = None) -> list[date]:
     """Every reading of `text` as a date, preferred first; [] when it is not a date."""
     t = _clean(text)
@@ -84,6 +90,9 @@ def date_candidates(text: str, day_first: bool | None = None) -> list[date]:
     glued = _GLUED_TIME_RE.search(t)
     if glued and not _NUMERIC_RE.match(t):
         t = glued.group(1)
+    elif not _NUMERIC_RE.match(t) and " " not in t and (prefixed := _GLUED_PREFIX_RE.search(t)) \
+            and prefixed.start() > 0:
+        t = prefixed.group(0)
     m = _NUMERIC_RE.match(t)
     if m:
         a, sep, b, c = m.group(1), m.group(2), m.group(3), m.group(4)

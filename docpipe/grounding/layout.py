@@ -177,6 +177,16 @@ def _is_duplicate(a: Token, b: Token) -> bool:
     return w > 0.7 * (a.x1 - a.x0) and h > 0.7 * a.height
 
 
+def _stacked(a: Token, b: Token) -> bool:
+    """Two words over each other: most of the narrower one lies in the other's x range.
+
+    Lines printed close together on a curved or tilted receipt have centres within half a line
+    height of each other; such words belong to different rows.
+    """
+    overlap = min(a.x1, b.x1) - max(a.x0, b.x0)
+    return overlap > 0.5 * max(1e-4, min(a.x1 - a.x0, b.x1 - b.x0))
+
+
 class PageLayout:
     """Tokens of one page grouped into rows and segments, with lookup helpers."""
 
@@ -222,6 +232,8 @@ class PageLayout:
                     if any(_is_duplicate(self.tokens[j], tok) for j in rows[r]):
                         placed = True
                         break
+                    if any(_stacked(self.tokens[j], tok) for j in rows[r]):
+                        continue  # one printed line never holds two words at the same x
                     rows[r].append(i)
                     n = len(rows[r])
                     centres[r] += (tok.cy - centres[r]) / n

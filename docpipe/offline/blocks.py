@@ -18,6 +18,7 @@ from docpipe.grounding.textnorm import fold, is_legal_form, label_token
 from docpipe.offline.lexicon import DOC_TITLE_WORDS
 
 MAX_TOP = 0.45  # header blocks start in the top part of the page
+MAX_NAME_RUN = 5  # name-like lines a block may start with (notes or a logo's words above the name)
 LINE_GAP = 1.1  # line heights between the bottom of one line and the top of the next, within a block
 
 _CONTACT_WORDS = {
@@ -31,12 +32,16 @@ _STREET = re.compile(
     r"avenue|ave|lane|drive|blvd|boulevard|way|suite|floor|flr|level|unit|block|blk|building|bldg|plaza|mall|"
     r"centre|center|strasse|str|weg|platz|allee|gasse|rue|chemin|place|via|calle|straat|po box|industrial|"
     r"park|complex|square|tower|wisma|menara|bangunan|pusat|desa|off)\b")
+# A unit number opening an address line: 'A-G-06, DATARAN ...', 'G-26, GRD FLOOR', 'L1-044B,'.
+_UNIT_START = re.compile(r"^\s*[a-z]{0,3}\d*[a-z]?(?:-[a-z0-9]{1,5}){1,3},")
 _ADDRESS_START = re.compile(r"^\s*(no\b|no\.|lot\b|unit\b|level\b|jalan\b|jln\b|suite\b|block\b|blk\b)")
-_POSTCODE = re.compile(r"(?<![\d-])\d{5}(?![\d-])|(?<![\w&/-])\d{4} +[^\W\d]{2,}")  # '40150', '1010 Wien'
+# '40150', '1010 Wien' (a four-digit code starts the line or follows a comma: 'LOT 2685 JLN' is a lot).
+_POSTCODE = re.compile(r"(?<![\w-])\d{5}(?![\d-])|(?:^|,)\s*\d{4} +[^\W\d]{2,}")
 _REG_NO = re.compile(r"^\(?\s*(co\.?\s*(reg|no)\.?\s*:?)?\s*[a-z]{0,3}\d{4,}[\s-]*[a-z]\)?$|^\(?\d{5,}[-\s]?[a-z]\)?$",
                      re.IGNORECASE)
-_TRAILING_REG = re.compile(r"\s*\(?\b\d{5,}[\s-]?[a-z]\)?(\s*\([a-z]{2,5}\))?\s*$", re.IGNORECASE)
+_TRAILING_REG = re.compile(r"\s*\(?\b\d{5,}[\s-]?[a-z]\)?(\s*\([a-z]{2,5}\))?[.,;]?\s*$", re.IGNORECASE)
 _PHONE = re.compile(r"\+?\d[\d\s()-]{6,}\d")
+_KEYED_CODE = re.compile(r"^[^\W\d][\w .'/-]{0,20}:\s*[\w/#-]*\d[\w/#-]*$")  # 'Site: 1046', 'Store: A12'
 
 
 def _is_money(text: str) -> bool:
@@ -79,6 +84,8 @@ def _class(layout: PageLayout, toks: list[int]) -> str:
         return "contact"
     if _PHONE.search(text) and (any(k in _CONTACT_WORDS for k in keys) or ":" in text and digits > letters):
         return "contact"  # 'Tel: +603 2856 0385', also with the label misread ('Te1 :')
+    if _PHONE.fullmatch(text.strip()) or _KEYED_CODE.match(text.strip()):
+        return "contact"  # a bare phone number ('013-336 3999'), a keyed code ('Site: 1046')
     if any(_is_money(layout.tokens[t].text) for t in toks):
         return "other"  # an item or a total line ('Apples 2.00'), never a name or an address
     words = [w for w in text.split() if w[:1].isalpha()]
@@ -90,17 +97,20 @@ def _class(layout: PageLayout, toks: list[int]) -> str:
     if _legal_end(layout, toks) and not _ADDRESS_START.match(folded) and not (
             text[:1].isdigit() and _STREET.search(folded)):
         return "name"  # '99 SPEED MART S/B (519537-X)', 'ENW Hardware Centre (M) Sdn. Bhd.'
-    if _STREET.search(folded) or _POSTCODE.search(text) or text[:1].isdigit():
+    if _STREET.search(folded) or _POSTCODE.search(text) or text[:1].isdigit() or _UNIT_START.match(folded):
         return "address"
     if digits > letters:
         return "other"
     return "name"
 
 
-def _grow_row(layout: PageLayout, row: int, parts: list[int], used: set[int]) -> list[int]:
+def grow_row(layout: PageLayout, row: int, parts: list[int], used: set[int]) -> list[int]:
     """Add the row's other pieces that continue the line (OCR splits one printed line into boxes)."""
     parts = list(parts)
-    gap = 3 * layout.line_height
+    # Three line heights, or a few characters of a line printed wide (double-width shop names).
+    toks = [layout.tokens[t] for s in parts for t in layout.segments[s].tokens]
+    advance = sum(t.x1 - t.x0 for t in toks) / max(1, sum(len(t.text) for t in toks))
+    gap = max(3 * layout.line_height, 2.5 * advance)
     changed = True
     while changed:
         changed = False
@@ -126,7 +136,7 @@ def header_blocks(layout: PageLayout, max_top: float = MAX_TOP, max_blocks: int 
         if seg.index in used:
             continue
         row = seg.row
-        parts = _grow_row(layout, row, [seg.index], used)
+        parts = grow_row(layout, row, [seg.index], used)
         used.update(parts)
         block = Block(x0=min(layout.segments[s].x0 for s in parts), x1=max(layout.segments[s].x1 for s in parts),
                       top=seg.y0)
@@ -138,12 +148,18 @@ def header_blocks(layout: PageLayout, max_top: float = MAX_TOP, max_blocks: int 
             below = layout.rows_below(row, max(LINE_GAP, min(1.3 * own, 2.6)))
             if not below:
                 break
-            nxt = below[0]
-            parts = [s for s in layout.row_segments[nxt] if s not in used
-                     and layout.segments[s].x1 >= block.x0 - 0.02 and layout.segments[s].x0 <= block.x1 + 0.02]
+            # The next row with words under the block; specks the OCR read as '.' or '-' between
+            # two lines do not end it.
+            nxt, parts = below[0], []
+            for nxt in below:
+                parts = [s for s in layout.row_segments[nxt] if s not in used
+                         and layout.segments[s].x1 >= block.x0 - 0.02 and layout.segments[s].x0 <= block.x1 + 0.02
+                         and not _speck(layout, s)]
+                if parts or any(s not in used and not _speck(layout, s) for s in layout.row_segments[nxt]):
+                    break
             if not parts:
                 break
-            parts = _grow_row(layout, nxt, parts, used)
+            parts = grow_row(layout, nxt, parts, used)
             used.update(parts)
             block.x0 = min(block.x0, min(layout.segments[s].x0 for s in parts))
             block.x1 = max(block.x1, max(layout.segments[s].x1 for s in parts))
@@ -151,6 +167,11 @@ def header_blocks(layout: PageLayout, max_top: float = MAX_TOP, max_blocks: int 
             row = nxt
         blocks.append(block)
     return blocks
+
+
+def _speck(layout: PageLayout, seg: int) -> bool:
+    """A segment of punctuation alone ('.', '-', ':'): a speck or rule on a scan, not a line."""
+    return not any(ch.isalnum() for t in layout.segments[seg].tokens for ch in layout.tokens[t].text)
 
 
 def _line(layout: PageLayout, parts: list[int]) -> Line:
@@ -210,6 +231,12 @@ def _balanced(text: str) -> bool:
     return text.count("(") <= text.count(")")
 
 
+def _closes_first(text: str) -> bool:
+    """A closing bracket comes before any opening one: the text starts inside brackets."""
+    close, opening = text.find(")"), text.find("(")
+    return close >= 0 and (opening < 0 or close < opening)
+
+
 def header_parties(layout: PageLayout) -> list[HeaderParty]:
     """Readings of each header block's name (several where the block has several name lines)
     with its address, scored by how well-formed the block is; best first."""
@@ -217,27 +244,33 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
     for b, block in enumerate(header_blocks(layout)):
         kinds = [line.kind for line in block.lines]
         i = 0
-        while i < len(kinds) and kinds[i] in ("other", "title"):
+        # A logo line, a title or a registration/contact line may stand above the name.
+        while i < len(kinds) and (kinds[i] in ("other", "title") or kinds[i] == "contact" and i < 2):
             i += 1
         if i >= len(kinds) or kinds[i] != "name":
             continue
         j = i
-        while j < len(kinds) and kinds[j] == "name" and j - i < 3:
+        while j < len(kinds) and kinds[j] == "name" and j - i < MAX_NAME_RUN:
             j += 1
+        if j - i > 3 and not (j < len(kinds) and kinds[j] in ("contact", "address")):
+            j = i + 3  # a long run of name-like lines not closed by an address: the name is at its top
         k = j
         contact = False
         while k < len(kinds) and kinds[k] == "contact" and k - j < 2:
             contact = True
             k += 1
+        if k + 1 < len(kinds) and kinds[k] == "name" and kinds[k + 1] == "address" and (contact or j - i > 0):
+            k += 1  # a licensee, brand or branch line between the name and its address
         a = k
-        seen_postcode = False
+        seen_postcode = ends_postcode = False
         while a < len(kinds) and kinds[a] in ("address", "name") and a - k < 6:
             text = block.lines[a].text
-            if seen_postcode and not _region_line(text):
-                break  # after the postcode line only the state or country follows
+            if seen_postcode and not _region_line(text) and not (ends_postcode and _city_line(text)):
+                break  # after the postcode line only the city, state or country follows
             if kinds[a] == "name" and a > k and not _continues_address(block.lines[a - 1].text) \
-                    and not _region_line(text):
+                    and not _region_line(text) and not (ends_postcode and _city_line(text)):
                 break
+            ends_postcode = bool(_POSTCODE_END.search(text)) and not seen_postcode
             seen_postcode = seen_postcode or bool(_POSTCODE.search(text))
             a += 1
         address = [t for line in block.lines[k:a] for t in line.tokens] if a > k and kinds[k] == "address" else []
@@ -249,7 +282,7 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
         # below the selection's minimum unless a legal form backs it.
         quality = 0.2 + 0.25 * bool(address) + 0.15 * contact + 0.1 * (bool(address) and contact) - 0.1 * b
         for first in range(len(lines)):
-            for last in range(first, len(lines)):
+            for last in range(first, min(len(lines), first + 3)):
                 toks = strip_registration(layout, [t for line in lines[first:last + 1] for t in _name_part(layout, line)])
                 if not toks:
                     continue
@@ -266,8 +299,11 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
                     smaller_after=after_smaller, lowercase_start=head.text == head.text.lower())
                 score = quality
                 score += 0.08 * hp.legal_form + 0.05 * hp.all_lines + 0.1 * after_smaller
+                # Notes or a logo's words above the name: the name is the run that meets its address.
+                score += 0.06 * (last == len(lines) - 1 and bool(address) and hp.legal_form)
                 score -= 0.12 * smaller + 0.15 * hp.lowercase_start + 0.08 * (first > 0 and not hp.legal_form)
                 score -= 0.1 * (not _balanced(text)) + 0.04 * max(0, hp.name_lines - 2)
+                score -= 0.15 * _closes_first(text)  # 'ALAM) SDN BHD': the name began a line above
                 if any(_legal_end(layout, ln.tokens) for ln in lines[first:last]):
                     score -= 0.1  # the name ended at an earlier line's legal form
                 if hp.legal_form and last > first and not _continues(lines[last - 1].text):
@@ -301,6 +337,16 @@ def _region_line(text: str) -> bool:
     """A short line after the postcode line naming the state or country ('SELANGOR', 'MALAYSIA.')."""
     words = text.replace(",", " ").split()
     return 1 <= len(words) <= 3 and not any(ch.isdigit() for ch in text)
+
+
+_POSTCODE_END = re.compile(r"(?<![\w-])\d{5}[.,]?\s*$")
+
+
+def _city_line(text: str) -> bool:
+    """The city and state after a line ending in its postcode ('Ara Damansara, 47301' then
+    'Petaling Jaya, Selangor Darul Ehsan'): a few words, no digits."""
+    words = text.replace(",", " ").split()
+    return 1 <= len(words) <= 6 and not any(ch.isdigit() for ch in text)
 
 
 def _continues_address(text: str) -> bool:

@@ -123,6 +123,7 @@ class OfflineExtractor:
         if not self.prose_fields or prose.running_text_share(ctx.layout) < PROSE_SHARE:
             return lists
         page = prose.ProsePage(ctx.layout, ctx.page_index)
+        running = prose.running_rows(ctx.layout)
         for spec in self.prose_fields:
             found = page.candidates(spec, self.prose_cues[spec.name])
             chosen = prose.select(spec, found)
@@ -132,7 +133,13 @@ class OfflineExtractor:
                 if typed:
                     lists[spec.name] = typed
             else:
-                candidates[spec.name] = typed  # a label reading inside a sentence is not a form field
+                # A label reading inside a sentence is not a form field, but the page's form parts
+                # (an invoice's totals block under its payment terms) still are, where their
+                # evidence meets the bar a value read from the prose must meet.
+                bar = prose.THRESHOLD.get(spec.kind, 1.1)
+                form = [c for c in candidates.get(spec.name, []) if c.score >= bar and c.tokens
+                        and not any(ctx.layout.tokens[t].row in running for t in c.tokens)]
+                candidates[spec.name] = form + typed
         return lists
 
     def _page_facts(self, ctx: PageContext, candidates: dict[str, list[Candidate]]) -> None:

@@ -102,7 +102,8 @@ ITEM_ROLE_LABELS: dict[str, list[str]] = {
 DOC_TITLE_WORDS = {
     "invoice", "tax invoice", "rechnung", "facture", "factuur", "factura", "fattura", "receipt",
     "payment receipt", "quittung", "credit note", "gutschrift", "kostenrechnung", "warenrechnung",
-    "handelsrechnung", "bill", "statement",
+    "handelsrechnung", "bill", "statement", "simplified tax invoice", "official receipt", "sales receipt",
+    "cash receipt", "cash bill", "cash sale", "guest check", "delivery order", "quotation",
 }
 
 # Table rows that carry a running sum between pages, not an item.

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from docpipe.grounding.labels import LabelHit
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.textnorm import company_key, fold, is_legal_form, label_token
+from docpipe.offline.blocks import grow_row
 from docpipe.offline.lexicon import DOC_TITLE_WORDS, PARTY_ID_KEYS, PARTY_NAME_KEYS, REGISTRATION_WORDS
 from docpipe.offline.values import Reading, is_filler, text_right
 
@@ -206,7 +207,9 @@ def address_below(layout: PageLayout, name_tokens: list[int], max_lines: int = 4
         below = layout.segment_below(seg)
         if below is None:
             return None
-        toks = layout.segments[below].tokens
+        # The whole printed line: OCR cuts a line into segments at wide spaces ('LOT P.T. ‖ 2811,').
+        parts = grow_row(layout, layout.segments[below].row, [below], set())
+        toks = sorted((t for s in parts for t in layout.segments[s].tokens), key=lambda t: layout.tokens[t].x0)
         key_words, _rest = _split_key(layout, toks)
         if key_words:
             return None  # 'Tel.:', 'SIRET:' -- the address did not come first

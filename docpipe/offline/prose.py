@@ -372,18 +372,23 @@ def typed_value(spec: FieldSpec, value: Any) -> Any:
     return value
 
 
-def running_text_share(layout: PageLayout) -> float:
-    """Share of a page's words in rows of running text (8+ words, one segment, ≥ 45% of the page wide).
-
-    Contracts and letters are mostly such rows; invoices, receipts and forms mostly are not.
-    """
-    if not layout.tokens:
-        return 0.0
-    inside = 0
+def running_rows(layout: PageLayout) -> set[int]:
+    """Rows of running text: 8+ words in at most two segments, spanning ≥ 45% of the page's width."""
+    out: set[int] = set()
     for r, row in enumerate(layout.rows):
         if len(row) >= 8 and len(layout.row_segments[r]) <= 2:
             x0 = min(layout.tokens[t].x0 for t in row)
             x1 = max(layout.tokens[t].x1 for t in row)
             if x1 - x0 >= 0.45:
-                inside += len(row)
-    return inside / len(layout.tokens)
+                out.add(r)
+    return out
+
+
+def running_text_share(layout: PageLayout) -> float:
+    """Share of a page's words in rows of running text (`running_rows`).
+
+    Contracts and letters are mostly such rows; invoices, receipts and forms mostly are not.
+    """
+    if not layout.tokens:
+        return 0.0
+    return sum(len(layout.rows[r]) for r in running_rows(layout)) / len(layout.tokens)

@@ -66,8 +66,16 @@ def _role_labels(table: str = "amount") -> dict[str, tuple[tuple[str, ...], ...]
     else:
         labels = {role: list(ROLE_LABELS.get(role, [])) for role in AMOUNT_ROLES}
         labels.update(OTHER_AMOUNT_ROLES)
-    return {role: tuple(tuple(label_tokens(lab)) for lab in labs if label_tokens(lab))
+    return {role: tuple(tuple(ocr_fold(w) for w in label_tokens(lab)) for lab in labs if label_tokens(lab))
             for role, labs in labels.items()}
+
+
+_OCR_LOOKALIKES = str.maketrans("i1|0", "lllo")
+
+
+def ocr_fold(key: str) -> str:
+    """A label key with the letters OCR confuses made one ('Totai' / 'Total', 'Inci.' / 'Incl.')."""
+    return key.translate(_OCR_LOOKALIKES)
 
 
 def _match(keys: list[str], words: tuple[str, ...]) -> tuple[int, int]:
@@ -87,6 +95,7 @@ def classify(keys: list[str], table: str = "amount") -> tuple[str, int, dict[str
     `table` is 'amount' (money lines) or 'date' (issue, due, delivery, order, print dates...).
     """
     found: dict[str, tuple[int, int]] = {}
+    keys = [ocr_fold(k) for k in keys]
     for role, labels in _role_labels(table).items():
         best = max((_match(keys, words) for words in labels), default=(0, 0))
         if best[0]:
@@ -103,10 +112,14 @@ def _is_number(text: str) -> bool:
                         .replace(".", "", 1).isdigit())
 
 
-_INCL = {"incl", "inkl", "inclusive", "including", "inklusive", "brutto", "gross", "ttc", "inc", "include",
+_INCL_WORDS = {"incl", "inkl", "inclusive", "including", "inklusive", "brutto", "gross", "ttc", "inc", "include",
          "included", "with"}
-_EXCL = {"excl", "exkl", "exclusive", "excluding", "exklusive", "ohne", "netto", "net", "ht", "before", "without",
+_EXCL_WORDS = {"excl", "exkl", "exclusive", "excluding", "exklusive", "ohne", "netto", "net", "ht", "before", "without",
          "excluded", "exc"}
+
+
+_INCL = {ocr_fold(w) for w in _INCL_WORDS}
+_EXCL = {ocr_fold(w) for w in _EXCL_WORDS}
 
 
 def row_label(layout: PageLayout, value_tokens: list[int], table: str = "amount") -> RowLabel:
@@ -144,4 +157,5 @@ def row_label(layout: PageLayout, value_tokens: list[int], table: str = "amount"
             inside = False
     return RowLabel(role=role, chars=chars, roles=roles, tokens=label, words=len(label), percent=percent,
                     values_between=between, values_after=after, at_start=bool(label) and label[0] == row[0],
-                    incl=any(k in _INCL for k in keys), excl=any(k in _EXCL for k in keys), bracketed=bracketed)
+                    incl=any(ocr_fold(k) in _INCL for k in keys), excl=any(ocr_fold(k) in _EXCL for k in keys),
+                    bracketed=bracketed)

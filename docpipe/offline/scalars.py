@@ -11,7 +11,8 @@ from docpipe.grounding.dates import date_candidates
 from docpipe.grounding.labels import LabelHit, find_labels
 from docpipe.grounding.layout import PageLayout
 from docpipe.fields import FieldSpec
-from docpipe.offline.lexicon import ROLE_LABELS, role_of
+from docpipe.grounding.textnorm import label_token
+from docpipe.offline.lexicon import ITEM_ROLE_LABELS, ROLE_LABELS, role_of
 from docpipe.offline.parties import (
     address_after, address_below, footer_name, legal_name_candidates, party_from_label, window_recipient,
 )
@@ -78,10 +79,30 @@ def labelled_candidates(
         column = spec.kind == "amount" and role_of(spec.name) in _COLUMN_ROLES
         below = [r for r in read_below(layout, hit, spec.kind, day_first, own_stop, column) if r.value not in (None, "")]
         sum_row = _sum_row(below)
+        # 'QTY ITEM TOTAL' heads a table: the amounts under its 'TOTAL' are line amounts.
+        item_header = spec.kind == "amount" and _item_header_row(layout, hit)
         for k, found in enumerate(below):
             decay = 1.0 if k == sum_row else (0.9 ** k if sum_row is None else 0.7)
+            decay *= 0.3 if item_header and k != sum_row else 1.0
             out.append(Pick(found.value, found.tokens, _score(hit, found, True) * decay, "label"))
     return out
+
+
+_COLUMN_WORDS = frozenset(
+    [label_token(lab) for role in ("item_description", "item_quantity", "item_unit_price")
+     for lab in ITEM_ROLE_LABELS[role] if " " not in lab]
+    + [label_token(lab) for lab in ROLE_LABELS.get("tax", []) if " " not in lab])
+
+
+def _item_header_row(layout: PageLayout, hit: LabelHit) -> bool:
+    """The label stands in a table's header row ('QTY ITEM TOTAL', 'GST Summary Amount (RM) Tax (RM)'):
+    other column names beside it, apart from it (not 'Total incl. GST'), no numbers."""
+    row = layout.rows[hit.row]
+    others = [t for t in row if t not in hit.tokens]
+    if any(read_amount(layout.tokens[t].text) is not None for t in others):
+        return False
+    segs = {layout.tokens[t].seg for t in hit.tokens}
+    return any(layout.keys[t] in _COLUMN_WORDS and layout.tokens[t].seg not in segs for t in others)
 
 
 def _more_amounts_after(layout: PageLayout, reading: Reading) -> bool:

@@ -1,0 +1,259 @@
+"""Kinds of failure of unlabelled receipt headers and money lines on OCR word layers (issue 11).
+
+Each test builds the word layer an OCR engine gives for a generated receipt — word boxes
+(`[x0, y0, x1, y1]` fractions of the page, origin top-left) and texts, with the scan's quirks
+placed on purpose: lines printed so close that their centres are within half a line, a speck
+read as '.', a name printed double-wide, a date glued to the number before it, labels with
+look-alike letters — and checks what the offline extractor reads from it. Names, streets and
+numbers are made up.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from docpipe.grounding.currency import detect_currency
+from docpipe.grounding.dates import date_candidates
+from docpipe.grounding.layout import PageLayout
+from docpipe.grounding.normalize import values_equal
+from docpipe.offline.extract import OfflineExtractor
+from docpipe.offline.parties import address_below
+from docpipe.records import Word
+from schemas.invoice import Invoice
+from schemas.receipt import Receipt
+
+CHAR = 0.016  # width of one printed character, page fractions
+HEIGHT = 0.014  # height of a word box
+
+
+def line(words: list[Word], text: str, x0: float, y0: float, char: float = CHAR, height: float = HEIGHT,
+         line_id: int | None = None) -> float:
+    """Append the words of one printed line; returns the y below it."""
+    lid = line_id if line_id is not None else (max((w.line_id for w in words), default=-1) + 1)
+    x = x0
+    for piece in text.split(" "):
+        if piece:
+            words.append(Word(text=piece, bbox=[round(x, 4), round(y0, 4), round(x + char * len(piece), 4),
+                                                 round(y0 + height, 4)], conf=0.97, line_id=lid))
+        x += char * (len(piece) + 1)
+    return y0 + height
+
+
+def stack(words: list[Word], texts: list[str], y0: float = 0.05, gap: float = 0.008, x0: float = 0.15) -> float:
+    """Lines one under the other; returns the y after the last."""
+    y = y0
+    for text in texts:
+        y = line(words, text, x0, y) + gap
+    return y
+
+
+def money_block(words: list[Word], rows: list[tuple[str, str]], y: float) -> float:
+    for label, value in rows:
+        line(words, label, 0.08, y)
+        line(words, value, 0.80 - CHAR * len(value), y)
+        y += HEIGHT + 0.008
+    return y
+
+
+def receipt_tail(words: list[Word], y: float, total: str = "21.20") -> float:
+    """Date line, one item, and the money lines of a receipt whose total is `total`."""
+    y = stack(words, ["DATE: 14/03/2018 11:02"], y0=y + 0.02, x0=0.08)
+    y = money_block(words, [("TEA 2 X 10.60", total), ("TOTAL", total), ("CASH", "50.00"),
+                            ("CHANGE", f"{Decimal('50.00') - Decimal(total):.2f}")], y + 0.02)
+    return y
+
+
+def extract(words: list[Word], schema=Receipt):
+    return OfflineExtractor(schema).extract_page(words, 0).extraction
+
+
+def same(got, want, kind: str) -> bool:
+    return values_equal(got, want, kind)
+
+
+def test_close_lines_of_a_name_stay_apart() -> None:
+    """Three name lines so close (a curved slip) that a middle word's box straddles two rows."""
+    words: list[Word] = []
+    line(words, "LIM BROTHERS HARDWARE", 0.16, 0.136, height=0.019)
+    line(words, "ENTERPRISE", 0.157, 0.146, char=0.040, height=0.028)
+    line(words, "(BUKIT", 0.592, 0.154, char=0.040, height=0.025, line_id=words[-1].line_id)
+    line(words, "JAYA) SDN BHD", 0.234, 0.163, char=0.019, height=0.023)
+    y = stack(words, ["(765432-X)", "NO. 8, JALAN KENARI 2", "TAMAN JAYA, 47400 PETALING JAYA",
+                      "TEL: 03-7781 2345"], y0=0.195)
+    receipt_tail(words, y)
+    layout = PageLayout(words)
+    texts = [layout.text_of(r) for r in layout.rows[:3]]
+    assert texts == ["LIM BROTHERS HARDWARE", "ENTERPRISE (BUKIT", "JAYA) SDN BHD"]
+    got = extract(words)
+    assert same(got.merchant_name, "LIM BROTHERS HARDWARE ENTERPRISE (BUKIT JAYA) SDN BHD", "name")
+
+
+def test_a_legal_form_is_not_a_currency_code() -> None:
+    assert detect_currency("KEDAI SERI BAYU SDN BHD TOTAL 21.20".split()) == (None, None)
+    assert detect_currency("SERI BAYU SDN BHD (139386 X) 33 JLN MAWAR".split()) == (None, None)
+    assert detect_currency("AEON CO. (M) BHD (126926-H) TOTAL 21.20".split()) == (None, None)
+    assert detect_currency("TOTAL BHD 12.500".split())[0] == "BHD"
+
+
+def test_a_speck_between_name_and_address_does_not_end_the_header() -> None:
+    words: list[Word] = []
+    y = line(words, "KEDAI MAKAN SERI BAYU SDN BHD (1122334-H)", 0.10, 0.05) + 0.002
+    words.append(Word(text=".", bbox=[0.03, y, 0.04, y + 0.006], conf=0.5, line_id=99))
+    y = stack(words, ["NO. 5-G, JALAN MERANTI 2,", "TAMAN SERI BAYU, 55100 KUALA LUMPUR.", "Tel : +603 2211 3344"],
+              y0=y + 0.008)
+    receipt_tail(words, y)
+    got = extract(words)
+    assert same(got.merchant_name, "KEDAI MAKAN SERI BAYU SDN BHD", "name")
+    assert got.currency != "BHD"  # 'SDN BHD' is a legal form (Berhad), not Bahraini dinars
+    assert same(got.merchant_address, "NO. 5-G, JALAN MERANTI 2, TAMAN SERI BAYU, 55100 KUALA LUMPUR.", "address")
+
+
+def test_registration_above_the_name_and_a_bare_phone_after_the_address() -> None:
+    words: list[Word] = []
+    y = stack(words, ["POS@TILL2", "DELIMA TRADING SDN BHD", "Roc: 7654321-X", "No.12A, Jalan Cempaka 5,",
+                      "Bandar Baru, 40150 Shah Alam", "012-345 6789", "GST Reg No: 001234567890"])
+    receipt_tail(words, y)
+    got = extract(words)
+    assert same(got.merchant_name, "DELIMA TRADING SDN BHD", "name")
+    assert same(got.merchant_address, "No.12A, Jalan Cempaka 5, Bandar Baru, 40150 Shah Alam", "address")
+
+
+def test_a_keyed_code_line_between_name_and_address() -> None:
+    words: list[Word] = []
+    y = stack(words, ["PUTRA PETROL SDN BHD", "Company No 76543-", "Site: 2081", "88 JLN BATU TIGA",
+                      "41300 KLANG", "Telephone: 03-3344 5566"])
+    receipt_tail(words, y)
+    got = extract(words)
+    assert same(got.merchant_address, "88 JLN BATU TIGA 41300 KLANG", "address")
+
+
+def test_the_city_line_after_a_line_ending_in_its_postcode() -> None:
+    words: list[Word] = []
+    y = stack(words, ["Cahaya Hardware Centre (M) Sdn. Bhd.", "Co. Reg. No.: 123456-A", "No: B7, Blk C, Jln Mutiara 3,",
+                      "Bukit Indah, 47301", "Petaling Jaya, Selangor Darul Ehsan", "TEL: 03-7766 5544"])
+    receipt_tail(words, y)
+    got = extract(words)
+    assert same(got.merchant_address, "No: B7, Blk C, Jln Mutiara 3, Bukit Indah, 47301 Petaling Jaya, "
+                                      "Selangor Darul Ehsan", "address")
+
+
+def test_an_address_opening_with_a_unit_number() -> None:
+    words: list[Word] = []
+    y = stack(words, ["Branch#10220-0 Phone 03-1234567", "GREEN LEAF SDN BHD (765432-M),", "B-G-12, PLAZA MERDEKA,",
+                      "JALAN SS9/2, PUSAT BANDAR SUBANG,", "47500 SUBANG JAYA, SELANGOR", "GST ID: 000111222333"])
+    receipt_tail(words, y)
+    got = extract(words)
+    assert same(got.merchant_name, "GREEN LEAF SDN BHD", "name")
+    assert same(got.merchant_address, "B-G-12, PLAZA MERDEKA, JALAN SS9/2, PUSAT BANDAR SUBANG, "
+                                      "47500 SUBANG JAYA, SELANGOR", "address")
+
+
+def test_a_licensee_line_between_the_name_and_its_address() -> None:
+    words: list[Word] = []
+    y = stack(words, ["Sinar Pagi Restaurants Sdn Bhd", "(55443-M)", "Licensee of Sunny Burger",
+                      "Level 3, Wisma Delima, Taman Mewah", "No.7, Jalan SS2/10, 47300 Petaling Jaya", "Selangor",
+                      "(GST ID No: 000987654321)"])
+    receipt_tail(words, y)
+    got = extract(words)
+    assert same(got.merchant_name, "Sinar Pagi Restaurants Sdn Bhd", "name")
+    assert same(got.merchant_address, "Level 3, Wisma Delima, Taman Mewah No.7, Jalan SS2/10, 47300 Petaling Jaya "
+                                      "Selangor", "address")
+
+
+def test_a_name_printed_double_wide() -> None:
+    """Wide letters leave word gaps of more than three line heights; the line is still one name."""
+    words: list[Word] = []
+    line(words, "MUTIARA", 0.05, 0.05, char=0.045)
+    line(words, "STATIONERY", 0.05 + 0.045 * 8 + 0.01, 0.05, char=0.045)
+    line(words, "SHOP", 0.05 + 0.045 * 19 + 0.02, 0.05, char=0.045)
+    y = stack(words, ["(998877-T)", "NO. 3, JALAN BUNGA RAYA 7,", "TAMAN MELATI, 53100 KUALA LUMPUR.",
+                      "TEL: 03-4100 2200"], y0=0.072)
+    receipt_tail(words, y)
+    got = extract(words)
+    assert same(got.merchant_name, "MUTIARA STATIONERY SHOP", "name")
+
+
+def test_a_lot_number_is_not_a_postcode_and_a_glued_one_neither() -> None:
+    words: list[Word] = []
+    y = stack(words, ["INDAH PETRO TRADING", "Company No: 001234567-A", "LOT 2685 JLN KEBUN BARU",
+                      "53300 KL", "Telephone 03- 41234567"])
+    receipt_tail(words, y)
+    assert same(extract(words).merchant_address, "LOT 2685 JLN KEBUN BARU 53300 KL", "address")
+    words = []
+    y = stack(words, ["Bumi Cash & Carry Sdn.Bhd", "(317041-W)", "PT12345, SEKSYEN U7,", "40150 SHAH ALAM,",
+                      "SELANGOR DARUL EHSAN.", "GST Reg. No. : 001234567896"])
+    receipt_tail(words, y)
+    assert same(extract(words).merchant_address, "PT12345, SEKSYEN U7, 40150 SHAH ALAM, SELANGOR DARUL EHSAN.",
+                "address")
+
+
+def test_dates_glued_to_a_prefix_or_after_a_colon() -> None:
+    assert date_candidates("#19-18/03/2018") == [date(2018, 3, 18)]
+    assert date_candidates(":04 Jan 2017") == [date(2017, 1, 4)]
+    assert date_candidates("INV12345") == []
+    words: list[Word] = []
+    y = stack(words, ["SERI MAJU SDN BHD", "(12345-M)", "NO. 2, JALAN MAJU 1,", "43000 KAJANG, SELANGOR",
+                      "Tel No. 03-8736 1234"])
+    y = stack(words, ["INV# 001881904580783", "ORD #70 -REG #19-18/03/2018 23:02:16"], y0=y + 0.02, x0=0.06)
+    money_block(words, [("1 L TEA", "11.10"), ("Total Rounded", "11.10"), ("Cash Tendered", "20.00"),
+                        ("Change", "8.90")], y + 0.02)
+    assert extract(words).date == date(2018, 3, 18)
+
+
+def test_total_labels_read_with_look_alike_letters() -> None:
+    """'Totai Amt Rounded', 'Total Inci. of GST': the amounts under a GST summary's 'Amount' are not the total."""
+    words: list[Word] = []
+    y = stack(words, ["MERANTI CRAFT & TAILORING", "(556677-K)", "NO. 9, JALAN MERANTI 4,", "81100 JOHOR BAHRU",
+                      "TEL: 07-555 1234"])
+    y = money_block(words, [("6.00 PKTS X 13.00", "104.00"), ("Total Exdl. of GST", "98.11"),
+                            ("Total Inci. of GST", "104.00"), ("Totai Amt Rounded", "104.00")], y + 0.03)
+    line(words, "GST Summary Amount (RM) Tax (RM)", 0.08, y + 0.02)
+    line(words, "SR @ 6% 96.11 5.89", 0.10, y + 0.05)
+    assert extract(words).total == Decimal("104.00")
+
+
+def test_a_total_column_header_over_item_lines() -> None:
+    words: list[Word] = []
+    y = stack(words, ["Sinar Pagi Restaurants Sdn Bhd", "(55443-M)", "Level 3, Wisma Delima,",
+                      "No.7, Jalan SS2/10, 47300 Petaling Jaya", "Tel No. 03-6092-1111"])
+    line(words, "QTY ITEM", 0.05, y + 0.02)
+    line(words, "TOTAL", 0.72, y + 0.02)
+    y = money_block(words, [("1 L Chicken Burger", "11.10"), ("1 L Fries", "6.40"), ("2 Small Cone", "2.00")],
+                    y + 0.05)
+    # The change line was not read: nothing but the labels tells the total from the line amounts.
+    y = money_block(words, [("TakeOut Total (incl GST)", "19.50"), ("Total Rounded", "19.50"),
+                            ("Cash Tendered", "50.00")], y + 0.02)
+    assert extract(words).total == Decimal("19.50")
+
+
+def test_a_totals_block_under_running_text_is_still_read() -> None:
+    """An invoice with long payment terms is mostly running text; its form parts still count."""
+    words: list[Word] = []
+    y = stack(words, ["Facture n° 4401227", "Date : 12/10/2022"], x0=0.55)
+    y = money_block(words, [("Total HT :", "80,00 €"), ("TVA 20% :", "16,00 €"), ("Total TTC :", "96,00 €")], y + 0.03)
+    sentence = ("Le règlement est dû à réception de la facture et tout retard de paiement entraîne une pénalité "
+                "calculée sur la base de trois fois le taux légal")
+    for _ in range(12):
+        y = line(words, sentence, 0.05, y + 0.01, char=0.0058, height=0.011)
+    got = extract(words, Invoice)
+    assert got.total == Decimal("96.00")
+    assert got.invoice_number == "4401227"
+
+
+def test_an_address_line_the_ocr_cut_at_wide_spaces() -> None:
+    """'LOT P.T.   2811,   JALAN   KENANGA,': the address under a company name (letterhead reading)
+    takes every piece of each printed line, not the first piece alone."""
+    words: list[Word] = []
+    y = line(words, "77 MINI MART S/B", 0.19, 0.235, height=0.02) + 0.016
+    x = 0.21
+    for piece in ("LOT P.T.", "2811,", "JALAN", "KENANGA,"):
+        line(words, piece, x, y, height=0.02, line_id=50)
+        x += CHAR * len(piece) + 0.035
+    stack(words, ["TAMAN SERI INDAH", "41150 KLANG, SELANGOR", "GST ID. NO : 000123456789"], y0=y + 0.036, gap=0.016)
+    layout = PageLayout(words)
+    assert len(layout.row_segments[1]) > 1  # the OCR's pieces are separate segments
+    found = address_below(layout, layout.rows[0])
+    assert found is not None
+    assert same(layout.text_of(found.tokens), "LOT P.T. 2811, JALAN KENANGA, TAMAN SERI INDAH 41150 KLANG, SELANGOR",
+                "address")
