@@ -269,26 +269,7 @@ def start_ray(address: str | None) -> dict[str, float]:
     # A batch whose actor died past its retries is dropped instead of failing the whole run;
     # the runner notices the missing pages and retries those documents page by page.
     ctx.max_errored_blocks = -1
-    _calm_scheduling_loop()
     return {k: float(v) for k, v in ray.cluster_resources().items()}
-
-
-# Ray Data's scheduling loop runs on the driver and waits at most this long for a task to finish
-# before it steps again (Ray 2.60: 0.1 s). Any finished task ends the wait at once, so the value
-# only sets how often the loop steps while every worker is busy: each idle step (resource
-# accounting, actor-pool refresh, metrics) cost the driver about 2 ms, which at 10 steps a second
-# was the largest part of its CPU per page in a cluster run (docpipe bench, cluster-driver).
-SCHEDULING_WAIT_S = 0.5
-
-
-def _calm_scheduling_loop() -> None:
-    """Set Ray Data's idle wait (a private module constant; left alone if this Ray has none)."""
-    try:
-        from ray.data._internal.execution import streaming_executor_state as state
-    except ImportError:  # pragma: no cover - a Ray without this module keeps its own pace
-        return
-    if isinstance(getattr(state, "WAIT_FOR_TASK_COMPLETION_TIMEOUT_S", None), (int, float)):
-        state.WAIT_FOR_TASK_COMPLETION_TIMEOUT_S = SCHEDULING_WAIT_S
 
 
 def cluster_runtime_env() -> dict[str, Any]:
