@@ -273,7 +273,7 @@ class Collector:
             row_key=s.item.row_key, doc_id=s.item.doc.doc_id, work_key=s.item.work_key, status=s.head.status.value,
             error_category=s.head.error.category.value if s.head.error else None,
             source_path=s.item.doc.source_path, source_version=s.item.doc.source_version or None,
-            run_id=self.prov.run_id, supersedes=_earlier_ids(s.item),
+            run_id=self.prov.run_id, supersedes=self._earlier_rows(s.item),
         ) for s in self._staged]
         self.writer.commit(tables, entries)
         if self.on_committed is not None:
@@ -281,6 +281,17 @@ class Collector:
                 self.on_committed(s.head, s.page_rows)
         self._staged = []
         self._last_commit = time.monotonic()
+
+    def _earlier_rows(self, item: PendingDoc) -> list[str]:
+        """Rows this input's new row replaces: its row under the id of its URI (see _earlier_ids) and
+        the rows of its earlier contents when the file was changed in place, so that every input
+        path holds one row, its latest content's."""
+        earlier = _earlier_ids(item)
+        ledger = getattr(self.writer, "ledger", None)
+        if ledger is not None and item.doc.doc_id:
+            earlier += [k for k in ledger.replaced_versions(item.doc.source_path, item.doc.doc_id)
+                        if k != item.row_key and k not in earlier]
+        return earlier
 
     def _tables(self, staged: list[StagedDocument], now: dt.datetime) -> dict[str, pa.Table]:
         """The commit's tables by dataset: documents, pages, charts (one row per chart found)."""

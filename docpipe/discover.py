@@ -60,6 +60,7 @@ class SkipReason:
     unreadable = "unreadable"  # a folder whose entries cannot be listed (permission denied)
     not_regular = "not_regular"  # FIFOs, sockets, devices: reading them could block
     folder_marker = "folder_marker"  # zero-byte "dir/" objects some tools create in object stores
+    docpipe_output = "docpipe_output"  # a docpipe output folder (holds a ledger) inside an input folder
 
 
 class InputError(ValueError):
@@ -259,6 +260,10 @@ def _walk_dir(folder: str, walk: _Walk, ancestors: frozenset[tuple[int, int]]) -
     except OSError:
         walk.skip(SkipReason.unreadable, folder)
         return
+    if any(entry.name == _output_marker() for entry in entries):
+        # `docpipe run . --out out`: the second run must not read the first one's output as input.
+        walk.skip(SkipReason.docpipe_output, folder)
+        return
     inside = ancestors | {identity}
     for entry in entries:
         path = entry.path
@@ -347,10 +352,24 @@ def _list_remote(uri: str, walk: _Walk) -> None:
         raise StorageError(f"cannot list {uri}: {_reason(exc)}") from None
 
 
+def _output_marker() -> str:
+    """The file every docpipe output folder holds (its ledger, or the ledger's snapshot on a store)."""
+    from docpipe.output.commit import LEDGER_FILE
+
+    return LEDGER_FILE
+
+
 def _take_listed(uri: str, prefix: str, objects: dict, walk: _Walk) -> None:
     """Judge every listed object; consumes `objects` (a listing of a million keys is large)."""
     base = prefix.rstrip("/") + "/"
+    marker = "/" + _output_marker()
+    outputs = sorted({key[: -len(marker) + 1] for key in objects if key.endswith(marker)})
     for key in sorted(objects):
+        if outputs and any(key.startswith(root) for root in outputs):
+            objects.pop(key)
+            if key.endswith(marker):
+                walk.skip(SkipReason.docpipe_output, unstrip(uri, key[: -len(marker)]))
+            continue
         info = objects.pop(key)
         relative = key[len(base):] if key.startswith(base) else key.rsplit("/", 1)[-1]
         parts = [p for p in relative.split("/") if p]

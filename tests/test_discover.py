@@ -231,3 +231,29 @@ def test_worker_identifies_listed_inputs_and_retries_with_a_known_id(tmp_path: P
     path.unlink()
     gone = rasterize_document(listed, config)
     assert gone.error.category is ErrorCategory.vanished and gone.doc_id  # a deterministic id, no bytes
+
+
+def test_a_docpipe_output_inside_the_input_folder_is_not_input(tmp_path: Path) -> None:
+    _write(tmp_path / "a.pdf", _pdf_bytes())
+    _write(tmp_path / "out" / "_ledger.sqlite", b"SQLite format 3\x00")
+    _write(tmp_path / "out" / "documents" / "part-1.parquet", b"PAR1")
+    _write(tmp_path / "out" / "export" / "txt" / "a.txt", b"hello")
+    _write(tmp_path / "outbox" / "b.pdf", _pdf_bytes())  # an ordinary folder beside it is walked
+    listing = list_inputs([str(tmp_path)])
+    assert sorted(Path(d.source_path).name for d in listing.docs) == ["a.pdf", "b.pdf"]
+    assert listing.skipped == {"docpipe_output": 1}
+    assert listing.examples["docpipe_output"] == [str(tmp_path / "out")]
+
+
+def test_a_docpipe_output_under_an_object_store_prefix_is_not_input() -> None:
+    import fsspec
+
+    fs = fsspec.filesystem("memory")
+    fs.pipe({"/inbox/a.pdf": _pdf_bytes(), "/inbox/out/_ledger.sqlite": b"x",
+             "/inbox/out/documents/part-1.parquet": b"PAR1", "/inbox/outbox/b.pdf": _pdf_bytes()})
+    try:
+        listing = list_inputs(["memory://inbox/"])
+        assert sorted(d.source_path.rsplit("/", 1)[-1] for d in listing.docs) == ["a.pdf", "b.pdf"]
+        assert listing.skipped == {"docpipe_output": 1}
+    finally:
+        fs.rm("/inbox", recursive=True)

@@ -197,6 +197,20 @@ class Ledger:
                 found[path] = (version, doc_id, work_key, status)
         return found
 
+    def replaced_versions(self, source_path: str, doc_id: str) -> list[str]:
+        """Row keys of earlier contents of `source_path` (a file changed in place) that the row of
+        `doc_id` replaces: entries of that path with another doc_id, except contents another
+        input path still refers to (a duplicate of it was recorded there)."""
+        rows = self._db.execute("SELECT row_key, doc_id FROM ledger WHERE source_path = ? AND doc_id != ?",
+                                (source_path, doc_id)).fetchall()
+        keep: list[str] = []
+        for row_key, old_id in rows:
+            shared = self._db.execute("SELECT 1 FROM ledger WHERE doc_id = ? AND source_path != ? LIMIT 1",
+                                      (old_id, source_path)).fetchone()
+            if shared is None:
+                keep.append(row_key)
+        return keep
+
     def entries(self) -> list[LedgerEntry]:
         rows = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM ledger ORDER BY row_key")
         return list(self._with_parts({e.row_key: e for e in map(_entry, rows)}).values())

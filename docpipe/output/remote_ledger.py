@@ -67,6 +67,9 @@ class RemoteLedger:
     def versions(self, source_paths: Iterable[str]) -> dict[str, tuple[str | None, str, str, str]]:
         return self.mirror.versions(source_paths)
 
+    def replaced_versions(self, source_path: str, doc_id: str) -> list[str]:
+        return self.mirror.replaced_versions(source_path, doc_id)
+
     def entries(self) -> list[LedgerEntry]:
         return self.mirror.entries()
 
