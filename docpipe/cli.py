@@ -259,15 +259,23 @@ def compact(
     lock_ttl: Annotated[float, typer.Option(help="Object-store output: seconds after which a crashed run's lock is taken over.")] = 30.0,
 ) -> None:
     """Merge an output's small Parquet parts into files of about --target-file-mb, atomically."""
-    from docpipe.output.commit import DatasetWriter, OutputCorrupt
+    from docpipe.output.commit import DEFAULT_DATASETS, DOCUMENTS, DatasetWriter, OutputCorrupt
     from docpipe.output.lock import OutputLocked, OutputNotWritable
     from docpipe.runner import new_run_id
     from docpipe.storage.store import StoreError, open_store
+    from docpipe.storage.uri import StorageUnavailable
 
-    store = open_store(out)
     try:
-        names = ("documents", *(d for d in store.folders("") if not d.startswith("_") and d != "documents"))
-        with DatasetWriter(out, run_id=new_run_id(), datasets=names or ("documents",), lock_ttl_s=lock_ttl,
+        store = open_store(out)
+        present = set(store.folders(""))
+    except (StoreError, StorageUnavailable, OSError) as exc:
+        raise _fail(EXIT_FATAL, f"cannot read {out}: {exc}") from None
+    if DOCUMENTS not in present:  # not an output of docpipe run: create nothing there
+        raise _fail(EXIT_USAGE, f"{out} is not a docpipe output (no {DOCUMENTS}/ dataset); "
+                                "give the --out folder of an earlier `docpipe run`")
+    try:
+        names = tuple(d for d in DEFAULT_DATASETS if d in present)  # docpipe's datasets only, not export/ etc.
+        with DatasetWriter(out, run_id=new_run_id(), datasets=names, lock_ttl_s=lock_ttl,
                            target_file_bytes=target_file_mb * 1024 * 1024, compact_every=0) as writer:
             before = {d: len(store.list(d)) for d in writer.datasets}
             written = writer.compact()
@@ -331,19 +339,25 @@ def eval_command(
     field, or chart answers (relaxed accuracy) and data tables when the truth describes charts."""
     from docpipe.evaluate import evaluate, render_calibration, render_eval
     from docpipe.evaluate.charts import evaluate_charts, is_chart_truth, render_chart_eval
+    from docpipe.evaluate.truth import TruthFileError, UnknownFields
 
     if not (out / "documents").is_dir():
         raise _fail(EXIT_USAGE, f"{out} has no documents dataset")
     if not truth.is_file():
         raise _fail(EXIT_USAGE, f"truth file not found: {truth}")
-    if is_chart_truth(truth):
-        chart_report = evaluate_charts(out, truth)
-        if json_out:
-            sys.stdout.write(chart_report.model_dump_json(indent=2) + "\n")
-        else:
-            _report_console().print(render_chart_eval(chart_report))
-        return
-    report = evaluate(out, truth, fields or None, threshold=threshold)
+    try:
+        if is_chart_truth(truth):
+            if fields:
+                raise UnknownFields("--field applies to field truth; this truth file describes charts")
+            chart_report = evaluate_charts(out, truth)
+            if json_out:
+                sys.stdout.write(chart_report.model_dump_json(indent=2) + "\n")
+            else:
+                _report_console().print(render_chart_eval(chart_report))
+            return
+        report = evaluate(out, truth, fields or None, threshold=threshold)
+    except (TruthFileError, UnknownFields) as exc:
+        raise _fail(EXIT_USAGE, str(exc)) from None
     if json_out:
         sys.stdout.write(report.model_dump_json(indent=2) + "\n")
     else:

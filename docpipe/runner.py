@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from docpipe.code_version import result_code_fingerprint
 from docpipe.collector import Claim, Collector, PendingDoc, Provenance
-from docpipe.config import ConfigError, RunConfig
+from docpipe.config import ConfigError, RunConfig, check_questions_answered
 from docpipe.discover import InputError, Listing, fallback_doc_id, list_inputs
 from docpipe.engine_choice import EngineDecision, choose_engine, unsupported_tasks
 from docpipe.output.chart_rows import charts_schema
@@ -64,6 +64,7 @@ def prepare(config: RunConfig) -> tuple[LoadedSchema, Listing]:
     Lists the inputs (no document bytes are read here). Raises ConfigError (bad schema, missing
     input path) or StorageError (an object store refused the listing: fatal).
     """
+    check_questions_answered(config.pipeline, config.questions, config.questions_file)
     if config.questions_file is not None:
         load_questions_file(config.questions_file)  # a malformed file is a usage error, found first
     schema = load_schema(config.pipeline.schema_)
