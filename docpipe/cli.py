@@ -8,6 +8,7 @@ not writable or locked, object store refused, internal error); 4 the inputs held
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -147,7 +148,7 @@ def _execute(config, log_format: str, started: float, notices: list[str]) -> Non
     from docpipe.discover import StorageError
     from docpipe.output.lock import OutputLocked, OutputNotWritable
     from docpipe.progress import JsonReporter, RichReporter
-    from docpipe.runner import NoInputs, RunInterrupted, execute
+    from docpipe.runner import InterruptedInCleanup, NoInputs, RunInterrupted, execute
     from docpipe.foreign_output import ForeignOutputCapture
     from docpipe.storage.lease import LeaseLost
     from docpipe.storage.store import StoreError
@@ -172,6 +173,9 @@ def _execute(config, log_format: str, started: float, notices: list[str]) -> Non
             summary, code = exc.summary, EXIT_INTERRUPTED
             message = (f"interrupted: {summary.processed} document(s) committed and kept; re-run the same "
                        "command to finish")
+        except InterruptedInCleanup:  # a second Ctrl-C while committing after the first
+            code, message = EXIT_INTERRUPTED, ("interrupted again while committing finished documents: documents "
+                                               "already committed are kept; re-run the same command to finish")
         except KeyboardInterrupt:  # before any document was under way (start-up, model probe)
             _exit_on_second_interrupt()
             code, message = EXIT_INTERRUPTED, "interrupted before processing started; nothing was written"
@@ -192,8 +196,13 @@ def _execute(config, log_format: str, started: float, notices: list[str]) -> Non
             code, message = EXIT_FATAL, f"internal error: {type(exc).__name__}: {exc} (details in {capture.log_path})"
         finally:
             _stop_ray()
-    log_path = _keep_log(capture.log_path, config.out_dir, summary)
+    log_shown = _keep_log(capture.log_path, config.out_uri, summary)
     if code is not None:
+        if log_format == "json" and code in (EXIT_INTERRUPTED, EXIT_NO_INPUTS):
+            # The promise of --log-format json: the outcome is one JSON line on stdout.
+            sys.stdout.write((summary.model_dump_json() if summary is not None else json.dumps(
+                {"outcome": "interrupted" if code == EXIT_INTERRUPTED else "no_inputs", "exit_code": code,
+                 "message": message, "out_dir": str(config.out_dir)})) + "\n")
         if code == EXIT_INTERRUPTED and log_format != "json":
             console.print(f"[yellow]{message}[/yellow]", soft_wrap=True)
             raise typer.Exit(code)
@@ -210,7 +219,7 @@ def _execute(config, log_format: str, started: float, notices: list[str]) -> Non
         if table is not None:
             out.print(table)
         out.print(f"output: [bold]{config.out_dir}[/bold] (documents/, pages/, _runs/{summary.run_id}.json"
-                  f"{', log ' + log_path.name if log_path else ''})")
+                  f"{', log ' + log_shown if log_shown else ''})")
     raise typer.Exit(EXIT_FAILED_DOCS if summary.any_failed else EXIT_OK)
 
 
@@ -221,21 +230,35 @@ def _exit_on_second_interrupt() -> None:
     signal.signal(signal.SIGINT, lambda *_: os._exit(EXIT_INTERRUPTED))
 
 
-def _keep_log(log_path: Path, out_dir: Path, summary) -> Path | None:
-    """Move the run's captured log next to its summary (OUT/_runs/<run_id>.log); drop it when empty."""
+def _keep_log(log_path: Path, out_uri: str, summary) -> str | None:
+    """Move the run's captured log next to its summary (OUT/_runs/<run_id>.log, through the output's
+    store, so object-store and file:// outputs get it too); drop it when empty. Returns how to name
+    it to the user: `_runs/<run_id>.log` inside OUT, else the full local path; None when dropped."""
     try:
         if log_path.stat().st_size == 0:
             log_path.unlink()
             return None
-        if summary is None or not (Path(out_dir) / "_runs").is_dir():
-            return log_path
-        target = Path(out_dir) / "_runs" / f"{summary.run_id}.log"
-        import shutil
-
-        shutil.move(str(log_path), target)
-        return target
     except OSError:
-        return log_path if log_path.exists() else None
+        return str(log_path) if log_path.exists() else None
+    if summary is None:
+        return str(log_path)
+    rel = f"_runs/{summary.run_id}.log"
+    try:
+        from docpipe.storage.store import open_store
+
+        store = open_store(out_uri)
+        if not store.exists(f"_runs/{summary.run_id}.json"):  # the summary was not written: keep the log local
+            return str(log_path)
+        if getattr(store, "remote", False):
+            store.write_bytes(rel, log_path.read_bytes())
+            log_path.unlink()
+        else:
+            import shutil
+
+            shutil.move(str(log_path), store.path(rel))
+        return rel
+    except Exception:  # noqa: BLE001 - the log stays where it is; the user is told the full path
+        return str(log_path) if log_path.exists() else None
 
 
 def _quiet_libraries() -> None:

@@ -234,11 +234,14 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
         except KeyboardInterrupt:
             # Keep what is finished: commit the documents already complete, then say where we stopped.
             summary.interrupted = True
-            reporter.stop()
             try:
-                collector.flush()
-            finally:
-                _finish_summary(summary, started, writer)
+                reporter.stop()
+                try:
+                    collector.flush()
+                finally:
+                    _finish_summary(summary, started, writer)
+            except KeyboardInterrupt:
+                raise InterruptedInCleanup() from None
             raise RunInterrupted(summary) from None
         finally:
             reporter.stop()
@@ -254,6 +257,11 @@ class RunInterrupted(Exception):
     def __init__(self, summary: RunSummary) -> None:
         super().__init__(f"interrupted after {summary.processed} document(s)")
         self.summary = summary
+
+
+class InterruptedInCleanup(KeyboardInterrupt):
+    """A second Ctrl-C while an interrupted run was committing its finished documents: documents
+    committed before it are kept, the last ones and the summary file may be missing."""
 
 
 def _finish_summary(summary: RunSummary, started: float, writer: DatasetWriter) -> None:
