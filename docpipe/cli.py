@@ -207,7 +207,7 @@ def _execute(config, log_format: str, started: float, notices: list[str]) -> Non
             console.print(f"[yellow]{message}[/yellow]", soft_wrap=True)
             raise typer.Exit(code)
         if code == EXIT_NO_INPUTS and log_format != "json":
-            console.print(f"[yellow]nothing to do:[/yellow] {message}", soft_wrap=True)
+            console.print(f"[yellow]{message}[/yellow]", soft_wrap=True)  # the message ends "; nothing to do"
             raise typer.Exit(code)
         raise _fail(code, message, log_format)
     if log_format == "json":

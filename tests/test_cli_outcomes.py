@@ -109,3 +109,27 @@ def test_the_run_log_is_named_by_its_full_path_when_it_cannot_go_into_out(tmp_pa
     log.write_text("kept here\n")
     shown = cli._keep_log(log, str(tmp_path / "no-summary-here"), _summary(tmp_path))
     assert shown == str(log) and log.exists()
+
+
+def test_an_empty_folder_says_nothing_to_do_once(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = runner.invoke(app, ["run", str(tmp_path / "empty"), "--engine", "offline", "--out", str(tmp_path / "out")])
+    assert result.exit_code == EXIT_NO_INPUTS, result.output
+    assert result.output.count("nothing to do") == 1 and "no input documents found" in result.output
+
+
+def test_questions_file_lines_that_match_no_input_are_noticed(tmp_path):
+    from docpipe.config import RunConfig, load_pipeline
+    from tests.inprocess import inprocess_stream
+    from tests.test_progress_cli import Recorder
+
+    qfile = tmp_path / "q.jsonl"
+    qfile.write_text("\n".join(json.dumps({"file": name, "question": "What is the highest value?"})
+                               for name in ("chart_bar.pdf", "nosuch.pdf", "other.png")) + "\n")
+    recorder = Recorder()
+    config = RunConfig(inputs=[str(SAMPLES / "chart_bar.pdf")], out_dir=str(tmp_path / "out"),
+                       pipeline=load_pipeline("charts"), engine="offline", questions_file=qfile)
+    summary = runner_module.execute(config, recorder, stream_fn=inprocess_stream)
+    [notice] = [n for n in summary.notices if "name no input document" in n]
+    assert notice.startswith("2 line(s)") and "nosuch.pdf" in notice and "other.png" in notice
+    assert ("notice", notice) in recorder.events and not summary.any_failed
