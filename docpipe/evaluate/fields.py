@@ -137,7 +137,8 @@ def _schema_fields(types: dict[str, Any]) -> list[str]:
     """The schema's fields among the documents columns (docpipe's own head and tail columns left out)."""
     from docpipe.output.rows import DocumentHead, DocumentTail
 
-    own = set(DocumentHead.model_fields) | set(DocumentTail.model_fields)
+    own = {alias for model in (DocumentHead, DocumentTail) for name, info in model.model_fields.items()
+           for alias in (name, info.alias, info.serialization_alias) if alias}
     return [name for name in types if name not in own]
 
 
