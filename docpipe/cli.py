@@ -176,9 +176,10 @@ def _execute(config, log_format: str, started: float, notices: list[str]) -> Non
         except InterruptedInCleanup:  # a second Ctrl-C while committing after the first
             code, message = EXIT_INTERRUPTED, ("interrupted again while committing finished documents: documents "
                                                "already committed are kept; re-run the same command to finish")
-        except KeyboardInterrupt:  # before any document was under way (start-up, model probe)
+        except KeyboardInterrupt:  # mostly start-up (model probe, Ray), but also a commit after the last document
             _exit_on_second_interrupt()
-            code, message = EXIT_INTERRUPTED, "interrupted before processing started; nothing was written"
+            code, message = EXIT_INTERRUPTED, ("interrupted: documents already committed (if any) are kept; re-run "
+                                               "the same command to finish")
         except ConfigError as exc:
             code, message = EXIT_USAGE, str(exc)
         except EngineUnavailable as exc:

@@ -58,6 +58,10 @@ def test_a_second_ctrl_c_during_cleanup_does_not_claim_nothing_was_written(monke
     assert result.exit_code == EXIT_INTERRUPTED
     assert "nothing was written" not in result.output
     assert "already committed are kept" in result.output and "re-run" in result.output
+    # A Ctrl-C the runner did not turn into RunInterrupted may come after commits: no claim of "nothing".
+    result = _run(monkeypatch, tmp_path, KeyboardInterrupt())
+    assert result.exit_code == EXIT_INTERRUPTED
+    assert "nothing was written" not in result.output and "re-run" in result.output
 
 
 def test_runner_turns_a_ctrl_c_during_its_cleanup_into_interrupted_in_cleanup(monkeypatch, tmp_path):
