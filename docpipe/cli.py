@@ -8,6 +8,7 @@ not writable or locked, object store refused, internal error); 4 the inputs held
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -147,7 +148,7 @@ def _execute(config, log_format: str, started: float, notices: list[str]) -> Non
     from docpipe.discover import StorageError
     from docpipe.output.lock import OutputLocked, OutputNotWritable
     from docpipe.progress import JsonReporter, RichReporter
-    from docpipe.runner import NoInputs, RunInterrupted, execute
+    from docpipe.runner import InterruptedInCleanup, NoInputs, RunInterrupted, execute
     from docpipe.foreign_output import ForeignOutputCapture
     from docpipe.storage.lease import LeaseLost
     from docpipe.storage.store import StoreError
@@ -172,9 +173,13 @@ def _execute(config, log_format: str, started: float, notices: list[str]) -> Non
             summary, code = exc.summary, EXIT_INTERRUPTED
             message = (f"interrupted: {summary.processed} document(s) committed and kept; re-run the same "
                        "command to finish")
-        except KeyboardInterrupt:  # before any document was under way (start-up, model probe)
+        except InterruptedInCleanup:  # a second Ctrl-C while committing after the first
+            code, message = EXIT_INTERRUPTED, ("interrupted again while committing finished documents: documents "
+                                               "already committed are kept; re-run the same command to finish")
+        except KeyboardInterrupt:  # mostly start-up (model probe, Ray), but also a commit after the last document
             _exit_on_second_interrupt()
-            code, message = EXIT_INTERRUPTED, "interrupted before processing started; nothing was written"
+            code, message = EXIT_INTERRUPTED, ("interrupted: documents already committed (if any) are kept; re-run "
+                                               "the same command to finish")
         except ConfigError as exc:
             code, message = EXIT_USAGE, str(exc)
         except EngineUnavailable as exc:
@@ -192,13 +197,18 @@ def _execute(config, log_format: str, started: float, notices: list[str]) -> Non
             code, message = EXIT_FATAL, f"internal error: {type(exc).__name__}: {exc} (details in {capture.log_path})"
         finally:
             _stop_ray()
-    log_path = _keep_log(capture.log_path, config.out_dir, summary)
+    log_shown = _keep_log(capture.log_path, config.out_uri, summary)
     if code is not None:
+        if log_format == "json" and code in (EXIT_INTERRUPTED, EXIT_NO_INPUTS):
+            # The promise of --log-format json: the outcome is one JSON line on stdout.
+            sys.stdout.write((summary.model_dump_json() if summary is not None else json.dumps(
+                {"outcome": "interrupted" if code == EXIT_INTERRUPTED else "no_inputs", "exit_code": code,
+                 "message": message, "out_dir": str(config.out_dir)})) + "\n")
         if code == EXIT_INTERRUPTED and log_format != "json":
             console.print(f"[yellow]{message}[/yellow]", soft_wrap=True)
             raise typer.Exit(code)
         if code == EXIT_NO_INPUTS and log_format != "json":
-            console.print(f"[yellow]nothing to do:[/yellow] {message}", soft_wrap=True)
+            console.print(f"[yellow]{message}[/yellow]", soft_wrap=True)  # the message ends "; nothing to do"
             raise typer.Exit(code)
         raise _fail(code, message, log_format)
     if log_format == "json":
@@ -210,7 +220,7 @@ def _execute(config, log_format: str, started: float, notices: list[str]) -> Non
         if table is not None:
             out.print(table)
         out.print(f"output: [bold]{config.out_dir}[/bold] (documents/, pages/, _runs/{summary.run_id}.json"
-                  f"{', log ' + log_path.name if log_path else ''})")
+                  f"{', log ' + log_shown if log_shown else ''})")
     raise typer.Exit(EXIT_FAILED_DOCS if summary.any_failed else EXIT_OK)
 
 
@@ -221,21 +231,35 @@ def _exit_on_second_interrupt() -> None:
     signal.signal(signal.SIGINT, lambda *_: os._exit(EXIT_INTERRUPTED))
 
 
-def _keep_log(log_path: Path, out_dir: Path, summary) -> Path | None:
-    """Move the run's captured log next to its summary (OUT/_runs/<run_id>.log); drop it when empty."""
+def _keep_log(log_path: Path, out_uri: str, summary) -> str | None:
+    """Move the run's captured log next to its summary (OUT/_runs/<run_id>.log, through the output's
+    store, so object-store and file:// outputs get it too); drop it when empty. Returns how to name
+    it to the user: `_runs/<run_id>.log` inside OUT, else the full local path; None when dropped."""
     try:
         if log_path.stat().st_size == 0:
             log_path.unlink()
             return None
-        if summary is None or not (Path(out_dir) / "_runs").is_dir():
-            return log_path
-        target = Path(out_dir) / "_runs" / f"{summary.run_id}.log"
-        import shutil
-
-        shutil.move(str(log_path), target)
-        return target
     except OSError:
-        return log_path if log_path.exists() else None
+        return str(log_path) if log_path.exists() else None
+    if summary is None:
+        return str(log_path)
+    rel = f"_runs/{summary.run_id}.log"
+    try:
+        from docpipe.storage.store import open_store
+
+        store = open_store(out_uri)
+        if not store.exists(f"_runs/{summary.run_id}.json"):  # the summary was not written: keep the log local
+            return str(log_path)
+        if getattr(store, "remote", False):
+            store.write_bytes(rel, log_path.read_bytes())
+            log_path.unlink()
+        else:
+            import shutil
+
+            shutil.move(str(log_path), store.path(rel))
+        return rel
+    except Exception:  # noqa: BLE001 - the log stays where it is; the user is told the full path
+        return str(log_path) if log_path.exists() else None
 
 
 def _quiet_libraries() -> None:
@@ -259,15 +283,23 @@ def compact(
     lock_ttl: Annotated[float, typer.Option(help="Object-store output: seconds after which a crashed run's lock is taken over.")] = 30.0,
 ) -> None:
     """Merge an output's small Parquet parts into files of about --target-file-mb, atomically."""
-    from docpipe.output.commit import DatasetWriter, OutputCorrupt
+    from docpipe.output.commit import DEFAULT_DATASETS, DOCUMENTS, DatasetWriter, OutputCorrupt
     from docpipe.output.lock import OutputLocked, OutputNotWritable
     from docpipe.runner import new_run_id
     from docpipe.storage.store import StoreError, open_store
+    from docpipe.storage.uri import StorageUnavailable
 
-    store = open_store(out)
     try:
-        names = ("documents", *(d for d in store.folders("") if not d.startswith("_") and d != "documents"))
-        with DatasetWriter(out, run_id=new_run_id(), datasets=names or ("documents",), lock_ttl_s=lock_ttl,
+        store = open_store(out)
+        present = set(store.folders(""))
+    except (StoreError, StorageUnavailable, OSError) as exc:
+        raise _fail(EXIT_FATAL, f"cannot read {out}: {exc}") from None
+    if DOCUMENTS not in present:  # not an output of docpipe run: create nothing there
+        raise _fail(EXIT_USAGE, f"{out} is not a docpipe output (no {DOCUMENTS}/ dataset); "
+                                "give the --out folder of an earlier `docpipe run`")
+    try:
+        names = tuple(d for d in DEFAULT_DATASETS if d in present)  # docpipe's datasets only, not export/ etc.
+        with DatasetWriter(out, run_id=new_run_id(), datasets=names, lock_ttl_s=lock_ttl,
                            target_file_bytes=target_file_mb * 1024 * 1024, compact_every=0) as writer:
             before = {d: len(store.list(d)) for d in writer.datasets}
             written = writer.compact()
@@ -331,19 +363,25 @@ def eval_command(
     field, or chart answers (relaxed accuracy) and data tables when the truth describes charts."""
     from docpipe.evaluate import evaluate, render_calibration, render_eval
     from docpipe.evaluate.charts import evaluate_charts, is_chart_truth, render_chart_eval
+    from docpipe.evaluate.truth import TruthFileError, UnknownFields
 
     if not (out / "documents").is_dir():
         raise _fail(EXIT_USAGE, f"{out} has no documents dataset")
     if not truth.is_file():
         raise _fail(EXIT_USAGE, f"truth file not found: {truth}")
-    if is_chart_truth(truth):
-        chart_report = evaluate_charts(out, truth)
-        if json_out:
-            sys.stdout.write(chart_report.model_dump_json(indent=2) + "\n")
-        else:
-            _report_console().print(render_chart_eval(chart_report))
-        return
-    report = evaluate(out, truth, fields or None, threshold=threshold)
+    try:
+        if is_chart_truth(truth):
+            if fields:
+                raise UnknownFields("--field applies to field truth; this truth file describes charts")
+            chart_report = evaluate_charts(out, truth)
+            if json_out:
+                sys.stdout.write(chart_report.model_dump_json(indent=2) + "\n")
+            else:
+                _report_console().print(render_chart_eval(chart_report))
+            return
+        report = evaluate(out, truth, fields or None, threshold=threshold)
+    except (TruthFileError, UnknownFields) as exc:
+        raise _fail(EXIT_USAGE, str(exc)) from None
     if json_out:
         sys.stdout.write(report.model_dump_json(indent=2) + "\n")
     else:

@@ -123,6 +123,25 @@ def load_pipeline(spec: str, cwd: Path | None = None) -> PipelineSpec:
         raise ConfigError(f"invalid pipeline {path}:\n{exc}") from exc
 
 
+def check_questions_answered(spec: PipelineSpec, questions: list[str], questions_file: Path | None,
+                             cwd: Path | None = None) -> None:
+    """Raise ConfigError when questions are given (`-q`, `--questions-file`) but `spec` has no
+    `chart_qa` task to answer them; the message names the pipelines that do."""
+    if not (questions or questions_file is not None) or "chart_qa" in spec.tasks:
+        return
+    answering = []
+    for name in available_pipelines(cwd):
+        try:
+            if "chart_qa" in load_pipeline(name, cwd).tasks:
+                answering.append(f"--pipeline {name}")
+        except ConfigError:
+            continue
+    given = "-q/--question" if questions else "--questions-file"
+    raise ConfigError(f"{given} given, but pipeline {spec.name!r} (tasks: {', '.join(spec.tasks)}) answers no "
+                      f"questions; questions are answered by pipelines with a chart_qa task: "
+                      f"{', '.join(answering) or 'none available'}")
+
+
 def pipeline_for_schema(schema: str, cwd: Path | None = None) -> PipelineSpec:
     """`--schema X` without `--pipeline`: the pipeline named like the schema, else extract+ground."""
     known = available_pipelines(cwd)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from docpipe.code_version import result_code_fingerprint
 from docpipe.collector import Claim, Collector, PendingDoc, Provenance
-from docpipe.config import ConfigError, RunConfig
+from docpipe.config import ConfigError, RunConfig, check_questions_answered
 from docpipe.discover import InputError, Listing, fallback_doc_id, list_inputs
 from docpipe.engine_choice import EngineDecision, choose_engine, unsupported_tasks
 from docpipe.output.chart_rows import charts_schema
@@ -64,6 +64,7 @@ def prepare(config: RunConfig) -> tuple[LoadedSchema, Listing]:
     Lists the inputs (no document bytes are read here). Raises ConfigError (bad schema, missing
     input path) or StorageError (an object store refused the listing: fatal).
     """
+    check_questions_answered(config.pipeline, config.questions, config.questions_file)
     if config.questions_file is not None:
         load_questions_file(config.questions_file)  # a malformed file is a usage error, found first
     schema = load_schema(config.pipeline.schema_)
@@ -233,11 +234,14 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
         except KeyboardInterrupt:
             # Keep what is finished: commit the documents already complete, then say where we stopped.
             summary.interrupted = True
-            reporter.stop()
             try:
-                collector.flush()
-            finally:
-                _finish_summary(summary, started, writer)
+                reporter.stop()
+                try:
+                    collector.flush()
+                finally:
+                    _finish_summary(summary, started, writer)
+            except KeyboardInterrupt:
+                raise InterruptedInCleanup() from None
             raise RunInterrupted(summary) from None
         finally:
             reporter.stop()
@@ -253,6 +257,11 @@ class RunInterrupted(Exception):
     def __init__(self, summary: RunSummary) -> None:
         super().__init__(f"interrupted after {summary.processed} document(s)")
         self.summary = summary
+
+
+class InterruptedInCleanup(KeyboardInterrupt):
+    """A second Ctrl-C while an interrupted run was committing its finished documents: documents
+    committed before it are kept, the last ones and the summary file may be missing."""
 
 
 def _finish_summary(summary: RunSummary, started: float, writer: DatasetWriter) -> None:

@@ -73,13 +73,15 @@ def summary_table(summary: RunSummary) -> Table:
         table.add_row("duplicates of another input (skipped)", str(summary.skipped_duplicates))
     table.add_row("processed", str(summary.processed))
     for status in Status:
-        if summary.by_status.get(status.value):
+        n = summary.by_status.get(status.value, 0)
+        if status == Status.skipped:
+            n -= summary.skipped_duplicates  # counted above, not processed: the sub-counts add up to `processed`
+        if n > 0:
             style = {"ok": "green", "partial": "yellow", "failed": "red"}.get(status.value, "")
-            table.add_row(f"  [{style}]{status.value}[/{style}]" if style else f"  {status.value}",
-                          str(summary.by_status[status.value]))
-    table.add_row("pages", str(summary.pages))
+            table.add_row(f"  [{style}]{status.value}[/{style}]" if style else f"  {status.value}", str(n))
     for category, n in sorted(summary.by_error.items(), key=lambda kv: -kv[1]):
-        table.add_row(f"  error: {category}", str(n))
+        table.add_row(f"  documents with error: {category}", str(n))  # document-level, not pages
+    table.add_row("pages", str(summary.pages))
     rate = summary.pages / summary.wall_s if summary.wall_s else 0.0
     table.add_row("wall time", f"{summary.wall_s:.1f} s ({rate:.2f} pages/s)")
     return table

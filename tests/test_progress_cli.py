@@ -81,6 +81,14 @@ def test_phases_page_total_and_duplicates_counted_as_skipped(tmp_path: Path) -> 
     text = console.export_text()
     assert "engine offline" in text and "schema invoice" in text and "pipeline invoice" in text
     assert "duplicates of another input (skipped)" in text
+    rows = [line.strip("│┃ ").split("│") for line in text.splitlines() if "│" in line]
+    cells = [(r[0].strip(), r[-1].strip()) for r in rows if len(r) >= 2]
+    labels = [label for label, _ in cells]
+    under = cells[labels.index("processed") + 1:labels.index("pages")]
+    statuses = [int(n) for label, n in under if label in ("ok", "partial", "failed", "skipped")]
+    assert sum(statuses) == summary.processed  # the sub-counts add up to `processed`, duplicates apart
+    errors_after_pages = [label for label, _ in cells[labels.index("pages"):] if "error" in label]
+    assert errors_after_pages == []  # document-level errors are listed with the documents, not under pages
 
 
 def test_help_reads_like_a_cli() -> None:

@@ -17,7 +17,6 @@ word-layer stage and is not included).
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from pydantic import BaseModel, Field, computed_field
 
 from docpipe.charts.numbers import parse_number
 from docpipe.evaluate.relaxed import relaxed_match
+from docpipe.evaluate.truth import read_truth
 
 VALUE_TOLERANCE = 0.02  # of the axis range
 CHART_KEYS = ("qa", "table", "values", "points")
@@ -84,10 +84,8 @@ class ChartEvalReport(BaseModel):
 
 def is_chart_truth(truth_path: Path) -> bool:
     """True when the truth file's lines describe charts (qa, table, values or points)."""
-    for line in Path(truth_path).read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            record = json.loads(line)
-            return any(key in record for key in CHART_KEYS)
+    for record in read_truth(truth_path):
+        return any(key in record for key in CHART_KEYS)
     return False
 
 
@@ -99,10 +97,7 @@ def evaluate_charts(out_dir: Path, truth_path: Path, max_misses: int = 50) -> Ch
     if (out_dir / "charts").is_dir():
         for row in pads.dataset(out_dir / "charts", format="parquet").to_table().to_pylist():
             charts.setdefault(Path(row["source_path"]).name, []).append(row)
-    for line in Path(truth_path).read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        truth = json.loads(line)
+    for truth in read_truth(truth_path):
         name = Path(truth["file"]).name
         report.documents += 1
         document = documents.get(name)

@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field, computed_field
 from docpipe.evaluate.calibration import FieldCalibration, field_calibration
 from docpipe.grounding.normalize import values_equal
 from docpipe.evaluate.tables import TableScore, score_table
+from docpipe.evaluate.truth import UnknownFields, read_truth
 from docpipe.fields import field_specs, infer_kind
 
 _NOT_FIELDS = {"file", "raw", "pages", "line_count", "desc", "kind", "schema_name", "description", "page_sizes", "_table"}
@@ -130,6 +131,15 @@ def _flatten(record: dict[str, Any]) -> dict[str, Any]:
             out["line_count"] = len(out[table])
             out["_table"] = table  # count rows of this column, not another schema's table
     return out
+
+
+def _schema_fields(types: dict[str, Any]) -> list[str]:
+    """The schema's fields among the documents columns (docpipe's own head and tail columns left out)."""
+    from docpipe.output.rows import DocumentHead, DocumentTail
+
+    own = {alias for model in (DocumentHead, DocumentTail) for name, info in model.model_fields.items()
+           for alias in (name, info.alias, info.serialization_alias) if alias}
+    return [name for name in types if name not in own]
 
 
 def _read_documents(out_dir: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -240,10 +250,15 @@ def evaluate(
     `threshold`: the straight-through threshold for the calibration report, chosen on
     development data (by default the one stored with the offline engine's confidence model).
     """
-    truths = [_flatten(json.loads(line)) for line in Path(truth_path).read_text(encoding="utf-8").splitlines()
-              if line.strip()]
+    truths = [_flatten(record) for record in read_truth(Path(truth_path))]
     rows, types = _read_documents(Path(out_dir))
     columns = set(types)
+    if fields is not None:
+        unknown = [f for f in fields if f not in columns]
+        if unknown:
+            known = _schema_fields(types)
+            raise UnknownFields(f"unknown field(s) {', '.join(unknown)}; the output's schema has: "
+                                f"{', '.join(known) or 'no fields'}")
     by_name: dict[str, dict[str, Any]] = {}
     for row in rows:
         name = Path(str(row.get("source_path") or "")).name

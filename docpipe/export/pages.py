@@ -54,11 +54,15 @@ def read_documents(out: str) -> Iterator[ExportDocument]:
     (s3://bucket/prefix, ...). Raises FileNotFoundError without a pages dataset."""
     fs, folder = filesystem(join(str(out), "pages"))
     if not fs.isdir(folder):
-        raise FileNotFoundError(f"{out} has no pages dataset")
+        raise FileNotFoundError(f"{out} is not a docpipe output (no pages dataset)")
     dataset = ds.dataset(folder, filesystem=fs, format="parquet")
     missing = [c for c in COLUMNS if c not in dataset.schema.names]
     if missing:
         raise ValueError(f"{folder} lacks the columns {', '.join(missing)} (written by an older docpipe?)")
+    return _documents_of(dataset)  # checked now, read lazily: a caller creates nothing for a bad OUT
+
+
+def _documents_of(dataset: ds.Dataset) -> Iterator[ExportDocument]:
     waiting: dict[str, list[ExportPage]] = {}
     for fragment in dataset.get_fragments():
         for row in fragment.to_table(columns=COLUMNS).to_pylist():
