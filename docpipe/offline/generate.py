@@ -18,7 +18,7 @@ from docpipe.offline.blocks import header_parties
 from docpipe.offline.candidates import Candidate
 from docpipe.offline.context import PageContext
 from docpipe.offline.lexicon import role_of
-from docpipe.offline.rowlabels import AMOUNT_ROLES, row_label
+from docpipe.offline.rowlabels import AMOUNT_ROLES, DATE_ROLES, row_label
 from docpipe.offline.scans import amount_candidates, date_field_candidates
 
 PARTY_ROLES = {"seller": True, "buyer": False}
@@ -40,9 +40,12 @@ def labelled(ctx: PageContext, spec: FieldSpec) -> list[Candidate]:
     for pick in picks:
         feats = {"label_choice": float(pick is chosen)}
         score = pick.score
-        if spec.kind == "amount" and role in AMOUNT_ROLES and pick.tokens:
-            # The line's own words may say the amount is something else ('Total GST', 'Total Qty').
-            line = row_label(ctx.layout, pick.tokens)
+        table = "amount" if spec.kind == "amount" and role in AMOUNT_ROLES else \
+            "date" if spec.kind == "date" and role in DATE_ROLES else ""
+        if table and pick.tokens:
+            # The line's own words may say the value is something else ('Total GST', 'Total Qty',
+            # 'Delivery date:' read through its generic label word 'date').
+            line = row_label(ctx.layout, pick.tokens, table)
             own = line.strength(role)
             if line.role and line.role != role and own < 0.5 and line.tokens:
                 feats["row_other"] = 1.0

@@ -143,6 +143,8 @@ def row_label(layout: PageLayout, value_tokens: list[int], table: str = "amount"
         if _is_number(text):
             if not label:
                 between += 1
+            elif table == "date":
+                break  # 'Delivery date: 1 March 2025  Invoice date: 5 March 2025': the label ends at the value before it
             continue
         label.append(t)
     label.reverse()
