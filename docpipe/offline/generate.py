@@ -49,7 +49,8 @@ def labelled(ctx: PageContext, spec: FieldSpec) -> list[Candidate]:
             own = line.strength(role)
             if line.role and line.role != role and own < 0.5 and line.tokens:
                 feats["row_other"] = 1.0
-                score *= 0.3
+                # A delivery or order date is never the issue date: below the selection's floor.
+                score *= 0.3 if table == "amount" else 0.1
             elif line.tokens and own:
                 feats["row_role"] = round(own, 3)
                 score *= 0.7 + 0.3 * own
@@ -130,5 +131,14 @@ def header_date_candidate(ctx: PageContext, spec: FieldSpec, number: Candidate |
     """The date printed with the document number ('Rechnung Nr. 471102 vom 05.06.2018')."""
     pick = scalars.Pick(number.value, number.tokens, number.score, "label") if number is not None else None
     found = scalars.header_date(ctx.layout, pick, ctx.order.day_first)
-    return _from_pick(ctx, spec, found, "header_date") if found is not None else None
+    if found is None:
+        return None
+    line = row_label(ctx.layout, found.tokens, "date")
+    if line.role in _NOT_ISSUE_DATES and line.strength(role_of(spec.name)) < 0.5:
+        return None  # 'Delivery date: 03.06.2024' at the top of a page is not the issue date
+    return _from_pick(ctx, spec, found, "header_date")
+
+
+# Date labels that name another date ('period' is left out: 'vom', 'from' also follow a number).
+_NOT_ISSUE_DATES = ("due_date", "delivery", "order", "print")
 
