@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from docpipe.devtools.hard_cases import FAILURE_KINDS, ambiguous_date_invoice, hard_cases, invoice_pdf, \
-    receipt_pdf, scan_png
+    labelled_dates_invoice, receipt_pdf, scan_png
 from docpipe.discover import discover
 from docpipe.fields import field_specs
 from docpipe.grounding.currency import detect_currency
@@ -155,3 +155,12 @@ def test_table_reader_keeps_the_whole_description(tmp_path: Path) -> None:
     assert [i.description for i in merged.values.line_items] == [i.description for i in spec.items]
     cells = [g for g in merged.grounding if g.column == "description"]
     assert len(cells) == 2 and all(g.grounded for g in cells)
+
+
+@pytest.mark.parametrize("label,printed", [("Delivery date:", "2024-06-03"), ("Order date:", "3 June 2024"),
+                                           ("Lieferdatum:", "03.06.2024")])
+def test_a_date_labelled_as_another_date_is_not_the_issue_date(label: str, printed: str, tmp_path: Path) -> None:
+    """With no issue date printed, a delivery or order date is not reported as one."""
+    merged = run_offline(labelled_dates_invoice([[(label, printed)]]), "other_date.pdf", Invoice, tmp_path)
+    assert merged.values.issue_date is None
+    assert merged.values.invoice_number == "LT-40917"

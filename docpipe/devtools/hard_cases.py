@@ -175,9 +175,69 @@ def _invoice_cases() -> list[HardCase]:
     return cases
 
 
+def labelled_dates_invoice(lines: list[list[tuple[str, str]]], german: bool = False) -> bytes:
+    """A one-page text-layer invoice whose header prints several labelled dates: each entry of
+    `lines` is one printed line of (label, date text) pairs, left to right ('Delivery date:',
+    '1 March 2025'). The issue date is the one whose label names it; the others (delivery, order)
+    are look-alikes printed above, below or beside it."""
+    words = ("RECHNUNG", "Rechnungsnummer:", "Gesamtbetrag:", "1.250,00 EUR") if german else \
+        ("INVOICE", "Invoice number:", "Total:", "EUR 1,250.00")
+
+    def draw(doc) -> None:
+        page = doc.new_page(width=595, height=842)
+        page.insert_text((50, 60), "Larkspur Trading Ltd", fontsize=16)
+        page.insert_text((50, 120), words[0], fontsize=20)
+        page.insert_text((50, 160), words[1], fontsize=11)
+        page.insert_text((200, 160), "LT-40917", fontsize=11)
+        y = 180.0
+        for line in lines:
+            for k, (label, value) in enumerate(line):
+                page.insert_text((50 + 260 * k, y), f"{label} {value}", fontsize=11)
+            y += 18
+        y += 30
+        for k, (item, qty, price) in enumerate((("Desk lamp", "2", "125.00"), ("Shelf unit", "4", "150.00"),
+                                                ("Filing box", "10", "40.00"))):
+            amount = f"{int(qty) * float(price):,.2f}"
+            if german:
+                price, amount = price.replace(".", ","), amount.replace(",", "X").replace(".", ",").replace("X", ".")
+            for x, text in ((50, item), (300, qty), (380, price), (480, amount)):
+                page.insert_text((x, y + 18 * k), text, fontsize=10)
+        page.insert_text((330, y + 80), words[2], fontsize=12)
+        page.insert_text((450, y + 80), words[3], fontsize=12)
+
+    return _pdf(draw)
+
+
+def _date_label_cases() -> list[HardCase]:
+    """Another date's label ('Delivery date:', 'Order date:', 'Lieferdatum:') above or beside the
+    issue date's: the issue date is the one its own label names, whatever the order."""
+    cases: list[HardCase] = []
+    styles = {"iso": ("2024-06-03", "2024-06-11"), "long": ("3 June 2024", "11 June 2024")}
+    for other in ("Delivery date:", "Order date:"):
+        for style, (other_date, issue) in styles.items():
+            for order in ("other_first", "issue_first"):
+                pair = [(other, other_date), ("Invoice date:", issue)]
+                if order == "issue_first":
+                    pair.reverse()
+                for arrangement in ("stacked", "same_line"):
+                    lines = [[p] for p in pair] if arrangement == "stacked" else [pair]
+                    name = f"date_label_{other.split()[0].lower()}_{style}_{order}_{arrangement}"
+                    cases.append(HardCase(name, "dates", "invoice", labelled_dates_invoice(lines),
+                                          {"issue_date": "2024-06-11"}))
+    for order in ("other_first", "issue_first"):
+        pair = [("Lieferdatum:", "03.06.2024"), ("Rechnungsdatum:", "11.06.2024")]
+        if order == "issue_first":
+            pair.reverse()
+        for arrangement in ("stacked", "same_line"):
+            lines = [[p] for p in pair] if arrangement == "stacked" else [pair]
+            cases.append(HardCase(f"date_label_liefer_{order}_{arrangement}", "dates", "invoice",
+                                  labelled_dates_invoice(lines, german=True), {"issue_date": "2024-06-11"}))
+    return cases
+
+
 def hard_cases() -> list[HardCase]:
     """Every generated hard case, receipts first."""
-    return _receipt_cases() + _invoice_cases()
+    return _receipt_cases() + _invoice_cases() + _date_label_cases()
 
 
 def ambiguous_date_invoice(unambiguous_due: bool) -> tuple[bytes, str]:

@@ -18,7 +18,7 @@ from docpipe.offline.blocks import header_parties
 from docpipe.offline.candidates import Candidate
 from docpipe.offline.context import PageContext
 from docpipe.offline.lexicon import role_of
-from docpipe.offline.rowlabels import AMOUNT_ROLES, row_label
+from docpipe.offline.rowlabels import AMOUNT_ROLES, DATE_ROLES, row_label
 from docpipe.offline.scans import amount_candidates, date_field_candidates
 
 PARTY_ROLES = {"seller": True, "buyer": False}
@@ -40,13 +40,17 @@ def labelled(ctx: PageContext, spec: FieldSpec) -> list[Candidate]:
     for pick in picks:
         feats = {"label_choice": float(pick is chosen)}
         score = pick.score
-        if spec.kind == "amount" and role in AMOUNT_ROLES and pick.tokens:
-            # The line's own words may say the amount is something else ('Total GST', 'Total Qty').
-            line = row_label(ctx.layout, pick.tokens)
+        table = "amount" if spec.kind == "amount" and role in AMOUNT_ROLES else \
+            "date" if spec.kind == "date" and role in DATE_ROLES else ""
+        if table and pick.tokens:
+            # The line's own words may say the value is something else ('Total GST', 'Total Qty',
+            # 'Delivery date:' read through its generic label word 'date').
+            line = row_label(ctx.layout, pick.tokens, table)
             own = line.strength(role)
             if line.role and line.role != role and own < 0.5 and line.tokens:
                 feats["row_other"] = 1.0
-                score *= 0.3
+                # A delivery or order date is never the issue date: below the selection's floor.
+                score *= 0.3 if table == "amount" else 0.1
             elif line.tokens and own:
                 feats["row_role"] = round(own, 3)
                 score *= 0.7 + 0.3 * own
@@ -127,5 +131,14 @@ def header_date_candidate(ctx: PageContext, spec: FieldSpec, number: Candidate |
     """The date printed with the document number ('Rechnung Nr. 471102 vom 05.06.2018')."""
     pick = scalars.Pick(number.value, number.tokens, number.score, "label") if number is not None else None
     found = scalars.header_date(ctx.layout, pick, ctx.order.day_first)
-    return _from_pick(ctx, spec, found, "header_date") if found is not None else None
+    if found is None:
+        return None
+    line = row_label(ctx.layout, found.tokens, "date")
+    if line.role in _NOT_ISSUE_DATES and line.strength(role_of(spec.name)) < 0.5:
+        return None  # 'Delivery date: 03.06.2024' at the top of a page is not the issue date
+    return _from_pick(ctx, spec, found, "header_date")
+
+
+# Date labels that name another date ('period' is left out: 'vom', 'from' also follow a number).
+_NOT_ISSUE_DATES = ("due_date", "delivery", "order", "print")
 

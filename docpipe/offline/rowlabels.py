@@ -140,6 +140,10 @@ def row_label(layout: PageLayout, value_tokens: list[int], table: str = "amount"
             continue
         if currency_of_token(text) is not None or not layout.keys[t] or layout.keys[t] == "no":
             continue
+        if table == "date" and any(ch.isdigit() for ch in text):
+            # A date's label ends at the value before it: 'Delivery date: 1 March 2025  Invoice date:
+            # 5 March 2025', 'Order Time 17:57 Date 27/04/18', 'Order No. 1000219 11/03/2018'.
+            break
         if _is_number(text):
             if not label:
                 between += 1
