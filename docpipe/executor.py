@@ -260,7 +260,7 @@ def start_ray(address: str | None) -> dict[str, float]:
         else:
             # "local" always starts a fresh embedded instance: without it Ray joins any cluster a
             # `ray start` left on this machine, and the run would silently go there.
-            ray.init(address="local", _node_ip_address="127.0.0.1", **kwargs)
+            _init_embedded(ray, kwargs)
     _quiet_ray_loggers()  # ray.init(configure_logging=True) resets levels
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False
@@ -270,6 +270,50 @@ def start_ray(address: str | None) -> dict[str, float]:
     # the runner notices the missing pages and retries those documents page by page.
     ctx.max_errored_blocks = -1
     return {k: float(v) for k, v in ray.cluster_resources().items()}
+
+
+_watchdog = None  # ray_reaper.Watchdog of the embedded Ray this process started, if any
+
+
+def _init_embedded(ray, kwargs: dict[str, Any]) -> None:
+    """Start the embedded Ray with every process marked as this driver's, under a watchdog that
+    kills them when the driver dies, kill -9 included (docpipe/ray_reaper.py)."""
+    global _watchdog
+    from docpipe import ray_reaper
+
+    if not ray_reaper.supported():
+        ray.init(address="local", _node_ip_address="127.0.0.1", **kwargs)
+        return
+    token = ray_reaper.new_token()
+    watchdog = ray_reaper.Watchdog(token)
+    previous = os.environ.get(ray_reaper.OWNER_ENV)
+    # Ray's processes inherit the driver's environment when ray.init starts them (workers get the
+    # raylet's); the mark is taken off again so that nothing this process starts later carries it.
+    os.environ[ray_reaper.OWNER_ENV] = token
+    try:
+        ray.init(address="local", _node_ip_address="127.0.0.1", **kwargs)
+    except BaseException:
+        watchdog.close()
+        raise
+    finally:
+        if previous is None:
+            os.environ.pop(ray_reaper.OWNER_ENV, None)
+        else:
+            os.environ[ray_reaper.OWNER_ENV] = previous
+    _watchdog = watchdog
+    watchdog.session(embedded_ray_marks()["ray_session"])
+
+
+def embedded_ray_marks() -> dict[str, str]:
+    """How to find the processes of the embedded Ray this process started, for OUT/_lock: the owner
+    token they carry and the Ray session directory they write to. Empty when there is none (a
+    joined cluster, or no watchdog on this system)."""
+    if _watchdog is None:
+        return {}
+    from ray._private import worker
+
+    node = worker._global_node
+    return {"ray_owner": _watchdog.token, "ray_session": node.get_session_dir_path() if node else ""}
 
 
 def cluster_runtime_env() -> dict[str, Any]:
@@ -430,7 +474,12 @@ def ray_running() -> bool:
 
 
 def stop_ray() -> None:
+    """Shut Ray down (an embedded Ray stops; a joined cluster is only left) and end its watchdog."""
+    global _watchdog
     import ray
 
     if ray.is_initialized():
         ray.shutdown()
+    if _watchdog is not None:
+        watchdog, _watchdog = _watchdog, None
+        watchdog.close()
