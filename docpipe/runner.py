@@ -108,6 +108,7 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
     with DatasetWriter(config.out_uri, run_id=run_id, metadata=metadata, datasets=tuple(schemas),
                        lock_ttl_s=config.lock_ttl_s, target_file_bytes=config.target_file_mb * 1024 * 1024,
                        ) as writer:
+        _reap_previous_ray(writer.previous_holder, reporter)
         # A different schema in an existing output would mix column types: refuse before any work.
         writer.check_schemas(schemas)
         decision = choose_engine(config)
@@ -200,7 +201,7 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
             collector.expect(PendingDoc(doc=doc))
 
         reporter.start(len(todo) + len(immediate))
-        stream = stream_fn or functools.partial(_ray_stream, reporter=reporter)
+        stream = stream_fn or functools.partial(_ray_stream, reporter=reporter, on_ray=writer.note_holder)
         try:
             for item, status, error in immediate:
                 collector.add_unprocessed(item, status, error)
@@ -368,13 +369,29 @@ def plan_on_ray(config: RunConfig, plan: StagePlan) -> StagePlan:
         config.raster_workers, config.ocr_workers, config.infer_workers)})
 
 
-def _ray_stream(config: RunConfig, plan: StagePlan, docs: list[SourceDoc], reporter: Reporter | None = None):
+def _reap_previous_ray(holder: dict[str, object], reporter: Reporter) -> None:
+    """Kill the embedded Ray processes a previous run on this output left when it was killed."""
+    import socket
+
+    from docpipe import ray_reaper
+
+    killed = ray_reaper.reap_dead_holder(holder, socket.gethostname())
+    if killed:
+        reporter.notice(f"stopped {killed} Ray process(es) left running by the killed run "
+                        f"{holder.get('run_id') or '?'} (pid {holder.get('pid')}) on this output")
+
+
+def _ray_stream(config: RunConfig, plan: StagePlan, docs: list[SourceDoc], reporter: Reporter | None = None,
+                on_ray: Callable[[dict[str, str]], None] | None = None):
+    """`on_ray` receives executor.embedded_ray_marks() once Ray is up (the writer records them in OUT/_lock)."""
     from docpipe import executor
 
     fresh = not executor.ray_running()
     if reporter is not None and fresh:
         reporter.phase("starting Ray" if not config.ray_address else f"joining Ray at {config.ray_address}")
     plan = plan_on_ray(config, plan)
+    if on_ray is not None:
+        on_ray(executor.embedded_ray_marks())
     if reporter is not None and fresh:
         loading = "the model" if plan.engine == "vlm" else f"the {plan.ocr_engine} OCR models"
         reporter.phase(f"starting workers (loading {loading}), rasterizing")

@@ -142,6 +142,15 @@ class DatasetWriter:
             self.close()
             raise
 
+    @property
+    def previous_holder(self) -> dict[str, object]:
+        """What the lock said about its previous holder (pid, host, run_id, its embedded Ray...)."""
+        return self._lock.previous_holder
+
+    def note_holder(self, fields: dict[str, object]) -> None:
+        """Record `fields` about this run in the lock (read by the next run as previous_holder)."""
+        self._lock.note(fields)
+
     def _make_lock(self, wait_s: float, ttl_s: float | None):
         if isinstance(self.store, ObjectStore):
             from docpipe.storage.lease import DEFAULT_TTL_S, LeaseLock

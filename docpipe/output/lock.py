@@ -48,6 +48,9 @@ class OutputLock:
         self.run_id = run_id
         self.wait_s = wait_s
         self._fd: int | None = None
+        self._info: dict[str, object] = {}
+        # What the file said when this holder took the lock: the previous holder, dead or done.
+        self.previous_holder: dict[str, object] = {}
 
     @property
     def held(self) -> bool:
@@ -72,12 +75,23 @@ class OutputLock:
                     os.close(fd)
                     raise OutputLocked(self.out_dir, holder) from None
                 time.sleep(_POLL_S)
-        info = {"pid": os.getpid(), "run_id": self.run_id, "host": socket.gethostname(),
-                "acquired_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(info).encode(), 0)
+        self.previous_holder = _parse_holder(os.pread(fd, 4096, 0))
+        self._info = {"pid": os.getpid(), "run_id": self.run_id, "host": socket.gethostname(),
+                      "acquired_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
         self._fd = fd
+        self._write()
         return self
+
+    def note(self, fields: dict[str, object]) -> None:
+        """Add `fields` to what the lock file says about this holder (e.g. its embedded Ray)."""
+        if self._fd is not None and fields:
+            self._info.update(fields)
+            self._write()
+
+    def _write(self) -> None:
+        assert self._fd is not None
+        os.ftruncate(self._fd, 0)
+        os.pwrite(self._fd, json.dumps(self._info).encode(), 0)
 
     def release(self) -> None:
         if self._fd is None:
@@ -99,12 +113,16 @@ class OutputLock:
 def _read_holder(fd: int) -> dict[str, object]:
     # The holder writes its details right after locking; give a just-started holder a moment.
     for _ in range(5):
-        raw = os.pread(fd, 4096, 0)
-        if raw:
-            try:
-                data = json.loads(raw.decode())
-                return data if isinstance(data, dict) else {}
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                pass
+        data = _parse_holder(os.pread(fd, 4096, 0))
+        if data:
+            return data
         time.sleep(_POLL_S)
     return {}
+
+
+def _parse_holder(raw: bytes) -> dict[str, object]:
+    try:
+        data = json.loads(raw.decode()) if raw else {}
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}

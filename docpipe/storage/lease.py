@@ -51,6 +51,9 @@ class LeaseLock:
         self._thread: threading.Thread | None = None
         self._mutex = threading.Lock()
         self.lost = False
+        self._extra: dict[str, object] = {}
+        # The stale lease's content when this holder took it over (the previous, dead holder).
+        self.previous_holder: dict[str, object] = {}
 
     @property
     def held(self) -> bool:
@@ -60,7 +63,7 @@ class LeaseLock:
         self._beats += 1
         return json.dumps({"pid": os.getpid(), "run_id": self.run_id, "host": socket.gethostname(),
                            "heartbeat_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                           "ttl_s": self.ttl_s, "beat": self._beats}).encode()
+                           "ttl_s": self.ttl_s, "beat": self._beats, **self._extra}).encode()
 
     def acquire(self) -> LeaseLock:
         if self.held:
@@ -72,6 +75,7 @@ class LeaseLock:
             stale = self._wait_for_stale_holder()
             if stale is None:
                 continue  # the lock went away while we looked: try to create it again
+            stale_holder = self._holder()
             if not self.store.create_exclusive(f"{TAKEOVER_DIR}/{_safe(stale)}", self._content()):
                 raise self._locked()  # another contender took over this stale lease first
             if self.store.version(LOCK_NAME) != stale:
@@ -80,6 +84,7 @@ class LeaseLock:
             if not self.store.create_exclusive(LOCK_NAME, self._content()):
                 raise self._locked()
             self._etag = self.store.version(LOCK_NAME)
+            self.previous_holder = stale_holder
             break
         self._stop.clear()
         self._thread = threading.Thread(target=self._heartbeat, name="docpipe-lease", daemon=True)
@@ -131,6 +136,10 @@ class LeaseLock:
                 return
             self.store.write_bytes(LOCK_NAME, self._content())
             self._etag = self.store.version(LOCK_NAME)
+
+    def note(self, fields: dict[str, object]) -> None:
+        """Add `fields` to what the lease says about this holder, from the next heartbeat on."""
+        self._extra.update(fields)
 
     def check(self) -> None:
         """Raise LeaseLost unless `_lock` is still the object this holder wrote last."""
