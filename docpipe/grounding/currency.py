@@ -132,6 +132,8 @@ def detect_currency(tokens: Iterable[str]) -> tuple[str | None, int | None]:
                 tail = re.search(r"\d([€$£¥₹])$", t)
                 if tail:
                     code, weight = SYMBOLS[tail.group(1)], 2
+                else:
+                    code, weight = _attached_to_amount(t), 2
         if code:
             votes[code] += weight
             first.setdefault(code, i)
@@ -144,6 +146,17 @@ def detect_currency(tokens: Iterable[str]) -> tuple[str | None, int | None]:
         if better and better in first:
             return better, first[better]
     return best, first[best]
+
+
+def _attached_to_amount(token: str) -> str | None:
+    """The currency of one word that is a money amount with its code or symbol attached
+    ('EUR1505.31', '1505.31EUR', '1.505,31\u00a0€' kept as one word, 'CHF12.-'); None otherwise."""
+    if not any(ch.isdigit() for ch in token) or not any(ch.isalpha() or ch in "€$£¥₹" for ch in token):
+        return None
+    from docpipe.grounding.amounts import read_amount  # amounts imports this module
+
+    reading = read_amount(token)
+    return reading.currency if reading is not None and reading.has_decimals else None
 
 
 _WORD_SYMBOLS = {"RS", "FT", "FR.", "SFR", "RM"}
