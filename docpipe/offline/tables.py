@@ -267,6 +267,7 @@ def read_table(layout: PageLayout, specs: list[FieldSpec], stop_rows: set[int]) 
 ITEM_LINE_GAP_LINES = 2.5  # item lines of one block follow each other closer than this
 _TIMES = {"x", "X", "×", "@", "*"}
 _QTY_GLUED_RE = re.compile(r"^(\d+(?:[.,]\d+)?)\s*[xX×@*]\s*(\S*)$")
+_MONEY_WORD_RE = re.compile(r"\d[.,]\d{2}$")  # a money amount among a line's words
 _ROLE_LINE_STRENGTH = 0.7  # a line labelled this plainly as a total, tax, cash, change... is no item
 
 
@@ -281,14 +282,14 @@ class _ItemLine:
 
 def _line_amount(layout: PageLayout, row: list[int]) -> Cell | None:
     """The money amount a line ends with ('18.90', 'RM 18.90', '1.505,31 €'); None when the line
-    does not end in one (a bare count or a code is no line amount)."""
+    does not end in one (a bare count or a code is no line amount) or ends in a negative one."""
     for n in (3, 2, 1):
         run = row[-n:]
         if len(run) < n or not all(layout.close(a, b) for a, b in zip(run, run[1:])):
             continue
         reading = read_amount(layout.text_of(run))
-        if reading is not None and reading.strong:
-            return Cell(reading.value, run)
+        if reading is not None and reading.strong and reading.value >= 0:
+            return Cell(reading.value, run)  # a negative line is a rounding, discount or refund line
     return None
 
 
@@ -339,6 +340,9 @@ def _item_line(layout: PageLayout, r: int) -> _ItemLine | None:
                 and abs(a.value * b.value - amount.value) <= Decimal("0.01") * max(1, a.value):
             quantity, unit, left = Cell(a.value, [left[-2]]), Cell(b.value, [left[-1]]), left[:-2]
     text = left if any(ch.isalpha() for t in left for ch in layout.tokens[t].text) else []
+    if any(_MONEY_WORD_RE.search(layout.tokens[t].text) for t in text):
+        # 'Steuerfreie Leistungen 380,00 0 0,00': a row of a summary table, not an item line.
+        text, quantity, unit, amount = [], None, None, None
     return _ItemLine(r, text, quantity, unit, amount)
 
 
