@@ -9,7 +9,8 @@ from typing import Any
 
 import pymupdf
 
-from docpipe.devtools.doc_formats import DateStyle, decimal_text, format_date, money
+from docpipe.devtools.doc_formats import DateStyle, NumberStyle, decimal_text, format_amount, format_date, \
+    format_quantity, money
 from docpipe.devtools.pdf_canvas import PageCanvas
 from docpipe.devtools.truth import DrawnBox
 
@@ -52,6 +53,13 @@ class ReceiptSpec:
     rounding: Decimal = Decimal("0.00")  # a rounding line and a rounded total (cash rounding)
     rate_summary: bool = False  # 'TOTAL 6% SUPPLIES (INC TAX)' per-rate lines after the payment
     amount_prefix: str = ""  # printed before money amounts, glued ('RM20.40')
+    amount_suffix: str = ""  # printed after money amounts (' €', '€', ' EUR')
+    numbers: NumberStyle = "en"  # separators of every printed amount ('de': '1.505,31')
+    currency_after_total: bool = True  # 'TOTAL MYR' (False: the page names no currency field)
+    subtotal_label: str | None = "SUBTOTAL"  # None: no subtotal line
+    tax_label: str = "TAX {rate}%"
+    total_label: str = "TOTAL"
+    item_style: str = "stacked"  # 'stacked': 'qty x price' under the description; 'inline': one line
 
     @property
     def subtotal(self) -> Decimal:
@@ -83,14 +91,14 @@ class ReceiptSpec:
 
 
 def _line_count(spec: ReceiptSpec) -> int:
-    item_lines = sum(2 if item.quantity != 1 else 1 for item in spec.items)
+    item_lines = sum(2 if item.quantity != 1 and spec.item_style == "stacked" else 1 for item in spec.items)
     extra = (spec.registration is not None) + (spec.tagline is not None) + 2 * (spec.rounding != 0) \
         + 3 * spec.rate_summary
     return 1 + len(spec.merchant_address) + 1 + 1 + 3 + 1 + item_lines + 1 + 7 + 1 + 3 + extra
 
 
 def _money(spec: ReceiptSpec, value: Decimal) -> str:
-    return f"{spec.amount_prefix}{value:.2f}"
+    return f"{spec.amount_prefix}{format_amount(value, spec.numbers)}{spec.amount_suffix}"
 
 
 def draw_receipt(doc: pymupdf.Document, spec: ReceiptSpec) -> dict[str, DrawnBox]:
@@ -130,22 +138,31 @@ def draw_receipt(doc: pymupdf.Document, spec: ReceiptSpec) -> dict[str, DrawnBox
     for index, item in enumerate(spec.items):
         key = f"items[{index}]"
         c.text(LEFT, y, item.description, face="mono_bold", size=SIZE, key=f"{key}.description")
-        if item.quantity != 1:
+        qty_text = format_quantity(item.quantity, spec.numbers)
+        unit_text = f" x {format_amount(item.unit_price, spec.numbers)}"
+        if item.quantity != 1 and spec.item_style == "stacked":
             y += LINE_H
-            qty = c.text(LEFT + 12, y, decimal_text(item.quantity), face="mono_bold", size=SIZE, key=f"{key}.quantity")
-            c.text(qty[2], y, f" x {item.unit_price:.2f}", face="mono_bold", size=SIZE)
-        c.text(RIGHT, y, f"{item.price:.2f}", face="mono_bold", size=SIZE, align="right", key=f"{key}.price")
+            qty = c.text(LEFT + 12, y, qty_text, face="mono_bold", size=SIZE, key=f"{key}.quantity")
+            c.text(qty[2], y, unit_text, face="mono_bold", size=SIZE)
+        elif spec.item_style == "inline":
+            qty = c.text(LEFT + 112, y, qty_text, face="mono_bold", size=SIZE, key=f"{key}.quantity")
+            c.text(qty[2], y, unit_text, face="mono_bold", size=SIZE)
+        c.text(RIGHT, y, format_amount(item.price, spec.numbers), face="mono_bold", size=SIZE, align="right",
+               key=f"{key}.price")
         y += LINE_H
     c.text(LEFT, y, RULE, face="mono_bold", size=SIZE)
     y += LINE_H
-    rows = [("SUBTOTAL", spec.subtotal, None), (f"TAX {spec.tax_rate}%", spec.tax, None)]
+    rate_text = format_quantity(spec.tax_rate, spec.numbers) if spec.numbers != "en" else str(spec.tax_rate)
+    rows = [(spec.subtotal_label, spec.subtotal, None)] if spec.subtotal_label else []
+    rows.append((spec.tax_label.format(rate=rate_text), spec.tax, None))
     for label, value, key in rows:
         c.text(LEFT, y, label, face="mono_bold", size=SIZE)
         c.text(RIGHT, y, _money(spec, value), face="mono_bold", size=SIZE, align="right", key=key)
         y += LINE_H
     y += 4
-    label = c.text(LEFT, y, "TOTAL ", face="mono_bold", size=10.5)
-    c.text(label[2], y, spec.currency, face="mono_bold", size=10.5, key="currency")
+    label = c.text(LEFT, y, f"{spec.total_label} ", face="mono_bold", size=10.5)
+    if spec.currency_after_total:
+        c.text(label[2], y, spec.currency, face="mono_bold", size=10.5, key="currency")
     rounded = spec.rounding != 0
     c.text(RIGHT, y, _money(spec, spec.unrounded_total), face="mono_bold", size=10.5, align="right",
            key=None if rounded else "total")

@@ -1,6 +1,6 @@
 """Money and quantity strings -> Decimal, across locales.
 
-Handles '1.234,56', '1,234.56', '€ 1 234.56', "1'234.56", '-12.00', '(12.00)', '12.00-', '12,5',
+Handles '1.234,56', '1,234.56', '€ 1 234.56', "1'234.56", '-12.00', '(12.00)', '12.00-', '12,5', 'CHF 12.-',
 with currency symbols or codes attached or separate. Where a string is genuinely ambiguous
 ('1.234') the alternatives are kept so grounding can accept either reading.
 """
@@ -28,6 +28,9 @@ _CODE_END_RE = re.compile(r"(?<![A-Za-z])(?:%s)$" % "|".join(sorted(ISO_CODES)))
 _GROUP_SPACE_RE = re.compile(r"(?<=\d)[\s'’\u202f\u00a0\u2009](?=\d{3}(?:\D|$))")
 _NUMBER_RE = re.compile(r"^\d[\d.,]*$")
 _MACHINE_RE = re.compile(r"^[-+]?\d+(?:\.\d+)?$")
+# A whole amount written with a dash for its cents ('12.-', '1.505,-', '12.--'): Swiss and German
+# price notation, money (not a negative number, which is '12.00-').
+_WHOLE_DASH_RE = re.compile(r"(?<=\d)[.,]-{1,2}$")
 
 
 def _strip_currency(s: str) -> tuple[str, str | None]:
@@ -110,8 +113,13 @@ def read_amount(text: str) -> AmountReading | None:
     if not s or s.endswith("%") or len(s) > 40:
         return None
     s = s.replace("−", "-").replace("–", "-").replace("\u00a0", " ")
-    s, negative = _strip_sign(s)
     s, currency = _strip_currency(s)
+    whole_dash = bool(_WHOLE_DASH_RE.search(s))
+    if whole_dash:
+        s = _WHOLE_DASH_RE.sub("", s)
+    s, negative = _strip_sign(s)
+    if currency is None:
+        s, currency = _strip_currency(s)
     s, negative2 = _strip_sign(s)
     negative ^= negative2
     if currency is None:
@@ -126,6 +134,10 @@ def read_amount(text: str) -> AmountReading | None:
         return None
     if not readings:
         return None
+    if whole_dash:
+        if readings[0][1]:
+            return None  # '12.50.-' is no price
+        readings = [(readings[0][0], True)]  # '1.505,-' is 1505 exactly: money, as if '1505.00'
     values = tuple(-v if negative else v for v, _ in readings)
     has_decimals = readings[0][1]
     return AmountReading(values[0], values, currency, has_decimals, has_decimals or currency is not None)

@@ -23,6 +23,7 @@ SYMBOLS: dict[str, str] = {
     "RS.": "INR", "RS": "INR", "INR.": "INR", "RM": "MYR", "€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY",
     "₹": "INR", "₨": "INR", "₽": "RUB", "₺": "TRY", "₩": "KRW", "₪": "ILS", "฿": "THB", "₫": "VND",
     "₱": "PHP", "₴": "UAH", "ZŁ": "PLN", "KČ": "CZK", "FT": "HUF", "元": "CNY", "RMB": "CNY",
+    "EURO": "EUR", "EUROS": "EUR",
 }
 SYMBOL_RE = re.compile(
     "|".join(re.escape(s) for s in sorted(SYMBOLS, key=len, reverse=True)), re.IGNORECASE
@@ -107,7 +108,9 @@ def detect_currency(tokens: Iterable[str]) -> tuple[str | None, int | None]:
     tokens = list(tokens)
     for i, raw in enumerate(tokens):
         text_parts.append(raw)
-        t = raw.strip().strip(":;,()")
+        t = raw.strip().strip(":;,()*")
+        if t.endswith(".") and t[:-1] in ISO_CODES:
+            t = t[:-1]  # '1.505,31 EUR.' at a sentence's end
         code: str | None = None
         weight = 0
         if t in ISO_CODES:
@@ -132,6 +135,8 @@ def detect_currency(tokens: Iterable[str]) -> tuple[str | None, int | None]:
                 tail = re.search(r"\d([€$£¥₹])$", t)
                 if tail:
                     code, weight = SYMBOLS[tail.group(1)], 2
+                else:
+                    code, weight = _attached_to_amount(t), 2
         if code:
             votes[code] += weight
             first.setdefault(code, i)
@@ -146,7 +151,18 @@ def detect_currency(tokens: Iterable[str]) -> tuple[str | None, int | None]:
     return best, first[best]
 
 
-_WORD_SYMBOLS = {"RS", "FT", "FR.", "SFR", "RM"}
+def _attached_to_amount(token: str) -> str | None:
+    """The currency of one word that is a money amount with its code or symbol attached
+    ('EUR1505.31', '1505.31EUR', '1.505,31\u00a0€' kept as one word, 'CHF12.-'); None otherwise."""
+    if not any(ch.isdigit() for ch in token) or not any(ch.isalpha() or ch in "€$£¥₹" for ch in token):
+        return None
+    from docpipe.grounding.amounts import read_amount  # amounts imports this module
+
+    reading = read_amount(token)
+    return reading.currency if reading is not None and reading.has_decimals else None
+
+
+_WORD_SYMBOLS = {"RS", "FT", "FR.", "SFR", "RM", "EURO", "EUROS"}
 _MONEY_RE = re.compile(r"^[-+(]?\d[\d.,' ]*[.,]\d{2}\)?$")
 
 

@@ -211,7 +211,21 @@ class _Verifier:
         first = layout.segments[layout.tokens[cand.tokens[0]].seg]
         wrapped_line = abs(under.x0 - first.x0) < 0.01 and not any(
             read_amount(layout.tokens[t].text) is not None for t in layout.rows[under.row])
-        return wrapped_line and name_key(layout.segment_text(below)) not in name_key(q.value)
+        return wrapped_line and name_key(layout.segment_text(below)) not in name_key(q.value) \
+            and not _heads_quantity_line(layout, under.row)
+
+
+def _heads_quantity_line(layout: PageLayout, row: int) -> bool:
+    """The row is a receipt item's description whose 'qty x price  amount' line follows it: the
+    next row has numbers and nothing else ('2 x 2.85   5.70'), so the row is not a wrapped line
+    of the item above."""
+    below = layout.rows_below(row, 1.5)
+    if not below:
+        return False
+    texts = [layout.tokens[t].text.strip() for t in layout.rows[below[0]]]
+    return any(read_amount(t) is not None for t in texts) and all(
+        read_amount(t) is not None or t in ("x", "X", "×", "@", "*") or re.match(r"^\d+[xX×@*][\d.,]*$", t)
+        for t in texts)
 
 
 def _cy(b: BBox) -> float:

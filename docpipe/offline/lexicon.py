@@ -31,13 +31,18 @@ ROLE_LABELS: dict[str, list[str]] = {
         "rechnungssumme brutto", "gesamtsumme brutto", "gesamtbetrag brutto", "bruttobetrag",
         "summe inkl ust", "summe inkl mwst", "gesamtbetrag", "gesamtsumme", "rechnungsbetrag", "endbetrag",
         "total ttc", "montant ttc", "totaal", "totaal incl btw", "te betalen", "importe total",
-        "total factura", "totale fattura", "totale documento",
+        "total factura", "totale fattura", "totale documento", "brutto", "total brutto", "brutto gesamt",
+        "gesamt brutto", "gesamt", "totaal bruto",
     ],
     "subtotal": [
         "subtotal", "sub total", "net total", "net amount", "total net", "total excl", "total excl vat",
         "nettobetrag", "summe netto", "rechnungssumme netto", "rechnungssumme ohne ust", "nettosumme",
         "zwischensumme", "positionssumme", "total ht", "montant ht", "sous-total", "subtotaal",
         "exclusief btw", "totaal excl btw", "base imponible", "imponibile",
+        # A bare 'Net' / 'Netto' line is the amount before tax (receipts: 'NET 34.05 / VAT 2.04 / TOTAL').
+        "net", "nett", "net sales", "net value", "netto", "netto gesamt", "gesamt netto", "total netto",
+        "montant net", "total hors taxes", "hors taxes", "neto", "importe neto", "totale imponibile",
+        "netto totaal",
     ],
     "tax": [
         "tax", "vat", "sales tax", "total tax", "tax amount", "total vat", "vat amount", "gst",

@@ -1,10 +1,13 @@
 """Line-item tables: header row from the item model's labels, columns from the header cells,
-then one item per body row that carries numbers (wrapped description lines join their item)."""
+then one item per body row that carries numbers (wrapped description lines join their item).
+A page with no header row (a till receipt) gets its item lines read by their shape instead:
+'description ... qty x price ... amount' above the money block (`read_item_lines`)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from docpipe.grounding.amounts import read_amount
@@ -193,9 +196,12 @@ def _cells_by_column(layout: PageLayout, row: list[int], cols: list[Column]) -> 
 
 
 def read_table(layout: PageLayout, specs: list[FieldSpec], stop_rows: set[int]) -> TableResult | None:
+    """The page's item table: under a header row naming the item fields, else -- no header on the
+    page -- the item lines above its money block (`read_item_lines`). `stop_rows`: rows of the
+    schema's amount labels ('Total', 'Summe netto'), where a table ends."""
     found = find_header(layout, specs)
     if found is None:
-        return None
+        return read_item_lines(layout, specs, stop_rows)
     header_row, cells = found
     header_rows = _header_rows(layout, header_row)
     labels = {s.name: item_labels(s) for s in specs}
@@ -254,3 +260,174 @@ def read_table(layout: PageLayout, specs: list[FieldSpec], stop_rows: set[int]) 
         for name, toks in item.text_tokens.items():
             item.cells[name] = Cell(layout.text_of(toks), toks)
     return TableResult(header_rows, last_row, items) if items else None
+
+
+# -- item lines without a header row (till receipts) --------------------------------------------
+
+ITEM_LINE_GAP_LINES = 2.5  # item lines of one block follow each other closer than this
+_TIMES = {"x", "X", "×", "@", "*"}
+_QTY_GLUED_RE = re.compile(r"^(\d+(?:[.,]\d+)?)\s*[xX×@*]\s*(\S*)$")
+_MONEY_WORD_RE = re.compile(r"\d[.,]\d{2}$")  # a money amount among a line's words
+_ROLE_LINE_STRENGTH = 0.7  # a line labelled this plainly as a total, tax, cash, change... is no item
+
+
+@dataclass(slots=True)
+class _ItemLine:
+    row: int
+    text: list[int]  # description words
+    quantity: Cell | None
+    unit: Cell | None
+    amount: Cell | None
+
+
+def _line_amount(layout: PageLayout, row: list[int]) -> Cell | None:
+    """The money amount a line ends with ('18.90', 'RM 18.90', '1.505,31 €'); None when the line
+    does not end in one (a bare count or a code is no line amount) or ends in a negative one."""
+    for n in (3, 2, 1):
+        run = row[-n:]
+        if len(run) < n or not all(layout.close(a, b) for a, b in zip(run, run[1:])):
+            continue
+        reading = read_amount(layout.text_of(run))
+        if reading is not None and reading.strong and reading.value >= 0:
+            return Cell(reading.value, run)  # a negative line is a rounding, discount or refund line
+    return None
+
+
+def _quantity_times_price(layout: PageLayout, toks: list[int]) -> tuple[int, Cell, Cell] | None:
+    """'2 x 2.85', '2x 2.85', '2 @ 2.85', '2x2.85', '3 x': (index where it starts, quantity, unit price)."""
+    for i, t in enumerate(toks):
+        text = layout.tokens[t].text.strip()
+        glued = _QTY_GLUED_RE.match(text)
+        if glued:
+            qty = read_amount(glued.group(1))
+            rest = glued.group(2)
+            unit = read_amount(rest) if rest else None
+            if unit is None and not rest and i + 1 < len(toks):
+                nxt = read_amount(layout.tokens[toks[i + 1]].text)
+                unit = nxt
+                cells = [toks[i + 1]] if nxt is not None else []
+            else:
+                cells = [t] if unit is not None else []
+            if qty is not None and unit is not None:  # 'PACK 5X' alone is part of a description
+                return i, Cell(qty.value, [t]), Cell(unit.value, cells)
+        if text in _TIMES and 0 < i < len(toks) - 1:
+            qty = read_amount(layout.tokens[toks[i - 1]].text)
+            unit = read_amount(layout.tokens[toks[i + 1]].text)
+            if qty is not None and unit is not None:
+                return i - 1, Cell(qty.value, [toks[i - 1]]), Cell(unit.value, [toks[i + 1]])
+    return None
+
+
+def _item_line(layout: PageLayout, r: int) -> _ItemLine | None:
+    """One receipt line read as (description, quantity, unit price, amount); None for a line with
+    no words and no amount (a rule '-----')."""
+    from docpipe.offline.values import is_filler
+
+    row = [t for t in layout.rows[r] if not is_filler(layout.tokens[t].text)]
+    if not row:
+        return None
+    amount = _line_amount(layout, row)
+    left = row[: len(row) - len(amount.tokens)] if amount is not None else row
+    found = _quantity_times_price(layout, left)
+    quantity = unit = None
+    if found is not None:
+        start, quantity, unit = found
+        left = left[:start]
+    elif amount is not None and len(left) >= 3:
+        # 'Coffee beans  2  9.45  18.90': a count and a price whose product is the line amount.
+        a, b = read_amount(layout.tokens[left[-2]].text), read_amount(layout.tokens[left[-1]].text)
+        if a is not None and b is not None and not a.has_decimals and a.value > 0 \
+                and abs(a.value * b.value - amount.value) <= Decimal("0.01") * max(1, a.value):
+            quantity, unit, left = Cell(a.value, [left[-2]]), Cell(b.value, [left[-1]]), left[:-2]
+    text = left if any(ch.isalpha() for t in left for ch in layout.tokens[t].text) else []
+    if any(_MONEY_WORD_RE.search(layout.tokens[t].text) for t in text):
+        # 'Steuerfreie Leistungen 380,00 0 0,00': a row of a summary table, not an item line.
+        text, quantity, unit, amount = [], None, None, None
+    return _ItemLine(r, text, quantity, unit, amount)
+
+
+def _is_role_line(layout: PageLayout, r: int, line: _ItemLine) -> bool:
+    """A money-block line: total, subtotal, tax, cash, change, rounding, count, discount..."""
+    from docpipe.offline.rowlabels import row_label
+
+    value = line.amount.tokens if line.amount is not None else layout.rows[r][-1:]
+    label = row_label(layout, value)
+    return bool(label.role) and label.strength(label.role) >= _ROLE_LINE_STRENGTH
+
+
+def read_item_lines(layout: PageLayout, specs: list[FieldSpec], stop_rows: set[int]) -> TableResult | None:
+    """Item lines of a page with no table header: a till receipt's 'description ... qty x price
+    ... amount' lines between its header and its money block, the 'qty x price' line sometimes
+    printed under the description. A block is read only where it ends at the money block (a row
+    of `stop_rows` -- the labels of the schema's amount fields -- or a line labelled as a total,
+    tax, payment or change); those lines and everything after them are never items.
+
+    Cells go to the item fields by role (`lexicon.ITEM_ROLE_PATTERNS`): the line amount to the
+    amount field, or -- in an item model with no amount field -- to a price field whose name
+    does not say 'unit'; the printed count to the quantity field; the price after 'x' to the
+    unit-price field. A count that is not printed stays empty."""
+    by_role: dict[str, FieldSpec] = {}
+    for s in specs:
+        by_role.setdefault(item_role_of(s.name), s)
+    desc = by_role.get("item_description")
+    amount_spec = by_role.get("item_amount")
+    unit_spec = by_role.get("item_unit_price")
+    if amount_spec is None and unit_spec is not None and "unit" not in unit_spec.name.lower():
+        amount_spec, unit_spec = unit_spec, None
+    if desc is None or amount_spec is None:
+        return None
+    qty_spec = by_role.get("item_quantity")
+    block: list[TableItem] = []
+    pending: list[int] = []  # description words waiting for their 'qty x price' line
+    prev_bottom: float | None = None
+    for r in range(len(layout.rows)):
+        row = layout.rows[r]
+        top = min(layout.tokens[t].y0 for t in row)
+        line = _item_line(layout, r)
+        gap = top - prev_bottom if prev_bottom is not None else 1.0
+        gap_ok = gap <= ITEM_LINE_GAP_LINES * layout.line_height
+        ends_block = r in stop_rows or line is not None and _is_role_line(layout, r, line) \
+            or _ends_table(layout, row)
+        if ends_block:
+            # A rule line ('-----', often lost by OCR) may stand between the items and the money block.
+            if block and (gap <= MAX_GAP_LINES * layout.line_height or line is None):
+                return _item_lines_result(block, r - 1)
+            block, pending = [], []
+            prev_bottom = None
+            continue
+        if line is None:  # a rule line: an item block goes on only into the money block
+            prev_bottom = max(layout.tokens[t].y1 for t in row) if block else None
+            continue
+        if block and not gap_ok and not pending:
+            block = []
+        prev_bottom = max(layout.tokens[t].y1 for t in row)
+        if line.amount is None:
+            if line.quantity is not None and block and not pending:
+                last = block[-1]  # 'BREAD  5.70' then '2 x 2.85' under it
+                if qty_spec is not None:
+                    last.cells.setdefault(qty_spec.name, line.quantity)
+                if unit_spec is not None and line.unit is not None:
+                    last.cells.setdefault(unit_spec.name, line.unit)
+                continue
+            pending = line.text if line.text and line.quantity is None else []
+            if not pending:
+                block = []
+            continue
+        text = line.text or pending
+        if not text:
+            block, pending = [], []
+            continue
+        item = TableItem()
+        item.cells[desc.name] = Cell(layout.text_of(text), text)
+        item.cells[amount_spec.name] = line.amount
+        if qty_spec is not None and line.quantity is not None:
+            item.cells[qty_spec.name] = line.quantity
+        if unit_spec is not None and line.unit is not None:
+            item.cells[unit_spec.name] = line.unit
+        block.append(item)
+        pending = []
+    return None
+
+
+def _item_lines_result(items: list[TableItem], last_row: int) -> TableResult:
+    return TableResult([], last_row, items)

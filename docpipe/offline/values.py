@@ -102,6 +102,9 @@ def scan_value(
             if text.endswith("%"):
                 i += 1
                 continue
+            if i + 1 < len(toks) and layout.tokens[toks[i + 1]].text.strip() == "%":
+                i += 2  # a rate printed apart from its sign ('MwSt. 19 %')
+                continue
             found_amount = _amount_at(layout, toks, i)
             if found_amount:
                 value, n, strong = found_amount
