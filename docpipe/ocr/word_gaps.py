@@ -17,7 +17,7 @@ as wide, relative to them, as the recogniser expects. That reading is used only 
 characters the first reading had joined becomes a word boundary, except inside a number
 (`1.505,31`, `12:30`), between two digits, before closing and after opening punctuation. Spaces
 are only ever added, never removed. Only suspect lines are read again (`suspect_line`): a run
-of many characters without a space, or a gap in the ink clearly wider than every other gap
+of many capitals without a space, or a gap in the ink clearly wider than every other gap
 between the letters of the line.
 """
 
@@ -33,8 +33,9 @@ _INK_SHARE = 0.02
 _BAND_SHARE = 0.15
 # Blank columns are repeated this many times in the second reading.
 WIDEN_FACTOR = 2
-# A line is suspect when it holds a run of at least this many characters without a space
-# (longer than most words) ...
+# A line is suspect when it holds a run without a space of at least this many letters, all
+# capitals (a header's words run together; mixed-case runs are mostly long words, compounds,
+# codes and addresses, and reading them all again cost a third more recognition on invoices) ...
 LONG_RUN = 12
 # ... or when one ink gap between its letters is at least this many times the widest other one,
 # at least this share of the crop height wide, on a line with at least this many letter gaps.
@@ -51,7 +52,7 @@ _ADDRESS_MARKS = ("@", "www.", "://")
 def ink_columns(mask: np.ndarray) -> np.ndarray:
     """Which columns of a line crop's ink mask (HxW bool, ink.py) hold ink, as a W bool array.
 
-    Only the text band's rows count (rows with at least a sixth or so of the busiest row's
+    Only the text band's rows count (rows with at least 15% of the busiest row's
     ink), so ink of a neighbouring line caught at the crop's top or bottom edge does not fill
     the gaps between words.
     """
@@ -69,13 +70,17 @@ def ink_gaps(ink: np.ndarray, xs: Sequence[float]) -> list[int]:
     `ink`: `ink_columns` of the crop; `xs`: character centres in crop pixels, left to right
     (len n). Returns n-1 widths.
     """
+    idx = np.arange(len(ink))
+    # Length of the blank run ending at each column (0 on ink).
+    run_end = idx - np.maximum.accumulate(np.where(ink, idx, -1))
     gaps = []
     for a, b in zip(xs, xs[1:], strict=False):
-        best = run = 0
-        for has_ink in ink[max(0, int(round(a))) : max(0, int(round(b)))]:
-            run = 0 if has_ink else run + 1
-            best = max(best, run)
-        gaps.append(best)
+        lo, hi = max(0, int(round(a))), max(0, int(round(b)))
+        if hi <= lo:
+            gaps.append(0)
+            continue
+        # A run that started before `lo` counts only from `lo`.
+        gaps.append(int(np.minimum(run_end[lo:hi], np.arange(1, hi - lo + 1)).max(initial=0)))
     return gaps
 
 
@@ -99,13 +104,18 @@ def protected(chars: Sequence[str], j: int) -> bool:
     return right in _NUMBER_JOINERS and left.isdigit() and j + 2 < len(chars) and chars[j + 2].isdigit()
 
 
+def _long_capitals(run: str) -> bool:
+    letters = [c for c in run if c.isalpha()]
+    return len(letters) >= LONG_RUN and not any(c.islower() for c in letters)
+
+
 def suspect_line(text: str, chars: Sequence[str], gaps: Sequence[int], joined: Sequence[bool], height: int) -> bool:
     """Whether a line may hold word gaps the recogniser did not emit (worth a second reading).
 
     `text`: the line as read; `chars`: its non-space characters; `gaps`: `ink_gaps` between
     them (len n-1); `joined`: the pair is inside one word as read; `height`: crop height, px.
     """
-    if any(len(run) >= LONG_RUN for run in text.split()):
+    if any(_long_capitals(run) for run in text.split()):
         return True
     free = [gaps[j] for j in range(len(gaps)) if joined[j] and not protected(chars, j)]
     if len(free) < SUSPECT_MIN_GAPS:
