@@ -16,8 +16,10 @@ tiled when the page is long (tiling.py); turned 90 degrees when most lines run v
 crops (long lines in pieces); the orientation classifier on a sample of lines, and an upside-down
 page turned and detected again, so that a turned scan is read from the same pixels as an upright
 one; recognition in batches of equal width with the output layer cut to European scripts
-(line_reader.py, charset.py); lines that read badly re-read the other way up; word boxes from
-character positions, tightened to the ink (ink.py); reading order (reading_order.py).
+(line_reader.py, charset.py); lines that read badly re-read the other way up; lines that may
+hold word gaps the recogniser emitted no space for (wide or condensed type) re-read with their
+blank columns widened, for its spaces only (word_gaps.py); word boxes from character positions,
+tightened to the ink (ink.py); reading order (reading_order.py).
 
 Model files are passed by explicit path, so rapidocr never reaches its download code: the engine
 loads and runs with no network at all.
@@ -40,6 +42,7 @@ from docpipe.ocr.geometry import points_to_bbox, rotate_image, rotate_points
 from docpipe.ocr.ink import ink_mask, tighten_span
 from docpipe.ocr.line_reader import read_crops
 from docpipe.ocr.reading_order import order_words
+from docpipe.ocr.word_gaps import added_spaces, ink_columns, ink_gaps, suspect_line, widen_gaps
 from docpipe.ocr.tiling import TileBox, content_box, cut_by_edge, detection_scale, merge_tiles, windows
 from docpipe.ocr.orientation import (
     clear_page_orientation,
@@ -58,8 +61,11 @@ MAX_LINE_ASPECT = 40.0
 # Lines read with a lower confidence are also read the other way up (text read upside down
 # scores below this for 94% of lines on our scans, text read upright for 3%).
 RECHECK_SCORE = 0.85
-# rapidocr splits a word where recognised characters are more than this many CTC columns apart.
+# rapidocr splits a word where recognised characters are more than this many CTC columns apart;
+# we keep such a split only where the gap is also more than _WORD_GAP_PITCHES times the line's
+# median distance between characters read without a space between them (see word_spans).
 _MAX_CHAR_GAP_COLS = 5
+_WORD_GAP_PITCHES = 1.8
 
 
 class RapidOcrConfig(BaseModel):
@@ -215,14 +221,18 @@ class RapidOcrEngine:
                 if alt[1] > reads[i][1]:
                     reads[i], reverse[i] = alt, not reverse[i]
 
+        kept = [i for i, (text, score, _) in enumerate(reads) if score >= self.config.text_score and text.strip()]
+        upright = {i: _turn(crops[i], reverse[i]) for i in kept}
+        masks = {i: ink_mask(upright[i]) for i in kept}
+        extra_breaks = self._respace({i: (reads[i], upright[i], masks[i]) for i in kept})
+
         lines: list[_Line] = []
-        for i, (text, score, info) in enumerate(reads):
-            if score < self.config.text_score or not text.strip():
-                continue
+        for i in kept:
+            text, score, info = reads[i]
             quad = quads[i][[2, 3, 0, 1]] if reverse[i] else quads[i]
-            mask = ink_mask(_turn(crops[i], reverse[i]))
+            mask = masks[i]
             words = []
-            for word, conf, start, end in word_spans(text, info, score):
+            for word, conf, start, end in word_spans(text, info, score, extra_breaks.get(i)):
                 top, bottom = 0.0, 1.0
                 if mask is not None:
                     start, end, top, bottom = tighten_span(mask, start, end)
@@ -261,6 +271,40 @@ class RapidOcrEngine:
         page_flip = mostly_upside_down(crops, p180)
         return page_flip, [line_reversed(p, page_flip, self.config.cls_thresh) for p in p180]
 
+    def _respace(self, lines: dict[int, tuple[tuple[str, float, Any], np.ndarray, np.ndarray | None]]) -> dict[int, set[int]]:
+        """Word boundaries the recogniser emitted no space for, per line (word_gaps.py).
+
+        `lines`: line id -> ((text, confidence, WordInfo), upright crop, ink mask or None).
+        Suspect lines are read again with their blank columns widened; each space that reading
+        adds (same characters, `added_spaces`) becomes a boundary. Returns line id -> indices j
+        of the line's non-space characters, a boundary between character j and j+1.
+        """
+        suspects: dict[int, tuple[str, np.ndarray, np.ndarray]] = {}
+        for i, ((text, _score, info), crop, mask) in lines.items():
+            cols = [c for wc in getattr(info, "word_cols", None) or [] for c in wc]
+            total = float(getattr(info, "line_txt_len", 0.0) or 0.0)
+            chars = [c for c in text if not c.isspace()]
+            if mask is None or total <= 0 or len(cols) != len(chars) or len(chars) < 3:
+                continue
+            ink = ink_columns(mask)
+            positions = [k for k, ch in enumerate(text) if not ch.isspace()]
+            joined = [positions[k + 1] - positions[k] == 1 for k in range(len(chars) - 1)]
+            gaps = ink_gaps(ink, [(c + 0.5) / total * mask.shape[1] for c in cols])
+            if suspect_line(text, chars, gaps, joined, crop.shape[0]):
+                suspects[i] = (text, crop, ink)
+        if not suspects:
+            return {}
+        ids = list(suspects)
+        again = self._read_lines([widen_gaps(suspects[i][1], suspects[i][2]) for i in ids])
+        out: dict[int, set[int]] = {}
+        for i, (wide_text, wide_score, _info) in zip(ids, again, strict=True):
+            if wide_score < self.config.text_score:
+                continue
+            added = added_spaces(suspects[i][0], wide_text)
+            if added:
+                out[i] = added
+        return out
+
     def _read_lines(self, crops: list[np.ndarray]) -> list[tuple[str, float, Any]]:
         """(text, confidence, rapidocr WordInfo) per line crop."""
         return read_crops(crops, self._rec.session, self._rec.postprocess_op, height=self._rec_height)
@@ -298,13 +342,19 @@ class RapidOcrEngine:
         return [q for q in quads if _quad_size(q)[0] >= 2 and _quad_size(q)[1] >= 2]
 
 
-def word_spans(text: str, info: Any, line_score: float) -> list[tuple[str, float, float, float]]:
+def word_spans(
+    text: str, info: Any, line_score: float, extra_breaks: set[int] | None = None
+) -> list[tuple[str, float, float, float]]:
     """Words of a recognised line as (text, confidence, start, end), start/end as 0..1 of the line.
 
     Uses where the recogniser's CTC decoder emitted each character (rapidocr's WordInfo), which
     follows the ink. Without that information, falls back to splitting the line at spaces in
     proportion to character counts: with proportional fonts a character count is a fair stand-in
     for width over a whole word, good enough for grounding a value to a box.
+
+    `extra_breaks`: word boundaries the recogniser emitted no space for, as indices j of the
+    line's non-space characters (a boundary between character j and j+1; `_respace`,
+    word_gaps.py); ignored without the decoder's positions.
     """
     words = getattr(info, "words", None)
     cols = getattr(info, "word_cols", None)
@@ -318,21 +368,35 @@ def word_spans(text: str, info: Any, line_score: float) -> list[tuple[str, float
     # Characters of `words` are the non-space characters of `text`, in order; `confs` has one
     # entry per character of `text` when the dictionary has single-character tokens.
     positions = [k for k, ch in enumerate(text) if not ch.isspace()]
-    per_char = len(confs) == len(text)
+    chars = [ch for chars in words for ch in chars]
+    char_at = [c for wc in cols for c in wc]
+    if len(chars) != len(char_at):
+        return proportional_spans(text, line_score)
+    per_char = len(confs) == len(text) and len(positions) == len(chars)
+    char_conf = [confs[positions[k]] if per_char else line_score for k in range(len(chars))]
+    # Word boundaries as indices j (between characters j and j+1): where the recogniser emitted
+    # a space, and where rapidocr split a word at a gap of more than _MAX_CHAR_GAP_COLS columns
+    # if that gap is also wide for the line's own letter pitch. In wide or letter-spaced type
+    # the letters themselves are 4-6 columns apart, and the fixed limit alone cut words
+    # ('In vo ice', 'W ARRANTY', '1-3 00-888-3 33').
+    starts = np.cumsum([0] + [len(w) for w in words[:-1]]).tolist()
+    aligned = len(positions) == len(chars)
+    spaced = {j for j in range(len(chars) - 1) if aligned and positions[j + 1] - positions[j] > 1}
+    unspaced = [char_at[j + 1] - char_at[j] for j in range(len(chars) - 1) if j not in spaced]
+    limit = max(_MAX_CHAR_GAP_COLS, _WORD_GAP_PITCHES * float(np.median(unspaced))) if unspaced else 0.0
+    breaks = {s - 1 for s in starts if s > 0 and (s - 1 in spaced or char_at[s] - char_at[s - 1] > limit)}
+    breaks |= {j for j in extra_breaks or () if 0 <= j < len(chars) - 1}
+    edges = [-1, *sorted(breaks), len(chars) - 1]
     spans: list[tuple[str, float, float, float]] = []
-    seen = 0
-    for chars, wc in zip(words, cols, strict=True):
-        word = "".join(chars)
-        n = len(chars)
-        if per_char and seen + n <= len(positions):
-            conf = float(np.mean([confs[positions[seen + j]] for j in range(n)]))
-        else:
-            conf = line_score
-        seen += n
-        if not word.strip() or not wc:
+    for first, last in ((a + 1, b) for a, b in zip(edges, edges[1:], strict=False)):
+        if last < first:
             continue
-        start = max(0.0, (wc[0] + 0.5 - char_cols / 2) / total)
-        end = min(1.0, (wc[-1] + 0.5 + char_cols / 2) / total)
+        word = "".join(chars[first : last + 1])
+        if not word.strip():
+            continue
+        conf = float(np.mean(char_conf[first : last + 1])) if per_char else line_score
+        start = max(0.0, (char_at[first] + 0.5 - char_cols / 2) / total)
+        end = min(1.0, (char_at[last] + 0.5 + char_cols / 2) / total)
         if end > start:
             spans.append((word, conf, start, end))
     return spans
