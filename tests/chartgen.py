@@ -24,7 +24,7 @@ class ChartCase:
     x_values: list[float] | None = None  # numeric x (line_numeric, scatter)
     x_label: str = ""
     y_label: str = ""
-    extra: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)  # "legend": keywords of matplotlib's ax.legend (grouped, stacked)
 
 
 def case(kind: Kind, seed: int = 0) -> ChartCase:
@@ -84,6 +84,8 @@ def pdf_bytes(chart: ChartCase, *, page_size: tuple[float, float] = (6.0, 4.0)) 
         ax.set_xlabel(chart.x_label)
     if chart.y_label:
         ax.set_ylabel(chart.y_label)
+    if "legend" in chart.extra:  # a placed legend (outside the plot too) is kept on the page
+        fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="pdf", metadata={"CreationDate": None})
     return buffer.getvalue()
@@ -108,13 +110,13 @@ def _draw(ax, chart: ChartCase) -> None:
         for i, name in enumerate(names):
             ax.bar([j + i * width - 0.4 + width / 2 for j in range(len(cats))], chart.series[name], width, label=name)
         ax.set_xticks(range(len(cats)), cats)
-        ax.legend()
+        ax.legend(**chart.extra.get("legend", {}))
     elif kind == "stacked_bar":
         bottom = [0.0] * len(cats)
         for name in names:
             ax.bar(cats, chart.series[name], bottom=bottom, label=name)
             bottom = [b + v for b, v in zip(bottom, chart.series[name])]
-        ax.legend()
+        ax.legend(**chart.extra.get("legend", {}))
     elif kind == "line":
         for name in names:
             ax.plot(cats, chart.series[name], marker="o", label=name)

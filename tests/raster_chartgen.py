@@ -38,12 +38,15 @@ def _values(rng: random.Random, n: int, low: float, high: float) -> list[float]:
 
 
 def render(kind: str, *, seed: int = 0, size: tuple[float, float] = (6.4, 4.2), dpi: int = 100,
-           labels: bool = False, log: bool = False, wrong_label: int | None = None) -> RasterChart:
+           labels: bool = False, log: bool = False, wrong_label: int | None = None,
+           n_series: int = 3, legend: dict | None = None) -> RasterChart:
     """Draw one chart.
 
     kind: bar | barh | negative_bar | stacked_bar | grouped_bar | line | line_numeric | scatter |
     pie | donut | area. `labels` prints data labels (bars: values; pies: percentages); `log` uses
     a log value axis (bar, line); `wrong_label` prints a wrong number as the label of that bar.
+    Stacked and grouped bars: `n_series` series (2-4), and `legend` the keywords of matplotlib's
+    `ax.legend` (default: one column outside the plot, right of it).
     """
     import matplotlib
 
@@ -83,9 +86,9 @@ def render(kind: str, *, seed: int = 0, size: tuple[float, float] = (6.4, 4.2), 
             ax.bar_label(bars, labels=texts)
         categories = cats
     elif kind in ("stacked_bar", "grouped_bar"):
-        names = ["Books", "Music", "Games"]
+        names = ["Books", "Music", "Games", "Films"][:n_series]
         series = {n: _values(rng, len(years), 5.0, 40.0) for n in names}
-        colors = ["#1f77b4", "#ff7f0e", "#2ca02c"]
+        colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd"]
         if kind == "stacked_bar":
             bottom = [0.0] * len(years)
             for n, c in zip(names, colors):
@@ -97,7 +100,7 @@ def render(kind: str, *, seed: int = 0, size: tuple[float, float] = (6.4, 4.2), 
                 ax.bar([j + i * width - 0.4 + width / 2 for j in range(len(years))], series[n], width, label=n,
                        color=c)
             ax.set_xticks(range(len(years)), years)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        ax.legend(**(legend if legend is not None else {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0)}))
         categories = years
     elif kind in ("line", "line_numeric", "area"):
         if kind == "line":
@@ -141,6 +144,10 @@ def render(kind: str, *, seed: int = 0, size: tuple[float, float] = (6.4, 4.2), 
     canvas = fig.canvas
     canvas.draw()
     image = np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
+    if ax.get_legend() is not None:  # where the legend lies: image fractions, origin top-left
+        bb = ax.get_legend().get_window_extent(canvas.get_renderer())
+        height, width = image.shape[:2]
+        extra["legend_box"] = (bb.x0 / width, 1 - bb.y1 / height, bb.x1 / width, 1 - bb.y0 / height)
     return RasterChart(kind, image, _words(fig, image), categories, series, x_values,
                        extra)
 

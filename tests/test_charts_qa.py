@@ -102,7 +102,7 @@ LINES = [
     ("What is the value of 'Mobile' in 'Feb'?", "9.1"),
     ("Which series was higher in Mar?", "Web"),
     ("Which series has the lowest value?", "Mobile"),
-    ("What is the average value of all the bars corresponding to 'Web' in this chart?", "16.13333333"),
+    ("What is the average value of all the points corresponding to 'Web' in this chart?", "16.13333333"),
     ("What is the sum of 'Web' in 'Jan' and 'Mobile' in 'Jun'?", "31.8"),
     ("What is the difference between the Web value in May and the Mobile value in Jan?", "10.4"),
     ("Is the value of Web in Jan greater than that of Mobile?", "Yes"),

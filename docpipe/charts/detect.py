@@ -70,15 +70,62 @@ def vector_chart_boxes(paths: list[DrawingPath], words: list[Word], width: float
         items.append((box, path))
     clusters = _merge_overlapping(_clusters([b for b, _ in items]), [b for b, _ in items])
     found: list[tuple[float, float, float, float]] = []
+    others: list[list[tuple[float, float, float, float]]] = []  # clusters without marks
     for members in clusters:
         cluster = [items[i] for i in members]
         box = _union([b for b, _ in cluster])
-        if box[2] - box[0] < _MIN_CHART_PT[0] or box[3] - box[1] < _MIN_CHART_PT[1]:
+        if box[2] - box[0] < _MIN_CHART_PT[0] or box[3] - box[1] < _MIN_CHART_PT[1] or \
+                not _has_chart_marks([p for _, p in cluster], [b for b, _ in cluster]):
+            others.append([b for b, _ in cluster])
             continue
-        if not _has_chart_marks([p for _, p in cluster], [b for b, _ in cluster]):
-            continue
-        found.append(_grow_to_labels(box, words, width, height))
-    return [(b[0] / width, b[1] / height, b[2] / width, b[3] / height) for b in found]
+        found.append(box)
+    lines = _text_lines(words, width, height)
+    legends = [_union(c) for c in others if _legend_block(c, lines)]
+    out = []
+    for box in found:
+        grown = _grow_to_labels(box, words, width, height)
+        near = [b for b in legends if _gap(grown, b) <= max(_LEGEND_GAP_PT, _LEGEND_GAP_SHARE * (grown[2] - grown[0]))]
+        if near:
+            grown = _grow_to_labels(_union([grown, *near]), words, width, height)
+        out.append(grown)
+    return [(b[0] / width, b[1] / height, b[2] / width, b[3] / height) for b in out]
+
+
+_LEGEND_GAP_PT = 36.0
+_LEGEND_GAP_SHARE = 0.15
+"""A legend block drawn apart from its chart (beside or under the plot) joins the chart's box
+when its gap to the box (grown to its labels) is under the larger of these: points, share of the
+chart's width."""
+
+
+def _text_lines(words: list[Word], width: float, height: float) -> list[tuple[float, float, float, float]]:
+    """Boxes (points) of the page's short text lines (labels, not prose)."""
+    lines: dict[tuple[int, int], list[tuple[float, float, float, float]]] = {}
+    for word in words:
+        lines.setdefault((word.block_id, word.line_id), []).append(to_points(word.bbox, width, height))
+    return [_union(b) for b in lines.values() if len(b) < _PROSE_WORDS]
+
+
+def _legend_block(boxes: list[tuple[float, float, float, float]],
+                  lines: list[tuple[float, float, float, float]]) -> bool:
+    """A cluster of drawing paths is a legend: two or more small swatches (a patch or a short
+    line, at most twice a text height high) each with a short text line starting just right of
+    it (within two text heights) and centred on it."""
+    entries = 0
+    for b in boxes:
+        for line in lines:
+            th = line[3] - line[1]
+            if th <= 0 or b[3] - b[1] > 2.0 * th or b[2] - b[0] > 4.0 * th:
+                continue
+            if 0.0 <= line[0] - b[2] <= 2.0 * th and abs((b[1] + b[3]) / 2 - (line[1] + line[3]) / 2) <= 0.5 * th:
+                entries += 1
+                break
+    return entries >= 2
+
+
+def _gap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Distance between two boxes (0 when they overlap)."""
+    return max(a[0] - b[2], b[0] - a[2], a[1] - b[3], b[1] - a[3], 0.0)
 
 
 def _clusters(boxes: list[tuple[float, float, float, float]]) -> list[list[int]]:

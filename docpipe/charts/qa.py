@@ -7,8 +7,10 @@ box. Its confidence is the lowest confidence among the values the answer depends
 for a maximum or a count, the named ones for a lookup or a difference).
 
 Nothing is guessed: a question no pattern knows, or whose entities do not resolve to exactly the
-values it needs, gets an `unsupported_question` error; a question asked of a page whose charts
-could not be read gets `unreadable_chart`.
+values it needs, gets an `unsupported_question` error; so does a question naming marks the chart
+does not have ("how many bars" of a line chart: `questions.named_marks`), whose message says
+what the chart is. A question asked of a page whose charts could not be read gets
+`unreadable_chart`.
 
 Yes/no answers follow FigureQA's definitions: "high/low median" is the upper/lower middle
 category by value, "smoothest/roughest" the series with the smallest/largest mean squared second
@@ -25,7 +27,12 @@ from dataclasses import dataclass, field
 
 from docpipe.charts.model import ChartData, ChartPoint, ChartSeries
 from docpipe.charts.numbers import format_value, parse_number
-from docpipe.charts.questions import ParsedQuestion, QuestionKind, parse_question
+from docpipe.charts.questions import (
+    MARK_NOUNS,
+    ParsedQuestion,
+    QuestionKind,
+    parse_question,
+)
 from docpipe.records import BBox, ChartAnswer, ErrorCategory, ErrorInfo
 
 K = QuestionKind
@@ -38,6 +45,21 @@ _AGGREGATE_WORDS = re.compile(
     r"all|between|higher|lower|larger|smaller|highest|lowest|largest|smallest|maximum|minimum|most|least|"
     r"rank|second|third|top|bottom|colou?r|red|blue|green|yellow|orange|grey|gray|purple|black|legend|"
     r"how many (?:times|years|countries|categories|bars|lines|points)|cagr|growth rate|forecast|projected)\b")
+
+
+# Which chart types have each kind of mark a question can name (`questions.named_marks`).
+_CHARTS_WITH: dict[str, frozenset[str]] = {
+    "bar": frozenset({"bar", "stacked_bar", "grouped_bar"}),
+    "line": frozenset({"line", "area"}),
+    "point": frozenset({"line", "scatter", "area"}),
+    "slice": frozenset({"pie"}),
+    "segment": frozenset({"pie", "bar", "stacked_bar", "grouped_bar"}),
+    "scatter": frozenset({"scatter"}),
+}
+_MARK_PLURAL = {"bar": "bars", "line": "lines", "point": "points", "slice": "slices", "segment": "segments",
+                "scatter": "a scatter plot's points"}
+_CHART_NAMES = {"bar": "a bar chart", "stacked_bar": "a stacked bar chart", "grouped_bar": "a grouped bar chart",
+                "line": "a line chart", "scatter": "a scatter plot", "pie": "a pie chart", "area": "an area chart"}
 
 
 class Unsupported(Exception):
@@ -223,10 +245,31 @@ class _ChartAnswerer:
 
     # -- lookups ---------------------------------------------------------------------------------
     def answer(self) -> _Answer:
+        self._check_marks()
         handler: Callable[[], _Answer] = getattr(self, f"_{self.q.kind.value}")
         result = handler()
         result.mentions = self.mentions
         return result
+
+    def _check_marks(self) -> None:
+        """Decline a question that names marks this chart does not have ("how many bars" of a
+        line chart): answering it from the chart's values would be a guess at what was meant.
+        A mark word that is part of one of the chart's own category or series names ("Line A")
+        is a name, not a mark; a chart of unknown type ("other") is not checked."""
+        kind = self.chart.chart_type
+        if kind not in _CHART_NAMES:
+            return
+        own = " ".join(_norm(n) for n in [*self.categories, *self.series_names] if n)
+        for mark in self.q.marks:
+            if kind in _CHARTS_WITH[mark]:
+                continue
+            if re.search(rf"\b(?:{MARK_NOUNS.get(mark, mark)})\b", own):
+                continue
+            n_points = len(self._all_points())
+            n_series = len(self.series)
+            raise Unsupported(
+                f"the question asks about {_MARK_PLURAL[mark]}, but this chart is {_CHART_NAMES[kind]} "
+                f"({n_series} series, {n_points} value{'s' if n_points != 1 else ''}): it has no {_MARK_PLURAL[mark]}")
 
     def _named_series(self, text: str) -> list[int]:
         hits = _mentions(text, self.series_names) if any(self.series_names) else []

@@ -51,6 +51,7 @@ class ParsedQuestion:
     b: str | None = None  # second entity phrase
     threshold: float | None = None
     text: str = ""  # the normalised question (lower case, one space, no final '?')
+    marks: tuple[str, ...] = ()  # kinds of mark the question names ("bar", "line", ...; see `named_marks`)
 
 
 _MAX = r"(?:maximum|highest|largest|max|greatest|biggest|most|peak|top)"
@@ -99,7 +100,8 @@ PATTERNS: tuple[_Pattern, ...] = (
     _p(K.count_compared, rf"^how many (?:[\w'’]+ ){{1,4}}?(?:have|has|had|with|are|were|is|show|showed) (?:[\w'’%]+ ){{0,5}}?"
                          rf"(?P<op>over|above|more than|greater than|higher than|at least|exceeding|below|under|"
                          rf"less than|lower than) (?P<n>{_NUMBER})"),
-    _p(K.count_marks, r"^how many (?:bars|points|dots|markers|data points|slices|sectors|segments|wedges) "
+    _p(K.count_marks, r"^how many (?:bars|columns|points|dots|markers|data points|values|data values|slices|sectors|"
+                      r"segments|wedges) "
                       r"(?:are|is) (?:there|shown|displayed|plotted)(?: (?:in|on) (?:the|this) (?:chart|graph|plot|figure))?$"),
     _p(K.count_series, r"^how many (?:lines|series|legend (?:entries|labels|items)|groups of bars) "
                        r"(?:are|is) (?:there|shown|displayed|plotted)(?: (?:in|on) (?:the|this) (?:chart|graph|plot|figure))?$"),
@@ -149,6 +151,57 @@ PATTERNS: tuple[_Pattern, ...] = (
 )
 
 
+# -- marks a question names ---------------------------------------------------------------------------
+# A question that names a kind of mark ("how many bars", "the line for X", "which slice", "in the
+# bar chart") is about a chart that has such marks; `charts.qa` declines it on a chart of another
+# kind. Generic words (values, data points, categories, series, groups, sectors) name no mark.
+MARK_NOUNS: dict[str, str] = {
+    "bar": r"bars?|columns?",
+    "line": r"lines?",
+    "point": r"points?|dots?|markers?",
+    "slice": r"slices?|wedges?",
+    "segment": r"segments?",
+}
+"""Mark kind -> the nouns that name it (as a regex alternation)."""
+CHART_NOUNS: dict[str, str] = {
+    "bar": r"bar|column|histogram",
+    "line": r"line",
+    "point": r"dot",
+    "slice": r"pie|donut|doughnut",
+    "scatter": r"scatter",
+}
+"""Mark kind -> the words that name the chart by it ("bar chart", "pie graph", "scatter plot")."""
+# Phrases with a mark noun that name no mark (removed before looking for marks).
+_NOT_MARKS = re.compile(r"\b(?:data ?points?|percent(?:age)? points?|basis points?|points? in time|"
+                        r"(?:starting|decimal|high(?:est)?|low(?:est)?|peak|top|turning|break[- ]?even) points?|"
+                        r"(?:trend|regression|best[- ]fit|bottom|poverty|reference|target) ?lines?|"
+                        r"lines? of (?:best fit|business)|in line with|line items?)\b")
+_AUX = r"(?:did|does|do|will|would|can|could|should|of)"
+# The mark nouns' positions that refer to marks: "how many bars are ...", "the (tallest) bar for
+# X", "which line is ...", "each slice". A noun followed by did/does ("how many points did the
+# team score") is a unit, not a mark.
+_MARK_CONTEXTS = (
+    r"\bhow many (?:more |fewer |of the )?(?:[\w'-]+ ){{0,2}}?(?:{nouns})\b(?! {aux}\b)",
+    (r"\b(?:the|a|an|each|every|all|which|any|one|these|those) (?:[\w'-]+ ){{0,2}}?(?:{nouns})"
+     r"(?= (?:for|of|in|at|on|represents?|representing|that|which|labell?ed|named|showing|shows|is|was|are|were|"
+     r"has|have|had|with|whose|corresponding)\b|$)"),
+)
+
+
+def named_marks(text: str) -> tuple[str, ...]:
+    """Kinds of mark a normalised question names, in `MARK_NOUNS` / `CHART_NOUNS` order: a mark
+    noun where it refers to marks, or the chart named by its marks ("bar chart", "line graph")."""
+    text = _NOT_MARKS.sub(" ", text)
+    found = []
+    for kind, nouns in MARK_NOUNS.items():
+        if any(re.search(c.format(nouns=nouns, aux=_AUX), text) for c in _MARK_CONTEXTS):
+            found.append(kind)
+    for kind, words in CHART_NOUNS.items():
+        if re.search(rf"\b(?:{words})s? ?(?:chart|graph|plot|diagram)s?\b", text) and kind not in found:
+            found.append(kind)
+    return tuple(found)
+
+
 def normalise(question: str) -> str:
     text = question.strip().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     text = re.sub(r"\s+", " ", text).lower()
@@ -164,6 +217,7 @@ def parse_question(question: str) -> ParsedQuestion | None:
         if match is None:
             continue
         groups = match.groupdict()
+        marks = named_marks(text)
         op = pattern.op or (_op_of(groups["op"]) if groups.get("op") else None)
         threshold = None
         if groups.get("n"):
@@ -171,7 +225,7 @@ def parse_question(question: str) -> ParsedQuestion | None:
         a = groups.get("a")
         if pattern.kind is K.extreme_label:
             a = groups.get("rest") or None
-            return ParsedQuestion(pattern.kind, op, (a or "").strip() or None, groups.get("what"), None, text)
+            return ParsedQuestion(pattern.kind, op, (a or "").strip() or None, groups.get("what"), None, text, marks)
         return ParsedQuestion(pattern.kind, op, a.strip() if a else None,
-                              groups.get("b").strip() if groups.get("b") else None, threshold, text)
+                              groups.get("b").strip() if groups.get("b") else None, threshold, text, marks)
     return None
