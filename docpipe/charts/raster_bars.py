@@ -177,8 +177,11 @@ def layout(bars: list[Bar]) -> BarLayout | None:
         tol = max(2.0, 0.02 * np.median([b.h if vertical else b.w for b in bars]))
         lows = [b.y1 if vertical else b.x0 for b in bars]  # bottom edge / left edge
         highs = [b.y0 if vertical else b.x1 for b in bars]  # top edge / right edge
-        edges = lows + highs
-        base, _ = _mode_edge(edges, tol)
+        # A stacked column's inner edges (one segment ends where the next begins) are joins, not
+        # the baseline: with several series they can line up across columns by chance.
+        edges = [e for b, lo, hi in zip(bars, lows, highs, strict=True) for e in (lo, hi)
+                 if not _joined(b, e, bars, vertical, tol)]
+        base, _ = _mode_edge(edges or lows + highs, tol)
         starts = sum(abs(lo - base) <= tol or abs(hi - base) <= tol for lo, hi in zip(lows, highs, strict=True))
         # Stacked segments start on another bar rather than on the baseline.
         stacked_on = 0
@@ -236,9 +239,12 @@ def layout(bars: list[Bar]) -> BarLayout | None:
 
 def _plausible(bars: list[Bar], vertical: bool, base: float) -> bool:
     """Bars of a bar chart stand on the baseline with lengths that differ (they show values);
-    many equal squares scattered about are markers of a scatter plot."""
+    many equal squares scattered about are markers of a scatter plot. A stack counts once: with
+    n stacked series only one segment in n stands on the baseline."""
     on_base = [b for b in bars if min(abs(e - base) for e in b.value_extent(vertical)) <= 3]
-    if len(on_base) < max(1, 0.3 * len(bars)):
+    stacks = len(bars) - sum(1 for b in bars if b not in on_base and any(
+        o is not b and _touch(b, o, vertical, 3.0) for o in bars))
+    if len(on_base) < max(1, 0.3 * max(stacks, 1)):
         return False
     lengths = np.array([(b.h if vertical else b.w) for b in on_base], dtype=float)
     thick = np.array([(b.w if vertical else b.h) for b in on_base], dtype=float)
@@ -267,6 +273,17 @@ def _main_set(bars: list[Bar], vertical: bool, base: float) -> list[Bar]:
                 rest.remove(b)
                 grew = True
     return keep
+
+
+def _joined(b: Bar, edge: float, bars: list[Bar], vertical: bool, tol: float) -> bool:
+    """`edge` of bar b (along the value axis) is where another bar of its column begins."""
+    for o in bars:
+        if o is b or not _touch(b, o, vertical, tol):
+            continue
+        lo, hi = o.value_extent(vertical)
+        if min(abs(lo - edge), abs(hi - edge)) <= tol + 1:
+            return True
+    return False
 
 
 def _touch(a: Bar, b: Bar, vertical: bool, tol: float) -> bool:

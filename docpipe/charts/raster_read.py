@@ -96,8 +96,8 @@ def _to_chart(scene: Scene, r: Reading, legend, page_index: int, chart_index: in
             conf = point_confidence(p, r)
             if scene.y_axis2 is not None and p.source == "measured":
                 conf = min(conf, EVIDENCE_CAP)  # two value axes: which one this mark is read against is unknown
-            if doubtful:
-                conf = min(conf, EVIDENCE_CAP)
+            if doubtful or p.evidence.get("hidden"):
+                conf = min(conf, EVIDENCE_CAP)  # hidden: the bar's end is behind the legend box
             pts.append(ChartPoint(x=p.x, x_value=p.x_value, y=p.y, bbox=scene.to_page(*p.box), source=p.source,
                                   confidence=conf))
         series.append(ChartSeries(name=s.name, color=s.color, points=pts))
@@ -123,8 +123,9 @@ def _to_chart(scene: Scene, r: Reading, legend, page_index: int, chart_index: in
 
 EVIDENCE_CAP = 0.3
 """Confidence ceiling for points whose reading the chart itself contradicts: a measured value on
-a chart with two value axes (the reader cannot tell which axis a mark is drawn against), or any
-value of a series whose category labels repeat (the category axis was misread)."""
+a chart with two value axes (the reader cannot tell which axis a mark is drawn against), any
+value of a series whose category labels repeat (the category axis was misread), and a bar whose
+end is hidden behind the legend box (`raster_occlusion`: its measured length is a lower bound)."""
 
 
 def _doubtful_categories(r: Reading) -> bool:

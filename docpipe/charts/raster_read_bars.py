@@ -12,6 +12,7 @@ import numpy as np
 
 from docpipe.charts.raster_bars import Bar, BarLayout, layout, rectangles
 from docpipe.charts.raster_legend import LegendEntry, legend_name
+from docpipe.charts.raster_occlusion import follow_under_legend
 from docpipe.charts.raster_reading import MarkPoint, Reading, SeriesReading, robust_line
 from docpipe.charts.raster_scene import Scene
 from docpipe.charts.raster_text import TextBox
@@ -28,6 +29,14 @@ def read_bars(scene: Scene, legend: list[LegendEntry], skip: list[tuple[int, int
     lay = layout(bars)
     if lay is None:
         return None
+    # Bars that end at the legend are followed into it (measured through a translucent box) or,
+    # where their end cannot be seen, marked hidden.
+    masked = scene.text_mask.astype(np.uint8)  # 1: words; 2: legend swatches (series colours)
+    for e in legend:
+        x0, y0, x1, y1 = e.swatch
+        masked[max(0, y0 - 1):y1 + 1, max(0, x0 - 1):x1 + 1] = 2
+    hidden = follow_under_legend(scene.crop, scene.bg, masked, lay, [c.color for c in scene.classes],
+                                 skip, th, scene.rules)
     bars = [b for s in lay.slots for b in s]
     explained = min(1.0, sum(b.w * b.h * b.fill for b in bars) / scene.mark_pixels())
     vertical = lay.vertical
@@ -106,6 +115,8 @@ def read_bars(scene: Scene, legend: list[LegendEntry], skip: list[tuple[int, int
             ev = {"axis": quality, "shape": b.fill, "label": 1.0 if rec.source == "label" else 0.0,
                   "agree": -1.0 if rec.agreement is None else rec.agreement, "repaired": float(rec.repaired),
                   "conflict": float(rec.conflict), "named": 1.0 if name else 0.0}
+            if id(b) in hidden and rec.source == "measured":
+                ev["hidden"] = 1.0  # its end is behind the legend: the value is a lower bound
             x_text = name if name else str(si + 1)
             points[series_of[b.cls]].append(MarkPoint(x_text, None, rec.value, (b.x0, b.y0, b.x1, b.y1),
                                                       rec.source, ev))
