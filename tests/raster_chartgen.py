@@ -39,14 +39,15 @@ def _values(rng: random.Random, n: int, low: float, high: float) -> list[float]:
 
 def render(kind: str, *, seed: int = 0, size: tuple[float, float] = (6.4, 4.2), dpi: int = 100,
            labels: bool = False, log: bool = False, wrong_label: int | None = None,
-           n_series: int = 3, legend: dict | None = None) -> RasterChart:
+           n_series: int = 3, legend: dict | None = None, horizontal: bool = False) -> RasterChart:
     """Draw one chart.
 
     kind: bar | barh | negative_bar | stacked_bar | grouped_bar | line | line_numeric | scatter |
     pie | donut | area. `labels` prints data labels (bars: values; pies: percentages); `log` uses
     a log value axis (bar, line); `wrong_label` prints a wrong number as the label of that bar.
-    Stacked and grouped bars: `n_series` series (2-4), and `legend` the keywords of matplotlib's
-    `ax.legend` (default: one column outside the plot, right of it).
+    Stacked and grouped bars: `n_series` series (2-6, each its own colour), `legend` the keywords
+    of matplotlib's `ax.legend` (default: one column outside the plot, right of it), `horizontal`
+    draws them as horizontal bars.
     """
     import matplotlib
 
@@ -86,20 +87,27 @@ def render(kind: str, *, seed: int = 0, size: tuple[float, float] = (6.4, 4.2), 
             ax.bar_label(bars, labels=texts)
         categories = cats
     elif kind in ("stacked_bar", "grouped_bar"):
-        names = ["Books", "Music", "Games", "Films"][:n_series]
+        names = ["Books", "Music", "Games", "Films", "Comics", "Radio"][:n_series]
         series = {n: _values(rng, len(years), 5.0, 40.0) for n in names}
-        colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd"]
+        colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#d62728", "#8c564b"]
         if kind == "stacked_bar":
             bottom = [0.0] * len(years)
             for n, c in zip(names, colors):
-                ax.bar(years, series[n], bottom=bottom, label=n, color=c)
+                if horizontal:
+                    ax.barh(years, series[n], left=bottom, label=n, color=c)
+                else:
+                    ax.bar(years, series[n], bottom=bottom, label=n, color=c)
                 bottom = [b + v for b, v in zip(bottom, series[n])]
         else:
             width = 0.8 / len(names)
+            draw = ax.barh if horizontal else ax.bar
             for i, (n, c) in enumerate(zip(names, colors)):
-                ax.bar([j + i * width - 0.4 + width / 2 for j in range(len(years))], series[n], width, label=n,
-                       color=c)
-            ax.set_xticks(range(len(years)), years)
+                draw([j + i * width - 0.4 + width / 2 for j in range(len(years))], series[n], width, label=n,
+                     color=c)
+            if horizontal:
+                ax.set_yticks(range(len(years)), years)
+            else:
+                ax.set_xticks(range(len(years)), years)
         ax.legend(**(legend if legend is not None else {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0)}))
         categories = years
     elif kind in ("line", "line_numeric", "area"):

@@ -33,6 +33,8 @@ FACE_TOL = 14.0
 """RGB distance within which a pixel is the legend box's face (the background colour)."""
 TINT_RESIDUAL = 14.0
 """RGB distance a tint may lie off the line face → mark colour."""
+TINT = 10_000
+"""Offset of a tint's vote from its class index."""
 FULL_TOL = 30.0
 """RGB distance within which a pixel is a mark colour itself."""
 
@@ -70,21 +72,37 @@ def follow_under_legend(crop: np.ndarray, bg: np.ndarray, text_mask: np.ndarray,
                  for d in range(-(r.thick // 2) - 1, r.thick // 2 + 2)}
     hidden: set[int] = set()
     for slot in lay.slots:
+        for b in list(slot):  # a sliver of mark colour at the box's edge is its border's ink
+            x0, x1, far, step = _geometry(b, vertical, lay.baseline)
+            length = (b.h if vertical else b.w)
+            if len(slot) > 1 and length <= 3 and any(_at_region(x0, x1, far, step, r, vertical, th) for r in regions):
+                slot.remove(b)
         for stack in _stacks(slot, lay):
-            top = stack[-1]
-            x0, x1, far, step = _geometry(top, vertical, lay.baseline)
-            if not any(_at_region(x0, x1, far, step, r, vertical, th) for r in regions):
-                continue
-            got = _walk(img, tmask, bg, colors, classes, top, x0, x1, far, step, th,
-                        stacked=lay.stacked, in_stack={b.cls for b in stack}, rule_rows=rule_rows)
-            if got is None:
-                continue
-            if got.hidden:
-                hidden.add(id(top))
-                continue
-            _set_far(top, got.far, vertical, step)
-            for b in got.extra:
-                slot.append(b if vertical else Bar(b.y0, b.x0, b.y1, b.x1, b.cls, b.fill))
+            # The stack's extent across: a segment narrowed by the box is partly behind it.
+            s0 = min(b.x0 if vertical else b.y0 for b in stack)
+            s1 = max(b.x1 if vertical else b.y1 for b in stack)
+            for i, bar in enumerate(stack):
+                x0, x1, far, step = _geometry(bar, vertical, lay.baseline)
+                narrowed = (x1 - x0) < 0.8 * (s1 - s0)
+                if i + 1 < len(stack) and _joined_at(stack[i + 1], far, step, vertical) and not narrowed:
+                    continue  # the next segment starts at this one's end
+                at = [r if vertical else (r[1], r[0], r[3], r[2]) for r in regions
+                      if _at_region(s0, s1, far, step, r, vertical, th)
+                      or (narrowed and _overlaps(bar, r, th))]
+                if not at:
+                    continue
+                x0, x1 = s0, s1
+                c0, c1 = _strip(x0, x1, min(r[0] for r in at), max(r[2] for r in at))
+                got = _walk(img, tmask, bg, colors, classes, bar, c0, c1, far, step, th,
+                            stacked=lay.stacked, in_stack={b.cls for b in stack}, rule_rows=rule_rows)
+                if got is None:
+                    continue
+                if got.hidden:  # this segment's end and every segment beyond it are unseen
+                    hidden.update(id(b) for b in stack[i:])
+                    break
+                _set_far(bar, got.far, vertical, step)
+                for b in got.extra:
+                    slot.append(b if vertical else Bar(b.y0, b.x0, b.y1, b.x1, b.cls, b.fill))
     return hidden
 
 
@@ -101,6 +119,32 @@ def _stacks(slot: list[Bar], lay: BarLayout) -> list[list[Bar]]:
             side.sort(key=lambda b: abs(_mid(b, vertical) - lay.baseline))
             out.append(side)
     return out
+
+
+def _strip(x0: int, x1: int, r0: int, r1: int) -> tuple[int, int]:
+    """The columns to follow a bar along (frame where bars are vertical): where the legend
+    region [r0, r1) leaves a side of the bar uncovered (a fifth of its width or more), that
+    side, seen in full; otherwise the bar's middle three fifths, seen through the box. Edges
+    are kept off by a pixel or a fifth (anti-aliasing)."""
+    w = x1 - x0
+    left, right = max(0, min(x1, r0) - x0), max(0, x1 - max(x0, r1))
+    if max(left, right) >= max(4, 0.2 * w):
+        a, b = (x0, min(x1, r0)) if left >= right else (max(x0, r1), x1)
+        return a + 1, b - 1
+    return x0 + max(1, int(0.2 * w)), x1 - max(1, int(0.2 * w))
+
+
+def _overlaps(b: Bar, r: tuple[int, int, int, int], th: float) -> bool:
+    """The bar touches the legend region (crop pixels, padded by half a text height)."""
+    pad = max(3.0, 0.5 * th)
+    return b.x0 < r[2] + pad and r[0] - pad < b.x1 and b.y0 < r[3] + pad and r[1] - pad < b.y1
+
+
+def _joined_at(nxt: Bar, far: int, step: int, vertical: bool) -> bool:
+    """The next segment of a stack begins right beyond `far` (within 2 pixels)."""
+    lo, hi = (nxt.y0, nxt.y1 - 1) if vertical else (nxt.x0, nxt.x1 - 1)
+    near = hi if step < 0 else lo
+    return abs(near - (far + step)) <= 2
 
 
 def _mid(b: Bar, vertical: bool) -> float:
@@ -129,8 +173,9 @@ def _at_region(x0: int, x1: int, far: int, step: int, r: tuple[int, int, int, in
 
 def _labels(img: np.ndarray, tmask: np.ndarray, bg: np.ndarray, colors: list[np.ndarray], classes: list[int],
             row: int, c0: int, c1: int) -> tuple[str, int]:
-    """What one row of the strip across a bar shows: ('face', -1), ('mark', class), ('text', -1)
-    or ('other', -1), by the majority of its pixels. Swatch pixels (mask 2) never vote; inside
+    """What one row of the strip across a bar shows: ('face', -1), ('mark', class) in the mark's
+    own colour, ('tint', class) seen through a translucent box, ('text', -1) or ('other', -1), by
+    the majority of its pixels. Swatch pixels (mask 2) never vote; inside
     words (mask 1) the pixels between the glyphs vote when too few pixels are free of words."""
     m = tmask[row, c0:c1]
     free = m == 0
@@ -142,17 +187,20 @@ def _labels(img: np.ndarray, tmask: np.ndarray, bg: np.ndarray, colors: list[np.
         votes = votes[votes != -2]
         if len(votes) < 0.3 * use.sum():
             return "text", -1
-    vals, counts = np.unique(votes, return_counts=True)
+    merged = np.where(votes >= TINT, votes - TINT, votes)
+    vals, counts = np.unique(merged, return_counts=True)
     top = int(np.argmax(counts))
     if counts[top] < 0.6 * len(votes):
         return "other", -1
     v = int(vals[top])
-    return ("face", -1) if v == -1 else ("other", -1) if v == -2 else ("mark", v)
+    if v < 0:
+        return ("face", -1) if v == -1 else ("other", -1)
+    return ("tint" if np.mean(votes[merged == v] >= TINT) > 0.5 else "mark"), v
 
 
 def _votes(px: np.ndarray, bg: np.ndarray, colors: list[np.ndarray], classes: list[int]) -> np.ndarray:
-    """Per pixel: -1 the face (background), k a mark colour or a tint of it (class index), -2
-    anything else."""
+    """Per pixel: -1 the face (background), k a mark colour (class index), k + TINT a tint of it,
+    -2 anything else."""
     bgf = np.asarray(bg, np.float32)
     votes = np.full(len(px), -2)
     face = np.sqrt(((px - bgf) ** 2).sum(axis=1)) < FACE_TOL
@@ -166,10 +214,11 @@ def _votes(px: np.ndarray, bg: np.ndarray, colors: list[np.ndarray], classes: li
         t = ((px - bgf) @ d) / denom
         resid = np.sqrt(((px - bgf - t[:, None] * d) ** 2).sum(axis=1))
         tint = (t >= 0.06) & (t <= 0.94) & (resid < TINT_RESIDUAL)
-        score = np.where(full < FULL_TOL, full, np.where(tint, resid, np.inf))
+        solid = full < FULL_TOL
+        score = np.where(solid, full, np.where(tint, resid, np.inf))
         score[face] = np.inf
         take = score < best
-        votes[take] = k
+        votes[take] = np.where(solid[take], k, k + TINT)
         best = np.minimum(best, score)
     return votes
 
@@ -179,14 +228,14 @@ def _walk(img: np.ndarray, tmask: np.ndarray, bg: np.ndarray, colors: list[np.nd
           in_stack: set[int], rule_rows: set[int]) -> Followed | None:
     """Follow the bar beyond its far edge (rows far+step, far+2·step, ...); None when the bar is not
     covered there (the background follows at once)."""
-    w = x1 - x0
-    c0, c1 = x0 + max(1, int(0.2 * w)), x1 - max(1, int(0.2 * w))
+    c0, c1 = x0, x1
     if c1 - c0 < 2:
         return None
     n = far if step < 0 else img.shape[0] - 1 - far
     max_gap = max(3, int(1.5 * th))
     segs: list[list[int]] = []  # [class, first step, last step]
     face_run = 0
+    last = ""  # what the walk saw last before the face came back
     covered = False  # something other than the background right beyond the end
     ended = False
     for k in range(1, n + 1):
@@ -203,7 +252,8 @@ def _walk(img: np.ndarray, tmask: np.ndarray, bg: np.ndarray, colors: list[np.nd
                 break
             continue
         face_run = 0
-        if kind == "mark":
+        last = kind
+        if kind in ("mark", "tint"):
             if segs and segs[-1][0] == cls and k - segs[-1][2] <= max_gap + 1:
                 segs[-1][2] = k
             else:
@@ -212,19 +262,22 @@ def _walk(img: np.ndarray, tmask: np.ndarray, bg: np.ndarray, colors: list[np.nd
             covered = True
     if segs and segs[-1][2] - segs[-1][1] < 1 and segs[-1][1] <= 1 and len(segs) == 1 and not covered:
         return None  # one anti-aliased row past the edge: the bar ends there
-    if not ended or not segs:
-        return Followed(None, [], True)  # an opaque box, or the walk ran off: the end is unseen
-    if segs[0][0] != bar.cls:
+    segs = [sg for sg in segs if sg[2] - sg[1] >= 1]  # one row of a colour is an edge's blend, not a mark
+    if not ended or not segs or last == "other":
+        # an opaque box (the bar meets its border, then its face), or the walk ran off: unseen
         return Followed(None, [], True)
+    own = segs[0][0] == bar.cls
+    if not own and not (stacked and segs[0][1] <= 2):
+        return Followed(None, [], True)  # another series right beyond a bar that is not stacked
     seen = set(in_stack)
     extra: list[Bar] = []
-    for cls, a, b in segs[1:]:
+    for cls, a, b in segs[1:] if own else segs:  # a stack's next segment may begin right at the end
         if not stacked or cls in seen:
             return Followed(None, [], True)
         seen.add(cls)
         lo, hi = (far + step * b, far + step * a) if step < 0 else (far + step * a, far + step * b)
         extra.append(Bar(x0, lo, x1, hi + 1, cls, 1.0))
-    return Followed(far + step * segs[0][2], extra, False)
+    return Followed(far + step * segs[0][2] if own else far, extra, False)
 
 
 def _set_far(b: Bar, far: int, vertical: bool, step: int) -> None:

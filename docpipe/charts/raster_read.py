@@ -39,6 +39,8 @@ def best_reading(scene: Scene) -> tuple[Reading | None, list, str]:
     if not readings:
         return None, legend, _why(scene)
     best = max(readings, key=_score)
+    if best.refused:
+        return None, legend, best.refused
     if _score(best) < 0.25:
         return None, legend, (f"marks do not form a readable chart (best: {best.chart_type}, "
                               f"explains {best.explained:.0%} of the mark pixels)")

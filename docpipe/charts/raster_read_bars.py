@@ -130,7 +130,27 @@ def read_bars(scene: Scene, legend: list[LegendEntry], skip: list[tuple[int, int
     used = [x for x in labels.values()]
     return Reading(chart_type, "vertical" if vertical else "horizontal", series, explained,
                    value_scale=scale_kind, value_range=(vrange[0] / common, vrange[1] / common) if vrange else None,
-                   axis_quality=quality, used_text=used)
+                   axis_quality=quality, used_text=used, refused=_unreliable_stacks(lay, scene, legend))
+
+
+def _unreliable_stacks(lay: BarLayout, scene: Scene, legend: list[LegendEntry]) -> str:
+    """Why a stacked reading cannot be trusted ('' when it can): a colour met twice on one side of
+    one stack (segments split or series sharing a colour), or two stacked colours the legend gives
+    one name (their series cannot be told apart)."""
+    if not lay.stacked:
+        return ""
+    for slot in lay.slots:
+        for sign in (-1, 1):
+            side = [b.cls for b in slot if np.sign((b.cy if lay.vertical else b.cx) - lay.baseline) == sign]
+            if len(side) != len(set(side)):
+                return "stacked bars: one colour appears twice in one stack, the segments cannot be told apart"
+    if legend:
+        classes = sorted({b.cls for s in lay.slots for b in s})
+        names = [legend_name(scene.classes[c].color, legend) for c in classes]
+        named = [n for n in names if n is not None]
+        if len(named) != len(set(named)):
+            return "stacked bars: two segment colours match one legend entry, the series cannot be told apart"
+    return ""
 
 
 def _axis_quality(fit) -> float:

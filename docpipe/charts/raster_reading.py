@@ -50,6 +50,7 @@ class Reading:
     used_text: list[TextBox] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     rivals: int = 0  # other families that explain the picture nearly as well (ambiguity)
+    refused: str = ""  # why these marks, though of this family, cannot be read reliably (then no data)
 
     def n_points(self) -> int:
         return sum(len(s.points) for s in self.series)
