@@ -177,11 +177,7 @@ def layout(bars: list[Bar]) -> BarLayout | None:
         tol = max(2.0, 0.02 * np.median([b.h if vertical else b.w for b in bars]))
         lows = [b.y1 if vertical else b.x0 for b in bars]  # bottom edge / left edge
         highs = [b.y0 if vertical else b.x1 for b in bars]  # top edge / right edge
-        # A stacked column's inner edges (one segment ends where the next begins) are joins, not
-        # the baseline: with several series they can line up across columns by chance.
-        edges = [e for b, lo, hi in zip(bars, lows, highs, strict=True) for e in (lo, hi)
-                 if not _joined(b, e, bars, vertical, tol)]
-        base, _ = _mode_edge(edges or lows + highs, tol)
+        base = _baseline(bars, vertical, tol)
         starts = sum(abs(lo - base) <= tol or abs(hi - base) <= tol for lo, hi in zip(lows, highs, strict=True))
         # Stacked segments start on another bar rather than on the baseline.
         stacked_on = 0
@@ -273,6 +269,39 @@ def _main_set(bars: list[Bar], vertical: bool, base: float) -> list[Bar]:
                 rest.remove(b)
                 grew = True
     return keep
+
+
+def _baseline(bars: list[Bar], vertical: bool, tol: float) -> float:
+    """The pixel along the value axis where the bars start: the edge position met by the most
+    columns (a stack counts once, however many of its segments end there), ties going to the
+    position with more edges that are not joins. A stack's inner edges (one segment ends where
+    the next begins) line up across a few columns by chance when there are several series; the
+    baseline is met by every column, also where stacks run both ways from it."""
+    column = _columns(bars, vertical)
+    edges = [(e, column[i], not _joined(b, e, bars, vertical, tol))
+             for i, b in enumerate(bars) for e in b.value_extent(vertical)]
+    best, key = 0.0, (-1, -1)
+    for e, _, _ in edges:
+        near = [(c, free) for u, c, free in edges if abs(u - e) <= tol]
+        k = (len({c for c, _ in near}), sum(free for _, free in near))
+        if k > key:
+            best, key = e, k
+    return float(np.median([u for u, _, _ in edges if abs(u - best) <= tol]))
+
+
+def _columns(bars: list[Bar], vertical: bool) -> list[int]:
+    """Column index of each bar: bars overlapping by half across the category axis share one."""
+    order = sorted(range(len(bars)), key=lambda i: bars[i].along(vertical)[0])
+    out = [0] * len(bars)
+    col, c0, c1 = -1, None, None
+    for i in order:
+        a0, a1 = bars[i].along(vertical)
+        if c0 is None or min(a1, c1) - max(a0, c0) <= 0.5 * min(a1 - a0, c1 - c0):
+            col, c0, c1 = col + 1, a0, a1
+        else:
+            c0, c1 = min(c0, a0), max(c1, a1)
+        out[i] = col
+    return out
 
 
 def _joined(b: Bar, edge: float, bars: list[Bar], vertical: bool, tol: float) -> bool:

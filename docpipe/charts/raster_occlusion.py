@@ -236,6 +236,7 @@ def _walk(img: np.ndarray, tmask: np.ndarray, bg: np.ndarray, colors: list[np.nd
     segs: list[list[int]] = []  # [class, first step, last step]
     face_run = 0
     last = ""  # what the walk saw last before the face came back
+    trail = 0  # for how many rows
     covered = False  # something other than the background right beyond the end
     ended = False
     for k in range(1, n + 1):
@@ -252,6 +253,7 @@ def _walk(img: np.ndarray, tmask: np.ndarray, bg: np.ndarray, colors: list[np.nd
                 break
             continue
         face_run = 0
+        trail = trail + 1 if kind == last == "text" else 1
         last = kind
         if kind in ("mark", "tint"):
             if segs and segs[-1][0] == cls and k - segs[-1][2] <= max_gap + 1:
@@ -263,8 +265,9 @@ def _walk(img: np.ndarray, tmask: np.ndarray, bg: np.ndarray, colors: list[np.nd
     if segs and segs[-1][2] - segs[-1][1] < 1 and segs[-1][1] <= 1 and len(segs) == 1 and not covered:
         return None  # one anti-aliased row past the edge: the bar ends there
     segs = [sg for sg in segs if sg[2] - sg[1] >= 1]  # one row of a colour is an edge's blend, not a mark
-    if not ended or not segs or last == "other":
-        # an opaque box (the bar meets its border, then its face), or the walk ran off: unseen
+    if not ended or not segs or last == "other" or (last == "text" and trail >= 2):
+        # an opaque box (the bar meets its border, then its face), an end somewhere under a swatch
+        # or a word, or the walk ran off: the end is unseen
         return Followed(None, [], True)
     own = segs[0][0] == bar.cls
     if not own and not (stacked and segs[0][1] <= 2):
