@@ -118,9 +118,9 @@ def find_rules(img: np.ndarray, bg: np.ndarray, min_frac: float = 0.3, dashed: b
             keep = (ink if horizontal else ink.T)[core, s:e]
             sel = pix[keep]
             color = np.median(sel, axis=0) if len(sel) else pix.mean(axis=0)
-            # A coloured band thicker than a line is a thin bar (grouped bars of many series),
-            # not an axis line or gridline.
-            if len(g) > 4 and not is_grayish(color, 40.0):
+            # A solid coloured band thicker than a line is a thin bar (grouped bars of many
+            # series), not an axis line or gridline (those are grey, thin, or dashed).
+            if len(g) > 4 and not is_grayish(color, 40.0) and float(keep.mean()) >= 0.85:
                 continue
             # A rule is one colour along its length; a row cutting through differently coloured
             # marks (a gridline between bars) is not a rule.
