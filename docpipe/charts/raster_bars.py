@@ -141,17 +141,6 @@ def _split_steps(sub: np.ndarray, x: int, y: int, k: int, min_side: int, min_fil
     return out
 
 
-def _mode_edge(values: list[float], tol: float) -> tuple[float, int]:
-    """The edge position most values share (within tol) and how many share it."""
-    best, count = 0.0, 0
-    for v in values:
-        c = sum(abs(u - v) <= tol for u in values)
-        if c > count:
-            best, count = v, c
-    near = [u for u in values if abs(u - best) <= tol]
-    return float(np.median(near)), count
-
-
 @dataclass
 class BarLayout:
     """Bars read as a chart: orientation, the baseline pixel (where the bars start), and the
@@ -274,16 +263,19 @@ def _main_set(bars: list[Bar], vertical: bool, base: float) -> list[Bar]:
 def _baseline(bars: list[Bar], vertical: bool, tol: float) -> float:
     """The pixel along the value axis where the bars start: the edge position met by the most
     columns (a stack counts once, however many of its segments end there), ties going to the
-    position with more edges that are not joins. A stack's inner edges (one segment ends where
-    the next begins) line up across a few columns by chance when there are several series; the
-    baseline is met by every column, also where stacks run both ways from it."""
+    position with more edges that are not joins, then to the bottom (columns) or the left (bars).
+    A stack's inner edges (one segment ends where the next begins) line up across a few columns
+    by chance when there are several series; the baseline is met by every column, also where
+    stacks run both ways from it."""
     column = _columns(bars, vertical)
     edges = [(e, column[i], not _joined(b, e, bars, vertical, tol))
              for i, b in enumerate(bars) for e in b.value_extent(vertical)]
-    best, key = 0.0, (-1, -1)
+    best, key = 0.0, (-1, -1, 0.0)
     for e, _, _ in edges:
         near = [(c, free) for u, c, free in edges if abs(u - e) <= tol]
-        k = (len({c for c, _ in near}), sum(free for _, free in near))
+        # last tie-break: columns stand on the bottom, bars start at the left (100% stacks meet
+        # the same number of columns at both ends)
+        k = (len({c for c, _ in near}), sum(free for _, free in near), e if vertical else -e)
         if k > key:
             best, key = e, k
     return float(np.median([u for u, _, _ in edges if abs(u - best) <= tol]))

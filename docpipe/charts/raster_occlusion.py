@@ -2,22 +2,25 @@
 
 A legend drawn over the plot cuts the bars behind it: the bar's colour class stops at the box's
 edge, so the rectangle found there ends at the legend, not at the bar's value. Once the legend is
-found its region is known, and a bar (or the outermost segment of a stack) whose far end lies at
-that region, with something other than the background just beyond it (the box's border or its
-face), is followed into the box along the value axis:
+found its region is known, and a bar (or a stack's segment) whose far end lies at that region,
+with something other than the background right beyond it, is followed along the value axis:
 
-- a translucent box shows the bar through it as a tint (a colour between the box's face and the
-  bar's colour) or, beyond the box, in its own colour: the bar ends where the face colour comes
-  back (three steps in a row). Text and swatches inside the box are stepped over (up to 1.5 text
-  heights). In a stack, a tint of another series' colour is the next segment, hidden entirely
-  behind the box.
-- an opaque box, a walk that never finds the face again, a tint of another series on a bar that
-  is not stacked, or a series met twice in one stack: the end cannot be seen. The bar is then
-  marked hidden: its measured value is only a lower bound of its length, and the reader caps its
-  confidence (`raster_read.EVIDENCE_CAP`) so the answerer declines what depends on it.
+- where the box covers only part of the bar across (a fifth of its width or more left free),
+  along the free columns, where the bar is seen in its own colour;
+- otherwise through the box: a translucent box shows the bar as a tint (a colour between the
+  box's face and the bar's colour). Words are seen between their glyphs, legend swatches are
+  skipped, gridlines stepped over. The bar ends where the face colour comes back (three rows in
+  a row). In a stack, a tint or colour of another series is the next segment, hidden wholly or
+  partly behind the box.
+
+The end cannot be seen, and the bar and every segment beyond it in its stack are marked hidden
+(the measured length is only a lower bound; the reader caps the confidence, see
+`raster_read.EVIDENCE_CAP`), when: the bar meets the box's border and then its face (an opaque
+box), the end lies under a swatch or a word (two rows or more), the walk never finds the face
+again, another series follows a bar that is not stacked, or a series comes twice in one stack.
 
 Positions are crop pixels (x right, y down); legend regions are crop-pixel boxes
-`(x0, y0, x1, y1)`, exclusive ends.
+`(x0, y0, x1, y1)`, exclusive ends. Thresholds are RGB distances on 0-255 channels.
 """
 
 from __future__ import annotations
