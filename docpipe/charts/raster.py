@@ -9,7 +9,8 @@ Steps (each in its own module):
    classes (`raster_image`), the legend (`raster_legend`).
 2. A mark reader per chart family: bars (`raster_bars` + `raster_read_bars`), line / scatter /
    area traces (`raster_read_xy`), pie / donut sectors (`raster_pie`). The family whose marks
-   explain the picture best wins.
+   explain the picture best wins. Bars cut by a legend drawn over the plot are followed into
+   it (`raster_occlusion`): measured through a translucent box, or marked hidden.
 3. Values: printed data labels win over measured geometry and cross-check it
    (`raster_values`); every point says which (`label` / `measured`) and carries a confidence
    (`raster_confidence`, calibrated on development charts).
