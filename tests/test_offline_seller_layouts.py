@@ -80,3 +80,23 @@ def test_contact_lines_under_a_name_mark_the_issuer() -> None:
     tokens = {layout.text_of([t]): t for t in range(len(layout.tokens))}
     assert contact_below(layout, [tokens["Brandt"], tokens["Feinwerk"], tokens["GmbH"]])
     assert not contact_below(layout, [tokens["Hansen"], tokens["&"], tokens["Co."], tokens["KG"]])
+
+
+@pytest.mark.parametrize("kind", ["footer_only", "columns_buyer_left"])
+def test_unlabelled_buyer_block_beside_an_issuer_shown_elsewhere(kind: str, tmp_path: Path) -> None:
+    """No 'Bill to' label: the address block without contact lines is the buyer's when the page
+    shows its issuer elsewhere (contact lines under the seller's block, an imprint footer)."""
+    for case in _cases(kind):
+        merged = _read(case.pdf, tmp_path)
+        got = merged.values.buyer_name
+        assert values_equal(got, case.expected["buyer_name"], "name"), (case.name, got, case.expected["buyer_name"])
+        assert not values_equal(got, case.expected["seller_name"], "name"), case.name
+
+
+def test_no_recipient_block_is_guessed_without_an_issuer_elsewhere() -> None:
+    """One address block and nothing saying it is the issuer's: it is not offered as the buyer."""
+    from docpipe.offline.generate import recipient_blocks
+
+    page = synthetic_page([(0.08, 0.05, "Hansen Handel KG"), (0.08, 0.065, "Hafenweg 3"), (0.08, 0.08, "20457 Hamburg"),
+                           (0.60, 0.30, "Total"), (0.80, 0.30, "120.00")])
+    assert recipient_blocks(PageLayout(page)) == []

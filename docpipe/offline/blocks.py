@@ -30,7 +30,8 @@ _CONTACT_WORDS = {
 _STREET = re.compile(
     r"\b(jalan|jln|lot|no|taman|tmn|lorong|persiaran|lebuh|kampung|kg|bandar|seksyen|section|street|st|road|rd|"
     r"avenue|ave|lane|drive|blvd|boulevard|way|suite|floor|flr|level|unit|block|blk|building|bldg|plaza|mall|"
-    r"centre|center|strasse|str|weg|platz|allee|gasse|rue|chemin|place|via|calle|straat|po box|industrial|"
+    r"centre|center|strasse|str|weg|platz|allee|gasse|rue|chemin|place|via|viale|corso|piazza|largo|calle|avenida|"
+    r"paseo|plaza|carrer|rua|straat|laan|po box|industrial|"
     r"park|complex|square|tower|wisma|menara|bangunan|pusat|desa|off)\b")
 # A street name compounded with its suffix, then the house number: 'Industriestraße 12',
 # 'Kerkstraat 21', 'Parklaan 5', 'Am Lindenweg 3a'.

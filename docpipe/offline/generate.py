@@ -15,7 +15,7 @@ from __future__ import annotations
 from docpipe.fields import FieldSpec
 from docpipe.offline import scalars
 from docpipe.grounding.textnorm import company_key
-from docpipe.offline.blocks import header_parties
+from docpipe.offline.blocks import HeaderParty, header_parties
 from docpipe.offline.candidates import Candidate
 from docpipe.offline.context import PageContext
 from docpipe.offline.lexicon import role_of
@@ -24,6 +24,7 @@ from docpipe.offline.rowlabels import AMOUNT_ROLES, DATE_ROLES, row_label
 from docpipe.offline.scans import amount_candidates, date_field_candidates
 
 PARTY_ROLES = {"seller": True, "buyer": False}
+RECIPIENT_SCORE = 0.5  # an unlabelled address block without contact lines, the issuer being elsewhere
 REPEAT_BONUS = 0.1  # a header-block name printed again as a whole in an imprint or sender line
 
 
@@ -79,6 +80,16 @@ def party_candidates(ctx: PageContext, specs: list[FieldSpec], excluded_rows: se
             out.setdefault(name_spec.name, []).append(_from_pick(ctx, name_spec, name, gen, {"group": group}))
             if addr is not None and addr_spec is not None:
                 out.setdefault(addr_spec.name, []).append(_from_pick(ctx, addr_spec, addr, gen, {"group": group}))
+        if not issuer and recipient is None:
+            for k, hp in enumerate(recipient_blocks(layout)[:2]):
+                feats = {"group": 30.0 + k, "block": float(hp.block)}
+                out.setdefault(name_spec.name, []).append(ctx.candidate(
+                    name_spec, layout.text_of(hp.name).strip(" ,;:"), hp.name, "recipient_block", RECIPIENT_SCORE,
+                    feats))
+                if addr_spec is not None:
+                    out.setdefault(addr_spec.name, []).append(ctx.candidate(
+                        addr_spec, layout.text_of(hp.address).strip(" ,;"), hp.address, "recipient_block",
+                        RECIPIENT_SCORE * 0.9, feats))
         if not issuer and recipient is not None:
             group += 1
             rname, raddr = recipient
@@ -115,6 +126,27 @@ def party_candidates(ctx: PageContext, specs: list[FieldSpec], excluded_rows: se
                         addr_spec, layout.text_of(hp.address).strip(" ,;"), hp.address, "header_block",
                         hp.score * 0.9, feats))
             out[name_spec.name] = [_against_imprints(c, elsewhere) for c in out.get(name_spec.name, [])]
+    return out
+
+
+def recipient_blocks(layout) -> list[HeaderParty]:
+    """Unlabelled name-and-address blocks at the head of the page that are not the issuer's: where
+    the page shows its issuer elsewhere (a block with contact lines, an imprint or sender line), a
+    block of one name line and an address with no phone, e-mail or tax number is the recipient's
+    (an address window without a return address, a buyer column beside the seller's). Best first."""
+    parties = header_parties(layout)
+    issuer_keys = {company_key(r.value) for r in imprint_names(layout, set())}
+    issuer_blocks = {hp.block for hp in parties if hp.contact_after and hp.address}
+    if not issuer_keys and not issuer_blocks:
+        return []
+    out: list[HeaderParty] = []
+    for hp in parties:
+        if (not hp.address or hp.contact_after or not hp.first_line or hp.name_lines != 1
+                or hp.block in issuer_blocks or any(o.block == hp.block for o in out)):
+            continue
+        if company_key(layout.text_of(hp.name)) in issuer_keys:
+            continue
+        out.append(hp)
     return out
 
 
