@@ -100,3 +100,19 @@ def test_no_recipient_block_is_guessed_without_an_issuer_elsewhere() -> None:
     page = synthetic_page([(0.08, 0.05, "Hansen Handel KG"), (0.08, 0.065, "Hafenweg 3"), (0.08, 0.08, "20457 Hamburg"),
                            (0.60, 0.30, "Total"), (0.80, 0.30, "120.00")])
     assert recipient_blocks(PageLayout(page)) == []
+
+
+def test_a_label_under_the_sender_line_is_not_the_recipient() -> None:
+    from docpipe.offline.extract import OfflineExtractor
+
+    page = synthetic_page([
+        (0.08, 0.04, "Brandt Feinwerk GmbH"), (0.08, 0.055, "Industriestraße 12"), (0.08, 0.07, "70565 Stuttgart"),
+        (0.08, 0.085, "Tel. 0711 555 3210"),
+        (0.08, 0.165, "Brandt Feinwerk GmbH · Industriestraße 12 · 70565 Stuttgart"),
+        (0.08, 0.185, "Rechnungsempfänger"), (0.08, 0.20, "Hansen & Co. KG"), (0.08, 0.215, "Hafenweg 3"),
+        (0.08, 0.23, "20457 Hamburg"),
+        (0.60, 0.40, "Gesamtbetrag"), (0.84, 0.40, "220,15 €"),
+    ])
+    inv = OfflineExtractor(Invoice).extract_page(page, 0).extraction
+    assert inv.buyer_name == "Hansen & Co. KG"
+    assert inv.seller_name == "Brandt Feinwerk GmbH"

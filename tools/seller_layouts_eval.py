@@ -6,7 +6,8 @@ Draws `docpipe.devtools.seller_layouts.varied_invoices(seed)` (10 kinds of selle
 languages per seed), reads each PDF through the product's path (`Rasterizer` text layer ->
 `OfflinePageProcessor` -> `merge_document`), writes OUT/documents as `docpipe run` does and scores
 it with `docpipe.evaluate.evaluate` (the one scorer); then prints seller_name and buyer_name right
-per kind and per language. Nothing in the package imports this.
+per kind and per language. `--scan`: the same invoices as
+150-dpi greyscale PNG scans tilted 1.2 degrees, through the bundled OCR (`WordLayerStage`). Nothing in the package imports this.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from tools.devscore import write_documents  # noqa: E402
 
 
 def main(argv: list[str]) -> int:
+    from docpipe.devtools.hard_cases import scan_png
     from docpipe.devtools.seller_layouts import varied_invoices
+    from docpipe.ocr.stage import WordLayerStage
     from docpipe.discover import discover
     from docpipe.evaluate import evaluate, render_eval
     from docpipe.grounding.normalize import values_equal
@@ -38,10 +41,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--show", action="store_true")
     parser.add_argument("--keep", type=Path)
+    parser.add_argument("--scan", action="store_true", help="150-dpi grey scans tilted 1.2 degrees, read by the bundled OCR")
     args = parser.parse_args(argv)
     cases = [c for seed in args.seeds for c in varied_invoices(seed)]
     processor = OfflinePageProcessor(Invoice, ["extract", "ground"], "pdf_text")
     raster = Rasterizer(RasterConfig(isolate=False, dpi=150))
+    words = WordLayerStage("rapidocr")
     with tempfile.TemporaryDirectory() as tmp:
         root = args.keep or Path(tmp)
         (root / "pdf").mkdir(parents=True, exist_ok=True)
@@ -49,13 +54,18 @@ def main(argv: list[str]) -> int:
         for case in cases:
             path = root / "pdf" / f"{case.name}.pdf"
             path.write_bytes(case.pdf)
+            if args.scan:
+                path = path.with_suffix(".png")
+                path.write_bytes(scan_png(case.pdf, degrees=1.2, dpi=150))
             output = raster(discover([str(path)]))[0]
-            results = processor([(p, None) for p in output.pages])
+            pages = words(list(zip(output.pages, output.images))) if args.scan else output.pages
+            results = processor([(p, None) for p in pages])
             merged.append((path.name, merge_document(results, Invoice)))
             sources[path.name] = str(path)
         write_documents(root, Invoice, merged, sources)
         truth = root / "truth.jsonl"
-        truth.write_text("".join(json.dumps({"file": f"{c.name}.pdf", **c.expected}) + "\n" for c in cases))
+        suffix = ".png" if args.scan else ".pdf"
+        truth.write_text("".join(json.dumps({"file": f"{c.name}{suffix}", **c.expected}) + "\n" for c in cases))
         report = evaluate(root, truth, schema=Invoice)
     from rich.console import Console
 

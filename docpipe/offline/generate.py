@@ -81,7 +81,7 @@ def party_candidates(ctx: PageContext, specs: list[FieldSpec], excluded_rows: se
             if addr is not None and addr_spec is not None:
                 out.setdefault(addr_spec.name, []).append(_from_pick(ctx, addr_spec, addr, gen, {"group": group}))
         if not issuer and recipient is None:
-            for k, hp in enumerate(recipient_blocks(layout)[:2]):
+            for k, hp in enumerate(recipient_blocks(layout, ctx.stop)[:2]):
                 feats = {"group": 30.0 + k, "block": float(hp.block)}
                 out.setdefault(name_spec.name, []).append(ctx.candidate(
                     name_spec, layout.text_of(hp.name).strip(" ,;:"), hp.name, "recipient_block", RECIPIENT_SCORE,
@@ -129,11 +129,12 @@ def party_candidates(ctx: PageContext, specs: list[FieldSpec], excluded_rows: se
     return out
 
 
-def recipient_blocks(layout) -> list[HeaderParty]:
+def recipient_blocks(layout, labels: set[int] = frozenset()) -> list[HeaderParty]:
     """Unlabelled name-and-address blocks at the head of the page that are not the issuer's: where
     the page shows its issuer elsewhere (a block with contact lines, an imprint or sender line), a
     block of one name line and an address with no phone, e-mail or tax number is the recipient's
-    (an address window without a return address, a buyer column beside the seller's). Best first."""
+    (an address window without a return address, a buyer column beside the seller's). `labels`:
+    token ids of printed field labels, never a name. Best first."""
     parties = header_parties(layout)
     issuer_keys = {company_key(r.value) for r in imprint_names(layout, set())}
     issuer_blocks = {hp.block for hp in parties if hp.contact_after and hp.address}
@@ -144,8 +145,8 @@ def recipient_blocks(layout) -> list[HeaderParty]:
         if (not hp.address or hp.contact_after or not hp.first_line or hp.name_lines != 1
                 or hp.block in issuer_blocks or any(o.block == hp.block for o in out)):
             continue
-        if company_key(layout.text_of(hp.name)) in issuer_keys:
-            continue
+        if company_key(layout.text_of(hp.name)) in issuer_keys or labels.intersection(hp.name):
+            continue  # the issuer's name printed elsewhere; a label ('Billed to') over the name
         out.append(hp)
     return out
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 from docpipe.grounding.labels import LabelHit
 from docpipe.grounding.layout import PageLayout
-from docpipe.grounding.textnorm import company_key, fold, is_legal_form, label_token
+from docpipe.grounding.textnorm import company_key, fold, is_legal_form, label_token, label_tokens
 from docpipe.offline.blocks import grow_row
-from docpipe.offline.lexicon import DOC_TITLE_WORDS, PARTY_ID_KEYS, PARTY_NAME_KEYS, REGISTRATION_WORDS
+from docpipe.offline.lexicon import DOC_TITLE_WORDS, PARTY_ID_KEYS, PARTY_NAME_KEYS, REGISTRATION_WORDS, ROLE_LABELS
 from docpipe.offline.values import Reading, is_filler, text_right
 
 NO_CONTACT = 0.88  # a legal name with no contact line under it: as likely the recipient's
@@ -356,6 +356,14 @@ def _return_address(layout: PageLayout, seg: int) -> bool:
             and any(_has_postcode(layout.text_of(c)) for c in chunks[1:]))
 
 
+_RECIPIENT_LABELS = {" ".join(label_tokens(label)) for label in ROLE_LABELS["buyer"]}
+
+
+def _recipient_label(text: str) -> bool:
+    """A recipient's label printed over its block ('Bill to:', 'Destinataire', 'Cliente')."""
+    return " ".join(label_tokens(text)) in _RECIPIENT_LABELS
+
+
 def window_recipient(layout: PageLayout, max_y: float = 0.45) -> tuple[Reading, Reading] | None:
     """(name, address) of the recipient in a window-envelope letter (DIN 5008, La Poste, Royal
     Mail layouts): the sender's one-line return address is printed right above the recipient's
@@ -364,8 +372,9 @@ def window_recipient(layout: PageLayout, max_y: float = 0.45) -> tuple[Reading, 
         if layout.segments[seg].y0 > max_y or not _return_address(layout, seg):
             continue
         below = layout.segment_below(seg, max_gap_lines=2.5)
-        if below is not None and label_token(layout.segment_text(below)) in _SALUTATIONS:
-            below = layout.segment_below(below)  # 'Firma', 'Herrn' above the name
+        if below is not None and (label_token(layout.segment_text(below)) in _SALUTATIONS
+                                  or _recipient_label(layout.segment_text(below))):
+            below = layout.segment_below(below)  # 'Firma', 'Herrn', 'Bill to:' above the name
         if below is None:
             continue
         name = layout.segments[below].tokens
