@@ -102,17 +102,18 @@ def test_no_recipient_block_is_guessed_without_an_issuer_elsewhere() -> None:
     assert recipient_blocks(PageLayout(page)) == []
 
 
-def test_a_label_under_the_sender_line_is_not_the_recipient() -> None:
-    from docpipe.offline.extract import OfflineExtractor
+def test_a_label_under_the_sender_line_is_not_the_recipient(tmp_path: Path) -> None:
+    """Sender line, then 'Billed to' over the buyer's block: the name is the line under the label."""
+    import random
+    from dataclasses import replace
 
-    page = synthetic_page([
-        (0.08, 0.04, "Brandt Feinwerk GmbH"), (0.08, 0.055, "Industriestraße 12"), (0.08, 0.07, "70565 Stuttgart"),
-        (0.08, 0.085, "Tel. 0711 555 3210"),
-        (0.08, 0.165, "Brandt Feinwerk GmbH · Industriestraße 12 · 70565 Stuttgart"),
-        (0.08, 0.185, "Rechnungsempfänger"), (0.08, 0.20, "Hansen & Co. KG"), (0.08, 0.215, "Hafenweg 3"),
-        (0.08, 0.23, "20457 Hamburg"),
-        (0.60, 0.40, "Gesamtbetrag"), (0.84, 0.40, "220,15 €"),
-    ])
-    inv = OfflineExtractor(Invoice).extract_page(page, 0).extraction
-    assert inv.buyer_name == "Hansen & Co. KG"
-    assert inv.seller_name == "Brandt Feinwerk GmbH"
+    from docpipe.devtools.hard_cases import invoice_pdf
+    from docpipe.devtools.invoice_layout import HeadStyle
+    from docpipe.devtools.seller_layouts import varied_invoice
+
+    english = next(lang for lang in LANGUAGES if lang.code == "en")
+    spec, expected = varied_invoice("letterhead_left", english, random.Random(SEED))
+    spec = replace(spec, head=HeadStyle("left", sender_line=True), buyer_name="Pablo Moreau")
+    merged = _read(invoice_pdf(spec), tmp_path)
+    assert merged.values.buyer_name == "Pablo Moreau"
+    assert values_equal(merged.values.seller_name, expected["seller_name"], "name")
