@@ -117,3 +117,22 @@ def test_a_label_under_the_sender_line_is_not_the_recipient(tmp_path: Path) -> N
     merged = _read(invoice_pdf(spec), tmp_path)
     assert merged.values.buyer_name == "Pablo Moreau"
     assert values_equal(merged.values.seller_name, expected["seller_name"], "name")
+
+
+def test_a_sole_traders_letterhead_beats_a_buyer_block_with_a_legal_form(tmp_path: Path) -> None:
+    """No legal form in the seller's name, a title printed beside its letterhead, an unlabelled buyer
+    block that has one: the letterhead with its contact lines is the issuer."""
+    import random
+    from dataclasses import replace
+
+    from docpipe.devtools.hard_cases import invoice_pdf
+    from docpipe.devtools.invoice_layout import HeadStyle
+    from docpipe.devtools.seller_layouts import varied_invoice
+
+    german = next(lang for lang in LANGUAGES if lang.code == "de")
+    for n, name in enumerate(("Anna Keller", "Druckerei Wendel")):
+        spec, _ = varied_invoice("no_legal_form", german, random.Random(SEED + n))
+        spec = replace(spec, head=HeadStyle("left"), seller_name=name, buyer_name="Lorsch Holzbau KG", footer=())
+        merged = _read(invoice_pdf(spec), tmp_path)
+        assert merged.values.seller_name == name
+        assert merged.values.buyer_name == "Lorsch Holzbau KG"

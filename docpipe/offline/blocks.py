@@ -254,8 +254,11 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
     """Readings of each header block's name (several where the block has several name lines)
     with its address, scored by how well-formed the block is; best first."""
     out: list[HeaderParty] = []
+    skipped = 0  # blocks above with no name line (a title alone, a logo's words) do not push a block down
     for b, block in enumerate(header_blocks(layout)):
         kinds = [line.kind for line in block.lines]
+        if all(k in ("title", "other") for k in kinds):
+            skipped += 1
         i = 0
         # A logo line, a title or a registration/contact line may stand above the name.
         while i < len(kinds) and (kinds[i] in ("other", "title") or kinds[i] == "contact" and i < 2):
@@ -293,7 +296,7 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
         # (a letter's address window) has none.
         # A block with neither is as likely a heading or the first item lines: alone it stays
         # below the selection's minimum unless a legal form backs it.
-        quality = 0.2 + 0.25 * bool(address) + 0.15 * contact + 0.1 * (bool(address) and contact) - 0.1 * b
+        quality = 0.2 + 0.25 * bool(address) + 0.15 * contact + 0.1 * (bool(address) and contact) - 0.1 * (b - skipped)
         for first in range(len(lines)):
             for last in range(first, min(len(lines), first + 3)):
                 toks = strip_registration(layout, [t for line in lines[first:last + 1] for t in _name_part(layout, line)])
