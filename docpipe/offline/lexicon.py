@@ -82,7 +82,7 @@ ROLE_LABELS: dict[str, list[str]] = {
         "bill to", "billed to", "buyer", "customer", "sold to", "invoice to", "kaufer", "kunde",
         "rechnungsempfanger", "leistungsempfanger", "auftraggeber", "client", "acheteur", "facture a",
         "klant", "cliente", "destinatario", "cessionario", "bill to address", "koper", "factuuradres",
-        "comprador", "facturar a", "datos del cliente", "committente",
+        "comprador", "facturar a", "datos del cliente", "committente", "destinataire",
     ],
     "currency": ["currency", "wahrung", "rechnungswahrung", "betrage in", "devise", "valuta", "moneda"],
 }
