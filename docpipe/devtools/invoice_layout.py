@@ -16,7 +16,7 @@ import pymupdf
 
 from docpipe.devtools.doc_formats import DateStyle, NumberStyle, decimal_text, format_amount, format_date, \
     format_quantity, money
-from docpipe.devtools.pdf_canvas import GREY, LIGHT, WHITE, Color, PageCanvas, text_width
+from docpipe.devtools.pdf_canvas import GREY, LIGHT, WHITE, Align, Color, PageCanvas, text_width
 from docpipe.devtools.truth import DrawnBox
 
 MARGIN = 50.0
@@ -64,6 +64,25 @@ class LineItemSpec:
 
 
 @dataclass(frozen=True)
+class HeadStyle:
+    """Where the seller and the buyer are printed on the first page (the varied-layout head).
+
+    `seller_at`: 'left', 'right' or 'center' draw a letterhead block at the top; 'columns' puts the
+    buyer block left and the seller block right on one band under the title; 'footer' and 'sender'
+    print the seller's name only in the footer lines (`InvoiceSpec.footer`) or only in the small
+    one-line return address above the buyer block (a logo without text stands at the top).
+    """
+
+    seller_at: Literal["left", "right", "center", "columns", "footer", "sender"] = "left"
+    seller_label: str | None = None  # 'From:', 'Verkäufer', 'Émetteur :' above the seller block
+    buyer_label: str | None = None  # 'Bill to:', 'Kunde' above the buyer block (default: words.bill_to)
+    sender_line: bool = False  # 'Name · Street · City' in small type above the buyer block
+    name_break: int = 0  # print the seller's name over two lines, breaking after this many words
+    logo: bool = False  # a drawn logo (no text) at the top left
+    swap: bool = False  # with 'columns': seller left, buyer right
+
+
+@dataclass(frozen=True)
 class InvoiceSpec:
     words: InvoiceWords
     number: str
@@ -91,6 +110,7 @@ class InvoiceSpec:
     brand: str | None = None  # a brand line printed above the seller's legal name (classic layout)
     prepaid: Decimal = Decimal("0.00")  # an advance payment deducted after the grand total
     table_gap: float = 22.0  # points between the buyer block and the item table (classic layout)
+    head: HeadStyle | None = None  # where and how the parties are printed; None: `layout` decides
 
     @property
     def subtotal(self) -> Decimal:
@@ -206,6 +226,84 @@ def _letter_head(c: PageCanvas, spec: InvoiceSpec) -> float:
         c.text(MARGIN, y, spec.intro, size=9.5)
         y += 8
     return y + 14
+
+
+def _logo(c: PageCanvas, spec: InvoiceSpec, x: float, y: float) -> None:
+    c.circle(x + 16, y + 16, 16, fill=spec.accent)
+    c.rect(x + 38, y + 6, x + 90, y + 12, fill=spec.accent)
+    c.rect(x + 38, y + 18, x + 74, y + 24, fill=LIGHT)
+
+
+def _party_block(c: PageCanvas, x: float, y: float, label: str | None, name_lines: list[str], address: tuple[str, ...],
+                 contact: tuple[str, ...], *, align: Align = "left", name_key: str, address_key: str,
+                 name_size: float = 11.0, accent: Color = (0.0, 0.0, 0.0)) -> float:
+    """A party's block (optional label, name over one or more lines, address, contact); returns the y below."""
+    if label:
+        c.text(x, y, label, face="bold", size=8.5, color=GREY, align=align)
+        y += 13
+    for line in name_lines:
+        c.text(x, y, line, face="bold", size=name_size, color=accent, align=align, key=name_key)
+        y += name_size + 3
+    for line in address:
+        c.text(x, y, line, size=9.5, align=align, key=address_key)
+        y += 12.5
+    for line in contact:
+        c.text(x, y, line, size=8.5, color=GREY, align=align)
+        y += 11.5
+    return y
+
+
+def _varied_head(c: PageCanvas, spec: InvoiceSpec) -> float:
+    """The first page's head as `spec.head` says: seller block placement, labels, sender line."""
+    h = spec.head or HeadStyle()
+    w = spec.words
+    right = c.width - MARGIN
+    name = spec.seller_name
+    words = name.split()
+    name_lines = [" ".join(words[:h.name_break]), " ".join(words[h.name_break:])] if 0 < h.name_break < len(words) \
+        else [name]
+    buyer_label = h.buyer_label if h.buyer_label is not None else w.bill_to
+    y = 62.0
+    if h.logo or h.seller_at in ("footer", "sender"):
+        _logo(c, spec, MARGIN, 40)
+        y = 92.0
+    top_block_end = y
+    if h.seller_at in ("left", "right", "center"):
+        x, align = {"left": (MARGIN, "left"), "right": (right, "right"), "center": (c.width / 2, "center")}[h.seller_at]
+        if h.logo and h.seller_at != "left":
+            y = 62.0
+        top_block_end = _party_block(c, x, y, h.seller_label, name_lines, spec.seller_address, spec.seller_contact,
+                                     align=align, name_key="seller_name", address_key="seller_address",
+                                     name_size=15, accent=spec.accent)
+    # Title and the number/date rows: top right, or left under a right/centre letterhead.
+    meta = _meta_rows(spec)
+    if h.seller_at in ("left", "footer", "sender", "columns"):
+        c.text(right, 70, w.title, face="bold", size=24, color=spec.accent, align="right")
+        label_x, value_x, my = right - 205, right - 95, 98.0
+    else:
+        ty = top_block_end + 18
+        c.text(MARGIN, ty, w.title, face="bold", size=22, color=spec.accent)
+        label_x, value_x, my = right - 205, right - 95, ty + 26
+    for label, value, key in meta:
+        c.text(label_x, my, label, face="bold", size=9.5, color=GREY)
+        c.text(value_x, my, value, size=9.5, key=key)
+        my += 14.5
+    y = max(top_block_end, my) + 22
+    if h.seller_at == "columns":
+        seller_x, buyer_x = (MARGIN, c.width / 2 + 10) if h.swap else (c.width / 2 + 10, MARGIN)
+        end_s = _party_block(c, seller_x, y, h.seller_label, name_lines, spec.seller_address, spec.seller_contact,
+                             name_key="seller_name", address_key="seller_address")
+        end_b = _party_block(c, buyer_x, y, buyer_label, [spec.buyer_name], spec.buyer_address, (),
+                             name_key="buyer_name", address_key="buyer_address")
+        return max(end_s, end_b) + spec.table_gap
+    if h.sender_line or h.seller_at == "sender":
+        sender = " · ".join((spec.seller_name, *spec.seller_address))
+        box = c.text(MARGIN, y, sender, size=6.5, color=GREY, )
+        c.line(MARGIN, box[3] + 0.5, box[2], box[3] + 0.5, color=GREY, width=0.4)
+        y += 18
+    end = _party_block(c, MARGIN, y, buyer_label, [spec.buyer_name], spec.buyer_address, (),
+                       name_key="buyer_name", address_key="buyer_address")
+    return end + spec.table_gap
 
 
 def _meta_rows(spec: InvoiceSpec) -> list[tuple[str, str, str | None]]:
@@ -346,7 +444,8 @@ def draw_invoice(doc: pymupdf.Document, spec: InvoiceSpec) -> dict[str, DrawnBox
         return c
 
     canvas = open_page()
-    y = (_classic_head if spec.layout == "classic" else _letter_head)(canvas, spec)
+    head = _varied_head if spec.head is not None else _classic_head if spec.layout == "classic" else _letter_head
+    y = head(canvas, spec)
     plan, totals_alone = _plan(spec, y)
     page_total = len(plan) + (1 if totals_alone else 0)
     running = Decimal("0.00")

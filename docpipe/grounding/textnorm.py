@@ -16,7 +16,7 @@ _LEGAL_FORMS = {
     "inc", "corp", "corporation", "llc", "llp", "lp", "ltd", "limited", "plc", "pvt", "private",
     "sarl", "sas", "sasu", "sa", "sca", "snc", "eurl", "scs",
     "bv", "nv", "vof", "srl", "spa", "sl", "slu", "sau", "oy", "oyj", "ab", "as", "asa", "aps",
-    "kft", "zrt", "sro", "spzoo", "doo", "ad", "pty", "gesmbh", "se", "ag.", "company",
+    "kft", "zrt", "sro", "spzoo", "doo", "ad", "pty", "gesmbh", "se", "ag.", "company", "ek",
     "sdn", "bhd", "berhad", "sendirian", "sb", "pte", "ltda", "eireli", "kk", "tbk",
 }
 _PUNCT_RE = re.compile(r"[^\w]+", re.UNICODE)

@@ -30,8 +30,13 @@ _CONTACT_WORDS = {
 _STREET = re.compile(
     r"\b(jalan|jln|lot|no|taman|tmn|lorong|persiaran|lebuh|kampung|kg|bandar|seksyen|section|street|st|road|rd|"
     r"avenue|ave|lane|drive|blvd|boulevard|way|suite|floor|flr|level|unit|block|blk|building|bldg|plaza|mall|"
-    r"centre|center|strasse|str|weg|platz|allee|gasse|rue|chemin|place|via|calle|straat|po box|industrial|"
+    r"centre|center|strasse|str|weg|platz|allee|gasse|rue|chemin|place|via|viale|corso|piazza|largo|calle|avenida|"
+    r"paseo|plaza|carrer|rua|straat|laan|po box|industrial|"
     r"park|complex|square|tower|wisma|menara|bangunan|pusat|desa|off)\b")
+# A street name compounded with its suffix, then the house number: 'Industriestraße 12',
+# 'Kerkstraat 21', 'Parklaan 5', 'Am Lindenweg 3a'.
+_COMPOUND_STREET = re.compile(
+    r"[^\W\d]{2,}(strasse|str\.|straat|laan|gasse|allee|platz|weg|gracht|kade|singel)\s+\d{1,4}[a-z]?\b")
 # A unit number opening an address line: 'A-G-06, DATARAN ...', 'G-26, GRD FLOOR', 'L1-044B,'.
 _UNIT_START = re.compile(r"^\s*[a-z]{0,3}\d*[a-z]?(?:-[a-z0-9]{1,5}){1,3},")
 _ADDRESS_START = re.compile(r"^\s*(no\b|no\.|lot\b|unit\b|level\b|jalan\b|jln\b|suite\b|block\b|blk\b)")
@@ -97,7 +102,8 @@ def _class(layout: PageLayout, toks: list[int]) -> str:
     if _legal_end(layout, toks) and not _ADDRESS_START.match(folded) and not (
             text[:1].isdigit() and _STREET.search(folded)):
         return "name"  # '99 SPEED MART S/B (519537-X)', 'ENW Hardware Centre (M) Sdn. Bhd.'
-    if _STREET.search(folded) or _POSTCODE.search(text) or text[:1].isdigit() or _UNIT_START.match(folded):
+    if _STREET.search(folded) or _POSTCODE.search(text) or text[:1].isdigit() or _UNIT_START.match(folded) \
+            or _COMPOUND_STREET.search(folded):
         return "address"
     if digits > letters:
         return "other"
@@ -155,7 +161,14 @@ def header_blocks(layout: PageLayout, max_top: float = MAX_TOP, max_blocks: int 
                 parts = [s for s in layout.row_segments[nxt] if s not in used
                          and layout.segments[s].x1 >= block.x0 - 0.02 and layout.segments[s].x0 <= block.x1 + 0.02
                          and not _speck(layout, s)]
-                if parts or any(s not in used and not _speck(layout, s) for s in layout.row_segments[nxt]):
+                if parts:
+                    break
+                # A row with words only in a column to the right (the number and date rows beside
+                # a letterhead's name) lies between the name and its address: look past it, within
+                # the gap; anything else ends the block.
+                if block.lines[-1].kind != "name" or any(
+                        s not in used and not _speck(layout, s) and layout.segments[s].x1 < block.x0 - 0.02
+                        for s in layout.row_segments[nxt]):
                     break
             if not parts:
                 break
@@ -241,8 +254,11 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
     """Readings of each header block's name (several where the block has several name lines)
     with its address, scored by how well-formed the block is; best first."""
     out: list[HeaderParty] = []
+    skipped = 0  # blocks above with no name line (a title alone, a logo's words) do not push a block down
     for b, block in enumerate(header_blocks(layout)):
         kinds = [line.kind for line in block.lines]
+        if all(k in ("title", "other") for k in kinds):
+            skipped += 1
         i = 0
         # A logo line, a title or a registration/contact line may stand above the name.
         while i < len(kinds) and (kinds[i] in ("other", "title") or kinds[i] == "contact" and i < 2):
@@ -280,7 +296,7 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
         # (a letter's address window) has none.
         # A block with neither is as likely a heading or the first item lines: alone it stays
         # below the selection's minimum unless a legal form backs it.
-        quality = 0.2 + 0.25 * bool(address) + 0.15 * contact + 0.1 * (bool(address) and contact) - 0.1 * b
+        quality = 0.2 + 0.25 * bool(address) + 0.15 * contact + 0.1 * (bool(address) and contact) - 0.1 * (b - skipped)
         for first in range(len(lines)):
             for last in range(first, min(len(lines), first + 3)):
                 toks = strip_registration(layout, [t for line in lines[first:last + 1] for t in _name_part(layout, line)])
@@ -306,14 +322,31 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
                 score -= 0.15 * _closes_first(text)  # 'ALAM) SDN BHD': the name began a line above
                 if any(_legal_end(layout, ln.tokens) for ln in lines[first:last]):
                     score -= 0.1  # the name ended at an earlier line's legal form
-                if hp.legal_form and last > first and not _continues(lines[last - 1].text):
+                wrapped = _same_size(layout, lines[first:last + 1])
+                if hp.legal_form and last > first and not _continues(lines[last - 1].text) and not wrapped:
                     # 'SUSHI MENTAI - PANDAN INDAH' over 'KMF FOODICIOUS SDN BHD': a trading name or
-                    # branch above the company's legal name, not the start of it.
+                    # branch above the company's legal name, not the start of it (a name wrapped
+                    # over two lines keeps its type size on both).
                     score -= 0.1
+                if first > 0 and hp.legal_form and not _legal_end(layout, lines[first - 1].tokens) \
+                        and _same_size(layout, lines[first - 1:first + 1]):
+                    score -= 0.1  # the second line of a wrapped name: the name began a line above
                 hp.score = round(score, 4)
                 out.append(hp)
     out.sort(key=lambda h: -h.score)
     return out
+
+
+SAME_SIZE = 0.08  # relative difference of line heights within which two lines share a type size
+
+
+def _same_size(layout: PageLayout, lines: list[Line]) -> bool:
+    """Lines of one wrapped name: every line's height within SAME_SIZE of the first's, and no word
+    printed twice ('Banh Mi Cafe' over 'BANH MI CAFE SDN BHD' is a brand over its legal name)."""
+    first = _height(layout, lines[0])
+    words = [w for ln in lines for w in fold(ln.text).split() if any(ch.isalpha() for ch in w)]
+    return len(words) == len(set(words)) and all(
+        abs(_height(layout, ln) - first) <= SAME_SIZE * first for ln in lines[1:])
 
 
 def _continues(text: str) -> bool:

@@ -14,14 +14,18 @@ from __future__ import annotations
 
 from docpipe.fields import FieldSpec
 from docpipe.offline import scalars
-from docpipe.offline.blocks import header_parties
+from docpipe.grounding.textnorm import company_key
+from docpipe.offline.blocks import HeaderParty, header_parties
 from docpipe.offline.candidates import Candidate
 from docpipe.offline.context import PageContext
 from docpipe.offline.lexicon import role_of
+from docpipe.offline.parties import address_below, imprint_names
 from docpipe.offline.rowlabels import AMOUNT_ROLES, DATE_ROLES, row_label
 from docpipe.offline.scans import amount_candidates, date_field_candidates
 
 PARTY_ROLES = {"seller": True, "buyer": False}
+RECIPIENT_SCORE = 0.5  # an unlabelled address block without contact lines, the issuer being elsewhere
+REPEAT_BONUS = 0.1  # a header-block name printed again as a whole in an imprint or sender line
 
 
 def _from_pick(ctx: PageContext, spec: FieldSpec, pick: scalars.Pick, generator: str | None = None,
@@ -76,6 +80,16 @@ def party_candidates(ctx: PageContext, specs: list[FieldSpec], excluded_rows: se
             out.setdefault(name_spec.name, []).append(_from_pick(ctx, name_spec, name, gen, {"group": group}))
             if addr is not None and addr_spec is not None:
                 out.setdefault(addr_spec.name, []).append(_from_pick(ctx, addr_spec, addr, gen, {"group": group}))
+        if not issuer and recipient is None:
+            for k, hp in enumerate(recipient_blocks(layout, ctx.stop)[:2]):
+                feats = {"group": 30.0 + k, "block": float(hp.block)}
+                out.setdefault(name_spec.name, []).append(ctx.candidate(
+                    name_spec, layout.text_of(hp.name).strip(" ,;:"), hp.name, "recipient_block", RECIPIENT_SCORE,
+                    feats))
+                if addr_spec is not None:
+                    out.setdefault(addr_spec.name, []).append(ctx.candidate(
+                        addr_spec, layout.text_of(hp.address).strip(" ,;"), hp.address, "recipient_block",
+                        RECIPIENT_SCORE * 0.9, feats))
         if not issuer and recipient is not None:
             group += 1
             rname, raddr = recipient
@@ -83,6 +97,18 @@ def party_candidates(ctx: PageContext, specs: list[FieldSpec], excluded_rows: se
             if addr_spec is not None:
                 out.setdefault(addr_spec.name, []).append(_from_pick(ctx, addr_spec, raddr, "window", {"group": group}))
         if issuer:
+            imprints = imprint_names(layout, excluded_rows)
+            for k, found in enumerate(imprints[:3]):
+                addr = address_below(layout, found.tokens)
+                feats = {"group": 20.0 + k, "imprint": 1.0}
+                out.setdefault(name_spec.name, []).append(ctx.candidate(
+                    name_spec, found.value.strip(" ,;:"), found.tokens, "imprint", found.quality, feats))
+                if addr is not None and addr_spec is not None:
+                    out.setdefault(addr_spec.name, []).append(ctx.candidate(
+                        addr_spec, addr.value, addr.tokens, "imprint", addr.quality, feats))
+            # A letterhead name printed again as a whole on a line of its own elsewhere (the legal
+            # footer, the sender line) is the issuer's, not a brand or half of a wrapped name.
+            elsewhere = [(company_key(r.value), set(r.tokens)) for r in imprints]
             for hp in header_parties(layout)[:8]:
                 group = 10.0 + hp.block
                 feats = {
@@ -99,7 +125,51 @@ def party_candidates(ctx: PageContext, specs: list[FieldSpec], excluded_rows: se
                     out.setdefault(addr_spec.name, []).append(ctx.candidate(
                         addr_spec, layout.text_of(hp.address).strip(" ,;"), hp.address, "header_block",
                         hp.score * 0.9, feats))
+            out[name_spec.name] = [_against_imprints(c, elsewhere) for c in out.get(name_spec.name, [])]
     return out
+
+
+def recipient_blocks(layout, labels: set[int] = frozenset()) -> list[HeaderParty]:
+    """Unlabelled name-and-address blocks at the head of the page that are not the issuer's: where
+    the page shows its issuer elsewhere (a block with contact lines, an imprint or sender line), a
+    block of one name line and an address with no phone, e-mail or tax number is the recipient's
+    (an address window without a return address, a buyer column beside the seller's). `labels`:
+    token ids of printed field labels, never a name. Best first."""
+    parties = header_parties(layout)
+    issuer_keys = {company_key(r.value) for r in imprint_names(layout, set())}
+    issuer_blocks = {hp.block for hp in parties if hp.contact_after and hp.address}
+    if not issuer_keys and not issuer_blocks:
+        return []
+    out: list[HeaderParty] = []
+    for hp in parties:
+        if (not hp.address or hp.contact_after or not hp.first_line or hp.name_lines != 1
+                or hp.block in issuer_blocks or any(o.block == hp.block for o in out)):
+            continue
+        if company_key(layout.text_of(hp.name)) in issuer_keys or labels.intersection(hp.name):
+            continue  # the issuer's name printed elsewhere; a label ('Billed to') over the name
+        out.append(hp)
+    return out
+
+
+def _against_imprints(cand: Candidate, imprints: list[tuple[str, set[int]]]) -> Candidate:
+    """An issuer name printed again, as a whole, in an imprint or sender line elsewhere on the page
+    gains REPEAT_BONUS; one that is only the start or the end of such a name (a wrapped name's
+    first or second line, a brand word) loses it."""
+    if cand.generator == "imprint" or not imprints:
+        return cand
+    key = company_key(str(cand.value))
+    own = set(cand.tokens)
+    others = [k for k, toks in imprints if not toks & own]
+    if not key or not others:
+        return cand
+    if key in others:
+        delta, feature = REPEAT_BONUS, 1.0
+    elif any(k.startswith(key + " ") or k.endswith(" " + key) for k in others):
+        delta, feature = -REPEAT_BONUS, -1.0
+    else:
+        return cand
+    feats = {**cand.features, "repeated": feature}
+    return cand.model_copy(update={"score": max(0.0, min(1.0, cand.score + delta)), "features": feats})
 
 
 def currency_candidates(ctx: PageContext, spec: FieldSpec) -> list[Candidate]:

@@ -76,12 +76,13 @@ ROLE_LABELS: dict[str, list[str]] = {
         "seller", "vendor", "supplier", "from", "issued by", "bill from", "service provider", "sold by",
         "verkaufer", "lieferant", "rechnungssteller", "rechnungsersteller", "auftragnehmer",
         "fournisseur", "vendeur", "prestataire", "emetteur", "leverancier", "verkoper", "emisor",
-        "proveedor", "fornitore", "cedente",
+        "proveedor", "fornitore", "cedente", "afzender", "datos del emisor", "emittente", "venditore",
     ],
     "buyer": [
         "bill to", "billed to", "buyer", "customer", "sold to", "invoice to", "kaufer", "kunde",
         "rechnungsempfanger", "leistungsempfanger", "auftraggeber", "client", "acheteur", "facture a",
-        "klant", "cliente", "destinatario", "cessionario", "bill to address",
+        "klant", "cliente", "destinatario", "cessionario", "bill to address", "koper", "factuuradres",
+        "comprador", "facturar a", "datos del cliente", "committente", "destinataire",
     ],
     "currency": ["currency", "wahrung", "rechnungswahrung", "betrage in", "devise", "valuta", "moneda"],
 }
@@ -130,6 +131,7 @@ REGISTRATION_WORDS = {
     "siege", "capital", "rcs", "siret", "siren", "ape", "naf", "hrb", "hra", "amtsgericht",
     "registergericht", "handelsregister", "geschaftsfuhrer", "geschaftsfuhrung", "vorstand",
     "ust-idnr", "ustid", "steuernummer", "kvk", "registered", "company", "vat", "reg", "iban", "bic",
+    "ustidnr", "cif", "nif", "piva", "rea", "capitale", "registro", "mercantil", "btw", "kbo", "rcs", "rc",
 }
 
 # Sub-labels inside a party block whose value is an identifier, not the party's name.

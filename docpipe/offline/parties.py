@@ -18,11 +18,13 @@ from dataclasses import dataclass
 
 from docpipe.grounding.labels import LabelHit
 from docpipe.grounding.layout import PageLayout
-from docpipe.grounding.textnorm import company_key, fold, is_legal_form, label_token
+from docpipe.grounding.textnorm import company_key, fold, is_legal_form, label_token, label_tokens
 from docpipe.offline.blocks import grow_row
-from docpipe.offline.lexicon import DOC_TITLE_WORDS, PARTY_ID_KEYS, PARTY_NAME_KEYS, REGISTRATION_WORDS
+from docpipe.offline.lexicon import DOC_TITLE_WORDS, PARTY_ID_KEYS, PARTY_NAME_KEYS, REGISTRATION_WORDS, ROLE_LABELS
 from docpipe.offline.values import Reading, is_filler, text_right
 
+NO_CONTACT = 0.88  # a legal name with no contact line under it: as likely the recipient's
+RIGHT_GAP = 0.15  # page widths between a party label and a name read right of it, when a block is under it
 _SEPARATORS = {"-", "–", "—", "●", "•", "·", "|", "/"}
 _POSTCODE_RE = re.compile(r"^(?:[A-Z]{1,2}[- ]?)?\d{4,5}$")
 _STREET_RE = re.compile(
@@ -148,6 +150,8 @@ def party_from_label(layout: PageLayout, hit: LabelHit, stop: set[int]) -> tuple
     """(name reading, block lines, index of the name line) for one party label."""
     right = text_right(layout, hit, stop)
     lines = _block_lines(layout, hit)
+    if right and lines and layout.tokens[right[0]].x0 - layout.tokens[hit.tokens[-1]].x1 > RIGHT_GAP:
+        right = []  # a block under the label, and far to its right another column's heading
     if right and _is_namey(layout, right) and not _is_addressy(layout, right):
         return Reading(layout.text_of(right), right, 0, 1.0), lines, -1
     first: tuple[int, float] | None = None
@@ -262,9 +266,66 @@ def legal_name_candidates(layout: PageLayout, excluded_rows: set[int]) -> list[R
         position = 1.0 if y < 0.25 or y > 0.85 else 0.8
         repeat = min(1.0, 0.7 + 0.15 * counts[key])
         own_segment = 1.0 if layout.segments[layout.tokens[toks[0]].seg].tokens[0] == toks[0] else 0.85
-        out.append(Reading(layout.text_of(toks), toks, 0, 0.8 * position * repeat * own_segment))
+        # The issuer prints its phone, e-mail or tax number under its name; a recipient block has none.
+        contact = 1.0 if contact_below(layout, toks) else NO_CONTACT
+        out.append(Reading(layout.text_of(toks), toks, 0, 0.8 * position * repeat * own_segment * contact))
     out.sort(key=lambda r: -r.quality)
     return out
+
+
+def imprint_names(layout: PageLayout, excluded_rows: set[int]) -> list[Reading]:
+    """Company names opening a printed line that goes on with the company's registration data
+    ('Foo GmbH · Amtsgericht Kassel HRB 4711', 'Foo SARL au capital de 20 000 €', 'Foo Ltd ·
+    Registered in England No. …', 'Foo B.V. · KvK …') or with its street and city (a sender
+    line above the address window, a one-line letterhead): lines only the issuer prints about
+    itself. Quality 0.8 with registration words, 0.75 with an address; best first."""
+    out: list[Reading] = []
+    for seg in layout.segments:
+        if seg.row in excluded_rows:
+            continue
+        chunks = _chunks(layout, seg.tokens)
+        if not chunks or chunks[0][0] != seg.tokens[0]:
+            continue
+        name = _trim_to_legal_form(layout, chunks[0])
+        if name is None or name[0] != chunks[0][0]:
+            continue
+        # The rest of the printed line: this segment after the name and the pieces continuing it.
+        parts = grow_row(layout, seg.row, [seg.index], set())
+        end = layout.tokens[name[-1]].x1
+        rest = sorted((t for s in parts for t in layout.segments[s].tokens
+                       if t not in name and layout.tokens[t].x0 >= end - 1e-6), key=lambda t: layout.tokens[t].x0)
+        if not rest:
+            continue
+        registration = bool({label_token(layout.tokens[t].text) for t in rest} & REGISTRATION_WORDS)
+        address = any(_has_postcode(layout.text_of(c)) for c in _chunks(layout, rest))
+        if registration or address:
+            out.append(Reading(layout.text_of(name), name, 0, 0.8 if registration else 0.75))
+    out.sort(key=lambda r: -r.quality)
+    return out
+
+
+_CONTACT_KEYS = {
+    "tel", "telefon", "telephone", "phone", "fax", "email", "mail", "www", "web", "vat", "ust", "ustidnr",
+    "tva", "btw", "iva", "piva", "cif", "nif", "kvk", "siret", "abn", "gst", "ein", "mob", "mobile",
+}
+
+
+_CONTACT_START = re.compile(r"(www\.|https?:|\+\d)")
+
+
+def contact_below(layout: PageLayout, name_tokens: list[int], max_lines: int = 6) -> bool:
+    """A phone, e-mail, web or tax-number line within a few lines under a name, in its column."""
+    seg = layout.tokens[name_tokens[-1]].seg
+    for _ in range(max_lines):
+        below = layout.segment_below(seg)
+        if below is None:
+            return False
+        toks = layout.segments[below].tokens
+        text = layout.text_of(toks)
+        if "@" in text or _CONTACT_START.match(fold(text)) or label_token(layout.tokens[toks[0]].text) in _CONTACT_KEYS:
+            return True
+        seg = below
+    return False
 
 
 def footer_name(layout: PageLayout) -> Reading | None:
@@ -277,6 +338,8 @@ def footer_name(layout: PageLayout) -> Reading | None:
         if not keys & REGISTRATION_WORDS or r == 0:
             continue
         above = layout.rows[r - 1]
+        if layout.tokens[row[0]].y0 - layout.tokens[above[0]].y1 > 2.5 * layout.line_height:
+            return None  # the line above is not part of the footer (a total, a note)
         if len(above) <= 4 and _is_namey(layout, above) and not _is_addressy(layout, above):
             return Reading(layout.text_of(above), list(above), 0, 0.6)
         return None
@@ -293,6 +356,14 @@ def _return_address(layout: PageLayout, seg: int) -> bool:
             and any(_has_postcode(layout.text_of(c)) for c in chunks[1:]))
 
 
+_RECIPIENT_LABELS = {" ".join(label_tokens(label)) for label in ROLE_LABELS["buyer"]}
+
+
+def _recipient_label(text: str) -> bool:
+    """A recipient's label printed over its block ('Bill to:', 'Destinataire', 'Cliente')."""
+    return " ".join(label_tokens(text)) in _RECIPIENT_LABELS
+
+
 def window_recipient(layout: PageLayout, max_y: float = 0.45) -> tuple[Reading, Reading] | None:
     """(name, address) of the recipient in a window-envelope letter (DIN 5008, La Poste, Royal
     Mail layouts): the sender's one-line return address is printed right above the recipient's
@@ -301,8 +372,9 @@ def window_recipient(layout: PageLayout, max_y: float = 0.45) -> tuple[Reading, 
         if layout.segments[seg].y0 > max_y or not _return_address(layout, seg):
             continue
         below = layout.segment_below(seg, max_gap_lines=2.5)
-        if below is not None and label_token(layout.segment_text(below)) in _SALUTATIONS:
-            below = layout.segment_below(below)  # 'Firma', 'Herrn' above the name
+        if below is not None and (label_token(layout.segment_text(below)) in _SALUTATIONS
+                                  or _recipient_label(layout.segment_text(below))):
+            below = layout.segment_below(below)  # 'Firma', 'Herrn', 'Bill to:' above the name
         if below is None:
             continue
         name = layout.segments[below].tokens

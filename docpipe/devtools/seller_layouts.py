@@ -1,0 +1,242 @@
+"""Invoices whose seller is printed in many different places, in six languages, with known truth.
+
+Real invoices put the issuer in a letterhead (left, right, centred, in capitals), under a label
+('From:', 'Verkäufer', 'Émetteur', 'Proveedor'), in a right-hand column beside the buyer, only in
+the small sender line above the address window, only in the legal footer, or with its legal form
+on a second line. `varied_invoices()` draws each of those kinds (`SELLER_KINDS`) in German,
+French, English, Spanish, Italian and Dutch with invented companies, so the offline engine's
+seller (and buyer) reading can be measured and tested on layouts nobody tuned it for.
+
+    for case in varied_invoices(seed=0):   # SellerCase(name, kind, language, pdf, expected)
+        ...
+
+Companies, streets and numbers are made up from syllables; nothing copies a real document.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal as D
+from typing import Any
+
+from docpipe.devtools.invoice_layout import HeadStyle, InvoiceSpec, InvoiceWords, LineItemSpec
+from docpipe.devtools.sample_invoices import ENGLISH_GB, FRENCH, GERMAN
+
+SPANISH = InvoiceWords(
+    title="FACTURA", number="Factura n.º", issue_date="Fecha de factura", due_date="Vencimiento",
+    bill_to="Cliente", col_description="Descripción", col_quantity="Cantidad", col_unit_price="Precio unitario",
+    col_amount="Importe", subtotal="Base imponible", tax="IVA {rate} %", total="Total factura",
+    page="Página {page} de {pages}", continued="Continúa en la página siguiente", numbers="de", currency_after=True,
+)
+ITALIAN = InvoiceWords(
+    title="FATTURA", number="Fattura n.", issue_date="Data fattura", due_date="Scadenza", bill_to="Cliente",
+    col_description="Descrizione", col_quantity="Quantità", col_unit_price="Prezzo unitario", col_amount="Importo",
+    subtotal="Totale imponibile", tax="IVA {rate}%", total="Totale fattura", page="Pagina {page} di {pages}",
+    continued="Continua alla pagina successiva", numbers="de", currency_after=True,
+)
+DUTCH = InvoiceWords(
+    title="FACTUUR", number="Factuurnummer", issue_date="Factuurdatum", due_date="Vervaldatum", bill_to="Klant",
+    col_description="Omschrijving", col_quantity="Aantal", col_unit_price="Prijs per stuk", col_amount="Bedrag",
+    subtotal="Subtotaal", tax="BTW {rate}%", total="Totaal", page="Pagina {page} van {pages}",
+    continued="Vervolg op volgende pagina", numbers="de", currency_after=True,
+)
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    words: InvoiceWords
+    seller_labels: tuple[str, ...]  # labels printed above a seller block
+    buyer_labels: tuple[str, ...]
+    sectors: tuple[str, ...]  # trade words that make up company names
+    legal_forms: tuple[str, ...]
+    streets: tuple[str, ...]  # '{stem}' and '{n}' filled in
+    cities: tuple[tuple[str, str], ...]  # (postcode format, city); '#' is a digit
+    registration: tuple[str, ...]  # footer lines; '{name}' is the seller's name
+    currency: tuple[str, str]
+    date_style: str
+    tax_rate: D
+    name_first: bool = True  # '{stem} {sector}' (else '{sector} {stem}')
+
+
+LANGUAGES = (
+    Language("de", GERMAN, ("Verkäufer", "Lieferant:", "Rechnungssteller", "Auftragnehmer:"),
+             ("Käufer", "Kunde:", "Rechnungsempfänger", "Auftraggeber:"),
+             ("Maschinenbau", "Feinwerktechnik", "Holzbau", "Logistik", "Elektrotechnik", "Druckerei"),
+             ("GmbH", "AG", "GmbH & Co. KG", "KG", "e.K."),
+             ("{stem}straße {n}", "Am {stem}weg {n}", "{stem}allee {n}"),
+             (("#####", "Kassel"), ("#####", "Freiburg"), ("#####", "Erfurt"), ("#####", "Bremen")),
+             ("{name} · Geschäftsführer: Jonas Wendel · Amtsgericht Kassel HRB 4711 · USt-IdNr. DE2{d8}",
+              "Sparkasse · IBAN DE12 5005 0201 0{d7} 00 · BIC HELADEF1XXX"),
+             ("EUR", "€"), "dmy_dot", D("19")),
+    Language("fr", FRENCH, ("Émetteur :", "Vendeur", "Fournisseur :", "Prestataire"),
+             ("Client :", "Acheteur", "Facturé à", "Destinataire"),
+             ("Menuiserie", "Conseil", "Imprimerie", "Transports", "Boulangerie", "Électricité"),
+             ("SARL", "SAS", "SA", "EURL"),
+             ("{n} rue des {stem}s", "{n} avenue {stem}", "{n} chemin du {stem}"),
+             (("#####", "Rennes"), ("#####", "Dijon"), ("#####", "Nantes"), ("#####", "Limoges")),
+             ("{name} au capital de 20 000 € · RCS Rennes 8{d8} · SIRET 8{d8}00017",
+              "IBAN FR76 3000 4000 0{d7} 143 · BIC BNPAFRPPXXX"),
+             ("EUR", "€"), "dmy_slash", D("20"), name_first=False),
+    Language("en", ENGLISH_GB, ("From:", "Seller", "Supplier:", "Issued by:"),
+             ("Bill to:", "Customer", "Invoice to:", "Sold to:"),
+             ("Engineering", "Supplies", "Consulting", "Logistics", "Print Works", "Joinery"),
+             ("Ltd", "Limited", "LLP", "Ltd."),
+             ("{n} {stem} Road", "{n} {stem} Street", "Unit {n}, {stem} Park"),
+             (("Leeds LS# #AB", ""), ("York YO# #CD", ""), ("Bath BA# #EF", ""), ("Derby DE# #GH", "")),
+             ("{name} · Registered in England No. 0{d7} · VAT Reg. GB 1{d8}",
+              "Bank: Northgate Bank · Sort code 20-00-00 · Account {d8}"),
+             ("GBP", "GBP"), "long_gb", D("20")),
+    Language("es", SPANISH, ("Emisor:", "Proveedor", "Vendedor:", "Datos del emisor"),
+             ("Cliente:", "Comprador", "Facturar a:", "Destinatario"),
+             ("Construcciones", "Distribuciones", "Talleres", "Suministros", "Gráficas", "Transportes"),
+             ("S.L.", "S.A.", "S.L.U."),
+             ("Calle {stem} {n}", "Avenida de {stem} {n}", "Plaza {stem} {n}"),
+             (("#####", "Zaragoza"), ("#####", "Valladolid"), ("#####", "Murcia"), ("#####", "Oviedo")),
+             ("{name} · CIF B{d8} · Inscrita en el Registro Mercantil de Zaragoza, Tomo 4{d3}",
+              "IBAN ES91 2100 0418 4{d7}32 · BIC CAIXESBBXXX"),
+             ("EUR", "€"), "dmy_slash", D("21"), name_first=False),
+    Language("it", ITALIAN, ("Fornitore:", "Cedente", "Emittente", "Venditore:"),
+             ("Cliente:", "Cessionario", "Destinatario", "Committente:"),
+             ("Meccanica", "Forniture", "Arredamenti", "Trasporti", "Tipografia", "Impianti"),
+             ("S.r.l.", "S.p.A.", "S.n.c.", "S.a.s."),
+             ("Via {stem} {n}", "Viale {stem} {n}", "Corso {stem} {n}"),
+             (("#####", "Bergamo"), ("#####", "Verona"), ("#####", "Parma"), ("#####", "Lecce")),
+             ("{name} · P.IVA 0{d8}1 · REA BG-{d6} · Capitale sociale € 10.000 i.v.",
+              "IBAN IT60 X054 2811 1010 0000 0{d7} · BIC BPMOIT22XXX"),
+             ("EUR", "€"), "dmy_slash", D("22"), name_first=False),
+    Language("nl", DUTCH, ("Leverancier:", "Verkoper", "Van:", "Afzender"),
+             ("Klant:", "Koper", "Factuuradres", "Aan:"),
+             ("Bouw", "Techniek", "Installaties", "Drukkerij", "Transport", "Handel"),
+             ("B.V.", "V.O.F.", "N.V."),
+             ("{stem}straat {n}", "{stem}laan {n}", "{stem}weg {n}"),
+             (("#### AB", "Utrecht"), ("#### CD", "Zwolle"), ("#### EF", "Breda"), ("#### GH", "Delft")),
+             ("{name} · KvK 6{d7} · BTW NL8{d8}B01",
+              "IBAN NL91 ABNA 0{d7}00 · BIC ABNANL2A"),
+             ("EUR", "€"), "dmy_dot", D("21")),
+)
+
+_ONSETS = ("Br", "K", "M", "V", "T", "H", "D", "S", "G", "L", "R", "N", "F", "P", "W")
+_VOWELS = ("a", "e", "i", "o", "u", "au", "ei")
+_CODAS = ("nd", "rt", "lm", "st", "rn", "ck", "ll", "nt", "rg", "ss")
+_ENDINGS = ("er", "en", "ing", "ar", "ino", "ani", "ow", "ell", "aro", "is")
+_GIVEN = ("Lena", "Marco", "Anouk", "Pablo", "Claire", "Jonas", "Giulia", "Oliver")
+_FAMILY = ("Vermeulen", "Moreau", "Rossi", "Weber", "García", "Hughes", "Brandt", "Leclerc")
+
+SELLER_KINDS = (
+    "letterhead_left", "letterhead_right", "letterhead_center_caps", "labelled_block", "columns_buyer_left",
+    "columns_labelled", "footer_only", "sender_line_only", "legal_form_second_line", "window_letter",
+    "no_legal_form",
+)
+
+
+@dataclass(frozen=True)
+class SellerCase:
+    name: str
+    kind: str  # one of SELLER_KINDS
+    language: str
+    pdf: bytes
+    expected: dict[str, Any]  # invoice schema fields as docpipe writes them
+
+
+def _stem(rng: random.Random) -> str:
+    return rng.choice(_ONSETS) + rng.choice(_VOWELS) + rng.choice(_CODAS) + rng.choice(_ENDINGS)
+
+
+def _digits(rng: random.Random, n: int) -> str:
+    return "".join(str(rng.randint(0, 9)) for _ in range(n))
+
+
+def _company(rng: random.Random, lang: Language) -> str:
+    stem, sector = _stem(rng), rng.choice(lang.sectors)
+    base = f"{stem} {sector}" if lang.name_first else f"{sector} {stem}"
+    return f"{base} {rng.choice(lang.legal_forms)}"
+
+
+def _address(rng: random.Random, lang: Language) -> tuple[str, str]:
+    street = rng.choice(lang.streets).format(stem=_stem(rng), n=rng.randint(1, 140))
+    code, city = rng.choice(lang.cities)
+    code = "".join(str(rng.randint(1, 9)) if ch == "#" else ch for ch in code)
+    return street, f"{code} {city}".strip()
+
+
+def _fill(template: str, rng: random.Random, name: str) -> str:
+    return template.format(name=name, d3=_digits(rng, 3), d6=_digits(rng, 6), d7=_digits(rng, 7), d8=_digits(rng, 8))
+
+
+def _head(kind: str, lang: Language, rng: random.Random) -> tuple[HeadStyle | None, bool]:
+    """(head style, whether the seller's name is printed in capitals)."""
+    seller_label, buyer_label = rng.choice(lang.seller_labels), rng.choice(lang.buyer_labels)
+    return {
+        "letterhead_left": (HeadStyle("left", logo=rng.random() < 0.5, sender_line=rng.random() < 0.5), False),
+        "letterhead_right": (HeadStyle("right", logo=rng.random() < 0.5), False),
+        "letterhead_center_caps": (HeadStyle("center"), True),
+        "labelled_block": (HeadStyle("columns", seller_label=seller_label, buyer_label=buyer_label, swap=True), False),
+        "columns_buyer_left": (HeadStyle("columns", buyer_label="", logo=rng.random() < 0.5), rng.random() < 0.3),
+        "columns_labelled": (HeadStyle("columns", seller_label=seller_label, buyer_label=buyer_label), False),
+        "footer_only": (HeadStyle("footer", buyer_label=""), rng.random() < 0.3),
+        "sender_line_only": (HeadStyle("sender", buyer_label=""), False),
+        "legal_form_second_line": (HeadStyle("left", name_break=2), False),
+        "window_letter": (None, rng.random() < 0.3),
+        "no_legal_form": (HeadStyle(rng.choice(("left", "right")), logo=rng.random() < 0.5), False),
+    }[kind]
+
+
+def _without_name(line: str, name: str) -> str:
+    return line.replace(f"{name} · ", "").replace(f"{name} au capital de", "Capital social :")
+
+
+def varied_invoice(kind: str, lang: Language, rng: random.Random) -> tuple[InvoiceSpec, dict[str, Any]]:
+    """One invoice of `kind` in `lang`, and the fields it must give."""
+    head, caps = _head(kind, lang, rng)
+    seller = _company(rng, lang)
+    if kind == "legal_form_second_line":
+        # Two trade words so that the name breaks before a line holding the rest and its legal form.
+        seller = f"{_stem(rng)} {rng.choice(lang.sectors)} {_stem(rng)} {rng.choice(lang.legal_forms)}"
+    if kind == "no_legal_form":
+        # A sole trader or practice: no legal form anywhere in the name.
+        seller = rng.choice((f"{rng.choice(_GIVEN)} {rng.choice(_FAMILY)}", f"{rng.choice(lang.sectors)} {_stem(rng)}"))
+    if caps:
+        seller = seller.upper()
+    buyer = _company(rng, lang) if rng.random() < 0.7 else f"{rng.choice(_GIVEN)} {rng.choice(_FAMILY)}"
+    s_street, s_city = _address(rng, lang)
+    b_street, b_city = _address(rng, lang)
+    footer = tuple(_fill(t, rng, seller) for t in lang.registration)
+    # Only some invoices repeat their name in the footer; where the name is printed nowhere else
+    # (sender-line kind) it never does.
+    if kind == "sender_line_only" or (kind != "footer_only" and rng.random() < 0.5):
+        footer = tuple(_without_name(line, seller) for line in footer)
+    issued = date(2024, 1, 1) + timedelta(days=rng.randint(0, 330))
+    number = f"{rng.choice(('RE', 'F', 'INV', 'FA', 'N'))}-{issued.year}-{rng.randint(100, 9999)}"
+    items = tuple(LineItemSpec(desc, D(rng.randint(1, 12)), D(rng.randint(500, 30000)) / 100)
+                  for desc in rng.sample(("Service A-12", "Material M 40", "Montage / assembly", "Transport",
+                                          "Lizenz / licence 2024", "Wartung / maintenance", "Part 7731-B"), 3))
+    currency, mark = lang.currency
+    contact = (f"Tel. +{rng.randint(30, 49)} {_digits(rng, 3)} {_digits(rng, 6)}",
+               f"info@{_stem(rng).lower()}.example")
+    spec = InvoiceSpec(
+        words=lang.words, layout="letter" if kind == "window_letter" else "classic", page_size=(595.0, 842.0),
+        number=number, issue_date=issued, due_date=issued + timedelta(days=30), issue_style=lang.date_style,
+        due_style=lang.date_style, seller_name=seller, seller_address=(s_street, s_city),
+        seller_contact=() if kind in ("footer_only", "sender_line_only") else contact,
+        buyer_name=buyer, buyer_address=(b_street, b_city), currency=currency, currency_mark=mark,
+        tax_rate=lang.tax_rate, items=items, footer=footer, head=head)
+    e = spec.expected()
+    expected = {k: e[k] for k in ("invoice_number", "issue_date", "total", "currency", "seller_name", "buyer_name")}
+    return spec, expected
+
+
+def varied_invoices(seed: int = 0, kinds: tuple[str, ...] = SELLER_KINDS,
+                    languages: tuple[Language, ...] = LANGUAGES) -> list[SellerCase]:
+    """Every kind in every language, drawn with a random generator seeded by `seed`."""
+    from docpipe.devtools.hard_cases import invoice_pdf
+
+    rng = random.Random(seed)
+    out: list[SellerCase] = []
+    for kind in kinds:
+        for lang in languages:
+            spec, expected = varied_invoice(kind, lang, rng)
+            out.append(SellerCase(f"{kind}_{lang.code}_{seed}", kind, lang.code, invoice_pdf(spec), expected))
+    return out
