@@ -64,7 +64,8 @@ class SkipReason:
 
 
 class InputError(ValueError):
-    """The inputs themselves are wrong (missing path, empty glob): a usage error."""
+    """The inputs themselves are wrong (a glob matching nothing, an empty object-store prefix, an
+    output folder that is or holds an input folder): a usage error."""
 
 
 class StorageError(RuntimeError):
@@ -136,7 +137,8 @@ def identify(doc: SourceDoc, data: bytes) -> SourceDoc:
 def discover(inputs: list[str]) -> list[SourceDoc]:
     """Every document named by `inputs`, listed, read and identified in this process, sorted by path.
 
-    Raises InputError when an explicit path does not exist or a glob matches nothing.
+    Raises InputError when a glob matches nothing; a named path that does not exist is a
+    `not_found` document.
     """
     from docpipe.storage.reading import InputReadError, read_input
 
@@ -153,13 +155,45 @@ def discover(inputs: list[str]) -> list[SourceDoc]:
     return docs
 
 
+def check_output_outside_inputs(out: str, inputs: Iterable[str]) -> None:
+    """Raise InputError when the output `out` is a named input folder or holds one.
+
+    A folder walk passes over any folder holding a docpipe ledger, so with `--out` equal to an
+    input folder (or an ancestor of one) the next run would find nothing to do there. An output
+    that is a subfolder of an input folder is allowed: the walk passes it over. Local paths are
+    folders are compared after resolving symlinks; URIs by prefix (same scheme, '/'-separated).
+    Named files and glob patterns are not checked (a named file is always read).
+    """
+    out_text = str(out)
+    out_remote = is_remote(out_text)
+    out_norm = out_text.rstrip("/") if out_remote else os.path.realpath(os.path.expanduser(
+        strip_file_scheme(out_text)))
+    for raw in inputs:
+        raw_remote = is_remote(raw)
+        if raw_remote != out_remote:
+            continue
+        if raw_remote:
+            name, sep = raw.rstrip("/"), "/"
+        else:
+            local = os.path.expanduser(strip_file_scheme(raw))
+            if not os.path.isdir(local):  # a named file is always read; a glob is judged when listed
+                continue
+            name, sep = os.path.realpath(local), os.sep
+        if name == out_norm or name.startswith(out_norm.rstrip(sep) + sep):
+            where = "is the input folder" if name == out_norm else "holds the input"
+            raise InputError(f"--out {out_text} {where} {raw}: the next run would pass its inputs over as "
+                             "docpipe output; choose an output folder outside the inputs (a subfolder of an "
+                             "input folder is fine)")
+
+
 def list_inputs(inputs: Iterable[str]) -> Listing:
     """Every input named by `inputs`, once each, sorted by URI; no document bytes are read.
 
     Local folders are walked recursively, following symlinked files and folders (a folder met
     again, e.g. through a symlink loop, is walked once). Object-store URIs (s3://bucket/prefix,
     gs://..., az://...) list every object under the prefix; globs work for both.
-    Raises InputError (a missing path, an empty glob or prefix) or StorageError (the store refused).
+    A named local path that does not exist is an input with a `not_found` error.
+    Raises InputError (an empty glob or prefix) or StorageError (the store refused).
     """
     walk = _Walk()
     for raw in inputs:
@@ -197,7 +231,10 @@ def _expand_local(path: str, raw: str, walk: _Walk) -> None:
         _take_local(expanded, walk)
         return
     if not _GLOB_CHARS.intersection(expanded):
-        raise InputError(f"input path does not exist: {raw}")
+        # Named explicitly, so an input: a row that says it does not exist, and the run goes on.
+        absolute = os.path.abspath(expanded)
+        walk.add(_error_doc(absolute, ErrorCategory.not_found, "input path does not exist"))
+        return
     matches = sorted(glob.glob(expanded, recursive=True))
     if not matches:
         raise InputError(f"glob pattern matched no files: {raw}")

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from docpipe.code_version import result_code_fingerprint
 from docpipe.collector import Claim, Collector, PendingDoc, Provenance
 from docpipe.config import ConfigError, RunConfig, check_questions_answered
-from docpipe.discover import InputError, Listing, fallback_doc_id, list_inputs
+from docpipe.discover import InputError, Listing, check_output_outside_inputs, fallback_doc_id, list_inputs
 from docpipe.engine_choice import EngineDecision, choose_engine, unsupported_tasks
 from docpipe.output.chart_rows import charts_schema
 from docpipe.output.rows import ColumnConflict, check_schema_columns, dataset_metadata, documents_schema, pages_schema
@@ -62,7 +62,7 @@ def prepare(config: RunConfig) -> tuple[LoadedSchema, Listing]:
     """Everything that can be a usage/config error, checked before anything else starts.
 
     Lists the inputs (no document bytes are read here). Raises ConfigError (bad schema, missing
-    input path) or StorageError (an object store refused the listing: fatal).
+    input pattern, an output folder that is or holds an input folder) or StorageError (an object store refused the listing: fatal).
     """
     check_questions_answered(config.pipeline, config.questions, config.questions_file)
     if config.questions_file is not None:
@@ -73,6 +73,7 @@ def prepare(config: RunConfig) -> tuple[LoadedSchema, Listing]:
     except ColumnConflict as exc:
         raise ConfigError(str(exc)) from exc
     try:
+        check_output_outside_inputs(config.out_uri, config.inputs)
         listing = list_inputs(config.inputs)
     except InputError as exc:
         raise ConfigError(str(exc)) from exc

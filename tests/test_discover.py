@@ -118,9 +118,9 @@ def test_glob_with_double_star(tmp_path: Path) -> None:
     assert sorted(Path(d.source_path).name for d in docs) == ["one.pdf", "two.pdf"]
 
 
-def test_missing_path_and_empty_glob_raise_input_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError):
-        discover([str(tmp_path / "nope.pdf")])
+def test_missing_path_is_a_not_found_row_and_empty_glob_raises_input_error(tmp_path: Path) -> None:
+    [doc] = discover([str(tmp_path / "nope.pdf")])  # named explicitly: an input that does not exist
+    assert doc.error is not None and doc.error.category is ErrorCategory.not_found
     with pytest.raises(InputError):
         discover([str(tmp_path / "*.nothing")])
     assert issubclass(InputError, ValueError)

@@ -1,0 +1,125 @@
+"""Issue 9 (fresh-user findings): every status, count and exit code says what really happened.
+
+The CLI is driven with the in-process stream (no Ray), on generated inputs.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from docpipe import cli, runner as runner_module
+from docpipe.cli import EXIT_FAILED_DOCS, EXIT_OK, EXIT_USAGE, app
+from docpipe.discover import InputError, check_output_outside_inputs, list_inputs
+from docpipe.records import ErrorCategory
+from tests.inprocess import inprocess_stream
+
+runner = CliRunner()
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_docs"
+
+
+@pytest.fixture(autouse=True)
+def _in_process(monkeypatch):
+    real = runner_module.execute
+
+    def execute(config, reporter, started=None, stream_fn=None):
+        return real(config, reporter, started=started, stream_fn=inprocess_stream)
+
+    monkeypatch.setattr(runner_module, "execute", execute)
+    monkeypatch.setattr(cli, "_exit_on_second_interrupt", lambda: None)
+
+
+def _run(*args: str):
+    return runner.invoke(app, ["run", *args, "--engine", "offline", "--log-format", "json"])
+
+
+def _summary(result) -> dict:
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# -- 1. --out equal to (or holding) an input folder ------------------------------------------------
+
+def test_out_equal_to_the_input_folder_is_a_usage_error_before_anything_is_written(tmp_path):
+    same = tmp_path / "same"
+    same.mkdir()
+    shutil.copy(SAMPLES / "invoice_acme.pdf", same / "a.pdf")
+    before = sorted(p.name for p in same.iterdir())
+    result = _run(str(same), "--out", str(same))
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert "is the input folder" in result.output
+    assert sorted(p.name for p in same.iterdir()) == before  # nothing written
+
+
+def test_out_holding_an_input_folder_is_refused_but_a_subfolder_output_is_allowed(tmp_path):
+    inputs = tmp_path / "parent" / "in"
+    inputs.mkdir(parents=True)
+    with pytest.raises(InputError, match="holds the input"):
+        check_output_outside_inputs(str(tmp_path / "parent"), [str(inputs)])
+    check_output_outside_inputs(str(inputs / "out"), [str(inputs)])  # passed over by the walk: allowed
+    check_output_outside_inputs(str(tmp_path / "elsewhere"), [str(inputs)])
+    # a symlink to the input folder is the same folder
+    (tmp_path / "link").symlink_to(inputs)
+    with pytest.raises(InputError, match="is the input folder"):
+        check_output_outside_inputs(str(tmp_path / "link"), [str(inputs)])
+    # a named file inside the output is always read: not refused
+    (inputs / "a.pdf").write_bytes(b"%PDF-1.4")
+    check_output_outside_inputs(str(inputs), [str(inputs / "a.pdf")])
+
+
+def test_uri_outputs_are_compared_by_prefix():
+    with pytest.raises(InputError, match="is the input folder"):
+        check_output_outside_inputs("s3://bucket/inbox/", ["s3://bucket/inbox"])
+    with pytest.raises(InputError, match="holds the input"):
+        check_output_outside_inputs("s3://bucket", ["s3://bucket/inbox/"])
+    check_output_outside_inputs("s3://bucket/inbox/out", ["s3://bucket/inbox/"])
+    check_output_outside_inputs("s3://bucket/inbox2", ["s3://bucket/inbox"])  # a prefix of the name only
+
+
+# -- 2. a named path that does not exist is a row, not the end of the run ---------------------------
+
+def test_a_named_missing_path_is_a_not_found_row(tmp_path):
+    missing = tmp_path / "nope.pdf"
+    listing = list_inputs([str(missing)])
+    assert [d.source_path for d in listing.docs] == [str(missing)]
+    assert listing.docs[0].error.category is ErrorCategory.not_found
+
+
+def test_a_run_with_a_missing_named_path_goes_on_and_counts_it_failed(tmp_path):
+    missing = tmp_path / "nope.pdf"
+    result = _run(str(SAMPLES / "invoice_acme.pdf"), str(missing), "--out", str(tmp_path / "out"))
+    assert result.exit_code == EXIT_FAILED_DOCS, result.output
+    summary = _summary(result)
+    assert summary["inputs"] == 2 and summary["processed"] == 2
+    assert summary["by_status"].get("failed") == 1 and summary["by_error"].get("not_found") == 1
+    assert [f["source_path"] for f in summary["failed"]] == [str(missing)]
+
+
+def test_a_run_whose_only_inputs_are_missing_paths_gives_a_row_each_and_exit_1(tmp_path):
+    missing = [str(tmp_path / "a.pdf"), str(tmp_path / "b")]
+    result = _run(*missing, "--out", str(tmp_path / "out"))
+    assert result.exit_code == EXIT_FAILED_DOCS, result.output
+    summary = _summary(result)
+    assert summary["by_status"] == {"failed": 2} and summary["by_error"] == {"not_found": 2}
+    import pyarrow.parquet as pq
+
+    rows = pq.read_table(tmp_path / "out" / "documents").to_pylist()
+    assert sorted(r["source_path"] for r in rows) == sorted(missing)
+    assert {r["error"]["category"] for r in rows} == {"not_found"}
+
+
+def test_second_run_into_same_folder_after_refusal_still_sees_new_inputs(tmp_path):
+    """The fresh-user sequence: out beside (not equal to) the inputs keeps finding new documents."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(SAMPLES / "invoice_acme.pdf", inputs / "a.pdf")
+    assert _run(str(inputs), "--out", str(inputs / "out")).exit_code == EXIT_OK
+    shutil.copy(SAMPLES / "invoice_mueller_2p.pdf", inputs / "b.pdf")
+    result = _run(str(inputs), "--out", str(inputs / "out"))
+    assert result.exit_code == EXIT_OK, result.output
+    summary = _summary(result)
+    assert summary["inputs"] == 2 and summary["processed"] == 1 and summary["skipped_done"] == 1
+    assert summary["passed_over"] == {"docpipe_output": 1}
