@@ -349,20 +349,35 @@ def pipelines() -> None:
                   f"  {spec.description}")
 
 
-@app.command("eval")
+_TRUTH_HELP = (
+    "Truth file (JSON lines): one object per document, keyed by its file name. `file` (matched by base name "
+    "to the output's source_path). Field truth: the schema's fields flat or under `expected` ({field: value}; "
+    "amounts as strings, ISO dates; a table field such as `line_items` as a list of row objects, scored cell "
+    "by cell; `line_count` when only the row count is known). Chart truth: `qa`, a list of {question, answer} "
+    "(relaxed accuracy); `table` {columns, rows}; `values` with `x_field`/`y_field` or `fields` (vega-lite); "
+    "`points`, a list of \\[x, y] pairs, with `point_boxes`. Description keys, not scored: `kind`, "
+    "`schema_name`, `description`, `pages`, `page_sizes`, `source`, `raw`, `boxes`, `chart_type`. Any other "
+    "key is a usage error (exit 2), as is a truth file none of whose documents is in the output.")
+
+
+@app.command("eval", help="Score a run's documents against expected values: accuracy, grounding and "
+                          "confidence calibration per field, and chart answers (relaxed accuracy) and "
+                          "data tables where the truth describes charts. A rate with nothing to rate "
+                          "(n = 0) is shown as n/a (null in --json).\n\n" + _TRUTH_HELP)
 def eval_command(
     out: Annotated[Path, typer.Argument(help="Output folder of a run.")],
-    truth: Annotated[Path, typer.Option(help="truth.jsonl: one object per document, keyed by file name.")],
+    truth: Annotated[Path, typer.Option(help="truth.jsonl: one object per document, keyed by file name "
+                                             "(format above).")],
     fields: Annotated[Optional[list[str]], typer.Option("--field", help="Fields to score (default: all).")] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON (with field and chart "
+                                                          "truth in one file: {\"fields\": ..., \"charts\": ...}).")] = False,
     threshold: Annotated[Optional[float], typer.Option(
         help="Straight-through confidence threshold (default: the one chosen on development data, "
              "stored with the offline engine's confidence model).")] = None,
 ) -> None:
-    """Score a run's documents against expected values: accuracy, grounding and confidence calibration per
-    field, or chart answers (relaxed accuracy) and data tables when the truth describes charts."""
-    from docpipe.evaluate import evaluate, render_calibration, render_eval
-    from docpipe.evaluate.charts import evaluate_charts, is_chart_truth, render_chart_eval
+    from docpipe.evaluate import render_calibration, render_eval
+    from docpipe.evaluate.charts import render_chart_eval
+    from docpipe.evaluate.scoring import score_truth_file
     from docpipe.evaluate.truth import TruthFileError, UnknownFields
 
     if not (out / "documents").is_dir():
@@ -370,25 +385,22 @@ def eval_command(
     if not truth.is_file():
         raise _fail(EXIT_USAGE, f"truth file not found: {truth}")
     try:
-        if is_chart_truth(truth):
-            if fields:
-                raise UnknownFields("--field applies to field truth; this truth file describes charts")
-            chart_report = evaluate_charts(out, truth)
-            if json_out:
-                sys.stdout.write(chart_report.model_dump_json(indent=2) + "\n")
-            else:
-                _report_console().print(render_chart_eval(chart_report))
-            return
-        report = evaluate(out, truth, fields or None, threshold=threshold)
+        scores = score_truth_file(out, truth, fields or None, threshold=threshold)
     except (TruthFileError, UnknownFields) as exc:
         raise _fail(EXIT_USAGE, str(exc)) from None
     if json_out:
-        sys.stdout.write(report.model_dump_json(indent=2) + "\n")
-    else:
-        _report_console().print(render_eval(report))
-        calibration = render_calibration(report)
+        if scores.fields is not None and scores.charts is not None:
+            sys.stdout.write(scores.model_dump_json(indent=2) + "\n")
+        else:
+            sys.stdout.write((scores.fields or scores.charts).model_dump_json(indent=2) + "\n")
+        return
+    if scores.fields is not None:
+        _report_console().print(render_eval(scores.fields))
+        calibration = render_calibration(scores.fields)
         if calibration is not None:
             _report_console().print(calibration)
+    if scores.charts is not None:
+        _report_console().print(render_chart_eval(scores.charts))
 
 
 def _report_console() -> Console:

@@ -29,7 +29,7 @@ def test_pipelines_lists_pipeline_files():
 def test_usage_errors_exit_2_with_a_message_and_no_traceback(tmp_path):
     cases = [
         ["run", str(SAMPLES), "--schema", "nope", "--out", str(tmp_path / "o")],
-        ["run", str(tmp_path / "missing.pdf"), "--out", str(tmp_path / "o")],
+        ["run", str(tmp_path / "*.nothing"), "--out", str(tmp_path / "o")],  # a named missing path is a row
         ["run", str(SAMPLES), "--engine", "gpu", "--out", str(tmp_path / "o")],
         ["run", str(SAMPLES), "--pipeline", "nope", "--out", str(tmp_path / "o")],
     ]

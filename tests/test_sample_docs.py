@@ -163,11 +163,11 @@ def test_chart_questions_are_answerable_from_the_series(truths: list[SampleTruth
     charts = [t for t in truths if t.kind == "chart"]
     assert len(charts) == 2
     for truth in charts:
-        assert len(truth.questions) >= 2
+        assert len(truth.qa) >= 2
         printed = {box.text for box in truth.boxes.values()}
         series = truth.expected["charts"][0]["series"]
         labels = {p["label"] for s in series for p in s["points"]} | {s["name"] for s in series if s["name"]}
-        for qa in truth.questions:
+        for qa in truth.qa:
             assert qa.answer in labels or qa.answer in printed or re.fullmatch(r"\d+\.\d", qa.answer), qa
 
 

@@ -38,6 +38,16 @@ def _link(folder: Path, target: Path, name: str | None = None) -> None:
         link.symlink_to(target)
 
 
+def _invoice_truth(rec: dict) -> dict:
+    """The record's documented keys and invoice schema fields only (`docpipe eval` refuses any other
+    key, e.g. a data set's `amount_due`, which the invoice schema does not have)."""
+    from docpipe.evaluate.truth import DOCUMENTED_KEYS
+    from docpipe.schema_registry import load_schema
+
+    fields = set(load_schema("invoice").model.model_fields)
+    return {k: v for k, v in rec.items() if k in DOCUMENTED_KEYS or k in fields}
+
+
 def build(root: Path) -> list[str]:
     """Make every part folder and truth file under `root`; returns the part names."""
     parts: dict[str, list[dict]] = {}
@@ -54,6 +64,7 @@ def build(root: Path) -> list[str]:
             pdf = DEVDATA / dataset / rec["file"]
             (root / f"invoices-{fold}").mkdir(parents=True, exist_ok=True)
             _link(root / f"invoices-{fold}", pdf)
+            rec = _invoice_truth(rec)
             parts.setdefault(f"invoices-{fold}", []).append(rec)
             scans = root / f"scans-{fold}"
             scans.mkdir(parents=True, exist_ok=True)

@@ -81,7 +81,8 @@ def main(argv: list[str]) -> int:
         report = evaluate(out, truth_path)
     console = Console(width=160)
     console.print(render_eval(report))
-    mean = sum(s.accuracy for s in report.fields) / len(report.fields) if report.fields else 0.0
+    rated = [s.accuracy for s in report.fields if s.accuracy is not None]
+    mean = sum(rated) / len(rated) if rated else 0.0
     console.print(f"part={args.part} documents={len(truths)} mean accuracy={mean:.3f} "
                   f"CPU {cpu / max(1, len(truths)):.3f} s/doc")
     for s in report.fields:

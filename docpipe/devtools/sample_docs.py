@@ -124,7 +124,7 @@ def _chart_truth(name: str, spec: ChartSpec, drawn: dict[str, DrawnBox], mapping
                  sizes: list[tuple[float, float]], description: str) -> SampleTruth:
     return SampleTruth(file=name, kind="chart", schema_name="chart", pages=1, page_sizes=sizes,
                        description=description, expected=spec.expected(), boxes=truth_boxes(drawn, mappings),
-                       questions=[ChartQuestion(question=q, answer=a) for q, a in chart_questions(spec)])
+                       qa=[ChartQuestion(question=q, answer=a) for q, a in chart_questions(spec)])
 
 
 REPORT_TEXT = (

@@ -41,7 +41,7 @@ class SampleTruth(BaseModel):
     description: str
     expected: dict[str, Any] = Field(description="The schema model as JSON (amounts as strings, ISO dates).")
     boxes: dict[str, TruthBox] = Field(default_factory=dict)
-    questions: list[ChartQuestion] = Field(default_factory=list)
+    qa: list[ChartQuestion] = Field(default_factory=list)  # the key `docpipe eval` scores chart answers from
 
 
 @dataclass

@@ -26,10 +26,9 @@ from pydantic import BaseModel, Field, computed_field
 
 from docpipe.charts.numbers import parse_number
 from docpipe.evaluate.relaxed import relaxed_match
-from docpipe.evaluate.truth import read_truth
+from docpipe.evaluate.truth import CHART_KEYS, has_chart_truth, read_truth
 
 VALUE_TOLERANCE = 0.02  # of the axis range
-CHART_KEYS = ("qa", "table", "values", "points")
 
 
 class ChartEvalReport(BaseModel):
@@ -53,40 +52,38 @@ class ChartEvalReport(BaseModel):
 
     @computed_field  # type: ignore[prop-decorator]
     @property
-    def answer_share(self) -> float:
-        return self.answered / self.questions if self.questions else 0.0
+    def answer_share(self) -> float | None:
+        return self.answered / self.questions if self.questions else None  # n/a: nothing to rate
 
     @computed_field  # type: ignore[prop-decorator]
     @property
-    def answer_precision(self) -> float:
-        return self.correct / self.answered if self.answered else 0.0
+    def answer_precision(self) -> float | None:
+        return self.correct / self.answered if self.answered else None  # n/a: nothing to rate
 
     @computed_field  # type: ignore[prop-decorator]
     @property
-    def answer_accuracy(self) -> float:
-        return self.correct / self.questions if self.questions else 0.0
+    def answer_accuracy(self) -> float | None:
+        return self.correct / self.questions if self.questions else None  # n/a: nothing to rate
 
     @computed_field  # type: ignore[prop-decorator]
     @property
-    def value_accuracy(self) -> float:
-        return self.values_within / self.values if self.values else 0.0
+    def value_accuracy(self) -> float | None:
+        return self.values_within / self.values if self.values else None  # n/a: nothing to rate
 
     @computed_field  # type: ignore[prop-decorator]
     @property
-    def point_recall(self) -> float:
-        return self.points_matched / self.points if self.points else 0.0
+    def point_recall(self) -> float | None:
+        return self.points_matched / self.points if self.points else None  # n/a: nothing to rate
 
     @computed_field  # type: ignore[prop-decorator]
     @property
-    def cpu_s_per_chart(self) -> float:
-        return self.cpu_s_total / self.charts if self.charts else 0.0
+    def cpu_s_per_chart(self) -> float | None:
+        return self.cpu_s_total / self.charts if self.charts else None  # n/a: nothing to rate
 
 
 def is_chart_truth(truth_path: Path) -> bool:
-    """True when the truth file's lines describe charts (qa, table, values or points)."""
-    for record in read_truth(truth_path):
-        return any(key in record for key in CHART_KEYS)
-    return False
+    """True when any line of the truth file describes charts (qa, table, values or points)."""
+    return has_chart_truth(read_truth(truth_path))
 
 
 def evaluate_charts(out_dir: Path, truth_path: Path, max_misses: int = 50) -> ChartEvalReport:
@@ -98,6 +95,8 @@ def evaluate_charts(out_dir: Path, truth_path: Path, max_misses: int = 50) -> Ch
         for row in pads.dataset(out_dir / "charts", format="parquet").to_table().to_pylist():
             charts.setdefault(Path(row["source_path"]).name, []).append(row)
     for truth in read_truth(truth_path):
+        if not any(key in truth for key in CHART_KEYS):
+            continue  # a line of field truth in a mixed file: scored by evaluate/fields.py
         name = Path(truth["file"]).name
         report.documents += 1
         document = documents.get(name)
@@ -252,6 +251,10 @@ def _score_points(report: ChartEvalReport, points: list, series: list[dict]) -> 
             report.points_matched += 1
 
 
+def _num(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.2f}"
+
+
 def render_chart_eval(report: ChartEvalReport):
     """A rich table of the report's figures."""
     from rich.table import Table
@@ -262,15 +265,15 @@ def render_chart_eval(report: ChartEvalReport):
     table.add_column("value", justify="right")
     if report.questions:
         table.add_row("questions", str(report.questions))
-        table.add_row("share answered", f"{report.answer_share:.2f} ({report.answered})")
-        table.add_row("precision of answered (relaxed accuracy)", f"{report.answer_precision:.2f}")
-        table.add_row("accuracy over all questions", f"{report.answer_accuracy:.2f}")
+        table.add_row("share answered", f"{_num(report.answer_share)} ({report.answered})")
+        table.add_row("precision of answered (relaxed accuracy)", _num(report.answer_precision))
+        table.add_row("accuracy over all questions", _num(report.answer_accuracy))
     if report.values:
-        table.add_row("values within 2% of the axis range", f"{report.value_accuracy:.2f} "
+        table.add_row("values within 2% of the axis range", f"{_num(report.value_accuracy)} "
                                                             f"({report.values_within}/{report.values})")
     if report.points:
-        table.add_row("scatter points within 2% of each axis", f"{report.point_recall:.2f} "
+        table.add_row("scatter points within 2% of each axis", f"{_num(report.point_recall)} "
                                                                f"({report.points_matched}/{report.points})")
     table.add_row("charts read / unreadable", f"{report.charts} / {report.charts_unreadable}")
-    table.add_row("CPU s per chart (mean / max, OCR excluded)", f"{report.cpu_s_per_chart:.2f} / {report.cpu_s_max:.2f}")
+    table.add_row("CPU s per chart (mean / max, OCR excluded)", f"{_num(report.cpu_s_per_chart)} / {report.cpu_s_max:.2f}")
     return table

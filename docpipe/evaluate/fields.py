@@ -53,37 +53,37 @@ class FieldScore(BaseModel):
 
     @computed_field  # type: ignore[prop-decorator]
     @property
-    def accuracy(self) -> float:
-        return self.correct / self.truth if self.truth else 0.0
+    def accuracy(self) -> float | None:
+        return self.correct / self.truth if self.truth else None  # n/a: nothing to rate
 
     @computed_field  # type: ignore[prop-decorator]
     @property
-    def coverage(self) -> float:
-        return self.predicted / self.truth if self.truth else 0.0
+    def coverage(self) -> float | None:
+        return self.predicted / self.truth if self.truth else None  # n/a: nothing to rate
 
     @computed_field  # type: ignore[prop-decorator]
     @property
-    def grounding_rate(self) -> float:
-        return self.with_grounding / self.predicted if self.predicted else 0.0
+    def grounding_rate(self) -> float | None:
+        return self.with_grounding / self.predicted if self.predicted else None  # n/a: nothing to rate
 
     @computed_field  # type: ignore[prop-decorator]
     @property
-    def grounded_correct_rate(self) -> float:
-        return self.grounded_correct / self.correct if self.correct else 0.0
+    def grounded_correct_rate(self) -> float | None:
+        return self.grounded_correct / self.correct if self.correct else None  # n/a: nothing to rate
 
     @computed_field  # type: ignore[prop-decorator]
     @property
-    def null_rate(self) -> float:
+    def null_rate(self) -> float | None:
         """Share of scored documents (truth with or without a value) where the output is null."""
         answered = self.truth + self.truth_null
-        return (answered - self.predicted - self.invented) / answered if answered else 0.0
+        return (answered - self.predicted - self.invented) / answered if answered else None  # n/a: nothing to rate
 
     @computed_field  # type: ignore[prop-decorator]
     @property
-    def wrong_rate(self) -> float:
+    def wrong_rate(self) -> float | None:
         """Share of non-null output values that are wrong or invented (truth null)."""
         given = self.predicted + self.invented
-        return (self.wrong + self.invented) / given if given else 0.0
+        return (self.wrong + self.invented) / given if given else None  # n/a: nothing to rate
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -371,6 +371,10 @@ def render_calibration(report: EvalReport):  # -> rich.table.Table | None
     return table
 
 
+def _plain_pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.0%}"
+
+
 def render_eval(report: EvalReport):  # -> rich.table.Table
     from rich.table import Table
 
@@ -388,14 +392,16 @@ def render_eval(report: EvalReport):  # -> rich.table.Table
     table.add_column("wrong|answered", justify="right")
     table.add_column("n", justify="right", style="dim")
 
-    def pct(x: float) -> str:
+    def pct(x: float | None) -> str:
+        if x is None:
+            return "[dim]n/a[/dim]"  # nothing to rate (n = 0)
         colour = "green" if x >= 0.9 else "yellow" if x >= 0.7 else "red"
         return f"[{colour}]{x:.0%}[/{colour}]"
 
     for s in report.fields:
         table.add_row(s.field, s.kind, pct(s.accuracy), pct(s.coverage), pct(s.grounding_rate),
-                      pct(s.grounded_correct_rate), f"{s.null_rate:.0%}",
-                      f"{s.wrong_rate:.0%} ({s.wrong + s.invented}/{s.predicted + s.invented})",
+                      pct(s.grounded_correct_rate), _plain_pct(s.null_rate),
+                      f"{_plain_pct(s.wrong_rate)} ({s.wrong + s.invented}/{s.predicted + s.invented})",
                       f"{s.correct}/{s.truth}")
     for t in report.tables:
         table.add_row(f"{t.table} rows", "table", f"P {pct(t.row_precision)} R {pct(t.row_recall)}", "", "", "",

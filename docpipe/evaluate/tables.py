@@ -29,8 +29,8 @@ class ColumnScore(BaseModel):
 
     @computed_field  # type: ignore[prop-decorator]
     @property
-    def accuracy(self) -> float:
-        return self.correct / self.truth if self.truth else 0.0
+    def accuracy(self) -> float | None:
+        return self.correct / self.truth if self.truth else None  # n/a: nothing to rate
 
 
 class TableScore(BaseModel):
@@ -44,13 +44,13 @@ class TableScore(BaseModel):
 
     @computed_field  # type: ignore[prop-decorator]
     @property
-    def row_precision(self) -> float:
-        return self.matched_rows / self.output_rows if self.output_rows else 0.0
+    def row_precision(self) -> float | None:
+        return self.matched_rows / self.output_rows if self.output_rows else None  # n/a: nothing to rate
 
     @computed_field  # type: ignore[prop-decorator]
     @property
-    def row_recall(self) -> float:
-        return self.matched_rows / self.truth_rows if self.truth_rows else 0.0
+    def row_recall(self) -> float | None:
+        return self.matched_rows / self.truth_rows if self.truth_rows else None  # n/a: nothing to rate
 
 
 def _cell_similarity(got: Any, want: Any, kind: str) -> float:

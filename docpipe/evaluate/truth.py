@@ -39,3 +39,39 @@ def read_truth(path: Path) -> list[dict[str, Any]]:
             raise TruthFileError(f"{path}:{number}: no \"file\" key naming the document")
         records.append(record)
     return records
+
+
+# The documented top-level keys of a truth line (README "Truth files"), besides the fields of the
+# run's schema, which may be given flat (`{"file": ..., "total": ...}`) or under `expected`.
+META_KEYS = frozenset({"file", "kind", "schema_name", "description", "pages", "page_sizes", "source",
+                       "raw", "boxes", "chart_type"})  # identity and description: never scored
+FIELD_KEYS = frozenset({"expected", "line_count"})  # field truth: {field: value}; the row count of the table
+CHART_KEYS = ("qa", "table", "values", "points")  # chart truth (see evaluate/charts.py)
+CHART_DETAIL_KEYS = frozenset({"x_field", "y_field", "fields", "point_boxes"})
+DOCUMENTED_KEYS = META_KEYS | FIELD_KEYS | frozenset(CHART_KEYS) | CHART_DETAIL_KEYS
+
+
+def check_truth_keys(path: Path, columns: set[str] | frozenset[str]) -> None:
+    """Raise TruthFileError `FILE:LINE: unknown key(s) ...` for a top-level key of a truth line that
+    is neither documented (DOCUMENTED_KEYS) nor a column of the run's documents dataset (`columns`),
+    so that a misspelt or misplaced key is never silently left unscored."""
+    records = read_truth(path)  # raises first for a malformed line
+    text = Path(path).read_text(encoding="utf-8").splitlines()
+    numbers = [n for n, line in enumerate(text, start=1) if line.strip()]
+    for number, record in zip(numbers, records):
+        unknown = sorted(k for k in record if k not in DOCUMENTED_KEYS and k not in columns)
+        if unknown:
+            raise TruthFileError(
+                f"{path}:{number}: unknown key(s) {', '.join(unknown)}: a truth line holds `file`, the schema's "
+                "fields (flat or under `expected`), `qa` [{question, answer}], `table`, `values`, `points` "
+                "and description keys (see `docpipe eval --help`)")
+
+
+def has_chart_truth(records: list[dict[str, Any]]) -> bool:
+    """True when any truth line holds chart truth (qa, table, values or points)."""
+    return any(key in record for record in records for key in CHART_KEYS)
+
+
+def has_field_truth(records: list[dict[str, Any]], columns: set[str] | frozenset[str]) -> bool:
+    """True when any truth line holds field truth (`expected`, or a flat key that is a column)."""
+    return any("expected" in r or any(k in columns and k not in DOCUMENTED_KEYS for k in r) for r in records)
