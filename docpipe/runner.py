@@ -161,10 +161,13 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
 
         def on_committed(head, pages: int) -> None:
             if head.status == Status.skipped:
-                summary.skipped_duplicates += 1  # a row, but nothing was processed for it
-            else:
-                summary.processed += 1
-                summary.pages += pages
+                # A row, but nothing was processed for it: counted once, as a skipped duplicate,
+                # not again among the processed documents' errors.
+                summary.skipped_duplicates += 1
+                summary.count(head.status, None, head.source_path, None)
+                return
+            summary.processed += 1
+            summary.pages += pages
             summary.count(head.status, head.error.category.value if head.error else None,
                           head.source_path, head.error.message if head.error else None)
 

@@ -123,3 +123,25 @@ def test_second_run_into_same_folder_after_refusal_still_sees_new_inputs(tmp_pat
     summary = _summary(result)
     assert summary["inputs"] == 2 and summary["processed"] == 1 and summary["skipped_done"] == 1
     assert summary["passed_over"] == {"docpipe_output": 1}
+
+
+# -- 7. a duplicate input is counted once ------------------------------------------------------------
+
+def test_a_duplicate_is_counted_once_as_skipped_not_again_as_an_error(tmp_path):
+    from rich.console import Console
+
+    from docpipe.summary import RunSummary, summary_table
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(SAMPLES / "invoice_acme.pdf", inputs / "a.pdf")
+    shutil.copy(SAMPLES / "invoice_acme.pdf", inputs / "copy.pdf")
+    result = _run(str(inputs), "--out", str(tmp_path / "out"))
+    assert result.exit_code == EXIT_OK, result.output
+    summary = _summary(result)
+    assert summary["inputs"] == 2 and summary["processed"] == 1 and summary["skipped_duplicates"] == 1
+    assert "duplicate" not in summary["by_error"]
+    console = Console(record=True, width=200)
+    console.print(summary_table(RunSummary.model_validate(summary)))
+    text = console.export_text()
+    assert "duplicates of another input (skipped)" in text and "documents with error: duplicate" not in text
