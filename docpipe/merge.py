@@ -11,9 +11,10 @@ Document status, most serious reason first (the `error` names it; `missing_field
 `broken_rules` list every instance):
   failed   every page failed, or no page at all
   partial  some pages failed · a document-level condition (repaired file, --max-pages) · a page
-           degraded (token budget, repair) · a merge problem · required fields missing
-           (`missing_field`) or no field at all found · a consistency rule broken
-           (`inconsistent`) · values the page does not support (`ungrounded`)
+           degraded (token budget, repair) · a merge problem · a question asked and not answered
+           (the first unanswered question's error) · required fields missing (`missing_field`)
+           or no field at all found · a consistency rule broken (`inconsistent`) · values the
+           page does not support (`ungrounded`, answers included)
   ok       none of the above
 """
 
@@ -187,13 +188,7 @@ def merge_document(pages: list[PageResult], schema_model: type[BaseModel]) -> Me
     grounding = [g for g in grounding if not _answer_from_other_page(g, answers)]
     grounding.sort(key=lambda g: (g.page_index if g.page_index is not None else -1, g.field))
     missing, broken = _checks(schema_model, values)
-    status, error = _document_status(pages, grounding, notes, missing, broken, values)
-    unanswered = [a for a in answers if a.error is not None]
-    if unanswered and status is Status.ok:
-        first = unanswered[0].error
-        assert first is not None
-        status, error = Status.partial, first.model_copy(update={
-            "message": f"{len(unanswered)} of {len(answers)} question(s) not answered; first: {first.message}"})
+    status, error = _document_status(pages, grounding, notes, missing, broken, values, answers)
     scores = [g.score for g in grounding]
     return MergedDocument(
         status=status, error=error, values=values, grounding=grounding,
@@ -225,7 +220,9 @@ def _answer_from_other_page(g: FieldGrounding, answers: list[ChartAnswer]) -> bo
 
 def _document_status(pages: list[PageResult], grounding: list[FieldGrounding],
                      notes: list[ErrorInfo], missing: list[str] | None = None, broken: list[str] | None = None,
-                     values: BaseModel | None = None) -> tuple[Status, ErrorInfo | None]:
+                     values: BaseModel | None = None,
+                     answers: list[ChartAnswer] | None = None) -> tuple[Status, ErrorInfo | None]:
+    """The document's status and its most serious reason, in the order of the module docstring."""
     if not pages:
         return Status.failed, ErrorInfo(category=ErrorCategory.internal, message="no pages", stage="merge")
     failed = [p for p in pages if p.status == Status.failed]
@@ -249,6 +246,14 @@ def _document_status(pages: list[PageResult], grounding: list[FieldGrounding],
         return Status.partial, degraded.error
     if notes:
         return Status.partial, notes[0]
+    # A question the user asked and got no answer to says more than the fields of the chart schema
+    # (an invoice read with `--pipeline charts -q ...`: "no chart was found", not "no field found").
+    unanswered = [a for a in answers or [] if a.error is not None]
+    if unanswered:
+        first = unanswered[0].error
+        assert first is not None
+        return Status.partial, first.model_copy(update={
+            "message": f"{len(unanswered)} of {len(answers or [])} question(s) not answered; first: {first.message}"})
     if missing:
         if values is not None and not filled_fields(values):
             message = "no field of the schema was found in the document"

@@ -145,3 +145,37 @@ def test_a_duplicate_is_counted_once_as_skipped_not_again_as_an_error(tmp_path):
     console.print(summary_table(RunSummary.model_validate(summary)))
     text = console.export_text()
     assert "duplicates of another input (skipped)" in text and "documents with error: duplicate" not in text
+
+
+# -- 6. one precedence for the document's error, answers included -----------------------------------
+
+def _chart_page(extraction: dict, answers, grounding=()):
+    from docpipe.records import PageResult
+    from docpipe.schema_registry import load_schema
+
+    chart = load_schema("chart").model
+    return PageResult(doc_id="d", source_path="d.pdf", page_index=0, page_count=1, total_pages=1, width_pt=595, status="ok",
+                      height_pt=842, extraction_json=chart.model_validate(extraction).model_dump_json(),
+                      answers=list(answers), grounding=list(grounding))
+
+
+def test_an_unanswered_question_comes_before_ungrounded_values_and_missing_fields():
+    from docpipe.merge import merge_document
+    from docpipe.records import ChartAnswer, ErrorInfo, FieldGrounding, Status
+    from docpipe.schema_registry import load_schema
+
+    chart = load_schema("chart").model
+    no_chart = ErrorInfo(category=ErrorCategory.unreadable_chart, message="no chart was found", stage="chart_qa")
+    ungrounded = FieldGrounding(field="answers[1]", value="7", grounded=False)
+    # one unanswered question plus an answer the page does not support
+    page = _chart_page({}, [ChartAnswer(question="a?", error=no_chart), ChartAnswer(question="b?", answer="7")],
+                       [ungrounded])
+    merged = merge_document([page], chart)
+    assert merged.status is Status.partial and merged.error.category is ErrorCategory.unreadable_chart
+    assert merged.error.message.startswith("1 of 2 question(s) not answered")
+    # no field of the schema found (an invoice read with --pipeline charts) and the question unanswered
+    merged = merge_document([_chart_page({}, [ChartAnswer(question="a?", error=no_chart)])], chart)
+    assert merged.error.category is ErrorCategory.unreadable_chart and merged.missing_fields
+    # every question answered: the fields decide as before
+    merged = merge_document([_chart_page({}, [ChartAnswer(question="b?", answer="7")], [ungrounded])], chart)
+    assert merged.error.category is ErrorCategory.missing_field
