@@ -179,3 +179,48 @@ def test_an_unanswered_question_comes_before_ungrounded_values_and_missing_field
     # every question answered: the fields decide as before
     merged = merge_document([_chart_page({}, [ChartAnswer(question="b?", answer="7")], [ungrounded])], chart)
     assert merged.error.category is ErrorCategory.missing_field
+
+
+# -- 5. a repaired PDF: ok when nothing was lost, as the README says ----------------------------------
+
+def _broken_xref_pdf(path: Path, lines: list[str]) -> Path:
+    import re
+
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    for i, line in enumerate(lines):
+        page.insert_text((60, 80 + 16 * i), line, fontsize=11)
+    data = doc.tobytes()
+    tail = data.rindex(b"startxref")
+    path.write_bytes(data[:tail] + re.sub(rb"startxref\s+\d+", b"startxref\n999999", data[tail:]))
+    assert pymupdf.open(path).is_repaired  # the cross-reference table had to be rebuilt
+    return path
+
+
+def test_a_repaired_pdf_that_lost_nothing_is_ok_with_the_same_values(tmp_path):
+    import pyarrow.parquet as pq
+
+    lines = ["Invoice number: R-7", "Date: 2024-03-05", "Total: 12.50 EUR"]
+    good = tmp_path / "in" / "good.pdf"
+    good.parent.mkdir()
+    _broken_xref_pdf(tmp_path / "in" / "repaired.pdf", lines)
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    for i, line in enumerate(lines):
+        page.insert_text((60, 80 + 16 * i), line, fontsize=11)
+    doc.save(good)
+    result = _run(str(tmp_path / "in"), "--out", str(tmp_path / "out"))
+    assert result.exit_code in (EXIT_OK, EXIT_FAILED_DOCS), result.output
+    rows = {Path(r["source_path"]).name: r for r in pq.read_table(tmp_path / "out" / "documents").to_pylist()}
+    repaired, intact = rows["repaired.pdf"], rows["good.pdf"]
+    assert repaired["pages_processed"] == 1 and repaired["invoice_number"] == "R-7"
+    # the repair lost nothing: the same status, error and values as the intact file
+    assert (repaired["status"], repaired["error"]) == (intact["status"], intact["error"])
+    assert (repaired["total"], repaired["issue_date"]) == (intact["total"], intact["issue_date"])
+    pages = pq.read_table(tmp_path / "out" / "pages").to_pylist()
+    words = {Path(p["source_path"]).name: p["ocr_text"] for p in pages}
+    assert words["repaired.pdf"] == words["good.pdf"] and "R-7" in words["repaired.pdf"]
