@@ -169,7 +169,7 @@ def _execute(config, log_format: str, started: float, notices: list[str]) -> Non
         try:
             summary = execute(config, reporter, started=started)
         except RunInterrupted as exc:
-            _exit_on_second_interrupt()
+            _exit_on_second_interrupt(log_format)
             summary, code = exc.summary, EXIT_INTERRUPTED
             message = (f"interrupted: {summary.processed} document(s) committed and kept; re-run the same "
                        "command to finish")
@@ -177,7 +177,7 @@ def _execute(config, log_format: str, started: float, notices: list[str]) -> Non
             code, message = EXIT_INTERRUPTED, ("interrupted again while committing finished documents: documents "
                                                "already committed are kept; re-run the same command to finish")
         except KeyboardInterrupt:  # mostly start-up (model probe, Ray), but also a commit after the last document
-            _exit_on_second_interrupt()
+            _exit_on_second_interrupt(log_format)
             code, message = EXIT_INTERRUPTED, ("interrupted: documents already committed (if any) are kept; re-run "
                                                "the same command to finish")
         except ConfigError as exc:
@@ -224,11 +224,28 @@ def _execute(config, log_format: str, started: float, notices: list[str]) -> Non
     raise typer.Exit(EXIT_FAILED_DOCS if summary.any_failed else EXIT_OK)
 
 
-def _exit_on_second_interrupt() -> None:
-    """Cleaning up after Ctrl-C (committing, stopping Ray) takes seconds; a second Ctrl-C ends at once."""
+SECOND_INTERRUPT_MESSAGE = ("interrupted again: stopped at once; documents committed before are kept, the "
+                            "ones being committed are not; re-run the same command to finish")
+
+
+def _exit_on_second_interrupt(log_format: str = "rich") -> None:
+    """Cleaning up after Ctrl-C (committing, stopping Ray) takes seconds; a second Ctrl-C ends at once,
+    after one line on stderr saying what was kept (a JSON `error` event with --log-format json)."""
     import signal
 
-    signal.signal(signal.SIGINT, lambda *_: os._exit(EXIT_INTERRUPTED))
+    if log_format == "json":
+        line = json.dumps({"ts": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()), "event": "error",
+                           "message": SECOND_INTERRUPT_MESSAGE, "exit_code": EXIT_INTERRUPTED})
+    else:
+        line = SECOND_INTERRUPT_MESSAGE
+
+    def stop(*_) -> None:
+        try:
+            os.write(2, (line + "\n").encode())  # no Python I/O buffers inside a signal handler
+        finally:
+            os._exit(EXIT_INTERRUPTED)
+
+    signal.signal(signal.SIGINT, stop)
 
 
 def _keep_log(log_path: Path, out_uri: str, summary) -> str | None:
@@ -554,7 +571,20 @@ def readable_help(command):
     return command
 
 
+HELP_WIDTH_NOT_A_TERMINAL = 120  # columns of --help when stdout is not a terminal (piped, CI)
+
+
+def _help_width() -> None:
+    """Help piped to a file or a pager is laid out 120 columns wide (rich's default there is 80, which
+    cuts long option names such as `--raster-workers,--workers` to an ellipsis); TERMINAL_WIDTH wins."""
+    if not os.environ.get("TERMINAL_WIDTH") and not sys.stdout.isatty():
+        import typer.rich_utils
+
+        typer.rich_utils.MAX_WIDTH = HELP_WIDTH_NOT_A_TERMINAL
+
+
 def main() -> None:
+    _help_width()
     readable_help(typer.main.get_command(app))(prog_name="docpipe")
 
 

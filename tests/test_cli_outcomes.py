@@ -26,7 +26,7 @@ def _summary(out: Path, **extra) -> RunSummary:
 
 @pytest.fixture(autouse=True)
 def _no_sigint_handler(monkeypatch):
-    monkeypatch.setattr(cli, "_exit_on_second_interrupt", lambda: None)  # keep pytest's own SIGINT handling
+    monkeypatch.setattr(cli, "_exit_on_second_interrupt", lambda *a: None)  # keep pytest's own SIGINT handling
 
 
 def _run(monkeypatch, tmp_path: Path, raised: BaseException, *extra: str):

@@ -20,6 +20,7 @@ from tests.inprocess import inprocess_stream
 
 runner = CliRunner()
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_docs"
+_SECOND_INTERRUPT = cli._exit_on_second_interrupt
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +31,7 @@ def _in_process(monkeypatch):
         return real(config, reporter, started=started, stream_fn=inprocess_stream)
 
     monkeypatch.setattr(runner_module, "execute", execute)
-    monkeypatch.setattr(cli, "_exit_on_second_interrupt", lambda: None)
+    monkeypatch.setattr(cli, "_exit_on_second_interrupt", lambda *a: None)
 
 
 def _run(*args: str):
@@ -224,3 +225,44 @@ def test_a_repaired_pdf_that_lost_nothing_is_ok_with_the_same_values(tmp_path):
     pages = pq.read_table(tmp_path / "out" / "pages").to_pylist()
     words = {Path(p["source_path"]).name: p["ocr_text"] for p in pages}
     assert words["repaired.pdf"] == words["good.pdf"] and "R-7" in words["repaired.pdf"]
+
+
+# -- 8. a second Ctrl-C says what was kept; piped help keeps option names whole -----------------------
+
+@pytest.mark.parametrize("log_format", ["rich", "json"])
+def test_a_second_ctrl_c_prints_one_line_saying_what_was_kept(monkeypatch, capfd, log_format):
+    import signal
+
+    from docpipe.cli import SECOND_INTERRUPT_MESSAGE
+
+    installed = {}
+    monkeypatch.setattr(signal, "signal", lambda sig, handler: installed.setdefault(sig, handler))
+
+    def fake_exit(code):
+        raise SystemExit(code)
+
+    monkeypatch.setattr(cli.os, "_exit", fake_exit)
+    _SECOND_INTERRUPT(log_format)  # the real handler (the autouse fixture replaces cli's)
+    with pytest.raises(SystemExit) as exited:
+        installed[signal.SIGINT](signal.SIGINT, None)
+    assert exited.value.code == 130
+    lines = [line for line in capfd.readouterr().err.splitlines() if line.strip()]
+    assert len(lines) == 1
+    if log_format == "json":
+        event = json.loads(lines[0])
+        assert event["event"] == "error" and event["exit_code"] == 130 and "kept" in event["message"]
+    else:
+        assert lines[0] == SECOND_INTERRUPT_MESSAGE and "re-run" in lines[0]
+
+
+def test_piped_help_does_not_cut_option_names():
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("TERMINAL_WIDTH", "COLUMNS")}
+    result = subprocess.run([sys.executable, "-m", "docpipe", "run", "--help"], capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert result.returncode == 0
+    assert "--raster-workers" in result.stdout and "--recycle-after-pages" in result.stdout
+    assert "…" not in result.stdout
