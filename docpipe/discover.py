@@ -161,8 +161,8 @@ def check_output_outside_inputs(out: str, inputs: Iterable[str]) -> None:
     A folder walk passes over any folder holding a docpipe ledger, so with `--out` equal to an
     input folder (or an ancestor of one) the next run would find nothing to do there. An output
     that is a subfolder of an input folder is allowed: the walk passes it over. Local paths are
-    folders are compared after resolving symlinks; URIs by prefix (same scheme, '/'-separated).
-    Named files and glob patterns are not checked (a named file is always read).
+    folders (named, or matched by a glob pattern) are compared after resolving symlinks; URIs by
+    prefix (same scheme, '/'-separated). Named files are not checked (a named file is always read).
     """
     out_text = str(out)
     out_remote = is_remote(out_text)
@@ -173,17 +173,21 @@ def check_output_outside_inputs(out: str, inputs: Iterable[str]) -> None:
         if raw_remote != out_remote:
             continue
         if raw_remote:
-            name, sep = raw.rstrip("/"), "/"
+            folders, sep = [raw.rstrip("/")], "/"
         else:
             local = os.path.expanduser(strip_file_scheme(raw))
-            if not os.path.isdir(local):  # a named file is always read; a glob is judged when listed
-                continue
-            name, sep = os.path.realpath(local), os.sep
-        if name == out_norm or name.startswith(out_norm.rstrip(sep) + sep):
-            where = "is the input folder" if name == out_norm else "holds the input"
-            raise InputError(f"--out {out_text} {where} {raw}: the next run would pass its inputs over as "
-                             "docpipe output; choose an output folder outside the inputs (a subfolder of an "
-                             "input folder is fine)")
+            if not os.path.lexists(local) and _GLOB_CHARS.intersection(local):
+                matches = glob.glob(local, recursive=True)  # the folders the pattern names are walked
+            else:
+                matches = [local]
+            # a named file is always read, wherever it is: only folders are checked
+            folders, sep = [os.path.realpath(m) for m in matches if os.path.isdir(m)], os.sep
+        for name in folders:
+            if name == out_norm or name.startswith(out_norm.rstrip(sep) + sep):
+                where = "is the input folder" if name == out_norm else "holds the input folder"
+                raise InputError(f"--out {out_text} {where} {raw}: the next run would pass its inputs over "
+                                 "as docpipe output; choose an output folder outside the inputs (a subfolder "
+                                 "of an input folder is fine)")
 
 
 def list_inputs(inputs: Iterable[str]) -> Listing:

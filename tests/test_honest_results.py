@@ -66,6 +66,9 @@ def test_out_holding_an_input_folder_is_refused_but_a_subfolder_output_is_allowe
     (tmp_path / "link").symlink_to(inputs)
     with pytest.raises(InputError, match="is the input folder"):
         check_output_outside_inputs(str(tmp_path / "link"), [str(inputs)])
+    # a folder a glob pattern matches is walked like a named one
+    with pytest.raises(InputError, match="is the input folder"):
+        check_output_outside_inputs(str(inputs), [str(tmp_path / "parent" / "i*")])
     # a named file inside the output is always read: not refused
     (inputs / "a.pdf").write_bytes(b"%PDF-1.4")
     check_output_outside_inputs(str(inputs), [str(inputs / "a.pdf")])
