@@ -27,7 +27,8 @@ def _truth(tmp_path: Path, *lines: dict) -> Path:
 def test_sample_truth_stores_chart_questions_under_the_key_eval_scores():
     lines = [json.loads(line) for line in SAMPLE_TRUTH.read_text().splitlines() if line.strip()]
     charts = [line for line in lines if line["kind"] == "chart"]
-    assert charts and all(line.get("qa") and "questions" not in line for line in charts)
+    assert charts and all(line.get("qa") for line in charts)
+    assert not [line["file"] for line in lines if "questions" in line]
     assert "qa" in SampleTruth.model_fields and "questions" not in SampleTruth.model_fields
 
 
@@ -64,15 +65,19 @@ def test_a_truth_file_matching_no_document_exits_2_and_rates_are_null(tmp_path):
 
 
 def test_a_rate_over_nothing_is_n_a_not_zero(tmp_path):
-    # one document in the output, with no question asked of it: answer rates have n = 0
+    # the question was asked of the truth but never answered: precision over answered has n = 0
     _write(tmp_path / "out", {"chart.png": ([], [])})
-    truth = _truth(tmp_path, {"file": "chart.png", "qa": []})
+    truth = _truth(tmp_path, {"file": "chart.png", "qa": [{"question": "Q", "answer": "1"}]},
+                   {"file": "invoice.pdf", "kind": "invoice", "qa": [], "expected": {"total": "1.00"}})
     result = runner.invoke(app, ["eval", str(tmp_path / "out"), "--truth", str(truth), "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["answer_accuracy"] is None and report["answer_share"] is None
+    charts = report["charts"]
+    assert charts["documents"] == 1  # an empty `qa` is no chart truth
+    assert charts["answer_precision"] is None and charts["answer_accuracy"] == 0.0
     result = runner.invoke(app, ["eval", str(tmp_path / "out"), "--truth", str(truth)])
-    assert result.exit_code == 0 and "n/a" in result.output  # CPU s per chart over no chart
+    row = next(line for line in result.output.splitlines() if "precision of answered" in line)
+    assert result.exit_code == 0 and "n/a" in row
     # field truth: a field whose truth is null everywhere has no accuracy, and the table says n/a
     from rich.console import Console
 

@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field, computed_field
 
 from docpipe.charts.numbers import parse_number
 from docpipe.evaluate.relaxed import relaxed_match
-from docpipe.evaluate.truth import CHART_KEYS, has_chart_truth, read_truth
+from docpipe.evaluate.truth import has_chart_truth, is_chart_line, read_truth
 
 VALUE_TOLERANCE = 0.02  # of the axis range
 
@@ -95,7 +95,7 @@ def evaluate_charts(out_dir: Path, truth_path: Path, max_misses: int = 50) -> Ch
         for row in pads.dataset(out_dir / "charts", format="parquet").to_table().to_pylist():
             charts.setdefault(Path(row["source_path"]).name, []).append(row)
     for truth in read_truth(truth_path):
-        if not any(key in truth for key in CHART_KEYS):
+        if not is_chart_line(truth):
             continue  # a line of field truth in a mixed file: scored by evaluate/fields.py
         name = Path(truth["file"]).name
         report.documents += 1

@@ -67,9 +67,15 @@ def check_truth_keys(path: Path, columns: set[str] | frozenset[str]) -> None:
                 "and description keys (see `docpipe eval --help`)")
 
 
+def is_chart_line(record: dict[str, Any]) -> bool:
+    """True when a truth line holds chart truth: a non-empty qa, table, values or points (an
+    invoice line of sample_docs/truth.jsonl has `"qa": []`: no chart truth)."""
+    return any(record.get(key) for key in CHART_KEYS)
+
+
 def has_chart_truth(records: list[dict[str, Any]]) -> bool:
-    """True when any truth line holds chart truth (qa, table, values or points)."""
-    return any(key in record for record in records for key in CHART_KEYS)
+    """True when any truth line holds chart truth (see is_chart_line)."""
+    return any(is_chart_line(record) for record in records)
 
 
 def has_field_truth(records: list[dict[str, Any]], columns: set[str] | frozenset[str]) -> bool:
