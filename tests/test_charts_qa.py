@@ -263,3 +263,38 @@ def test_an_ordering_depends_on_its_decisive_marks_and_close_rivals_only() -> No
     # a sum depends on every value it adds
     total = answer_question("What is the sum of all values?", [far_unsure], min_confidence=0.0)
     assert total.confidence == 0.2
+
+
+def _words(*lines: str) -> list:
+    """A word layer: each line's words side by side, one line under the other."""
+    from docpipe.records import Word
+
+    words = []
+    for row, line in enumerate(lines):
+        for col, text in enumerate(line.split()):
+            words.append(Word(text=text, bbox=(0.1 + 0.1 * col, 0.05 + 0.05 * row, 0.18 + 0.1 * col,
+                                               0.09 + 0.05 * row), line_id=row))
+    return words
+
+
+def test_title_answers_are_grounded_on_the_words_that_print_them() -> None:
+    words = _words("Revenue by Region, 2023", "North South East West Central", "Revenue (USD million)")
+    title = answer_question("What is the title of the chart?", [bar_chart()], words=words)
+    assert title.answer == "Revenue by Region, 2023" and title.grounded is True
+    assert title.bbox == pytest.approx((0.1, 0.05, 0.48, 0.09))  # the four words of line 0
+    axis = answer_question("What is the title of the y-axis?", [bar_chart()], words=words)
+    assert axis.answer == "Revenue (USD million)" and axis.grounded is True
+    assert axis.bbox == pytest.approx((0.1, 0.15, 0.38, 0.19))
+
+
+def test_title_answers_not_printed_on_the_page_are_not_grounded() -> None:
+    words = _words("Revenue by Region 2022", "North South East West Central")  # another year; no axis title
+    title = answer_question("What is the title of the chart?", [bar_chart()], words=words)
+    assert title.answer == "Revenue by Region, 2023" and title.grounded is False and title.bbox is None
+    assert answer_question("What is the title of the y-axis?", [bar_chart()], words=words).grounded is False
+    assert answer_question("What is the title of the chart?", [bar_chart()]).grounded is False  # no words given
+
+
+def test_mark_answers_keep_their_mark_evidence_when_words_are_given() -> None:
+    result = answer_question("What is the highest value?", [bar_chart()], words=_words("55.2"))
+    assert result.grounded is True and result.bbox == pytest.approx((0.3, 0.5, 0.35, 0.9))  # East's bar

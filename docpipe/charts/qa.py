@@ -33,7 +33,8 @@ from docpipe.charts.questions import (
     QuestionKind,
     parse_question,
 )
-from docpipe.records import BBox, ChartAnswer, ErrorCategory, ErrorInfo
+from docpipe.charts.text_evidence import find_printed
+from docpipe.records import BBox, ChartAnswer, ErrorCategory, ErrorInfo, Word
 
 K = QuestionKind
 STAGE = "chart_qa"
@@ -75,9 +76,10 @@ class _Answer:
     mentions: int = 0  # entity phrases resolved: how strongly the question is about this chart
     at: list[ChartPoint] | None = None  # the marks the answer names (a maximum's mark); None: all of `points`
     ranked: bool = False  # the answer is an ordering of `points` (a maximum, a comparison), not a value
+    printed: bool = False  # the answer is text the reader took from the page (a title): grounded on the words
 
 
-def answer_question(question: str, charts: Sequence[ChartData], *,
+def answer_question(question: str, charts: Sequence[ChartData], *, words: Sequence[Word] | None = None,
                     min_confidence: float | None = None) -> ChartAnswer:
     """Answer `question` from the charts of one page (or one document).
 
@@ -88,6 +90,11 @@ def answer_question(question: str, charts: Sequence[ChartData], *,
     rests on values read from pixels whose confidence is under `min_confidence`, default
     `MIN_CONFIDENCE`; the message says what the reading gave). Values a model gave (source
     `model`) are not gated here: the VLM task weighs them against the model's own answer.
+
+    `grounded` means the answer is shown on the page: an answer computed from marks is grounded
+    when every mark it used was located (not a model's value); an answer that is printed text
+    (a chart or axis title) is grounded when `words` (the page's word layer, reading order)
+    spell it (`text_evidence.find_printed`), and its bbox is then the box of those words.
     """
     threshold = MIN_CONFIDENCE if min_confidence is None else min_confidence
     if not charts:
@@ -115,7 +122,7 @@ def answer_question(question: str, charts: Sequence[ChartData], *,
         return _error(question, ErrorCategory.unsupported_question,
                       f"{len(chosen)} charts could answer the question differently; it does not say which")
     chart, result = chosen[0]
-    answer = _grounded(question, chart, result)
+    answer = _grounded(question, chart, result, words or [])
     from_pixels = chart.reader == "raster" and not any(p.source == "model" for p in result.points)
     if from_pixels and (answer.confidence or 0.0) < threshold:
         return _error(question, ErrorCategory.low_confidence,
@@ -124,7 +131,7 @@ def answer_question(question: str, charts: Sequence[ChartData], *,
     return answer
 
 
-def _grounded(question: str, chart: ChartData, result: _Answer) -> ChartAnswer:
+def _grounded(question: str, chart: ChartData, result: _Answer, words: Sequence[Word]) -> ChartAnswer:
     boxes = [p.bbox for p in result.points if p.bbox is not None]
     named = [p.bbox for p in (result.at if result.at else result.points) if p.bbox is not None]
     union: BBox | None = None
@@ -132,6 +139,9 @@ def _grounded(question: str, chart: ChartData, result: _Answer) -> ChartAnswer:
         union = (min(b[0] for b in named), min(b[1] for b in named), max(b[2] for b in named),
                  max(b[3] for b in named))
     grounded = bool(result.points) and all(p.bbox is not None and p.source != "model" for p in result.points)
+    if result.printed:  # text taken from the page: shown here only if the page's words spell it
+        union = find_printed(result.text, words)
+        grounded = union is not None
     confidence = _confidence(result, chart)
     return ChartAnswer(question=question, answer=result.text, value=result.value, unit=result.unit,
                        page_index=chart.page_index, chart_index=chart.chart_index, bbox=union,
@@ -702,13 +712,13 @@ class _ChartAnswerer:
     def _title(self) -> _Answer:
         if not self.chart.title:
             raise Unsupported("the chart's title was not read")
-        return _Answer(self.chart.title, None, [])
+        return _Answer(self.chart.title, None, [], printed=True)
 
     def _axis_title(self) -> _Answer:
         axis = self.chart.x_axis if self.q.op == "x" else self.chart.y_axis
         if axis is None or not axis.title:
             raise Unsupported(f"the {self.q.op} axis title was not read")
-        return _Answer(axis.title, None, [])
+        return _Answer(axis.title, None, [], printed=True)
 
     def _legend_has(self) -> _Answer:
         if not any(self.series_names):
