@@ -164,7 +164,24 @@ def fit_axis(labels: list[TextBox], direction: str, allow_log: bool = True) -> A
     labels = [b for b in labels if b.number is not None]
     if len(labels) < 2:
         return None
-    pos = np.array([b.cy if direction == "y" else tick_x(b) for b in labels])
+    if direction == "y":
+        return _fit_at(labels, np.array([b.cy for b in labels]), direction, allow_log)
+    # An x label whose box is about square may be printed turned (its tick at its right end) or be
+    # a short label in a tall OCR box (its tick at its centre): fit both ways and keep the one more
+    # labels agree with, then the smaller residual; a tie (every label shifted alike) keeps the
+    # centres, which is where an upright label's tick is.
+    centred = _fit_at(labels, np.array([b.cx for b in labels]), direction, allow_log)
+    turned_pos = np.array([tick_x(b) for b in labels])
+    if np.allclose(turned_pos, [b.cx for b in labels]):
+        return centred
+    turned = _fit_at(labels, turned_pos, direction, allow_log)
+    if centred is None or turned is None:
+        return centred or turned
+    return turned if (turned.n, -turned.rms) > (centred.n, -centred.rms + 1e-6) else centred
+
+
+def _fit_at(labels: list[TextBox], pos: np.ndarray, direction: str, allow_log: bool) -> AxisFit | None:
+    """`fit_axis` with each label's tick position given (crop pixels along the axis)."""
     size = float(np.median([b.h for b in labels]))
     tol = max(2.5, 0.3 * size)
     best: tuple | None = None
