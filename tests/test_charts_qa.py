@@ -298,3 +298,50 @@ def test_title_answers_not_printed_on_the_page_are_not_grounded() -> None:
 def test_mark_answers_keep_their_mark_evidence_when_words_are_given() -> None:
     result = answer_question("What is the highest value?", [bar_chart()], words=_words("55.2"))
     assert result.grounded is True and result.bbox == pytest.approx((0.3, 0.5, 0.35, 0.9))  # East's bar
+
+
+@pytest.mark.parametrize("question", ["How many slices does the pie have?", "How many slices are there?"])
+def test_a_question_about_pie_slices_of_a_bar_chart_says_the_chart_has_none(question: str) -> None:
+    result = answer_question(question, [bar_chart()])
+    assert result.error is not None and result.error.category is ErrorCategory.unsupported_question
+    assert "slices" in result.error.message and "bar chart" in result.error.message
+
+
+@pytest.mark.parametrize("question, want", [
+    ("What is the y-axis label?", "Revenue (USD million)"),
+    ("What is the x-axis title?", "Region"),
+    ("What is the chart's title?", "Revenue by Region, 2023"),
+])
+def test_axis_and_chart_title_phrasings(question: str, want: str) -> None:
+    assert answer_question(question, [bar_chart()]).answer == want
+
+
+@pytest.mark.parametrize("question, want", [
+    ("What was the value of Mobile in June?", 19.8),  # categories are Jan..Jun
+    ("What was the value of Web in February?", 14.5),
+    ("What was the value of Web in juin?", 21.4),  # French month name
+])
+def test_full_month_names_match_abbreviated_categories(question: str, want: float) -> None:
+    result = answer_question(question, [line_chart()])
+    assert result.error is None and result.value == pytest.approx(want)
+
+
+def test_abbreviations_in_the_question_match_full_month_categories() -> None:
+    chart = line_chart()
+    full = ["January", "February", "March", "April", "May", "June"]
+    for s in chart.series:
+        for p, name in zip(s.points, full):
+            p.x = name
+    assert answer_question("What was the value of Web in Mar?", [chart]).value == pytest.approx(13.8)
+
+
+@pytest.mark.parametrize("question", ["How many lines are in the chart?", "How many lines are there?",
+                                      "How many lines does the chart have?"])
+def test_count_series_phrasings(question: str) -> None:
+    assert answer_question(question, [line_chart()]).value == 2
+
+
+def test_median_value() -> None:
+    # 27.8, 31.0, 38.4, 42.5, 55.2 -> 38.4
+    result = answer_question("What is the median value?", [bar_chart()])
+    assert result.error is None and result.value == pytest.approx(38.4)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -34,6 +35,8 @@ from docpipe.charts.questions import (
     parse_question,
 )
 from docpipe.charts.text_evidence import find_printed
+from docpipe.grounding.dates import MONTHS
+from docpipe.grounding.textnorm import fold
 from docpipe.records import BBox, ChartAnswer, ErrorCategory, ErrorInfo, Word
 
 K = QuestionKind
@@ -189,7 +192,9 @@ def _norm(text: str) -> str:
     text = text.lower().replace("&", " and ").replace("'s ", " ").replace("’s ", " ")
     text = re.sub(r"[^\w%.\-]+", " ", text)
     text = re.sub(r"(?<!\d)[.\-]|[.\-](?!\d)", " ", text)  # keep 3.5 and 2013-01-01, drop other dots/dashes
-    return " ".join(text.split())
+    # a month's full name and its abbreviations are one name ('June' names the category 'Jun'), in
+    # every language the date reader knows (`grounding.dates.MONTHS`)
+    return " ".join(f"month{MONTHS[w]}" if w in MONTHS else w for w in (fold(t) for t in text.split()))
 
 
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -509,6 +514,9 @@ class _ChartAnswerer:
 
     def _average(self) -> _Answer:
         return self._aggregate(lambda v: math.fsum(v) / len(v), "same")
+
+    def _median(self) -> _Answer:
+        return self._aggregate(statistics.median, "same")
 
     def _difference(self) -> _Answer:
         a, b = self._pair()
