@@ -345,3 +345,26 @@ def test_median_value() -> None:
     # 27.8, 31.0, 38.4, 42.5, 55.2 -> 38.4
     result = answer_question("What is the median value?", [bar_chart()])
     assert result.error is None and result.value == pytest.approx(38.4)
+
+
+def _grouped_raster(confidence: float, drop: str | None = None) -> ChartData:
+    series = []
+    for k, (name, values) in enumerate({"2023": [12.0, 18.0, 15.0], "2024": [14.0, 21.0, 13.0]}.items()):
+        pts = [point(c, v, 2 * i + k, confidence) for i, (c, v) in enumerate(zip(["North", "South", "East"], values))]
+        series.append(ChartSeries(name=name, points=[p for p in pts if not (k == 1 and p.x == drop)]))
+    return ChartData(page_index=0, chart_index=0, bbox=(0, 0, 1, 1), chart_type="grouped_bar", reader="raster",
+                     confidence=confidence, series=series)
+
+
+def test_counts_rest_on_the_marks_not_on_value_precision() -> None:
+    chart = _grouped_raster(0.44)  # values under the gate, every slot of the grid has its bar
+    assert answer_question("How many bars are there?", [chart]).value == 6
+    assert answer_question("How many series are there?", [chart]).value == 2
+    value = answer_question("What is the value of North in 2024?", [chart])
+    assert value.error is not None and value.error.category is ErrorCategory.low_confidence
+
+
+def test_a_count_over_an_incomplete_grid_is_declined() -> None:
+    result = answer_question("How many bars are there?", [_grouped_raster(0.95, drop="South")])
+    assert result.error is not None and result.error.category is ErrorCategory.low_confidence
+    assert "1 series/category slot" in result.error.message

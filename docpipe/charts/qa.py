@@ -80,6 +80,7 @@ class _Answer:
     at: list[ChartPoint] | None = None  # the marks the answer names (a maximum's mark); None: all of `points`
     ranked: bool = False  # the answer is an ordering of `points` (a maximum, a comparison), not a value
     printed: bool = False  # the answer is text the reader took from the page (a title): grounded on the words
+    count: bool = False  # the answer counts marks / series / categories: it rests on no value's precision
 
 
 def answer_question(question: str, charts: Sequence[ChartData], *, words: Sequence[Word] | None = None,
@@ -91,7 +92,9 @@ def answer_question(question: str, charts: Sequence[ChartData], *, words: Sequen
     carries an error: unsupported_question (not a kind the answerer handles, or ambiguous on these
     charts), unreadable_chart (no chart, or no chart could be read) or low_confidence (the answer
     rests on values read from pixels whose confidence is under `min_confidence`, default
-    `MIN_CONFIDENCE`; the message says what the reading gave). Values a model gave (source
+    `MIN_CONFIDENCE`; the message says what the reading gave; a count of marks, series or
+    categories rests on no value's precision and is declined only when the marks do not form a
+    complete series × category grid, `_grid_gaps`). Values a model gave (source
     `model`) are not gated here: the VLM task weighs them against the model's own answer.
 
     `grounded` means the answer is shown on the page: an answer computed from marks is grounded
@@ -127,11 +130,32 @@ def answer_question(question: str, charts: Sequence[ChartData], *, words: Sequen
     chart, result = chosen[0]
     answer = _grounded(question, chart, result, words or [])
     from_pixels = chart.reader == "raster" and not any(p.source == "model" for p in result.points)
+    if from_pixels and result.count:
+        # A count needs every mark found, not every value precise: it is declined when the marks
+        # do not form a complete grid (a series without a mark at a category another series has),
+        # whatever the values' confidence.
+        gaps = _grid_gaps(chart)
+        if gaps:
+            return _error(question, ErrorCategory.low_confidence,
+                          f"the marks were not all found ({gaps} series/category slot(s) without a mark): "
+                          f"the reading gives {answer.answer!r}")
+        return answer
     if from_pixels and (answer.confidence or 0.0) < threshold:
         return _error(question, ErrorCategory.low_confidence,
                       f"the values this answer rests on were not read reliably: the reading gives "
                       f"{answer.answer!r} at confidence {answer.confidence:.2f}, under {threshold:.2f}")
     return answer
+
+
+def _grid_gaps(chart: ChartData) -> int:
+    """Slots (series × category) where a series has no located mark at a category another series
+    has one at; 0 for a complete grid. Numeric x axes (lines, scatter) have no grid: 0."""
+    series = [s for s in chart.series if any(p.y is not None for p in s.points)]
+    if len(series) < 2 or any(p.x_value is not None for s in series for p in s.points):
+        return 0
+    have = [{p.x for p in s.points if p.y is not None and p.bbox is not None} for s in series]
+    every = set().union(*have)
+    return sum(len(every - h) for h in have)
 
 
 def _grounded(question: str, chart: ChartData, result: _Answer, words: Sequence[Word]) -> ChartAnswer:
@@ -548,14 +572,19 @@ class _ChartAnswerer:
             word = noun.group(1).rstrip("s") if noun else ""
             if not (word and title and word in _norm(title)):
                 raise Unsupported("with several series, 'how many' may count categories or series")
-        return self._number(len(self.categories), self._all_points(), None)
+        return self._counted(self._number(len(self.categories), self._all_points(), None))
 
     def _count_series(self) -> _Answer:
-        return self._number(len(self.series), self._all_points(), None)
+        return self._counted(self._number(len(self.series), self._all_points(), None))
 
     def _count_marks(self) -> _Answer:
         points = self._all_points()
-        return self._number(len(points), points, None)
+        return self._counted(self._number(len(points), points, None))
+
+    @staticmethod
+    def _counted(result: _Answer) -> _Answer:
+        result.count = True
+        return result
 
     def _count_compared(self) -> _Answer:
         if self.q.threshold is not None:
