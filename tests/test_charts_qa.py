@@ -368,3 +368,22 @@ def test_a_count_over_an_incomplete_grid_is_declined() -> None:
     result = answer_question("How many bars are there?", [_grouped_raster(0.95, drop="South")])
     assert result.error is not None and result.error.category is ErrorCategory.low_confidence
     assert "1 series/category slot" in result.error.message
+
+
+def test_measured_answers_are_printed_to_the_axis_precision() -> None:
+    chart = line_chart()  # raster; values as if measured from pixels on a 0-50 axis
+    chart.y_axis = ChartAxis(title="Users", minimum=0.0, maximum=50.0)
+    for s in chart.series:
+        for p in s.points:
+            p.source = "measured"
+            p.y = p.y + 0.00737988
+    result = answer_question("What was the value of Web in Jun?", [chart])
+    assert result.answer == "21.4" and result.value == pytest.approx(21.40737988)
+    assert answer_question("What is the highest value of Web?", [chart]).answer == "21.4"
+    chart.y_axis = ChartAxis(title="Users", minimum=0.0, maximum=600.0)
+    assert answer_question("What was the value of Web in Jun?", [chart]).answer == "21"
+
+
+def test_printed_label_values_keep_their_digits() -> None:
+    chart = bar_chart()  # vector values: exact, printed as read
+    assert answer_question("What was the revenue of the West region?", [chart]).answer == "27.8"

@@ -425,7 +425,20 @@ class _ChartAnswerer:
         return set(self.categories[i:j + 1])
 
     def _number(self, value: float, points: list[ChartPoint], unit: str | None = "same") -> _Answer:
-        return _Answer(format_value(_tidy(value)), _tidy(value), points, self.unit if unit == "same" else unit)
+        text = self._in_axis_precision(value, points) if unit == "same" else format_value(_tidy(value))
+        return _Answer(text, _tidy(value), points, self.unit if unit == "same" else unit)
+
+    def _in_axis_precision(self, value: float, points: list[ChartPoint]) -> str:
+        """The answer text of a value in axis units: a value measured from pixels is printed to the
+        precision the value axis supports (the power of ten at or under 1/100 of its span: 0-50 ->
+        one decimal, 0-600 -> whole numbers); printed labels and exact values keep their digits.
+        `value` (the answer's number) is never rounded."""
+        axis = self.chart.y_axis
+        if not any(p.source == "measured" for p in points) or axis is None or axis.minimum is None \
+                or axis.maximum is None or axis.maximum <= axis.minimum:
+            return format_value(_tidy(value))
+        decimals = max(0, -math.floor(math.log10((axis.maximum - axis.minimum) / 100)))
+        return format_value(round(value, decimals))
 
     def _pair(self) -> tuple[ChartPoint, ChartPoint]:
         """Two named values; the second borrows what it leaves out from the first ("... in 1960 in
@@ -473,7 +486,8 @@ class _ChartAnswerer:
     def _extreme_value(self) -> _Answer:
         points = self._scope(self.q.a or "")
         chosen = (max if self.q.op == "max" else min)(points, key=lambda p: p.y)
-        return _Answer(format_value(_tidy(chosen.y)), _tidy(chosen.y), points, self.unit, at=[chosen], ranked=True)
+        return _Answer(self._in_axis_precision(chosen.y, [chosen]), _tidy(chosen.y), points, self.unit, at=[chosen],
+                       ranked=True)
 
     def _extreme_label(self) -> _Answer:
         text = self.q.text
