@@ -263,3 +263,127 @@ def test_an_ordering_depends_on_its_decisive_marks_and_close_rivals_only() -> No
     # a sum depends on every value it adds
     total = answer_question("What is the sum of all values?", [far_unsure], min_confidence=0.0)
     assert total.confidence == 0.2
+
+
+def _words(*lines: str) -> list:
+    """A word layer: each line's words side by side, one line under the other."""
+    from docpipe.records import Word
+
+    words = []
+    for row, line in enumerate(lines):
+        for col, text in enumerate(line.split()):
+            words.append(Word(text=text, bbox=(0.1 + 0.1 * col, 0.05 + 0.05 * row, 0.18 + 0.1 * col,
+                                               0.09 + 0.05 * row), line_id=row))
+    return words
+
+
+def test_title_answers_are_grounded_on_the_words_that_print_them() -> None:
+    words = _words("Revenue by Region, 2023", "North South East West Central", "Revenue (USD million)")
+    title = answer_question("What is the title of the chart?", [bar_chart()], words=words)
+    assert title.answer == "Revenue by Region, 2023" and title.grounded is True
+    assert title.bbox == pytest.approx((0.1, 0.05, 0.48, 0.09))  # the four words of line 0
+    axis = answer_question("What is the title of the y-axis?", [bar_chart()], words=words)
+    assert axis.answer == "Revenue (USD million)" and axis.grounded is True
+    assert axis.bbox == pytest.approx((0.1, 0.15, 0.38, 0.19))
+
+
+def test_title_answers_not_printed_on_the_page_are_not_grounded() -> None:
+    words = _words("Revenue by Region 2022", "North South East West Central")  # another year; no axis title
+    title = answer_question("What is the title of the chart?", [bar_chart()], words=words)
+    assert title.answer == "Revenue by Region, 2023" and title.grounded is False and title.bbox is None
+    assert answer_question("What is the title of the y-axis?", [bar_chart()], words=words).grounded is False
+    assert answer_question("What is the title of the chart?", [bar_chart()]).grounded is False  # no words given
+
+
+def test_mark_answers_keep_their_mark_evidence_when_words_are_given() -> None:
+    result = answer_question("What is the highest value?", [bar_chart()], words=_words("55.2"))
+    assert result.grounded is True and result.bbox == pytest.approx((0.3, 0.5, 0.35, 0.9))  # East's bar
+
+
+@pytest.mark.parametrize("question", ["How many slices does the pie have?", "How many slices are there?"])
+def test_a_question_about_pie_slices_of_a_bar_chart_says_the_chart_has_none(question: str) -> None:
+    result = answer_question(question, [bar_chart()])
+    assert result.error is not None and result.error.category is ErrorCategory.unsupported_question
+    assert "slices" in result.error.message and "bar chart" in result.error.message
+
+
+@pytest.mark.parametrize("question, want", [
+    ("What is the y-axis label?", "Revenue (USD million)"),
+    ("What is the x-axis title?", "Region"),
+    ("What is the chart's title?", "Revenue by Region, 2023"),
+])
+def test_axis_and_chart_title_phrasings(question: str, want: str) -> None:
+    assert answer_question(question, [bar_chart()]).answer == want
+
+
+@pytest.mark.parametrize("question, want", [
+    ("What was the value of Mobile in June?", 19.8),  # categories are Jan..Jun
+    ("What was the value of Web in February?", 14.5),
+    ("What was the value of Web in juin?", 21.4),  # French month name
+])
+def test_full_month_names_match_abbreviated_categories(question: str, want: float) -> None:
+    result = answer_question(question, [line_chart()])
+    assert result.error is None and result.value == pytest.approx(want)
+
+
+def test_abbreviations_in_the_question_match_full_month_categories() -> None:
+    chart = line_chart()
+    full = ["January", "February", "March", "April", "May", "June"]
+    for s in chart.series:
+        for p, name in zip(s.points, full):
+            p.x = name
+    assert answer_question("What was the value of Web in Mar?", [chart]).value == pytest.approx(13.8)
+
+
+@pytest.mark.parametrize("question", ["How many lines are in the chart?", "How many lines are there?",
+                                      "How many lines does the chart have?"])
+def test_count_series_phrasings(question: str) -> None:
+    assert answer_question(question, [line_chart()]).value == 2
+
+
+def test_median_value() -> None:
+    # 27.8, 31.0, 38.4, 42.5, 55.2 -> 38.4
+    result = answer_question("What is the median value?", [bar_chart()])
+    assert result.error is None and result.value == pytest.approx(38.4)
+
+
+def _grouped_raster(confidence: float, drop: str | None = None) -> ChartData:
+    series = []
+    for k, (name, values) in enumerate({"2023": [12.0, 18.0, 15.0], "2024": [14.0, 21.0, 13.0]}.items()):
+        pts = [point(c, v, 2 * i + k, confidence) for i, (c, v) in enumerate(zip(["North", "South", "East"], values))]
+        series.append(ChartSeries(name=name, points=[p for p in pts if not (k == 1 and p.x == drop)]))
+    return ChartData(page_index=0, chart_index=0, bbox=(0, 0, 1, 1), chart_type="grouped_bar", reader="raster",
+                     confidence=confidence, series=series)
+
+
+def test_counts_rest_on_the_marks_not_on_value_precision() -> None:
+    chart = _grouped_raster(0.44)  # values under the gate, every slot of the grid has its bar
+    assert answer_question("How many bars are there?", [chart]).value == 6
+    assert answer_question("How many series are there?", [chart]).value == 2
+    value = answer_question("What is the value of North in 2024?", [chart])
+    assert value.error is not None and value.error.category is ErrorCategory.low_confidence
+
+
+def test_a_count_over_an_incomplete_grid_is_declined() -> None:
+    result = answer_question("How many bars are there?", [_grouped_raster(0.95, drop="South")])
+    assert result.error is not None and result.error.category is ErrorCategory.low_confidence
+    assert "1 series/category slot" in result.error.message
+
+
+def test_measured_answers_are_printed_to_the_axis_precision() -> None:
+    chart = line_chart()  # raster; values as if measured from pixels on a 0-50 axis
+    chart.y_axis = ChartAxis(title="Users", minimum=0.0, maximum=50.0)
+    for s in chart.series:
+        for p in s.points:
+            p.source = "measured"
+            p.y = p.y + 0.00737988
+    result = answer_question("What was the value of Web in Jun?", [chart])
+    assert result.answer == "21.4" and result.value == pytest.approx(21.40737988)
+    assert answer_question("What is the highest value of Web?", [chart]).answer == "21.4"
+    chart.y_axis = ChartAxis(title="Users", minimum=0.0, maximum=600.0)
+    assert answer_question("What was the value of Web in Jun?", [chart]).answer == "21"
+
+
+def test_printed_label_values_keep_their_digits() -> None:
+    chart = bar_chart()  # vector values: exact, printed as read
+    assert answer_question("What was the revenue of the West region?", [chart]).answer == "27.8"

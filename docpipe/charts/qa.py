@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -33,7 +34,10 @@ from docpipe.charts.questions import (
     QuestionKind,
     parse_question,
 )
-from docpipe.records import BBox, ChartAnswer, ErrorCategory, ErrorInfo
+from docpipe.charts.text_evidence import find_printed
+from docpipe.grounding.dates import MONTHS
+from docpipe.grounding.textnorm import fold
+from docpipe.records import BBox, ChartAnswer, ErrorCategory, ErrorInfo, Word
 
 K = QuestionKind
 STAGE = "chart_qa"
@@ -75,9 +79,11 @@ class _Answer:
     mentions: int = 0  # entity phrases resolved: how strongly the question is about this chart
     at: list[ChartPoint] | None = None  # the marks the answer names (a maximum's mark); None: all of `points`
     ranked: bool = False  # the answer is an ordering of `points` (a maximum, a comparison), not a value
+    printed: bool = False  # the answer is text the reader took from the page (a title): grounded on the words
+    count: bool = False  # the answer counts marks / series / categories: it rests on no value's precision
 
 
-def answer_question(question: str, charts: Sequence[ChartData], *,
+def answer_question(question: str, charts: Sequence[ChartData], *, words: Sequence[Word] | None = None,
                     min_confidence: float | None = None) -> ChartAnswer:
     """Answer `question` from the charts of one page (or one document).
 
@@ -86,8 +92,15 @@ def answer_question(question: str, charts: Sequence[ChartData], *,
     carries an error: unsupported_question (not a kind the answerer handles, or ambiguous on these
     charts), unreadable_chart (no chart, or no chart could be read) or low_confidence (the answer
     rests on values read from pixels whose confidence is under `min_confidence`, default
-    `MIN_CONFIDENCE`; the message says what the reading gave). Values a model gave (source
+    `MIN_CONFIDENCE`; the message says what the reading gave; a count of marks, series or
+    categories rests on no value's precision and is declined only when the marks do not form a
+    complete series × category grid, `_grid_gaps`). Values a model gave (source
     `model`) are not gated here: the VLM task weighs them against the model's own answer.
+
+    `grounded` means the answer is shown on the page: an answer computed from marks is grounded
+    when every mark it used was located (not a model's value); an answer that is printed text
+    (a chart or axis title) is grounded when `words` (the page's word layer, reading order)
+    spell it (`text_evidence.find_printed`), and its bbox is then the box of those words.
     """
     threshold = MIN_CONFIDENCE if min_confidence is None else min_confidence
     if not charts:
@@ -115,8 +128,18 @@ def answer_question(question: str, charts: Sequence[ChartData], *,
         return _error(question, ErrorCategory.unsupported_question,
                       f"{len(chosen)} charts could answer the question differently; it does not say which")
     chart, result = chosen[0]
-    answer = _grounded(question, chart, result)
+    answer = _grounded(question, chart, result, words or [])
     from_pixels = chart.reader == "raster" and not any(p.source == "model" for p in result.points)
+    if from_pixels and result.count:
+        # A count needs every mark found, not every value precise: it is declined when the marks
+        # do not form a complete grid (a series without a mark at a category another series has),
+        # whatever the values' confidence.
+        gaps = _grid_gaps(chart)
+        if gaps:
+            return _error(question, ErrorCategory.low_confidence,
+                          f"the marks were not all found ({gaps} series/category slot(s) without a mark): "
+                          f"the reading gives {answer.answer!r}")
+        return answer
     if from_pixels and (answer.confidence or 0.0) < threshold:
         return _error(question, ErrorCategory.low_confidence,
                       f"the values this answer rests on were not read reliably: the reading gives "
@@ -124,7 +147,18 @@ def answer_question(question: str, charts: Sequence[ChartData], *,
     return answer
 
 
-def _grounded(question: str, chart: ChartData, result: _Answer) -> ChartAnswer:
+def _grid_gaps(chart: ChartData) -> int:
+    """Slots (series × category) where a series has no located mark at a category another series
+    has one at; 0 for a complete grid. Numeric x axes (lines, scatter) have no grid: 0."""
+    series = [s for s in chart.series if any(p.y is not None for p in s.points)]
+    if len(series) < 2 or any(p.x_value is not None for s in series for p in s.points):
+        return 0
+    have = [{p.x for p in s.points if p.y is not None and p.bbox is not None} for s in series]
+    every = set().union(*have)
+    return sum(len(every - h) for h in have)
+
+
+def _grounded(question: str, chart: ChartData, result: _Answer, words: Sequence[Word]) -> ChartAnswer:
     boxes = [p.bbox for p in result.points if p.bbox is not None]
     named = [p.bbox for p in (result.at if result.at else result.points) if p.bbox is not None]
     union: BBox | None = None
@@ -132,6 +166,9 @@ def _grounded(question: str, chart: ChartData, result: _Answer) -> ChartAnswer:
         union = (min(b[0] for b in named), min(b[1] for b in named), max(b[2] for b in named),
                  max(b[3] for b in named))
     grounded = bool(result.points) and all(p.bbox is not None and p.source != "model" for p in result.points)
+    if result.printed:  # text taken from the page: shown here only if the page's words spell it
+        union = find_printed(result.text, words)
+        grounded = union is not None
     confidence = _confidence(result, chart)
     return ChartAnswer(question=question, answer=result.text, value=result.value, unit=result.unit,
                        page_index=chart.page_index, chart_index=chart.chart_index, bbox=union,
@@ -179,7 +216,9 @@ def _norm(text: str) -> str:
     text = text.lower().replace("&", " and ").replace("'s ", " ").replace("’s ", " ")
     text = re.sub(r"[^\w%.\-]+", " ", text)
     text = re.sub(r"(?<!\d)[.\-]|[.\-](?!\d)", " ", text)  # keep 3.5 and 2013-01-01, drop other dots/dashes
-    return " ".join(text.split())
+    # a month's full name and its abbreviations are one name ('June' names the category 'Jun'), in
+    # every language the date reader knows (`grounding.dates.MONTHS`)
+    return " ".join(f"month{MONTHS[w]}" if w in MONTHS else w for w in (fold(t) for t in text.split()))
 
 
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -386,7 +425,20 @@ class _ChartAnswerer:
         return set(self.categories[i:j + 1])
 
     def _number(self, value: float, points: list[ChartPoint], unit: str | None = "same") -> _Answer:
-        return _Answer(format_value(_tidy(value)), _tidy(value), points, self.unit if unit == "same" else unit)
+        text = self._in_axis_precision(value, points) if unit == "same" else format_value(_tidy(value))
+        return _Answer(text, _tidy(value), points, self.unit if unit == "same" else unit)
+
+    def _in_axis_precision(self, value: float, points: list[ChartPoint]) -> str:
+        """The answer text of a value in axis units: a value measured from pixels is printed to the
+        precision the value axis supports (the power of ten at or under 1/100 of its span: 0-50 ->
+        one decimal, 0-600 -> whole numbers); printed labels and exact values keep their digits.
+        `value` (the answer's number) is never rounded."""
+        axis = self.chart.y_axis
+        if not any(p.source == "measured" for p in points) or axis is None or axis.minimum is None \
+                or axis.maximum is None or axis.maximum <= axis.minimum:
+            return format_value(_tidy(value))
+        decimals = max(0, -math.floor(math.log10((axis.maximum - axis.minimum) / 100)))
+        return format_value(round(value, decimals))
 
     def _pair(self) -> tuple[ChartPoint, ChartPoint]:
         """Two named values; the second borrows what it leaves out from the first ("... in 1960 in
@@ -434,7 +486,8 @@ class _ChartAnswerer:
     def _extreme_value(self) -> _Answer:
         points = self._scope(self.q.a or "")
         chosen = (max if self.q.op == "max" else min)(points, key=lambda p: p.y)
-        return _Answer(format_value(_tidy(chosen.y)), _tidy(chosen.y), points, self.unit, at=[chosen], ranked=True)
+        return _Answer(self._in_axis_precision(chosen.y, [chosen]), _tidy(chosen.y), points, self.unit, at=[chosen],
+                       ranked=True)
 
     def _extreme_label(self) -> _Answer:
         text = self.q.text
@@ -500,6 +553,9 @@ class _ChartAnswerer:
     def _average(self) -> _Answer:
         return self._aggregate(lambda v: math.fsum(v) / len(v), "same")
 
+    def _median(self) -> _Answer:
+        return self._aggregate(statistics.median, "same")
+
     def _difference(self) -> _Answer:
         a, b = self._pair()
         value = b.y - a.y if self.q.op == "min" else a.y - b.y
@@ -530,14 +586,19 @@ class _ChartAnswerer:
             word = noun.group(1).rstrip("s") if noun else ""
             if not (word and title and word in _norm(title)):
                 raise Unsupported("with several series, 'how many' may count categories or series")
-        return self._number(len(self.categories), self._all_points(), None)
+        return self._counted(self._number(len(self.categories), self._all_points(), None))
 
     def _count_series(self) -> _Answer:
-        return self._number(len(self.series), self._all_points(), None)
+        return self._counted(self._number(len(self.series), self._all_points(), None))
 
     def _count_marks(self) -> _Answer:
         points = self._all_points()
-        return self._number(len(points), points, None)
+        return self._counted(self._number(len(points), points, None))
+
+    @staticmethod
+    def _counted(result: _Answer) -> _Answer:
+        result.count = True
+        return result
 
     def _count_compared(self) -> _Answer:
         if self.q.threshold is not None:
@@ -702,13 +763,13 @@ class _ChartAnswerer:
     def _title(self) -> _Answer:
         if not self.chart.title:
             raise Unsupported("the chart's title was not read")
-        return _Answer(self.chart.title, None, [])
+        return _Answer(self.chart.title, None, [], printed=True)
 
     def _axis_title(self) -> _Answer:
         axis = self.chart.x_axis if self.q.op == "x" else self.chart.y_axis
         if axis is None or not axis.title:
             raise Unsupported(f"the {self.q.op} axis title was not read")
-        return _Answer(axis.title, None, [])
+        return _Answer(axis.title, None, [], printed=True)
 
     def _legend_has(self) -> _Answer:
         if not any(self.series_names):

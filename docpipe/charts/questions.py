@@ -23,6 +23,7 @@ class QuestionKind(str, Enum):
     spread = "spread"  # difference between the highest and the lowest value
     total = "total"  # sum of named values, or of a series / all values
     average = "average"  # average of named values, or of a series / all values
+    median = "median"  # median of named values, or of a series / all values
     difference = "difference"  # a - b of two named values
     change = "change"  # from a to b: increase (b - a) or decrease (a - b)
     percent_change = "percent_change"  # from a to b, in percent of a
@@ -62,6 +63,7 @@ _CHANGE = r"(?:change|changed|difference)"
 _MORE = r"(?:greater|higher|larger|more|bigger)"
 _LESS = r"(?:less|lower|smaller|fewer)"
 _NUMBER = r"-?\d[\d,]*(?:\.\d+)?"
+_CHART_WORDS = r"chart|graph|plot|figure|pie|donut|doughnut|bar chart|line chart|scatter plot"
 
 
 def _op_of(word: str) -> str:
@@ -93,6 +95,8 @@ K = QuestionKind
 PATTERNS: tuple[_Pattern, ...] = (
     _p(K.title, r"^what is the (?:title|heading|caption) of (?:the |this )?(?:graph|chart|plot|figure)$"),
     _p(K.axis_title, r"^what is the (?:label|title)(?: or (?:title|label))? of the (?P<op>x|y)[- ]?axis$"),
+    _p(K.axis_title, r"^what is the (?P<op>x|y)[- ]?axis(?:'s)? (?:label|title)$"),
+    _p(K.title, r"^what is the (?:chart|graph|plot|figure)(?:'s)? (?:title|heading|caption)$"),
     _p(K.legend_has, r"^does (?P<a>.+?) appear (?:as one of the legend labels|in the legend)"),
     _p(K.count_changes, rf"^how many times does (?:the )?(?:y[- ]axis|value|line|.+?) (?P<op>{_UP}|{_DOWN})\b"),
     _p(K.count_compared, rf"^how many (?:bars|points|values|dots|slices|sectors) (?:have|has|are|with) "
@@ -102,9 +106,13 @@ PATTERNS: tuple[_Pattern, ...] = (
                          rf"less than|lower than) (?P<n>{_NUMBER})"),
     _p(K.count_marks, r"^how many (?:bars|columns|points|dots|markers|data points|values|data values|slices|sectors|"
                       r"segments|wedges) "
-                      r"(?:are|is) (?:there|shown|displayed|plotted)(?: (?:in|on) (?:the|this) (?:chart|graph|plot|figure))?$"),
+                      r"(?:(?:are|is) (?:there|shown|displayed|plotted)(?: (?:in|on) (?:the|this) (?:chart|graph|plot|figure))?|"
+                      r"(?:are|is) (?:in|on) (?:the|this) (?:chart|graph|plot|figure)|"
+                      rf"(?:does|do) (?:the|this) (?:{_CHART_WORDS})(?: (?:chart|graph|plot))? (?:have|show|contain))$"),
     _p(K.count_series, r"^how many (?:lines|series|legend (?:entries|labels|items)|groups of bars) "
-                       r"(?:are|is) (?:there|shown|displayed|plotted)(?: (?:in|on) (?:the|this) (?:chart|graph|plot|figure))?$"),
+                       r"(?:(?:are|is) (?:there|shown|displayed|plotted)(?: (?:in|on) (?:the|this) (?:chart|graph|plot|figure))?|"
+                       r"(?:are|is) (?:in|on) (?:the|this) (?:chart|graph|plot|figure)|"
+                       rf"(?:does|do) (?:the|this) (?:{_CHART_WORDS})(?: (?:chart|graph|plot))? (?:have|show|contain))$"),
     _p(K.count_categories, r"^how many (?:categories|countries|years|months|regions|groups|items|companies|"
                            r"states|cities|sectors|types|age groups|quarters|brands|products|platforms|options|"
                            r"x[- ]axis labels)(?:[\w'’\ufffd ]{0,20}?) (?:are|is|were) (?:there|shown|represented|included|"
@@ -137,6 +145,8 @@ PATTERNS: tuple[_Pattern, ...] = (
                   r"(?: in (?:this|the) (?:chart|graph))?$"),
     _p(K.average, r"^what (?:is|was) (?P<a>.+?)(?:'s|’s) (?:average|mean)\b"),
     _p(K.average, r"^what (?:is|was) the (?:average|mean)\b(?P<a>.*)$"),
+    _p(K.median, r"^what (?:is|was) the median(?: value)?(?: of (?:all )?(?:the )?(?:bars|values|points|data points))?"
+                 r"(?: (?:corresponding to|of|for|in) (?P<a>.+?))?(?: in (?:this|the) (?:chart|graph))?$"),
     _p(K.total, r"^what (?:is|was) the (?:sum|total)\b(?P<a>.*)$"),
     _p(K.extreme_series, rf"^which (?:series|line|group|colou?r|one) (?:is|was|has|had|shows|showed) (?:the )?"
                          rf"(?P<op>{_MAX}|{_MIN}|{_MORE}|{_LESS})\b(?: value)?(?: (?:in|at|for) (?P<a>.+))?$"),
@@ -196,9 +206,15 @@ def named_marks(text: str) -> tuple[str, ...]:
     for kind, nouns in MARK_NOUNS.items():
         if any(re.search(c.format(nouns=nouns, aux=_AUX), text) for c in _MARK_CONTEXTS):
             found.append(kind)
+    for kind, nouns in MARK_NOUNS.items():  # "how many slices does the chart have": marks, not a unit
+        if re.search(rf"\bhow many (?:{nouns}) (?:does|do) (?:the|this) (?:{_CHART_WORDS})\b", text) \
+                and kind not in found:
+            found.append(kind)
     for kind, words in CHART_NOUNS.items():
         if re.search(rf"\b(?:{words})s? ?(?:chart|graph|plot|diagram)s?\b", text) and kind not in found:
             found.append(kind)
+    if re.search(r"\b(?:the|this|a) (?:pie|donut|doughnut)\b", text) and "slice" not in found:
+        found.append("slice")  # "the pie" names a pie chart
     return tuple(found)
 
 

@@ -30,7 +30,7 @@ from docpipe.charts.raster_result import unreadable
 from docpipe.charts.raster_scene import build_scene
 from docpipe.records import BBox, Word
 
-READER_VERSION = "raster-3"
+READER_VERSION = "raster-6"
 """Changes whenever the reader's output for the same input would. Work keys follow the code itself
 (`docpipe.code_version.result_code_fingerprint` covers `docpipe/charts`); this names the reading."""
 MIN_BACKGROUND = 0.2

@@ -150,9 +150,15 @@ def _power_of_ten(v: float) -> bool:
 def tick_x(b: TextBox) -> float:
     """Where an x-axis tick label's tick is: its centre, or near the right end of a label printed
     turned (about 45°: a box about as tall as wide for several characters), which ends at its tick."""
-    if len(b.text) >= 3 and b.w < 1.6 * b.h and b.h > 0:
+    if len(b.text) >= 3 and b.w < 1.6 * b.h and b.h > 0 and b.w < TURNED_WIDTH_PER_CHAR * len(b.text) * b.h:
         return b.x1 - 0.25 * min(b.w, b.h)
     return b.cx
+
+
+TURNED_WIDTH_PER_CHAR = 0.38
+"""An upright number's box is about 0.45 of its height wide per character (OCR pads the height);
+one printed at 45° is about as wide as tall whatever its length, i.e. 1/n of its height per
+character for n characters: under this share per character a label is taken as turned."""
 
 
 def fit_axis(labels: list[TextBox], direction: str, allow_log: bool = True) -> AxisFit | None:
@@ -164,7 +170,24 @@ def fit_axis(labels: list[TextBox], direction: str, allow_log: bool = True) -> A
     labels = [b for b in labels if b.number is not None]
     if len(labels) < 2:
         return None
-    pos = np.array([b.cy if direction == "y" else tick_x(b) for b in labels])
+    if direction == "y":
+        return _fit_at(labels, np.array([b.cy for b in labels]), direction, allow_log)
+    # An x label whose box is about square may be printed turned (its tick at its right end) or be
+    # a short label in a tall OCR box (its tick at its centre): fit both ways and keep the one more
+    # labels agree with; on a tie (every label shifted alike fits as well) the boxes' shape decides
+    # (`tick_x`): residuals cannot, a turned label's tick offset varies with its box.
+    centred = _fit_at(labels, np.array([b.cx for b in labels]), direction, allow_log)
+    turned_pos = np.array([tick_x(b) for b in labels])
+    if np.allclose(turned_pos, [b.cx for b in labels]):
+        return centred
+    turned = _fit_at(labels, turned_pos, direction, allow_log)
+    if centred is None or turned is None:
+        return centred or turned
+    return turned if turned.n >= centred.n else centred
+
+
+def _fit_at(labels: list[TextBox], pos: np.ndarray, direction: str, allow_log: bool) -> AxisFit | None:
+    """`fit_axis` with each label's tick position given (crop pixels along the axis)."""
     size = float(np.median([b.h for b in labels]))
     tol = max(2.5, 0.3 * size)
     best: tuple | None = None

@@ -95,7 +95,10 @@ def _logistic(z: float) -> float:
 def point_confidence(p: MarkPoint, r: Reading) -> float:
     """Probability that this point's value is right (0-1, 3 decimals)."""
     f = features(p, r)
-    return round(_logistic(sum(COEF[k] * f[k] for k in FEATURES)), 3)
+    # a mark whose name was matched to it with a rival close by (pie labels) may carry another
+    # mark's name: the value's probability times the name's certainty (raster_pie._assign_names)
+    named = float(p.evidence.get("name_certainty", 1.0))
+    return round(_logistic(sum(COEF[k] * f[k] for k in FEATURES)) * named, 3)
 
 
 def chart_confidence(series: list[ChartSeries], r: Reading) -> float:

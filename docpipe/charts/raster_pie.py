@@ -60,20 +60,19 @@ def read_pie(scene: Scene, legend: list[LegendEntry], skip: list[tuple[int, int,
     words = [p for p in scene.phrases if p.number is None and not p.vertical and len(p.text) > 1]
     legend_ids = {id(e.label) for e in legend}
     words = [p for p in words if id(p) not in legend_ids]
+    words = [p for p in words if not _is_title(p, cx, cy, r_out, th, words)]
     pts: list[MarkPoint] = []
     used: list[TextBox] = []
+    geometry = [((s + e) / 2 * 2 * math.pi / _N, (e - s) * 2 * math.pi / _N) for s, e, _ in sectors]
+    names, certainty = _assign_names(words, geometry, cx, cy, r_out, th)
+    used.extend(n for n in names if n is not None)
     for i, (s, e, k) in enumerate(sectors):
         share = 100.0 * (e - s) / total
-        mid = (s + e) / 2 * 2 * math.pi / _N
-        span = (e - s) * 2 * math.pi / _N
+        mid, span = geometry[i]
         num = _label_at(numbers, cx, cy, r_out, mid, span, th, used)
-        name = _label_at(words, cx, cy, r_out, mid, span, th, used, numeric=False)
+        name = names[i]
         color = scene.classes[classes[k]].color
-        if name is None:
-            name_text = legend_name(color, legend)
-        else:
-            name_text = name.text
-            used.append(name)
+        name_text = legend_name(color, legend) if name is None else name.text
         value, source, agree = share, "measured", None
         if num is not None:
             used.append(num)
@@ -82,7 +81,8 @@ def read_pie(scene: Scene, legend: list[LegendEntry], skip: list[tuple[int, int,
                 agree = abs(num.number.value - share) / 100.0
         box = _sector_box(cx, cy, r_out, s, e)
         ev = {"axis": 0.75 if source == "label" else 0.6, "label": float(source == "label"),
-              "agree": -1.0 if agree is None else agree, "named": 1.0 if name_text else 0.0, "shape": fill}
+              "agree": -1.0 if agree is None else agree, "named": 1.0 if name_text else 0.0, "shape": fill,
+              "name_certainty": certainty[i] if name is not None else 1.0}
         pts.append(MarkPoint(name_text or f"sector {i + 1}", None, float(value), box, source, ev))
     # Labels that are plain numbers (not percent) with every sector labelled: values, not shares.
     named = sum(p.source == "label" for p in pts)
@@ -97,6 +97,73 @@ def read_pie(scene: Scene, legend: list[LegendEntry], skip: list[tuple[int, int,
     return Reading("pie", None, [SeriesReading(None, None, pts)],
                    explained, value_unit="%" if all(p.source == "measured" for p in pts) else None,
                    axis_quality=0.7, used_text=used)
+
+
+NAME_MARGIN = 0.5
+"""A sector's name is certain when every other way to name it (another phrase for this sector,
+or this phrase for another sector) costs at least this much more (`_name_cost` units: a whole
+sector span off its ray, or a radius off the ring where labels sit); a closer rival scales the
+name's certainty down in proportion, to 0 for a tie."""
+TITLE_SIZE = 1.15
+"""A phrase over the disc, about centred on it and this much taller than the median text, is the
+chart's title, never a sector's name (a title is printed in a larger font than the labels)."""
+
+
+def _is_title(b: TextBox, cx: float, cy: float, r: float, th: float, words: list[TextBox]) -> bool:
+    """The title: above the disc, centred on it, in a larger font, and the topmost such phrase."""
+    above = b.y1 <= cy - r + 0.25 * th
+    centred = abs(b.cx - cx) <= 0.2 * r
+    return above and centred and b.h >= TITLE_SIZE * th and all(b.y0 <= o.y0 for o in words
+                                                                  if abs(o.cx - cx) <= 0.2 * r)
+
+
+def _name_cost(b: TextBox, cx: float, cy: float, r: float, mid: float, span: float, th: float) -> float | None:
+    """How far a phrase is from where a sector's name sits: inside the sector, or outside it on
+    (near) the ray through its middle, close to the rim. None: it cannot be this sector's name.
+    Units: angle off the middle ray in sector spans, plus the distance of the phrase's nearest
+    point from the rim in radii (labels sit just outside the rim, ~1.1 radii in matplotlib/Excel)."""
+    dx, dy = b.cx - cx, b.cy - cy
+    dist = math.hypot(dx, dy)
+    if dist > 1.7 * r + 2 * th:
+        return None
+    a = math.atan2(dx, -dy) % (2 * math.pi)
+    da = abs((a - mid + math.pi) % (2 * math.pi) - math.pi)
+    limit = span / 2 if dist < r else max(span / 2, 0.35)
+    if da > limit:
+        return None
+    # nearest point of the box to the centre: its gap to the rim, outside labels only
+    nx, ny = min(max(cx, b.x0), b.x1), min(max(cy, b.y0), b.y1)
+    gap = max(0.0, math.hypot(nx - cx, ny - cy) - r) if dist > r else 0.0
+    return da / max(span, 1e-3) + gap / r + (0.3 if dist > r else 0.0)
+
+
+def _assign_names(words: list[TextBox], geometry: list[tuple[float, float]], cx: float, cy: float, r: float,
+                  th: float) -> tuple[list[TextBox | None], list[float]]:
+    """Each sector's name phrase (or None) and how certain that assignment is (0-1).
+
+    Assigned globally, cheapest pair first (`_name_cost`), so a large sector cannot take the
+    phrase that sits on a smaller sector's ray. Certainty: the margin between the chosen pair's
+    cost and the cheapest rival pair sharing its sector or its phrase, over `NAME_MARGIN`."""
+    costs: dict[tuple[int, int], float] = {}
+    for i, (mid, span) in enumerate(geometry):
+        for j, b in enumerate(words):
+            c = _name_cost(b, cx, cy, r, mid, span, th)
+            if c is not None:
+                costs[(i, j)] = c
+    names: list[TextBox | None] = [None] * len(geometry)
+    certainty = [1.0] * len(geometry)
+    taken_s: set[int] = set()
+    taken_w: set[int] = set()
+    for (i, j), c in sorted(costs.items(), key=lambda kv: kv[1]):
+        if i in taken_s or j in taken_w:
+            continue
+        taken_s.add(i)
+        taken_w.add(j)
+        names[i] = words[j]
+        rivals = [c2 for (i2, j2), c2 in costs.items() if (i2 == i) != (j2 == j)]
+        margin = min(rivals) - c if rivals else NAME_MARGIN
+        certainty[i] = min(1.0, max(0.0, margin / NAME_MARGIN))
+    return names, certainty
 
 
 def _is_percent_label(p: MarkPoint, used: list[TextBox]) -> bool:

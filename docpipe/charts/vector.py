@@ -133,6 +133,7 @@ class _Mark:
     exact: bool = True
     label: TextLabel | None = None
     stacked: bool = False
+    name_certainty: float = 1.0  # how surely the category name belongs to this mark (pie names)
 
 
 @dataclass
@@ -728,23 +729,59 @@ def _mid_angle(arcs: list[tuple[Point, Point]], cx: float, cy: float) -> float:
     return math.atan2(sum(ys) / len(ys) - cy, sum(xs) / len(xs) - cx)
 
 
+PIE_NAME_REACH = math.radians(25)
+"""A name outside the disc belongs to a sector when it lies within this angle of the sector's
+middle ray (plotting libraries print it on that ray, just outside the rim)."""
+PIE_NAME_MARGIN = 0.5
+"""A sector's name is certain when every rival pairing (another name for this sector, this name
+for another sector) costs at least this much more (`_pie_name_cost` units); a closer rival scales
+the certainty, hence the point's confidence, down in proportion, to 0 for a tie."""
+
+
+def _pie_name_cost(lab: TextLabel, angle: float, cx: float, cy: float, radius: float) -> float | None:
+    """Angle off the sector's middle ray (in `PIE_NAME_REACH` units) plus the gap between the
+    rim and the label's nearest point (in radii); None when the label is not on the ray."""
+    diff = abs((math.atan2(lab.cy - cy, lab.cx - cx) - angle + math.pi) % (2 * math.pi) - math.pi)
+    if diff >= PIE_NAME_REACH:
+        return None
+    nx, ny = min(max(cx, lab.x0), lab.x1), min(max(cy, lab.y0), lab.y1)
+    return diff / PIE_NAME_REACH + max(0.0, math.hypot(nx - cx, ny - cy) - radius) / radius
+
+
 def _pie_names(read: _Read, labels: list[TextLabel], cx: float, cy: float, radius: float) -> None:
-    """Category names of sectors: the non-numeric label nearest each sector's middle direction,
-    outside the circle; percent labels inside a sector become its data label."""
-    names = [lab for lab in labels if lab.number is None and math.hypot(lab.cx - cx, lab.cy - cy) > 0.8 * radius
-             and math.hypot(lab.cx - cx, lab.cy - cy) < 1.8 * radius]
-    for mark in read.marks:
-        angle = mark.x_pos
-        best = None
-        for lab in names:
-            diff = abs((math.atan2(lab.cy - cy, lab.cx - cx) - angle + math.pi) % (2 * math.pi) - math.pi)
-            if diff < math.radians(25) and (best is None or diff < best[0]):
-                best = (diff, lab)
-        if best is not None:
-            read.category_labels.append(best[1])
-            mark.label = None
-            mark.x_value = None
-            setattr(mark, "name_label", best[1])
+    """Category names of sectors: non-numeric labels outside the circle on a sector's middle ray,
+    assigned globally, closest pairing first (a large sector cannot take a smaller one's name).
+    The title (above the disc, centred on it, the largest font among the candidates) is no name.
+    Each named mark's `name_certainty` is the margin to the closest rival pairing over
+    `PIE_NAME_MARGIN` (0-1)."""
+    names = [lab for lab in labels if lab.number is None and not lab.vertical
+             and 0.8 * radius < math.hypot(lab.cx - cx, lab.cy - cy) < 1.8 * radius]
+    if len(names) > 1:
+        sizes = sorted(lab.size for lab in names)
+        typical = sizes[len(sizes) // 2]
+        names = [lab for lab in names if not (lab.y1 <= cy - radius and abs(lab.cx - cx) <= 0.2 * radius
+                                              and lab.size >= 1.15 * typical)]
+    costs: dict[tuple[int, int], float] = {}
+    for i, mark in enumerate(read.marks):
+        for j, lab in enumerate(names):
+            cost = _pie_name_cost(lab, mark.x_pos, cx, cy, radius)
+            if cost is not None:
+                costs[(i, j)] = cost
+    taken_marks: set[int] = set()
+    taken_names: set[int] = set()
+    for (i, j), cost in sorted(costs.items(), key=lambda kv: kv[1]):
+        if i in taken_marks or j in taken_names:
+            continue
+        taken_marks.add(i)
+        taken_names.add(j)
+        mark = read.marks[i]
+        read.category_labels.append(names[j])
+        mark.label = None
+        mark.x_value = None
+        setattr(mark, "name_label", names[j])
+        rivals = [c for (i2, j2), c in costs.items() if (i2 == i) != (j2 == j)]
+        margin = min(rivals) - cost if rivals else PIE_NAME_MARGIN
+        mark.name_certainty = min(1.0, max(0.0, margin / PIE_NAME_MARGIN))
 
 
 # -- values from printed labels ------------------------------------------------------------------
@@ -818,6 +855,7 @@ def _chart(base: ChartData, read: _Read, legend: list[tuple[_Shape, TextLabel]],
                 source = "label"
             confidence = 1.0 if mark.exact and source == "vector" and x_text is not None else 0.9 if source == "label" \
                 else 0.6
+            confidence = round(confidence * mark.name_certainty, 4)
             points.append(ChartPoint(x=x_text or "", x_value=x_value, y=mark.y,
                                      bbox=_clip(to_fraction(mark.box, width, height)),
                                      source=source, confidence=confidence))

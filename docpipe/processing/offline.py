@@ -77,7 +77,7 @@ class OfflinePageProcessor:
         if self._chart_reader is None:
             self._chart_reader = PageChartReader()
         work.charts = self._chart_reader(work.page, image)
-        work.answers = [answer_question(q, work.charts) for q in work.questions]
+        work.answers = [answer_question(q, work.charts, words=work.page.words) for q in work.questions]
         if work.extraction is None:
             try:
                 work.extraction = self.schema_model.model_validate(chart_schema_values(work.charts))
