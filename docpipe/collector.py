@@ -284,13 +284,12 @@ class Collector:
 
     def _earlier_rows(self, item: PendingDoc) -> list[str]:
         """Rows this input's new row replaces: its row under the id of its URI (see _earlier_ids) and
-        the rows of its earlier contents when the file was changed in place, so that every input
-        path holds one row, its latest content's."""
+        every other row of its path (earlier contents of a file changed in place, an earlier
+        duplicate row), so that every input path holds one row, its latest content's."""
         earlier = _earlier_ids(item)
         ledger = getattr(self.writer, "ledger", None)
-        if ledger is not None and item.doc.doc_id:
-            earlier += [k for k in ledger.replaced_versions(item.doc.source_path, item.doc.doc_id)
-                        if k != item.row_key and k not in earlier]
+        if ledger is not None and item.row_key:
+            earlier += [k for k in ledger.earlier_rows(item.doc.source_path, item.row_key) if k not in earlier]
         return earlier
 
     def _tables(self, staged: list[StagedDocument], now: dt.datetime) -> dict[str, pa.Table]:

@@ -172,18 +172,26 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
                           head.source_path, head.error.message if head.error else None)
 
         claims: dict[str, str] = {}  # doc_id -> the input of this run that holds its row
+        rereading = {doc.source_path for doc in todo}  # inputs whose content this run learns anew
 
         def claim(item: PendingDoc, doc_id: str) -> Claim:
-            key = key_of(doc_id, item.doc.source_path)
+            source = item.doc.source_path
+            key = key_of(doc_id, source)
             first = claims.get(doc_id)
-            if first is not None and first != item.doc.source_path:
-                suffix = hashlib.sha256(item.doc.source_path.encode()).hexdigest()[:8]
+            if first is not None and first != source:
+                suffix = hashlib.sha256(source.encode()).hexdigest()[:8]
                 return Claim(row_key=f"{doc_id}#{suffix}", work_key=key, duplicate_of=first)
             previous = writer.ledger.lookup([doc_id]).get(doc_id)
-            if (previous is not None and not config.force and previous.work_key == key
+            # The content's row is under another input that this run re-reads (changed, or touched):
+            # that path may no longer hold it, so this input takes the row over (processed afresh);
+            # should that path still hold it, it becomes a duplicate of this one when its result comes.
+            moving = previous is not None and previous.source_path != source and previous.source_path in rereading
+            if (previous is not None and not moving and not config.force and previous.work_key == key
                     and (previous.status != Status.failed.value or not config.retry_failed)):
+                if previous.source_path == source:
+                    claims[doc_id] = source  # confirmed: this input still holds the content of its row
                 return Claim(row_key=None, work_key=key, done_already=True)
-            claims[doc_id] = item.doc.source_path
+            claims[doc_id] = source
             return Claim(row_key=doc_id, work_key=key)
 
         def on_done_already(item: PendingDoc) -> None:
@@ -283,11 +291,14 @@ def plan_inputs(docs: list[SourceDoc], ledger, key_of: Callable[[str, str], str]
     An input whose URI and version (size + mtime or ETag) match its ledger entry, committed with
     the work key its content would get now, is done: skipped unread (retried if it failed,
     unless retry_failed is off; redone under force). Inputs that listing already failed (broken
-    symlink, FIFO) are rows at once. Everything else goes to the workers, which hash it.
+    symlink, FIFO) are rows at once. Everything else goes to the workers, which hash it. An
+    unchanged input whose row is a duplicate of another input's row is read again when that row
+    is gone or its input is read again in this run (it may no longer hold the content).
     """
     todo: list[SourceDoc] = []
     immediate: list[tuple[PendingDoc, Status, ErrorInfo]] = []
-    failed = Status.failed.value
+    duplicates: list[tuple[SourceDoc, str]] = []  # unchanged inputs whose row says "duplicate of ..."
+    failed, skipped = Status.failed.value, Status.skipped.value
     for start in range(0, len(docs), _PLAN_CHUNK):  # bounded lookups: millions of inputs fit
         chunk = docs[start:start + _PLAN_CHUNK]
         seen = ledger.versions([d.source_path for d in chunk if d.error is None])
@@ -306,10 +317,26 @@ def plan_inputs(docs: list[SourceDoc], ledger, key_of: Callable[[str, str], str]
                 version, doc_id, done_key, status = entry
                 if (version == doc.source_version and done_key == key_of(doc_id, doc.source_path)
                         and (status != failed or not retry_failed)):
+                    if status == skipped:
+                        duplicates.append((doc, doc_id))
+                        continue
                     if summary is not None:
                         summary.skipped_done += 1
                     continue
             todo.append(doc)
+    # A duplicate row stays true only while the input holding its content's row is unchanged: when
+    # that row is gone (its path changed content) or its path is re-read now, the duplicate is
+    # read again and gets a row of its own (or a fresh duplicate row).
+    listed_again = {doc.source_path for doc in todo}
+    for start in range(0, len(duplicates), _PLAN_CHUNK):
+        chunk = duplicates[start:start + _PLAN_CHUNK]
+        owners = ledger.lookup([doc_id for _, doc_id in chunk])
+        for doc, doc_id in chunk:
+            owner = owners.get(doc_id)
+            if owner is None or owner.source_path in listed_again:
+                todo.append(doc)
+            elif summary is not None:
+                summary.skipped_done += 1
     return todo, immediate
 
 

@@ -197,19 +197,14 @@ class Ledger:
                 found[path] = (version, doc_id, work_key, status)
         return found
 
-    def replaced_versions(self, source_path: str, doc_id: str) -> list[str]:
-        """Row keys of earlier contents of `source_path` (a file changed in place) that the row of
-        `doc_id` replaces: entries of that path with another doc_id, except contents another
-        input path still refers to (a duplicate of it was recorded there)."""
-        rows = self._db.execute("SELECT row_key, doc_id FROM ledger WHERE source_path = ? AND doc_id != ?",
-                                (source_path, doc_id)).fetchall()
-        keep: list[str] = []
-        for row_key, old_id in rows:
-            shared = self._db.execute("SELECT 1 FROM ledger WHERE doc_id = ? AND source_path != ? LIMIT 1",
-                                      (old_id, source_path)).fetchone()
-            if shared is None:
-                keep.append(row_key)
-        return keep
+    def earlier_rows(self, source_path: str, row_key: str) -> list[str]:
+        """Row keys of `source_path`'s other rows, which its new row `row_key` replaces: the rows of
+        its earlier contents (a file changed in place) and its earlier duplicate row. Every input
+        path keeps one row, its latest content's; an old content another path still holds is
+        re-read there (runner.plan_inputs) and gets its own row under that path."""
+        rows = self._db.execute("SELECT row_key FROM ledger WHERE source_path = ? AND row_key != ?",
+                                (source_path, row_key)).fetchall()
+        return [key for (key,) in rows]
 
     def entries(self) -> list[LedgerEntry]:
         rows = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM ledger ORDER BY row_key")
@@ -272,7 +267,9 @@ class Ledger:
                 [_row(entry) for entry in plan.entries],
             )
             keys = [(entry.row_key,) for entry in plan.entries]
-            gone = [(key,) for entry in plan.entries for key in entry.supersedes if key != entry.row_key]
+            # A key superseded by one entry may be another entry's row of this same plan: it stays.
+            gone = [(key,) for key in sorted({k for e in plan.entries for k in e.supersedes}
+                                             - {e.row_key for e in plan.entries})]
             db.executemany("DELETE FROM ledger WHERE row_key = ?", gone)
             db.executemany("DELETE FROM row_parts WHERE row_key = ?", keys + gone)
             db.executemany("INSERT INTO row_parts (row_key, dataset, part) VALUES (?, ?, ?)",

@@ -67,8 +67,8 @@ class RemoteLedger:
     def versions(self, source_paths: Iterable[str]) -> dict[str, tuple[str | None, str, str, str]]:
         return self.mirror.versions(source_paths)
 
-    def replaced_versions(self, source_path: str, doc_id: str) -> list[str]:
-        return self.mirror.replaced_versions(source_path, doc_id)
+    def earlier_rows(self, source_path: str, row_key: str) -> list[str]:
+        return self.mirror.earlier_rows(source_path, row_key)
 
     def entries(self) -> list[LedgerEntry]:
         return self.mirror.entries()
