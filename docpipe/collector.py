@@ -5,8 +5,8 @@ crash loses at most the uncommitted batch and a re-run redoes exactly those docu
 
 Inputs are tracked by their URI (source_path): the driver lists them without reading, and learns
 each one's doc_id (the sha256 its worker computed) from its first result. At that moment `claim`
-decides its row: content already committed with the same work key is counted as done, a second
-input with the same content in this run becomes a `skipped/duplicate` row.
+decides its row: content already committed under that path with the same work key is counted as
+done, an input with content whose row another input holds becomes a `skipped/duplicate` row.
 """
 
 from __future__ import annotations

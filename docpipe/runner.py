@@ -190,7 +190,11 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
                     and (previous.status != Status.failed.value or not config.retry_failed)):
                 if previous.source_path == source:
                     claims[doc_id] = source  # confirmed: this input still holds the content of its row
-                return Claim(row_key=None, work_key=key, done_already=True)
+                    return Claim(row_key=None, work_key=key, done_already=True)
+                # Done under another path this run does not re-read (a renamed file, a copy added
+                # later): this input gets its own row, a duplicate of that path's row.
+                suffix = hashlib.sha256(source.encode()).hexdigest()[:8]
+                return Claim(row_key=f"{doc_id}#{suffix}", work_key=key, duplicate_of=previous.source_path)
             claims[doc_id] = source
             return Claim(row_key=doc_id, work_key=key)
 

@@ -135,3 +135,19 @@ def test_a_touched_owner_leaves_one_processed_row_and_one_true_duplicate(tmp_pat
     assert len(processed) == 1 and rows[processed[0]]["invoice_number"] == "INV-1001"
     other = (set(rows) - set(processed)).pop()
     assert rows[other]["error"]["category"] == "duplicate" and processed[0] in rows[other]["error"]["message"]
+
+
+def test_a_renamed_file_gets_a_row_a_duplicate_of_its_old_paths_row(tmp_path: Path) -> None:
+    """Renamed: the old path's row stays (rows of inputs no longer listed stay); the new path is an
+    input and gets its row, a duplicate naming the row that holds its content; a re-run skips it."""
+    owner, copy, config = _pair(tmp_path)
+    copy.unlink()
+    renamed = owner.with_name("renamed.pdf")
+    owner.rename(renamed)
+    execute(config, SilentReporter(), stream_fn=inprocess_stream)
+    rows = _current(Path(config.out_dir))
+    assert "renamed.pdf" in rows and rows["renamed.pdf"]["doc_id"] == rows[owner.name]["doc_id"]
+    assert rows["renamed.pdf"]["error"]["category"] == "duplicate"
+    assert owner.name in rows["renamed.pdf"]["error"]["message"] and rows[owner.name]["status"] != "skipped"
+    again = execute(config, SilentReporter(), stream_fn=inprocess_stream)
+    assert (again.processed, again.skipped_done) == (0, 1)
