@@ -15,6 +15,7 @@ import math
 import cv2
 import numpy as np
 
+from docpipe.charts.name_assignment import pair_by_cost
 from docpipe.charts.raster_legend import LegendEntry, legend_name
 from docpipe.charts.raster_reading import MarkPoint, Reading, SeriesReading
 from docpipe.charts.raster_scene import Scene
@@ -152,17 +153,9 @@ def _assign_names(words: list[TextBox], geometry: list[tuple[float, float]], cx:
                 costs[(i, j)] = c
     names: list[TextBox | None] = [None] * len(geometry)
     certainty = [1.0] * len(geometry)
-    taken_s: set[int] = set()
-    taken_w: set[int] = set()
-    for (i, j), c in sorted(costs.items(), key=lambda kv: kv[1]):
-        if i in taken_s or j in taken_w:
-            continue
-        taken_s.add(i)
-        taken_w.add(j)
+    for i, j, sure in pair_by_cost(costs, NAME_MARGIN):
         names[i] = words[j]
-        rivals = [c2 for (i2, j2), c2 in costs.items() if (i2 == i) != (j2 == j)]
-        margin = min(rivals) - c if rivals else NAME_MARGIN
-        certainty[i] = min(1.0, max(0.0, margin / NAME_MARGIN))
+        certainty[i] = sure
     return names, certainty
 
 

@@ -33,6 +33,7 @@ import numpy as np
 
 from docpipe.charts.labels import TextLabel, chart_labels, to_fraction, to_points
 from docpipe.charts.model import ChartAxis, ChartData, ChartPoint, ChartSeries, ChartType
+from docpipe.charts.name_assignment import pair_by_cost
 from docpipe.charts.numbers import format_value, snap
 from docpipe.records import BBox, DrawingPath, ErrorCategory, ErrorInfo, PageDrawings, Word
 
@@ -767,21 +768,13 @@ def _pie_names(read: _Read, labels: list[TextLabel], cx: float, cy: float, radiu
             cost = _pie_name_cost(lab, mark.x_pos, cx, cy, radius)
             if cost is not None:
                 costs[(i, j)] = cost
-    taken_marks: set[int] = set()
-    taken_names: set[int] = set()
-    for (i, j), cost in sorted(costs.items(), key=lambda kv: kv[1]):
-        if i in taken_marks or j in taken_names:
-            continue
-        taken_marks.add(i)
-        taken_names.add(j)
+    for i, j, sure in pair_by_cost(costs, PIE_NAME_MARGIN):
         mark = read.marks[i]
         read.category_labels.append(names[j])
         mark.label = None
         mark.x_value = None
         setattr(mark, "name_label", names[j])
-        rivals = [c for (i2, j2), c in costs.items() if (i2 == i) != (j2 == j)]
-        margin = min(rivals) - cost if rivals else PIE_NAME_MARGIN
-        mark.name_certainty = min(1.0, max(0.0, margin / PIE_NAME_MARGIN))
+        mark.name_certainty = sure
 
 
 # -- values from printed labels ------------------------------------------------------------------
