@@ -12,28 +12,16 @@ import time
 from pathlib import Path
 
 import pyarrow.dataset as pads
-import pymupdf
 import pytest
 
 from docpipe.cli import EXIT_INTERRUPTED
-
-
-def _corpus(folder: Path, docs: int) -> None:
-    folder.mkdir()
-    for i in range(docs):
-        doc = pymupdf.open()
-        page = doc.new_page(width=595, height=842)
-        page.insert_text((72, 72), "Harbour Tools Ltd", fontsize=14)
-        page.insert_text((72, 110), f"Invoice No.: HT-{i:04d}", fontsize=11)
-        page.insert_text((72, 130), f"Invoice Date: 2024-05-{1 + i % 28:02d}", fontsize=11)
-        page.insert_text((72, 300), f"Total: EUR {100 + i}.50", fontsize=11)
-        doc.save(folder / f"inv_{i:03d}.pdf")
+from tests.invoice_pdfs import write_invoice_pdfs
 
 
 @pytest.mark.ray
 def test_ctrl_c_stops_quickly_commits_what_is_done_and_exits_130(tmp_path: Path) -> None:
     inputs, out = tmp_path / "in", tmp_path / "out"
-    _corpus(inputs, 400)
+    write_invoice_pdfs(inputs, 400)
     cmd = [sys.executable, "-m", "docpipe", "run", str(inputs), "--schema", "invoice", "--out", str(out),
            "--engine", "offline", "--commit-every", "5", "--log-format", "json"]
     stderr_path = tmp_path / "stderr.txt"

@@ -14,23 +14,12 @@ from pathlib import Path
 
 import psutil
 import pyarrow.dataset as pads
-import pymupdf
 import pytest
 
 from docpipe import ray_reaper
+from tests.invoice_pdfs import write_invoice_pdfs
 
 DOCS = 120
-
-
-def _corpus(folder: Path, docs: int) -> None:
-    folder.mkdir()
-    for i in range(docs):
-        doc = pymupdf.open()
-        page = doc.new_page(width=595, height=842)
-        page.insert_text((72, 72), "Harbour Tools Ltd", fontsize=14)
-        page.insert_text((72, 110), f"Invoice No.: HT-{i:04d}", fontsize=11)
-        page.insert_text((72, 300), f"Total: EUR {100 + i}.50", fontsize=11)
-        doc.save(folder / f"inv_{i:03d}.pdf")
 
 
 def _cmd(inputs: Path, out: Path) -> list[str]:
@@ -82,7 +71,7 @@ def _gone_within(processes: dict[int, psutil.Process], seconds: float) -> list[s
 @pytest.mark.ray
 def test_ray_started_by_a_killed_run_goes_with_it_and_the_next_run_cleans_up(tmp_path: Path) -> None:
     inputs, out = tmp_path / "in", tmp_path / "out"
-    _corpus(inputs, DOCS)
+    write_invoice_pdfs(inputs, DOCS)
     cmd = _cmd(inputs, out)
 
     # kill -9 of the driver: everything it started (GCS, raylet, agents, workers) follows it.
