@@ -160,7 +160,7 @@ def check_output_outside_inputs(out: str, inputs: Iterable[str]) -> None:
 
     A folder walk passes over any folder holding a docpipe ledger, so with `--out` equal to an
     input folder (or an ancestor of one) the next run would find nothing to do there. An output
-    that is a subfolder of an input folder is allowed: the walk passes it over. Local paths are
+    that is a subfolder of an input folder is allowed: the walk passes it over. Local input
     folders (named, or matched by a glob pattern) are compared after resolving symlinks; URIs by
     prefix (same scheme, '/'-separated). Named files are not checked (a named file is always read).
     """

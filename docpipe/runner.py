@@ -62,7 +62,8 @@ def prepare(config: RunConfig) -> tuple[LoadedSchema, Listing]:
     """Everything that can be a usage/config error, checked before anything else starts.
 
     Lists the inputs (no document bytes are read here). Raises ConfigError (bad schema, missing
-    input pattern, an output folder that is or holds an input folder) or StorageError (an object store refused the listing: fatal).
+    input pattern, an output folder that is or holds an input folder) or StorageError (an object
+    store refused the listing: fatal).
     """
     check_questions_answered(config.pipeline, config.questions, config.questions_file)
     if config.questions_file is not None:
@@ -177,10 +178,10 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
         def claim(item: PendingDoc, doc_id: str) -> Claim:
             source = item.doc.source_path
             key = key_of(doc_id, source)
+
             first = claims.get(doc_id)
             if first is not None and first != source:
-                suffix = hashlib.sha256(source.encode()).hexdigest()[:8]
-                return Claim(row_key=f"{doc_id}#{suffix}", work_key=key, duplicate_of=first)
+                return _duplicate_claim(doc_id, source, key, first)
             previous = writer.ledger.lookup([doc_id]).get(doc_id)
             # The content's row is under another input that this run re-reads (changed, or touched):
             # that path may no longer hold it, so this input takes the row over (processed afresh);
@@ -193,8 +194,7 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
                     return Claim(row_key=None, work_key=key, done_already=True)
                 # Done under another path this run does not re-read (a renamed file, a copy added
                 # later): this input gets its own row, a duplicate of that path's row.
-                suffix = hashlib.sha256(source.encode()).hexdigest()[:8]
-                return Claim(row_key=f"{doc_id}#{suffix}", work_key=key, duplicate_of=previous.source_path)
+                return _duplicate_claim(doc_id, source, key, previous.source_path)
             claims[doc_id] = source
             return Claim(row_key=doc_id, work_key=key)
 
@@ -402,6 +402,13 @@ def plan_on_ray(config: RunConfig, plan: StagePlan) -> StagePlan:
     return plan.model_copy(update={"workers": default_workers(
         int(resources.get("CPU", 1)), int(resources.get("GPU", 0)), plan.engine,
         config.raster_workers, config.ocr_workers, config.infer_workers)})
+
+
+def _duplicate_claim(doc_id: str, source: str, work_key: str, of: str) -> Claim:
+    """The claim of an input whose content already has its row under the input `of`: a row of its
+    own, keyed by the content id plus 8 hex digits of sha256(source path), marked a duplicate."""
+    suffix = hashlib.sha256(source.encode()).hexdigest()[:8]
+    return Claim(row_key=f"{doc_id}#{suffix}", work_key=work_key, duplicate_of=of)
 
 
 def _reap_previous_ray(holder: dict[str, object], reporter: Reporter) -> None:
