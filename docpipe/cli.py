@@ -389,8 +389,9 @@ def eval_command(
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON (with field and chart "
                                                           "truth in one file: {\"fields\": ..., \"charts\": ...}).")] = False,
     threshold: Annotated[Optional[float], typer.Option(
-        help="Straight-through confidence threshold (default: the one chosen on development data, "
-             "stored with the offline engine's confidence model).")] = None,
+        help="One straight-through confidence threshold for every field (default: each field's kind "
+             "group's threshold, chosen on development data and stored with the offline engine's "
+             "confidence model).")] = None,
 ) -> None:
     from docpipe.evaluate import render_calibration, render_eval
     from docpipe.evaluate.charts import render_chart_eval

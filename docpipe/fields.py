@@ -46,6 +46,20 @@ days'), compared in months or days; place: a country, state, city or other juris
 language: an ISO 639-1 code judged from the text as a whole (derived, not printed, so never
 grounded on a word); text: anything else; table: a list of row models."""
 
+CONFIDENCE_GROUPS = ("amount", "date", "identifier", "currency", "text")
+"""Kind groups of the confidence model: kinds whose evidence weighs alike share one logistic model
+and one straight-through threshold (`docpipe.offline.confidence`, `docpipe eval`)."""
+
+_KIND_GROUP = {"amount": "amount", "date": "date", "identifier": "identifier", "currency": "currency"}
+
+
+def kind_group(kind: str) -> str:
+    """The confidence group of a field kind: amount, date, identifier and currency are their own
+    group; every other kind (name, address, text, place, duration, ...) is 'text'. The one place
+    that maps kind to group."""
+    return _KIND_GROUP.get(kind, "text")
+
+
 DERIVED_KINDS = frozenset({"language"})
 """Kinds whose values describe the page rather than being printed on it: not grounded on words."""
 

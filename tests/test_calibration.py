@@ -12,7 +12,9 @@ import pytest
 
 from docpipe.evaluate import evaluate, render_calibration
 from docpipe.evaluate.calibration import expected_calibration_error, field_calibration, threshold_for_precision
-from docpipe.offline.confidence import ConfidenceModel, LogisticPart, load_model
+from docpipe.evaluate.fields import thresholds_line
+from docpipe.fields import CONFIDENCE_GROUPS
+from docpipe.offline.confidence import MODEL_FORMAT, ConfidenceModel, LogisticPart, load_model
 from schemas.invoice import Invoice
 
 GROUNDING = pa.list_(pa.struct([
@@ -62,15 +64,57 @@ def test_eval_reports_buckets_ece_and_straight_through(tmp_path: Path) -> None:
     assert number.straight_through == 0 and number.accuracy == 1.0 and number.ece == pytest.approx(0.4)
     pooled = by_field["(all fields)"]
     assert pooled.expected == 20 and pooled.straight_through == 8
-    assert report.threshold == 0.9 and render_calibration(report) is not None
+    assert report.threshold == 0.9 and report.threshold_source == "option" and render_calibration(report) is not None
 
 
-def test_default_threshold_is_the_one_stored_with_the_model(tmp_path: Path) -> None:
+def test_default_threshold_is_each_fields_kind_group_threshold_of_the_model(tmp_path: Path, monkeypatch) -> None:
+    """Without --threshold each field is held to its kind group's threshold from the model: here
+    amounts at 0.9 (8 totals at 0.99 pass, 2 at 0.85 do not) and identifiers at 0.5 (all 10
+    numbers at 0.6 pass); the pooled row counts each value against its own field's threshold."""
+    import docpipe.offline.confidence as confidence
+
     _write(tmp_path / "OUT", tmp_path / "truth.jsonl")
-    model = load_model()
-    assert model is not None and 0.5 < model.straight_through <= 1.0
+    model = ConfidenceModel(features=["score"], groups={}, straight_through=0.97,
+                            thresholds={"amount": 0.9, "identifier": 0.5, "date": 1.01})
+    monkeypatch.setattr(confidence, "load_model", lambda *a, **k: model)
     report = evaluate(tmp_path / "OUT", tmp_path / "truth.jsonl", schema=Invoice)
-    assert report.threshold == model.straight_through
+    by_field = {c.field: c for c in report.calibration}
+    assert report.threshold is None and report.threshold_source == "model"
+    assert report.group_thresholds["amount"] == 0.9 and report.group_thresholds["text"] == 0.97
+    assert (by_field["total"].threshold, by_field["total"].straight_through) == (0.9, 8)
+    assert (by_field["invoice_number"].threshold, by_field["invoice_number"].straight_through) == (0.5, 10)
+    pooled = by_field["(all fields)"]
+    assert pooled.threshold is None and pooled.straight_through == 18 and pooled.straight_through_correct == 18
+    assert pooled.straight_through_rate == pytest.approx(18 / 20)
+    assert "amount 0.900" in thresholds_line(report) and "date none passes" in thresholds_line(report)
+    # --threshold: one threshold for every field, said so in the report.
+    forced = evaluate(tmp_path / "OUT", tmp_path / "truth.jsonl", schema=Invoice, threshold=0.7)
+    assert forced.threshold_source == "option" and {c.threshold for c in forced.calibration[:-1]} == {0.7}
+    assert {c.field: c.straight_through for c in forced.calibration}["(all fields)"] == 10
+    assert "0.700 for every field" in thresholds_line(forced)
+
+
+def test_shipped_model_has_a_threshold_per_kind_group() -> None:
+    model = load_model()
+    assert model is not None and model.format == MODEL_FORMAT
+    assert set(model.thresholds) == set(CONFIDENCE_GROUPS)
+    assert all(0.5 < t <= 1.01 for t in model.thresholds.values())
+    assert model.threshold_for("name") == model.thresholds["text"]  # names and addresses are 'text'
+
+
+def test_group_thresholds_from_the_model_and_a_format_1_file_still_loads(tmp_path: Path) -> None:
+    model = ConfidenceModel(format=MODEL_FORMAT, features=["score"], groups={}, straight_through=0.95,
+                            thresholds={"amount": 0.9, "date": 0.8, "text": 1.01})
+    assert (model.threshold_for("amount"), model.threshold_for("date")) == (0.9, 0.8)
+    assert model.threshold_for("address") == 1.01  # the 'text' group: nothing passes
+    assert model.threshold_for("identifier") == 0.95  # no threshold for the group: the pooled one
+    old = {"features": ["score"], "groups": {"amount": {"coef": [1.0], "intercept": 0.0}},
+           "platt_a": 1.0, "platt_b": 0.0, "straight_through": 0.97, "target_precision": 0.98}
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(old))
+    loaded = load_model(str(path))
+    assert loaded is not None and loaded.format == 1 and loaded.thresholds == {}
+    assert loaded.threshold_for("date") == 0.97 and loaded.threshold_for("amount") == 0.97
 
 
 def test_no_confidence_no_calibration_section(tmp_path: Path) -> None:

@@ -71,15 +71,35 @@ def test_ambiguous_date_settled_by_the_page_or_low_confidence(tmp_path: Path) ->
     assert model is not None
     settled_pdf, want = ambiguous_date_invoice(unambiguous_due=True)
     open_pdf, _ = ambiguous_date_invoice(unambiguous_due=False)
+    hinted_pdf, _ = ambiguous_date_invoice(unambiguous_due=False, seller_name="Northwind Fixtures LLC")
     settled = run_offline(settled_pdf, "settled.pdf", Invoice, tmp_path)
     unsettled = run_offline(open_pdf, "open.pdf", Invoice, tmp_path)
+    hinted = run_offline(hinted_pdf, "hinted.pdf", Invoice, tmp_path)
     assert settled.values.issue_date.isoformat() == want  # '04/05/2018' read month-first, as 05/20/2018 says
-    conf = {name: {g.field: g.confidence for g in m.grounding} for name, m in (("s", settled), ("u", unsettled))}
+    assert hinted.values.issue_date.isoformat() == want  # an 'LLC' is a US company: month first
+    conf = {name: {g.field: g.confidence for g in m.grounding}
+            for name, m in (("s", settled), ("u", unsettled), ("h", hinted))}
     # Nothing on the second page says which order: the date is kept but not trusted (at most
     # about half the confidence of the same date settled by the page, never straight through).
-    assert conf["u"]["issue_date"] < model.straight_through
+    assert conf["u"]["issue_date"] < model.threshold_for("date")
     assert conf["u"]["issue_date"] <= 0.6 * conf["s"]["issue_date"]
     assert conf["s"]["issue_date"] >= 0.9
+    # A hint of the country only (no other date settles it): trusted more than no hint at all.
+    assert conf["u"]["issue_date"] < conf["h"]["issue_date"]
+
+
+@pytest.mark.parametrize(("words", "day_first"), [
+    ("KEDAI MAJU SDN BHD Tel: 03-5555 1234 Date: 04/05/2018", True),  # Malaysian company law
+    ("Northwind Fixtures LLC 720 Elm Street Date: 04/05/2018", False),  # US company law
+    ("Harbor Cafe Tel +44 20 7946 0000 Date: 04/05/2018", True),  # a calling code outside +1
+    ("Harbor Cafe Tel +1 608-555-0110 Date: 04/05/2018", False),
+    ("NO 3 JALAN MAJU TAMAN INDAH Date: 04/05/2018 Total 12.00", True),  # place words of a day-first language
+    ("Harbor Cafe Date: 04/05/2018 Total +12.50 per data", None),  # an amount is no calling code; no hint
+])
+def test_country_hint_of_the_page(words: str, day_first: bool | None) -> None:
+    from docpipe.offline.dateorder import country_hint
+
+    assert country_hint(words.split()) is day_first
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,13 @@
 """Fit the offline engine's confidence model on development documents and write it into the package.
 
-    python tools/train_confidence.py [--invoice-fold A|B|all] [--out docpipe/offline/confidence_model.json]
+    python tools/train_confidence.py [--cache /tmp/conf2-cache] [--invoice-fold A|B|all] [--folds]
+                                     [--out docpipe/offline/confidence_model.json]
+
+One command: word layers missing from CACHE/words-v<WORD_LAYER_VERSION>/ are made first, by the
+product itself (`tools/offline_parts.py` part folders, `docpipe run --engine offline` over each
+development part, `tools/devwords.py --from-run`), so a new word layer version refits on its own
+words. `--folds` also prints fold-wise figures: fitted on receipts-dev + invoice fold A (text and
+scans), scored on fold B's page-level choices, and the other way round.
 
 Data (never the held-out part): the `dev` receipts (by merchant, see tools/devscore.py) and the
 invoices, both as text layers and as 150-dpi tilted scans (tools/devwords.py). The shipped model
@@ -16,7 +23,9 @@ fitted on those calibrates, and the final logistic models are fitted on all exam
 `CalibratedClassifierCV(ensemble=False)` does). Compared on the same folds, a single pooled
 logistic model and gradient-boosted trees (depth 2-3) let fewer values through at 0.98 precision,
 and isotonic calibration moved the threshold more from one fold assignment to the next. The straight-through
-threshold is the lowest calibrated out-of-fold confidence at which accuracy reaches 0.98.
+thresholds, one per kind group, are each the lowest calibrated out-of-fold confidence at which
+the group's accuracy reaches 0.98 with at least MIN_SUPPORT examples at or above it (a group that
+never does gets 1.01: nothing of it passes); one pooled over all groups is kept as well.
 Development only: scikit-learn is needed here, never by the product, which reads the JSON.
 """
 
@@ -30,15 +39,53 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tools.devscore import DEVDATA, INVOICE_SETS, RECEIPT_SET, invoice_fold, receipt_part, receipt_truth  # noqa: E402
-from tools.devwords import DEFAULT_CACHE, load_pages  # noqa: E402
+from tools.devwords import from_run, load_pages  # noqa: E402
 
 TARGET = 0.98
+MIN_SUPPORT = 20  # examples at or above a threshold needed to choose it (per repeat of the folds)
+DEV_PARTS = ("receipts-dev", "invoices-A", "invoices-B", "scans-A", "scans-B")
 INVOICE_FIELDS = ("invoice_number", "issue_date", "seller_name", "buyer_name", "currency", "total", "tax_total",
                   "subtotal")
 RECEIPT_FIELDS = ("merchant_name", "merchant_address", "date", "total")
 
 
-def examples(kind: str, part: str, fold: str, variants: tuple[str, ...]) -> list[tuple[str, str, dict, bool]]:
+def word_cache(cache: Path) -> Path:
+    """The word-layer cache of the current word layer version."""
+    from docpipe.ocr import WORD_LAYER_VERSION
+
+    return cache / f"words-v{WORD_LAYER_VERSION}"
+
+
+def ensure_words(cache: Path) -> Path:
+    """Fill the word cache of every development part that lacks it, through `docpipe run`."""
+    import subprocess
+
+    from tools.offline_parts import build
+
+    words = word_cache(cache)
+    marks = words / "done"
+    marks.mkdir(parents=True, exist_ok=True)
+    todo = [p for p in DEV_PARTS if not (marks / p).exists()]
+    if not todo:
+        return words
+    parts = cache / "parts"
+    build(parts)
+    docpipe = Path(sys.executable).with_name("docpipe")
+    for part in todo:
+        out = words / "runs" / part
+        schema = "receipt" if part.startswith("receipts") else "invoice"
+        print(f"docpipe run {parts / part} (word layers)", file=sys.stderr, flush=True)
+        subprocess.run([str(docpipe), "run", str(parts / part), "--schema", schema, "--engine", "offline",
+                        "--out", str(out)], check=True, stdout=subprocess.DEVNULL)
+        datasets = [RECEIPT_SET] if part.startswith("receipts") else list(INVOICE_SETS)
+        for name in datasets:
+            from_run(DEVDATA / name, "scan" if part.startswith("scans") else "text", out, words)
+        (marks / part).write_text("")
+    return words
+
+
+def examples(kind: str, part: str, fold: str, variants: tuple[str, ...],
+             cache: Path) -> list[tuple[str, str, dict, bool]]:
     """(document group, field, features, correct) for every page choice of the chosen documents."""
     from docpipe.fields import field_specs
     from docpipe.grounding.normalize import values_equal
@@ -51,6 +98,7 @@ def examples(kind: str, part: str, fold: str, variants: tuple[str, ...]) -> list
     extractor = OfflineExtractor(schema)
     wanted = RECEIPT_FIELDS if kind == "receipts" else INVOICE_FIELDS
     out = []
+    loaded: dict[tuple[str, str], dict] = {}
     sets = [RECEIPT_SET] if kind == "receipts" else list(INVOICE_SETS)
     for name in sets:
         d = DEVDATA / name
@@ -63,7 +111,9 @@ def examples(kind: str, part: str, fold: str, variants: tuple[str, ...]) -> list
             elif (invoice_fold(rec["file"]) == fold) != (part == "dev"):
                 continue
             for variant in variants:
-                pages = load_pages(d, variant, DEFAULT_CACHE).get(rec["file"])
+                if (name, variant) not in loaded:
+                    loaded[(name, variant)] = load_pages(d, variant, cache)
+                pages = loaded[(name, variant)].get(rec["file"])
                 if not pages:
                     continue
                 for page in pages:
@@ -129,18 +179,22 @@ def _platt(raw, y) -> tuple[float, float]:
 
 
 def fit(rows: list[tuple[str, str, dict, bool]], trained_on: str):
+    """(ConfidenceModel, out-of-fold calibrated confidences, outcomes, kind groups), the last three
+    repeated REPEATS times (one per shuffle of the document folds)."""
     import math
 
     import numpy as np
     from sklearn.model_selection import GroupKFold
 
     from docpipe.evaluate.calibration import threshold_for_precision
-    from docpipe.offline.confidence import ConfidenceModel, KINDS, LogisticPart, kind_group
+    from docpipe.fields import CONFIDENCE_GROUPS, kind_group
+    from docpipe.offline.confidence import KINDS, MODEL_FORMAT, ConfidenceModel, LogisticPart, ambiguity_factor
 
     names = sorted({k for _, _, f, _ in rows for k in f})
     X = np.array([[f.get(k, 0.0) for k in names] for _, _, f, _ in rows], dtype=float)
     y = np.array([ok for _, _, _, ok in rows], dtype=int)
     kinds = np.array([kind_group(next((k for k in KINDS if f.get(f"kind_{k}")), "text")) for _, _, f, _ in rows])
+    factor = np.array([ambiguity_factor(f) for _, _, f, _ in rows])  # applied as the product applies it
     groups = np.array([g for g, _, _, _ in rows])
     # Repeated cross-fitting: five group folds, over REPEATS shuffles of the documents, so the
     # threshold does not hang on one way of cutting a few hundred examples.
@@ -156,14 +210,21 @@ def fit(rows: list[tuple[str, str, dict, bool]], trained_on: str):
         calibrated = np.zeros(len(y))
         for train, test in folds:
             a, b = _platt(oof[train], y[train])
-            calibrated[test] = 1 / (1 + np.exp(-(a * _logit(oof[test]) + b)))
+            calibrated[test] = factor[test] / (1 + np.exp(-(a * _logit(oof[test]) + b)))
         raws.append(oof)
         cals.append(calibrated)
         ys.append(y)
     platt = _platt(np.concatenate(raws), np.concatenate(ys))
     final = _fit_parts(X, y, kinds)
-    calibrated, y = np.concatenate(cals), np.concatenate(ys)
-    threshold = threshold_for_precision(list(zip(calibrated.tolist(), y.astype(bool).tolist())), TARGET)
+    calibrated, y_rep, kinds_rep = np.concatenate(cals), np.concatenate(ys), np.tile(kinds, REPEATS)
+
+    def threshold(mask) -> float:
+        t = threshold_for_precision(list(zip(calibrated[mask].tolist(), y_rep[mask].astype(bool).tolist())),
+                                    TARGET, min_count=MIN_SUPPORT * REPEATS)
+        return round(float(t), 6) if t is not None else 1.01
+
+    pooled = threshold(np.ones(len(y_rep), dtype=bool))
+    thresholds = {g: threshold(kinds_rep == g) for g in CONFIDENCE_GROUPS if (kinds_rep == g).any()}
     parts = {}
     for k, part in final.items():
         if isinstance(part, float):  # one class only: a constant log-odds
@@ -173,48 +234,81 @@ def fit(rows: list[tuple[str, str, dict, bool]], trained_on: str):
             parts[k] = LogisticPart(coef=[round(float(w), 6) for w in part.coef_[0]],
                                     intercept=round(float(part.intercept_[0]), 6))
     model = ConfidenceModel(
-        features=names, groups=parts,
-        platt_a=round(platt[0], 6), platt_b=round(platt[1], 6),
-        straight_through=round(float(threshold), 6) if threshold is not None else 1.01, target_precision=TARGET,
-        trained_on=trained_on)
-    return model, calibrated, y
+        format=MODEL_FORMAT, features=names, groups=parts,
+        platt_a=round(platt[0], 6), platt_b=round(platt[1], 6), straight_through=pooled, thresholds=thresholds,
+        min_support=MIN_SUPPORT, target_precision=TARGET, trained_on=trained_on)
+    return model, calibrated, y_rep, kinds_rep
 
 
-def report(rows, calibrated, y, threshold: float) -> None:
+def report(title: str, fields: list[str], conf, y, groups, model) -> None:
+    """Accuracy, ECE and straight-through rate (at each value's group threshold) with its precision,
+    per field and overall."""
+    import numpy as np
+
     from docpipe.evaluate.calibration import expected_calibration_error
 
-    pairs = list(zip(calibrated.tolist(), y.astype(bool).tolist()))
-    print(f"examples {len(y)}, accuracy {y.mean():.3f}, out-of-fold ECE {expected_calibration_error(pairs):.3f}")
-    passed = [ok for c, ok in pairs if c >= threshold]
-    print(f"threshold {threshold:.3f}: straight-through {len(passed)}/{len(pairs)} "
-          f"({len(passed) / max(len(pairs), 1):.2f}), precision {sum(passed) / max(len(passed), 1):.3f}")
-    by_field: dict[str, list[tuple[float, bool]]] = {}
-    for (_, f, _, _), p in zip(rows, pairs):
-        by_field.setdefault(f, []).append(p)
-    for f, ps in sorted(by_field.items()):
-        st = [ok for c, ok in ps if c >= threshold]
-        print(f"  {f:17s} n={len(ps):3d} acc={sum(ok for _, ok in ps) / len(ps):.2f} "
-              f"straight-through={len(st) / len(ps):.2f} precision={sum(st) / max(len(st), 1):.2f}")
+    conf, y = np.asarray(conf, dtype=float), np.asarray(y).astype(bool)
+    thr = np.array([model.threshold_for(g) for g in groups])
+    passed = conf >= thr
+    ece = expected_calibration_error(list(zip(conf.tolist(), y.tolist())))
+    print(f"{title}: {len(y)} page-level field choices, accuracy {y.mean():.3f}, ECE {ece:.3f}, "
+          f"straight-through {passed.sum()}/{len(y)} = {passed.mean():.2f}, "
+          f"precision {y[passed].mean() if passed.any() else float('nan'):.3f}")
+    fields_arr = np.array(fields)
+    for f in sorted(set(fields)):
+        m = fields_arr == f
+        st = passed & m
+        print(f"  {f:17s} n={m.sum():4d} acc={y[m].mean():.2f} straight-through={st.sum() / m.sum():.2f} "
+              f"precision={y[st].mean() if st.any() else float('nan'):.2f}")
+
+
+def dev_rows(folds: tuple[str, ...], cache: Path) -> list[tuple[str, str, dict, bool]]:
+    rows = examples("receipts", "dev", "", ("text",), cache)
+    for fold in folds:
+        rows += examples("invoices", "dev", fold, ("text", "scan"), cache)
+    return rows
+
+
+def fold_report(cache: Path) -> None:
+    """Fit on receipts-dev + invoice fold A, score fold B's choices; then B -> A."""
+    import numpy as np
+
+    from docpipe.fields import kind_group
+    from docpipe.offline.confidence import KINDS
+
+    for fit_fold, score_fold in (("A", "B"), ("B", "A")):
+        model, _, _, _ = fit(dev_rows((fit_fold,), cache), f"fold {fit_fold}")
+        rows = examples("invoices", "dev", score_fold, ("text", "scan"), cache)
+        conf = [model.confidence_of(f, next((k for k in KINDS if f.get(f"kind_{k}")), "text")) for _, _, f, _ in rows]
+        groups = [kind_group(next((k for k in KINDS if f.get(f"kind_{k}")), "text")) for _, _, f, _ in rows]
+        print(f"thresholds fitted on fold {fit_fold}: {model.thresholds}")
+        report(f"fitted on receipts-dev + invoices {fit_fold}, scored on invoices {score_fold} (text + scans)",
+               [f for _, f, _, _ in rows], conf, [ok for *_, ok in rows], groups, model)
+        np.seterr(all="ignore")
 
 
 def main(argv: list[str]) -> int:
     from docpipe.offline.confidence import MODEL_PATH, save_model
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/conf2-cache"),
+                        help="part folders, docpipe runs and word layers (made when missing)")
     parser.add_argument("--invoice-fold", choices=("A", "B", "all"), default="all",
                         help="invoices to fit on: one fold (to score the other), or all (the shipped model)")
+    parser.add_argument("--folds", action="store_true", help="also print fold-wise figures (A -> B, B -> A)")
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     args = parser.parse_args(argv)
-    if args.out.exists():
-        args.out.unlink()  # features must not depend on an older model
-    rows = examples("receipts", "dev", "", ("text",))
+    words = ensure_words(args.cache)
     folds = ("A", "B") if args.invoice_fold == "all" else (args.invoice_fold,)
-    for fold in folds:
-        rows += examples("invoices", "dev", fold, ("text", "scan"))
+    rows = dev_rows(folds, words)
     trained_on = (f"receipts_sroie dev part (by merchant hash), invoices fold(s) {'+'.join(folds)} (text layer "
-                  f"and 150-dpi tilted scans); {len(rows)} page-level field choices")
-    model, calibrated, y = fit(rows, trained_on)
-    report(rows * REPEATS, calibrated, y, model.straight_through)
+                  f"and 150-dpi tilted scans), word layer {words.name}; {len(rows)} page-level field choices")
+    model, calibrated, y, groups = fit(rows, trained_on)
+    print(f"thresholds per kind group: {model.thresholds} (pooled {model.straight_through})")
+    report("out-of-fold (5 document folds x 10 shuffles)", [f for _, f, _, _ in rows] * REPEATS, calibrated, y,
+           groups, model)
+    if args.folds:
+        fold_report(words)
     save_model(model, args.out)
     print(f"wrote {args.out}")
     return 0

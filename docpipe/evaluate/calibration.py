@@ -10,7 +10,9 @@ produced:
 - the straight-through rate: the share of the field's expected values (every document whose
   truth has one) that the run produced with confidence at or above the threshold, and the
   accuracy of those. The threshold is not computed here: it comes with the confidence model
-  (chosen on development data) or from the caller, so scoring new data never tunes it.
+  (chosen on development data, one per kind group: `docpipe.fields.kind_group`) or from the
+  caller (one for every field), so scoring new data never tunes it. The pooled row counts each
+  value against its own field's threshold.
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ class FieldCalibration(BaseModel):
     correct: int  # of those, right
     ece: float | None = None
     buckets: list[ConfidenceBucket] = Field(default_factory=list)
-    threshold: float | None = None
+    threshold: float | None = None  # None on the pooled row: each value against its field's threshold
+    thresholded: bool = False  # a threshold was applied (straight-through figures are meaningful)
     straight_through: int = 0  # values with confidence >= threshold
     straight_through_correct: int = 0
 
@@ -58,7 +61,7 @@ class FieldCalibration(BaseModel):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def straight_through_rate(self) -> float | None:
-        return self.straight_through / self.expected if self.expected and self.threshold is not None else None
+        return self.straight_through / self.expected if self.expected and self.thresholded else None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -80,11 +83,24 @@ def expected_calibration_error(pairs: list[tuple[float, bool]], bins: int = ECE_
 
 
 def field_calibration(field: str, expected: int, pairs: list[tuple[float | None, bool]],
-                      threshold: float | None) -> FieldCalibration:
-    """Calibration figures for one field from (confidence or None, correct) per produced value."""
-    scored = [(float(c), bool(ok)) for c, ok in pairs if c is not None]
+                      threshold: float | None, value_thresholds: list[float | None] | None = None
+                      ) -> FieldCalibration:
+    """Calibration figures for one field from (confidence or None, correct) per produced value.
+
+    `threshold`: the field's straight-through threshold (None: none applied; above 1: nothing
+    passes). `value_thresholds`: instead, one threshold per pair (the pooled row of fields with
+    different thresholds); `threshold` is then ignored and reported as None.
+    """
+    if value_thresholds is not None:
+        if len(value_thresholds) != len(pairs):
+            raise ValueError("value_thresholds must give one threshold per pair")
+        per_value = list(value_thresholds)
+        threshold = None
+    else:
+        per_value = [threshold] * len(pairs)
+    scored = [(float(c), bool(ok), t) for (c, ok), t in zip(pairs, per_value) if c is not None]
     buckets = [ConfidenceBucket(lo=lo, hi=min(hi, 1.0)) for lo, hi in zip(BUCKET_EDGES, BUCKET_EDGES[1:])]
-    for conf, ok in scored:
+    for conf, ok, _ in scored:
         for b, (lo, hi) in zip(buckets, zip(BUCKET_EDGES, BUCKET_EDGES[1:])):
             if lo <= conf < hi:
                 b.n += 1
@@ -92,12 +108,13 @@ def field_calibration(field: str, expected: int, pairs: list[tuple[float | None,
                 b.confidence_sum += conf
                 break
     result = FieldCalibration(field=field, expected=expected, with_confidence=len(scored),
-                              correct=sum(ok for _, ok in scored), ece=expected_calibration_error(scored),
-                              buckets=buckets, threshold=threshold)
-    if threshold is not None:
-        passed = [ok for conf, ok in scored if conf >= threshold]
-        result.straight_through = len(passed)
-        result.straight_through_correct = sum(passed)
+                              correct=sum(ok for _, ok, _ in scored),
+                              ece=expected_calibration_error([(c, ok) for c, ok, _ in scored]),
+                              buckets=buckets, threshold=threshold,
+                              thresholded=any(t is not None for t in per_value) if pairs else threshold is not None)
+    passed = [ok for conf, ok, t in scored if t is not None and conf >= t]
+    result.straight_through = len(passed)
+    result.straight_through_correct = sum(passed)
     return result
 
 

@@ -30,7 +30,7 @@ from docpipe.evaluate.calibration import FieldCalibration, field_calibration
 from docpipe.grounding.normalize import values_equal
 from docpipe.evaluate.tables import TableScore, score_table
 from docpipe.evaluate.truth import UnknownFields, read_truth
-from docpipe.fields import field_specs, infer_kind
+from docpipe.fields import CONFIDENCE_GROUPS, field_specs, infer_kind
 
 _NOT_FIELDS = {"file", "raw", "pages", "line_count", "desc", "kind", "schema_name", "description", "page_sizes", "_table"}
 
@@ -108,7 +108,11 @@ class EvalReport(BaseModel):
     line_count_total: int | None = None
     # Per field (and '(all fields)'): accuracy by confidence bucket, ECE, straight-through rate.
     calibration: list[FieldCalibration] = Field(default_factory=list)
-    threshold: float | None = None  # straight-through threshold used (chosen on development data)
+    threshold: float | None = None  # the one straight-through threshold of every field (--threshold), if given
+    # Else per kind group (`docpipe.fields.kind_group`): the thresholds stored with the offline
+    # engine's confidence model, chosen on development data; above 1: nothing of the group passes.
+    group_thresholds: dict[str, float] = Field(default_factory=dict)
+    threshold_source: str = "none"  # 'option' (one for all fields), 'model' (per kind group), 'none'
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -327,19 +331,44 @@ def evaluate(
             lc_ok += len(row.get(col) or []) == int(truth["line_count"])
     report.fields = list(scores.values())
     report.tables = list(tables.values())
-    if threshold is None:
-        from docpipe.offline.confidence import load_model
-
-        model = load_model()
-        threshold = model.straight_through if model is not None and model.straight_through <= 1.0 else None
-    report.threshold = threshold
+    field_thresholds = _thresholds(report, fields, kinds, threshold)
     if any(c is not None for ps in pairs.values() for c, _ in ps):
-        report.calibration = [field_calibration(f, scores[f].truth, pairs[f], threshold) for f in fields]
-        report.calibration.append(field_calibration("(all fields)", sum(s.truth for s in scores.values()),
-                                                    [p for f in fields for p in pairs[f]], threshold))
+        report.calibration = [field_calibration(f, scores[f].truth, pairs[f], field_thresholds[f]) for f in fields]
+        report.calibration.append(field_calibration(
+            "(all fields)", sum(s.truth for s in scores.values()), [p for f in fields for p in pairs[f]], None,
+            value_thresholds=[field_thresholds[f] for f in fields for _ in pairs[f]]))
     if lc_n:
         report.line_count_correct, report.line_count_total = lc_ok, lc_n
     return report
+
+
+def _thresholds(report: EvalReport, fields: list[str], kinds: dict[str, str],
+                threshold: float | None) -> dict[str, float | None]:
+    """Each field's straight-through threshold: `threshold` for all when given, else its kind
+    group's from the confidence model (None when there is no model); records the choice in the
+    report."""
+    if threshold is not None:
+        report.threshold, report.threshold_source = threshold, "option"
+        return {f: threshold for f in fields}
+    from docpipe.offline.confidence import load_model
+
+    model = load_model()
+    if model is None:
+        return {f: None for f in fields}
+    report.threshold_source = "model"
+    report.group_thresholds = {g: model.threshold_for(g) for g in CONFIDENCE_GROUPS}  # a group is its own kind
+    return {f: model.threshold_for(kinds[f]) for f in fields}
+
+
+def thresholds_line(report: EvalReport) -> str:
+    """Which straight-through thresholds the report used, in words."""
+    if report.threshold_source == "option":
+        return f"straight-through at >= {report.threshold:.3f} for every field (--threshold)"
+    if report.threshold_source == "model":
+        shown = ", ".join(f"{g} {t:.3f}" if t <= 1.0 else f"{g} none passes"
+                          for g, t in report.group_thresholds.items())
+        return f"straight-through at the confidence model's threshold per kind group ({shown})"
+    return "straight-through: no threshold (no confidence model)"
 
 
 def render_calibration(report: EvalReport):  # -> rich.table.Table | None
@@ -350,9 +379,9 @@ def render_calibration(report: EvalReport):  # -> rich.table.Table | None
     if not report.calibration:
         return None
 
-    thr = f"{report.threshold:.3f}" if report.threshold is not None else "none"
-    table = Table(title=f"confidence: accuracy by bucket, calibration error, straight-through at >= {thr}")
+    table = Table(title=f"confidence: accuracy by bucket, calibration error; {thresholds_line(report)}")
     table.add_column("field", no_wrap=True)
+    table.add_column("threshold", justify="right")
     table.add_column("accuracy", justify="right")
     for lo, hi in zip([b.lo for b in report.calibration[0].buckets], [b.hi for b in report.calibration[0].buckets]):
         table.add_column(f"{lo:.2f}-{min(hi, 1.0):.2f}", justify="right")
@@ -365,7 +394,8 @@ def render_calibration(report: EvalReport):  # -> rich.table.Table | None
 
     for c in report.calibration:
         cells = [f"{frac(b.accuracy)} ({b.n})" if b.n else "" for b in c.buckets]
-        table.add_row(c.field, frac(c.accuracy), *cells, frac(c.ece),
+        thr = "" if c.threshold is None else "none passes" if c.threshold > 1.0 else f"{c.threshold:.3f}"
+        table.add_row(c.field, thr, frac(c.accuracy), *cells, frac(c.ece),
                       f"{frac(c.straight_through_rate)} ({c.straight_through}/{c.expected})",
                       frac(c.straight_through_precision))
     return table

@@ -22,11 +22,13 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from docpipe.fields import kind_group
 from docpipe.offline.select import Choice
 
 MODEL_PATH = Path(__file__).with_name("confidence_model.json")
@@ -55,11 +57,13 @@ def choice_features(choice: Choice) -> dict[str, float]:
         "rules_broken": float(min(choice.rules_broken, 2)),
         "paired": float(choice.paired),
         "first_page": float(cand.page_index == 0),  # numbers, dates and parties are printed on page 1
-        # Other printed values confirm it: cash - change, a total plus its rounding, a schema rule.
-        "verified": float(bool(cand.feature("paid") or cand.feature("rounded") or choice.rules_held)),
-        "unverified_margin": choice.margin if not (cand.feature("paid") or cand.feature("rounded")
-                                                   or choice.rules_held) else 0.0,
     }
+    # Other printed values confirm it: cash - change, a total plus its rounding, a schema rule.
+    verified = bool(cand.feature("paid") or cand.feature("rounded") or choice.rules_held)
+    feats["verified"] = float(verified)
+    feats["unverified_margin"] = 0.0 if verified else choice.margin
+    feats.update(date_order_features(cand))
+    feats["odd_glyphs"] = odd_glyphs(cand.text) if kind_group(cand.kind) == "text" else 0.0
     for g in GENERATORS:
         feats[f"gen_{g}"] = float(cand.generator == g)
     for k in KINDS:
@@ -70,16 +74,41 @@ def choice_features(choice: Choice) -> dict[str, float]:
     return feats
 
 
+# A digit that OCR reads for a letter beside two or more letters ('1DEA', 'Ma11'), or a letter
+# it reads for a digit right after a digit ('29O', 'G3O'): the usual misreads of printed words.
+_DIGIT_AMONG_LETTERS = re.compile(r"[A-Za-z]{2}[015]|[015][A-Za-z]{2}")
+_LETTER_AFTER_DIGIT = re.compile(r"\d[OoIl](?![A-Za-z])")
+
+
+def odd_glyphs(text: str) -> float:
+    """Share (0-1) of the words of a text value that look misread (`_DIGIT_AMONG_LETTERS`,
+    `_LETTER_AFTER_DIGIT`); 0 for an empty text."""
+    words = [w for w in text.split() if len(w) >= 2]
+    if not words:
+        return 0.0
+    odd = sum(bool(_DIGIT_AMONG_LETTERS.search(w) or _LETTER_AFTER_DIGIT.search(w)) for w in words)
+    return round(odd / len(words), 4)
+
+
+def date_order_features(cand) -> dict[str, float]:
+    """How firmly the page settles a date value's day/month order (all 0 for other kinds).
+
+    Nested, strongest last: date_order_hinted: it reads one way only, or something on the page
+    hints at the order (language, currency, country: `offline.dateorder`); date_settled: it reads
+    one way only, or the page's other dates or its date style settle the order; date_by_dates:
+    another date on the page reads one way only. date_unsettled: it reads two ways and nothing on
+    the page hints (`ambiguity_factor`).
+    """
+    if cand.kind != "date":
+        return {"date_order_hinted": 0.0, "date_settled": 0.0, "date_by_dates": 0.0, "date_unsettled": 0.0}
+    two_ways = bool(cand.feature("ambiguous"))
+    firm, known = bool(cand.feature("order_firm")), bool(cand.feature("order_known"))
+    return {"date_order_hinted": float(not two_ways or known or firm), "date_settled": float(not two_ways or firm),
+            "date_by_dates": cand.feature("order_by_dates"), "date_unsettled": float(two_ways and not known)}
+
+
 def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
-
-
-KIND_GROUPS = {"amount": "amount", "date": "date", "identifier": "identifier", "currency": "currency",
-               "name": "text", "address": "text", "text": "text"}
-
-
-def kind_group(kind: str) -> str:
-    return KIND_GROUPS.get(kind, "text")
 
 
 class LogisticPart(BaseModel):
@@ -89,17 +118,35 @@ class LogisticPart(BaseModel):
     intercept: float
 
 
-class ConfidenceModel(BaseModel):
-    """Per kind group, logistic weights over `choice_features`; an isotonic calibration map; the
-    straight-through threshold."""
+MODEL_FORMAT = 2  # 1: one global straight-through threshold; 2: also one per kind group
 
+
+class ConfidenceModel(BaseModel):
+    """Per kind group (`docpipe.fields.kind_group`), logistic weights over `choice_features`; a
+    Platt calibration map; the straight-through thresholds.
+
+    `thresholds[group]` is the lowest calibrated confidence at which the group's out-of-fold
+    accuracy on development data reaches `target_precision` with at least `min_support` values at
+    or above it; a group that never reaches it has a threshold above 1 (nothing passes).
+    `straight_through` is the same for all groups pooled: the threshold of a group the model has
+    none for, and the only one a format-1 file (no `thresholds`) has.
+    """
+
+    format: int = 1  # a file without the key is format 1
     features: list[str]
     groups: dict[str, LogisticPart]
     platt_a: float = 1.0  # calibrated = sigmoid(platt_a * logit(raw) + platt_b)
     platt_b: float = 0.0
     straight_through: float = 1.01  # lowest confidence with dev accuracy >= target; > 1 when none reaches it
+    thresholds: dict[str, float] = Field(default_factory=dict)  # kind group -> straight-through threshold
+    min_support: int = 20  # values at or above a threshold needed to choose it
     target_precision: float = 0.98
     trained_on: str = ""  # which data fitted and calibrated it
+
+    def threshold_for(self, kind: str) -> float:
+        """The straight-through threshold of a field of this kind (its group's, else the pooled one);
+        above 1 when nothing of the kind may pass."""
+        return self.thresholds.get(kind_group(kind), self.straight_through)
 
     def raw(self, feats: dict[str, float], kind: str) -> float:
         part = self.groups.get(kind_group(kind)) or self.groups.get("text")
@@ -112,23 +159,26 @@ class ConfidenceModel(BaseModel):
         p = min(max(p, 1e-6), 1 - 1e-6)
         return _sigmoid(self.platt_a * math.log(p / (1 - p)) + self.platt_b)
 
+    def confidence_of(self, feats: dict[str, float], kind: str) -> float:
+        """Calibrated probability (0-1, 4 decimals) that a value with these `choice_features` is right."""
+        p = self.calibrate(self.raw(feats, kind))
+        return round(p * ambiguity_factor(feats), 4)
+
     def confidence(self, choice: Choice) -> float:
-        p = self.calibrate(self.raw(choice_features(choice), choice.candidate.kind))
-        return round(p * ambiguity_factor(choice), 4)
+        return self.confidence_of(choice_features(choice), choice.candidate.kind)
 
 
-# An ambiguous numeric date ('04/05/2018') whose day/month order nothing on the page settles is
-# right only if the guessed order is: about half the time with no evidence at all, more often
-# when only the page's language or currency hints at the order. The development data holds no
-# such unsettled dates, so these factors are stated, not fitted.
-UNSETTLED_DATE_FACTOR = {"none": 0.5, "locale": 0.85}
+# An ambiguous numeric date ('04/05/2018') whose day/month order nothing on the page hints at
+# (no other unambiguous date, no dotted or month-name style, no language, currency or country) is
+# right only if the guessed order is: about half the time. No development document is of that
+# sort (each prints its currency or a language), so this factor is stated, not fitted; an order
+# hinted at by locale or country only is learnt by the model (feature `date_order_hinted`).
+UNSETTLED_DATE_FACTOR = 0.5
 
 
-def ambiguity_factor(choice: Choice) -> float:
-    cand = choice.candidate
-    if cand.kind != "date" or not cand.feature("ambiguous") or cand.feature("order_firm"):
-        return 1.0
-    return UNSETTLED_DATE_FACTOR["locale" if cand.feature("order_known") else "none"]
+def ambiguity_factor(feats: dict[str, float]) -> float:
+    """UNSETTLED_DATE_FACTOR for a date that reads two ways with no evidence on the page, else 1."""
+    return UNSETTLED_DATE_FACTOR if feats.get("date_unsettled") else 1.0
 
 
 @lru_cache(maxsize=4)

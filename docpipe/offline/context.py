@@ -116,6 +116,7 @@ class PageContext:
             feats["ambiguous"] = float(len(date_candidates(layout.text_of(tokens), None)) == 2)
             feats["order_firm"] = float(self.order.firm)
             feats["order_known"] = float(self.order.day_first is not None)
+            feats["order_by_dates"] = float(self.order.evidence == "dates")  # another date reads one way only
         return Candidate(
             field=path or spec.name, kind=spec.kind, value=value, text=layout.text_of(tokens), tokens=list(tokens),
             word_indices=sorted({layout.tokens[t].word_index for t in tokens}), page_index=self.page_index,

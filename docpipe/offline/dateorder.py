@@ -5,7 +5,10 @@
 2. dates written with dots (a day-first convention) or month names in a day-first language;
 3. the language of the page's words (German, French, Spanish, Italian, Dutch, Portuguese and
    Malay write the day first) and its currency (USD alone hints month first; most others day
-   first).
+   first);
+4. the country the page's own words point to (`country_hint`): legal forms of one country's
+   company law ('Sdn Bhd', 'GmbH', 'Inc.'), an international telephone prefix, a currency named
+   in running text, street and place words of a day-first language on a page in another one.
 A page with no evidence leaves the order unresolved: its ambiguous dates then carry that in
 their features, and their confidence is low rather than a guess at full confidence.
 """
@@ -45,7 +48,7 @@ class DateOrder:
     """The page's day/month order: day_first None when nothing on the page says."""
 
     day_first: bool | None
-    evidence: str  # 'dates' (an unambiguous date), 'style' (dots, month names), 'locale', 'none'
+    evidence: str  # 'dates' (an unambiguous date), 'style' (dots, month names), 'locale', 'country', 'none'
 
     @property
     def firm(self) -> bool:
@@ -100,4 +103,60 @@ def date_order(layout: PageLayout) -> DateOrder:
     code, where = detect_currency(texts)
     if code is not None and where is not None:  # a currency printed on the page, not a guess from prose
         return DateOrder(code not in _MONTH_FIRST_CURRENCIES, "locale")
+    hint = country_hint(texts, code)
+    if hint is not None:
+        return DateOrder(hint, "country")
     return DateOrder(None, "none")
+
+
+# Legal forms of company law whose country writes numeric dates one way: day first (Malaysia,
+# Singapore, Germany, Austria, France, the Netherlands, Belgium, Spain, Italy, the Nordics,
+# Central Europe, Australia, India, Brazil, Indonesia, the UK) or month first (the United States).
+# Forms used in several conventions ('Ltd', 'Corp', 'SA', 'AB', 'Co') say nothing.
+_DAY_FIRST_FORMS = frozenset(
+    "gmbh mbh gesmbh kg ohg ug gbr kgaa sarl sas sasu eurl bv vof srl spa sl slu oy oyj aps kft zrt sro "
+    "spzoo doo pty sdn bhd berhad sendirian pte ltda tbk plc pvt".split())
+_MONTH_FIRST_FORMS = frozenset({"inc", "llc"})
+_PHONE_PREFIX = re.compile(r"^\(?\+(\d{1,4})\)?[-\d ]*$")  # '+603-3362', '(+49)'; not '+12.50'
+# Marker words that are English words too, or the same in several languages with either order.
+_SHARED_WORDS = frozenset({"data", "client", "cliente", "valor", "para", "total"})
+# Country calling codes: +1 (United States, Canada) writes month first; +63 (the Philippines)
+# mixes both; every other code belongs to a day-first or year-first (unambiguous) convention.
+_MONTH_FIRST_CALLING = ("1",)
+_MIXED_CALLING = ("63",)
+
+
+def country_hint(texts: list[str], guessed_currency: str | None = None) -> bool | None:
+    """Day first (True), month first (False) or None, from what points to the page's country.
+
+    Votes: each legal form of `_DAY_FIRST_FORMS` / `_MONTH_FIRST_FORMS`, each telephone number
+    with an international prefix, a currency named in running text (`guessed_currency`, e.g.
+    'RM' inside '(RM)'), and two or more distinct street or place words of a day-first language
+    other than English. None on a tie or when nothing votes.
+    """
+    day = month = 0
+    for raw in texts:
+        key = re.sub(r"[^\w]", "", fold(raw))
+        if key in _DAY_FIRST_FORMS:
+            day += 1
+        elif key in _MONTH_FIRST_FORMS:
+            month += 1
+        m = _PHONE_PREFIX.match(raw.strip())
+        if m:
+            digits = m.group(1)
+            if digits.startswith(_MONTH_FIRST_CALLING):
+                month += 1
+            elif not digits.startswith(_MIXED_CALLING):
+                day += 1
+    if guessed_currency is not None:
+        day += guessed_currency not in _MONTH_FIRST_CURRENCIES
+        month += guessed_currency in _MONTH_FIRST_CURRENCIES
+    english = _LANGUAGE_WORDS["en"]
+    for lang in _DAY_FIRST_LANGUAGES:
+        own = {k for k in (fold(t).strip(".,:;()") for t in texts)
+               if k in _LANGUAGE_WORDS[lang] and k not in english and len(k) >= 4 and k not in _SHARED_WORDS}
+        if len(own) >= 2:
+            day += 1
+    if day == month:
+        return None
+    return day > month
