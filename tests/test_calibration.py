@@ -87,6 +87,7 @@ def test_default_threshold_is_each_fields_kind_group_threshold_of_the_model(tmp_
     assert pooled.threshold is None and pooled.straight_through == 18 and pooled.straight_through_correct == 18
     assert pooled.straight_through_rate == pytest.approx(18 / 20)
     assert "amount 0.900" in thresholds_line(report) and "date none passes" in thresholds_line(report)
+    assert thresholds_line(report) in render_calibration(report).title  # the table says which were used
     # --threshold: one threshold for every field, said so in the report.
     forced = evaluate(tmp_path / "OUT", tmp_path / "truth.jsonl", schema=Invoice, threshold=0.7)
     assert forced.threshold_source == "option" and {c.threshold for c in forced.calibration[:-1]} == {0.7}

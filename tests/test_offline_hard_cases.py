@@ -88,6 +88,23 @@ def test_ambiguous_date_settled_by_the_page_or_low_confidence(tmp_path: Path) ->
     assert conf["u"]["issue_date"] < conf["h"]["issue_date"]
 
 
+def test_payment_terms_settle_the_day_month_order(tmp_path: Path) -> None:
+    """'04/05/2018' due '05/05/2018' with 'Net 30': only April 5 is 30 days before May 5."""
+    from datetime import date
+
+    model = load_model()
+    assert model is not None
+    pdf, want = ambiguous_date_invoice(unambiguous_due=False, due=date(2018, 5, 5),
+                                       notes=("Payment terms: Net 30",))
+    without, _ = ambiguous_date_invoice(unambiguous_due=False, due=date(2018, 5, 5))
+    termed = run_offline(pdf, "terms.pdf", Invoice, tmp_path)
+    plain = run_offline(without, "plain.pdf", Invoice, tmp_path)
+    assert termed.values.issue_date.isoformat() == want
+    conf = {name: {g.field: g.confidence for g in m.grounding}["issue_date"]
+            for name, m in (("terms", termed), ("plain", plain))}
+    assert conf["plain"] < model.threshold_for("date") <= conf["terms"]
+
+
 @pytest.mark.parametrize(("words", "day_first"), [
     ("KEDAI MAJU SDN BHD Tel: 03-5555 1234 Date: 04/05/2018", True),  # Malaysian company law
     ("Northwind Fixtures LLC 720 Elm Street Date: 04/05/2018", False),  # US company law

@@ -1,6 +1,6 @@
 """Fit the offline engine's confidence model on development documents and write it into the package.
 
-    python tools/train_confidence.py [--cache /tmp/conf2-cache] [--invoice-fold A|B|all] [--folds]
+    python tools/train_confidence.py [--cache /tmp/extract-cache] [--invoice-fold A|B|all] [--folds]
                                      [--out docpipe/offline/confidence_model.json]
 
 One command: word layers missing from CACHE/words-v<WORD_LAYER_VERSION>/ are made first, by the
@@ -17,8 +17,8 @@ every page and every field the truth has, the extractor's choice on that page is
 its `choice_features` and whether the chosen value equals the truth (`docpipe eval`'s
 comparison). A page that does not print the value yields a wrong choice, as it should.
 
-Method: one logistic regression (scikit-learn) per kind group (docpipe.offline.confidence.
-KIND_GROUPS); five group folds by document give out-of-fold raw probabilities, Platt scaling
+Method: one logistic regression (scikit-learn) per kind group (docpipe.fields.kind_group);
+five group folds by document give out-of-fold raw probabilities, Platt scaling
 fitted on those calibrates, and the final logistic models are fitted on all examples (as
 `CalibratedClassifierCV(ensemble=False)` does). Compared on the same folds, a single pooled
 logistic model and gradient-boosted trees (depth 2-3) let fewer values through at 0.98 precision,
@@ -39,7 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tools.devscore import DEVDATA, INVOICE_SETS, RECEIPT_SET, invoice_fold, receipt_part, receipt_truth  # noqa: E402
-from tools.devwords import from_run, load_pages  # noqa: E402
+from tools.devwords import DEFAULT_CACHE, from_run, load_pages  # noqa: E402
 
 TARGET = 0.98
 MIN_SUPPORT = 20  # examples at or above a threshold needed to choose it (per repeat of the folds)
@@ -284,14 +284,13 @@ def fold_report(cache: Path) -> None:
         print(f"thresholds fitted on fold {fit_fold}: {model.thresholds}")
         report(f"fitted on receipts-dev + invoices {fit_fold}, scored on invoices {score_fold} (text + scans)",
                [f for _, f, _, _ in rows], conf, [ok for *_, ok in rows], groups, model)
-        np.seterr(all="ignore")
 
 
 def main(argv: list[str]) -> int:
     from docpipe.offline.confidence import MODEL_PATH, save_model
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/conf2-cache"),
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
                         help="part folders, docpipe runs and word layers (made when missing)")
     parser.add_argument("--invoice-fold", choices=("A", "B", "all"), default="all",
                         help="invoices to fit on: one fold (to score the other), or all (the shipped model)")

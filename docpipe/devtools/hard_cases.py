@@ -240,11 +240,13 @@ def hard_cases() -> list[HardCase]:
     return _receipt_cases() + _invoice_cases() + _date_label_cases()
 
 
-def ambiguous_date_invoice(unambiguous_due: bool, seller_name: str = "Northwind Fixtures") -> tuple[bytes, str]:
+def ambiguous_date_invoice(unambiguous_due: bool, seller_name: str = "Northwind Fixtures",
+                           due: date | None = None, notes: tuple[str, ...] = ()) -> tuple[bytes, str]:
     """An invoice whose issue date reads both ways ('04/05/2018') with no language, currency or
     country hint; with `unambiguous_due` the due date ('05/20/2018') settles the order; a
-    `seller_name` with a legal form of one country ('... LLC') hints at it. Returns the PDF and
-    the issue date the document means."""
+    `seller_name` with a legal form of one country ('... LLC') hints at it; `due` and `notes`
+    replace the due date and add lines under the table (payment terms). Returns the PDF and the
+    issue date the document means."""
     words = InvoiceWords(
         title="INVOICE", number="No.", issue_date="Date:", due_date="Due:", bill_to=None,
         col_description="Item", col_quantity="Qty", col_unit_price="Unit", col_amount="Line",
@@ -252,6 +254,6 @@ def ambiguous_date_invoice(unambiguous_due: bool, seller_name: str = "Northwind 
         numbers="plain")
     spec = replace(base_invoice(), words=words, currency="XXX", currency_mark="", issue_style="us_slash",
                    due_style="us_slash", issue_date=date(2018, 4, 5), seller_name=seller_name,
-                   due_date=date(2018, 5, 20) if unambiguous_due else date(2018, 5, 4),
-                   seller_contact=(), meta_extra=())
+                   due_date=due or (date(2018, 5, 20) if unambiguous_due else date(2018, 5, 4)),
+                   seller_contact=(), meta_extra=(), notes=notes)
     return invoice_pdf(spec), "2018-04-05"

@@ -2,14 +2,15 @@
 
 The inputs are how clear the choice was (`select.Choice`: the value's evidence score, the margin
 to the next value, how many generators agree, which consistency rules it takes part in) and
-what kind of evidence it rests on (generator, field kind, OCR or text layer, an unresolved
-day/month order). One logistic model per group of kinds (amounts, dates, identifiers,
-currencies, names and other text: evidence weighs differently for each) maps them to a raw
-probability, and Platt scaling (a logistic map of the raw log-odds), fitted on out-of-fold
-predictions of development documents, calibrates it. The
-model file (`confidence_model.json` beside this module) is small JSON rebuilt by
-`tools/train_confidence.py`; it also stores the straight-through threshold: the lowest
-confidence at which accuracy on the development data reaches 0.98.
+what kind of evidence it rests on (generator, field kind, OCR or text layer, how firmly the
+page settles a date's day/month order, OCR misreads in a text value). One logistic model per
+group of kinds (`docpipe.fields.kind_group`: amounts, dates, identifiers, currencies, and names
+and other text; evidence weighs differently for each) maps them to a raw probability, and Platt
+scaling (a logistic map of the raw log-odds), fitted on out-of-fold predictions of development
+documents, calibrates it. The model file (`confidence_model.json` beside this module) is small JSON rebuilt by
+`tools/train_confidence.py`; it also stores the straight-through thresholds, one per kind group:
+the lowest confidence at which the group's out-of-fold accuracy on the development data reaches
+0.98 with at least `min_support` values at or above it.
 
 Method: logistic regression plus Platt scaling (Platt, "Probabilistic outputs for support
 vector machines", 1999), fitted on out-of-fold predictions. Isotonic calibration (Zadrozny &

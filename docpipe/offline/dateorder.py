@@ -3,6 +3,8 @@
 '04/05/2018' is April or May. Evidence, strongest first:
 1. other dates on the page that can be read one way only ('28/04/2018' says day first);
 2. dates written with dots (a day-first convention) or month names in a day-first language;
+   payment terms ('Net 30', 'zahlbar innerhalb 14 Tagen') that relate two dates on the page
+   (issue and due date) in one order only;
 3. the language of the page's words (German, French, Spanish, Italian, Dutch, Portuguese and
    Malay write the day first) and its currency (USD alone hints month first; most others day
    first);
@@ -48,11 +50,11 @@ class DateOrder:
     """The page's day/month order: day_first None when nothing on the page says."""
 
     day_first: bool | None
-    evidence: str  # 'dates' (an unambiguous date), 'style' (dots, month names), 'locale', 'country', 'none'
+    evidence: str  # 'dates' (an unambiguous date), 'style' (dots, month names), 'terms', 'locale', 'country', 'none'
 
     @property
     def firm(self) -> bool:
-        return self.evidence in ("dates", "style")
+        return self.evidence in ("dates", "style", "terms")
 
 
 def language_of(words: list[str]) -> str | None:
@@ -97,6 +99,9 @@ def date_order(layout: PageLayout) -> DateOrder:
         return DateOrder(dm > md, "dates")
     if style_dm != style_md:
         return DateOrder(style_dm > style_md, "style")
+    by_terms = terms_order(texts)
+    if by_terms is not None:
+        return DateOrder(by_terms, "terms")
     lang = language_of(texts)
     if lang in _DAY_FIRST_LANGUAGES:
         return DateOrder(True, "locale")
@@ -107,6 +112,45 @@ def date_order(layout: PageLayout) -> DateOrder:
     if hint is not None:
         return DateOrder(hint, "country")
     return DateOrder(None, "none")
+
+
+# 'Net 30', 'net 14 days', '30 days', '14 Tage(n)', '30 jours', '30 días', '30 giorni', '30 dagen'.
+_TERMS = re.compile(r"\bnet\s*(\d{1,3})\b|\b(\d{1,3})\s*(?:days?|tage[n]?|jours?|d[ií]as|giorni|dagen)\b")
+
+
+def terms_order(texts: list[str]) -> bool | None:
+    """Day first (True) or month first (False) when the page's payment terms (N days) hold
+    between two of its numeric dates in one reading only; None otherwise."""
+    import datetime as dt
+
+    line = " ".join(texts).lower()
+    days = {int(a or b) for a, b in _TERMS.findall(line) if 0 < int(a or b) <= 180}
+    if not days:
+        return None
+    readings: list[tuple[dt.date | None, dt.date | None]] = []
+    for raw in texts:
+        m = _NUMERIC.match(raw.strip().strip(",;"))
+        if not m:
+            continue
+        a, b, year = int(m.group(1)), int(m.group(3)), int(m.group(4))
+        year += 2000 if year < 100 else 0
+
+        def make(day: int, month: int) -> dt.date | None:
+            try:
+                return dt.date(year, month, day)
+            except ValueError:
+                return None
+        readings.append((make(a, b), make(b, a)))
+    fits = {True: False, False: False}
+    for i, first in enumerate(readings):
+        for second in readings[i + 1:]:
+            for day_first, k in ((True, 0), (False, 1)):
+                x, y = first[k], second[k]
+                if x is not None and y is not None and abs((y - x).days) in days:
+                    fits[day_first] = True
+    if fits[True] == fits[False]:
+        return None
+    return fits[True]
 
 
 # Legal forms of company law whose country writes numeric dates one way: day first (Malaysia,
