@@ -106,6 +106,18 @@ def test_payment_terms_settle_the_day_month_order(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("words", "day_first"), [
+    ("Date: 04/05/2018 Due: 05/05/2018 Terms: Net 30", False),  # April 5 + 30 days = May 5
+    ("Datum: 04/05/2018 Fällig: 18/05/2018 zahlbar innerhalb 14 Tagen", True),  # May 4 + 14 days
+    ("Date: 04/05/2018 Due: 04/06/2018 Terms: Net 30", None),  # 31 or 1 days: neither reading fits
+    ("Date: 04/05/2018 Due: 05/05/2018", None),  # no terms printed
+])
+def test_payment_terms_order(words: str, day_first: bool | None) -> None:
+    from docpipe.offline.dateorder import terms_order
+
+    assert terms_order(words.split()) is day_first
+
+
+@pytest.mark.parametrize(("words", "day_first"), [
     ("KEDAI MAJU SDN BHD Tel: 03-5555 1234 Date: 04/05/2018", True),  # Malaysian company law
     ("Northwind Fixtures LLC 720 Elm Street Date: 04/05/2018", False),  # US company law
     ("Harbor Cafe Tel +44 20 7946 0000 Date: 04/05/2018", True),  # a calling code outside +1

@@ -10,13 +10,15 @@
    first);
 4. the country the page's own words point to (`country_hint`): legal forms of one country's
    company law ('Sdn Bhd', 'GmbH', 'Inc.'), an international telephone prefix, a currency named
-   in running text, street and place words of a day-first language on a page in another one.
+   in running text, words of a day-first language (street and place words such as 'jalan',
+   'taman') on a page written in another one.
 A page with no evidence leaves the order unresolved: its ambiguous dates then carry that in
 their features, and their confidence is low rather than a guess at full confidence.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -118,11 +120,16 @@ def date_order(layout: PageLayout) -> DateOrder:
 _TERMS = re.compile(r"\bnet\s*(\d{1,3})\b|\b(\d{1,3})\s*(?:days?|tage[n]?|jours?|d[ií]as|giorni|dagen)\b")
 
 
+def _day(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
 def terms_order(texts: list[str]) -> bool | None:
     """Day first (True) or month first (False) when the page's payment terms (N days) hold
     between two of its numeric dates in one reading only; None otherwise."""
-    import datetime as dt
-
     line = " ".join(texts).lower()
     days = {int(a or b) for a, b in _TERMS.findall(line) if 0 < int(a or b) <= 180}
     if not days:
@@ -134,13 +141,7 @@ def terms_order(texts: list[str]) -> bool | None:
             continue
         a, b, year = int(m.group(1)), int(m.group(3)), int(m.group(4))
         year += 2000 if year < 100 else 0
-
-        def make(day: int, month: int) -> dt.date | None:
-            try:
-                return dt.date(year, month, day)
-            except ValueError:
-                return None
-        readings.append((make(a, b), make(b, a)))
+        readings.append((_day(year, b, a), _day(year, a, b)))
     fits = {True: False, False: False}
     for i, first in enumerate(readings):
         for second in readings[i + 1:]:
@@ -175,8 +176,8 @@ def country_hint(texts: list[str], guessed_currency: str | None = None) -> bool 
 
     Votes: each legal form of `_DAY_FIRST_FORMS` / `_MONTH_FIRST_FORMS`, each telephone number
     with an international prefix, a currency named in running text (`guessed_currency`, e.g.
-    'RM' inside '(RM)'), and two or more distinct street or place words of a day-first language
-    other than English. None on a tie or when nothing votes.
+    'RM' inside '(RM)'), and two or more distinct marker words (4 letters or more, not English
+    words) of a day-first language. None on a tie or when nothing votes.
     """
     day = month = 0
     for raw in texts:
