@@ -14,8 +14,8 @@ SURE = 0.999
 
 
 @pytest.mark.parametrize("read, meant", [
-    ("29O,", "290,"),  # a letter O in a run of digits
-    ("G3O", "G30"),  # ... after a short letter prefix
+    ("4O7,", "407,"),  # a letter O in a run of digits
+    ("B2O", "B20"),  # ... after a short letter prefix
     ("1O.5O", "10.50"),  # amounts too
     ("EW-100O-1L", "EW-1000-1L"),
 ])
@@ -28,7 +28,7 @@ def test_letters_that_are_not_inside_a_run_of_digits_stay(read: str) -> None:
     assert correct_text(read, DOUBTFUL) == read
 
 
-@pytest.mark.parametrize("read, meant", [("JIn", "Jln"), ("BIk", "Blk"), ("AIr", "Alr")])
+@pytest.mark.parametrize("read, meant", [("BIvd", "Blvd"), ("AIley", "Alley"), ("FIoor", "Floor")])
 def test_a_capital_i_between_a_capital_and_lower_case_letters_is_an_l(read: str, meant: str) -> None:
     assert correct_text(read, SURE) == meant
 
@@ -39,9 +39,9 @@ def test_capital_i_where_spelling_puts_it_stays(read: str) -> None:
 
 
 @pytest.mark.parametrize("read, meant", [
-    ("Ma11", "Mall"), ("1DEA", "IDEA"), ("H00K", "HOOK"), ("Tota1(RM)", "Total(RM)"),  # digits in words
-    ("Fleor,", "Floor,"), ("Involce", "Invoice"), ("HARDWAKE", "HARDWARE"), ("Maiaysla.", "Malaysia."),
-    ("withln", "within"), ("Emall:", "Email:"),
+    ("Ha11", "Hall"), ("1DEA", "IDEA"), ("H00K", "HOOK"), ("Tota1(EUR)", "Total(EUR)"),  # digits in words
+    ("Staticn,", "Station,"), ("Involce", "Invoice"), ("MAKKET", "MARKET"), ("Indcnesia.", "Indonesia."),
+    ("withln", "within"), ("Emall:", "Email:"), ("Buildiing", "Building"),
 ])
 def test_a_doubtful_unknown_word_next_to_a_common_one_by_look_alikes_is_corrected(read: str, meant: str) -> None:
     assert correct_text(read, DOUBTFUL) == meant
@@ -77,8 +77,8 @@ class _Misreading:
     def recognize(self, image: Image.Image) -> list[Word]:
         return [Word(text="Ground", bbox=(0.1, 0.1, 0.3, 0.2), conf=0.99),
                 Word(text="Fleor,", bbox=(0.32, 0.1, 0.5, 0.2), conf=0.9),
-                Word(text="JIn", bbox=(0.1, 0.3, 0.2, 0.4), conf=0.99),
-                Word(text="29O", bbox=(0.22, 0.3, 0.3, 0.4), conf=0.95)]
+                Word(text="BIvd", bbox=(0.1, 0.3, 0.2, 0.4), conf=0.99),
+                Word(text="4O7", bbox=(0.22, 0.3, 0.3, 0.4), conf=0.95)]
 
     def recognize_crops(self, images: list) -> list[tuple[str, float]]:
         return [("", 0.0) for _ in images]
@@ -97,5 +97,5 @@ def test_ocr_words_of_a_page_reach_the_word_layer_corrected() -> None:
     stage = WordLayerStage(_Misreading())
     [out] = stage([(PageImage(**base), buffer.getvalue())])
     assert out.word_source == "rapidocr"
-    assert sorted(w.text for w in out.words) == sorted(["Ground", "Floor,", "Jln", "290"])
-    assert {w.raw for w in out.words if w.raw} == {"Fleor,", "JIn", "29O"}
+    assert sorted(w.text for w in out.words) == sorted(["Ground", "Floor,", "Blvd", "407"])
+    assert {w.raw for w in out.words if w.raw} == {"Fleor,", "BIvd", "4O7"}

@@ -257,3 +257,29 @@ def test_an_address_line_the_ocr_cut_at_wide_spaces() -> None:
     assert found is not None
     assert same(layout.text_of(found.tokens), "LOT P.T. 2811, JALAN KENANGA, TAMAN SERI INDAH 41150 KLANG, SELANGOR",
                 "address")
+
+
+def test_the_slips_date_and_time_between_the_name_and_the_address_is_not_the_address() -> None:
+    """The date and time printed under the name, then the registration number, then the address."""
+    words: list[Word] = []
+    y = stack(words, ["SERI MURNI TRADING SDN BHD", "12 Jun 2018 18:18", "(123456-K)",
+                      "12, Jalan Kenari 3/4, Kawasan Perindustrian", "Kenari, 81200 Johor Bahru, Johor"])
+    receipt_tail(words, y)
+    got = extract(words)
+    assert same(got.merchant_name, "SERI MURNI TRADING SDN BHD", "name")
+    assert same(got.merchant_address,
+                "12, Jalan Kenari 3/4, Kawasan Perindustrian Kenari, 81200 Johor Bahru, Johor", "address")
+
+
+def test_a_name_wrapped_before_its_legal_form_is_read_from_its_first_line() -> None:
+    """'SUNRISE PAPER' printed large, then 'CO. (M) SDN BHD' larger still: one name over two lines."""
+    words: list[Word] = []
+    line(words, "SUNRISE PAPER.", 0.30, 0.040, char=0.026, height=0.030)
+    line(words, "CO. (M) SDN BHD", 0.20, 0.100, char=0.032, height=0.038)
+    y = stack(words, ["(Company No. 123456-W)", "No 8, Jalan Melur 7/11B, Taman Melur", "56000 Kuala Lumpur, Malaysia",
+                      "Tel:03-41111111"], y0=0.164)
+    receipt_tail(words, y)
+    got = extract(words)
+    assert same(got.merchant_name, "SUNRISE PAPER CO. (M) SDN BHD", "name")
+    assert same(got.merchant_address, "No 8, Jalan Melur 7/11B, Taman Melur 56000 Kuala Lumpur, Malaysia",
+                "address")

@@ -1,14 +1,14 @@
 """Post-OCR correction of misread characters in recognised words.
 
-A text recogniser confuses characters that look alike: `0`/`O` ('29O' for 290), `1`/`l`/`I`
-('Ma11' for Mall, 'JIn' for Jln), `e`/`o`/`c` ('Fleor'), `K`/`R` ('HARDWAKE'), `rn`/`m`. Two
+A text recogniser confuses characters that look alike: `0`/`O` ('4O7' for 407), `1`/`l`/`I`
+('Ha11' for Hall, 'BIvd' for Blvd), `e`/`o`/`c` ('Staticn'), `K`/`R` ('MAKKET'), `rn`/`m`. Two
 kinds of evidence correct such a misreading without naming any document:
 
-* the word's own shape: a letter inside a run of digits is a digit ('G3O' -> 'G30'); a digit
+* the word's own shape: a capital O inside a run of digits is a zero ('B2O' -> 'B20'); a digit
   inside a word of letters is a letter when that makes a known word ('1DEA' -> 'IDEA'); a capital
-  `I` between lower-case letters is an `l` when that makes a known word ('BIk' -> 'Blk');
-* word frequencies: a word that no frequency list knows, one or two look-alike substitutions
-  away from a common word, is that word ('Maiaysla' -> 'Malaysia').
+  `I` between a capital and lower-case letters is an `l` ('BIvd' -> 'Blvd');
+* word frequencies: a word that no frequency list knows, read with some doubt, one or two
+  look-alike substitutions away from a common word, is that word ('Indcnesia' -> 'Indonesia').
 
 Known words are those of the wordfreq "small" lists (words with a frequency of at least one per
 million in the language's corpora; Speer, wordfreq 3, https://github.com/rspeer/wordfreq) in the
@@ -50,7 +50,7 @@ _DIGIT_AS_LETTER = {"0": "o", "1": "l", "5": "s", "8": "b"}
 _DIGIT_AS_LETTER_ALT = {"1": "i"}
 
 _RUN = re.compile(r"[^\W_]+")
-# A letter O in a run of digits: after an optional prefix of up to two letters ('G3O', 'PT2O1'),
+# A letter O in a run of digits: after an optional prefix of up to two letters ('B2O', 'PT2O1'),
 # digits with capital O among them, each O after a digit.
 _DIGITS_WITH_O = re.compile(r"([A-Za-z]{0,2})(\d[\dO]*)")
 
@@ -113,7 +113,7 @@ def correct_run(run: str, confidence: float = 1.0, coded: bool = False) -> str:
 
 
 def _digits_in_word(run: str) -> str:
-    """'Ma11' -> 'Mall', '1DEA' -> 'IDEA': digits among at least as many letters, read as the
+    """'Ha11' -> 'Hall', '1DEA' -> 'IDEA': digits among at least as many letters, read as the
     letters they resemble, where that spells a known word."""
     letters = sum(ch.isalpha() for ch in run)
     digits = len(run) - letters
@@ -130,7 +130,7 @@ def _digits_in_word(run: str) -> str:
 
 
 def _misread_capital_i(run: str) -> bool:
-    """A capital I after a capital and before lower-case letters: 'JIn', 'BIk', 'AIr'. No
+    """A capital I after a capital and before lower-case letters: 'BIvd', 'AIley'. No
     spelling puts a capital there; a recogniser reading a narrow l often does."""
     return bool(_CAPITAL_I.fullmatch(run))
 
@@ -139,7 +139,7 @@ _CAPITAL_I = re.compile(r"[A-Z]I[a-z]+")
 
 
 def _letters(run: str, doubtful: bool) -> str:
-    """A word of letters: a misread capital I by its case ('JIn' -> 'Jln'), other look-alikes by
+    """A word of letters: a misread capital I by its case ('BIvd' -> 'Blvd'), other look-alikes by
     the word lists where the recogniser was `doubtful` (confidence below MAX_CONFIDENCE)."""
     if not run.isalpha() or not run.isascii():
         return run
@@ -156,7 +156,7 @@ def _letters(run: str, doubtful: bool) -> str:
 
 
 def _neighbours(word: str) -> set[str]:
-    """Words one or two look-alike substitutions away, and one dropped stray i/l ('diarul')."""
+    """Words one or two look-alike substitutions away, and one dropped stray i/l ('buildiing')."""
     first = _one_step(word)
     out = set(first)
     if len(word) >= 7:  # two substitutions only in longer words, where they stay distinctive

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from docpipe.grounding.amounts import read_amount
+from docpipe.grounding.dates import date_candidates
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.textnorm import fold, is_legal_form, label_token
 from docpipe.offline.lexicon import DOC_TITLE_WORDS
@@ -49,6 +50,19 @@ _PHONE = re.compile(r"\+?\d[\d\s()-]{6,}\d")
 _KEYED_CODE = re.compile(r"^[^\W\d][\w .'/-]{0,20}:\s*[\w/#-]*\d[\w/#-]*$")  # 'Site: 1046', 'Store: A12'
 
 
+# A time of day after a date, or alone: '18:18', '21:04:28', '6:05 PM'.
+_TIME = re.compile(r"\s*\b\d{1,2}[:.]\d{2}(?:[:.]\d{2})?\s*(?:am|pm)?\s*$", re.IGNORECASE)
+
+
+def _date_line(text: str) -> bool:
+    """A line that is a date, a date and time, or a time ('12 Jun 2018 18:18', '23-04-2017')."""
+    t = text.strip()
+    without_time = _TIME.sub("", t).strip()
+    if not without_time:
+        return bool(_TIME.search(t)) and ":" in t
+    return bool(date_candidates(without_time))
+
+
 def _is_money(text: str) -> bool:
     reading = read_amount(text.strip(" :;"))
     return reading is not None and reading.has_decimals and not text.strip().startswith("(")
@@ -58,7 +72,7 @@ def _is_money(text: str) -> bool:
 class Line:
     tokens: list[int]
     text: str
-    kind: str  # 'name', 'contact', 'address', 'title', 'other'
+    kind: str  # 'name', 'contact', 'address', 'title', 'date', 'other'
 
 
 @dataclass(slots=True)
@@ -93,6 +107,8 @@ def _class(layout: PageLayout, toks: list[int]) -> str:
         return "contact"  # a bare phone number ('013-336 3999'), a keyed code ('Site: 1046')
     if any(_is_money(layout.tokens[t].text) for t in toks):
         return "other"  # an item or a total line ('Apples 2.00'), never a name or an address
+    if _date_line(text):
+        return "date"  # the slip's date and time, printed between the name and the address
     words = [w for w in text.split() if w[:1].isalpha()]
     lower = sum(w[:1].islower() for w in words)
     if lower >= 3 and lower >= 0.6 * len(words) and not _legal_end(layout, toks):
@@ -257,11 +273,11 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
     skipped = 0  # blocks above with no name line (a title alone, a logo's words) do not push a block down
     for b, block in enumerate(header_blocks(layout)):
         kinds = [line.kind for line in block.lines]
-        if all(k in ("title", "other") for k in kinds):
+        if all(k in ("title", "other", "date") for k in kinds):
             skipped += 1
         i = 0
         # A logo line, a title or a registration/contact line may stand above the name.
-        while i < len(kinds) and (kinds[i] in ("other", "title") or kinds[i] == "contact" and i < 2):
+        while i < len(kinds) and (kinds[i] in ("other", "title", "date") or kinds[i] == "contact" and i < 2):
             i += 1
         if i >= len(kinds) or kinds[i] != "name":
             continue
@@ -272,8 +288,11 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
             j = i + 3  # a long run of name-like lines not closed by an address: the name is at its top
         k = j
         contact = False
-        while k < len(kinds) and kinds[k] == "contact" and k - j < 2:
-            contact = True
+        # Registration and contact lines (two at most) and the slip's date and time between the
+        # name and its address.
+        while k < len(kinds) and (kinds[k] == "contact" and sum(kd == "contact" for kd in kinds[j:k]) < 2
+                                  or kinds[k] == "date"):
+            contact = contact or kinds[k] == "contact"
             k += 1
         if k + 1 < len(kinds) and kinds[k] == "name" and kinds[k + 1] == "address" and (contact or j - i > 0):
             k += 1  # a licensee, brand or branch line between the name and its address
@@ -320,6 +339,8 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
                 score -= 0.12 * smaller + 0.15 * hp.lowercase_start + 0.08 * (first > 0 and not hp.legal_form)
                 score -= 0.1 * (not _balanced(text)) + 0.04 * max(0, hp.name_lines - 2)
                 score -= 0.15 * _closes_first(text)  # 'ALAM) SDN BHD': the name began a line above
+                if is_legal_form(layout.tokens[toks[0]].text) and first > 0:
+                    score -= 0.2  # 'CO. (M) SDN BHD' under its first line: no name starts with its legal form
                 if any(_legal_end(layout, ln.tokens) for ln in lines[first:last]):
                     score -= 0.1  # the name ended at an earlier line's legal form
                 wrapped = _same_size(layout, lines[first:last + 1])
