@@ -283,3 +283,13 @@ def test_a_name_wrapped_before_its_legal_form_is_read_from_its_first_line() -> N
     assert same(got.merchant_name, "SUNRISE PAPER CO. (M) SDN BHD", "name")
     assert same(got.merchant_address, "No 8, Jalan Melur 7/11B, Taman Melur 56000 Kuala Lumpur, Malaysia",
                 "address")
+
+
+def test_a_registration_number_glued_to_the_names_last_word_is_not_part_of_the_name() -> None:
+    words: list[Word] = []
+    y = stack(words, ["Farmasi Cempaka S/B(123456-U)", "23, Jln Burung Merak, Tmn Cempaka,", "52100 Kuala Lumpur.",
+                      "Tel: 03-62222222"])
+    receipt_tail(words, y)
+    got = extract(words)
+    assert same(got.merchant_name, "Farmasi Cempaka S/B", "name")
+    assert same(got.merchant_address, "23, Jln Burung Merak, Tmn Cempaka, 52100 Kuala Lumpur.", "address")

@@ -229,6 +229,16 @@ def strip_registration(layout: PageLayout, toks: list[int]) -> list[int]:
     return out
 
 
+def name_text(layout: PageLayout, toks: list[int]) -> str:
+    """The text of a name's tokens without a registration number glued to its last word
+    ('… S/B(123456-U)'), which `strip_registration` cannot cut off by whole tokens."""
+    text = layout.text_of(toks).strip(" ,;:")
+    m = _TRAILING_REG.search(text)
+    if m and m.start() > 0 and text[m.start() - 1] not in " ":
+        text = text[: m.start()].rstrip(" ,;:")
+    return text
+
+
 @dataclass(slots=True)
 class HeaderParty:
     """One reading of a header block: which of its name lines form the name, and its address."""
