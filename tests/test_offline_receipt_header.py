@@ -293,3 +293,15 @@ def test_a_registration_number_glued_to_the_names_last_word_is_not_part_of_the_n
     got = extract(words)
     assert same(got.merchant_name, "Farmasi Cempaka S/B", "name")
     assert same(got.merchant_address, "23, Jln Burung Merak, Tmn Cempaka, 52100 Kuala Lumpur.", "address")
+
+
+def test_an_outlet_in_brackets_after_the_name_does_not_make_the_name_an_address() -> None:
+    """'GOLDEN WOK (SUNRISE MALL)' over the company's legal name, its number, then the address."""
+    words: list[Word] = []
+    y = stack(words, ["GOLDEN WOK (SUNRISE MALL)", "GOLDEN WOK SDN BHD", "(123456-P)", "G-12, GRD FLOOR, SUNRISE MALL,",
+                      "NO 1, JALAN MERAK 2,", "47301 PETALING JAYA.", "SELANGOR.", "GST Reg. No : 001234567890"])
+    receipt_tail(words, y)
+    got = extract(words)
+    assert got.merchant_name is not None and "GOLDEN WOK" in got.merchant_name.upper()
+    assert same(got.merchant_address, "G-12, GRD FLOOR, SUNRISE MALL, NO 1, JALAN MERAK 2, 47301 PETALING JAYA. SELANGOR.",
+                "address")

@@ -47,6 +47,7 @@ _REG_NO = re.compile(r"^\(?\s*(co\.?\s*(reg|no)\.?\s*:?)?\s*[a-z]{0,3}\d{4,}[\s-
                      re.IGNORECASE)
 _TRAILING_REG = re.compile(r"\s*\(?\b\d{5,}[\s-]?[a-z]\)?(\s*\([a-z]{2,5}\))?[.,;]?\s*$", re.IGNORECASE)
 _PHONE = re.compile(r"\+?\d[\d\s()-]{6,}\d")
+_TRAILING_BRACKETS = re.compile(r"\([^()]*\)[\s.,]*$")
 _KEYED_CODE = re.compile(r"^[^\W\d][\w .'/-]{0,20}:\s*[\w/#-]*\d[\w/#-]*$")  # 'Site: 1046', 'Store: A12'
 
 
@@ -118,7 +119,9 @@ def _class(layout: PageLayout, toks: list[int]) -> str:
     if _legal_end(layout, toks) and not _ADDRESS_START.match(folded) and not (
             text[:1].isdigit() and _STREET.search(folded)):
         return "name"  # '99 SPEED MART S/B (519537-X)', 'ENW Hardware Centre (M) Sdn. Bhd.'
-    if _STREET.search(folded) or _POSTCODE.search(text) or text[:1].isdigit() or _UNIT_START.match(folded) \
+    # An outlet named in brackets after the shop's name ('GOLDEN WOK (SUNRISE MALL)') is not a street.
+    street = _STREET.search(_TRAILING_BRACKETS.sub("", folded) if not digits else folded)
+    if street or _POSTCODE.search(text) or text[:1].isdigit() or _UNIT_START.match(folded) \
             or _COMPOUND_STREET.search(folded):
         return "address"
     if digits > letters:
