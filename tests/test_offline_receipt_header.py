@@ -305,3 +305,35 @@ def test_an_outlet_in_brackets_after_the_name_does_not_make_the_name_an_address(
     assert got.merchant_name is not None and "GOLDEN WOK" in got.merchant_name.upper()
     assert same(got.merchant_address, "G-12, GRD FLOOR, SUNRISE MALL, NO 1, JALAN MERAK 2, 47301 PETALING JAYA. SELANGOR.",
                 "address")
+
+
+def test_an_outlets_place_name_over_the_lot_line_is_not_part_of_the_address() -> None:
+    words: list[Word] = []
+    y = stack(words, ["Cempaka Health And Beauty Sdn Bhd", "Riverside Theme Park", "Lot F/L2A.4, Level 2A",
+                      "Riverside Plaza, Genting", "Tel: 03-61111111", "Company Reg #01234567-T"])
+    receipt_tail(words, y)
+    got = extract(words)
+    assert same(got.merchant_name, "Cempaka Health And Beauty Sdn Bhd", "name")
+    assert same(got.merchant_address, "Lot F/L2A.4, Level 2A Riverside Plaza, Genting", "address")
+
+
+def test_a_number_or_a_tax_line_under_a_shop_label_is_not_the_shops_name() -> None:
+    words: list[Word] = []
+    line(words, "der", 0.64, 0.02, height=0.022)  # a logo's word, read as a line of its own
+    y = stack(words, ["SENTOSA HARDWARE SDN BHD", "123456-U", "425, JALAN MERAK,", "SETAPAK, 53000 KUALA LUMPUR.",
+                      "TEL: 603-41111111", "STORE: 40221111 FAX : 603-41111112", "GST Number : 000012345678"],
+              y0=0.08)
+    receipt_tail(words, y)
+    got = extract(words)
+    assert same(got.merchant_name, "SENTOSA HARDWARE SDN BHD", "name")
+    assert same(got.merchant_address, "425, JALAN MERAK, SETAPAK, 53000 KUALA LUMPUR.", "address")
+
+
+def test_a_title_the_ocr_ran_together_ends_the_address() -> None:
+    words: list[Word] = []
+    y = stack(words, ["SERI MURNI TRADING SDN BHD", "(123456-K)", "12, Jalan Kenari 3/4,Kawasan Perindustrian",
+                      "Kenari,81200 Johor Bahru,Johor", "TAXINVOICE"])
+    receipt_tail(words, y)
+    got = extract(words)
+    assert same(got.merchant_address, "12, Jalan Kenari 3/4,Kawasan Perindustrian Kenari,81200 Johor Bahru,Johor",
+                "address")

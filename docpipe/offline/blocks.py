@@ -64,6 +64,10 @@ def _date_line(text: str) -> bool:
     return bool(date_candidates(without_time))
 
 
+# Titles whose words the OCR ran together ('TAXINVOICE', 'OFFICIALRECEIPT').
+_GLUED_TITLES = {title.replace(" ", "") for title in DOC_TITLE_WORDS if " " in title}
+
+
 def _is_money(text: str) -> bool:
     reading = read_amount(text.strip(" :;"))
     return reading is not None and reading.has_decimals and not text.strip().startswith("(")
@@ -95,7 +99,7 @@ def _class(layout: PageLayout, toks: list[int]) -> str:
     digits = sum(ch.isdigit() for ch in text)
     if not keys or letters < 2 and digits < 4:
         return "other"
-    if label_token(text) in DOC_TITLE_WORDS or " ".join(keys) in DOC_TITLE_WORDS or (
+    if label_token(text) in DOC_TITLE_WORDS or " ".join(keys) in DOC_TITLE_WORDS or "".join(keys) in _GLUED_TITLES or (
             "invoice" in keys and len(keys) <= 4) or ("receipt" in keys and len(keys) <= 3):
         return "title"
     if keys[0] in _CONTACT_WORDS and (digits >= 5 or ":" in text or len(keys) <= 3) or "@" in text:
@@ -127,6 +131,12 @@ def _class(layout: PageLayout, toks: list[int]) -> str:
     if digits > letters:
         return "other"
     return "name"
+
+
+def line_kind(layout: PageLayout, toks: list[int]) -> str:
+    """What one line of a page's head is by its words: 'name', 'contact' (registration, phone,
+    tax number), 'address', 'title' (the document's title), 'date' (date and time) or 'other'."""
+    return _class(layout, toks)
 
 
 def grow_row(layout: PageLayout, row: int, parts: list[int], used: set[int]) -> list[int]:
@@ -309,6 +319,12 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
             k += 1
         if k + 1 < len(kinds) and kinds[k] == "name" and kinds[k + 1] == "address" and (contact or j - i > 0):
             k += 1  # a licensee, brand or branch line between the name and its address
+        if (k + 1 < len(kinds) and kinds[k] == kinds[k + 1] == "address"
+                and not any(ch.isdigit() for ch in block.lines[k].text)
+                and _ADDRESS_START.match(fold(block.lines[k + 1].text))):
+            # An outlet's place name ('Riverside Theme Park') over the line the address opens with
+            # ('Lot 4, Level 2'): the outlet, not the address.
+            k += 1
         a = k
         seen_postcode = ends_postcode = False
         while a < len(kinds) and kinds[a] in ("address", "name") and a - k < 6:
