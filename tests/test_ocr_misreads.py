@@ -39,7 +39,7 @@ def test_capital_i_where_spelling_puts_it_stays(read: str) -> None:
 
 
 @pytest.mark.parametrize("read, meant", [
-    ("Ha11", "Hall"), ("1DEA", "IDEA"), ("H00K", "HOOK"), ("Tota1(EUR)", "Total(EUR)"),  # digits in words
+    ("Ha11", "Hall"), ("1DEA", "IDEA"), ("J1n", "Jln"), ("H00K", "HOOK"), ("Tota1(EUR)", "Total(EUR)"),  # digits in words
     ("Staticn,", "Station,"), ("Involce", "Invoice"), ("MAKKET", "MARKET"), ("Indcnesia.", "Indonesia."),
     ("withln", "within"), ("Emall:", "Email:"), ("Buildiing", "Building"),
 ])
@@ -54,6 +54,7 @@ def test_a_doubtful_unknown_word_next_to_a_common_one_by_look_alikes_is_correcte
     "Xqzvw",  # unknown with no known look-alike
     "REKLA-2018-235",  # letters in a code
     "WO1234", "A03061",  # codes with more digits than letters
+    "A1B", "7Up",  # short codes
 ])
 def test_known_short_coded_or_unmatched_words_stay(read: str) -> None:
     assert correct_text(read, DOUBTFUL) == read

@@ -117,16 +117,18 @@ def _digits_in_word(run: str) -> str:
     letters they resemble, where that spells a known word."""
     letters = sum(ch.isalpha() for ch in run)
     digits = len(run) - letters
-    if letters < 2 or letters < digits or len(run) < MIN_LENGTH or any(
+    # Three characters only as a word in lower case with a digit inside ('J1n'): short codes in
+    # capitals ('A1B') are too often right.
+    short_word = len(run) == 3 and run[0].isalpha() and run[1].isdigit() and run[2].islower()
+    if letters < 2 or letters < digits or (len(run) < MIN_LENGTH and not short_word) or any(
             ch.isdigit() and ch not in _DIGIT_AS_LETTER for ch in run):
         return run
-    best, best_z = run, 0.0
+    # A 1 is read as l first (the closer look-alike), as i only where l spells no word.
     for table in (_DIGIT_AS_LETTER, {**_DIGIT_AS_LETTER, **_DIGIT_AS_LETTER_ALT}):
         candidate = "".join(table.get(ch, ch) for ch in run.lower())
-        z = zipf(candidate)
-        if z >= MIN_ZIPF and z > best_z:
-            best, best_z = candidate, z
-    return run if best is run else _with_case(best, run)
+        if zipf(candidate) >= MIN_ZIPF:
+            return _with_case(candidate, run)
+    return run
 
 
 def _misread_capital_i(run: str) -> bool:
