@@ -337,3 +337,26 @@ def test_a_title_the_ocr_ran_together_ends_the_address() -> None:
     got = extract(words)
     assert same(got.merchant_address, "12, Jalan Kenari 3/4,Kawasan Perindustrian Kenari,81200 Johor Bahru,Johor",
                 "address")
+
+
+def test_a_branch_note_in_brackets_under_the_name_is_not_the_address() -> None:
+    words: list[Word] = []
+    y = stack(words, ["KEDAI MAJU VIVA", "(KEDAI MAJU SHOP (12345))", "UNIT L1-012B, MAJU MEGAMALL,", "JALAN MERANTI,",
+                      "93350 KUCHING, SARAWAK.", "GST ID: 000123456789"])
+    receipt_tail(words, y)
+    got = extract(words)
+    assert same(got.merchant_name, "KEDAI MAJU VIVA", "name")
+    assert same(got.merchant_address, "UNIT L1-012B, MAJU MEGAMALL, JALAN MERANTI, 93350 KUCHING, SARAWAK.", "address")
+
+
+def test_a_torn_fragment_of_the_slip_before_does_not_hide_the_name() -> None:
+    """The top edge shows a piece of the previous slip's address, then this slip's name and address."""
+    words: list[Word] = []
+    line(words, "47500Sub", 0.55, 0.00, char=0.02, height=0.05)
+    y = stack(words, ["MAJU CO. (M) BHD (123456-H)", "3RD FLR, MAJU TAMAN MELUR SC", "JLN MERPATI, TAMAN MELUR",
+                      "CHERAS, 55100 KUALA LUMPUR", "GST ID : 000123456789"], y0=0.055)
+    receipt_tail(words, y)
+    got = extract(words)
+    assert same(got.merchant_name, "MAJU CO. (M) BHD", "name")
+    assert same(got.merchant_address, "3RD FLR, MAJU TAMAN MELUR SC JLN MERPATI, TAMAN MELUR CHERAS, 55100 KUALA LUMPUR",
+                "address")

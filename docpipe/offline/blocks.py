@@ -112,6 +112,8 @@ def _class(layout: PageLayout, toks: list[int]) -> str:
         return "contact"  # a bare phone number ('013-336 3999'), a keyed code ('Site: 1046')
     if any(_is_money(layout.tokens[t].text) for t in toks):
         return "other"  # an item or a total line ('Apples 2.00'), never a name or an address
+    if text.strip().startswith("(") and text.strip().endswith(")") and _balanced(text.strip()[1:-1]):
+        return "contact"  # an aside in brackets ('(KEDAI MAJU SHOP (12345))'): a branch or registration note
     if _date_line(text):
         return "date"  # the slip's date and time, printed between the name and the address
     words = [w for w in text.split() if w[:1].isalpha()]
@@ -300,7 +302,9 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
             skipped += 1
         i = 0
         # A logo line, a title or a registration/contact line may stand above the name.
-        while i < len(kinds) and (kinds[i] in ("other", "title", "date") or kinds[i] == "contact" and i < 2):
+        while i < len(kinds) and (kinds[i] in ("other", "title", "date") or kinds[i] == "contact" and i < 2
+                                  or kinds[i] == "address" and i == 0 and len(kinds) > 1 and kinds[1] == "name"):
+            # (an address-like fragment alone above the name: the torn edge of the slip before it)
             i += 1
         if i >= len(kinds) or kinds[i] != "name":
             continue
