@@ -50,3 +50,10 @@ def test_cents_printed_without_the_leading_zero_are_amounts(text: str, value: st
 @pytest.mark.parametrize("text", [".5", ".012", "."])
 def test_other_leading_dot_numbers_are_not_amounts(text: str) -> None:
     assert read_amount(text) is None
+
+
+def test_a_total_after_adjustment_label_names_the_total_even_when_the_first_total_is_garbled() -> None:
+    rows = [("Sub-total Total Sales Incl GST", "18.126.11 20.11"), ("Rounding Adj", "-0.01"),
+            ("Total After Adj Incl GST", "26.10"), ("CASH", "50.00"), ("Change Amt", "23.90"),
+            ("* Total", "24.63")]
+    assert extract(_receipt(rows)).total == Decimal("26.10")
