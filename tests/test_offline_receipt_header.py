@@ -192,6 +192,8 @@ def test_dates_glued_to_a_prefix_or_after_a_colon() -> None:
     assert date_candidates("#19-18/03/2018") == [date(2018, 3, 18)]
     assert date_candidates(":04 Jan 2017") == [date(2017, 1, 4)]
     assert date_candidates("INV12345") == []
+    assert date_candidates("2016-07-3113:48:37") == [date(2016, 7, 31)]  # an ISO date with its time glued on
+    assert date_candidates("2016-07-311") == []
     words: list[Word] = []
     y = stack(words, ["SERI MAJU SDN BHD", "(12345-M)", "NO. 2, JALAN MAJU 1,", "43000 KAJANG, SELANGOR",
                       "Tel No. 03-8736 1234"])
