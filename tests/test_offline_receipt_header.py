@@ -192,6 +192,8 @@ def test_dates_glued_to_a_prefix_or_after_a_colon() -> None:
     assert date_candidates("#19-18/03/2018") == [date(2018, 3, 18)]
     assert date_candidates(":04 Jan 2017") == [date(2017, 1, 4)]
     assert date_candidates("INV12345") == []
+    assert date_candidates("2016-07-3113:48:37") == [date(2016, 7, 31)]  # an ISO date with its time glued on
+    assert date_candidates("2016-07-311") == []
     words: list[Word] = []
     y = stack(words, ["SERI MAJU SDN BHD", "(12345-M)", "NO. 2, JALAN MAJU 1,", "43000 KAJANG, SELANGOR",
                       "Tel No. 03-8736 1234"])
@@ -256,4 +258,107 @@ def test_an_address_line_the_ocr_cut_at_wide_spaces() -> None:
     found = address_below(layout, layout.rows[0])
     assert found is not None
     assert same(layout.text_of(found.tokens), "LOT P.T. 2811, JALAN KENANGA, TAMAN SERI INDAH 41150 KLANG, SELANGOR",
+                "address")
+
+
+def test_the_slips_date_and_time_between_the_name_and_the_address_is_not_the_address() -> None:
+    """The date and time printed under the name, then the registration number, then the address."""
+    words: list[Word] = []
+    y = stack(words, ["SERI MURNI TRADING SDN BHD", "12 Jun 2018 18:18", "(123456-K)",
+                      "12, Jalan Kenari 3/4, Kawasan Perindustrian", "Kenari, 81200 Johor Bahru, Johor"])
+    receipt_tail(words, y)
+    got = extract(words)
+    assert same(got.merchant_name, "SERI MURNI TRADING SDN BHD", "name")
+    assert same(got.merchant_address,
+                "12, Jalan Kenari 3/4, Kawasan Perindustrian Kenari, 81200 Johor Bahru, Johor", "address")
+
+
+def test_a_name_wrapped_before_its_legal_form_is_read_from_its_first_line() -> None:
+    """'SUNRISE PAPER' printed large, then 'CO. (M) SDN BHD' larger still: one name over two lines."""
+    words: list[Word] = []
+    line(words, "SUNRISE PAPER.", 0.30, 0.040, char=0.026, height=0.030)
+    line(words, "CO. (M) SDN BHD", 0.20, 0.100, char=0.032, height=0.038)
+    y = stack(words, ["(Company No. 123456-W)", "No 8, Jalan Melur 7/11B, Taman Melur", "56000 Kuala Lumpur, Malaysia",
+                      "Tel:03-41111111"], y0=0.164)
+    receipt_tail(words, y)
+    got = extract(words)
+    assert same(got.merchant_name, "SUNRISE PAPER CO. (M) SDN BHD", "name")
+    assert same(got.merchant_address, "No 8, Jalan Melur 7/11B, Taman Melur 56000 Kuala Lumpur, Malaysia",
+                "address")
+
+
+def test_a_registration_number_glued_to_the_names_last_word_is_not_part_of_the_name() -> None:
+    words: list[Word] = []
+    y = stack(words, ["Farmasi Cempaka S/B(123456-U)", "23, Jln Burung Merak, Tmn Cempaka,", "52100 Kuala Lumpur.",
+                      "Tel: 03-62222222"])
+    receipt_tail(words, y)
+    got = extract(words)
+    assert same(got.merchant_name, "Farmasi Cempaka S/B", "name")
+    assert same(got.merchant_address, "23, Jln Burung Merak, Tmn Cempaka, 52100 Kuala Lumpur.", "address")
+
+
+def test_an_outlet_in_brackets_after_the_name_does_not_make_the_name_an_address() -> None:
+    """'GOLDEN WOK (SUNRISE MALL)' over the company's legal name, its number, then the address."""
+    words: list[Word] = []
+    y = stack(words, ["GOLDEN WOK (SUNRISE MALL)", "GOLDEN WOK SDN BHD", "(123456-P)", "G-12, GRD FLOOR, SUNRISE MALL,",
+                      "NO 1, JALAN MERAK 2,", "47301 PETALING JAYA.", "SELANGOR.", "GST Reg. No : 001234567890"])
+    receipt_tail(words, y)
+    got = extract(words)
+    assert got.merchant_name is not None and "GOLDEN WOK" in got.merchant_name.upper()
+    assert same(got.merchant_address, "G-12, GRD FLOOR, SUNRISE MALL, NO 1, JALAN MERAK 2, 47301 PETALING JAYA. SELANGOR.",
+                "address")
+
+
+def test_an_outlets_place_name_over_the_lot_line_is_not_part_of_the_address() -> None:
+    words: list[Word] = []
+    y = stack(words, ["Cempaka Health And Beauty Sdn Bhd", "Riverside Theme Park", "Lot F/L2A.4, Level 2A",
+                      "Riverside Plaza, Genting", "Tel: 03-61111111", "Company Reg #01234567-T"])
+    receipt_tail(words, y)
+    got = extract(words)
+    assert same(got.merchant_name, "Cempaka Health And Beauty Sdn Bhd", "name")
+    assert same(got.merchant_address, "Lot F/L2A.4, Level 2A Riverside Plaza, Genting", "address")
+
+
+def test_a_number_or_a_tax_line_under_a_shop_label_is_not_the_shops_name() -> None:
+    words: list[Word] = []
+    line(words, "der", 0.64, 0.02, height=0.022)  # a logo's word, read as a line of its own
+    y = stack(words, ["SENTOSA HARDWARE SDN BHD", "123456-U", "425, JALAN MERAK,", "SETAPAK, 53000 KUALA LUMPUR.",
+                      "TEL: 603-41111111", "STORE: 40221111 FAX : 603-41111112", "GST Number : 000012345678"],
+              y0=0.08)
+    receipt_tail(words, y)
+    got = extract(words)
+    assert same(got.merchant_name, "SENTOSA HARDWARE SDN BHD", "name")
+    assert same(got.merchant_address, "425, JALAN MERAK, SETAPAK, 53000 KUALA LUMPUR.", "address")
+
+
+def test_a_title_the_ocr_ran_together_ends_the_address() -> None:
+    words: list[Word] = []
+    y = stack(words, ["SERI MURNI TRADING SDN BHD", "(123456-K)", "12, Jalan Kenari 3/4,Kawasan Perindustrian",
+                      "Kenari,81200 Johor Bahru,Johor", "TAXINVOICE"])
+    receipt_tail(words, y)
+    got = extract(words)
+    assert same(got.merchant_address, "12, Jalan Kenari 3/4,Kawasan Perindustrian Kenari,81200 Johor Bahru,Johor",
+                "address")
+
+
+def test_a_branch_note_in_brackets_under_the_name_is_not_the_address() -> None:
+    words: list[Word] = []
+    y = stack(words, ["KEDAI MAJU VIVA", "(KEDAI MAJU SHOP (12345))", "UNIT L1-012B, MAJU MEGAMALL,", "JALAN MERANTI,",
+                      "93350 KUCHING, SARAWAK.", "GST ID: 000123456789"])
+    receipt_tail(words, y)
+    got = extract(words)
+    assert same(got.merchant_name, "KEDAI MAJU VIVA", "name")
+    assert same(got.merchant_address, "UNIT L1-012B, MAJU MEGAMALL, JALAN MERANTI, 93350 KUCHING, SARAWAK.", "address")
+
+
+def test_a_torn_fragment_of_the_slip_before_does_not_hide_the_name() -> None:
+    """The top edge shows a piece of the previous slip's address, then this slip's name and address."""
+    words: list[Word] = []
+    line(words, "47500Sub", 0.55, 0.00, char=0.02, height=0.05)
+    y = stack(words, ["MAJU CO. (M) BHD (123456-H)", "3RD FLR, MAJU TAMAN MELUR SC", "JLN MERPATI, TAMAN MELUR",
+                      "CHERAS, 55100 KUALA LUMPUR", "GST ID : 000123456789"], y0=0.055)
+    receipt_tail(words, y)
+    got = extract(words)
+    assert same(got.merchant_name, "MAJU CO. (M) BHD", "name")
+    assert same(got.merchant_address, "3RD FLR, MAJU TAMAN MELUR SC JLN MERPATI, TAMAN MELUR CHERAS, 55100 KUALA LUMPUR",
                 "address")

@@ -107,6 +107,9 @@ def _valid_groups(text: str, sep: str) -> bool:
     return 1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
 
 
+_CENTS_ONLY_RE = re.compile(r"\.\d{2}")
+
+
 def read_amount(text: str) -> AmountReading | None:
     """Parse one amount string; None when it is not a number (dates, percentages, words)."""
     s = unicodedata.normalize("NFKC", text).strip()
@@ -126,6 +129,8 @@ def read_amount(text: str) -> AmountReading | None:
         s, currency = _strip_currency(s)
     s = _GROUP_SPACE_RE.sub("", s)
     s = s.rstrip(".") if s.endswith(".") and s.count(".") == 1 and "," not in s else s
+    if _CENTS_ONLY_RE.fullmatch(s):
+        s = "0" + s  # 'RM .05', 'CHANGE .00': tills print cents without the leading zero
     if not _NUMBER_RE.match(s) or sum(c.isdigit() for c in s) > 13:
         return None
     try:

@@ -71,9 +71,10 @@ def _clean(text: str) -> str:
     return re.sub(r"\s+", " ", t)
 
 
-# OCR glues a time to the date before it: '30/05/201710:18:02AM' is 30/05/2017 10:18:02 AM.
+# OCR glues a time to the date before it: '30/05/201710:18:02AM' is 30/05/2017 10:18:02 AM,
+# '2016-07-3113:48:37' is 2016-07-31 13:48:37 (an ISO date's day has two digits).
 _GLUED_TIME_RE = re.compile(
-    r"(?:^|[^\d])(\d{1,2}[./-]\d{1,2}[./-]\d{4})(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?\s*(?:am|pm)?$")
+    r"(?:^|[^\d])(\d{1,2}[./-]\d{1,2}[./-]\d{4}|\d{4}-\d{2}-\d{2})(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?\s*(?:am|pm)?$")
 
 
 # OCR glues a date to the number or label printed before it: '#19-18/03/2018' (register 19, then

@@ -37,6 +37,7 @@ from docpipe.word_records import (
     WordSourceReason,
     WordSourceRecord,
 )
+from docpipe.ocr.misreads import correct_words
 from docpipe.word_text import normalize_words
 
 PDF_TEXT = "pdf_text"
@@ -141,7 +142,9 @@ class WordChooser:
     # -- OCR calls -----------------------------------------------------------------------------
 
     def _read(self, image: Image.Image) -> list[Word]:
-        return normalize_words(self.engine.recognize(image))
+        # The one door for OCR'd words: normalised text, then look-alike misreads corrected
+        # (ocr/misreads.py); the recogniser's own text stays in Word.raw.
+        return correct_words(normalize_words(self.engine.recognize(image)))
 
     def _read_region(self, image: Image.Image, region: BBox) -> list[Word]:
         width, height = image.size

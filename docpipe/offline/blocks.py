@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from docpipe.grounding.amounts import read_amount
+from docpipe.grounding.dates import date_candidates
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.textnorm import fold, is_legal_form, label_token
 from docpipe.offline.lexicon import DOC_TITLE_WORDS
@@ -46,7 +47,25 @@ _REG_NO = re.compile(r"^\(?\s*(co\.?\s*(reg|no)\.?\s*:?)?\s*[a-z]{0,3}\d{4,}[\s-
                      re.IGNORECASE)
 _TRAILING_REG = re.compile(r"\s*\(?\b\d{5,}[\s-]?[a-z]\)?(\s*\([a-z]{2,5}\))?[.,;]?\s*$", re.IGNORECASE)
 _PHONE = re.compile(r"\+?\d[\d\s()-]{6,}\d")
+_TRAILING_BRACKETS = re.compile(r"\([^()]*\)[\s.,]*$")
 _KEYED_CODE = re.compile(r"^[^\W\d][\w .'/-]{0,20}:\s*[\w/#-]*\d[\w/#-]*$")  # 'Site: 1046', 'Store: A12'
+
+
+# A time of day after a date, or alone: '18:18', '21:04:28', '6:05 PM'.
+_TIME = re.compile(r"\s*\b\d{1,2}[:.]\d{2}(?:[:.]\d{2})?\s*(?:am|pm)?\s*$", re.IGNORECASE)
+
+
+def _date_line(text: str) -> bool:
+    """A line that is a date, a date and time, or a time ('12 Jun 2018 18:18', '23-04-2017')."""
+    t = text.strip()
+    without_time = _TIME.sub("", t).strip()
+    if not without_time:
+        return bool(_TIME.search(t)) and ":" in t
+    return bool(date_candidates(without_time))
+
+
+# Titles whose words the OCR ran together ('TAXINVOICE', 'OFFICIALRECEIPT').
+_GLUED_TITLES = {title.replace(" ", "") for title in DOC_TITLE_WORDS if " " in title}
 
 
 def _is_money(text: str) -> bool:
@@ -58,7 +77,7 @@ def _is_money(text: str) -> bool:
 class Line:
     tokens: list[int]
     text: str
-    kind: str  # 'name', 'contact', 'address', 'title', 'other'
+    kind: str  # 'name', 'contact', 'address', 'title', 'date', 'other'
 
 
 @dataclass(slots=True)
@@ -80,7 +99,7 @@ def _class(layout: PageLayout, toks: list[int]) -> str:
     digits = sum(ch.isdigit() for ch in text)
     if not keys or letters < 2 and digits < 4:
         return "other"
-    if label_token(text) in DOC_TITLE_WORDS or " ".join(keys) in DOC_TITLE_WORDS or (
+    if label_token(text) in DOC_TITLE_WORDS or " ".join(keys) in DOC_TITLE_WORDS or "".join(keys) in _GLUED_TITLES or (
             "invoice" in keys and len(keys) <= 4) or ("receipt" in keys and len(keys) <= 3):
         return "title"
     if keys[0] in _CONTACT_WORDS and (digits >= 5 or ":" in text or len(keys) <= 3) or "@" in text:
@@ -93,6 +112,10 @@ def _class(layout: PageLayout, toks: list[int]) -> str:
         return "contact"  # a bare phone number ('013-336 3999'), a keyed code ('Site: 1046')
     if any(_is_money(layout.tokens[t].text) for t in toks):
         return "other"  # an item or a total line ('Apples 2.00'), never a name or an address
+    if text.strip().startswith("(") and text.strip().endswith(")") and _balanced(text.strip()[1:-1]):
+        return "contact"  # an aside in brackets ('(KEDAI MAJU SHOP (12345))'): a branch or registration note
+    if _date_line(text):
+        return "date"  # the slip's date and time, printed between the name and the address
     words = [w for w in text.split() if w[:1].isalpha()]
     lower = sum(w[:1].islower() for w in words)
     if lower >= 3 and lower >= 0.6 * len(words) and not _legal_end(layout, toks):
@@ -102,12 +125,20 @@ def _class(layout: PageLayout, toks: list[int]) -> str:
     if _legal_end(layout, toks) and not _ADDRESS_START.match(folded) and not (
             text[:1].isdigit() and _STREET.search(folded)):
         return "name"  # '99 SPEED MART S/B (519537-X)', 'ENW Hardware Centre (M) Sdn. Bhd.'
-    if _STREET.search(folded) or _POSTCODE.search(text) or text[:1].isdigit() or _UNIT_START.match(folded) \
+    # An outlet named in brackets after the shop's name ('GOLDEN WOK (SUNRISE MALL)') is not a street.
+    street = _STREET.search(_TRAILING_BRACKETS.sub("", folded) if not digits else folded)
+    if street or _POSTCODE.search(text) or text[:1].isdigit() or _UNIT_START.match(folded) \
             or _COMPOUND_STREET.search(folded):
         return "address"
     if digits > letters:
         return "other"
     return "name"
+
+
+def line_kind(layout: PageLayout, toks: list[int]) -> str:
+    """What one line of a page's head is by its words: 'name', 'contact' (registration, phone,
+    tax number), 'address', 'title' (the document's title), 'date' (date and time) or 'other'."""
+    return _class(layout, toks)
 
 
 def grow_row(layout: PageLayout, row: int, parts: list[int], used: set[int]) -> list[int]:
@@ -213,6 +244,16 @@ def strip_registration(layout: PageLayout, toks: list[int]) -> list[int]:
     return out
 
 
+def name_text(layout: PageLayout, toks: list[int]) -> str:
+    """The text of a name's tokens without a registration number glued to its last word
+    ('… S/B(123456-U)'), which `strip_registration` cannot cut off by whole tokens."""
+    text = layout.text_of(toks).strip(" ,;:")
+    m = _TRAILING_REG.search(text)
+    if m and m.start() > 0 and text[m.start() - 1] not in " ":
+        text = text[: m.start()].rstrip(" ,;:")
+    return text
+
+
 @dataclass(slots=True)
 class HeaderParty:
     """One reading of a header block: which of its name lines form the name, and its address."""
@@ -257,11 +298,13 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
     skipped = 0  # blocks above with no name line (a title alone, a logo's words) do not push a block down
     for b, block in enumerate(header_blocks(layout)):
         kinds = [line.kind for line in block.lines]
-        if all(k in ("title", "other") for k in kinds):
+        if all(k in ("title", "other", "date") for k in kinds):
             skipped += 1
         i = 0
         # A logo line, a title or a registration/contact line may stand above the name.
-        while i < len(kinds) and (kinds[i] in ("other", "title") or kinds[i] == "contact" and i < 2):
+        while i < len(kinds) and (kinds[i] in ("other", "title", "date") or kinds[i] == "contact" and i < 2
+                                  or kinds[i] == "address" and i == 0 and len(kinds) > 1 and kinds[1] == "name"):
+            # (an address-like fragment alone above the name: the torn edge of the slip before it)
             i += 1
         if i >= len(kinds) or kinds[i] != "name":
             continue
@@ -272,11 +315,20 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
             j = i + 3  # a long run of name-like lines not closed by an address: the name is at its top
         k = j
         contact = False
-        while k < len(kinds) and kinds[k] == "contact" and k - j < 2:
-            contact = True
+        # Registration and contact lines (two at most) and the slip's date and time between the
+        # name and its address.
+        while k < len(kinds) and (kinds[k] == "contact" and sum(kd == "contact" for kd in kinds[j:k]) < 2
+                                  or kinds[k] == "date"):
+            contact = contact or kinds[k] == "contact"
             k += 1
         if k + 1 < len(kinds) and kinds[k] == "name" and kinds[k + 1] == "address" and (contact or j - i > 0):
             k += 1  # a licensee, brand or branch line between the name and its address
+        if (k + 1 < len(kinds) and kinds[k] == kinds[k + 1] == "address"
+                and not any(ch.isdigit() for ch in block.lines[k].text)
+                and _ADDRESS_START.match(fold(block.lines[k + 1].text))):
+            # An outlet's place name ('Riverside Theme Park') over the line the address opens with
+            # ('Lot 4, Level 2'): the outlet, not the address.
+            k += 1
         a = k
         seen_postcode = ends_postcode = False
         while a < len(kinds) and kinds[a] in ("address", "name") and a - k < 6:
@@ -320,6 +372,8 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
                 score -= 0.12 * smaller + 0.15 * hp.lowercase_start + 0.08 * (first > 0 and not hp.legal_form)
                 score -= 0.1 * (not _balanced(text)) + 0.04 * max(0, hp.name_lines - 2)
                 score -= 0.15 * _closes_first(text)  # 'ALAM) SDN BHD': the name began a line above
+                if is_legal_form(layout.tokens[toks[0]].text) and first > 0:
+                    score -= 0.2  # 'CO. (M) SDN BHD' under its first line: no name starts with its legal form
                 if any(_legal_end(layout, ln.tokens) for ln in lines[first:last]):
                     score -= 0.1  # the name ended at an earlier line's legal form
                 wrapped = _same_size(layout, lines[first:last + 1])

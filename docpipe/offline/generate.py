@@ -15,7 +15,7 @@ from __future__ import annotations
 from docpipe.fields import FieldSpec
 from docpipe.offline import scalars
 from docpipe.grounding.textnorm import company_key
-from docpipe.offline.blocks import HeaderParty, header_parties
+from docpipe.offline.blocks import HeaderParty, header_parties, name_text
 from docpipe.offline.candidates import Candidate
 from docpipe.offline.context import PageContext
 from docpipe.offline.lexicon import role_of
@@ -118,7 +118,7 @@ def party_candidates(ctx: PageContext, specs: list[FieldSpec], excluded_rows: se
                     "contact_after": float(hp.contact_after), "smaller_after": float(hp.smaller_after),
                     "lowercase_start": float(hp.lowercase_start),
                 }
-                text = layout.text_of(hp.name).strip(" ,;:")
+                text = name_text(layout, hp.name)
                 out.setdefault(name_spec.name, []).append(ctx.candidate(
                     name_spec, text, hp.name, "header_block", hp.score, feats))
                 if hp.address and addr_spec is not None:

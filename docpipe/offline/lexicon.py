@@ -33,6 +33,9 @@ ROLE_LABELS: dict[str, list[str]] = {
         "total ttc", "montant ttc", "totaal", "totaal incl btw", "te betalen", "importe total",
         "total factura", "totale fattura", "totale documento", "brutto", "total brutto", "brutto gesamt",
         "gesamt brutto", "gesamt", "totaal bruto",
+        # the amount after a rounding adjustment (a longer label than the rounding line's own)
+        "total after rounding", "total after adj", "total after adjustment", "total after rounding adj",
+        "rounded total", "total rounded", "amount after rounding",
     ],
     "subtotal": [
         "subtotal", "sub total", "net total", "net amount", "total net", "total excl", "total excl vat",

@@ -146,12 +146,20 @@ def _row_gap(layout: PageLayout, r1: int, r2: int) -> float:
     return abs(layout.tokens[b].cy - layout.tokens[a].cy)
 
 
+def _is_code(text: str) -> bool:
+    """A number or code ('40221111', '#12', 'A-0731'): more digits than letters."""
+    digits = sum(ch.isdigit() for ch in text)
+    return digits > 0 and digits > sum(ch.isalpha() for ch in text)
+
+
 def party_from_label(layout: PageLayout, hit: LabelHit, stop: set[int]) -> tuple[Reading, list[Line], int] | None:
     """(name reading, block lines, index of the name line) for one party label."""
     right = text_right(layout, hit, stop)
     lines = _block_lines(layout, hit)
     if right and lines and layout.tokens[right[0]].x0 - layout.tokens[hit.tokens[-1]].x1 > RIGHT_GAP:
         right = []  # a block under the label, and far to its right another column's heading
+    if right and _is_code(layout.tokens[right[0]].text):
+        return None  # 'Store: 40221111', 'Shop #12': the label keys a number, not a name
     if right and _is_namey(layout, right) and not _is_addressy(layout, right):
         return Reading(layout.text_of(right), right, 0, 1.0), lines, -1
     first: tuple[int, float] | None = None

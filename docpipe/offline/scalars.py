@@ -12,6 +12,7 @@ from docpipe.grounding.labels import LabelHit, find_labels
 from docpipe.grounding.layout import PageLayout
 from docpipe.fields import FieldSpec
 from docpipe.grounding.textnorm import label_token
+from docpipe.offline.blocks import line_kind
 from docpipe.offline.lexicon import ITEM_ROLE_LABELS, ROLE_LABELS, role_of
 from docpipe.offline.parties import (
     address_after, address_below, footer_name, legal_name_candidates, party_from_label, window_recipient,
@@ -197,6 +198,8 @@ def party(
         if found is None:
             continue
         reading, lines, idx = found
+        if line_kind(layout, reading.tokens) in ("contact", "title", "date"):
+            continue  # 'GST Number', 'Tax Invoice', a date: a line under the label that names nobody
         score = _score(hit, reading, below=idx >= 0)
         name = Pick(reading.value.strip(" ,;:"), reading.tokens, max(score, 0.5), "party")
         addr = address_after(layout, lines, idx) if idx >= 0 else None

@@ -61,6 +61,11 @@ def amount_candidates(ctx: PageContext, spec: FieldSpec) -> list[Candidate]:
     largest = max(r.reading.value for r in strong)
     lines = _money_lines(ctx) if role in ("total", "amount_due") else {}
     paid, rounded = _paid(lines), _rounded(lines)
+    # A total printed with a rounding adjustment and again after it ('Total 8.48', 'Rounding
+    # 0.02', 'Nett Total 8.50'): the amount after rounding is what is due, whatever its line's
+    # label says (a 'Rounding' or 'Nett' label is common there); the amount before it is not.
+    after_rounding = rounded & {r.reading.value for r in strong}
+    before_rounding = {t for t in lines.get("total", []) if after_rounding and t not in after_rounding}
     out: list[Candidate] = []
     for run in strong:
         value = run.reading.value
@@ -71,12 +76,15 @@ def amount_candidates(ctx: PageContext, spec: FieldSpec) -> list[Candidate]:
         if role == "amount_due" and not own:
             own = 0.6 * label.strength("total")
         other = 1.0 if label.role and label.role != role and own < 0.5 else 0.0
+        if role in ("total", "amount_due") and value in after_rounding:
+            own, other = max(own, 0.9), 0.0
         feats = {
             "row_role": round(own, 3), "row_other": other, "row_percent": float(label.percent),
             "values_between": float(min(label.values_between, 3)), "label_at_start": float(label.at_start),
             "currency": float(run.reading.currency is not None), "decimals": float(run.reading.has_decimals),
             "repeat": float(min(counts[value], 3)), "is_max": float(value == largest),
             "paid": float(value in paid), "rounded": float(value in rounded), "negative": float(value < 0),
+            "before_rounding": float(value in before_rounding),
         }
         feats["values_after"] = float(min(label.values_after, 3))
         if role == "tax":
@@ -89,6 +97,8 @@ def amount_candidates(ctx: PageContext, spec: FieldSpec) -> list[Candidate]:
             score += 0.04 * (counts[value] > 1) + 0.04 * feats["is_max"]
         if other:
             score *= 0.3
+        if role in ("total", "amount_due") and value in before_rounding:
+            score *= 0.5
         if value < 0 and role in ("total", "subtotal"):
             score *= 0.7  # a credit note's total is negative; a negative line is more often a deduction
         out.append(ctx.candidate(spec, value, run.tokens, "amount_scan", score, feats))

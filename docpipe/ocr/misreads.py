@@ -1,0 +1,196 @@
+"""Post-OCR correction of misread characters in recognised words.
+
+A text recogniser confuses characters that look alike: `0`/`O` ('4O7' for 407), `1`/`l`/`I`
+('Ha11' for Hall, 'BIvd' for Blvd), `e`/`o`/`c` ('Staticn'), `K`/`R` ('MAKKET'), `rn`/`m`. Two
+kinds of evidence correct such a misreading without naming any document:
+
+* the word's own shape: a capital O inside a run of digits is a zero ('B2O' -> 'B20'); a digit
+  inside a word of letters is a letter when that makes a known word ('1DEA' -> 'IDEA'); a capital
+  `I` between a capital and lower-case letters is an `l` ('BIvd' -> 'Blvd');
+* word frequencies: a word that no frequency list knows, read with some doubt, one or two
+  look-alike substitutions away from a common word, is that word ('Indcnesia' -> 'Indonesia').
+
+Known words are those of the wordfreq "small" lists (words with a frequency of at least one per
+million in the language's corpora; Speer, wordfreq 3, https://github.com/rspeer/wordfreq) in the
+languages below. Only OCR'd words pass through here, never a PDF text layer; the recogniser's
+own text stays in `Word.raw`. The correction never changes a word's length by more than one
+character, never touches a word a list knows (unless its letter case shows a misread `I`), and
+never turns digits into letters in a run that is mostly digits.
+
+Measured (tools/misreads_eval.py, 2 vCPU AMD EPYC): see the README's word-layer section.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from docpipe.records import Word
+
+# Latin-script languages whose lists are consulted; a word known in any of them is known.
+LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt", "ms", "id")
+# Zipf frequency (log10 of uses per billion words) a correction must reach: 3.0 is one use per
+# million words, the floor of wordfreq's small lists.
+MIN_ZIPF = 3.0
+MIN_LENGTH = 4  # shorter words (abbreviations: 'INV', 'Adj', 'PJU') have too many look-alike neighbours
+# Corrections by word lists apply only to words the recogniser read with a mean character
+# probability below this: on development receipts (tools/misreads_eval.py) the words it misread
+# into an unknown word mostly scored 0.85-0.98, and unknown words it read right (abbreviations,
+# names: 'NCR', 'Masai') mostly 0.99 and above.
+MAX_CONFIDENCE = 0.985
+
+# Look-alike substitutions of a recogniser, in lower case (one character each way).
+_LOOKALIKE: dict[str, tuple[str, ...]] = {
+    "i": ("l",), "l": ("i",), "j": ("i",), "e": ("o", "c"), "o": ("e",), "c": ("o",), "k": ("r",),
+}
+# Multi-character look-alikes: 'rn' read for 'm', 'vv' for 'w', and back.
+_LOOKALIKE_PAIRS: tuple[tuple[str, str], ...] = (("rn", "m"), ("m", "rn"), ("vv", "w"))
+_DIGIT_AS_LETTER = {"0": "o", "1": "l", "5": "s", "8": "b"}
+_DIGIT_AS_LETTER_ALT = {"1": "i"}
+
+_RUN = re.compile(r"[^\W_]+")
+# A letter O in a run of digits: after an optional prefix of up to two letters ('B2O', 'PT2O1'),
+# digits with capital O among them, each O after a digit.
+_DIGITS_WITH_O = re.compile(r"([A-Za-z]{0,2})(\d[\dO]*)")
+
+
+@lru_cache(maxsize=1)
+def _frequencies() -> dict[str, float]:
+    """{word: highest zipf frequency over LANGUAGES}; empty when wordfreq is not installed."""
+    try:
+        from wordfreq import get_frequency_dict, zipf_frequency  # noqa: F401
+    except ImportError:  # pragma: no cover - wordfreq is a dependency; kept for partial installs
+        return {}
+    import math
+
+    out: dict[str, float] = {}
+    for lang in LANGUAGES:
+        for word, freq in get_frequency_dict(lang, wordlist="small").items():
+            if freq <= 0:
+                continue
+            z = math.log10(freq) + 9.0
+            if z > out.get(word, 0.0):
+                out[word] = z
+    return out
+
+
+def zipf(word: str) -> float:
+    """The word's highest zipf frequency over LANGUAGES (0.0 when no list knows it)."""
+    return _frequencies().get(word.casefold(), 0.0)
+
+
+def correct_words(words: Iterable[Word]) -> list[Word]:
+    """Words with look-alike misreadings corrected; `raw` keeps the recogniser's text."""
+    out: list[Word] = []
+    for word in words:
+        fixed = correct_text(word.text, word.conf)
+        if fixed == word.text:
+            out.append(word)
+        else:
+            out.append(word.model_copy(update={"text": fixed, "raw": word.raw if word.raw is not None else word.text}))
+    return out
+
+
+def correct_text(text: str, confidence: float = 1.0) -> str:
+    """One word's text with each run of letters and digits corrected (`correct_run`); the
+    punctuation between runs is kept as it is. `confidence`: the recogniser's mean character
+    probability for the word (0-1); word-list corrections need it below MAX_CONFIDENCE."""
+    # In a token with digits ('REKLA-2018-235') the letters are a code, not a word to look up.
+    coded = any(ch.isdigit() for ch in text)
+    return _RUN.sub(lambda m: correct_run(m.group(0), confidence, coded), text)
+
+
+def correct_run(run: str, confidence: float = 1.0, coded: bool = False) -> str:
+    """One run of letters and digits, corrected where its shape or the word lists show a misread;
+    `coded`: the run is part of a token holding digits elsewhere (no word-list correction)."""
+    if not any(ch.isdigit() for ch in run):
+        return _letters(run, confidence < MAX_CONFIDENCE and not coded)
+    m = _DIGITS_WITH_O.fullmatch(run)
+    if m and "O" in m.group(2):
+        return m.group(1) + m.group(2).replace("O", "0")
+    return _digits_in_word(run) if confidence < MAX_CONFIDENCE else run
+
+
+def _digits_in_word(run: str) -> str:
+    """'Ha11' -> 'Hall', '1DEA' -> 'IDEA': digits among at least as many letters, read as the
+    letters they resemble, where that spells a known word."""
+    letters = sum(ch.isalpha() for ch in run)
+    digits = len(run) - letters
+    # Three characters only as a word in lower case with a digit inside ('J1n'): short codes in
+    # capitals ('A1B') are too often right.
+    short_word = len(run) == 3 and run[0].isalpha() and run[1].isdigit() and run[2].islower()
+    if letters < 2 or letters < digits or (len(run) < MIN_LENGTH and not short_word) or any(
+            ch.isdigit() and ch not in _DIGIT_AS_LETTER for ch in run):
+        return run
+    # A 1 is read as l first (the closer look-alike), as i only where l spells no word.
+    for table in (_DIGIT_AS_LETTER, {**_DIGIT_AS_LETTER, **_DIGIT_AS_LETTER_ALT}):
+        candidate = "".join(table.get(ch, ch) for ch in run.lower())
+        if zipf(candidate) >= MIN_ZIPF:
+            return _with_case(candidate, run)
+    return run
+
+
+def _misread_capital_i(run: str) -> bool:
+    """A capital I after a capital and before lower-case letters: 'BIvd', 'AIley'. No
+    spelling puts a capital there; a recogniser reading a narrow l often does."""
+    return bool(_CAPITAL_I.fullmatch(run))
+
+
+_CAPITAL_I = re.compile(r"[A-Z]I[a-z]+")
+
+
+def _letters(run: str, doubtful: bool) -> str:
+    """A word of letters: a misread capital I by its case ('BIvd' -> 'Blvd'), other look-alikes by
+    the word lists where the recogniser was `doubtful` (confidence below MAX_CONFIDENCE)."""
+    if not run.isalpha() or not run.isascii():
+        return run
+    if _misread_capital_i(run):
+        return run[0] + "l" + run[2:]
+    if not doubtful or len(run) < MIN_LENGTH or zipf(run) > 0:
+        return run
+    best, best_z = None, MIN_ZIPF
+    for candidate in _neighbours(run.lower()):
+        z = zipf(candidate)
+        if z >= best_z and (best is None or z > best_z):
+            best, best_z = candidate, z
+    return run if best is None else _with_case(best, run)
+
+
+def _neighbours(word: str) -> set[str]:
+    """Words one or two look-alike substitutions away, and one dropped stray i/l ('buildiing')."""
+    first = _one_step(word)
+    out = set(first)
+    if len(word) >= 7:  # two substitutions only in longer words, where they stay distinctive
+        for w in first:
+            # ... at two different places: 'a' -> 'o' -> 'e' is no look-alike of 'e'.
+            out |= {v for v in _one_step(w) if sum(x != y for x, y in zip(v, word)) == 2 or len(v) != len(word)}
+    for i, ch in enumerate(word):
+        if ch in "il" and 0 < i < len(word) - 1 and len(word) >= 5:
+            out.add(word[:i] + word[i + 1:])
+    out.discard(word)
+    return out
+
+
+def _one_step(word: str) -> set[str]:
+    out: set[str] = set()
+    for i, ch in enumerate(word):
+        for alt in _LOOKALIKE.get(ch, ()):
+            out.add(word[:i] + alt + word[i + 1:])
+    for a, b in _LOOKALIKE_PAIRS:
+        start = word.find(a)
+        while start >= 0:
+            out.add(word[:start] + b + word[start + len(a):])
+            start = word.find(a, start + 1)
+    return out
+
+
+def _with_case(corrected: str, original: str) -> str:
+    """The corrected word in the original's letter case: capitals, capitalised or lower case."""
+    letters = [ch for ch in original if ch.isalpha()]
+    lower = [ch for ch in letters if ch.islower() and ch != "l"]
+    if not lower:
+        return corrected.upper()
+    if letters and letters[0].isupper():
+        return corrected[:1].upper() + corrected[1:].lower()
+    return corrected.lower()

@@ -1,0 +1,102 @@
+"""Post-OCR correction of look-alike misreads (docpipe/ocr/misreads.py) and where it applies."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+
+from docpipe.ocr.misreads import MAX_CONFIDENCE, correct_text, correct_words
+from docpipe.ocr.stage import WordLayerStage
+from docpipe.records import DocKind, PageImage, Word, WordSource
+
+DOUBTFUL = MAX_CONFIDENCE - 0.05
+SURE = 0.999
+
+
+@pytest.mark.parametrize("read, meant", [
+    ("4O7,", "407,"),  # a letter O in a run of digits
+    ("B2O", "B20"),  # ... after a short letter prefix
+    ("1O.5O", "10.50"),  # amounts too
+    ("EW-100O-1L", "EW-1000-1L"),
+])
+def test_a_letter_o_among_digits_is_a_zero_whatever_the_confidence(read: str, meant: str) -> None:
+    assert correct_text(read, SURE) == meant
+
+
+@pytest.mark.parametrize("read", ["NO.", "SO2", "O2", "3OCT", "NO:", "PO-1002", "ORDER"])
+def test_letters_that_are_not_inside_a_run_of_digits_stay(read: str) -> None:
+    assert correct_text(read, DOUBTFUL) == read
+
+
+@pytest.mark.parametrize("read, meant", [("BIvd", "Blvd"), ("AIley", "Alley"), ("FIoor", "Floor")])
+def test_a_capital_i_between_a_capital_and_lower_case_letters_is_an_l(read: str, meant: str) -> None:
+    assert correct_text(read, SURE) == meant
+
+
+@pytest.mark.parametrize("read", ["IBM", "McIntosh", "Ilse", "INVOICE", "iPhone", "Iron"])
+def test_capital_i_where_spelling_puts_it_stays(read: str) -> None:
+    assert correct_text(read, SURE) == read
+
+
+@pytest.mark.parametrize("read, meant", [
+    ("Ha11", "Hall"), ("1DEA", "IDEA"), ("J1n", "Jln"), ("H00K", "HOOK"), ("Tota1(EUR)", "Total(EUR)"),  # digits in words
+    ("Staticn,", "Station,"), ("Involce", "Invoice"), ("MAKKET", "MARKET"), ("Indcnesia.", "Indonesia."),
+    ("withln", "within"), ("Emall:", "Email:"), ("Buildiing", "Building"),
+])
+def test_a_doubtful_unknown_word_next_to_a_common_one_by_look_alikes_is_corrected(read: str, meant: str) -> None:
+    assert correct_text(read, DOUBTFUL) == meant
+    assert correct_text(read, SURE) == read  # read confidently: left as read
+
+
+@pytest.mark.parametrize("read", [
+    "INV", "Adj", "NCR",  # abbreviations: too short to look up
+    "Floor", "Invoice", "jalan", "Straße",  # known words
+    "Xqzvw",  # unknown with no known look-alike
+    "REKLA-2018-235",  # letters in a code
+    "WO1234", "A03061",  # codes with more digits than letters
+    "A1B", "7Up",  # short codes
+])
+def test_known_short_coded_or_unmatched_words_stay(read: str) -> None:
+    assert correct_text(read, DOUBTFUL) == read
+
+
+def test_the_recognisers_text_is_kept_in_raw() -> None:
+    words = [Word(text="Fleor", bbox=(0.1, 0.1, 0.2, 0.12), conf=DOUBTFUL),
+             Word(text="Floor", bbox=(0.3, 0.1, 0.4, 0.12), conf=DOUBTFUL),
+             Word(text="Fl00r", bbox=(0.5, 0.1, 0.6, 0.12), conf=0.9, raw="Fl00r\u00ad")]
+    out = correct_words(words)
+    assert [w.text for w in out] == ["Floor", "Floor", "Floor"]
+    assert [w.raw for w in out] == ["Fleor", None, "Fl00r\u00ad"]  # an earlier raw is never overwritten
+    assert [w.bbox for w in out] == [w.bbox for w in words]
+
+
+class _Misreading:
+    """An engine that reads every page as the same misread words."""
+
+    name: WordSource = "rapidocr"
+
+    def recognize(self, image: Image.Image) -> list[Word]:
+        return [Word(text="Ground", bbox=(0.1, 0.1, 0.3, 0.2), conf=0.99),
+                Word(text="Fleor,", bbox=(0.32, 0.1, 0.5, 0.2), conf=0.9),
+                Word(text="BIvd", bbox=(0.1, 0.3, 0.2, 0.4), conf=0.99),
+                Word(text="4O7", bbox=(0.22, 0.3, 0.3, 0.4), conf=0.95)]
+
+    def recognize_crops(self, images: list) -> list[tuple[str, float]]:
+        return [("", 0.0) for _ in images]
+
+
+def test_ocr_words_of_a_page_reach_the_word_layer_corrected() -> None:
+    import io
+
+    image = Image.new("L", (400, 200), 255)
+    for x in range(40, 360):  # some ink, so that the page is read
+        image.putpixel((x, 100), 0)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    base = dict(doc_id="d" * 64, source_path="/in/scan.png", kind=DocKind.png, page_index=0, page_count=1,
+                total_pages=1, width_pt=400.0, height_pt=200.0, image_width=400, image_height=200)
+    stage = WordLayerStage(_Misreading())
+    [out] = stage([(PageImage(**base), buffer.getvalue())])
+    assert out.word_source == "rapidocr"
+    assert sorted(w.text for w in out.words) == sorted(["Ground", "Floor,", "Blvd", "407"])
+    assert {w.raw for w in out.words if w.raw} == {"Fleor,", "BIvd", "4O7"}
