@@ -145,6 +145,12 @@ def test_ece_of_a_calibrated_and_an_overconfident_model() -> None:
     assert expected_calibration_error([(0.95, False)] * 4) == pytest.approx(0.95)
     assert expected_calibration_error([]) is None
     assert field_calibration("f", 3, [(None, True)], 0.9).with_confidence == 0
+    # Per-value thresholds (the pooled row): each value against its own; one per value or an error.
+    mixed = field_calibration("all", 3, [(0.95, True), (0.95, True), (0.5, False)], None,
+                              value_thresholds=[0.9, 1.01, 0.4])
+    assert (mixed.straight_through, mixed.straight_through_correct, mixed.threshold) == (2, 1, None)
+    with pytest.raises(ValueError):
+        field_calibration("all", 2, [(0.9, True)], None, value_thresholds=[0.5, 0.5])
 
 
 def test_model_applies_group_weights_and_the_platt_map() -> None:
