@@ -100,3 +100,15 @@ def test_ocr_words_of_a_page_reach_the_word_layer_corrected() -> None:
     assert out.word_source == "rapidocr"
     assert sorted(w.text for w in out.words) == sorted(["Ground", "Floor,", "Blvd", "407"])
     assert {w.raw for w in out.words if w.raw} == {"Fleor,", "BIvd", "4O7"}
+
+
+def test_other_word_lists_change_the_work_key(tmp_path, monkeypatch) -> None:
+    import docpipe.config as config_module
+    from docpipe.config import RunConfig, load_pipeline
+    from docpipe.ocr.misreads import word_lists_version
+
+    assert word_lists_version().startswith("wordfreq ")
+    config = RunConfig(inputs=["x"], out_dir=tmp_path, pipeline=load_pipeline("invoice", tmp_path))
+    before = config.options_hash()
+    monkeypatch.setattr(config_module, "word_lists_version", lambda: "wordfreq 9.9.9")
+    assert config.options_hash() != before

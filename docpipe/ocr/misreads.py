@@ -75,6 +75,18 @@ def _frequencies() -> dict[str, float]:
     return out
 
 
+@lru_cache(maxsize=1)
+def word_lists_version() -> str:
+    """Which word lists decide corrections ('wordfreq 3.1.1'; 'none' without wordfreq): part of
+    the run options' hash, since other lists can correct other words."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"wordfreq {version('wordfreq')}"
+    except PackageNotFoundError:  # pragma: no cover - wordfreq is a dependency
+        return "none"
+
+
 def zipf(word: str) -> float:
     """The word's highest zipf frequency over LANGUAGES (0.0 when no list knows it)."""
     return _frequencies().get(word.casefold(), 0.0)
