@@ -367,8 +367,9 @@ def pipelines() -> None:
 
 
 _TRUTH_HELP = (
-    "Truth file (JSON lines): one object per document, keyed by its file name. `file` (matched by base name "
-    "to the output's source_path). Field truth: the schema's fields flat or under `expected` ({field: value}; "
+    "Truth file (JSON lines): one object per document. `file`: its file name, or a relative path where "
+    "two inputs share a name (matched to the end of the output's source_path; a name fitting several inputs "
+    "is not scored). Field truth: the schema's fields flat or under `expected` ({field: value}; "
     "amounts as strings, ISO dates; a table field such as `line_items` as a list of row objects, scored cell "
     "by cell; `line_count` when only the row count is known). Chart truth: `qa`, a list of {question, answer} "
     "(relaxed accuracy); `table` {columns, rows}; `values` with `x_field`/`y_field` or `fields` (vega-lite); "
