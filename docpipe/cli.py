@@ -413,18 +413,24 @@ def eval_command(
             sys.stdout.write((scores.fields or scores.charts).model_dump_json(indent=2) + "\n")
         return
     if scores.fields is not None:
-        _report_console().print(render_eval(scores.fields))
+        table = render_eval(scores.fields)
+        _report_console(table).print(table)
         calibration = render_calibration(scores.fields)
         if calibration is not None:
-            _report_console().print(calibration)
+            _report_console(calibration).print(calibration)
     if scores.charts is not None:
-        _report_console().print(render_chart_eval(scores.charts))
+        table = render_chart_eval(scores.charts)
+        _report_console(table).print(table)
 
 
-def _report_console() -> Console:
-    """A console for wide report tables: at least 132 columns, so that figures are never cut to an
-    ellipsis (rich's default when output is piped is 80); a narrower terminal wraps the lines."""
-    return Console(width=max(Console().width, 132))
+def _report_console(table: object | None = None) -> Console:
+    """A console for wide report tables: at least 132 columns, and as wide as `table` needs when it
+    is given, so that figures and headers are never cut to an ellipsis (rich's default when output
+    is piped is 80); a narrower terminal wraps the lines."""
+    width = max(Console().width, 132)
+    if table is not None:
+        width = max(width, Console(width=400).measure(table).maximum)
+    return Console(width=width)
 
 
 @app.command("export")
