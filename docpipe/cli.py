@@ -367,8 +367,9 @@ def pipelines() -> None:
 
 
 _TRUTH_HELP = (
-    "Truth file (JSON lines): one object per document, keyed by its file name. `file` (matched by base name "
-    "to the output's source_path). Field truth: the schema's fields flat or under `expected` ({field: value}; "
+    "Truth file (JSON lines): one object per document. `file`: its file name, or a relative path where "
+    "two inputs share a name (matched to the end of the output's source_path; a name fitting several inputs "
+    "is not scored). Field truth: the schema's fields flat or under `expected` ({field: value}; "
     "amounts as strings, ISO dates; a table field such as `line_items` as a list of row objects, scored cell "
     "by cell; `line_count` when only the row count is known). Chart truth: `qa`, a list of {question, answer} "
     "(relaxed accuracy); `table` {columns, rows}; `values` with `x_field`/`y_field` or `fields` (vega-lite); "
@@ -413,18 +414,24 @@ def eval_command(
             sys.stdout.write((scores.fields or scores.charts).model_dump_json(indent=2) + "\n")
         return
     if scores.fields is not None:
-        _report_console().print(render_eval(scores.fields))
+        table = render_eval(scores.fields)
+        _report_console(table).print(table)
         calibration = render_calibration(scores.fields)
         if calibration is not None:
-            _report_console().print(calibration)
+            _report_console(calibration).print(calibration)
     if scores.charts is not None:
-        _report_console().print(render_chart_eval(scores.charts))
+        table = render_chart_eval(scores.charts)
+        _report_console(table).print(table)
 
 
-def _report_console() -> Console:
-    """A console for wide report tables: at least 132 columns, so that figures are never cut to an
-    ellipsis (rich's default when output is piped is 80); a narrower terminal wraps the lines."""
-    return Console(width=max(Console().width, 132))
+def _report_console(table: object | None = None) -> Console:
+    """A console for wide report tables: at least 132 columns, and as wide as `table` needs when it
+    is given, so that figures and headers are never cut to an ellipsis (rich's default when output
+    is piped is 80); a narrower terminal wraps the lines."""
+    width = max(Console().width, 132)
+    if table is not None:
+        width = max(width, Console(width=400).measure(table).maximum)
+    return Console(width=width)
 
 
 @app.command("export")

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from docpipe.builtin_paths import builtin_dir
 from docpipe.ocr import WORD_LAYER_VERSION
+from docpipe.ocr.misreads import word_lists_version
 from docpipe.word_records import OcrMode
 
 TaskName = Literal["extract", "ocr", "chart_qa", "ground"]
@@ -215,6 +216,7 @@ class RunConfig(_Strict):
             "ocr_engine": self.ocr_engine,
             "ocr": self.ocr,
             "word_layer": WORD_LAYER_VERSION,
+            "word_lists": word_lists_version(),  # the look-alike correction's word lists (ocr/misreads.py)
             "max_pages": self.max_pages,
         }
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]

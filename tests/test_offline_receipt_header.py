@@ -362,3 +362,30 @@ def test_a_torn_fragment_of_the_slip_before_does_not_hide_the_name() -> None:
     assert same(got.merchant_name, "MAJU CO. (M) BHD", "name")
     assert same(got.merchant_address, "3RD FLR, MAJU TAMAN MELUR SC JLN MERPATI, TAMAN MELUR CHERAS, 55100 KUALA LUMPUR",
                 "address")
+
+
+def test_a_street_line_in_lower_case_words_is_an_address_not_running_text() -> None:
+    words: list[Word] = []
+    y = stack(words, ["BOULANGERIE DUPRÉ", "8 rue de la République", "69001 Lyon", "Tél : 04 72 00 00 00"])
+    receipt_tail(words, y)
+    got = extract(words)
+    assert same(got.merchant_name, "BOULANGERIE DUPRÉ", "name")
+    assert same(got.merchant_address, "8 rue de la République 69001 Lyon", "address")
+
+
+def test_a_name_with_a_place_word_or_a_leading_number_over_its_address_is_the_name() -> None:
+    for name in ("KEDAI MAKAN SELERA KAMPUNG", "88 MINIMART"):
+        words: list[Word] = []
+        y = stack(words, [name, "12, Jalan Melur 3,", "43000 Kajang, Selangor", "Tel: 03-87111111"])
+        receipt_tail(words, y)
+        got = extract(words)
+        assert same(got.merchant_name, name, "name"), name
+        assert same(got.merchant_address, "12, Jalan Melur 3, 43000 Kajang, Selangor", "address"), name
+
+
+def test_a_malay_total_label() -> None:
+    words: list[Word] = []
+    y = stack(words, ["KEDAI RUNCIT MAJU", "12, Jalan Melur 3,", "43000 Kajang, Selangor"])
+    money_block(words, [("Gula 1kg", "3.20"), ("Teh 1", "9.30"), ("Jumlah Besar", "12.50"), ("Tunai", "20.00"),
+                        ("Baki", "7.50")], y + 0.03)
+    assert extract(words).total == Decimal("12.50")

@@ -57,3 +57,17 @@ def test_a_total_after_adjustment_label_names_the_total_even_when_the_first_tota
             ("Total After Adj Incl GST", "26.10"), ("CASH", "50.00"), ("Change Amt", "23.90"),
             ("* Total", "24.63")]
     assert extract(_receipt(rows)).total == Decimal("26.10")
+
+
+def test_what_was_paid_is_the_total_under_a_net_total_label() -> None:
+    """'NET TOTAL' after the service charge and tax, equal to cash minus change: the total."""
+    rows = [("SUB TOTAL", "150.00"), ("SERVICE CHARGE 10%", "15.00"), ("GST 6%", "9.90"), ("NET TOTAL", "174.90"),
+            ("CASH", "200.00"), ("CHANGE", "25.10")]
+    assert extract(_receipt(rows)).total == Decimal("174.90")
+
+
+def test_an_invoices_net_total_stays_the_net_when_the_payment_is_the_gross() -> None:
+    rows = [("Net total", "100.00"), ("VAT 20%", "20.00"), ("Total", "120.00"), ("Cash", "150.00"),
+            ("Change", "30.00")]
+    got = extract(_receipt(rows))
+    assert got.total == Decimal("120.00")

@@ -27,6 +27,7 @@ from typing import Any
 from pydantic import BaseModel, Field, computed_field
 
 from docpipe.evaluate.calibration import FieldCalibration, field_calibration
+from docpipe.evaluate.matching import RowIndex
 from docpipe.grounding.normalize import values_equal
 from docpipe.evaluate.tables import TableScore, score_table
 from docpipe.evaluate.truth import UnknownFields, read_truth
@@ -102,6 +103,8 @@ class EvalReport(BaseModel):
     documents: int  # documents in the truth file
     matched: int  # of those, found in the run's output (the documents every rate is over)
     missing: list[str] = Field(default_factory=list)  # truth documents not in the output
+    # truth documents whose `file` fits several inputs of the output (same base name): not scored
+    ambiguous: list[str] = Field(default_factory=list)
     fields: list[FieldScore] = Field(default_factory=list)
     tables: list[TableScore] = Field(default_factory=list)  # cell-by-cell, where the truth lists rows
     line_count_correct: int | None = None  # documents whose truth gives only a row count: count matches
@@ -249,7 +252,9 @@ def evaluate(
     out_dir: Path, truth_path: Path, fields: list[str] | None = None, schema: type[BaseModel] | None = None,
     threshold: float | None = None,
 ) -> EvalReport:
-    """Score OUT/documents against truth.jsonl; documents match by file basename.
+    """Score OUT/documents against truth.jsonl; documents match by the truth's `file`, a base
+    name or a relative path (`evaluate/matching.py`: duplicates scored from the row holding their
+    content; a name that fits several inputs is reported as ambiguous, not scored).
 
     `threshold`: the straight-through threshold for the calibration report, chosen on
     development data (by default the one stored with the offline engine's confidence model).
@@ -263,12 +268,7 @@ def evaluate(
             known = _schema_fields(types)
             raise UnknownFields(f"unknown field(s) {', '.join(unknown)}; the output's schema has: "
                                 f"{', '.join(known) or 'no fields'}")
-    by_name: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        name = Path(str(row.get("source_path") or "")).name
-        # Several rows for one file (re-runs): prefer one that finished.
-        if name not in by_name or (by_name[name].get("status") not in ("ok", "partial") and row.get("status") in ("ok", "partial")):
-            by_name[name] = row
+    index = RowIndex(rows)
     if fields is None:
         keys = {k for t in truths for k, v in t.items() if not isinstance(v, (list, dict)) or _scalar_list(v)}
         fields = sorted(k for k in keys - _NOT_FIELDS if k in columns)
@@ -280,8 +280,11 @@ def evaluate(
     lc_ok = lc_n = 0
     table_col = next((c for c in ("line_items", "items") if c in columns), None)
     for truth in truths:
-        name = Path(str(truth.get("file", ""))).name
-        row = by_name.get(name)
+        name = str(truth.get("file", ""))
+        row, ambiguous = index.find(name)
+        if ambiguous:
+            report.ambiguous.append(name)  # the name fits several inputs: give the truth a path
+            continue
         if row is None:
             report.missing.append(name)  # not in the output: reported apart, not scored as wrong
             continue
@@ -401,6 +404,17 @@ def render_calibration(report: EvalReport):  # -> rich.table.Table | None
     return table
 
 
+def _caption(report: EvalReport) -> str | None:
+    lines = []
+    if report.missing:
+        lines.append(f"not in output ({len(report.missing)}): {', '.join(report.missing[:5])}"
+                     f"{' …' if len(report.missing) > 5 else ''}")
+    if report.ambiguous:
+        lines.append(f"not scored, the name fits several inputs ({len(report.ambiguous)}; give `file` a path such as "
+                     f"'folder/name'): {', '.join(report.ambiguous[:5])}{' …' if len(report.ambiguous) > 5 else ''}")
+    return "\n".join(lines) or None
+
+
 def _plain_pct(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.0%}"
 
@@ -410,8 +424,7 @@ def render_eval(report: EvalReport):  # -> rich.table.Table
 
     table = Table(title=f"docpipe eval: {report.matched}/{report.documents} documents in the output "
                         "(rates are over these)",
-                  caption=(f"not in output ({len(report.missing)}): {', '.join(report.missing[:5])}"
-                           f"{' …' if len(report.missing) > 5 else ''}" if report.missing else None))
+                  caption=_caption(report))
     table.add_column("field")
     table.add_column("kind", style="dim")
     table.add_column("accuracy", justify="right")

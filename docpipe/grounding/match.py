@@ -7,6 +7,7 @@ free text are compared fuzzily over word runs that may continue onto following l
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -46,6 +47,9 @@ class Candidate:
         return self.bbox if self.bbox is not None else layout.bbox_of(self.tokens)
 
 
+_TIMES_COUNT = re.compile(r"[x×*]\s?(\d{1,4})|(\d{1,4})\s?[x×*]", re.IGNORECASE)
+
+
 class PageMatcher:
     """Per-page indexes plus one matching method per kind."""
 
@@ -77,6 +81,11 @@ class PageMatcher:
                 continue
             for n, value in enumerate(reading.alternatives):
                 index.setdefault(value, []).append(Candidate(run, 1.0 if n == 0 else 0.9))
+        # A count printed with its times sign ('2x', 'x2', '3 ×') grounds a quantity of 2 or 3.
+        for i, tok in enumerate(self.layout.tokens):
+            m = _TIMES_COUNT.fullmatch(tok.text.strip())
+            if m:
+                index.setdefault(Decimal(m.group(1) or m.group(2)), []).append(Candidate([i], 0.9))
         return index
 
     @cached_property

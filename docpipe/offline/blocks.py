@@ -118,8 +118,9 @@ def _class(layout: PageLayout, toks: list[int]) -> str:
         return "date"  # the slip's date and time, printed between the name and the address
     words = [w for w in text.split() if w[:1].isalpha()]
     lower = sum(w[:1].islower() for w in words)
-    if lower >= 3 and lower >= 0.6 * len(words) and not _legal_end(layout, toks):
-        return "other"  # running text ('The tide is full, the moon lies fair'), not a name
+    if lower >= 3 and lower >= 0.6 * len(words) and not _legal_end(layout, toks) and not (
+            text[:1].isdigit() and _STREET.search(folded)):
+        return "other"  # running text ('The tide is full, the moon lies fair'), not a name ('8 rue de la Paix' is)
     if len(toks) == 1 and " " not in text.strip() and digits and letters <= 2:
         return "other"  # a till or branch code ('A03061')
     if _legal_end(layout, toks) and not _ADDRESS_START.match(folded) and not (
@@ -300,6 +301,11 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
         kinds = [line.kind for line in block.lines]
         if all(k in ("title", "other", "date") for k in kinds):
             skipped += 1
+        if (len(kinds) > 1 and kinds[0] == "address" and kinds[1] == "address"
+                and _name_like_address(block.lines[0].text, block.lines[1].text)):
+            # 'KEDAI SELERA KAMPUNG' or '88 MINIMART' over '12, Jalan Melur 3': the block's first
+            # line, with no postcode and not opening like an address, over an address line, is the name.
+            kinds[0] = block.lines[0].kind = "name"
         i = 0
         # A logo line, a title or a registration/contact line may stand above the name.
         while i < len(kinds) and (kinds[i] in ("other", "title", "date") or kinds[i] == "contact" and i < 2
@@ -389,6 +395,17 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
                 out.append(hp)
     out.sort(key=lambda h: -h.score)
     return out
+
+
+def _name_like_address(first: str, second: str) -> bool:
+    """A head line classed as an address only for a place word or a leading number ('KEDAI SELERA
+    KAMPUNG', '88 MINIMART'), over a line that opens or closes like an address."""
+    f, n = fold(first), fold(second)
+    if _POSTCODE.search(first) or _ADDRESS_START.match(f) or _UNIT_START.match(f) or "," in first:
+        return False
+    if sum(ch.isdigit() for ch in first) > 3 or len(first.split()) > 5:
+        return False
+    return bool(second[:1].isdigit() or _ADDRESS_START.match(n) or _UNIT_START.match(n) or _POSTCODE.search(second))
 
 
 SAME_SIZE = 0.08  # relative difference of line heights within which two lines share a type size

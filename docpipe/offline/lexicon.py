@@ -36,6 +36,7 @@ ROLE_LABELS: dict[str, list[str]] = {
         # the amount after a rounding adjustment (a longer label than the rounding line's own)
         "total after rounding", "total after adj", "total after adjustment", "total after rounding adj",
         "rounded total", "total rounded", "amount after rounding",
+        "jumlah", "jumlah besar", "jumlah keseluruhan", "jumlah bayaran",  # Malay
     ],
     "subtotal": [
         "subtotal", "sub total", "net total", "net amount", "total net", "total excl", "total excl vat",
