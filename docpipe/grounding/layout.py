@@ -334,13 +334,21 @@ class PageLayout:
         y1 = max(self.tokens[t].y1 for t in tokens)
         h = max(y1 - y0, 1e-4)
         row = self.tokens[tokens[0]].row
-        out: list[int] = []
+        found: list[tuple[float, int]] = []
         for r in range(max(0, row - 2), min(len(self.rows), row + 3)):
             for t in self.rows[r]:
                 tok = self.tokens[t]
-                overlap = min(y1, tok.y1) - max(y0, tok.y0)
-                if tok.x0 >= x1 - 1e-6 and t not in tokens and overlap >= min_overlap * min(h, max(tok.height, 1e-4)):
-                    out.append(t)
+                overlap = (min(y1, tok.y1) - max(y0, tok.y0)) / min(h, max(tok.height, 1e-4))
+                if tok.x0 >= x1 - 1e-6 and t not in tokens and overlap >= min_overlap:
+                    found.append((overlap, t))
+        # Values stacked in a column beside tightly spaced labels may each overlap the label's
+        # height: of tokens one above the other, the one overlapping the label most is on its line.
+        out: list[int] = []
+        for _, t in sorted(found, key=lambda f: (-f[0], self.tokens[f[1]].row != row)):
+            tok = self.tokens[t]
+            if not any(min(tok.x1, self.tokens[k].x1) - max(tok.x0, self.tokens[k].x0)
+                       > 0.5 * min(tok.x1 - tok.x0, self.tokens[k].x1 - self.tokens[k].x0) for k in out):
+                out.append(t)
         return sorted(out, key=lambda t: self.tokens[t].x0)
 
     def rows_below(self, row: int, max_gap_lines: float) -> list[int]:
