@@ -162,3 +162,14 @@ def test_model_applies_group_weights_and_the_platt_map() -> None:
     assert model.calibrate(0.5) == pytest.approx(1 / (1 + 2.718281828 ** -0.5))
     assert model.calibrate(0.2) < model.calibrate(0.5) < model.calibrate(0.9)
     assert model.raw({"score": 1.0}, "name") == 0.0  # no part for the group, and no 'text' part: nothing known
+
+
+def test_no_kind_group_of_the_shipped_model_is_one_constant() -> None:
+    """A group whose development values were all right is scored by the pooled model, so its
+    confidence still follows the evidence (a constant would be a claim no evidence made)."""
+    from docpipe.offline.confidence import load_model
+
+    model = load_model()
+    assert model is not None
+    for group, part in model.groups.items():
+        assert any(abs(w) > 1e-9 for w in part.coef), group

@@ -133,15 +133,20 @@ REPEATS = 10  # shuffles of the document folds for the out-of-fold predictions
 
 
 def _fit_parts(X, y, kinds):
-    """{kind group: fitted LogisticRegression, or the group's mean when it has one class}."""
-    import numpy as np
+    """{kind group: fitted LogisticRegression}. A group whose examples are all right (or all
+    wrong) cannot be fitted on its own; it gets the model pooled over every group, so that its
+    confidence still follows the evidence (margin, agreement, OCR) instead of being one constant."""
     from sklearn.linear_model import LogisticRegression
 
+    pooled = LogisticRegression(C=C, max_iter=5000).fit(X, y) if len(set(y.tolist())) > 1 else None
     parts = {}
     for k in sorted(set(kinds)):
         m = kinds == k
         if len(set(y[m].tolist())) < 2:
-            parts[k] = float(np.mean(y[m]))
+            if pooled is not None:
+                parts[k] = pooled
+            else:
+                parts[k] = float(y[m].mean())
         else:
             parts[k] = LogisticRegression(C=C, max_iter=5000).fit(X[m], y[m])
     return parts
@@ -225,6 +230,11 @@ def fit(rows: list[tuple[str, str, dict, bool]], trained_on: str):
 
     pooled = threshold(np.ones(len(y_rep), dtype=bool))
     thresholds = {g: threshold(kinds_rep == g) for g in CONFIDENCE_GROUPS if (kinds_rep == g).any()}
+    for g in thresholds:
+        if y_rep[kinds_rep == g].all():
+            # No wrong value of this group in the development data: its own threshold would be the
+            # lowest confidence seen, a claim no error ever tested. It takes the pooled one instead.
+            thresholds[g] = max(thresholds[g], pooled)
     parts = {}
     for k, part in final.items():
         if isinstance(part, float):  # one class only: a constant log-odds
