@@ -385,7 +385,9 @@ def render_calibration(report: EvalReport):  # -> rich.table.Table | None
     table = Table(title=f"confidence: accuracy by bucket, calibration error; {thresholds_line(report)}")
     table.add_column("field", no_wrap=True)
     table.add_column("threshold", justify="right")
-    table.add_column("accuracy", justify="right")
+    # Over the values given (with a confidence), unlike the field table's accuracy over all
+    # documents whose truth has a value: two names for two rates.
+    table.add_column("accuracy of answers", justify="right")
     for lo, hi in zip([b.lo for b in report.calibration[0].buckets], [b.hi for b in report.calibration[0].buckets]):
         table.add_column(f"{lo:.2f}-{min(hi, 1.0):.2f}", justify="right")
     table.add_column("ECE", justify="right")
