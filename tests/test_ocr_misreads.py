@@ -15,7 +15,8 @@ SURE = 0.999
 
 @pytest.mark.parametrize("read, meant", [
     ("4O7,", "407,"),  # a letter O in a run of digits
-    ("B2O", "B20"),  # ... after a short letter prefix
+    ("PT2O1", "PT201"),  # ... after a short letter prefix
+    ("2O.O0", "20.00"), ("RM1O.5O", "RM10.50"),  # amounts, also after a currency code
     ("1O.5O", "10.50"),  # amounts too
     ("EW-100O-1L", "EW-1000-1L"),
 ])
@@ -24,7 +25,7 @@ def test_a_letter_o_among_digits_read_with_doubt_is_a_zero(read: str, meant: str
     assert correct_text(read, SURE) == read  # a code printed with a letter O ('H2O', 'ACM-44O7') stays
 
 
-@pytest.mark.parametrize("read", ["NO.", "SO2", "O2", "3OCT", "NO:", "PO-1002", "ORDER"])
+@pytest.mark.parametrize("read", ["NO.", "SO2", "O2", "3OCT", "NO:", "PO-1002", "ORDER", "H2O", "B2O", "NO.12", "O.50"])
 def test_letters_that_are_not_inside_a_run_of_digits_stay(read: str) -> None:
     assert correct_text(read, DOUBTFUL) == read
 
@@ -35,15 +36,17 @@ def test_a_capital_i_between_a_capital_and_lower_case_letters_read_with_doubt_is
     assert correct_text(read, SURE) == read  # 'AIs', 'PIs' read with confidence stay
 
 
-@pytest.mark.parametrize("read", ["IBM", "McIntosh", "Ilse", "INVOICE", "iPhone", "Iron"])
+@pytest.mark.parametrize("read", ["IBM", "McIntosh", "Ilse", "INVOICE", "iPhone", "Iron", "CIs", "XIth"])
 def test_capital_i_where_spelling_puts_it_stays(read: str) -> None:
     assert correct_text(read, SURE) == read
+    assert correct_text(read, DOUBTFUL) == read  # no known word with an l there either
 
 
 @pytest.mark.parametrize("read, meant", [
     ("Ha11", "Hall"), ("1DEA", "IDEA"), ("J1n", "Jln"), ("H00K", "HOOK"), ("Tota1(EUR)", "Total(EUR)"),  # digits in words
     ("Staticn,", "Station,"), ("Involce", "Invoice"), ("Indcnesia.", "Indonesia."), ("Custcmer", "Customer"),
     ("withln", "within"), ("Emall:", "Email:"), ("0xford", "Oxford"), ("ST0RE:", "STORE:"),
+    ("APls", "APis"),  # letter case kept letter by letter
 ])
 def test_a_doubtful_unknown_word_next_to_a_common_one_by_look_alikes_is_corrected(read: str, meant: str) -> None:
     assert correct_text(read, DOUBTFUL) == meant

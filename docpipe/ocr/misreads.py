@@ -59,6 +59,9 @@ _RUN = re.compile(r"[^\W_]+")
 # A letter O in a run of digits: after an optional prefix of up to two letters ('B2O', 'PT2O1'),
 # digits with capital O among them, each O after a digit.
 _DIGITS_WITH_O = re.compile(r"([A-Za-z]{0,2})(\d[\dO]*)")
+# An amount whose digits include letters O ('2O.O0', '1,OOO'): digits, separators and O only.
+_AMOUNT_WITH_O = re.compile(r"\d[\dO]*(?:[.,][\dO]+)+")
+_CURRENCY_PREFIX = re.compile(r"^[A-Za-z]{1,3}(?=\d)")
 
 
 @lru_cache(maxsize=1)
@@ -114,7 +117,11 @@ def correct_text(text: str, confidence: float = 1.0) -> str:
     """One word's text with each run of letters and digits corrected (`correct_run`); the
     punctuation between runs is kept as it is. `confidence`: the recogniser's mean character
     probability for the word (0-1); word-list corrections need it below MAX_CONFIDENCE."""
-    # In a token with digits ('REKLA-2018-235') the letters are a code, not a word to look up.
+    core = _CURRENCY_PREFIX.sub("", text.strip("()[]:;*$€£+-"))  # 'RM1O.5O': the amount after 'RM'
+    if confidence < MAX_CONFIDENCE and "O" in core and _AMOUNT_WITH_O.fullmatch(core) \
+            and sum(ch.isdigit() for ch in core) >= 2:
+        return text.replace(core, core.replace("O", "0"))
+    # In a token with digits ('ABCD-2018-235') the letters are a code, not a word to look up.
     coded = any(ch.isdigit() for ch in text)
     return _RUN.sub(lambda m: correct_run(m.group(0), confidence, coded), text)
 
@@ -128,7 +135,8 @@ def correct_run(run: str, confidence: float = 1.0, coded: bool = False) -> str:
     if not any(ch.isdigit() for ch in run):
         return _letters(run, not coded)
     m = _DIGITS_WITH_O.fullmatch(run)
-    if m and "O" in m.group(2):
+    if m and "O" in m.group(2) and sum(ch.isdigit() for ch in m.group(2)) >= 2:
+        # (one digit and an O, as in 'H2O' or 'CO2', is as likely a formula as a misread)
         return m.group(1) + m.group(2).replace("O", "0")
     return _digits_in_word(run)
 
@@ -167,7 +175,9 @@ def _letters(run: str, look_up: bool) -> str:
     if not run.isalpha() or not run.isascii():
         return run
     if _misread_capital_i(run):
-        return run[0] + "l" + run[2:]
+        swapped = run[0] + "l" + run[2:]
+        # ... where the l spells a known word: 'CIs', 'XIth' (plural acronyms, numerals) stay.
+        return swapped if zipf(swapped) >= MIN_ZIPF else run
     if not look_up or len(run) < MIN_LENGTH or zipf(run) > 0:
         return run
     best, best_z = None, MIN_ZIPF
@@ -204,7 +214,19 @@ def _one_step(word: str) -> set[str]:
 
 
 def _with_case(corrected: str, original: str) -> str:
-    """The corrected word in the original's letter case: capitals, capitalised or lower case."""
+    """The corrected word in the original's letter case: letter by letter where the lengths agree
+    ('APls' -> 'APis'), a digit read for a letter in the case of the letters around it; else
+    capitals, capitalised or lower case as the original is."""
+    if len(corrected) == len(original):
+        letters = [ch for ch in original if ch.isalpha()]
+        upper_word = bool(letters) and all(ch.isupper() or ch == "l" for ch in letters)
+        out = []
+        for i, (c, o) in enumerate(zip(corrected, original)):
+            if o.isalpha():
+                out.append(c.upper() if o.isupper() else c.lower())
+            else:  # a digit read for a letter: a capital at the start of a word or among capitals
+                out.append(c.upper() if upper_word or i == 0 else c.lower())
+        return "".join(out)
     letters = [ch for ch in original if ch.isalpha()]
     lower = [ch for ch in letters if ch.islower() and ch != "l"]
     if not lower:
