@@ -5,9 +5,10 @@ A text recogniser confuses characters that look alike: `0`/`O` ('4O7' for 407), 
 itself was unsure of the word, two kinds of evidence correct such a misreading without naming
 any document:
 
-* the word's own shape: a capital O inside a run of digits is a zero ('B2O' -> 'B20'); a digit
-  inside a word of letters is a letter when that makes a known word ('1DEA' -> 'IDEA'); a capital
-  `I` between a capital and lower-case letters is an `l` ('BIvd' -> 'Blvd');
+* the word's own shape: a capital O among at least two digits, or in an amount, is a zero
+  ('4O7' -> '407', 'RM1O.5O' -> 'RM10.50'); a digit inside a word of letters is a letter when
+  that makes a known word ('1DEA' -> 'IDEA'); a capital `I` between a capital and lower-case
+  letters is an `l` when that makes a known word ('BIvd' -> 'Blvd');
 * word frequencies: a word that no frequency list knows, read with some doubt, one or two
   look-alike substitutions away from a common word, is that word ('Indcnesia' -> 'Indonesia').
 
@@ -62,13 +63,16 @@ _DIGITS_WITH_O = re.compile(r"([A-Za-z]{0,2})(\d[\dO]*)")
 # An amount whose digits include letters O ('2O.O0', '1,OOO'): digits, separators and O only.
 _AMOUNT_WITH_O = re.compile(r"\d[\dO]*(?:[.,][\dO]+)+")
 _CURRENCY_PREFIX = re.compile(r"^[A-Za-z]{1,3}(?=\d)")
+# A capital I after a capital and before lower-case letters ('BIvd', 'AIley'): no spelling puts a
+# capital there; a recogniser reading a narrow l often does.
+_CAPITAL_I = re.compile(r"[A-Z]I[a-z]+")
 
 
 @lru_cache(maxsize=1)
 def _frequencies() -> dict[str, float]:
     """{word: highest zipf frequency over LANGUAGES}; empty when wordfreq is not installed."""
     try:
-        from wordfreq import get_frequency_dict, zipf_frequency  # noqa: F401
+        from wordfreq import get_frequency_dict
     except ImportError:  # pragma: no cover - wordfreq is a dependency; kept for partial installs
         return {}
     import math
@@ -114,24 +118,23 @@ def correct_words(words: Iterable[Word]) -> list[Word]:
 
 
 def correct_text(text: str, confidence: float = 1.0) -> str:
-    """One word's text with each run of letters and digits corrected (`correct_run`); the
+    """One word's text with each run of letters and digits corrected (`_correct_run`); the
     punctuation between runs is kept as it is. `confidence`: the recogniser's mean character
     probability for the word (0-1); word-list corrections need it below MAX_CONFIDENCE."""
+    if confidence >= MAX_CONFIDENCE:
+        return text  # read with confidence: codes such as 'H2O' or 'ACM-44O7' and names such as 'AIs' stay
     core = _CURRENCY_PREFIX.sub("", text.strip("()[]:;*$€£+-"))  # 'RM1O.5O': the amount after 'RM'
-    if confidence < MAX_CONFIDENCE and "O" in core and _AMOUNT_WITH_O.fullmatch(core) \
-            and sum(ch.isdigit() for ch in core) >= 2:
+    if "O" in core and _AMOUNT_WITH_O.fullmatch(core) and sum(ch.isdigit() for ch in core) >= 2:
         return text.replace(core, core.replace("O", "0"))
     # In a token with digits ('ABCD-2018-235') the letters are a code, not a word to look up.
     coded = any(ch.isdigit() for ch in text)
-    return _RUN.sub(lambda m: correct_run(m.group(0), confidence, coded), text)
+    return _RUN.sub(lambda m: _correct_run(m.group(0), coded), text)
 
 
-def correct_run(run: str, confidence: float = 1.0, coded: bool = False) -> str:
-    """One run of letters and digits, corrected where its shape or the word lists show a misread;
-    `coded`: the run is part of a token holding digits elsewhere (no word-list correction)."""
-    doubtful = confidence < MAX_CONFIDENCE
-    if not doubtful:
-        return run  # read with confidence: codes such as 'H2O' or 'ACM-44O7' and names such as 'AIs' stay
+def _correct_run(run: str, coded: bool) -> str:
+    """One run of letters and digits of a doubtfully read word, corrected where its shape or the
+    word lists show a misread; `coded`: the run is part of a token holding digits elsewhere (no
+    word-list correction)."""
     if not any(ch.isdigit() for ch in run):
         return _letters(run, not coded)
     m = _DIGITS_WITH_O.fullmatch(run)
@@ -160,21 +163,12 @@ def _digits_in_word(run: str) -> str:
     return run
 
 
-def _misread_capital_i(run: str) -> bool:
-    """A capital I after a capital and before lower-case letters: 'BIvd', 'AIley'. No
-    spelling puts a capital there; a recogniser reading a narrow l often does."""
-    return bool(_CAPITAL_I.fullmatch(run))
-
-
-_CAPITAL_I = re.compile(r"[A-Z]I[a-z]+")
-
-
 def _letters(run: str, look_up: bool) -> str:
     """A doubtfully read word of letters: a misread capital I by its case ('BIvd' -> 'Blvd'), other
     look-alikes by the word lists unless the word is part of a code (`look_up` false)."""
     if not run.isalpha() or not run.isascii():
         return run
-    if _misread_capital_i(run):
+    if _CAPITAL_I.fullmatch(run):
         swapped = run[0] + "l" + run[2:]
         # ... where the l spells a known word: 'CIs', 'XIth' (plural acronyms, numerals) stay.
         return swapped if zipf(swapped) >= MIN_ZIPF else run
@@ -217,8 +211,8 @@ def _with_case(corrected: str, original: str) -> str:
     """The corrected word in the original's letter case: letter by letter where the lengths agree
     ('APls' -> 'APis'), a digit read for a letter in the case of the letters around it; else
     capitals, capitalised or lower case as the original is."""
+    letters = [ch for ch in original if ch.isalpha()]
     if len(corrected) == len(original):
-        letters = [ch for ch in original if ch.isalpha()]
         upper_word = bool(letters) and all(ch.isupper() or ch == "l" for ch in letters)
         out = []
         for i, (c, o) in enumerate(zip(corrected, original)):
@@ -227,7 +221,6 @@ def _with_case(corrected: str, original: str) -> str:
             else:  # a digit read for a letter: a capital at the start of a word or among capitals
                 out.append(c.upper() if upper_word or i == 0 else c.lower())
         return "".join(out)
-    letters = [ch for ch in original if ch.isalpha()]
     lower = [ch for ch in letters if ch.islower() and ch != "l"]
     if not lower:
         return corrected.upper()

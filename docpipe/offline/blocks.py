@@ -91,7 +91,9 @@ class Block:
         return "".join(line.kind[0] for line in self.lines)
 
 
-def _class(layout: PageLayout, toks: list[int]) -> str:
+def line_kind(layout: PageLayout, toks: list[int]) -> str:
+    """What one line of a page's head is by its words: 'name', 'contact' (registration, phone,
+    tax number), 'address', 'title' (the document's title), 'date' (date and time) or 'other'."""
     text = layout.text_of(toks)
     folded = fold(text)
     keys = [layout.keys[t] for t in toks if layout.keys[t]]
@@ -134,12 +136,6 @@ def _class(layout: PageLayout, toks: list[int]) -> str:
     if digits > letters:
         return "other"
     return "name"
-
-
-def line_kind(layout: PageLayout, toks: list[int]) -> str:
-    """What one line of a page's head is by its words: 'name', 'contact' (registration, phone,
-    tax number), 'address', 'title' (the document's title), 'date' (date and time) or 'other'."""
-    return _class(layout, toks)
 
 
 def grow_row(layout: PageLayout, row: int, parts: list[int], used: set[int]) -> list[int]:
@@ -221,7 +217,7 @@ def _speck(layout: PageLayout, seg: int) -> bool:
 
 def _line(layout: PageLayout, parts: list[int]) -> Line:
     toks = sorted((t for s in parts for t in layout.segments[s].tokens), key=lambda t: layout.tokens[t].x0)
-    return Line(toks, layout.text_of(toks), _class(layout, toks))
+    return Line(toks, layout.text_of(toks), line_kind(layout, toks))
 
 
 def strip_registration(layout: PageLayout, toks: list[int]) -> list[int]:

@@ -84,7 +84,6 @@ def amount_candidates(ctx: PageContext, spec: FieldSpec) -> list[Candidate]:
             "currency": float(run.reading.currency is not None), "decimals": float(run.reading.has_decimals),
             "repeat": float(min(counts[value], 3)), "is_max": float(value == largest),
             "paid": float(value in paid), "rounded": float(value in rounded), "negative": float(value < 0),
-            "before_rounding": float(value in before_rounding),
         }
         feats["values_after"] = float(min(label.values_after, 3))
         if role == "tax":
