@@ -69,3 +69,19 @@ def test_whole_path_components_only() -> None:
     assert index.find("py.png") == (None, False)  # nor is 'copy.png' a 'py.png'
     row, ambiguous = index.find("in/b/scan.png")
     assert row is not None and row["doc_id"] == "B" and not ambiguous
+
+
+def test_chart_truth_matches_by_path_too(tmp_path: Path) -> None:
+    from docpipe.evaluate.charts import evaluate_charts
+
+    def answers(value: str) -> list[dict]:
+        return [{"question": "What is the highest value?", "answer": value, "error": None}]
+
+    rows = [{"doc_id": "A", "source_path": "/in/a/chart.png", "status": "ok", "answers": answers("55.2")},
+            {"doc_id": "B", "source_path": "/in/b/chart.png", "status": "ok", "answers": answers("9")}]
+    (tmp_path / "OUT" / "documents").mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "OUT" / "documents" / "part-0.parquet")
+    qa = [{"question": "What is the highest value?", "answer": "55.2"}]
+    truth = _truth(tmp_path / "t.jsonl", [{"file": "a/chart.png", "qa": qa}, {"file": "chart.png", "qa": qa}])
+    report = evaluate_charts(tmp_path / "OUT", truth)
+    assert (report.matched, report.correct, report.ambiguous) == (1, 1, ["chart.png"])

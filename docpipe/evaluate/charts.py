@@ -1,6 +1,7 @@
 """Chart scoring for `docpipe eval`: answers and data tables of a run against a chart truth file.
 
-Truth lines (one per chart image or document, `file` = its file name) may hold:
+Truth lines (one per chart image or document, `file` = its file name, or a relative path where two
+inputs share a name: matched as in `evaluate/matching.py`) may hold:
 - `qa`: [{question, answer}] — answers, scored with ChartQA's relaxed accuracy (`relaxed.py`):
   share of questions answered, precision of the answered ones, accuracy over all;
 - `table`: {columns, rows} (ChartQA source tables) — each numeric cell against the read point of
@@ -25,6 +26,7 @@ import pyarrow.dataset as pads
 from pydantic import BaseModel, Field, computed_field
 
 from docpipe.charts.numbers import parse_number
+from docpipe.evaluate.matching import RowIndex
 from docpipe.evaluate.relaxed import relaxed_match
 from docpipe.evaluate.truth import has_chart_truth, is_chart_line, read_truth
 
@@ -37,6 +39,7 @@ class ChartEvalReport(BaseModel):
     documents: int = 0  # truth lines
     matched: int = 0  # of those, found in the run's output
     missing: list[str] = Field(default_factory=list)
+    ambiguous: list[str] = Field(default_factory=list)  # truth files whose name fits several inputs: not scored
     questions: int = 0
     answered: int = 0
     correct: int = 0
@@ -89,22 +92,26 @@ def is_chart_truth(truth_path: Path) -> bool:
 def evaluate_charts(out_dir: Path, truth_path: Path, max_misses: int = 50) -> ChartEvalReport:
     """Score OUT/documents answers and OUT/charts data against the truth file."""
     report = ChartEvalReport(out_dir=str(out_dir), truth_path=str(truth_path))
-    documents = _by_name(out_dir / "documents", ["source_path", "answers"])
+    documents = RowIndex(pads.dataset(out_dir / "documents", format="parquet").to_table(
+        columns=["doc_id", "source_path", "status", "answers"]).to_pylist())
     charts: dict[str, list[dict]] = {}
     if (out_dir / "charts").is_dir():
         for row in pads.dataset(out_dir / "charts", format="parquet").to_table().to_pylist():
-            charts.setdefault(Path(row["source_path"]).name, []).append(row)
+            charts.setdefault(row["source_path"], []).append(row)
     for truth in read_truth(truth_path):
         if not is_chart_line(truth):
             continue  # a line of field truth in a mixed file: scored by evaluate/fields.py
-        name = Path(truth["file"]).name
+        name = str(truth["file"])
         report.documents += 1
-        document = documents.get(name)
+        document, ambiguous = documents.find(name)
+        if ambiguous:
+            report.ambiguous.append(name)  # the name fits several inputs: give the truth a path
+            continue
         if document is None:
             report.missing.append(name)
             continue
         report.matched += 1
-        read = [c for c in charts.get(name, [])]
+        read = list(charts.get(document["source_path"], []))
         report.charts += len(read)
         report.charts_unreadable += sum(1 for c in read if c["error"] is not None)
         for chart in read:
@@ -119,11 +126,6 @@ def evaluate_charts(out_dir: Path, truth_path: Path, max_misses: int = 50) -> Ch
         if isinstance(truth.get("points"), list):
             _score_points(report, truth["points"], series)
     return report
-
-
-def _by_name(dataset: Path, columns: list[str]) -> dict[str, dict]:
-    rows = pads.dataset(dataset, format="parquet").to_table(columns=columns).to_pylist()
-    return {Path(r["source_path"]).name: r for r in rows}
 
 
 def _score_answers(report: ChartEvalReport, name: str, qa: list[dict], answers: list[dict], max_misses: int) -> None:
