@@ -66,6 +66,50 @@ def test_known_short_coded_or_unmatched_words_stay(read: str) -> None:
     assert correct_text(read, DOUBTFUL) == read
 
 
+@pytest.mark.parametrize("read, meant", [
+    ("WorId", "World"), ("ChiIdren", "Children"),  # a capital I after lower-case letters
+    ("HARDWÀRE", "HARDWARE"), ("Stratégy", "Strategy"),  # accents no list knows on a known word
+    ("SE_ANGOR", "SELANGOR"), ("wor_d", "world"), ("_HUAT", "HUAT"),  # underscores for an L, and a speck
+    ("3R0", "3RD"), ("2N0", "2ND"), ("23R0", "23RD"),  # an ordinal's D read as a zero
+])
+def test_more_look_alikes_read_with_doubt_are_corrected(read: str, meant: str) -> None:
+    assert correct_text(read, DOUBTFUL) == meant
+    assert correct_text(read, SURE) == read
+
+
+@pytest.mark.parametrize("read", [
+    "école", "Zürich", "Hübner",  # accents a list knows, or a name no list knows either way
+    "____", "Name:____", "A_B", "snake_case",  # rules, blanks, short and unknown words with underscores
+    "13R0", "12N0", "1R0", "3N0",  # no ordinal takes that suffix
+])
+def test_look_alikes_that_spell_nothing_known_stay(read: str) -> None:
+    assert correct_text(read, DOUBTFUL) == read
+
+
+def _line(*texts: str, line_id: int = 0) -> list[Word]:
+    return [Word(text=t, bbox=(0.1 + 0.1 * i, 0.1, 0.18 + 0.1 * i, 0.12), conf=SURE, line_id=line_id)
+            for i, t in enumerate(texts)]
+
+
+@pytest.mark.parametrize("read, meant", [
+    (("RAPID", "RAIL", "SUN", "BHD"), ["RAPID", "RAIL", "SDN", "BHD"]),
+    (("Beauty", "Sdh", "Bhd."), ["Beauty", "Sdn", "Bhd."]),
+    (("ACME", "SDN", "BHO"), ["ACME", "SDN", "BHD"]),
+    (("Acme", "Pty", "Lto."), ["Acme", "Pty", "Ltd."]),
+])
+def test_a_two_word_legal_form_with_one_word_one_letter_off_is_repaired(read, meant) -> None:
+    out = correct_words(_line(*read))  # read with confidence: the pair is the evidence
+    assert [w.text for w in out] == meant
+    assert [w.raw for w in out if w.raw] == [r for r, m in zip(read, meant) if r != m]
+
+
+def test_legal_form_words_on_different_lines_or_two_letters_off_stay() -> None:
+    apart = _line("RAPID", "SUN") + _line("BHD", line_id=1)
+    assert [w.text for w in correct_words(apart)] == ["RAPID", "SUN", "BHD"]
+    assert [w.text for w in correct_words(_line("THE", "SUNS", "BHD"))] == ["THE", "SUNS", "BHD"]
+    assert [w.text for w in correct_words(_line("RUN", "BHX"))] == ["RUN", "BHX"]  # neither word exact
+
+
 def test_the_recognisers_text_is_kept_in_raw() -> None:
     words = [Word(text="Flcor", bbox=(0.1, 0.1, 0.2, 0.12), conf=DOUBTFUL),
              Word(text="Floor", bbox=(0.3, 0.1, 0.4, 0.12), conf=DOUBTFUL),

@@ -7,10 +7,14 @@ any document:
 
 * the word's own shape: a capital O among at least two digits, or in an amount, is a zero
   ('4O7' -> '407', 'RM1O.5O' -> 'RM10.50'); a digit inside a word of letters is a letter when
-  that makes a known word ('1DEA' -> 'IDEA'); a capital `I` between a capital and lower-case
-  letters is an `l` when that makes a known word ('BIvd' -> 'Blvd');
+  that makes a known word ('1DEA' -> 'IDEA'); a capital `I` after a letter and before lower-case
+  letters is an `l` when that makes a known word ('BIvd' -> 'Blvd', 'WorId' -> 'World');
 * word frequencies: a word that no frequency list knows, read with some doubt, one or two
-  look-alike substitutions away from a common word, is that word ('Indcnesia' -> 'Indonesia').
+  look-alike substitutions away from a common word, is that word ('Indcnesia' -> 'Indonesia');
+  so is one whose accents no list knows when its plain letters spell a known word ('HARDWÀRE'),
+  and one with an underscore for an L ('SE_ANGOR'); an ordinal's D read as a zero ('3R0') is a D;
+* the words beside it: one word of a two-word legal form read exactly makes a neighbour one
+  letter away from the other word that word ('SUN BHD' -> 'SDN BHD'; `legal_form_pairs`).
 
 Known words are those of the wordfreq "small" lists (words with a frequency of at least one per
 million in the language's corpora; Speer, wordfreq 3, https://github.com/rspeer/wordfreq) in the
@@ -26,6 +30,7 @@ Measured (tools/misreads_eval.py, 2 vCPU AMD EPYC): see the README's word-layer 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -63,9 +68,16 @@ _DIGITS_WITH_O = re.compile(r"([A-Za-z]{0,2})(\d[\dO]*)")
 # An amount whose digits include letters O ('2O.O0', '1,OOO'): digits, separators and O only.
 _AMOUNT_WITH_O = re.compile(r"\d[\dO]*(?:[.,][\dO]+)+")
 _CURRENCY_PREFIX = re.compile(r"^[A-Za-z]{1,3}(?=\d)")
-# A capital I after a capital and before lower-case letters ('BIvd', 'AIley'): no spelling puts a
-# capital there; a recogniser reading a narrow l often does.
-_CAPITAL_I = re.compile(r"[A-Z]I[a-z]+")
+# A capital I after a letter and before lower-case letters, with only lower case between it and
+# the word's first letter ('BIvd', 'AIley', 'WorId'): no spelling puts a capital there; a
+# recogniser reading a narrow l often does.
+_CAPITAL_I = re.compile(r"([A-Za-z][a-z]*)I([a-z]+)")
+# An ordinal whose D the recogniser read as a zero ('3R0 FLOOR', '2N0'): the suffix the number
+# takes in English (2nd, 3rd; 12th and 13th take none of these).
+_ORDINAL_ZERO = re.compile(r"(\d{0,2}?)(\d)([RrNn])0")
+# Two-word legal forms of company law: a word beside one of them, on the same line, one letter
+# away from the other ('SUN BHD', 'Sdh Bhd', 'PTY LTO') is that word misread.
+LEGAL_FORM_PAIRS: tuple[tuple[str, str], ...] = (("sdn", "bhd"), ("pty", "ltd"), ("pte", "ltd"), ("pvt", "ltd"))
 
 
 @lru_cache(maxsize=1)
@@ -106,15 +118,48 @@ def zipf(word: str) -> float:
 
 
 def correct_words(words: Iterable[Word]) -> list[Word]:
-    """Words with look-alike misreadings corrected; `raw` keeps the recogniser's text."""
+    """Words with look-alike misreadings corrected (`correct_text`, then `legal_form_pairs`);
+    `raw` keeps the recogniser's text. `words` in the recogniser's order (a line's words left to
+    right, `line_id` shared)."""
+    words = list(words)
+    texts = legal_form_pairs([correct_text(w.text, w.conf) for w in words], [w.line_id for w in words])
     out: list[Word] = []
-    for word in words:
-        fixed = correct_text(word.text, word.conf)
+    for word, fixed in zip(words, texts):
         if fixed == word.text:
             out.append(word)
         else:
             out.append(word.model_copy(update={"text": fixed, "raw": word.raw if word.raw is not None else word.text}))
     return out
+
+
+def legal_form_pairs(texts: list[str], line_ids: list[int]) -> list[str]:
+    """Word texts with a two-word legal form (LEGAL_FORM_PAIRS) repaired where one of its words is
+    read exactly and the word next to it on the same line (`line_ids` equal) is the other one with
+    one letter changed ('SUN BHD' -> 'SDN BHD', 'Sdh Bhd' -> 'Sdn Bhd', 'PTY LTO' -> 'PTY LTD').
+    Trailing punctuation ('BHD.') is kept. Applied whatever the recogniser's confidence: the pair
+    itself is the evidence (a recogniser reads a misread letter of a short word with confidence)."""
+    out = list(texts)
+    for i in range(len(texts) - 1):
+        if line_ids[i] != line_ids[i + 1]:
+            continue
+        left, right = _letters_of(out[i]), _letters_of(out[i + 1])
+        for first, second in LEGAL_FORM_PAIRS:
+            if right.lower() == second and _one_letter_off(left, first):
+                out[i] = out[i].replace(left, _with_case(first, left), 1)
+            elif left.lower() == first and _one_letter_off(right, second):
+                out[i + 1] = out[i + 1].replace(right, _with_case(second, right), 1)
+    return out
+
+
+def _letters_of(text: str) -> str:
+    """The word without the punctuation around it ('BHD.' -> 'BHD', '(SDN' -> 'SDN')."""
+    return text.strip(".,;:()[]")
+
+
+def _one_letter_off(word: str, target: str) -> bool:
+    """`word` has `target`'s length and differs from it (case-folded) in exactly one letter."""
+    w = word.lower()
+    return w.isalpha() and len(w) == len(target) and sum(a != b for a, b in zip(w, target)) == 1
 
 
 def correct_text(text: str, confidence: float = 1.0) -> str:
@@ -126,9 +171,30 @@ def correct_text(text: str, confidence: float = 1.0) -> str:
     core = _CURRENCY_PREFIX.sub("", text.strip("()[]:;*$€£+-"))  # 'RM1O.5O': the amount after 'RM'
     if "O" in core and _AMOUNT_WITH_O.fullmatch(core) and sum(ch.isdigit() for ch in core) >= 2:
         return text.replace(core, core.replace("O", "0"))
+    if "_" in text:
+        text = _underscores(text)
     # In a token with digits ('ABCD-2018-235') the letters are a code, not a word to look up.
     coded = any(ch.isdigit() for ch in text)
     return _RUN.sub(lambda m: _correct_run(m.group(0), coded), text)
+
+
+# An underscore inside a word of letters ('SE_ANGOR'): an L whose stem the recogniser lost.
+_UNDERSCORE_IN_WORD = re.compile(r"[A-Za-z]+_[A-Za-z]+")
+
+
+def _underscores(text: str) -> str:
+    """Underscores of a doubtfully read word: before its letters, a speck (dropped: '_HUAT' ->
+    'HUAT'); inside a word of letters, an L where that spells a known word ('SE_ANGOR' ->
+    'SELANGOR'). Rules and blanks of underscores only ('____', 'Name: ____') stay."""
+    core = text.lstrip("_")
+    if core and core != text and core[0].isalpha():
+        text = core
+    if len(text) >= MIN_LENGTH and _UNDERSCORE_IN_WORD.fullmatch(text):
+        upper = text.replace("_", "").isupper()
+        candidate = text.replace("_", "L" if upper else "l")
+        if zipf(candidate) >= MIN_ZIPF:
+            return candidate
+    return text
 
 
 def _correct_run(run: str, coded: bool) -> str:
@@ -137,6 +203,9 @@ def _correct_run(run: str, coded: bool) -> str:
     word-list correction)."""
     if not any(ch.isdigit() for ch in run):
         return _letters(run, not coded)
+    m = _ORDINAL_ZERO.fullmatch(run)
+    if m and m.group(1)[-1:] != "1" and (m.group(2), m.group(3).lower()) in (("2", "n"), ("3", "r")):
+        return run[:-1] + ("D" if m.group(3).isupper() else "d")
     m = _DIGITS_WITH_O.fullmatch(run)
     if m and "O" in m.group(2) and sum(ch.isdigit() for ch in m.group(2)) >= 2:
         # (one digit and an O, as in 'H2O' or 'CO2', is as likely a formula as a misread)
@@ -166,10 +235,13 @@ def _digits_in_word(run: str) -> str:
 def _letters(run: str, look_up: bool) -> str:
     """A doubtfully read word of letters: a misread capital I by its case ('BIvd' -> 'Blvd'), other
     look-alikes by the word lists unless the word is part of a code (`look_up` false)."""
-    if not run.isalpha() or not run.isascii():
+    if not run.isalpha():
         return run
-    if _CAPITAL_I.fullmatch(run):
-        swapped = run[0] + "l" + run[2:]
+    if not run.isascii():
+        return _without_marks(run) if look_up else run
+    m = _CAPITAL_I.fullmatch(run)
+    if m:
+        swapped = m.group(1) + "l" + m.group(2)
         # ... where the l spells a known word: 'CIs', 'XIth' (plural acronyms, numerals) stay.
         return swapped if zipf(swapped) >= MIN_ZIPF else run
     if not look_up or len(run) < MIN_LENGTH or zipf(run) > 0:
@@ -180,6 +252,16 @@ def _letters(run: str, look_up: bool) -> str:
         if z >= best_z and (best is None or z > best_z):
             best, best_z = candidate, z
     return run if best is None else _with_case(best, run)
+
+
+def _without_marks(run: str) -> str:
+    """A doubtful word with accents no list knows, whose letters without them spell a known word,
+    without them ('HARDWÀRE' -> 'HARDWARE': a speck above a letter read as an accent); a known
+    accented word ('école') or an unknown plain one stays."""
+    plain = "".join(ch for ch in unicodedata.normalize("NFKD", run) if not unicodedata.combining(ch))
+    if plain == run or not plain.isascii() or zipf(run) > 0 or zipf(plain) < MIN_ZIPF:
+        return run
+    return plain
 
 
 def _neighbours(word: str) -> set[str]:
