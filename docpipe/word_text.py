@@ -59,3 +59,9 @@ def join_hyphenated_lines(text: str) -> str:
 
 def _next_is_lower(text: str, index: int) -> bool:
     return index < len(text) and text[index].islower()
+
+
+def look_alike_corrected(word: Word) -> bool:
+    """Whether the word's text differs from its source's text by more than normalisation: the word
+    layer corrected look-alike characters (`docpipe.ocr.misreads`: '88O1' -> '8801')."""
+    return word.raw is not None and normalize_text(word.raw) != word.text

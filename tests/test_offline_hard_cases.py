@@ -213,3 +213,31 @@ def test_a_date_labelled_as_another_date_is_not_the_issue_date(label: str, print
     merged = run_offline(labelled_dates_invoice([[(label, printed)]]), "other_date.pdf", Invoice, tmp_path)
     assert merged.values.issue_date is None
     assert merged.values.invoice_number == "LT-40917"
+
+
+def test_a_code_the_word_layer_corrected_is_not_trusted_straight_through(tmp_path: Path) -> None:
+    """'INV-88O1' as the recogniser read it and 'INV-8801' as the look-alike correction kept it: both
+    are codes, so the number keeps the corrected value but at most half its confidence."""
+    from dataclasses import replace
+
+    from docpipe.devtools.hard_cases import base_invoice
+
+    model = load_model()
+    assert model is not None
+    path = tmp_path / "inv.pdf"
+    path.write_bytes(invoice_pdf(replace(base_invoice(), number="INV-8801")))
+    output = Rasterizer(RasterConfig(isolate=False, dpi=150))(discover([str(path)]))[0]
+    page = output.pages[0]
+    assert any(w.text == "INV-8801" for w in page.words)
+    reread = page.model_copy(update={"words": [
+        w.model_copy(update={"raw": "INV-88O1", "conf": 0.9}) if w.text == "INV-8801" else w for w in page.words]})
+    processor = OfflinePageProcessor(Invoice, ["extract", "ground"], "pdf_text")
+    conf = {}
+    for name, p in (("as_read", page), ("corrected", reread)):
+        merged = merge_document(processor([(p, None)]), Invoice)
+        assert merged.values.invoice_number == "INV-8801"
+        conf[name] = {g.field: g.confidence for g in merged.grounding}
+    assert conf["as_read"]["invoice_number"] >= model.threshold_for("identifier")
+    assert conf["corrected"]["invoice_number"] <= 0.5 * conf["as_read"]["invoice_number"] + 1e-4
+    assert conf["corrected"]["invoice_number"] < model.threshold_for("identifier")
+    assert conf["corrected"]["total"] == conf["as_read"]["total"]  # other fields keep theirs

@@ -40,7 +40,7 @@ KINDS = ("amount", "date", "identifier", "name", "address", "currency", "text")
 CANDIDATE_FEATURES = ("ocr", "ambiguous", "order_firm", "row_role", "row_other", "label_choice", "paid",
                       "repeat", "alt_reading", "legal_form", "has_address", "first_line", "top", "has_time",
                       "pick_score", "conf_min", "long_word", "contact_after", "all_lines", "rounded",
-                      "values_between", "values_after", "row_percent")
+                      "values_between", "values_after", "row_percent", "corrected")
 
 
 def choice_features(choice: Choice) -> dict[str, float]:
@@ -64,6 +64,9 @@ def choice_features(choice: Choice) -> dict[str, float]:
     feats["verified"] = float(verified)
     feats["unverified_margin"] = 0.0 if verified else choice.margin
     feats.update(date_order_features(cand))
+    # A code whose characters the word layer corrected ('INV-88O1' read, 'INV-8801' kept) reads two
+    # ways, and codes mix letters and digits: nothing on the page says which reading is printed.
+    feats["code_reread"] = float(cand.kind == "identifier" and bool(cand.feature("corrected")))
     feats["odd_glyphs"] = odd_glyphs(cand.text) if kind_group(cand.kind) == "text" else 0.0
     for g in GENERATORS:
         feats[f"gen_{g}"] = float(cand.generator == g)
@@ -177,9 +180,18 @@ class ConfidenceModel(BaseModel):
 UNSETTLED_DATE_FACTOR = 0.5
 
 
+# A code the word layer corrected: the recogniser's reading and the corrected one are both codes,
+# and no development document has a corrected code to fit a weight on (codes printed with a letter
+# O among digits exist: 'INV-88O1'), so the factor is stated like the date's: one of two readings.
+REREAD_CODE_FACTOR = 0.5
+
+
 def ambiguity_factor(feats: dict[str, float]) -> float:
-    """UNSETTLED_DATE_FACTOR for a date that reads two ways with no evidence on the page, else 1."""
-    return UNSETTLED_DATE_FACTOR if feats.get("date_unsettled") else 1.0
+    """UNSETTLED_DATE_FACTOR for a date that reads two ways with no evidence on the page,
+    REREAD_CODE_FACTOR for a code whose characters were corrected as look-alikes, else 1."""
+    if feats.get("date_unsettled"):
+        return UNSETTLED_DATE_FACTOR
+    return REREAD_CODE_FACTOR if feats.get("code_reread") else 1.0
 
 
 @lru_cache(maxsize=4)

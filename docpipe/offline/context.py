@@ -15,6 +15,7 @@ from docpipe.offline import scalars
 from docpipe.offline.candidates import Candidate
 from docpipe.offline.dateorder import DateOrder, date_order
 from docpipe.records import Word
+from docpipe.word_text import look_alike_corrected
 
 _RUN_JOIN_EM = 0.6  # OCR pieces of one number ('1.234,' '56') sit closer than this many line heights
 
@@ -108,6 +109,10 @@ class PageContext:
             # How sure the word source was of these words (OCR), and glued words ('SHOPNAMEINONE').
             feats["conf_min"] = round(min(self.words[layout.tokens[t].word_index].conf for t in tokens), 4)
             feats["long_word"] = min(1.0, max(len(layout.tokens[t].text) for t in tokens) / 20)
+            # Characters the word layer changed as look-alike misreads ('88O1' -> '8801'): the
+            # value rests on a correction, not on what the recogniser read.
+            feats["corrected"] = float(any(
+                look_alike_corrected(self.words[layout.tokens[t].word_index]) for t in tokens))
         else:
             box = None
         feats["ocr"] = 1.0 if self.ocr else 0.0
