@@ -68,7 +68,6 @@ def test_known_short_coded_or_unmatched_words_stay(read: str) -> None:
 
 @pytest.mark.parametrize("read, meant", [
     ("WorId", "World"), ("ChiIdren", "Children"),  # a capital I after lower-case letters
-    ("HARDWÀRE", "HARDWARE"), ("Stratégy", "Strategy"),  # accents no list knows on a known word
     ("SE_ANGOR", "SELANGOR"), ("wor_d", "world"), ("_HUAT", "HUAT"),  # underscores for an L, and a speck
     ("3R0", "3RD"), ("2N0", "2ND"), ("23R0", "23RD"),  # an ordinal's D read as a zero
 ])
@@ -78,16 +77,18 @@ def test_more_look_alikes_read_with_doubt_are_corrected(read: str, meant: str) -
 
 
 @pytest.mark.parametrize("read", [
-    "école", "Zürich", "Hübner",  # accents a list knows, or a name no list knows either way
+    "école", "Zürich", "Hübner", "HARDWÀRE", "Bistrô", "ŠKODA", "Nguyễn", "Hòa",  # accents are never dropped
     "____", "Name:____", "A_B", "snake_case",  # rules, blanks, short and unknown words with underscores
     "13R0", "12N0", "1R0", "3N0",  # no ordinal takes that suffix
+    "AB-3R0-7", "2N0-44",  # inside a code the zero may be printed
+    "SE10", "AL10", "PO15", "DE11", "A380",  # capitals then digits: postcode districts and model codes
 ])
 def test_look_alikes_that_spell_nothing_known_stay(read: str) -> None:
     assert correct_text(read, DOUBTFUL) == read
 
 
-def _line(*texts: str, line_id: int = 0) -> list[Word]:
-    return [Word(text=t, bbox=(0.1 + 0.1 * i, 0.1, 0.18 + 0.1 * i, 0.12), conf=SURE, line_id=line_id)
+def _line(*texts: str, line_id: int = 0, conf: float = DOUBTFUL) -> list[Word]:
+    return [Word(text=t, bbox=(0.1 + 0.1 * i, 0.1, 0.18 + 0.1 * i, 0.12), conf=conf, line_id=line_id)
             for i, t in enumerate(texts)]
 
 
@@ -98,9 +99,17 @@ def _line(*texts: str, line_id: int = 0) -> list[Word]:
     (("Acme", "Pty", "Lto."), ["Acme", "Pty", "Ltd."]),
 ])
 def test_a_two_word_legal_form_with_one_word_one_letter_off_is_repaired(read, meant) -> None:
-    out = correct_words(_line(*read))  # read with confidence: the pair is the evidence
+    out = correct_words(_line(*read))
     assert [w.text for w in out] == meant
     assert [w.raw for w in out if w.raw] == [r for r, m in zip(read, meant) if r != m]
+    assert [w.text for w in correct_words(_line(*read, conf=SURE))] == list(read)  # read with confidence: stays
+
+
+@pytest.mark.parametrize("read", [
+    ("Sin", "Huat", "Pte", "Ltd"), ("GOLDEN", "PTE.", "LTD."), ("ACME", "PVT", "LTD"),  # other legal forms
+])
+def test_a_legal_form_word_is_never_turned_into_another(read) -> None:
+    assert [w.text for w in correct_words(_line(*read))] == list(read)
 
 
 def test_legal_form_words_on_different_lines_or_two_letters_off_stay() -> None:

@@ -30,7 +30,7 @@ from docpipe.evaluate.calibration import FieldCalibration, field_calibration
 from docpipe.evaluate.matching import RowIndex
 from docpipe.grounding.normalize import values_equal
 from docpipe.evaluate.tables import TableScore, score_table
-from docpipe.evaluate.truth import UnknownFields, read_truth
+from docpipe.evaluate.truth import UnknownFields, check_truth_values, read_truth
 from docpipe.fields import CONFIDENCE_GROUPS, field_specs, infer_kind
 
 _NOT_FIELDS = {"file", "raw", "pages", "line_count", "desc", "kind", "schema_name", "description", "page_sizes", "_table"}
@@ -178,6 +178,13 @@ def _kinds(fields: list[str], schema: type[BaseModel] | None, types: dict[str, A
     return out
 
 
+def _is_table_type(arrow_type: Any) -> bool:
+    """A list of structs: a table field (rows of a record model)."""
+    import pyarrow as pa
+
+    return arrow_type is not None and pa.types.is_list(arrow_type) and pa.types.is_struct(arrow_type.value_type)
+
+
 def _table_kinds(column: str, schema: type[BaseModel] | None, types: dict[str, Any]) -> dict[str, str]:
     """Cell kinds of a table column: from the schema's row model, else from the Arrow struct's types."""
     import pyarrow as pa
@@ -269,6 +276,12 @@ def evaluate(
             raise UnknownFields(f"unknown field(s) {', '.join(unknown)}; the output's schema has: "
                                 f"{', '.join(known) or 'no fields'}")
     index = RowIndex(rows)
+    # Every truth value of an output column, whatever its shape, is checked against its kind first
+    # (a value of the wrong shape is a usage error, never silently skipped).
+    truth_columns = sorted({k for t in truths for k in t if k in columns} - _NOT_FIELDS)
+    check_truth_values(Path(truth_path), {
+        **_kinds(truth_columns, schema, types),
+        **{c: "table" for c in truth_columns if _is_table_type(types.get(c))}})
     if fields is None:
         keys = {k for t in truths for k, v in t.items() if not isinstance(v, (list, dict)) or _scalar_list(v)}
         fields = sorted(k for k in keys - _NOT_FIELDS if k in columns)

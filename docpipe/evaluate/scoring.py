@@ -9,8 +9,8 @@ from pydantic import BaseModel
 
 from docpipe.evaluate.charts import ChartEvalReport, evaluate_charts
 from docpipe.evaluate.fields import EvalReport, evaluate
-from docpipe.evaluate.truth import TruthFileError, UnknownFields, check_truth_keys, has_chart_truth, \
-    has_field_truth, read_truth
+from docpipe.evaluate.truth import TruthFileError, UnknownFields, check_truth_keys, check_truth_values, \
+    has_chart_truth, has_field_truth, read_truth
 
 
 class NothingInOutput(TruthFileError):
@@ -42,8 +42,11 @@ def score_truth_file(out_dir: Path, truth_path: Path, fields: list[str] | None =
     NothingInOutput when not one truth document is in the output.
     """
     records = read_truth(truth_path)
+    if not records:
+        raise TruthFileError(f"{truth_path}: the truth file holds no document lines: nothing to score")
     columns = output_columns(out_dir)
     check_truth_keys(truth_path, columns)
+    check_truth_values(truth_path, {})  # the documented keys' shapes (fields by kind: evaluate())
     charts = has_chart_truth(records)
     scores = TruthScores()
     if has_field_truth(records, columns) or not charts:

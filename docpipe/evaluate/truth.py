@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +82,70 @@ def has_chart_truth(records: list[dict[str, Any]]) -> bool:
 def has_field_truth(records: list[dict[str, Any]], columns: set[str] | frozenset[str]) -> bool:
     """True when any truth line holds field truth (`expected`, or a flat key that is a column)."""
     return any("expected" in r or any(k in columns and k not in DOCUMENTED_KEYS for k in r) for r in records)
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TABLE_KINDS = frozenset({"table"})
+
+
+def _shape_error(record: dict[str, Any], kinds: dict[str, str]) -> str | None:
+    """What is wrong with the shape of one truth line's values (None when nothing is): the
+    documented keys' shapes, and each schema field's value by its kind (`kinds`: field -> kind)."""
+    from docpipe.grounding.normalize import normalize_value
+
+    expected = record.get("expected")
+    if "expected" in record and not isinstance(expected, dict):
+        return "`expected` must be an object {field: value}"
+    count = record.get("line_count")
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 0):
+        return f"`line_count` must be a whole number of rows, got {json.dumps(count)}"
+    qa = record.get("qa")
+    if qa is not None and (not isinstance(qa, list) or not all(
+            isinstance(item, dict) and isinstance(item.get("question"), str) and "answer" in item for item in qa)):
+        return "`qa` must be a list of {\"question\": text, \"answer\": value} objects"
+    if record.get("table") is not None and not isinstance(record["table"], dict):
+        return "`table` must be an object {\"columns\": [...], \"rows\": [[...]]}"
+    values = record.get("values")
+    if values is not None and (not isinstance(values, list) or not all(isinstance(v, dict) for v in values)):
+        return "`values` must be a list of record objects"
+    points = record.get("points")
+    if points is not None and (not isinstance(points, list) or not all(
+            isinstance(pt, list) and len(pt) == 2 and all(_is_number(c) for c in pt) for pt in points)):
+        return "`points` must be a list of pairs of numbers (x then y)"
+    fields = {**{k: v for k, v in record.items() if k in kinds}, **(expected if isinstance(expected, dict) else {})}
+    for field, value in fields.items():
+        kind = kinds.get(field)
+        if kind is None or value is None:
+            continue
+        if kind in _TABLE_KINDS:
+            if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
+                return f"`{field}` is a table: a list of row objects"
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, (bool, dict, list)):
+                return f"`{field}` ({kind}) cannot be {json.dumps(item)}"
+            if kind == "amount" and not (item == "" or normalize_value(item, "amount") is not None):
+                return f"`{field}` is an amount: a number or a string such as \"12.50\", got {json.dumps(item)}"
+            if kind == "date" and not (item == "" or isinstance(item, str) and _ISO_DATE.fullmatch(item.strip())
+                                       and normalize_value(item, "date") is not None):
+                return f"`{field}` is a date: ISO YYYY-MM-DD, got {json.dumps(item)}"
+    return None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def check_truth_values(path: Path, kinds: dict[str, str]) -> None:
+    """Raise TruthFileError `FILE:LINE: ...` for a truth line whose values have the wrong shape:
+    `expected` not an object, `line_count` not a whole number, `qa`/`table`/`values`/`points` not as
+    documented, or a schema field's value that its kind cannot hold (`kinds`: field -> kind; an
+    amount that is not a number, a date that is not ISO YYYY-MM-DD, an object or true/false for a
+    scalar, a table that is not a list of rows), so that no such value is silently skipped or
+    ends the scoring with a traceback."""
+    text = Path(path).read_text(encoding="utf-8").splitlines()
+    numbers = [n for n, line in enumerate(text, start=1) if line.strip()]
+    for number, record in zip(numbers, read_truth(path)):
+        problem = _shape_error(record, kinds)
+        if problem:
+            raise TruthFileError(f"{path}:{number}: {problem}")

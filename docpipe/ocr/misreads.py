@@ -11,10 +11,10 @@ any document:
   letters is an `l` when that makes a known word ('BIvd' -> 'Blvd', 'WorId' -> 'World');
 * word frequencies: a word that no frequency list knows, read with some doubt, one or two
   look-alike substitutions away from a common word, is that word ('Indcnesia' -> 'Indonesia');
-  so is one whose accents no list knows when its plain letters spell a known word ('HARDWÀRE'),
-  and one with an underscore for an L ('SE_ANGOR'); an ordinal's D read as a zero ('3R0') is a D;
-* the words beside it: one word of a two-word legal form read exactly makes a neighbour one
-  letter away from the other word that word ('SUN BHD' -> 'SDN BHD'; `legal_form_pairs`).
+  so is one with an underscore for an L ('SE_ANGOR'); a lone ordinal's D read as a zero ('3R0')
+  is a D;
+* the words beside it: one word of a two-word legal form read exactly makes a doubtful neighbour
+  one letter away from the other word that word ('SUN BHD' -> 'SDN BHD'; `legal_form_pairs`).
 
 Known words are those of the wordfreq "small" lists (words with a frequency of at least one per
 million in the language's corpora; Speer, wordfreq 3, https://github.com/rspeer/wordfreq) in the
@@ -30,7 +30,6 @@ Measured (tools/misreads_eval.py, 2 vCPU AMD EPYC): see the README's word-layer 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -62,6 +61,8 @@ _DIGIT_AS_LETTER = {"0": "o", "1": "l", "5": "s", "8": "b"}
 _DIGIT_AS_LETTER_ALT = {"1": "i"}
 
 _RUN = re.compile(r"[^\W_]+")
+# Capitals then two or more digits: a code ('SE10', 'A380'), never a word with its last letters misread.
+_CAPITALS_THEN_DIGITS = re.compile(r"[A-Z]+\d{2,}")
 # A letter O in a run of digits: after an optional prefix of up to two letters ('B2O', 'PT2O1'),
 # digits with capital O among them, each O after a digit.
 _DIGITS_WITH_O = re.compile(r"([A-Za-z]{0,2})(\d[\dO]*)")
@@ -122,7 +123,8 @@ def correct_words(words: Iterable[Word]) -> list[Word]:
     `raw` keeps the recogniser's text. `words` in the recogniser's order (a line's words left to
     right, `line_id` shared)."""
     words = list(words)
-    texts = legal_form_pairs([correct_text(w.text, w.conf) for w in words], [w.line_id for w in words])
+    texts = legal_form_pairs([correct_text(w.text, w.conf) for w in words], [w.line_id for w in words],
+                             [w.conf for w in words])
     out: list[Word] = []
     for word, fixed in zip(words, texts):
         if fixed == word.text:
@@ -132,22 +134,28 @@ def correct_words(words: Iterable[Word]) -> list[Word]:
     return out
 
 
-def legal_form_pairs(texts: list[str], line_ids: list[int]) -> list[str]:
+def legal_form_pairs(texts: list[str], line_ids: list[int], confidences: list[float] | None = None) -> list[str]:
     """Word texts with a two-word legal form (LEGAL_FORM_PAIRS) repaired where one of its words is
-    read exactly and the word next to it on the same line (`line_ids` equal) is the other one with
-    one letter changed ('SUN BHD' -> 'SDN BHD', 'Sdh Bhd' -> 'Sdn Bhd', 'PTY LTO' -> 'PTY LTD').
-    Trailing punctuation ('BHD.') is kept. Applied whatever the recogniser's confidence: the pair
-    itself is the evidence (a recogniser reads a misread letter of a short word with confidence)."""
+    read exactly and the word next to it on the same line (`line_ids` equal), read with doubt
+    (`confidences` below MAX_CONFIDENCE; all doubtful when None), is the other one with one letter
+    changed ('SUN BHD' -> 'SDN BHD', 'Sdh Bhd' -> 'Sdn Bhd', 'PTY LTO' -> 'PTY LTD'). A word of
+    another legal form stays ('PTE LTD' is no misread 'PTY LTD'), and so does one read with
+    confidence ('JOHNSON & SON BHD', 'EASY PAY LTD'). Trailing punctuation ('BHD.') is kept."""
     out = list(texts)
+    doubtful = [c < MAX_CONFIDENCE for c in confidences] if confidences is not None else [True] * len(texts)
+    forms = {w for pair in LEGAL_FORM_PAIRS for w in pair}
     for i in range(len(texts) - 1):
         if line_ids[i] != line_ids[i + 1]:
             continue
         left, right = _letters_of(out[i]), _letters_of(out[i + 1])
         for first, second in LEGAL_FORM_PAIRS:
-            if right.lower() == second and _one_letter_off(left, first):
+            if right.lower() == second and doubtful[i] and left.lower() not in forms and _one_letter_off(left, first):
                 out[i] = out[i].replace(left, _with_case(first, left), 1)
-            elif left.lower() == first and _one_letter_off(right, second):
+                break
+            if left.lower() == first and doubtful[i + 1] and right.lower() not in forms \
+                    and _one_letter_off(right, second):
                 out[i + 1] = out[i + 1].replace(right, _with_case(second, right), 1)
+                break
     return out
 
 
@@ -173,6 +181,11 @@ def correct_text(text: str, confidence: float = 1.0) -> str:
         return text.replace(core, core.replace("O", "0"))
     if "_" in text:
         text = _underscores(text)
+    core = text.rstrip(".,;:")
+    m = _ORDINAL_ZERO.fullmatch(core)
+    if m and m.group(1)[-1:] != "1" and (m.group(2), m.group(3).lower()) in (("2", "n"), ("3", "r")):
+        # (a lone ordinal, '3R0 FLR'; inside a code, 'AB-3R0-7', the zero may be printed)
+        return core[:-1] + ("D" if m.group(3).isupper() else "d") + text[len(core):]
     # In a token with digits ('ABCD-2018-235') the letters are a code, not a word to look up.
     coded = any(ch.isdigit() for ch in text)
     return _RUN.sub(lambda m: _correct_run(m.group(0), coded), text)
@@ -203,9 +216,6 @@ def _correct_run(run: str, coded: bool) -> str:
     word-list correction)."""
     if not any(ch.isdigit() for ch in run):
         return _letters(run, not coded)
-    m = _ORDINAL_ZERO.fullmatch(run)
-    if m and m.group(1)[-1:] != "1" and (m.group(2), m.group(3).lower()) in (("2", "n"), ("3", "r")):
-        return run[:-1] + ("D" if m.group(3).isupper() else "d")
     m = _DIGITS_WITH_O.fullmatch(run)
     if m and "O" in m.group(2) and sum(ch.isdigit() for ch in m.group(2)) >= 2:
         # (one digit and an O, as in 'H2O' or 'CO2', is as likely a formula as a misread)
@@ -218,6 +228,8 @@ def _digits_in_word(run: str) -> str:
     letters they resemble, where that spells a known word."""
     letters = sum(ch.isalpha() for ch in run)
     digits = len(run) - letters
+    if _CAPITALS_THEN_DIGITS.fullmatch(run):
+        return run  # 'SE10', 'AL10', 'PO15': a postcode district or model code, not 'SELO'
     # Three characters only as a word in lower case with a digit inside ('J1n'): short codes in
     # capitals ('A1B') are too often right.
     short_word = len(run) == 3 and run[0].isalpha() and run[1].isdigit() and run[2].islower()
@@ -238,7 +250,7 @@ def _letters(run: str, look_up: bool) -> str:
     if not run.isalpha():
         return run
     if not run.isascii():
-        return _without_marks(run) if look_up else run
+        return run
     m = _CAPITAL_I.fullmatch(run)
     if m:
         swapped = m.group(1) + "l" + m.group(2)
@@ -252,16 +264,6 @@ def _letters(run: str, look_up: bool) -> str:
         if z >= best_z and (best is None or z > best_z):
             best, best_z = candidate, z
     return run if best is None else _with_case(best, run)
-
-
-def _without_marks(run: str) -> str:
-    """A doubtful word with accents no list knows, whose letters without them spell a known word,
-    without them ('HARDWÀRE' -> 'HARDWARE': a speck above a letter read as an accent); a known
-    accented word ('école') or an unknown plain one stays."""
-    plain = "".join(ch for ch in unicodedata.normalize("NFKD", run) if not unicodedata.combining(ch))
-    if plain == run or not plain.isascii() or zipf(run) > 0 or zipf(plain) < MIN_ZIPF:
-        return run
-    return plain
 
 
 def _neighbours(word: str) -> set[str]:
