@@ -17,6 +17,7 @@ from docpipe.grounding.currency import detect_currency
 from docpipe.grounding.dates import date_candidates
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.normalize import values_equal
+from docpipe.offline.blocks import header_blocks
 from docpipe.offline.extract import OfflineExtractor
 from docpipe.offline.parties import address_below
 from docpipe.records import Word
@@ -389,3 +390,21 @@ def test_a_malay_total_label() -> None:
     money_block(words, [("Gula 1kg", "3.20"), ("Teh 1", "9.30"), ("Jumlah Besar", "12.50"), ("Tunai", "20.00"),
                         ("Baki", "7.50")], y + 0.03)
     assert extract(words).total == Decimal("12.50")
+
+
+def test_a_large_name_over_a_street_with_its_house_number_is_the_name() -> None:
+    """A short name printed large (a gap under it splits it from the address block) over a street
+    line ending in its house number: the street is the address, never the name (fresh-user test)."""
+    for name, address in (("Blue Bottle", ["Königsallee 27", "40212 Düsseldorf"]),
+                          ("Señor Taco", ["Calle Mayor 5", "28013 Madrid"]),
+                          ("Cafe Blue", ["Hauptstraße 27", "40212 Düsseldorf"]),
+                          ("Blue Bottle", ["27 High Street", "London N1 7AA"])):
+        words: list[Word] = []
+        y = line(words, name, 0.30, 0.05, char=0.026, height=0.024) + 0.036  # 12 pt over 9 pt, a wide gap
+        y = stack(words, address, y0=y, x0=0.25)
+        receipt_tail(words, y)
+        kinds = [b.kinds() for b in header_blocks(PageLayout(words))]
+        assert kinds[0] == "n" and kinds[1].startswith("a"), (name, kinds)  # the split this test is about
+        got = extract(words)
+        assert same(got.merchant_name, name, "name"), (name, got.merchant_name)
+        assert same(got.merchant_address, " ".join(address), "address"), (name, got.merchant_address)

@@ -293,7 +293,9 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
     with its address, scored by how well-formed the block is; best first."""
     out: list[HeaderParty] = []
     skipped = 0  # blocks above with no name line (a title alone, a logo's words) do not push a block down
-    for b, block in enumerate(header_blocks(layout)):
+    blocks = header_blocks(layout)
+    for b, block in enumerate(blocks):
+        block = _with_address_below(layout, blocks, b)
         kinds = [line.kind for line in block.lines]
         if all(k in ("title", "other", "date") for k in kinds):
             skipped += 1
@@ -393,6 +395,31 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
     return out
 
 
+# A line ending in a house number after a word ('Königsallee 27', 'Calle Mayor 5', 'Hauptstraße 3a').
+_HOUSE_NUMBER_END = re.compile(r"[^\W\d]{2,}\s+\d{1,4}[a-z]?[.,]?$")
+
+
+ADDRESS_BELOW_GAP = 3.0  # line heights between a name block and an address block it owns
+
+
+def _with_address_below(layout: PageLayout, blocks: list[Block], b: int) -> Block:
+    """Block `b`, with the next block's lines after its own when it holds name lines but no address
+    or contact line and the next block, just below it and overlapping it across, opens with an
+    address line: a name printed large leaves a gap that splits it from its address ('Blue Bottle'
+    over 'Königsallee 27' / '40212 Düsseldorf'). Otherwise block `b` itself."""
+    block = blocks[b]
+    if b + 1 >= len(blocks) or any(line.kind in ("address", "contact") for line in block.lines) \
+            or not any(line.kind == "name" for line in block.lines):
+        return block
+    below = blocks[b + 1]
+    bottom = max(layout.tokens[t].y1 for t in block.lines[-1].tokens)
+    if (below.lines[0].kind != "address" or below.top - bottom > ADDRESS_BELOW_GAP * layout.line_height
+            or below.x0 > block.x1 or below.x1 < block.x0):
+        return block
+    return Block(x0=min(block.x0, below.x0), x1=max(block.x1, below.x1), top=block.top,
+                 lines=block.lines + below.lines)
+
+
 def _name_like_address(first: str, second: str) -> bool:
     """A head line classed as an address only for a place word or a leading number ('KEDAI SELERA
     KAMPUNG', '88 MINIMART'), over a line that opens or closes like an address."""
@@ -401,6 +428,8 @@ def _name_like_address(first: str, second: str) -> bool:
         return False
     if sum(ch.isdigit() for ch in first) > 3 or len(first.split()) > 5:
         return False
+    if _HOUSE_NUMBER_END.search(f):
+        return False  # a street and its house number ('Königsallee 27', 'Calle Mayor 5'), not a name
     return bool(second[:1].isdigit() or _ADDRESS_START.match(n) or _UNIT_START.match(n) or _POSTCODE.search(second))
 
 
