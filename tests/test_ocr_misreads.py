@@ -112,6 +112,12 @@ def test_a_legal_form_word_is_never_turned_into_another(read) -> None:
     assert [w.text for w in correct_words(_line(*read))] == list(read)
 
 
+@pytest.mark.parametrize("read, meant", [("S.r.I.", "S.r.l."), ("SrI", "Srl")])
+def test_a_legal_form_with_a_capital_i_for_its_l_is_repaired_however_confidently_read(read, meant) -> None:
+    assert correct_text(read, SURE) == meant
+    assert correct_text("S.R.L.", SURE) == "S.R.L." and correct_text("AIs", SURE) == "AIs"
+
+
 def test_legal_form_words_on_different_lines_or_two_letters_off_stay() -> None:
     apart = _line("RAPID", "SUN") + _line("BHD", line_id=1)
     assert [w.text for w in correct_words(apart)] == ["RAPID", "SUN", "BHD"]

@@ -176,3 +176,17 @@ def test_proportional_split_when_no_character_positions() -> None:
     spans = proportional_spans("ab  cdef", 0.9)
     assert [(t, round(s, 3), round(e, 3)) for t, _, s, e in spans] == [("ab", 0.0, 0.25), ("cdef", 0.5, 1.0)]
     assert word_spans("ab  cdef", None, 0.9) == spans
+
+
+def test_an_upright_page_the_orientation_vote_calls_upside_down_is_read_upright(
+    engine: RapidOcrEngine, page: SyntheticPage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A blurred or noisy upright scan can fool the line classifier's vote (fresh-user test: a
+    Courier receipt came out last line first). When most of the turned page then reads better the
+    other way up, the page is read as detected: same words, same boxes, written order."""
+    monkeypatch.setattr(engine, "_orientation", lambda crops: (True, [True] * len(crops)))
+    words = engine.recognize(page.image)
+    _assert_read_and_placed(page.words, words)
+    lines = reading_order_text(words).lower().splitlines()
+    assert lines[0].startswith("invoice number") and lines[-1].startswith("payment within")
+    assert [w.text.lower() for w in words[:2]] == ["invoice", "number"]

@@ -136,3 +136,27 @@ def test_a_sole_traders_letterhead_beats_a_buyer_block_with_a_legal_form(tmp_pat
         merged = _read(invoice_pdf(spec), tmp_path)
         assert merged.values.seller_name == name
         assert merged.values.buyer_name == "Lorsch Holzbau KG"
+
+
+def test_a_return_address_whose_dot_separator_the_scan_glued_to_the_postcode_still_heads_the_window() -> None:
+    """'… Rundisallee 102 ·41935 Kassel': OCR glues the '·' to the postcode; the sender line still
+    splits into name, street and city, so the block under it is the recipient."""
+    from docpipe.offline.parties import window_recipient
+    from docpipe.records import Word
+
+    words: list[Word] = []
+
+    def line(text: str, y: float, line_id: int, char: float = 0.009) -> None:
+        x = 0.08
+        for piece in text.split():
+            words.append(Word(text=piece, bbox=(x, y, x + char * len(piece), y + 0.011), conf=0.98, line_id=line_id))
+            x += char * (len(piece) + 1)
+
+    line("Kertaro Logistik GmbH · Rundisallee 102 ·41935 Kassel", 0.20, 0, char=0.006)
+    line("Marco Weber", 0.22, 1)
+    line("Am Murtisweg 79", 0.236, 2)
+    line("24629 Freiburg", 0.252, 3)
+    found = window_recipient(PageLayout(words))
+    assert found is not None
+    name, address = found
+    assert name.value == "Marco Weber" and address.value == "Am Murtisweg 79 24629 Freiburg"

@@ -41,7 +41,8 @@ MONTHS: dict[str, int] = {**_MONTHS_EN, **_MONTHS_DAY_FIRST}
 
 _NUMERIC_RE = re.compile(r"^(\d{1,4})\s*([./-])\s*(\d{1,2})\s*\2\s*(\d{2,4})$")
 _DMY_NAME_RE = re.compile(r"^(?:le\s+|den\s+|am\s+)?(\d{1,2})(?:st|nd|rd|th|er|e)?\.?\s*(?:de\s+)?([a-z]+)\.?\s*(?:de\s+)?(\d{2,4})$")
-_MDY_NAME_RE = re.compile(r"^([a-z]+)\.?\s*(\d{1,2})(?:st|nd|rd|th)?\s*,?\s*(\d{4})$")
+# ('March 5. 2024': OCR reads the comma after the day as a full stop.)
+_MDY_NAME_RE = re.compile(r"^([a-z]+)\.?\s*(\d{1,2})(?:st|nd|rd|th)?\s*[,.]?\s*(\d{4})$")
 _YMD_NAME_RE = re.compile(r"^(\d{4})\s*([a-z]+)\.?\s*(\d{1,2})$")
 
 
@@ -64,6 +65,7 @@ def _make(y: int, m: int, d: int) -> date | None:
 def _clean(text: str) -> str:
     t = fold(text).strip().rstrip(".,;:").lstrip(":;,")  # ':04 Jan 2017' after a label 'Date'
     t = t.replace(",", " ")
+    t = re.sub(r"(?<=\d)~(?=\d)", "-", t)  # OCR reads a dash between digits as a tilde ('2024~04-02')
     # Contracts: 'the 11th day of January, 2012' is 11 January 2012.
     t = re.sub(r"^(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+day\s+of\s+", r"\1 ", t)
     # '5-Jun-2015' / '05/JUN/15': separators between letters and digits become spaces.

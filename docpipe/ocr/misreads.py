@@ -13,6 +13,8 @@ any document:
   look-alike substitutions away from a common word, is that word ('Indcnesia' -> 'Indonesia');
   so is one with an underscore for an L ('SE_ANGOR'); a lone ordinal's D read as a zero ('3R0')
   is a D;
+* legal forms: a capital I after a lower-case letter that makes a legal form of one that is
+  none ('S.r.I.' -> 'S.r.l.'), however confidently read;
 * the words beside it: one word of a two-word legal form read exactly makes a doubtful neighbour
   one letter away from the other word that word ('SUN BHD' -> 'SDN BHD'; `legal_form_pairs`).
 
@@ -33,6 +35,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from docpipe.grounding.textnorm import is_legal_form
 from docpipe.records import Word
 
 # Latin-script languages whose lists are consulted; a word known in any of them is known.
@@ -61,6 +64,8 @@ _DIGIT_AS_LETTER = {"0": "o", "1": "l", "5": "s", "8": "b"}
 _DIGIT_AS_LETTER_ALT = {"1": "i"}
 
 _RUN = re.compile(r"[^\W_]+")
+# A capital I after a lower-case letter, also across a dot ('S.r.I.'): an l misread.
+_I_AFTER_LOWER = re.compile(r"(?<=[a-z])I|(?<=[a-z]\.)I")
 # Capitals then two or more digits: a code ('SE10', 'A380'), never a word with its last letters misread.
 _CAPITALS_THEN_DIGITS = re.compile(r"[A-Z]+\d{2,}")
 # A letter O in a run of digits: after an optional prefix of up to two letters ('B2O', 'PT2O1'),
@@ -174,6 +179,11 @@ def correct_text(text: str, confidence: float = 1.0) -> str:
     """One word's text with each run of letters and digits corrected (`_correct_run`); the
     punctuation between runs is kept as it is. `confidence`: the recogniser's mean character
     probability for the word (0-1); word-list corrections need it below MAX_CONFIDENCE."""
+    if "I" in text:
+        swapped = _I_AFTER_LOWER.sub("l", text)
+        if swapped != text and is_legal_form(swapped) and not is_legal_form(text):
+            # 'S.r.I.' is no legal form anywhere, 'S.r.l.' is: whatever the recogniser's confidence.
+            return swapped
     if confidence >= MAX_CONFIDENCE:
         return text  # read with confidence: codes such as 'H2O' or 'ACM-44O7' and names such as 'AIs' stay
     core = _CURRENCY_PREFIX.sub("", text.strip("()[]:;*$€£+-"))  # 'RM1O.5O': the amount after 'RM'

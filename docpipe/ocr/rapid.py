@@ -198,6 +198,8 @@ class RapidOcrEngine:
 
         quads, crops = _split_long_lines(work, quads)
         page_flip, reverse = self._orientation(crops)
+        as_detected = (work, quads, crops, turn90)
+        turned_page = False
         if page_flip:
             # Upside down: turn the page itself and detect again, so that the page is read from
             # exactly the pixels (and line boxes) an upright scan of it gives.
@@ -207,19 +209,13 @@ class RapidOcrEngine:
                 work, turn90 = turned, (turn90 + 180) % 360
                 quads, crops = _split_long_lines(work, turned_quads)
                 # Lines that go against the page are found again by the low-confidence recheck.
-                page_flip, reverse = False, [False] * len(quads)
-        reads = self._read_lines([_turn(c, r) for c, r in zip(crops, reverse, strict=True)])
-        # A line that goes against the rest of the page is rare, and the classifier is sometimes
-        # confidently wrong; such lines, and lines that read badly (as text read the wrong way
-        # up does), are read the other way up too and the better reading wins.
-        again_ids = [
-            i for i, (r, read) in enumerate(zip(reverse, reads, strict=True)) if r != page_flip or read[1] < RECHECK_SCORE
-        ]
-        if again_ids:
-            again = self._read_lines([_turn(crops[i], not reverse[i]) for i in again_ids])
-            for i, alt in zip(again_ids, again, strict=True):
-                if alt[1] > reads[i][1]:
-                    reads[i], reverse[i] = alt, not reverse[i]
+                page_flip, reverse, turned_page = False, [False] * len(quads), True
+        reads, reverse = self._read_and_recheck(crops, reverse, page_flip)
+        if turned_page and _mostly_reread(crops, reverse):
+            # The vote was wrong (a blurred or noisy upright page): most of the turned page read
+            # better the other way up. Read the page as it was detected, upright.
+            work, quads, crops, turn90 = as_detected
+            reads, reverse = self._read_and_recheck(crops, [False] * len(quads), False)
 
         kept = [i for i, (text, score, _) in enumerate(reads) if score >= self.config.text_score and text.strip()]
         upright = {i: _turn(crops[i], reverse[i]) for i in kept}
@@ -250,6 +246,24 @@ class RapidOcrEngine:
         )
 
     # -- steps ----------------------------------------------------------------------------
+
+    def _read_and_recheck(self, crops: list[np.ndarray], reverse: list[bool],
+                          page_flip: bool) -> tuple[list[tuple[str, float, Any]], list[bool]]:
+        """(reading, turned?) of each line crop: read as `reverse` says; a line that goes against
+        the rest of the page is rare, and the classifier is sometimes confidently wrong, so such
+        lines, and lines that read badly (as text read the wrong way up does), are read the other
+        way up too and the better reading wins."""
+        reverse = list(reverse)
+        reads = self._read_lines([_turn(c, r) for c, r in zip(crops, reverse, strict=True)])
+        again_ids = [
+            i for i, (r, read) in enumerate(zip(reverse, reads, strict=True)) if r != page_flip or read[1] < RECHECK_SCORE
+        ]
+        if again_ids:
+            again = self._read_lines([_turn(crops[i], not reverse[i]) for i in again_ids])
+            for i, alt in zip(again_ids, again, strict=True):
+                if alt[1] > reads[i][1]:
+                    reads[i], reverse[i] = alt, not reverse[i]
+        return reads, reverse
 
     def _orientation(self, crops: list[np.ndarray]) -> tuple[bool, list[bool]]:
         """(is the page upside down, is each line to be turned) from the line classifier.
@@ -469,6 +483,12 @@ def _to_bgr(image: Image.Image, max_short_side: int, max_pixels: int) -> np.ndar
         size = (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale)))
         rgb = rgb.resize(size, Image.Resampling.LANCZOS)
     return np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
+
+
+def _mostly_reread(crops: list[np.ndarray], reverse: list[bool]) -> bool:
+    """Whether lines holding most of the page's line width were read the other way up."""
+    widths = [c.shape[1] for c in crops]
+    return sum(w for w, r in zip(widths, reverse, strict=True) if r) > 0.5 * sum(widths)
 
 
 def _split_long_lines(image: np.ndarray, quads: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:

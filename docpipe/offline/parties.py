@@ -26,6 +26,7 @@ from docpipe.offline.values import Reading, is_filler, text_right
 NO_CONTACT = 0.88  # a legal name with no contact line under it: as likely the recipient's
 RIGHT_GAP = 0.15  # page widths between a party label and a name read right of it, when a block is under it
 _SEPARATORS = {"-", "–", "—", "●", "•", "·", "|", "/"}
+_GLUED_SEPARATORS = {"●", "•", "·", "|"}  # never part of a word, so also a separator when glued to one
 _POSTCODE_RE = re.compile(r"^(?:[A-Z]{1,2}[- ]?)?\d{4,5}$")
 _STREET_RE = re.compile(
     r"(strasse|str\.|weg\b|platz\b|allee\b|gasse\b|\broad\b|\bstreet\b|\bst\.|\bavenue\b|\bave\b|\blane\b|"
@@ -236,10 +237,16 @@ def _chunks(layout: PageLayout, seg_tokens: list[int]) -> list[list[int]]:
     """A segment split at separators: 'ACME GmbH - Street 1 - City' -> three chunks."""
     chunks: list[list[int]] = [[]]
     for tid in seg_tokens:
-        if layout.tokens[tid].text.strip() in _SEPARATORS:
+        text = layout.tokens[tid].text.strip()
+        if text in _SEPARATORS:
             chunks.append([])
-        else:
-            chunks[-1].append(tid)
+            continue
+        # A dot separator the scan glued to the next or the previous word ('·41935', 'GmbH·').
+        if text[:1] in _GLUED_SEPARATORS and chunks[-1]:
+            chunks.append([])
+        chunks[-1].append(tid)
+        if text[-1:] in _GLUED_SEPARATORS:
+            chunks.append([])
     return [c for c in chunks if c]
 
 
