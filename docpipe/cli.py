@@ -65,7 +65,8 @@ def run(
     password: Annotated[Optional[list[str]], typer.Option("--password", help="PDF password to try (repeatable).")] = None,
     passwords_file: Annotated[Optional[Path], typer.Option(help="File with one PDF password per line.")] = None,
     max_pages: Annotated[Optional[int], typer.Option(help="Process at most N pages per document.")] = None,
-    dpi: Annotated[Optional[int], typer.Option(help="Rasterization dpi (overrides the pipeline).")] = None,
+    dpi: Annotated[Optional[int], typer.Option(min=1, max=1200,
+                                               help="Rasterization dpi, 1-1200 (overrides the pipeline).")] = None,
     batch_size: Annotated[Optional[int], typer.Option(help="Pages per inference batch.")] = None,
     doc_timeout: Annotated[float, typer.Option(help="Seconds one document may spend in rasterization.")] = 300.0,
     max_new_tokens: Annotated[Optional[int], typer.Option(help="Token budget per model answer (overrides the pipeline).")] = None,
@@ -390,7 +391,8 @@ def eval_command(
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON (with field and chart "
                                                           "truth in one file: {\"fields\": ..., \"charts\": ...}).")] = False,
     threshold: Annotated[Optional[float], typer.Option(
-        help="One straight-through confidence threshold for every field (default: each field's kind "
+        min=0.0, max=1.0,
+        help="One straight-through confidence threshold (0-1) for every field (default: each field's kind "
              "group's threshold, chosen on development data and stored with the offline engine's "
              "confidence model).")] = None,
 ) -> None:

@@ -90,3 +90,13 @@ def test_compact_considers_only_docpipes_datasets(tmp_path):
     result = runner.invoke(app, ["compact", str(out)])
     assert result.exit_code == 0, result.output
     assert "documents:" in result.output and "export" not in result.output
+
+
+def test_a_dpi_outside_1_1200_is_a_usage_error_before_anything_is_written(tmp_path):
+    for dpi in ("0", "5000"):
+        out = tmp_path / f"o{dpi}"
+        result = runner.invoke(app, ["run", str(SAMPLES / "invoice_acme.pdf"), "--schema", "invoice",
+                                     "--engine", "offline", "--dpi", dpi, "--out", str(out)])
+        assert result.exit_code == 2, result.output
+        assert "--dpi" in result.output and "Traceback" not in result.output
+        assert not out.exists()

@@ -76,3 +76,20 @@ def test_an_empty_truth_file_is_nothing_to_score(tmp_path) -> None:
     result, truth = _eval(tmp_path, "")
     assert result.exit_code == EXIT_USAGE
     assert "nothing to score" in " ".join(result.output.split())
+
+
+def test_a_truth_file_with_a_byte_order_mark_is_read(tmp_path) -> None:
+    result, truth = _eval(tmp_path, '{"file": "inv.pdf", "total": "23.40"}')
+    truth.write_bytes(b"\xef\xbb\xbf" + truth.read_bytes())
+    result = runner.invoke(app, ["eval", str(tmp_path / "OUT"), "--truth", str(truth), "--json"])
+    assert result.exit_code == 0, result.output
+    assert {f["field"]: f["correct"] for f in json.loads(result.stdout)["fields"]}["total"] == 1
+
+
+@pytest.mark.parametrize("value", ["-1", "2"])
+def test_a_threshold_outside_0_1_is_a_usage_error(tmp_path, value) -> None:
+    _eval(tmp_path, '{"file": "inv.pdf", "total": "23.40"}')
+    result = runner.invoke(app, ["eval", str(tmp_path / "OUT"), "--truth", str(tmp_path / "t.jsonl"),
+                                 "--threshold", value])
+    assert result.exit_code == EXIT_USAGE
+    assert "--threshold" in result.output

@@ -23,7 +23,7 @@ def read_truth(path: Path) -> list[dict[str, Any]]:
     or lacks a non-empty string `file` (the key that names the document).
     """
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")  # a byte-order mark some editors write is no content
     except (OSError, UnicodeDecodeError) as exc:
         raise TruthFileError(f"{path}: cannot read the truth file: {exc}") from None
     records: list[dict[str, Any]] = []
@@ -57,7 +57,7 @@ def check_truth_keys(path: Path, columns: set[str] | frozenset[str]) -> None:
     is neither documented (DOCUMENTED_KEYS) nor a column of the run's documents dataset (`columns`),
     so that a misspelt or misplaced key is never silently left unscored."""
     records = read_truth(path)  # raises first for a malformed line
-    text = Path(path).read_text(encoding="utf-8").splitlines()
+    text = Path(path).read_text(encoding="utf-8-sig").splitlines()
     numbers = [n for n, line in enumerate(text, start=1) if line.strip()]
     for number, record in zip(numbers, records):
         unknown = sorted(k for k in record if k not in DOCUMENTED_KEYS and k not in columns)
@@ -143,7 +143,7 @@ def check_truth_values(path: Path, kinds: dict[str, str]) -> None:
     amount that is not a number, a date that is not ISO YYYY-MM-DD, an object or true/false for a
     scalar, a table that is not a list of rows), so that no such value is silently skipped or
     ends the scoring with a traceback."""
-    text = Path(path).read_text(encoding="utf-8").splitlines()
+    text = Path(path).read_text(encoding="utf-8-sig").splitlines()
     numbers = [n for n, line in enumerate(text, start=1) if line.strip()]
     for number, record in zip(numbers, read_truth(path)):
         problem = _shape_error(record, kinds)
