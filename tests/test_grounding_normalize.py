@@ -159,11 +159,12 @@ def test_label_tokens() -> None:
     ("2024~04-02", date(2024, 4, 2)), ("2024~07~09", date(2024, 7, 9)),  # a dash OCR'd as a tilde
     ("March 5. 2024", date(2024, 3, 5)),  # the comma after the day OCR'd as a full stop
     ("March 5, 2024", date(2024, 3, 5)),
+    ("Apri| 11, 2024", date(2024, 4, 11)), ("11 Apri| 2024", date(2024, 4, 11)),  # an l OCR'd as a bar
 ])
 def test_ocr_misread_date_punctuation(text: str, expected: date) -> None:
     assert date_candidates(text) == [expected]
 
 
-@pytest.mark.parametrize("text", ["2024~", "~04-02", "12~30", "March~2024"])
+@pytest.mark.parametrize("text", ["2024~", "~04-02", "12~30", "March~2024", "|11 2024", "Apr|| 11"])
 def test_a_tilde_outside_a_date_is_no_dash(text: str) -> None:
     assert date_candidates(text) == []

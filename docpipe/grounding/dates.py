@@ -66,6 +66,7 @@ def _clean(text: str) -> str:
     t = fold(text).strip().rstrip(".,;:").lstrip(":;,")  # ':04 Jan 2017' after a label 'Date'
     t = t.replace(",", " ")
     t = re.sub(r"(?<=\d)~(?=\d)", "-", t)  # OCR reads a dash between digits as a tilde ('2024~04-02')
+    t = re.sub(r"(?<=[a-z])\|", "l", t)  # ... and an l after letters as a bar ('Apri| 11, 2024')
     # Contracts: 'the 11th day of January, 2012' is 11 January 2012.
     t = re.sub(r"^(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+day\s+of\s+", r"\1 ", t)
     # '5-Jun-2015' / '05/JUN/15': separators between letters and digits become spaces.
