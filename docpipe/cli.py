@@ -149,7 +149,7 @@ def _execute(config, log_format: str, started: float, notices: list[str]) -> Non
     from docpipe.discover import StorageError
     from docpipe.output.lock import OutputLocked, OutputNotWritable
     from docpipe.progress import JsonReporter, RichReporter
-    from docpipe.runner import InterruptedInCleanup, NoInputs, RunInterrupted, execute
+    from docpipe.runner import InterruptedInCleanup, NoInputs, RunInterrupted, execute, interrupted_inside
     from docpipe.foreign_output import ForeignOutputCapture
     from docpipe.storage.lease import LeaseLost
     from docpipe.storage.store import StoreError
@@ -194,8 +194,13 @@ def _execute(config, log_format: str, started: float, notices: list[str]) -> Non
         except NoInputs as exc:
             code, message = EXIT_NO_INPUTS, str(exc)
         except Exception as exc:  # noqa: BLE001 - a user sees a message, the traceback goes to the log
-            logging.getLogger("docpipe").exception("internal error")
-            code, message = EXIT_FATAL, f"internal error: {type(exc).__name__}: {exc} (details in {capture.log_path})"
+            if interrupted_inside(exc):  # a Ctrl-C pydantic's serializer reported as its own error
+                code, message = EXIT_INTERRUPTED, ("interrupted: documents already committed (if any) are kept; "
+                                                   "re-run the same command to finish")
+            else:
+                logging.getLogger("docpipe").exception("internal error")
+                code, message = EXIT_FATAL, (f"internal error: {type(exc).__name__}: {exc} "
+                                             f"(details in {capture.log_path})")
         finally:
             _stop_ray()
     log_shown = _keep_log(capture.log_path, config.out_uri, summary)

@@ -15,6 +15,8 @@ import secrets
 import time
 from collections.abc import Callable
 
+from pydantic_core import PydanticSerializationError
+
 from docpipe.code_version import result_code_fingerprint
 from docpipe.collector import Claim, Collector, PendingDoc, Provenance
 from docpipe.config import ConfigError, RunConfig, check_questions_answered
@@ -248,7 +250,9 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
             collector.flush()
             writer.compact()
             writer.ensure_datasets(schemas)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, PydanticSerializationError) as exc:
+            if not isinstance(exc, KeyboardInterrupt) and not interrupted_inside(exc):
+                raise
             # Keep what is finished: commit the documents already complete, then say where we stopped.
             summary.interrupted = True
             try:
@@ -266,6 +270,13 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
     if not docs:
         raise NoInputs(no_inputs_message(listing, config.inputs))
     return summary
+
+
+def interrupted_inside(exc: BaseException) -> bool:
+    """A Ctrl-C that arrived while pydantic's serializer ran: it reports the KeyboardInterrupt as a
+    PydanticSerializationError ('Error serializing to JSON: KeyboardInterrupt'), which must end the
+    run as the interrupt it is, not as an internal error."""
+    return isinstance(exc, PydanticSerializationError) and "KeyboardInterrupt" in str(exc)
 
 
 class RunInterrupted(Exception):

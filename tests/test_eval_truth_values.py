@@ -49,6 +49,17 @@ def _eval(tmp_path: Path, line: str):
     ('{"file": "inv.pdf", "points": [[1]]}', "`points` must be a list of pairs of numbers"),
     ('{"file": "inv.pdf", "values": [1]}', "`values` must be a list of record objects"),
     ('{"file": "inv.pdf", "table": [1]}', "`table` must be an object"),
+    ('{"file": "inv.pdf", "table": {"columns": "a", "rows": 1}}', "`table` must be an object"),
+    ('{"file": "inv.pdf", "table": {"columns": ["a"], "rows": [1, 2]}}', "`table` must be an object"),
+    ('{"file": "inv.pdf", "table": {"rows": [["x", 1]]}}', "`table` must be an object"),
+    ('{"file": "inv.pdf", "table": {"columns": ["a"], "rows": [[{"x": 1}]]}}', "`table` must be an object"),
+    ('{"file": "inv.pdf", "values": [{"x": 1}], "x_field": 5, "y_field": [1]}', "`x_field` must be the name"),
+    ('{"file": "inv.pdf", "qa": [{"question": "q", "answer": {"a": 1}}]}', "a `qa` answer must be text"),
+    ('{"file": "inv.pdf", "point_boxes": "x"}', "`point_boxes` must be a list"),
+    ('{"file": "inv.pdf", "total": [1, 2]}', "`total` (amount) holds one value, not a list"),
+    ('{"file": "inv.pdf", "expected": {"total": [45.8]}}', "`total` (amount) holds one value, not a list"),
+    ('{"file": "inv.pdf", "issue_date": ["2024-03-05"]}', "`issue_date` (date) holds one value, not a list"),
+    ('{"file": "inv.pdf", "total": 1e400}', "`total` is an amount"),
 ])
 def test_a_truth_value_of_the_wrong_shape_is_a_usage_error_with_file_and_line(tmp_path, line, says) -> None:
     result, truth = _eval(tmp_path, line)
@@ -61,6 +72,7 @@ def test_a_truth_value_of_the_wrong_shape_is_a_usage_error_with_file_and_line(tm
 @pytest.mark.parametrize("line", [
     '{"file": "inv.pdf", "total": "23.40", "issue_date": "2024-03-05"}',
     '{"file": "inv.pdf", "total": 23.4, "issue_date": null, "line_count": 1}',
+    '{"file": "inv.pdf", "total": "23.40", "line_count": 1.0}',
     '{"file": "inv.pdf", "expected": {"total": "23.40", "line_items": [{"description": "Lamp", "amount": "23.40"}]}}',
 ])
 def test_well_formed_truth_is_scored(tmp_path, line) -> None:

@@ -78,7 +78,7 @@ def test_more_look_alikes_read_with_doubt_are_corrected(read: str, meant: str) -
 
 @pytest.mark.parametrize("read", [
     "école", "Zürich", "Hübner", "HARDWÀRE", "Bistrô", "ŠKODA", "Nguyễn", "Hòa",  # accents are never dropped
-    "____", "Name:____", "A_B", "snake_case",  # rules, blanks, short and unknown words with underscores
+    "____", "Name:____", "A_B", "snake_case", "_info@pastabella.example", "_id_2",  # rules, blanks, short and unknown words with underscores
     "13R0", "12N0", "1R0", "3N0",  # no ordinal takes that suffix
     "AB-3R0-7", "2N0-44",  # inside a code the zero may be printed
     "SE10", "AL10", "PO15", "DE11", "A380",  # capitals then digits: postcode districts and model codes

@@ -178,6 +178,12 @@ def _kinds(fields: list[str], schema: type[BaseModel] | None, types: dict[str, A
     return out
 
 
+def _is_list_type(arrow_type: Any) -> bool:
+    import pyarrow as pa
+
+    return arrow_type is not None and (pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type))
+
+
 def _is_table_type(arrow_type: Any) -> bool:
     """A list of structs: a table field (rows of a record model)."""
     import pyarrow as pa
@@ -281,7 +287,8 @@ def evaluate(
     truth_columns = sorted({k for t in truths for k in t if k in columns} - _NOT_FIELDS)
     check_truth_values(Path(truth_path), {
         **_kinds(truth_columns, schema, types),
-        **{c: "table" for c in truth_columns if _is_table_type(types.get(c))}})
+        **{c: "table" for c in truth_columns if _is_table_type(types.get(c))}},
+        frozenset(c for c in truth_columns if _is_list_type(types.get(c))))
     if fields is None:
         keys = {k for t in truths for k, v in t.items() if not isinstance(v, (list, dict)) or _scalar_list(v)}
         fields = sorted(k for k in keys - _NOT_FIELDS if k in columns)

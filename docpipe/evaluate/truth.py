@@ -88,7 +88,7 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TABLE_KINDS = frozenset({"table"})
 
 
-def _shape_error(record: dict[str, Any], kinds: dict[str, str]) -> str | None:
+def _shape_error(record: dict[str, Any], kinds: dict[str, str], list_fields: frozenset[str] = frozenset()) -> str | None:
     """What is wrong with the shape of one truth line's values (None when nothing is): the
     documented keys' shapes, and each schema field's value by its kind (`kinds`: field -> kind)."""
     from docpipe.grounding.normalize import normalize_value
@@ -97,17 +97,33 @@ def _shape_error(record: dict[str, Any], kinds: dict[str, str]) -> str | None:
     if "expected" in record and not isinstance(expected, dict):
         return "`expected` must be an object {field: value}"
     count = record.get("line_count")
-    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 0):
+    if count is not None and (isinstance(count, bool) or not (
+            isinstance(count, int) or isinstance(count, float) and count.is_integer()) or count < 0):
         return f"`line_count` must be a whole number of rows, got {json.dumps(count)}"
     qa = record.get("qa")
     if qa is not None and (not isinstance(qa, list) or not all(
             isinstance(item, dict) and isinstance(item.get("question"), str) and "answer" in item for item in qa)):
         return "`qa` must be a list of {\"question\": text, \"answer\": value} objects"
-    if record.get("table") is not None and not isinstance(record["table"], dict):
-        return "`table` must be an object {\"columns\": [...], \"rows\": [[...]]}"
+    table = record.get("table")
+    if table is not None and not (
+            isinstance(table, dict) and isinstance(table.get("columns"), list) and isinstance(table.get("rows"), list)
+            and all(_is_cell(c) for c in table["columns"])
+            and all(isinstance(row, list) and all(_is_cell(c) for c in row) for row in table["rows"])):
+        return "`table` must be an object {\"columns\": [names], \"rows\": [[cells]]} with text or number cells"
     values = record.get("values")
     if values is not None and (not isinstance(values, list) or not all(isinstance(v, dict) for v in values)):
         return "`values` must be a list of record objects"
+    for key in ("x_field", "y_field"):
+        if record.get(key) is not None and not isinstance(record[key], str):
+            return f"`{key}` must be the name of a field of the `values` records"
+    if record.get("fields") is not None and not (
+            isinstance(record["fields"], dict) and all(isinstance(v, str) for v in record["fields"].values())):
+        return "`fields` must be an object {channel: field name}"
+    if qa is not None and not all(_is_cell(item["answer"]) for item in qa):
+        return "a `qa` answer must be text or a number"
+    boxes = record.get("point_boxes")
+    if boxes is not None and not isinstance(boxes, list):
+        return "`point_boxes` must be a list"
     points = record.get("points")
     if points is not None and (not isinstance(points, list) or not all(
             isinstance(pt, list) and len(pt) == 2 and all(_is_number(c) for c in pt) for pt in points)):
@@ -121,10 +137,13 @@ def _shape_error(record: dict[str, Any], kinds: dict[str, str]) -> str | None:
             if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
                 return f"`{field}` is a table: a list of row objects"
             continue
+        if isinstance(value, list) and field not in list_fields:
+            return f"`{field}` ({kind}) holds one value, not a list"
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, (bool, dict, list)):
                 return f"`{field}` ({kind}) cannot be {json.dumps(item)}"
-            if kind == "amount" and not (item == "" or normalize_value(item, "amount") is not None):
+            amount = normalize_value(item, "amount") if kind == "amount" and item != "" else None
+            if kind == "amount" and item != "" and (amount is None or not amount.is_finite()):
                 return f"`{field}` is an amount: a number or a string such as \"12.50\", got {json.dumps(item)}"
             if kind == "date" and not (item == "" or isinstance(item, str) and _ISO_DATE.fullmatch(item.strip())
                                        and normalize_value(item, "date") is not None):
@@ -132,20 +151,25 @@ def _shape_error(record: dict[str, Any], kinds: dict[str, str]) -> str | None:
     return None
 
 
+def _is_cell(value: Any) -> bool:
+    return value is None or isinstance(value, str) or _is_number(value)
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def check_truth_values(path: Path, kinds: dict[str, str]) -> None:
+def check_truth_values(path: Path, kinds: dict[str, str], list_fields: frozenset[str] = frozenset()) -> None:
     """Raise TruthFileError `FILE:LINE: ...` for a truth line whose values have the wrong shape:
     `expected` not an object, `line_count` not a whole number, `qa`/`table`/`values`/`points` not as
     documented, or a schema field's value that its kind cannot hold (`kinds`: field -> kind; an
     amount that is not a number, a date that is not ISO YYYY-MM-DD, an object or true/false for a
-    scalar, a table that is not a list of rows), so that no such value is silently skipped or
+    scalar, a list for a field of one value (`list_fields`: the fields that hold lists), a table
+    that is not a list of rows), so that no such value is silently skipped or
     ends the scoring with a traceback."""
     text = Path(path).read_text(encoding="utf-8-sig").splitlines()
     numbers = [n for n, line in enumerate(text, start=1) if line.strip()]
     for number, record in zip(numbers, read_truth(path)):
-        problem = _shape_error(record, kinds)
+        problem = _shape_error(record, kinds, list_fields)
         if problem:
             raise TruthFileError(f"{path}:{number}: {problem}")

@@ -210,7 +210,7 @@ def _underscores(text: str) -> str:
     'HUAT'); inside a word of letters, an L where that spells a known word ('SE_ANGOR' ->
     'SELANGOR'). Rules and blanks of underscores only ('____', 'Name: ____') stay."""
     core = text.lstrip("_")
-    if core and core != text and core[0].isalpha():
+    if core != text and core.isalpha():  # ('_info@shop.example', '_id_2' stay: addresses and codes)
         text = core
     if len(text) >= MIN_LENGTH and _UNDERSCORE_IN_WORD.fullmatch(text):
         upper = text.replace("_", "").isupper()
