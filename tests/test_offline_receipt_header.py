@@ -17,9 +17,9 @@ from docpipe.grounding.currency import detect_currency
 from docpipe.grounding.dates import date_candidates
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.normalize import values_equal
-from docpipe.offline.blocks import header_blocks
+from docpipe.offline.blocks import header_blocks, line_kind
 from docpipe.offline.extract import OfflineExtractor
-from docpipe.offline.parties import address_below
+from docpipe.offline.parties import address_below, legal_name_candidates
 from docpipe.records import Word
 from schemas.invoice import Invoice
 from schemas.receipt import Receipt
@@ -408,3 +408,39 @@ def test_a_large_name_over_a_street_with_its_house_number_is_the_name() -> None:
         got = extract(words)
         assert same(got.merchant_name, name, "name"), (name, got.merchant_name)
         assert same(got.merchant_address, " ".join(address), "address"), (name, got.merchant_address)
+
+
+def test_a_name_split_before_its_ampersand_and_a_six_digit_postcode() -> None:
+    """'Lim' and '& Son Pte Ltd' read as two pieces of one line (a wide gap on a blurred scan), over
+    a street line the OCR misread ('Bik 12'): the name is the whole line, never the piece that opens
+    with '&'; 'Singapore 560012' is a postcode line (six-digit postcodes: Singapore, India)."""
+    words: list[Word] = []
+    line(words, "Lim", 0.09, 0.05, char=0.026, height=0.026)
+    line(words, "& Son Pte Ltd", 0.20, 0.05, char=0.02, height=0.026, line_id=words[-1].line_id)
+    y = stack(words, ["Bik 12 Ang Mo Kio", "Singapore 560012"], y0=0.095, x0=0.09)
+    receipt_tail(words, y)
+    layout = PageLayout(words)
+    assert len(layout.row_segments[0]) == 2  # the split this test is about
+    assert line_kind(layout, layout.rows[2]) == "address"
+    assert [r.value for r in legal_name_candidates(layout, set())] == []  # never '& Son Pte Ltd'
+    got = extract(words)
+    assert same(got.merchant_name, "Lim & Son Pte Ltd", "name"), got.merchant_name
+
+
+def test_an_address_continues_past_a_row_printed_only_in_a_right_hand_column() -> None:
+    """A letterhead whose address lines sit beside the invoice's number and date rows on the right:
+    the row of the right-hand column between two address lines does not end the address."""
+    words: list[Word] = []
+    line(words, "Nordlicht Software GmbH", 0.08, 0.070, char=0.018, height=0.022)
+    line(words, "Königsallee 27", 0.08, 0.109, char=0.011, height=0.010)
+    line(words, "Invoice No: INV-2024-0317", 0.62, 0.118, char=0.011, height=0.010)
+    line(words, "40212 Düsseldorf", 0.08, 0.126, char=0.011, height=0.010)
+    line(words, "Date: 02.04.2024", 0.62, 0.135, char=0.011, height=0.010)
+    y = stack(words, ["Bill to:", "Harbor Lane Cafe", "15 Water Street", "Duluth, MN 55802"], y0=0.2, x0=0.08)
+    money_block(words, [("Consulting 2 x 100.00", "200.00"), ("Total EUR", "200.00")], y + 0.03)
+    layout = PageLayout(words)
+    texts = [layout.text_of(r) for r in layout.rows[:4]]
+    assert texts[1:4] == ["Königsallee 27", "Invoice No: INV-2024-0317", "40212 Düsseldorf"], texts  # rows apart
+    got = extract(words, Invoice)
+    assert same(got.seller_name, "Nordlicht Software GmbH", "name"), got.seller_name
+    assert same(got.seller_address, "Königsallee 27 40212 Düsseldorf", "address"), got.seller_address

@@ -42,7 +42,9 @@ _COMPOUND_STREET = re.compile(
 _UNIT_START = re.compile(r"^\s*[a-z]{0,3}\d*[a-z]?(?:-[a-z0-9]{1,5}){1,3},")
 _ADDRESS_START = re.compile(r"^\s*(no\b|no\.|lot\b|unit\b|level\b|jalan\b|jln\b|suite\b|block\b|blk\b)")
 # '40150', '1010 Wien' (a four-digit code starts the line or follows a comma: 'LOT 2685 JLN' is a lot).
-_POSTCODE = re.compile(r"(?<![\w-])\d{5}(?![\d-])|(?:^|,)\s*\d{4} +[^\W\d]{2,}")
+_POSTCODE = re.compile(r"(?<![\w-])\d{5}(?![\d-])|(?:^|,)\s*\d{4} +[^\W\d]{2,}"
+                       r"|^[^\W\d]{3,}(?: [^\W\d]{2,})?,? +\d{6}\.?$")  # 'Singapore 560012', 'New Delhi 110001'
+
 _REG_NO = re.compile(r"^\(?\s*(co\.?\s*(reg|no)\.?\s*:?)?\s*[a-z]{0,3}\d{4,}[\s-]*[a-z]\)?$|^\(?\d{5,}[-\s]?[a-z]\)?$",
                      re.IGNORECASE)
 _TRAILING_REG = re.compile(r"\s*\(?\b\d{5,}[\s-]?[a-z]\)?(\s*\([a-z]{2,5}\))?[.,;]?\s*$", re.IGNORECASE)
@@ -192,9 +194,9 @@ def header_blocks(layout: PageLayout, max_top: float = MAX_TOP, max_blocks: int 
                 if parts:
                     break
                 # A row with words only in a column to the right (the number and date rows beside
-                # a letterhead's name) lies between the name and its address: look past it, within
-                # the gap; anything else ends the block.
-                if block.lines[-1].kind != "name" or any(
+                # a letterhead's name or address lines) lies between lines of the block: look past
+                # it, within the gap; anything else ends the block.
+                if block.lines[-1].kind not in ("name", "address") or any(
                         s not in used and not _speck(layout, s) and layout.segments[s].x1 < block.x0 - 0.02
                         for s in layout.row_segments[nxt]):
                     break

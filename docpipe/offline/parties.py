@@ -262,6 +262,15 @@ def _trim_to_legal_form(layout: PageLayout, chunk: list[int]) -> list[int] | Non
     return name
 
 
+_CONNECTORS = frozenset({"&", "+", "and", "und", "et", "e", "y"})
+
+
+def _continues_name(first_word: str) -> bool:
+    """A connector opening a piece of a line ('& Son Pte Ltd' split from 'Lim' by a wide gap): the
+    name began before it; no name starts with one."""
+    return first_word.strip().casefold() in _CONNECTORS
+
+
 def legal_name_candidates(layout: PageLayout, excluded_rows: set[int]) -> list[Reading]:
     """Company names with a legal form, scored by repetition and position."""
     found: list[tuple[list[int], str]] = []
@@ -270,7 +279,7 @@ def legal_name_candidates(layout: PageLayout, excluded_rows: set[int]) -> list[R
             continue
         for chunk in _chunks(layout, seg.tokens):
             name = _trim_to_legal_form(layout, chunk)
-            if name is not None and name[0] == chunk[0]:
+            if name is not None and name[0] == chunk[0] and not _continues_name(layout.tokens[name[0]].text):
                 found.append((name, company_key(layout.text_of(name))))
     if not found:
         return []
