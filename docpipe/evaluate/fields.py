@@ -200,7 +200,7 @@ def _table_kinds(column: str, schema: type[BaseModel] | None, types: dict[str, A
         if spec is not None and spec.item_fields:
             return {s.name: s.kind for s in spec.item_fields}
     arrow_type = types.get(column)
-    if arrow_type is None or not pa.types.is_list(arrow_type) or not pa.types.is_struct(arrow_type.value_type):
+    if not _is_table_type(arrow_type):
         return {}
     kinds = {}
     for f in arrow_type.value_type:

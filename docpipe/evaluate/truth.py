@@ -52,14 +52,18 @@ CHART_DETAIL_KEYS = frozenset({"x_field", "y_field", "fields", "point_boxes"})
 DOCUMENTED_KEYS = META_KEYS | FIELD_KEYS | frozenset(CHART_KEYS) | CHART_DETAIL_KEYS
 
 
+def _numbered_records(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, record) of each non-blank line; TruthFileError first for a malformed line."""
+    records = read_truth(path)
+    text = Path(path).read_text(encoding="utf-8-sig").splitlines()
+    return list(zip((n for n, line in enumerate(text, start=1) if line.strip()), records))
+
+
 def check_truth_keys(path: Path, columns: set[str] | frozenset[str]) -> None:
     """Raise TruthFileError `FILE:LINE: unknown key(s) ...` for a top-level key of a truth line that
     is neither documented (DOCUMENTED_KEYS) nor a column of the run's documents dataset (`columns`),
     so that a misspelt or misplaced key is never silently left unscored."""
-    records = read_truth(path)  # raises first for a malformed line
-    text = Path(path).read_text(encoding="utf-8-sig").splitlines()
-    numbers = [n for n, line in enumerate(text, start=1) if line.strip()]
-    for number, record in zip(numbers, records):
+    for number, record in _numbered_records(path):
         unknown = sorted(k for k in record if k not in DOCUMENTED_KEYS and k not in columns)
         if unknown:
             raise TruthFileError(
@@ -85,7 +89,6 @@ def has_field_truth(records: list[dict[str, Any]], columns: set[str] | frozenset
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_TABLE_KINDS = frozenset({"table"})
 
 
 def _shape_error(record: dict[str, Any], kinds: dict[str, str], list_fields: frozenset[str] = frozenset()) -> str | None:
@@ -133,7 +136,7 @@ def _shape_error(record: dict[str, Any], kinds: dict[str, str], list_fields: fro
         kind = kinds.get(field)
         if kind is None or value is None:
             continue
-        if kind in _TABLE_KINDS:
+        if kind == "table":
             if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
                 return f"`{field}` is a table: a list of row objects"
             continue
@@ -167,9 +170,7 @@ def check_truth_values(path: Path, kinds: dict[str, str], list_fields: frozenset
     scalar, a list for a field of one value (`list_fields`: the fields that hold lists), a table
     that is not a list of rows), so that no such value is silently skipped or
     ends the scoring with a traceback."""
-    text = Path(path).read_text(encoding="utf-8-sig").splitlines()
-    numbers = [n for n, line in enumerate(text, start=1) if line.strip()]
-    for number, record in zip(numbers, read_truth(path)):
+    for number, record in _numbered_records(path):
         problem = _shape_error(record, kinds, list_fields)
         if problem:
             raise TruthFileError(f"{path}:{number}: {problem}")

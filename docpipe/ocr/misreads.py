@@ -257,9 +257,7 @@ def _digits_in_word(run: str) -> str:
 def _letters(run: str, look_up: bool) -> str:
     """A doubtfully read word of letters: a misread capital I by its case ('BIvd' -> 'Blvd'), other
     look-alikes by the word lists unless the word is part of a code (`look_up` false)."""
-    if not run.isalpha():
-        return run
-    if not run.isascii():
+    if not run.isalpha() or not run.isascii():
         return run
     m = _CAPITAL_I.fullmatch(run)
     if m:
