@@ -211,3 +211,18 @@ def test_word_spans_split_at_extra_breaks() -> None:
     # The two boxes meet where the first word's last character and the second's first are.
     assert split[0][2] == plain[0][2] and split[1][3] == plain[0][3]
     assert split[0][3] <= split[1][2] + 1e-9
+
+
+def test_a_separator_dot_glued_to_words_becomes_a_word_of_its_own() -> None:
+    # A scan of 'S.p.A. · P.IVA' whose narrow spaces around the dot the recogniser did not emit.
+    text = "S.p.A.·P.IVA"
+    info = SimpleNamespace(words=[list(text)], word_cols=[[2 + 3 * k for k in range(len(text))]],
+                           line_txt_len=60.0, confs=[0.9] * len(text))
+    assert [w for w, *_ in word_spans(text, info, 0.9)] == ["S.p.A.", "·", "P.IVA"]
+    assert [w for w, *_ in word_spans("GmbH•", SimpleNamespace(
+        words=[list("GmbH•")], word_cols=[[2, 5, 8, 11, 14]], line_txt_len=30.0, confs=[0.9] * 5), 0.9)] == ["GmbH", "•"]
+    # The Catalan 'l·l' is a letter pair, not a separator.
+    word = "col·lecció"
+    info = SimpleNamespace(words=[list(word)], word_cols=[[2 + 3 * k for k in range(len(word))]],
+                           line_txt_len=40.0, confs=[0.9] * len(word))
+    assert [w for w, *_ in word_spans(word, info, 0.9)] == [word]

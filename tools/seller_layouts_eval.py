@@ -41,9 +41,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--show", action="store_true")
     parser.add_argument("--keep", type=Path)
+    parser.add_argument("--fields", action="store_true",
+                        help="also vary the number/date/total labels, shapes and placement (vary_fields)")
     parser.add_argument("--scan", action="store_true", help="150-dpi grey scans tilted 1.2 degrees, read by the bundled OCR")
     args = parser.parse_args(argv)
-    cases = [c for seed in args.seeds for c in varied_invoices(seed)]
+    cases = [c for seed in args.seeds for c in varied_invoices(seed, fields=args.fields)]
     processor = OfflinePageProcessor(Invoice, ["extract", "ground"], "pdf_text")
     raster = Rasterizer(RasterConfig(isolate=False, dpi=150))
     words = WordLayerStage("rapidocr")
@@ -80,6 +82,13 @@ def main(argv: list[str]) -> int:
                 by[(field, *key)][1] += 1
             if args.show and not ok:
                 print(f"  MISS {field:11s} {case.name:34s} got={got!r:.50} want={case.expected[field]!r}")
+    if args.show and args.fields:
+        kinds = {"invoice_number": "identifier", "issue_date": "date", "total": "amount", "currency": "currency"}
+        for case, (_, doc) in zip(cases, merged):
+            for field, kind in kinds.items():
+                got = getattr(doc.values, field)
+                if not values_equal(got, case.expected[field], kind):
+                    print(f"  MISS {field:14s} {case.name:34s} got={got!r:.50} want={case.expected[field]!r}")
     for group in ("kind", "language"):
         names = sorted({k[2] for k in by if k[1] == group})
         print(f"\n{group:24s} seller_name  buyer_name")

@@ -80,6 +80,10 @@ class HeadStyle:
     name_break: int = 0  # print the seller's name over two lines, breaking after this many words
     logo: bool = False  # a drawn logo (no text) at the top left
     swap: bool = False  # with 'columns': seller left, buyer right
+    # The number/date rows: 'rows' label left of value at the top right; 'stacked' each label above
+    # its value there; 'strip' one boxed band of label cells with the values under them, between the
+    # parties and the item table.
+    meta_at: Literal["rows", "stacked", "strip"] = "rows"
 
 
 @dataclass(frozen=True)
@@ -284,11 +288,39 @@ def _varied_head(c: PageCanvas, spec: InvoiceSpec) -> float:
         ty = top_block_end + 18
         c.text(MARGIN, ty, w.title, face="bold", size=22, color=spec.accent)
         label_x, value_x, my = right - 205, right - 95, ty + 26
-    for label, value, key in meta:
-        c.text(label_x, my, label, face="bold", size=9.5, color=GREY)
-        c.text(value_x, my, value, size=9.5, key=key)
-        my += 14.5
+    if h.meta_at == "rows":
+        for label, value, key in meta:
+            c.text(label_x, my, label, face="bold", size=9.5, color=GREY)
+            c.text(value_x, my, value, size=9.5, key=key)
+            my += 14.5
+    elif h.meta_at == "stacked":
+        for label, value, key in meta:
+            c.text(label_x, my, label, face="bold", size=8, color=GREY)
+            c.text(label_x, my + 11, value, size=9.5, key=key)
+            my += 26
     y = max(top_block_end, my) + 22
+    end = _varied_parties(c, spec, y, name_lines, buyer_label)
+    if h.meta_at != "strip":
+        return end
+    return _meta_strip(c, meta, end - spec.table_gap + 14) + spec.table_gap
+
+
+def _meta_strip(c: PageCanvas, meta: list[tuple[str, str, str | None]], y: float) -> float:
+    """The number/date rows as one band of equal cells, label above value; returns the y below it."""
+    left, right = MARGIN, c.width - MARGIN
+    width = (right - left) / len(meta)
+    c.line(left, y, right, y, color=GREY, width=0.6)
+    for n, (label, value, key) in enumerate(meta):
+        x = left + n * width + 4
+        c.text(x, y + 11, label, face="bold", size=7.5, color=GREY)
+        c.text(x, y + 25, value, size=9.5, key=key)
+    c.line(left, y + 31, right, y + 31, color=GREY, width=0.6)
+    return y + 31
+
+
+def _varied_parties(c: PageCanvas, spec: InvoiceSpec, y: float, name_lines: list[str], buyer_label: str | None) -> float:
+    """The party blocks below the head's top band (columns, or a sender line and the buyer block)."""
+    h = spec.head or HeadStyle()
     if h.seller_at == "columns":
         seller_x, buyer_x = (MARGIN, c.width / 2 + 10) if h.swap else (c.width / 2 + 10, MARGIN)
         end_s = _party_block(c, seller_x, y, h.seller_label, name_lines, spec.seller_address, spec.seller_contact,

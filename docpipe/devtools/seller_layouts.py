@@ -16,11 +16,12 @@ Companies, streets and numbers are made up from syllables; nothing copies a real
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal as D
 from typing import Any
 
+from docpipe.devtools.doc_formats import DateStyle, format_date, money
 from docpipe.devtools.invoice_layout import HeadStyle, InvoiceSpec, InvoiceWords, LineItemSpec
 from docpipe.devtools.sample_invoices import ENGLISH_GB, FRENCH, GERMAN
 
@@ -228,15 +229,131 @@ def varied_invoice(kind: str, lang: Language, rng: random.Random) -> tuple[Invoi
     return spec, expected
 
 
+@dataclass(frozen=True)
+class FieldWords:
+    """Other ways one language labels an invoice's number, date and amounts, and the rows that compete."""
+
+    number: tuple[str, ...]
+    issue_date: tuple[str, ...]
+    total: tuple[str, ...]  # the grand total
+    due_total: tuple[str, ...]  # 'amount to pay' labels: the total only where nothing was prepaid
+    subtotal: tuple[str, ...]
+    prepaid: tuple[str, ...]
+    balance: tuple[str, ...]
+    other_ids: tuple[tuple[str, str], ...]  # (label, value template): customer, order, delivery note...
+    other_dates: tuple[str, ...]  # delivery, order, service dates
+    date_styles: tuple[DateStyle, ...]
+
+
+FIELD_WORDS: dict[str, FieldWords] = {
+    "de": FieldWords(
+        ("Rechnungsnummer", "Rechnungs-Nr.", "Rechnung Nr.", "Beleg-Nr.", "Re.-Nr."),
+        ("Rechnungsdatum", "Datum", "Belegdatum", "Ausstellungsdatum"),
+        ("Gesamtbetrag", "Rechnungsbetrag", "Bruttobetrag", "Gesamtsumme", "Endbetrag"),
+        ("Zahlbetrag", "Zu zahlen"),
+        ("Nettobetrag", "Summe netto", "Zwischensumme"),
+        ("abzgl. Anzahlung", "Anzahlung vom Vormonat"), ("Restbetrag", "Noch zu zahlen"),
+        (("Kundennummer", "{d5}"), ("Kunden-Nr.", "K{d5}"), ("Bestellnummer", "B-{d6}"), ("Auftrags-Nr.", "A{d6}"),
+         ("Lieferschein-Nr.", "LS-{d5}")),
+        ("Lieferdatum", "Leistungsdatum", "Bestelldatum"), ("dmy_dot", "long_de")),
+    "fr": FieldWords(
+        ("Facture n°", "N° de facture", "Numéro de facture", "Facture N°"),
+        ("Date de facture", "Date", "Date d'émission", "Date de facturation"),
+        ("Total TTC", "Montant TTC", "Montant total"),
+        ("Net à payer", "Total à payer"),
+        ("Total HT", "Montant HT", "Sous-total"),
+        ("Acompte versé", "Acompte"), ("Reste à payer", "Solde dû"),
+        (("N° client", "C{d5}"), ("Réf. commande", "CMD-{d5}"), ("Bon de livraison", "BL{d6}"), ("Code client", "{d6}")),
+        ("Date de livraison", "Date de commande", "Date d'exécution"), ("dmy_slash", "long_fr")),
+    "en": FieldWords(
+        ("Invoice No.", "Invoice #", "Invoice number", "Invoice no:", "Document no."),
+        ("Invoice date", "Date", "Date of issue", "Date of invoice"),
+        ("Total", "Invoice total", "Total (incl. VAT)", "Grand total"),
+        ("Total due", "Amount due"),
+        ("Subtotal", "Net amount", "Total excl. VAT"),
+        ("Less deposit", "Deposit paid"), ("Balance due", "Balance to pay"),
+        (("Customer no.", "C-{d5}"), ("PO number", "PO-{d5}"), ("Order ref.", "{d6}"), ("Account no.", "AC{d5}")),
+        ("Delivery date", "Order date", "Dispatch date"), ("long_gb", "dmy_slash")),
+    "es": FieldWords(
+        ("Factura n.º", "Nº factura", "Número de factura", "Factura número"),
+        ("Fecha de factura", "Fecha", "Fecha de emisión"),
+        ("Total factura", "Importe total", "Total (IVA incl.)"),
+        ("Total a pagar",),
+        ("Base imponible", "Subtotal", "Importe neto"),
+        ("Anticipo",), ("Pendiente de pago", "Saldo"),
+        (("Nº cliente", "{d5}"), ("Nº pedido", "P-{d5}"), ("Albarán", "ALB-{d5}")),
+        ("Fecha de entrega", "Fecha de pedido", "Fecha de operación"), ("dmy_slash", "long_es")),
+    "it": FieldWords(
+        ("Fattura n.", "Numero fattura", "N. fattura", "Documento n."),
+        ("Data fattura", "Data", "Data documento", "Data emissione"),
+        ("Totale fattura", "Totale documento", "Importo totale"),
+        ("Totale da pagare", "Netto a pagare"),
+        ("Totale imponibile", "Imponibile", "Subtotale"),
+        ("Acconto",), ("Saldo da pagare", "Residuo"),
+        (("Cod. cliente", "{d5}"), ("Ordine n.", "ORD-{d5}"), ("DDT n.", "{d4}/{yy}")),
+        ("Data consegna", "Data ordine", "Data DDT"), ("dmy_slash", "long_it")),
+    "nl": FieldWords(
+        ("Factuurnummer", "Factuurnr.", "Factuur nr.", "Factuur nummer"),
+        ("Factuurdatum", "Datum", "Datum factuur"),
+        ("Totaal", "Totaalbedrag", "Totaal incl. BTW"),
+        ("Te betalen", "Totaal te betalen"),
+        ("Subtotaal", "Totaal excl. BTW", "Netto bedrag"),
+        ("Aanbetaling",), ("Restant", "Nog te betalen"),
+        (("Klantnummer", "{d5}"), ("Ordernummer", "ORD{d6}"), ("Uw referentie", "REF-{d4}"), ("Pakbonnummer", "{d6}")),
+        ("Leverdatum", "Orderdatum", "Leveringsdatum"), ("dmy_dot", "dmy_dash", "long_nl")),
+}
+NUMBER_SHAPES = ("{p}-{y}-{n4}", "{y}/{n4}", "{p}{y}{n5}", "{n6}", "{p}{yy}-{n4}", "{y}.{n3}", "{p}-{n6}")
+META_PLACES = ("rows", "stacked", "strip")
+
+
+def vary_fields(spec: InvoiceSpec, lang: Language, rng: random.Random) -> InvoiceSpec:
+    """`spec` with other labels, number shapes, date styles, competing rows and sometimes a prepayment.
+
+    The number/date block may be printed as rows, stacked or as a strip under the parties (a
+    classic-layout head only); the expected fields do not change except the invoice number.
+    """
+    fw = FIELD_WORDS[lang.code]
+    prepaid = money(spec.total * D(rng.choice((20, 30, 50))) / 100) if rng.random() < 0.25 else D("0.00")
+    totals = fw.total if prepaid else fw.total + fw.due_total
+    words = replace(spec.words, number=rng.choice(fw.number), issue_date=rng.choice(fw.issue_date),
+                    total=rng.choice(totals), subtotal=rng.choice(fw.subtotal), prepaid=rng.choice(fw.prepaid),
+                    balance=rng.choice(fw.balance))
+    year = spec.issue_date.year
+    number = rng.choice(NUMBER_SHAPES).format(
+        p=rng.choice(("RE", "R", "F", "FA", "INV", "RG")), y=year, yy=f"{year % 100:02d}", n3=_digits(rng, 3),
+        n4=_digits(rng, 4), n5=_digits(rng, 5), n6=str(rng.randint(100000, 999999)))
+    extra: list[tuple[str, str]] = []
+    for label, template in rng.sample(fw.other_ids, rng.randint(0, 2)):
+        extra.append((label, template.format(d4=_digits(rng, 4), d5=str(rng.randint(10000, 99999)),
+                                             d6=str(rng.randint(100000, 999999)), yy=f"{year % 100:02d}")))
+    style = rng.choice(fw.date_styles)
+    for label in rng.sample(fw.other_dates, rng.randint(0, 1)):
+        extra.append((label, format_date(spec.issue_date - timedelta(days=rng.randint(1, 20)), style)))
+    rng.shuffle(extra)
+    head = spec.head
+    if head is not None:
+        head = replace(head, meta_at=rng.choice(META_PLACES) if len(extra) <= 2 else rng.choice(META_PLACES[:2]))
+    return replace(spec, words=words, number=number, issue_style=style, due_style=style, meta_extra=tuple(extra),
+                   prepaid=prepaid, head=head)
+
+
 def varied_invoices(seed: int = 0, kinds: tuple[str, ...] = SELLER_KINDS,
-                    languages: tuple[Language, ...] = LANGUAGES) -> list[SellerCase]:
-    """Every kind in every language, drawn with a random generator seeded by `seed`."""
+                    languages: tuple[Language, ...] = LANGUAGES, fields: bool = False) -> list[SellerCase]:
+    """Every kind in every language, drawn with a random generator seeded by `seed`.
+
+    `fields`: also vary how the number, dates and totals are labelled and placed (`vary_fields`),
+    drawn from a second generator so the seller layouts stay those of `seed`.
+    """
     from docpipe.devtools.hard_cases import invoice_pdf
 
     rng = random.Random(seed)
+    field_rng = random.Random(f"fields-{seed}")
     out: list[SellerCase] = []
     for kind in kinds:
         for lang in languages:
             spec, expected = varied_invoice(kind, lang, rng)
+            if fields:
+                spec = vary_fields(spec, lang, field_rng)
+                expected = expected | {"invoice_number": spec.number}
             out.append(SellerCase(f"{kind}_{lang.code}_{seed}", kind, lang.code, invoice_pdf(spec), expected))
     return out

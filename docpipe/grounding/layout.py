@@ -9,6 +9,7 @@ and value columns of a form).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -360,12 +361,17 @@ class PageLayout:
         end = bisect_left(self._row_tops, limit, lo=row + 1)
         return list(range(row + 1, end))
 
-    def segment_below(self, seg: int, max_gap_lines: float = 1.2) -> int | None:
-        """The segment directly under `seg` in the same column, if the text continues there."""
+    def segment_below(self, seg: int, max_gap_lines: float = 1.2, skip: Callable[[int], bool] | None = None) -> int | None:
+        """The segment directly under `seg` in the same column, if the text continues there.
+
+        `skip(segment)`: segments to look past (a row of specks between two lines).
+        """
         s = self.segments[seg]
         best: tuple[float, int] | None = None
         for r in self.rows_below(s.row, max_gap_lines):
             for cand in self.row_segments[r]:
+                if skip is not None and skip(cand):
+                    continue
                 c = self.segments[cand]
                 overlap = min(s.x1, c.x1) - max(s.x0, c.x0)
                 if overlap > 0 or abs(c.x0 - s.x0) < 0.01:

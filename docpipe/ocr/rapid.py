@@ -28,6 +28,7 @@ loads and runs with no network at all.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -400,6 +401,7 @@ def word_spans(
     limit = max(_MAX_CHAR_GAP_COLS, _WORD_GAP_PITCHES * float(np.median(unspaced))) if unspaced else 0.0
     breaks = {s - 1 for s in starts if s > 0 and (s - 1 in spaced or char_at[s] - char_at[s - 1] > limit)}
     breaks |= {j for j in extra_breaks or () if 0 <= j < len(chars) - 1}
+    breaks |= separator_breaks(chars)
     edges = [-1, *sorted(breaks), len(chars) - 1]
     spans: list[tuple[str, float, float, float]] = []
     for first, last in ((a + 1, b) for a, b in zip(edges, edges[1:], strict=False)):
@@ -414,6 +416,30 @@ def word_spans(
         if end > start:
             spans.append((word, conf, start, end))
     return spans
+
+
+# Dots and bullets that separate the parts of a printed line ('Foo GmbH · Hauptstr. 1 · 12345 Ort');
+# never part of a word except the Catalan 'l·l', whose neighbours are both lower-case letters.
+SEPARATOR_DOTS = frozenset("·•●")
+
+
+def separator_breaks(chars: Sequence[str]) -> set[int]:
+    """Word boundaries around separator dots the recogniser glued to a word ('S.p.A.·P.IVA').
+
+    Indices j as in `word_spans` (a boundary between character j and j+1): a glued separator
+    becomes a word of its own, as it is printed.
+    """
+    out: set[int] = set()
+    for j, ch in enumerate(chars):
+        if ch not in SEPARATOR_DOTS:
+            continue
+        if ch == "·" and 0 < j < len(chars) - 1 and chars[j - 1].islower() and chars[j + 1].islower():
+            continue  # 'col·lecció'
+        if j > 0:
+            out.add(j - 1)
+        if j < len(chars) - 1:
+            out.add(j)
+    return out
 
 
 def proportional_spans(text: str, line_score: float) -> list[tuple[str, float, float, float]]:

@@ -165,8 +165,9 @@ def header_blocks(layout: PageLayout, max_top: float = MAX_TOP, max_blocks: int 
     """Blocks of adjacent lines starting in the top part of the page, top first."""
     blocks: list[Block] = []
     used: set[int] = set()
+    counted = 0  # blocks with a name or address line; a title, a logo's words or a lone value do not count
     for seg in sorted(layout.segments, key=lambda s: (s.y0, s.x0)):
-        if seg.y0 > max_top or len(blocks) >= max_blocks:
+        if seg.y0 > max_top or counted >= max_blocks:
             break
         if seg.index in used:
             continue
@@ -208,6 +209,7 @@ def header_blocks(layout: PageLayout, max_top: float = MAX_TOP, max_blocks: int 
             block.lines.append(_line(layout, parts))
             row = nxt
         blocks.append(block)
+        counted += any(line.kind in ("name", "address") for line in block.lines)
     return blocks
 
 

@@ -32,7 +32,8 @@ ROLE_LABELS: dict[str, list[str]] = {
         "summe inkl ust", "summe inkl mwst", "gesamtbetrag", "gesamtsumme", "rechnungsbetrag", "endbetrag",
         "total ttc", "montant ttc", "totaal", "totaal incl btw", "te betalen", "importe total",
         "total factura", "totale fattura", "totale documento", "brutto", "total brutto", "brutto gesamt",
-        "gesamt brutto", "gesamt", "totaal bruto",
+        "gesamt brutto", "gesamt", "totaal bruto", "importo totale", "totale iva inclusa", "totaalbedrag",
+        "montant total", "total iva incluido", "total iva incl",
         # the amount after a rounding adjustment (a longer label than the rounding line's own)
         "total after rounding", "total after adj", "total after adjustment", "total after rounding adj",
         "rounded total", "total rounded", "amount after rounding",
@@ -46,7 +47,7 @@ ROLE_LABELS: dict[str, list[str]] = {
         # A bare 'Net' / 'Netto' line is the amount before tax (receipts: 'NET 34.05 / VAT 2.04 / TOTAL').
         "net", "nett", "net sales", "net value", "netto", "netto gesamt", "gesamt netto", "total netto",
         "montant net", "total hors taxes", "hors taxes", "neto", "importe neto", "totale imponibile",
-        "netto totaal",
+        "netto totaal", "subtotale", "netto bedrag", "totale netto",
     ],
     "tax": [
         "tax", "vat", "sales tax", "total tax", "tax amount", "total vat", "vat amount", "gst",
@@ -57,7 +58,9 @@ ROLE_LABELS: dict[str, list[str]] = {
     ],
     "amount_due": [
         "amount due", "balance due", "total due", "amount payable", "zahlbetrag", "zu zahlen",
-        "noch zu zahlen", "solde a payer", "net a payer", "reste a payer", "te betalen",
+        "noch zu zahlen", "solde a payer", "net a payer", "reste a payer", "te betalen", "total a payer",
+        "totaal te betalen", "nog te betalen", "total a pagar", "importe a pagar", "totale da pagare",
+        "netto a pagare", "balance to pay", "amount to pay", "restbetrag",
     ],
     "doc_number": [
         "invoice number", "invoice no", "invoice #", "invoice", "invoice id", "bill no", "bill number",
@@ -65,11 +68,16 @@ ROLE_LABELS: dict[str, list[str]] = {
         "rechnungsnummer", "rechnungsnr", "rechnung nr", "rechnung", "beleg nr", "belegnummer",
         "facture", "facture no", "numero de facture", "factuurnummer", "factuur nr", "factura no",
         "numero factura", "fattura n", "numero fattura", "credit note no", "gutschrift nr",
+        "re-nr", "rg-nr", "factuurnr", "factuur nummer", "no de facture",
+        "facture numero", "no factura", "no de factura", "numero de factura", "factura numero",
+        "no fattura", "fattura numero", "documento no", "numero documento", "inv no", "invoice ref",
     ],
     "issue_date": [
         "invoice date", "date of issue", "issue date", "date", "dated", "billing date", "document date",
         "rechnungsdatum", "belegdatum", "datum", "ausstellungsdatum", "date de facture", "date facture",
         "date d'emission", "factuurdatum", "fecha", "fecha de factura", "data", "data fattura",
+        "date of invoice", "invoice dated", "date de facturation", "datum factuur", "fecha de emision",
+        "fecha factura", "data documento", "data emissione", "data di emissione", "rechnung vom",
     ],
     "due_date": [
         "due date", "payment due", "due", "pay by", "due on", "faellig am", "fallig am", "falligkeit",
@@ -87,6 +95,7 @@ ROLE_LABELS: dict[str, list[str]] = {
         "rechnungsempfanger", "leistungsempfanger", "auftraggeber", "client", "acheteur", "facture a",
         "klant", "cliente", "destinatario", "cessionario", "bill to address", "koper", "factuuradres",
         "comprador", "facturar a", "datos del cliente", "committente", "destinataire",
+        "aan", "empfanger", "adressat", "cliente finale", "facture a l'ordre de",
     ],
     "currency": ["currency", "wahrung", "rechnungswahrung", "betrage in", "devise", "valuta", "moneda"],
 }
@@ -204,12 +213,13 @@ OTHER_DATE_ROLES: dict[str, list[str]] = {
         "delivery date", "date of delivery", "date of supply", "supply date", "service date", "tax point",
         "shipped", "ship date", "shipping date", "leistungsdatum", "lieferdatum", "liefertermin",
         "leistungszeitraum", "lieferzeitraum", "date de livraison", "date de prestation", "livraison",
-        "fecha de entrega", "data di consegna", "leverdatum", "leveringsdatum",
+        "fecha de entrega", "data di consegna", "leverdatum", "leveringsdatum", "dispatch date",
+        "date d'execution", "fecha de operacion", "data consegna", "data ddt", "afleverdatum",
     ],
     "order": [
         "order date", "date of order", "order", "po date", "bestelldatum", "auftragsdatum", "bestellung vom",
         "bestellung", "auftrag vom", "date de commande", "commande", "fecha de pedido", "pedido",
-        "data ordine", "ordine", "besteldatum",
+        "data ordine", "ordine", "besteldatum", "orderdatum",
     ],
     "print": [
         "printed", "print date", "printed on", "gedruckt", "gedruckt am", "druckdatum", "erstellt am",

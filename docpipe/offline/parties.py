@@ -153,8 +153,29 @@ def _is_code(text: str) -> bool:
     return digits > 0 and digits > sum(ch.isalpha() for ch in text)
 
 
+_NUMBER_WORDS = {"no", "code", "cod", "id", "ref", "number", "nummer", "numero", "codice", "codigo"}
+
+
+def keys_a_number(layout: PageLayout, hit: LabelHit) -> bool:
+    """Whether a party label is part of a number's label: 'Customer no.', 'N° client', 'Cod. cliente'.
+
+    The number word is absorbed after the label or printed just before it on the same line piece.
+    """
+    row = layout.rows[hit.row]
+    after = row[hit.start + len(hit.tokens):hit.end]
+    if any(layout.keys[t] == "no" for t in after):
+        return True
+    first = layout.tokens[hit.tokens[0]]
+    if hit.start == 0:
+        return False
+    before = row[hit.start - 1]
+    return layout.tokens[before].seg == first.seg and layout.keys[before] in _NUMBER_WORDS
+
+
 def party_from_label(layout: PageLayout, hit: LabelHit, stop: set[int]) -> tuple[Reading, list[Line], int] | None:
     """(name reading, block lines, index of the name line) for one party label."""
+    if keys_a_number(layout, hit):
+        return None
     right = text_right(layout, hit, stop)
     lines = _block_lines(layout, hit)
     if right and lines and layout.tokens[right[0]].x0 - layout.tokens[hit.tokens[-1]].x1 > RIGHT_GAP:
@@ -315,15 +336,18 @@ def imprint_names(layout: PageLayout, excluded_rows: set[int]) -> list[Reading]:
             continue
         # The rest of the printed line: this segment after the name and the pieces continuing it.
         parts = grow_row(layout, seg.row, [seg.index], set())
-        end = layout.tokens[name[-1]].x1
+        # (An OCR box of the last name word may reach over the next word's start: 'B.V.·' | 'KvK'.)
+        end = layout.tokens[name[-1]].x0
         rest = sorted((t for s in parts for t in layout.segments[s].tokens
-                       if t not in name and layout.tokens[t].x0 >= end - 1e-6), key=lambda t: layout.tokens[t].x0)
+                       if t not in name and layout.tokens[t].x0 > end), key=lambda t: layout.tokens[t].x0)
         if not rest:
             continue
-        registration = bool({label_token(layout.tokens[t].text) for t in rest} & REGISTRATION_WORDS)
+        keys = {label_token(layout.tokens[t].text.strip("".join(_GLUED_SEPARATORS))) for t in rest}
+        registration = bool(keys & REGISTRATION_WORDS)
         address = any(_has_postcode(layout.text_of(c)) for c in _chunks(layout, rest))
         if registration or address:
-            out.append(Reading(layout.text_of(name), name, 0, 0.8 if registration else 0.75))
+            value = layout.text_of(name).rstrip("".join(_GLUED_SEPARATORS) + " ")
+            out.append(Reading(value, name, 0, 0.8 if registration else 0.75))
     out.sort(key=lambda r: -r.quality)
     return out
 
@@ -376,6 +400,15 @@ _SALUTATIONS = {"firma", "herrn", "herr", "frau", "an", "to", "attn", "mr", "mrs
 def _return_address(layout: PageLayout, seg: int) -> bool:
     """'Müller GmbH · Industriestr. 12 · 70565 Stuttgart': a sender's name and city on one line."""
     chunks = _chunks(layout, layout.segments[seg].tokens)
+    if len(chunks) == 1:
+        # The separators lost (a scan reads the small dots as specks on a row of their own): a
+        # company name closed by its legal form, then a street and postcode on the same line.
+        toks = chunks[0]
+        first = next((i for i, t in enumerate(toks) if i > 0 and is_legal_form(layout.tokens[t].text)), None)
+        if first is None or not _is_namey(layout, toks[:first]):
+            return False
+        rest = toks[first + 1:]
+        return any(_has_postcode(layout.text_of(rest[k:])) for k in range(1, len(rest)))
     return (len(chunks) >= 2 and _is_namey(layout, chunks[0]) and not _is_addressy(layout, chunks[0])
             and any(_has_postcode(layout.text_of(c)) for c in chunks[1:]))
 
@@ -395,7 +428,9 @@ def window_recipient(layout: PageLayout, max_y: float = 0.45) -> tuple[Reading, 
     for seg in range(len(layout.segments)):
         if layout.segments[seg].y0 > max_y or not _return_address(layout, seg):
             continue
-        below = layout.segment_below(seg, max_gap_lines=2.5)
+        # (The line's separator dots may be read as specks on a row of their own under it.)
+        below = layout.segment_below(seg, max_gap_lines=2.5, skip=lambda s: not layout.segment_text(s).strip(
+            "".join(_SEPARATORS) + " ."))
         if below is not None and (label_token(layout.segment_text(below)) in _SALUTATIONS
                                   or _recipient_label(layout.segment_text(below))):
             below = layout.segment_below(below)  # 'Firma', 'Herrn', 'Bill to:' above the name

@@ -106,6 +106,14 @@ def classify(keys: list[str], table: str = "amount") -> tuple[str, int, dict[str
     return role, found[role][0], found
 
 
+def _label_words(keys: list[str], role: str, table: str) -> set[str]:
+    """The words of `role`'s longest label found in `keys` (folded), empty when none is."""
+    folded = [ocr_fold(k) for k in keys]
+    found = [(_match(folded, words), words) for words in _role_labels(table).get(role, ())]
+    best = max(found, default=((0, 0), ()))
+    return set(best[1]) if best[0][0] else set()
+
+
 def _is_number(text: str) -> bool:
     t = text.strip(" :;")
     return bool(t) and (read_amount(t) is not None or bool(date_candidates(t)) or t.rstrip("%").replace(",", ".")
@@ -152,6 +160,10 @@ def row_label(layout: PageLayout, value_tokens: list[int], table: str = "amount"
     label.reverse()
     keys = [layout.keys[t] for t in label]
     role, chars, roles = classify(keys, table)
+    # A qualifier inside the best label is part of its meaning ('netto a pagare' is the amount to
+    # pay, 'total excl vat' the net amount); only words beyond it qualify the label.
+    own = _label_words(keys, role, table) if role else set()
+    qualifiers = [ocr_fold(k) for k in keys if ocr_fold(k) not in own]
     bracketed, inside = 0, False
     for t in label:
         text = layout.tokens[t].text
@@ -161,5 +173,5 @@ def row_label(layout: PageLayout, value_tokens: list[int], table: str = "amount"
             inside = False
     return RowLabel(role=role, chars=chars, roles=roles, tokens=label, words=len(label), percent=percent,
                     values_between=between, values_after=after, at_start=bool(label) and label[0] == row[0],
-                    incl=any(ocr_fold(k) in _INCL for k in keys), excl=any(ocr_fold(k) in _EXCL for k in keys),
+                    incl=any(k in _INCL for k in qualifiers), excl=any(k in _EXCL for k in qualifiers),
                     bracketed=bracketed)

@@ -15,7 +15,8 @@ from docpipe.grounding.textnorm import label_token
 from docpipe.offline.blocks import line_kind
 from docpipe.offline.lexicon import ITEM_ROLE_LABELS, ROLE_LABELS, role_of
 from docpipe.offline.parties import (
-    address_after, address_below, footer_name, legal_name_candidates, party_from_label, window_recipient,
+    address_after, address_below, footer_name, keys_a_number, legal_name_candidates, party_from_label,
+    window_recipient,
 )
 from docpipe.offline.values import Reading, read_below, read_right, scan_value
 
@@ -233,9 +234,15 @@ def window_party(layout: PageLayout) -> tuple[Pick, Pick] | None:
             Pick(address.value, address.tokens, 0.6, "window"))
 
 
+PARTY_LABEL_ROLES = ("seller", "buyer", "seller_address", "buyer_address")
+
+
 def all_hits(layout: PageLayout, specs: list[FieldSpec], excluded: set[int]) -> dict[str, list[LabelHit]]:
     hits: dict[str, list[LabelHit]] = {}
     for spec in specs:
         found = find_labels(layout, field_labels(spec))
-        hits[spec.name] = [h for h in found if not excluded.intersection(h.tokens)]
+        party = spec.kind in ("name", "address") and role_of(spec.name) in PARTY_LABEL_ROLES
+        # 'Customer no.', 'N° client': a party word inside a number's label is not the party's label.
+        hits[spec.name] = [h for h in found if not excluded.intersection(h.tokens)
+                           and not (party and keys_a_number(layout, h))]
     return resolve_overlaps(hits)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,6 +75,15 @@ def _clean_identifier(text: str) -> str:
     return t[:-1] if t.endswith(".") and t.count(".") == 1 else t
 
 
+def _money_like(text: str, amount: Any) -> bool:
+    """Whether a word read as an amount is one: strong, and with a currency or one or two decimals.
+
+    '1.234,56', '€12' and '12.5' are money; '2024.112' or '2024.0815' (a year and a serial, dotted)
+    have no money shape and stay identifiers.
+    """
+    return bool(amount.strong and (amount.currency or re.search(r"[.,]\d{1,2}$", text)))
+
+
 def scan_value(
     layout: PageLayout, toks: list[int], kind: str, day_first: bool | None, max_skip: int
 ) -> Reading | None:
@@ -118,7 +129,7 @@ def scan_value(
             cleaned = _clean_identifier(text)
             if any(ch.isdigit() for ch in cleaned) and len(cleaned) >= 2 and not date_candidates(cleaned):
                 amount = read_amount(cleaned)
-                if amount is None or not amount.strong:
+                if amount is None or not _money_like(cleaned, amount):
                     return Reading(cleaned, [toks[i]], skipped, 1.0 if len(cleaned) >= 4 else 0.7)
         elif kind == "currency":
             code = currency_of_token(text)
