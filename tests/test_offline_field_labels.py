@@ -154,3 +154,49 @@ def test_a_sender_line_whose_dots_were_read_as_specks_still_marks_the_window() -
     assert found is not None
     assert found[0].value == "Pablo Weber"
     assert found[1].value == "Turninolaan 37 7773 GH Delft"
+
+
+@pytest.mark.parametrize("subject", ["Fattura RG24-3745", "Factuur INV202469228", "Rechnung Nr. 2024/0159"])
+def test_a_subject_line_carrying_the_number(subject: str) -> None:
+    number = subject.split()[-1]
+    page = [(0.08, 0.05, "Kessler Bau GmbH"), (0.08, 0.065, "Hafenweg 3"), (0.08, 0.08, "20457 Hamburg"),
+            (0.6, 0.10, "Datum 05.03.2024"), (0.6, 0.115, "Kundennummer 40411"),
+            (0.08, 0.20, "Lindqvist Logistik AG"), (0.08, 0.215, "Am Markt 3"), (0.08, 0.23, "89073 Ulm"),
+            (0.08, 0.28, subject), (0.55, 0.5, "Gesamtbetrag 1.234,56 €")]
+    assert _values(synthetic_page(page))["invoice_number"] == number
+
+
+@pytest.mark.parametrize("label", ["Avoir n°", "Nota di credito n.", "Creditnota nr.", "Gutschrift Nr."])
+def test_a_credit_note_under_its_own_label_keeps_its_number_and_sign(label: str) -> None:
+    page = [(0.08, 0.05, "Kessler Bau SARL"), (0.6, 0.10, f"{label} AV-2024-031"),
+            (0.6, 0.115, "Date 05/03/2024"), (0.55, 0.5, "Total TTC -273,56 €")]
+    values = _values(synthetic_page(page))
+    assert values["invoice_number"] == "AV-2024-031"
+    assert str(values["total"]) == "-273.56"
+
+
+def test_a_document_title_ends_the_letterhead_block_above_the_buyer(tmp_path: Path) -> None:
+    # A centred letterhead, the title printed large under it at the left and the buyer block right
+    # under the title (the number/date rows are a strip further down): the title belongs to
+    # neither party's block, and the buyer's block is not read as more lines of the seller's.
+    from dataclasses import replace
+    from datetime import date
+    from decimal import Decimal as D
+
+    from docpipe.devtools.hard_cases import invoice_pdf
+    from docpipe.devtools.invoice_layout import HeadStyle, InvoiceSpec, LineItemSpec
+    from docpipe.devtools.sample_invoices import GERMAN
+
+    spec = InvoiceSpec(
+        words=replace(GERMAN, title="Gutschrift", number="Gutschrift Nr."), number="F-2024-2406",
+        issue_date=date(2024, 3, 4), due_date=date(2024, 4, 3), issue_style="long_de", due_style="long_de",
+        seller_name="RURTIS MASCHINENBAU GMBH & CO. KG", seller_address=("Hullerstraße 37", "62872 Erfurt"),
+        seller_contact=("Tel. +32 309 507185", "info@gussaro.example"), buyer_name="Teillen Holzbau GmbH",
+        buyer_address=("Hastingstraße 48", "88925 Freiburg"), currency="EUR", currency_mark="€", tax_rate=D("19"),
+        items=(LineItemSpec("Lizenz / licence 2024", D("-4"), D("68.39")),),
+        meta_extra=(("Kunden-Nr.", "K25496"),), head=HeadStyle("center", buyer_label="", meta_at="strip"))
+    merged = _read(invoice_pdf(spec), tmp_path)
+    assert merged.values.seller_name == spec.seller_name
+    assert merged.values.buyer_name == spec.buyer_name
+    assert merged.values.invoice_number == "F-2024-2406"
+    assert str(merged.values.total) == f"{spec.total:.2f}"

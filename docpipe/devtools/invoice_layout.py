@@ -83,7 +83,10 @@ class HeadStyle:
     # The number/date rows: 'rows' label left of value at the top right; 'stacked' each label above
     # its value there; 'strip' one boxed band of label cells with the values under them, between the
     # parties and the item table.
-    meta_at: Literal["rows", "stacked", "strip"] = "rows"
+    # 'subject': the number printed in a bold subject line over the item table ('Rechnung Nr. 2024-117',
+    # `subject` formatted with {number}), the date rows at the top right.
+    meta_at: Literal["rows", "stacked", "strip", "subject"] = "rows"
+    subject: str = "{number}"
 
 
 @dataclass(frozen=True)
@@ -281,6 +284,8 @@ def _varied_head(c: PageCanvas, spec: InvoiceSpec) -> float:
                                      name_size=15, accent=spec.accent)
     # Title and the number/date rows: top right, or left under a right/centre letterhead.
     meta = _meta_rows(spec)
+    if h.meta_at == "subject":
+        meta = [row for row in meta if row[2] != "invoice_number"]
     if h.seller_at in ("left", "footer", "sender", "columns"):
         c.text(right, 70, w.title, face="bold", size=24, color=spec.accent, align="right")
         label_x, value_x, my = right - 205, right - 95, 98.0
@@ -288,7 +293,7 @@ def _varied_head(c: PageCanvas, spec: InvoiceSpec) -> float:
         ty = top_block_end + 18
         c.text(MARGIN, ty, w.title, face="bold", size=22, color=spec.accent)
         label_x, value_x, my = right - 205, right - 95, ty + 26
-    if h.meta_at == "rows":
+    if h.meta_at in ("rows", "subject"):
         for label, value, key in meta:
             c.text(label_x, my, label, face="bold", size=9.5, color=GREY)
             c.text(value_x, my, value, size=9.5, key=key)
@@ -300,6 +305,14 @@ def _varied_head(c: PageCanvas, spec: InvoiceSpec) -> float:
             my += 26
     y = max(top_block_end, my) + 22
     end = _varied_parties(c, spec, y, name_lines, buyer_label)
+    if h.meta_at == "subject":
+        before, _, after = h.subject.partition("{number}")
+        y = end - spec.table_gap + 16
+        box = c.text(MARGIN, y, before.rstrip(), face="bold", size=12) if before.strip() else (MARGIN, y, MARGIN - 3.5, y)
+        box = c.text(box[2] + 3.5, y, spec.number, face="bold", size=12, key="invoice_number")
+        if after:
+            c.text(box[2], y, after, face="bold", size=12)
+        return y + 14 + spec.table_gap
     if h.meta_at != "strip":
         return end
     return _meta_strip(c, meta, end - spec.table_gap + 14) + spec.table_gap

@@ -243,6 +243,8 @@ class FieldWords:
     other_ids: tuple[tuple[str, str], ...]  # (label, value template): customer, order, delivery note...
     other_dates: tuple[str, ...]  # delivery, order, service dates
     date_styles: tuple[DateStyle, ...]
+    subject: tuple[str, ...]  # a subject line carrying the number ('Rechnung Nr. {number}')
+    credit: tuple[str, str]  # a credit note's title and number label
 
 
 FIELD_WORDS: dict[str, FieldWords] = {
@@ -255,7 +257,8 @@ FIELD_WORDS: dict[str, FieldWords] = {
         ("abzgl. Anzahlung", "Anzahlung vom Vormonat"), ("Restbetrag", "Noch zu zahlen"),
         (("Kundennummer", "{d5}"), ("Kunden-Nr.", "K{d5}"), ("Bestellnummer", "B-{d6}"), ("Auftrags-Nr.", "A{d6}"),
          ("Lieferschein-Nr.", "LS-{d5}")),
-        ("Lieferdatum", "Leistungsdatum", "Bestelldatum"), ("dmy_dot", "long_de")),
+        ("Lieferdatum", "Leistungsdatum", "Bestelldatum"), ("dmy_dot", "long_de"),
+        ("Rechnung Nr. {number}", "Rechnung {number}", "Unsere Rechnung Nr. {number}"), ("Gutschrift", "Gutschrift Nr.")),
     "fr": FieldWords(
         ("Facture n°", "N° de facture", "Numéro de facture", "Facture N°"),
         ("Date de facture", "Date", "Date d'émission", "Date de facturation"),
@@ -264,7 +267,8 @@ FIELD_WORDS: dict[str, FieldWords] = {
         ("Total HT", "Montant HT", "Sous-total"),
         ("Acompte versé", "Acompte"), ("Reste à payer", "Solde dû"),
         (("N° client", "C{d5}"), ("Réf. commande", "CMD-{d5}"), ("Bon de livraison", "BL{d6}"), ("Code client", "{d6}")),
-        ("Date de livraison", "Date de commande", "Date d'exécution"), ("dmy_slash", "long_fr")),
+        ("Date de livraison", "Date de commande", "Date d'exécution"), ("dmy_slash", "long_fr"),
+        ("Facture n° {number}", "Facture {number}"), ("Avoir", "Avoir n°")),
     "en": FieldWords(
         ("Invoice No.", "Invoice #", "Invoice number", "Invoice no:", "Document no."),
         ("Invoice date", "Date", "Date of issue", "Date of invoice"),
@@ -273,7 +277,8 @@ FIELD_WORDS: dict[str, FieldWords] = {
         ("Subtotal", "Net amount", "Total excl. VAT"),
         ("Less deposit", "Deposit paid"), ("Balance due", "Balance to pay"),
         (("Customer no.", "C-{d5}"), ("PO number", "PO-{d5}"), ("Order ref.", "{d6}"), ("Account no.", "AC{d5}")),
-        ("Delivery date", "Order date", "Dispatch date"), ("long_gb", "dmy_slash")),
+        ("Delivery date", "Order date", "Dispatch date"), ("long_gb", "dmy_slash"),
+        ("Invoice {number}", "Invoice no. {number}"), ("Credit note", "Credit note no.")),
     "es": FieldWords(
         ("Factura n.º", "Nº factura", "Número de factura", "Factura número"),
         ("Fecha de factura", "Fecha", "Fecha de emisión"),
@@ -282,7 +287,8 @@ FIELD_WORDS: dict[str, FieldWords] = {
         ("Base imponible", "Subtotal", "Importe neto"),
         ("Anticipo",), ("Pendiente de pago", "Saldo"),
         (("Nº cliente", "{d5}"), ("Nº pedido", "P-{d5}"), ("Albarán", "ALB-{d5}")),
-        ("Fecha de entrega", "Fecha de pedido", "Fecha de operación"), ("dmy_slash", "long_es")),
+        ("Fecha de entrega", "Fecha de pedido", "Fecha de operación"), ("dmy_slash", "long_es"),
+        ("Factura n.º {number}", "Factura {number}"), ("Factura rectificativa", "Factura rectificativa n.º")),
     "it": FieldWords(
         ("Fattura n.", "Numero fattura", "N. fattura", "Documento n."),
         ("Data fattura", "Data", "Data documento", "Data emissione"),
@@ -291,7 +297,8 @@ FIELD_WORDS: dict[str, FieldWords] = {
         ("Totale imponibile", "Imponibile", "Subtotale"),
         ("Acconto",), ("Saldo da pagare", "Residuo"),
         (("Cod. cliente", "{d5}"), ("Ordine n.", "ORD-{d5}"), ("DDT n.", "{d4}/{yy}")),
-        ("Data consegna", "Data ordine", "Data DDT"), ("dmy_slash", "long_it")),
+        ("Data consegna", "Data ordine", "Data DDT"), ("dmy_slash", "long_it"),
+        ("Fattura n. {number}", "Fattura {number}"), ("Nota di credito", "Nota di credito n.")),
     "nl": FieldWords(
         ("Factuurnummer", "Factuurnr.", "Factuur nr.", "Factuur nummer"),
         ("Factuurdatum", "Datum", "Datum factuur"),
@@ -300,22 +307,31 @@ FIELD_WORDS: dict[str, FieldWords] = {
         ("Subtotaal", "Totaal excl. BTW", "Netto bedrag"),
         ("Aanbetaling",), ("Restant", "Nog te betalen"),
         (("Klantnummer", "{d5}"), ("Ordernummer", "ORD{d6}"), ("Uw referentie", "REF-{d4}"), ("Pakbonnummer", "{d6}")),
-        ("Leverdatum", "Orderdatum", "Leveringsdatum"), ("dmy_dot", "dmy_dash", "long_nl")),
+        ("Leverdatum", "Orderdatum", "Leveringsdatum"), ("dmy_dot", "dmy_dash", "long_nl"),
+        ("Factuur {number}", "Factuurnummer {number}"), ("Creditnota", "Creditnota nr.")),
 }
 NUMBER_SHAPES = ("{p}-{y}-{n4}", "{y}/{n4}", "{p}{y}{n5}", "{n6}", "{p}{yy}-{n4}", "{y}.{n3}", "{p}-{n6}")
-META_PLACES = ("rows", "stacked", "strip")
+META_PLACES = ("rows", "stacked", "strip", "subject")
 
 
 def vary_fields(spec: InvoiceSpec, lang: Language, rng: random.Random) -> InvoiceSpec:
     """`spec` with other labels, number shapes, date styles, competing rows and sometimes a prepayment.
 
-    The number/date block may be printed as rows, stacked or as a strip under the parties (a
-    classic-layout head only); the expected fields do not change except the invoice number.
+    The number/date block may be printed as rows, stacked, as a strip under the parties or with the
+    number in a subject line (a classic-layout head only); one in ten is a credit note (its own
+    title and number label, negative quantities and total). The expected invoice number (and a
+    credit note's total) change with it.
     """
     fw = FIELD_WORDS[lang.code]
-    prepaid = money(spec.total * D(rng.choice((20, 30, 50))) / 100) if rng.random() < 0.25 else D("0.00")
+    credit = rng.random() < 0.1
+    if credit:
+        spec = replace(spec, words=replace(spec.words, title=fw.credit[0], number=fw.credit[1]),
+                       items=tuple(replace(item, quantity=-item.quantity) for item in spec.items))
+    prepaid = money(spec.total * D(rng.choice((20, 30, 50))) / 100) if rng.random() < 0.25 and not credit \
+        else D("0.00")
     totals = fw.total if prepaid else fw.total + fw.due_total
-    words = replace(spec.words, number=rng.choice(fw.number), issue_date=rng.choice(fw.issue_date),
+    words = replace(spec.words, number=spec.words.number if credit else rng.choice(fw.number),
+                    issue_date=rng.choice(fw.issue_date),
                     total=rng.choice(totals), subtotal=rng.choice(fw.subtotal), prepaid=rng.choice(fw.prepaid),
                     balance=rng.choice(fw.balance))
     year = spec.issue_date.year
@@ -332,7 +348,8 @@ def vary_fields(spec: InvoiceSpec, lang: Language, rng: random.Random) -> Invoic
     rng.shuffle(extra)
     head = spec.head
     if head is not None:
-        head = replace(head, meta_at=rng.choice(META_PLACES) if len(extra) <= 2 else rng.choice(META_PLACES[:2]))
+        place = rng.choice(META_PLACES) if len(extra) <= 2 else rng.choice(("rows", "stacked", "subject"))
+        head = replace(head, meta_at=place, subject=rng.choice(fw.subject))
     return replace(spec, words=words, number=number, issue_style=style, due_style=style, meta_extra=tuple(extra),
                    prepaid=prepaid, head=head)
 
@@ -354,6 +371,6 @@ def varied_invoices(seed: int = 0, kinds: tuple[str, ...] = SELLER_KINDS,
             spec, expected = varied_invoice(kind, lang, rng)
             if fields:
                 spec = vary_fields(spec, lang, field_rng)
-                expected = expected | {"invoice_number": spec.number}
+                expected = expected | {"invoice_number": spec.number, "total": f"{spec.total:.2f}"}
             out.append(SellerCase(f"{kind}_{lang.code}_{seed}", kind, lang.code, invoice_pdf(spec), expected))
     return out

@@ -203,10 +203,13 @@ def header_blocks(layout: PageLayout, max_top: float = MAX_TOP, max_blocks: int 
             if not parts:
                 break
             parts = grow_row(layout, nxt, parts, used)
+            line = _line(layout, parts)
+            if line.kind == "title" and any(ln.kind in ("name", "address") for ln in block.lines):
+                break  # a document title ('Gutschrift', 'FACTURE') ends a party block; it opens the next one
             used.update(parts)
             block.x0 = min(block.x0, min(layout.segments[s].x0 for s in parts))
             block.x1 = max(block.x1, max(layout.segments[s].x1 for s in parts))
-            block.lines.append(_line(layout, parts))
+            block.lines.append(line)
             row = nxt
         blocks.append(block)
         counted += any(line.kind in ("name", "address") for line in block.lines)

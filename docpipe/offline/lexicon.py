@@ -71,6 +71,9 @@ ROLE_LABELS: dict[str, list[str]] = {
         "re-nr", "rg-nr", "factuurnr", "factuur nummer", "no de facture",
         "facture numero", "no factura", "no de factura", "numero de factura", "factura numero",
         "no fattura", "fattura numero", "documento no", "numero documento", "inv no", "invoice ref",
+        "factuur", "fattura", "factura", "avoir", "avoir no", "nota di credito", "nota di credito no",
+        "factura rectificativa", "factura rectificativa no", "creditnota", "creditnota nr", "credit note",
+        "gutschrift",
     ],
     "issue_date": [
         "invoice date", "date of issue", "issue date", "date", "dated", "billing date", "document date",
