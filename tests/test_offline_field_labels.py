@@ -115,17 +115,23 @@ def test_a_qualifier_inside_a_label_is_part_of_its_meaning() -> None:
 
 
 def test_a_party_word_inside_a_number_label_is_not_the_party_label() -> None:
-    # Label-above-value rows: 'Customer no.' over its number, 'Delivery date' under it; the buyer is
-    # the block under 'Bill to:' -- not the next name-like line under 'Customer no.'.
-    page = [(0.08, 0.05, "Kessler Bau Ltd"), (0.08, 0.065, "3 Harbour Road"), (0.08, 0.08, "Leeds LS1 4AB"),
-            (0.08, 0.095, "Tel. 0113 555 0101"),
-            (0.6, 0.10, "Invoice No."), (0.6, 0.115, "INV-2024-0117"), (0.6, 0.14, "Customer no."),
-            (0.6, 0.155, "C-32704"), (0.6, 0.18, "Delivery date"), (0.6, 0.195, "28/10/2024"),
-            (0.08, 0.25, "Bill to:"), (0.08, 0.265, "Pablo García"), (0.08, 0.28, "11 Mill Lane"),
-            (0.08, 0.295, "York YO1 7HH")]
+    # Label-above-value rows at the top right ('Customer no.' over its number, 'Delivery date'
+    # under it), then the two labelled party blocks side by side: the buyer is the block under
+    # 'Customer', not the next name-like line under 'Customer no.'.
+    def at(x: float, y: float, text: str) -> tuple[float, float, str]:
+        return (x / 595, y / 842, text)
+
+    page = [at(462, 44, "Invoice"), at(340, 89, "Invoice No."), at(340, 99, "RE202494849"), at(340, 115, "Date"),
+            at(340, 125, "10/11/2024"), at(340, 141, "Payment due"), at(340, 151, "10/12/2024"),
+            at(340, 167, "Customer no."), at(340, 177, "C-32704"), at(340, 193, "Delivery date"),
+            at(340, 203, "28/10/2024"), at(50, 241, "Supplier:"), at(308, 241, "Customer"),
+            at(50, 251, "Kunter Supplies Ltd"), at(50, 267, "Unit 125, Gessis Park"), at(50, 279, "Leeds LS4 1AB"),
+            at(50, 293, "Tel. +40 107 837526"), at(308, 251, "Pablo García"), at(308, 267, "Unit 118, Fillaro Park"),
+            at(308, 279, "Leeds LS9 7AB"), at(300, 500, "Invoice total GBP 1,234.56")]
     values = _values(synthetic_page(page))
     assert values["buyer_name"] == "Pablo García"
-    for label in ("N° client", "Cod. cliente"):
+    assert values["seller_name"] == "Kunter Supplies Ltd"
+    for label in ("N° client", "Cod. cliente", "Customer no."):
         page2 = [(0.08, 0.05, "Kessler Bau SARL"), (0.6, 0.10, label), (0.6, 0.115, "C-55102"),
                  (0.6, 0.13, "Livraison express")]
         values = _values(synthetic_page(page2))
