@@ -206,3 +206,114 @@ def test_a_document_title_ends_the_letterhead_block_above_the_buyer(tmp_path: Pa
     assert merged.values.buyer_name == spec.buyer_name
     assert merged.values.invoice_number == "F-2024-2406"
     assert str(merged.values.total) == f"{spec.total:.2f}"
+
+
+def test_a_house_number_on_the_row_above_its_street_stays_in_the_address(tmp_path: Path) -> None:
+    # A tilted 150-dpi scan of a window letter: the recipient's house number, an OCR box of its
+    # own, sits a little higher than its street and lands on the row of the right-hand column's
+    # 'Datum factuur' line (drawn and scanned exactly so by the generator; OCR about 5 s).
+    from docpipe.devtools.hard_cases import scan_png
+    from docpipe.ocr.stage import WordLayerStage
+
+    case = next(c for c in varied_invoices(25, fields=True) if c.name == "window_letter_nl_25")
+    path = tmp_path / "letter.png"
+    path.write_bytes(scan_png(case.pdf, degrees=1.2, dpi=150))
+    output = Rasterizer(RasterConfig(isolate=False, dpi=150))(discover([str(path)]))[0]
+    pages = WordLayerStage("rapidocr")(list(zip(output.pages, output.images)))
+    layout = PageLayout(pages[0].words)
+    found = window_recipient(layout)
+    assert found is not None and found[0].value == case.expected["buyer_name"]
+    assert found[1].value == "Paussanistraat 124 7686 GH Delft"
+
+
+# -- kinds a fresh-user test found (its own invoices, 2026-12-01) ------------------------------------
+
+
+def _pdf_page(lines: list[tuple], tmp: Path):
+    """A one-page A4 PDF with each (x, y, text[, size]) line at those points (y the baseline, size
+    10 unless given), read end to end."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    for x, y, text, *size in lines:
+        page.insert_text((x, y), text, fontsize=size[0] if size else 10, fontname="helv")
+    return _read(doc.tobytes(), tmp)
+
+
+def test_a_credit_note_number_not_the_invoice_it_corrects(tmp_path: Path) -> None:
+    merged = _pdf_page([
+        (50, 50, "Elektro Wagner GmbH"), (50, 65, "Gewerbepark 2 · 74226 Nordheim"),
+        (50, 160, "Stadtwerke Nordheim GmbH"), (340, 160, "Gutschrift-Nr.: GS-2024-009"),
+        (50, 174, "Rathausplatz 1"), (340, 174, "Datum: 15.05.2024"),
+        (50, 188, "74226 Nordheim"), (340, 188, "zu Rechnung: 2024-101"),
+        (285, 400, "Summe netto"), (480, 400, "-100,00 €"), (285, 414, "zzgl. 19% MwSt."), (480, 414, "-19,00 €"),
+        (285, 428, "Gutschriftsbetrag"), (480, 428, "-119,00 €")], tmp_path)
+    assert merged.values.invoice_number == "GS-2024-009"
+    assert str(merged.values.total) == "-119.00"
+
+
+@pytest.mark.parametrize(("printed", "number"), [
+    ("Invoice number: BC 24 117", "BC 24 117"), ("Rechnungsnummer: W 24 01187", "W 24 01187"),
+    ("Nota di credito n. NC 3/2024", "NC 3/2024"), ("Rech.-Nr.: W24-01187", "W24-01187"),
+    ("FACTURE N°F2024-0117", "F2024-0117"),
+])
+def test_numbers_in_spaced_groups_glued_signs_and_short_labels(printed: str, number: str) -> None:
+    page = [(0.08, 0.05, "Kessler Bau GmbH"), (0.6, 0.10, printed), (0.6, 0.115, "Datum 05.03.2024"),
+            (0.55, 0.5, "Gesamtbetrag 1.234,56 €")]
+    assert _values(synthetic_page(page))["invoice_number"] == number
+
+
+def test_a_number_printed_in_spaced_groups_under_its_label() -> None:
+    page = [(0.08, 0.05, "Clifton Print Ltd"), (0.6, 0.10, "Invoice number"), (0.6, 0.115, "BC 24 117"),
+            (0.6, 0.14, "Date"), (0.6, 0.155, "12 March 2024")]
+    assert _values(synthetic_page(page))["invoice_number"] == "BC 24 117"
+
+
+@pytest.mark.parametrize("first", ["Kundennr.", "Debiteurnummer"])
+def test_a_row_of_boxes_with_the_customer_number_first(first: str, tmp_path: Path) -> None:
+    # Labels above values in one row of boxes under the title; the title must not claim the value
+    # under the first box, which belongs to that box's own label.
+    merged = _pdf_page([
+        (50, 50, "Brouwerij Smit B.V."), (50, 65, "Havenkade 3, 2311 AA Leiden"),
+        (50, 160, "Slijterij Van Dijk"), (50, 173, "Breestraat 80"), (50, 186, "2311 CS Leiden"),
+        (50, 268, "Factuur", 16), (54, 293, first, 8), (180, 293, "Factuurnr.", 8), (300, 293, "Factuurdatum", 8),
+        (54, 306, "D-117"), (180, 306, "F24-00117"), (300, 306, "18-03-2024"),
+        (285, 500, "Totaal"), (480, 500, "€ 1.234,56")], tmp_path)
+    assert merged.values.invoice_number == "F24-00117"
+
+
+def test_several_tax_rates_without_a_tax_total_leave_it_null_and_the_total_right(tmp_path: Path) -> None:
+    lines = [(50, 50, "Weinhandel Kurz GmbH"), (50, 65, "Marktplatz 4 · 67433 Neustadt"),
+             (340, 120, "Rechnungsnummer: 2024-311"), (340, 134, "Datum: 05.03.2024"),
+             (285, 400, "Summe netto"), (480, 400, "413,00 €"),
+             (285, 414, "zzgl. 7% MwSt. auf 103,40"), (480, 414, "7,24 €"),
+             (285, 428, "zzgl. 19% MwSt. auf 309,60"), (480, 428, "58,82 €"),
+             (285, 442, "Rechnungsbetrag"), (480, 442, "479,06 €")]
+    merged = _pdf_page(lines, tmp_path)
+    assert str(merged.values.total) == "479.06" and str(merged.values.subtotal) == "413.00"
+    assert merged.values.tax_total is None  # no single printed line is the whole tax
+    assert not merged.broken_rules
+    # A printed tax total is read as it is.
+    with_sum = lines[:-1] + [(285, 442, "Summe MwSt."), (480, 442, "66,06 €"), (285, 456, "Rechnungsbetrag"),
+                             (480, 456, "479,06 €")]
+    merged = _pdf_page(with_sum, tmp_path)
+    assert str(merged.values.tax_total) == "66.06"
+
+
+def test_net_total_and_a_zero_rate_line_do_not_make_a_total(tmp_path: Path) -> None:
+    merged = _pdf_page([
+        (50, 50, "Clifton Print Ltd"), (340, 120, "Invoice no.: CP-2024-117"), (340, 134, "Date: 12/03/2024"),
+        (285, 400, "Net total"), (480, 400, "£1,880.00"), (285, 414, "VAT @ 20%"), (480, 414, "£280.00"),
+        (285, 428, "VAT @ 0%"), (480, 428, "£0.00"), (285, 442, "VAT @ 5%"), (480, 442, "£24.00"),
+        (285, 456, "Amount payable"), (480, 456, "£2,184.00")], tmp_path)
+    assert str(merged.values.total) == "2184.00"
+
+
+def test_an_italian_salutation_line_is_not_the_buyer() -> None:
+    page = [(0.08, 0.055, "Ferramenta Rossi S.r.l."), (0.08, 0.081, "Via Roma 21, 20121 Milano (MI)"),
+            (0.08, 0.094, "Tel. 02 1234567 · info@ferramentarossi.it"),
+            (0.08, 0.187, "Spett.le"), (0.6, 0.187, "Numero documento: 117/2024"),
+            (0.08, 0.200, "Edilizia Bianchi S.p.A."), (0.6, 0.200, "Data documento: 05/03/2024"),
+            (0.08, 0.216, "Corso Italia 8"), (0.08, 0.231, "10121 Torino (TO)")]
+    assert _values(synthetic_page(page))["buyer_name"] == "Edilizia Bianchi S.p.A."

@@ -109,6 +109,7 @@ class InvoiceSpec:
     page_size: tuple[float, float] = (595.0, 842.0)
     seller_contact: tuple[str, ...] = ()
     meta_extra: tuple[tuple[str, str], ...] = ()  # other identifiers (PO, customer no.): realistic distractors
+    meta_before: tuple[tuple[str, str], ...] = ()  # the same, printed before the number row (a customer no. box first)
     intro: str | None = None
     notes: tuple[str, ...] = ()
     footer: tuple[str, ...] = ()
@@ -353,7 +354,8 @@ def _varied_parties(c: PageCanvas, spec: InvoiceSpec, y: float, name_lines: list
 
 def _meta_rows(spec: InvoiceSpec) -> list[tuple[str, str, str | None]]:
     w = spec.words
-    rows: list[tuple[str, str, str | None]] = [
+    rows: list[tuple[str, str, str | None]] = [(label, value, None) for label, value in spec.meta_before]
+    rows += [
         (w.number, spec.number, "invoice_number"),
         (w.issue_date, format_date(spec.issue_date, spec.issue_style), "issue_date"),
         (w.due_date, format_date(spec.due_date, spec.due_style), "due_date"),

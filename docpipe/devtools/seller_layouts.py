@@ -350,8 +350,12 @@ def vary_fields(spec: InvoiceSpec, lang: Language, rng: random.Random) -> Invoic
     if head is not None:
         place = rng.choice(META_PLACES) if len(extra) <= 2 else rng.choice(("rows", "stacked", "subject"))
         head = replace(head, meta_at=place, subject=rng.choice(fw.subject))
-    return replace(spec, words=words, number=number, issue_style=style, due_style=style, meta_extra=tuple(extra),
-                   prepaid=prepaid, head=head)
+    # A customer or order number's row printed before the invoice number's in a third of them.
+    ids = [row for row in extra if row[0] in {label for label, _ in fw.other_ids}]
+    before = tuple(ids[:1]) if ids and rng.random() < 0.35 else ()
+    return replace(spec, words=words, number=number, issue_style=style, due_style=style,
+                   meta_extra=tuple(row for row in extra if row not in before), meta_before=before, prepaid=prepaid,
+                   head=head)
 
 
 def varied_invoices(seed: int = 0, kinds: tuple[str, ...] = SELLER_KINDS,

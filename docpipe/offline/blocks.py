@@ -16,7 +16,7 @@ from docpipe.grounding.amounts import read_amount
 from docpipe.grounding.dates import date_candidates
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.textnorm import fold, is_legal_form, label_token
-from docpipe.offline.lexicon import DOC_TITLE_WORDS
+from docpipe.offline.lexicon import DOC_TITLE_WORDS, SALUTATIONS
 
 MAX_TOP = 0.45  # header blocks start in the top part of the page
 MAX_NAME_RUN = 5  # name-like lines a block may start with (notes or a logo's words above the name)
@@ -102,6 +102,8 @@ def line_kind(layout: PageLayout, toks: list[int]) -> str:
     digits = sum(ch.isdigit() for ch in text)
     if not keys or letters < 2 and digits < 4:
         return "other"
+    if len(keys) == 1 and keys[0] in SALUTATIONS:
+        return "other"  # 'Spett.le', 'Herrn', 'Firma' over the recipient's name
     if label_token(text) in DOC_TITLE_WORDS or " ".join(keys) in DOC_TITLE_WORDS or "".join(keys) in _GLUED_TITLES or (
             "invoice" in keys and len(keys) <= 4) or ("receipt" in keys and len(keys) <= 3):
         return "title"

@@ -34,6 +34,7 @@ from docpipe.offline.confidence import choice_features, load_model
 from docpipe.offline.context import PageContext
 from docpipe.offline.generate import PARTY_ROLES, header_date_candidate, party_candidates, scalar_candidates
 from docpipe.offline.lexicon import role_of
+from docpipe.offline.scans import per_rate_tax_rows
 from docpipe.offline import page_facts, prose
 from docpipe.offline.select import Choice, select
 from docpipe.offline.tables import read_table
@@ -190,6 +191,14 @@ class OfflineExtractor:
                     role_of(s.name) for s in self.scalars}:
                 continue
             out[spec.name].extend(scalar_candidates(ctx, spec))
+        # Several tax rates and no total-tax line: no per-rate amount is the total tax (left null, so
+        # that one rate's tax is neither reported as the whole nor used to check subtotal + tax = total).
+        per_rate = per_rate_tax_rows(ctx)
+        if per_rate:
+            for spec in self.scalars:
+                if role_of(spec.name) == "tax" and spec.kind == "amount":
+                    out[spec.name] = [c for c in out[spec.name]
+                                      if not any(layout.tokens[t].row in per_rate for t in c.tokens)]
         number = next((s for s in self.scalars if role_of(s.name) == "doc_number"), None)
         for spec in self.scalars:
             if role_of(spec.name) != "issue_date":

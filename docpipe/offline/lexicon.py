@@ -33,7 +33,8 @@ ROLE_LABELS: dict[str, list[str]] = {
         "total ttc", "montant ttc", "totaal", "totaal incl btw", "te betalen", "importe total",
         "total factura", "totale fattura", "totale documento", "brutto", "total brutto", "brutto gesamt",
         "gesamt brutto", "gesamt", "totaal bruto", "importo totale", "totale iva inclusa", "totaalbedrag",
-        "montant total", "total iva incluido", "total iva incl",
+        "montant total", "total iva incluido", "total iva incl", "summe", "endsumme", "gutschriftsbetrag",
+        "gutschriftssumme", "montant de l'avoir", "total avoir", "importe abono",
         # the amount after a rounding adjustment (a longer label than the rounding line's own)
         "total after rounding", "total after adj", "total after adjustment", "total after rounding adj",
         "rounded total", "total rounded", "amount after rounding",
@@ -73,7 +74,8 @@ ROLE_LABELS: dict[str, list[str]] = {
         "no fattura", "fattura numero", "documento no", "numero documento", "inv no", "invoice ref",
         "factuur", "fattura", "factura", "avoir", "avoir no", "nota di credito", "nota di credito no",
         "factura rectificativa", "factura rectificativa no", "creditnota", "creditnota nr", "credit note",
-        "gutschrift",
+        "gutschrift", "gutschrift-nr", "gutschriftsnummer", "gutschriftsnr", "rech-nr", "rechn-nr",
+        "avoir numero", "numero d'avoir",
     ],
     "issue_date": [
         "invoice date", "date of issue", "issue date", "date", "dated", "billing date", "document date",
@@ -148,6 +150,32 @@ REGISTRATION_WORDS = {
     "registergericht", "handelsregister", "geschaftsfuhrer", "geschaftsfuhrung", "vorstand",
     "ust-idnr", "ustid", "steuernummer", "kvk", "registered", "company", "vat", "reg", "iban", "bic",
     "ustidnr", "cif", "nif", "piva", "rea", "capitale", "registro", "mercantil", "btw", "kbo", "rcs", "rc",
+}
+
+# Words before a document-number label that make it another document's number: a credit note's
+# 'zu Rechnung: 2024-101', 'Corrects invoice: INV-5531', 'Rif. fattura 12/2024'.
+REFERENCE_WORDS = {
+    "zu", "zur", "bezug", "bzgl", "ref", "reference", "referenz", "corrects", "correcting", "original",
+    "orig", "against", "cancels", "storno", "ursprungliche", "annule", "rif", "riferimento", "rectifica",
+    "rectificada", "origineel", "oorspronkelijke", "related", "previous", "vorherige",
+}
+
+# Labels of numbers that are not the document's own: customer, order, delivery-note, account numbers
+# (label tokens, folded, dots and dashes dropped); compounds are matched by their first part.
+OTHER_NUMBER_WORDS = {
+    "customer", "client", "account", "order", "po", "purchase", "delivery", "contract", "cliente", "commande",
+    "pedido", "ordine", "ddt", "albaran", "bestellung", "auftrag", "kunde", "klant", "debiteur", "debitor",
+    "pakbon", "lieferschein", "referentie", "reference", "ref", "rif", "cod", "code", "codice", "codigo",
+}
+OTHER_NUMBER_STEMS = ("kunden", "auftrags", "bestell", "lieferschein", "debitoren", "debiteur", "klant", "order",
+                      "pakbon", "kd", "liefer", "vertrags")
+
+# Salutations printed on a line of their own over a recipient's name ('Herrn', 'Firma', 'Spett.le',
+# 'Attn'): part of the address block, never the name (label tokens: folded, dots dropped).
+SALUTATIONS = {
+    "firma", "herrn", "herr", "frau", "an", "to", "attn", "mr", "mrs", "ms", "messrs", "m", "mme", "spettle",
+    "spett", "spettabile", "egregio", "gentile", "sig", "sigra", "att", "tav", "dhr", "mevr", "sr", "sra",
+    "senor", "senora", "monsieur", "madame",
 }
 
 # Sub-labels inside a party block whose value is an identifier, not the party's name.

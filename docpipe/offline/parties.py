@@ -20,7 +20,9 @@ from docpipe.grounding.labels import LabelHit
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.textnorm import company_key, fold, is_legal_form, label_token, label_tokens
 from docpipe.offline.blocks import grow_row
-from docpipe.offline.lexicon import DOC_TITLE_WORDS, PARTY_ID_KEYS, PARTY_NAME_KEYS, REGISTRATION_WORDS, ROLE_LABELS
+from docpipe.offline.lexicon import (
+    DOC_TITLE_WORDS, PARTY_ID_KEYS, PARTY_NAME_KEYS, REGISTRATION_WORDS, ROLE_LABELS, SALUTATIONS,
+)
 from docpipe.offline.values import Reading, is_filler, text_right
 
 NO_CONTACT = 0.88  # a legal name with no contact line under it: as likely the recipient's
@@ -243,6 +245,10 @@ def address_below(layout: PageLayout, name_tokens: list[int], max_lines: int = 4
             return None
         # The whole printed line: OCR cuts a line into segments at wide spaces ('LOT P.T. ‖ 2811,').
         parts = grow_row(layout, layout.segments[below].row, [below], set())
+        street = _street_under_house_number(layout, seg, below)
+        if street is not None:
+            parts = [street, below]
+            below = street
         toks = sorted((t for s in parts for t in layout.segments[s].tokens), key=lambda t: layout.tokens[t].x0)
         key_words, _rest = _split_key(layout, toks)
         if key_words:
@@ -252,6 +258,24 @@ def address_below(layout: PageLayout, name_tokens: list[int], max_lines: int = 4
             return Reading(layout.text_of(out), out, 0, 0.7)
         seg = below
     return None
+
+
+def _street_under_house_number(layout: PageLayout, seg: int, below: int) -> int | None:
+    """On a tilted scan a street line's house number, an OCR box of its own, can land on the row
+    above its street (the row of a right-hand column's line): `below` is then a lone number and
+    the street is the segment under `seg` just left of it. Returns that street segment, or None."""
+    number = layout.segments[below]
+    text = layout.segment_text(below).strip()
+    if not (text[:1].isdigit() and len(text) <= 6 and len(number.tokens) == 1):
+        return None
+    street = layout.segment_below(seg, max_gap_lines=2.0, skip=lambda s: s == below)
+    if street is None:
+        return None
+    s = layout.segments[street]
+    gap = number.x0 - s.x1
+    if not (0 <= gap < 2 * layout.line_height) or abs(s.y0 - number.y0) > 0.6 * layout.line_height:
+        return None
+    return street if any(ch.isalpha() for ch in layout.segment_text(street)) else None
 
 
 def _chunks(layout: PageLayout, seg_tokens: list[int]) -> list[list[int]]:
@@ -394,7 +418,6 @@ def footer_name(layout: PageLayout) -> Reading | None:
     return None
 
 
-_SALUTATIONS = {"firma", "herrn", "herr", "frau", "an", "to", "attn", "mr", "mrs", "ms", "messrs", "m", "mme"}
 
 
 def _return_address(layout: PageLayout, seg: int) -> bool:
@@ -431,7 +454,7 @@ def window_recipient(layout: PageLayout, max_y: float = 0.45) -> tuple[Reading, 
         # (The line's separator dots may be read as specks on a row of their own under it.)
         below = layout.segment_below(seg, max_gap_lines=2.5, skip=lambda s: not layout.segment_text(s).strip(
             "".join(_SEPARATORS) + " ."))
-        if below is not None and (label_token(layout.segment_text(below)) in _SALUTATIONS
+        if below is not None and (label_token(layout.segment_text(below)) in SALUTATIONS
                                   or _recipient_label(layout.segment_text(below))):
             below = layout.segment_below(below)  # 'Firma', 'Herrn', 'Bill to:' above the name
         if below is None:

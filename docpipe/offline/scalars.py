@@ -13,7 +13,7 @@ from docpipe.grounding.layout import PageLayout
 from docpipe.fields import FieldSpec
 from docpipe.grounding.textnorm import label_token
 from docpipe.offline.blocks import line_kind
-from docpipe.offline.lexicon import ITEM_ROLE_LABELS, ROLE_LABELS, role_of
+from docpipe.offline.lexicon import ITEM_ROLE_LABELS, REFERENCE_WORDS, ROLE_LABELS, role_of
 from docpipe.offline.parties import (
     address_after, address_below, footer_name, keys_a_number, legal_name_candidates, party_from_label,
     window_recipient,
@@ -237,12 +237,25 @@ def window_party(layout: PageLayout) -> tuple[Pick, Pick] | None:
 PARTY_LABEL_ROLES = ("seller", "buyer", "seller_address", "buyer_address")
 
 
+def _refers_elsewhere(layout: PageLayout, hit: LabelHit) -> bool:
+    """A number label opened by a reference word on its line piece: 'zu Rechnung', 'Corrects invoice'."""
+    if hit.start == 0:
+        return False
+    row = layout.rows[hit.row]
+    before = row[hit.start - 1]
+    same_piece = layout.tokens[before].seg == layout.tokens[hit.tokens[0]].seg
+    return same_piece and label_token(layout.tokens[before].text) in REFERENCE_WORDS
+
+
 def all_hits(layout: PageLayout, specs: list[FieldSpec], excluded: set[int]) -> dict[str, list[LabelHit]]:
     hits: dict[str, list[LabelHit]] = {}
     for spec in specs:
         found = find_labels(layout, field_labels(spec))
         party = spec.kind in ("name", "address") and role_of(spec.name) in PARTY_LABEL_ROLES
-        # 'Customer no.', 'N° client': a party word inside a number's label is not the party's label.
+        number = role_of(spec.name) == "doc_number"
+        # 'Customer no.', 'N° client': a party word inside a number's label is not the party's label;
+        # 'zu Rechnung:', 'Corrects invoice:' label another document's number.
         hits[spec.name] = [h for h in found if not excluded.intersection(h.tokens)
-                           and not (party and keys_a_number(layout, h))]
+                           and not (party and keys_a_number(layout, h))
+                           and not (number and _refers_elsewhere(layout, h))]
     return resolve_overlaps(hits)

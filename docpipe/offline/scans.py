@@ -48,6 +48,21 @@ def _rounded(lines: dict[str, list[Decimal]]) -> set[Decimal]:
     return {t + r for t in lines.get("total", []) for r in rounding}
 
 
+def per_rate_tax_rows(ctx: PageContext) -> set[int]:
+    """Rows of the page's per-rate tax lines ('zzgl. 7% MwSt. 7,24', 'IVA 21% 102,90') when it
+    prints two or more of them and no line labelled as the tax in all ('Summe MwSt', 'Total VAT'):
+    then no single one of them is the invoice's total tax. Empty otherwise."""
+    rates: set[int] = set()
+    for run in ctx.amounts:
+        label = row_label(ctx.layout, run.tokens)
+        if label.role != "tax" or label.strength("tax") < 0.5 or label.values_after:
+            continue
+        if not label.percent:
+            return set()  # a total-tax line is printed
+        rates.add(ctx.layout.tokens[run.tokens[0]].row)
+    return rates if len(rates) >= 2 else set()
+
+
 def amount_candidates(ctx: PageContext, spec: FieldSpec) -> list[Candidate]:
     """Every money amount on the page as a candidate for an amount field of a known role."""
     role = role_of(spec.name)

@@ -13,6 +13,7 @@ from docpipe.grounding.dates import date_candidates
 from docpipe.grounding.labels import LabelHit
 from docpipe.grounding.layout import RUN_GAP_LINES, PageLayout
 from docpipe.grounding.textnorm import label_token
+from docpipe.offline.lexicon import OTHER_NUMBER_STEMS, OTHER_NUMBER_WORDS
 
 MAX_RIGHT_GAP = 0.85  # page widths between a label and its value on the same row
 FILLERS = {":", "-", "–", "—", "#", "|", "=", "(", ")", "*", "**", "***", "/", "."}
@@ -69,9 +70,13 @@ def _after_parenthetical(layout: PageLayout, toks: list[int], i: int) -> int:
     return i + 1
 
 
+_GLUED_NUMBER_SIGN = re.compile(r"^(?:N[°º]|n[°º]|Nr\.|No\.|#)\s*(?=\w)")
+
+
 def _clean_identifier(text: str) -> str:
-    """'#4711,' -> '4711'; a final dot goes only when it is the sole dot (a sentence end)."""
-    t = text.strip().strip(",;:").lstrip("#")
+    """'#4711,' -> '4711'; 'N°F2024-0117' -> 'F2024-0117' (a scan glued the number sign to the
+    number); a final dot goes only when it is the sole dot (a sentence end)."""
+    t = _GLUED_NUMBER_SIGN.sub("", text.strip().strip(",;:")).lstrip("#")
     return t[:-1] if t.endswith(".") and t.count(".") == 1 else t
 
 
@@ -82,6 +87,28 @@ def _money_like(text: str, amount: Any) -> bool:
     have no money shape and stay identifiers.
     """
     return bool(amount.strong and (amount.currency or re.search(r"[.,]\d{1,2}$", text)))
+
+
+_PREFIX_RE = re.compile(r"^[A-Z]{1,4}$")
+_DIGIT_GROUP_RE = re.compile(r"^\d[\d/.-]*$")
+
+
+def _spaced_identifier(layout: PageLayout, toks: list[int], i: int) -> list[int] | None:
+    """A number printed in spaced groups after a letter prefix ('BC 24 117', 'W 24 01187',
+    'NC 3/2024'): the prefix and its digit groups, each a word-space from the last; else None."""
+    first = layout.tokens[toks[i]].text.strip()
+    if not _PREFIX_RE.match(first) or currency_of_token(first) is not None:
+        return None
+    run = [toks[i]]
+    for tid in toks[i + 1:i + 5]:
+        prev, tok = layout.tokens[run[-1]], layout.tokens[tid]
+        text = tok.text.strip().rstrip(",;")
+        if tok.seg != prev.seg or tok.x0 - prev.x1 > layout.line_height or not _DIGIT_GROUP_RE.match(text):
+            break
+        run.append(tid)
+    if len(run) < 2 or date_candidates(layout.text_of(run[1:])):
+        return None
+    return run
 
 
 def scan_value(
@@ -126,6 +153,9 @@ def scan_value(
                 i += n
                 continue
         elif kind == "identifier":
+            spaced = _spaced_identifier(layout, toks, i)
+            if spaced:
+                return Reading(layout.text_of(spaced), spaced, skipped, 1.0)
             cleaned = _clean_identifier(text)
             if any(ch.isdigit() for ch in cleaned) and len(cleaned) >= 2 and not date_candidates(cleaned):
                 amount = read_amount(cleaned)
@@ -212,6 +242,20 @@ def segments_below(layout: PageLayout, hit: LabelHit, max_rows: int = 2, max_gap
     return out
 
 
+def _labelled_on_its_row(layout: PageLayout, seg: int) -> bool:
+    """Whether another number's label ('Auftrags-Nr.', 'Customer no.') ends just left of segment
+    `seg` on its row: the value there is that number, not one for a label above it."""
+    s = layout.segments[seg]
+    left = [o for o in layout.row_segments[s.row] if layout.segments[o].x1 <= s.x0 + 1e-6]
+    if not left:
+        return False
+    near = max(left, key=lambda o: layout.segments[o].x1)
+    if s.x0 - layout.segments[near].x1 >= 10 * layout.line_height:
+        return False
+    keys = [label_token(w) for w in layout.segment_text(near).split()]
+    return any(k in OTHER_NUMBER_WORDS or k.startswith(OTHER_NUMBER_STEMS) for k in keys)
+
+
 def read_below(
     layout: PageLayout, hit: LabelHit, kind: str, day_first: bool | None, stop: set[int], column: bool = False
 ) -> list[Reading]:
@@ -227,10 +271,14 @@ def read_below(
                 break  # a heading ('Summary') over a paragraph is not a label over its value
             return [Reading(layout.text_of(toks), list(toks), 0, 1.0)]
         found = scan_value(layout, toks, kind, day_first, max_skip=0)
+        if found and not column and _labelled_on_its_row(layout, s):
+            break  # 'Auftrags-Nr.  A332345' under a title: the value is another number's
         if found:
             out.append(found)
             if not column:
                 break
         elif out:
             break
+        elif not hit.colon and not any(ch.isdigit() for t in toks for ch in layout.tokens[t].text):
+            break  # words with no value under a title or heading ('Factuur' over 'Debiteurnummer'): their values
     return out
