@@ -43,7 +43,10 @@ _UNIT_START = re.compile(r"^\s*[a-z]{0,3}\d*[a-z]?(?:-[a-z0-9]{1,5}){1,3},")
 _ADDRESS_START = re.compile(r"^\s*(no\b|no\.|lot\b|unit\b|level\b|jalan\b|jln\b|suite\b|block\b|blk\b)")
 # '40150', '1010 Wien' (a four-digit code starts the line or follows a comma: 'LOT 2685 JLN' is a lot).
 _POSTCODE = re.compile(r"(?<![\w-])\d{5}(?![\d-])|(?:^|,)\s*\d{4} +[^\W\d]{2,}"
-                       r"|^[^\W\d]{3,}(?: [^\W\d]{2,})?,? +\d{6}\.?$")  # 'Singapore 560012', 'New Delhi 110001'
+                       r"|^[^\W\d]{3,}(?: [^\W\d]{2,})?,? +\d{6}\.?$"  # 'Singapore 560012', 'New Delhi 110001'
+                       r"|\b[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b")  # a British postcode ('Bristol BS8 3HT')
+_ATTENTION = re.compile(r"(t\.\s?a\.\s?v\.|attn\b|attention\b|z\.\s?hd\.|zu h(ä|ae)nden|c/o\b|(à|a) l'attention|"
+                        r"all'attenzione|a la atenci(ó|o)n)", re.IGNORECASE)
 _REG_NO = re.compile(r"^\(?\s*(co\.?\s*(reg|no)\.?\s*:?)?\s*[a-z]{0,3}\d{4,}[\s-]*[a-z]\)?$|^\(?\d{5,}[-\s]?[a-z]\)?$",
                      re.IGNORECASE)
 _TRAILING_REG = re.compile(r"\s*\(?\b\d{5,}[\s-]?[a-z]\)?(\s*\([a-z]{2,5}\))?[.,;]?\s*$", re.IGNORECASE)
@@ -94,7 +97,8 @@ class Block:
 
 def line_kind(layout: PageLayout, toks: list[int]) -> str:
     """What one line of a page's head is by its words: 'name', 'contact' (registration, phone,
-    tax number), 'address', 'title' (the document's title), 'date' (date and time) or 'other'."""
+    tax number), 'address', 'title' (the document's title), 'date' (date and time), 'attention' (a
+    't.a.v.' / 'Attn' line under a recipient's name) or 'other'."""
     text = layout.text_of(toks)
     folded = fold(text)
     keys = [layout.keys[t] for t in toks if layout.keys[t]]
@@ -104,6 +108,8 @@ def line_kind(layout: PageLayout, toks: list[int]) -> str:
         return "other"
     if len(keys) == 1 and keys[0] in SALUTATIONS:
         return "other"  # 'Spett.le', 'Herrn', 'Firma' over the recipient's name
+    if _ATTENTION.match(text.strip()):
+        return "attention"  # 't.a.v. de penningmeester', 'Attn: Accounts', 'z. Hd. Frau Berg' under the name
     if label_token(text) in DOC_TITLE_WORDS or " ".join(keys) in DOC_TITLE_WORDS or "".join(keys) in _GLUED_TITLES or (
             "invoice" in keys and len(keys) <= 4) or ("receipt" in keys and len(keys) <= 3):
         return "title"
@@ -330,7 +336,7 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
         # Registration and contact lines (two at most) and the slip's date and time between the
         # name and its address.
         while k < len(kinds) and (kinds[k] == "contact" and sum(kd == "contact" for kd in kinds[j:k]) < 2
-                                  or kinds[k] == "date"):
+                                  or kinds[k] in ("date", "attention")):
             contact = contact or kinds[k] == "contact"
             k += 1
         if k + 1 < len(kinds) and kinds[k] == "name" and kinds[k + 1] == "address" and (contact or j - i > 0):

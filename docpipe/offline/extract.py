@@ -96,7 +96,9 @@ class OfflineExtractor:
         rows: dict[str, list[dict[str, tuple[Any, list[int]]]]] = {}
         # Labels of amount fields end tables ('Total', 'Summe netto'); table headers are not labels.
         amount_specs = [s for s in self.scalars if s.kind == "amount"]
-        stop_rows = {h.row for hs in scalars.all_hits(layout, amount_specs, set()).values() for h in hs}
+        # (Only a label opening its line piece: 'Déclaration TVA  3  45,00' is an item, not the tax line.)
+        stop_rows = {h.row for hs in scalars.all_hits(layout, amount_specs, set()).values() for h in hs
+                     if h.at_segment_start}
         excluded: set[int] = set()
         for spec in self.tables:
             table = read_table(layout, list(spec.item_fields), stop_rows)

@@ -114,13 +114,16 @@ ITEM_ROLE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 ITEM_ROLE_LABELS: dict[str, list[str]] = {
     "item_description": ["description", "item", "article", "artikel", "bezeichnung", "artikelbezeichnung",
-                         "beschreibung", "leistung", "produkt", "désignation", "designation", "omschrijving"],
-    "item_quantity": ["qty", "quantity", "menge", "anzahl", "aantal", "nombre", "quantite", "qte", "cantidad"],
+                         "beschreibung", "leistung", "produkt", "désignation", "designation", "omschrijving",
+                         "concepto", "descripcion", "descrizione", "articolo", "prodotto", "servizio"],
+    "item_quantity": ["qty", "quantity", "menge", "anzahl", "aantal", "nombre", "quantite", "qte", "cantidad",
+                      "cant", "q.ta", "qta", "quantita", "uds", "unidades", "stuks"],
     "item_unit_price": ["unit price", "price", "rate", "einzelpreis", "preis", "nettopreis", "vk-preis",
-                        "p.u. ht", "prix unitaire", "prijs per stuk", "prijs"],
+                        "p.u. ht", "prix unitaire", "prijs per stuk", "prijs", "precio", "precio unitario",
+                        "prezzo", "prezzo unitario", "p.u.", "stukprijs"],
     "item_amount": ["amount", "line total", "total", "betrag", "gesamt", "gesamtpreis", "nettobetrag",
                     "nettowert", "zeilenbetrag", "entgelt", "summe", "montant ht", "montant", "prix ht",
-                    "prijs incl btw", "bedrag"],
+                    "prijs incl btw", "bedrag", "importe", "importo", "totale", "net", "net amount"],
 }
 
 DOC_TITLE_WORDS = {
