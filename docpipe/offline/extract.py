@@ -27,6 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationErr
 
 from docpipe.fields import FieldSpec, field_specs
 from docpipe.grounding.dates import parse_date
+from docpipe.grounding.labels import LabelHit
+from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.verify import GroundingQuery, build_queries, verify_on_page
 from docpipe.offline import scalars
 from docpipe.offline.candidates import Candidate
@@ -71,6 +73,12 @@ def _coerce(spec: FieldSpec, value: Any, day_first: bool | None) -> Any:
     return value
 
 
+def _number_before(layout: PageLayout, hit: LabelHit) -> bool:
+    """Whether a word with a digit stands before a label hit on its row."""
+    row = layout.rows[hit.row]
+    return any(any(ch.isdigit() for ch in layout.tokens[t].text) for t in row[:hit.start])
+
+
 class OfflineExtractor:
     """Per-page extraction for any pydantic schema; heavy nothing, safe to build per worker."""
 
@@ -96,9 +104,10 @@ class OfflineExtractor:
         rows: dict[str, list[dict[str, tuple[Any, list[int]]]]] = {}
         # Labels of amount fields end tables ('Total', 'Summe netto'); table headers are not labels.
         amount_specs = [s for s in self.scalars if s.kind == "amount"]
-        # (Only a label opening its line piece: 'Déclaration TVA  3  45,00' is an item, not the tax line.)
+        # (Not a label inside an item's description: 'Déclaration TVA  3  45,00' is an item; a label
+        # opening its line piece or printed after a number ('Abschlag 137,30  7 % UST  -13,73') is not.)
         stop_rows = {h.row for hs in scalars.all_hits(layout, amount_specs, set()).values() for h in hs
-                     if h.at_segment_start}
+                     if h.at_segment_start or _number_before(layout, h)}
         excluded: set[int] = set()
         for spec in self.tables:
             table = read_table(layout, list(spec.item_fields), stop_rows)
