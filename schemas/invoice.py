@@ -41,8 +41,12 @@ class LineItem(BaseModel):
     def _line_adds_up(self) -> bool | None:
         if None in (self.quantity, self.unit_price, self.amount):
             return None
-        # A unit price may be printed with more decimals than the rounded line amount.
-        return amounts_agree(self.quantity * self.unit_price, self.amount, tolerance=max(
+        # A unit price may be printed with more decimals than the rounded line amount; a credit
+        # note may print only the line amount negative ('2 × 45,00 = -90,00').
+        product = self.quantity * self.unit_price
+        if self.amount < 0 < product:
+            product = -product
+        return amounts_agree(product, self.amount, tolerance=max(
             Decimal("0.02"), abs(self.quantity) * Decimal("0.005")))
 
 
@@ -144,9 +148,12 @@ class Invoice(BaseModel):
         amounts = [item.amount for item in self.line_items]
         if self.subtotal is None or not amounts or None in amounts:
             return None
-        # Each printed line amount may carry up to half a cent of rounding.
-        return amounts_agree(sum(amounts), self.subtotal, tolerance=max(Decimal("0.02"),
-                                                                        Decimal("0.005") * len(amounts)))
+        # Each printed line amount may carry up to half a cent of rounding; a credit note may print
+        # its lines positive under a negative subtotal.
+        total = sum(amounts)
+        if self.subtotal < 0 and all(amount >= 0 for amount in amounts):
+            total = -total
+        return amounts_agree(total, self.subtotal, tolerance=max(Decimal("0.02"), Decimal("0.005") * len(amounts)))
 
     @consistency_rule("due_date ≥ issue_date")
     def _due_after_issue(self) -> bool | None:

@@ -387,3 +387,57 @@ def test_a_ug_keeps_its_bracketed_legal_form() -> None:
             (0.08, 0.185, "Coworking Space Nord UG (haftungsbeschränkt)"), (0.08, 0.2, "Speicherstraße 12"),
             (0.08, 0.215, "24103 Kiel"), (0.6, 0.185, "Rechnungsnummer: 2024-0321"), (0.6, 0.2, "Datum: 05.03.2024")]
     assert _values(synthetic_page(page))["buyer_name"] == "Coworking Space Nord UG (haftungsbeschränkt)"
+
+
+# -- kinds a second fresh-user test found (held out from the fixes above; 2026-12-01) --------------
+
+
+@pytest.mark.parametrize(("printed", "number"), [
+    ("Honorarrechnung Nr. 2024 / 0219 vom 15. Januar 2024", "2024 / 0219"),
+    ("Factuurnummer F 2024 / 88", "F 2024 / 88"), ("Fatura n.º FT 2024/217", "FT 2024/217"),
+])
+def test_a_number_around_a_spaced_slash_and_portuguese_labels(printed: str, number: str) -> None:
+    page = [(0.08, 0.05, "Loja Azul Lda"), (0.5, 0.10, printed), (0.6, 0.115, "Data 05/03/2024"),
+            (0.55, 0.5, "Total 123,00 €")]
+    assert _values(synthetic_page(page))["invoice_number"] == number
+
+
+def test_an_amount_after_a_number_label_is_not_a_spaced_number() -> None:
+    page = [(0.08, 0.05, "Kessler Bau GmbH"), (0.6, 0.10, "Invoice No.: EUR 1 234,56"), (0.55, 0.5, "Total 123,00 €")]
+    assert _values(synthetic_page(page))["invoice_number"] is None
+
+
+def test_belgian_htva_and_tvac_totals() -> None:
+    page = [(0.08, 0.05, "Brasserie Dupont SPRL"), (0.6, 0.10, "N° de facture 2024-117"), (0.6, 0.115, "Date 05/03/2024"),
+            (0.08, 0.3, "Menu groupe 35 11,00 385,00"),
+            (0.55, 0.5, "Total HTVA 385,00 €"), (0.55, 0.515, "TVA 21% 80,85 €"), (0.55, 0.53, "Total TVAC 465,85 €")]
+    values = _values(synthetic_page(page))
+    assert (str(values["subtotal"]), str(values["total"])) == ("385.00", "465.85")
+
+
+def test_a_us_state_code_is_not_a_company_form() -> None:
+    page = [(0.08, 0.05, "Rocky Mountain Roofing Co."), (0.08, 0.065, "4410 Brighton Blvd"),
+            (0.08, 0.08, "Denver, CO 80216"), (0.08, 0.095, "(303) 555-0142"),
+            (0.6, 0.10, "Invoice # RMR-5521"), (0.6, 0.115, "Date: 03/05/2024")]
+    assert _values(synthetic_page(page))["seller_name"] == "Rocky Mountain Roofing Co."
+
+
+def test_credit_note_sign_conventions_are_not_inconsistencies() -> None:
+    from decimal import Decimal as D
+
+    from docpipe.fields import check_rules
+    from schemas.invoice import LineItem
+
+    def broken(values) -> list[str]:
+        return [v.rule for v in check_rules(values)]
+
+    positive_lines = Invoice(subtotal=D("-100.00"), tax_total=D("-19.00"), total=D("-119.00"),
+                             line_items=[LineItem(quantity=D("2"), unit_price=D("50.00"), amount=D("100.00"))])
+    assert broken(positive_lines) == []
+    assert broken(LineItem(quantity=D("2"), unit_price=D("50.00"), amount=D("-100.00"))) == []
+    # Lines that do not add up still break the rule, whatever the sign.
+    wrong = Invoice(subtotal=D("90.00"), line_items=[LineItem(quantity=D("2"), unit_price=D("50.00"),
+                                                              amount=D("100.00"))])
+    assert broken(wrong) == ["sum of line_items.amount = subtotal"]
+    assert broken(LineItem(quantity=D("2"), unit_price=D("50.00"), amount=D("-90.00"))) == [
+        "quantity × unit_price = amount"]

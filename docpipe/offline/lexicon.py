@@ -34,6 +34,7 @@ ROLE_LABELS: dict[str, list[str]] = {
         "total factura", "totale fattura", "totale documento", "brutto", "total brutto", "brutto gesamt",
         "gesamt brutto", "gesamt", "totaal bruto", "importo totale", "totale iva inclusa", "totaalbedrag",
         "montant total", "total iva incluido", "total iva incl", "summe", "endsumme", "gutschriftsbetrag",
+        "total tvac", "total tva comprise", "total tvai", "total a pagar", "total documento", "valor total",
         "gutschriftssumme", "montant de l'avoir", "total avoir", "importe abono",
         # the amount after a rounding adjustment (a longer label than the rounding line's own)
         "total after rounding", "total after adj", "total after adjustment", "total after rounding adj",
@@ -48,7 +49,8 @@ ROLE_LABELS: dict[str, list[str]] = {
         # A bare 'Net' / 'Netto' line is the amount before tax (receipts: 'NET 34.05 / VAT 2.04 / TOTAL').
         "net", "nett", "net sales", "net value", "netto", "netto gesamt", "gesamt netto", "total netto",
         "montant net", "total hors taxes", "hors taxes", "neto", "importe neto", "totale imponibile",
-        "netto totaal", "subtotale", "netto bedrag", "totale netto",
+        "netto totaal", "subtotale", "netto bedrag", "totale netto", "total htva", "total hors tva",
+        "total sem iva", "total iliquido", "valor sem iva",
     ],
     "tax": [
         "tax", "vat", "sales tax", "total tax", "tax amount", "total vat", "vat amount", "gst",
@@ -75,6 +77,8 @@ ROLE_LABELS: dict[str, list[str]] = {
         "factuur", "fattura", "factura", "avoir", "avoir no", "nota di credito", "nota di credito no",
         "factura rectificativa", "factura rectificativa no", "creditnota", "creditnota nr", "credit note",
         "gutschrift", "gutschrift-nr", "gutschriftsnummer", "gutschriftsnr", "rech-nr", "rechn-nr",
+        "fatura", "fatura no", "fatura n", "numero da fatura", "fatura-recibo", "fatura recibo", "factura simplificada",
+        "nota de credito", "nota de credito no",
         "avoir numero", "numero d'avoir",
     ],
     "issue_date": [

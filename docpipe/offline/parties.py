@@ -295,11 +295,18 @@ def _chunks(layout: PageLayout, seg_tokens: list[int]) -> list[list[int]]:
     return [c for c in chunks if c]
 
 
+_US_ZIP = re.compile(r"^\d{5}(-\d{4})?$")
+
+
 def _trim_to_legal_form(layout: PageLayout, chunk: list[int]) -> list[int] | None:
     """'Foo Bar GmbH' kept; 'Sarl au capital de …' and long sentences rejected."""
     last = max((i for i, t in enumerate(chunk) if is_legal_form(layout.tokens[t].text)), default=-1)
     if last < 1:
         return None
+    after = layout.tokens[chunk[last + 1]].text.strip() if last + 1 < len(chunk) else ""
+    if _US_ZIP.match(after) and layout.tokens[chunk[last]].text.isupper():
+        return None  # 'Denver, CO 80216': a state and its ZIP code, not a company's 'Co.'
+
     # '& Co. KG', 'Pvt. Ltd.': legal-form words may follow one another.
     name = chunk[: last + 1]
     if len(name) > 7 or not _is_namey(layout, name[:last]):

@@ -121,9 +121,9 @@ def _is_number(text: str) -> bool:
 
 
 _INCL_WORDS = {"incl", "inkl", "inclusive", "including", "inklusive", "brutto", "gross", "ttc", "inc", "include",
-         "included", "with"}
+         "included", "with", "tvac", "tvai", "comprise"}
 _EXCL_WORDS = {"excl", "exkl", "exclusive", "excluding", "exklusive", "ohne", "netto", "net", "ht", "before", "without",
-         "excluded", "exc"}
+         "excluded", "exc", "htva", "hors", "sem"}
 
 
 _INCL = {ocr_fold(w) for w in _INCL_WORDS}

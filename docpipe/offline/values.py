@@ -91,23 +91,44 @@ def _money_like(text: str, amount: Any) -> bool:
 
 _PREFIX_RE = re.compile(r"^[A-Z]{1,4}$")
 _DIGIT_GROUP_RE = re.compile(r"^\d[\d/.-]*$")
+_GROUP_SEPARATORS = {"/", "-", "–"}
 
 
 def _spaced_identifier(layout: PageLayout, toks: list[int], i: int) -> list[int] | None:
-    """A number printed in spaced groups after a letter prefix ('BC 24 117', 'W 24 01187',
-    'NC 3/2024'): the prefix and its digit groups, each a word-space from the last; else None."""
+    """A number printed in spaced groups: after a letter prefix ('BC 24 117', 'W 24 01187',
+    'NC 3/2024') or around a spaced slash or dash ('2024 / 0219', 'F 2024 / 88'), each piece a
+    word-space from the last. Returns its tokens, else None."""
     first = layout.tokens[toks[i]].text.strip()
-    if not _PREFIX_RE.match(first) or currency_of_token(first) is not None:
+    prefixed = bool(_PREFIX_RE.match(first))
+    if not prefixed and not _DIGIT_GROUP_RE.match(first):
         return None
     run = [toks[i]]
-    for tid in toks[i + 1:i + 5]:
+    separated = False
+    for k, tid in enumerate(toks[i + 1:i + 7], start=i + 1):
         prev, tok = layout.tokens[run[-1]], layout.tokens[tid]
         text = tok.text.strip().rstrip(",;")
-        if tok.seg != prev.seg or tok.x0 - prev.x1 > layout.line_height or not _DIGIT_GROUP_RE.match(text):
+        if tok.seg != prev.seg or tok.x0 - prev.x1 > layout.line_height:
+            break
+        if text in _GROUP_SEPARATORS and k + 1 < len(toks) \
+                and _DIGIT_GROUP_RE.match(layout.tokens[toks[k + 1]].text.strip()):
+            run.append(tid)
+            separated = True
+            continue
+        if date_candidates(text):
+            break  # a date printed after the number on its line
+        if not _DIGIT_GROUP_RE.match(text):
+            if any(ch.isdigit() for ch in text):
+                return None  # the groups go on in another shape ('EUR 1 234,56'): not a spaced number
             break
         run.append(tid)
-    if len(run) < 2 or date_candidates(layout.text_of(run[1:])):
+    if run and layout.tokens[run[-1]].text.strip() in _GROUP_SEPARATORS:
+        run.pop()
+    if len(run) < 2 or not (prefixed or separated):
         return None
+    groups = layout.text_of(run[1 if prefixed else 0:])
+    money = read_amount(groups)
+    if date_candidates(groups) or money is not None and money.has_decimals:
+        return None  # 'EUR 1 234,56', 'Ft 12 500,00': an amount; '12 / 05 / 2024': a date
     return run
 
 
