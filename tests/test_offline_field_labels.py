@@ -441,3 +441,11 @@ def test_credit_note_sign_conventions_are_not_inconsistencies() -> None:
     assert broken(wrong) == ["sum of line_items.amount = subtotal"]
     assert broken(LineItem(quantity=D("2"), unit_price=D("50.00"), amount=D("-90.00"))) == [
         "quantity × unit_price = amount"]
+
+
+def test_a_title_over_a_long_date_does_not_read_its_day_as_the_number(tmp_path: Path) -> None:
+    # 'Rechnung' at the top right over 'Datum 29. Juli 2024': the day is not the number, which is
+    # printed in a subject line ('Unsere Rechnung Nr. 2024.923').
+    case = next(c for c in varied_invoices(26, fields=True) if c.name == "columns_labelled_de_26")
+    merged = _read(case.pdf, tmp_path)
+    assert merged.values.invoice_number == case.expected["invoice_number"] == "2024.923"

@@ -174,6 +174,11 @@ def scan_value(
                 i += n
                 continue
         elif kind == "identifier":
+            dated = _date_at(layout, toks, i, day_first)
+            if dated and dated[1] > 1:
+                i += dated[1]  # '29. Juli 2024': a date's day is not a number
+                skipped += 1
+                continue
             spaced = _spaced_identifier(layout, toks, i)
             if spaced:
                 return Reading(layout.text_of(spaced), spaced, skipped, 1.0)
