@@ -449,3 +449,11 @@ def test_a_title_over_a_long_date_does_not_read_its_day_as_the_number(tmp_path: 
     case = next(c for c in varied_invoices(26, fields=True) if c.name == "columns_labelled_de_26")
     merged = _read(case.pdf, tmp_path)
     assert merged.values.invoice_number == case.expected["invoice_number"] == "2024.923"
+
+
+def test_a_day_and_month_split_from_their_year_by_the_ocr_are_not_a_number() -> None:
+    # A scan read 'Datum 29. Juli 2024' as pieces 'Datum' | '29. Juli' | '2024' under the title.
+    page = [(0.08, 0.05, "Wurnis Logistik e.K."), (0.08, 0.065, "Nartellallee 86"), (0.08, 0.08, "93882 Bremen"),
+            (0.708, 0.062, "Rechnung"), (0.56, 0.108, "Datum"), (0.71, 0.108, "29. Juli"), (0.79, 0.108, "2024"),
+            (0.084, 0.321, "Unsere Rechnung Nr. 2024.923"), (0.55, 0.5, "Gesamtbetrag 1.234,56 €")]
+    assert _values(synthetic_page(page))["invoice_number"] == "2024.923"

@@ -9,10 +9,10 @@ from typing import Any
 
 from docpipe.grounding.amounts import read_amount
 from docpipe.grounding.currency import currency_of_token
-from docpipe.grounding.dates import date_candidates
+from docpipe.grounding.dates import MONTHS, date_candidates
 from docpipe.grounding.labels import LabelHit
 from docpipe.grounding.layout import RUN_GAP_LINES, PageLayout
-from docpipe.grounding.textnorm import label_token
+from docpipe.grounding.textnorm import fold, label_token
 from docpipe.offline.lexicon import OTHER_NUMBER_STEMS, OTHER_NUMBER_WORDS
 
 MAX_RIGHT_GAP = 0.85  # page widths between a label and its value on the same row
@@ -92,6 +92,11 @@ def _money_like(text: str, amount: Any) -> bool:
 _PREFIX_RE = re.compile(r"^[A-Z]{1,4}$")
 _DIGIT_GROUP_RE = re.compile(r"^\d[\d/.-]*$")
 _GROUP_SEPARATORS = {"/", "-", "–"}
+
+
+def _month_word(text: str) -> bool:
+    """A month's name or its abbreviation in one of the date reader's languages ('Juli', 'mars', 'Sep.')."""
+    return fold(text.strip(" .,")) in MONTHS
 
 
 def _spaced_identifier(layout: PageLayout, toks: list[int], i: int) -> list[int] | None:
@@ -177,6 +182,10 @@ def scan_value(
             dated = _date_at(layout, toks, i, day_first)
             if dated and dated[1] > 1:
                 i += dated[1]  # '29. Juli 2024': a date's day is not a number
+                skipped += 1
+                continue
+            if i + 1 < len(toks) and _month_word(layout.tokens[toks[i + 1]].text) and text.rstrip(".").isdigit():
+                i += 2  # '29. Juli' (the year on a piece of its own): a day and its month
                 skipped += 1
                 continue
             spaced = _spaced_identifier(layout, toks, i)
