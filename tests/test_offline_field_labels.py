@@ -457,3 +457,31 @@ def test_a_day_and_month_split_from_their_year_by_the_ocr_are_not_a_number() -> 
             (0.708, 0.062, "Rechnung"), (0.56, 0.108, "Datum"), (0.71, 0.108, "29. Juli"), (0.79, 0.108, "2024"),
             (0.084, 0.321, "Unsere Rechnung Nr. 2024.923"), (0.55, 0.5, "Gesamtbetrag 1.234,56 €")]
     assert _values(synthetic_page(page))["invoice_number"] == "2024.923"
+
+
+# -- kinds a third fresh-user test found (2026-12-01) -------------------------------------------
+
+
+@pytest.mark.parametrize(("own", "reference", "number"), [
+    ("Creditnotanummer: CN-2024-015", "Betreft factuur: 2024-301", "CN-2024-015"),
+    ("Número: R-2024-007", "Rectifica la factura: 2024-0456", None),  # a bare 'Número' is not a label; no guess
+])
+def test_a_credit_note_beside_the_invoice_it_corrects(own: str, reference: str, number: str | None) -> None:
+    page = [(0.08, 0.05, "Bloemenhuis Jansen"), (0.08, 0.065, "Dorpsstraat 2"), (0.08, 0.08, "2011 AB Haarlem"),
+            (0.08, 0.145, "CREDITNOTA"), (0.08, 0.175, own), (0.08, 0.191, "Datum: 14-11-2024"),
+            (0.08, 0.208, reference), (0.55, 0.5, "Totaal -136,25 €")]
+    assert _values(synthetic_page(page))["invoice_number"] == number
+
+
+def test_digit_groups_alone_after_a_number_label() -> None:
+    page = [(0.08, 0.05, "Vogel Metallbau GmbH"), (0.5, 0.10, "Rechnung Nr. 2024 117 8"),
+            (0.6, 0.115, "Datum 05.03.2024"), (0.55, 0.5, "Gesamtbetrag 3.570,00 €")]
+    assert _values(synthetic_page(page))["invoice_number"] == "2024 117 8"
+
+
+def test_tax_rates_printed_with_a_colon_after_the_rate(tmp_path: Path) -> None:
+    merged = _pdf_page([
+        (50, 50, "Bäckerei Großmann GmbH"), (340, 120, "Rechnungsnummer: 2024-311"), (340, 134, "Datum: 05.03.2024"),
+        (330, 400, "Nettobetrag:"), (480, 400, "340,00 €"), (330, 414, "MwSt. 7%:"), (480, 414, "9,80 €"),
+        (330, 428, "MwSt. 19%:"), (480, 428, "38,00 €"), (330, 442, "Gesamtbetrag:"), (480, 442, "387,80 €")], tmp_path)
+    assert str(merged.values.total) == "387.80" and merged.values.tax_total is None and not merged.broken_rules

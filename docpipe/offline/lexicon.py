@@ -34,6 +34,7 @@ ROLE_LABELS: dict[str, list[str]] = {
         "total factura", "totale fattura", "totale documento", "brutto", "total brutto", "brutto gesamt",
         "gesamt brutto", "gesamt", "totaal bruto", "importo totale", "totale iva inclusa", "totaalbedrag",
         "montant total", "total iva incluido", "total iva incl", "summe", "endsumme", "gutschriftsbetrag",
+        "gutschriftbetrag", "totale",
         "total tvac", "total tva comprise", "total tvai", "total a pagar", "total documento", "valor total",
         "gutschriftssumme", "montant de l'avoir", "total avoir", "importe abono",
         # the amount after a rounding adjustment (a longer label than the rounding line's own)
@@ -78,7 +79,7 @@ ROLE_LABELS: dict[str, list[str]] = {
         "factura rectificativa", "factura rectificativa no", "creditnota", "creditnota nr", "credit note",
         "gutschrift", "gutschrift-nr", "gutschriftsnummer", "gutschriftsnr", "rech-nr", "rechn-nr",
         "fatura", "fatura no", "fatura n", "numero da fatura", "fatura-recibo", "fatura recibo", "factura simplificada",
-        "nota de credito", "nota de credito no",
+        "nota de credito", "nota de credito no", "creditnotanummer", "credit note number",
         "avoir numero", "numero d'avoir",
     ],
     "issue_date": [
@@ -157,6 +158,14 @@ REGISTRATION_WORDS = {
     "registergericht", "handelsregister", "geschaftsfuhrer", "geschaftsfuhrung", "vorstand",
     "ust-idnr", "ustid", "steuernummer", "kvk", "registered", "company", "vat", "reg", "iban", "bic",
     "ustidnr", "cif", "nif", "piva", "rea", "capitale", "registro", "mercantil", "btw", "kbo", "rcs", "rc",
+}
+
+# Number labels of a credit note: where one labels a number, an invoice-number label on the same
+# page names the invoice the credit note corrects ('Betreft factuur: 2024-301').
+CREDIT_NOTE_LABELS = {
+    "gutschrift nr", "gutschrift-nr", "gutschriftsnummer", "gutschriftsnr", "credit note no", "credit note number",
+    "avoir no", "numero d'avoir", "avoir numero", "nota di credito no", "creditnota nr", "creditnotanummer",
+    "nota de credito no", "factura rectificativa no",
 }
 
 # Words before a document-number label that make it another document's number: a credit note's

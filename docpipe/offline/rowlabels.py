@@ -143,7 +143,7 @@ def row_label(layout: PageLayout, value_tokens: list[int], table: str = "amount"
     percent = False
     for t in reversed(left):
         text = layout.tokens[t].text.strip()
-        if text.endswith("%") or text.startswith("@"):
+        if text.rstrip(":;,").endswith("%") or text.startswith("@"):  # ('MwSt. 7%: 9,80')
             percent = True
             continue
         if currency_of_token(text) is not None or not layout.keys[t] or layout.keys[t] == "no":

@@ -13,7 +13,7 @@ from docpipe.grounding.layout import PageLayout
 from docpipe.fields import FieldSpec
 from docpipe.grounding.textnorm import label_token
 from docpipe.offline.blocks import line_kind
-from docpipe.offline.lexicon import ITEM_ROLE_LABELS, REFERENCE_WORDS, ROLE_LABELS, role_of
+from docpipe.offline.lexicon import CREDIT_NOTE_LABELS, ITEM_ROLE_LABELS, REFERENCE_WORDS, ROLE_LABELS, role_of
 from docpipe.offline.parties import (
     address_after, address_below, footer_name, keys_a_number, legal_name_candidates, party_from_label,
     window_recipient,
@@ -239,12 +239,11 @@ PARTY_LABEL_ROLES = ("seller", "buyer", "seller_address", "buyer_address")
 
 def _refers_elsewhere(layout: PageLayout, hit: LabelHit) -> bool:
     """A number label opened by a reference word on its line piece: 'zu Rechnung', 'Corrects invoice'."""
-    if hit.start == 0:
-        return False
     row = layout.rows[hit.row]
-    before = row[hit.start - 1]
-    same_piece = layout.tokens[before].seg == layout.tokens[hit.tokens[0]].seg
-    return same_piece and label_token(layout.tokens[before].text) in REFERENCE_WORDS
+    seg = layout.tokens[hit.tokens[0]].seg
+    # The word before, or the one before an article ('Rectifica la factura', 'zur Rechnung').
+    before = [t for t in row[max(0, hit.start - 2):hit.start] if layout.tokens[t].seg == seg]
+    return any(label_token(layout.tokens[t].text) in REFERENCE_WORDS for t in before)
 
 
 def all_hits(layout: PageLayout, specs: list[FieldSpec], excluded: set[int]) -> dict[str, list[LabelHit]]:
@@ -255,7 +254,10 @@ def all_hits(layout: PageLayout, specs: list[FieldSpec], excluded: set[int]) -> 
         number = role_of(spec.name) == "doc_number"
         # 'Customer no.', 'N° client': a party word inside a number's label is not the party's label;
         # 'zu Rechnung:', 'Corrects invoice:' label another document's number.
-        hits[spec.name] = [h for h in found if not excluded.intersection(h.tokens)
-                           and not (party and keys_a_number(layout, h))
-                           and not (number and _refers_elsewhere(layout, h))]
+        kept = [h for h in found if not excluded.intersection(h.tokens)
+                and not (party and keys_a_number(layout, h))
+                and not (number and _refers_elsewhere(layout, h))]
+        if number and any(h.label in CREDIT_NOTE_LABELS for h in kept):
+            kept = [h for h in kept if h.label in CREDIT_NOTE_LABELS]  # a credit note's own number
+        hits[spec.name] = kept
     return resolve_overlaps(hits)

@@ -92,6 +92,7 @@ def _money_like(text: str, amount: Any) -> bool:
 _PREFIX_RE = re.compile(r"^[A-Z]{1,4}$")
 _DIGIT_GROUP_RE = re.compile(r"^\d[\d/.-]*$")
 _GROUP_SEPARATORS = {"/", "-", "–"}
+_YEAR_RE = re.compile(r"^(19|20)\d\d$")
 
 
 def _month_word(text: str) -> bool:
@@ -101,8 +102,9 @@ def _month_word(text: str) -> bool:
 
 def _spaced_identifier(layout: PageLayout, toks: list[int], i: int) -> list[int] | None:
     """A number printed in spaced groups: after a letter prefix ('BC 24 117', 'W 24 01187',
-    'NC 3/2024') or around a spaced slash or dash ('2024 / 0219', 'F 2024 / 88'), each piece a
-    word-space from the last. Returns its tokens, else None."""
+    'NC 3/2024'), around a spaced slash or dash ('2024 / 0219', 'F 2024 / 88'), or as digit groups
+    alone ('2024 117 8', a year and a serial '2024 117'), each piece a word-space from the last.
+    Returns its tokens, else None."""
     first = layout.tokens[toks[i]].text.strip()
     prefixed = bool(_PREFIX_RE.match(first))
     if not prefixed and not _DIGIT_GROUP_RE.match(first):
@@ -128,7 +130,9 @@ def _spaced_identifier(layout: PageLayout, toks: list[int], i: int) -> list[int]
         run.append(tid)
     if run and layout.tokens[run[-1]].text.strip() in _GROUP_SEPARATORS:
         run.pop()
-    if len(run) < 2 or not (prefixed or separated):
+    # Digit groups alone: three or more ('2024 117 8'), or a year and a serial ('2024 117').
+    plain = len(run) >= 3 or len(run) == 2 and bool(_YEAR_RE.match(layout.tokens[run[0]].text.strip()))
+    if len(run) < 2 or not (prefixed or separated or plain):
         return None
     groups = layout.text_of(run[1 if prefixed else 0:])
     money = read_amount(groups)
