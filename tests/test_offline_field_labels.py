@@ -485,3 +485,13 @@ def test_tax_rates_printed_with_a_colon_after_the_rate(tmp_path: Path) -> None:
         (330, 400, "Nettobetrag:"), (480, 400, "340,00 €"), (330, 414, "MwSt. 7%:"), (480, 414, "9,80 €"),
         (330, 428, "MwSt. 19%:"), (480, 428, "38,00 €"), (330, 442, "Gesamtbetrag:"), (480, 442, "387,80 €")], tmp_path)
     assert str(merged.values.total) == "387.80" and merged.values.tax_total is None and not merged.broken_rules
+
+
+def test_an_italian_receipt_total_line() -> None:
+    from schemas.receipt import Receipt
+
+    page = [(0.1, 0.03, "BAR CENTRALE"), (0.1, 0.045, "Via Indipendenza 12"), (0.1, 0.06, "40121 Bologna"),
+            (0.1, 0.1, "Caffe 1,20"), (0.1, 0.115, "Brioche 2,50"), (0.1, 0.14, "TOTALE EURO 3,70"),
+            (0.1, 0.17, "05/03/2024 08:12")]
+    result = OfflineExtractor(Receipt).extract_page(synthetic_page(page), 0).extraction
+    assert str(result.total) == "3.70"
