@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 class ReceiptItem(BaseModel):
     description: str | None = Field(None, description="Item as printed.", json_schema_extra={"kind": "text"})
-    quantity: Decimal | None = Field(None, description="Quantity, 1 when not printed.",
+    quantity: Decimal | None = Field(None, description="Quantity as printed on the line; null when it prints none.",
                                      json_schema_extra={"kind": "amount"})
     price: Decimal | None = Field(None, description="Price of the line.", json_schema_extra={"kind": "amount"})
 
