@@ -20,14 +20,13 @@ from docpipe.devtools.synthetic_words import phrase_words, synthetic_page
 from docpipe.discover import discover
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.normalize import values_equal
-from docpipe.merge import merge_document
 from docpipe.offline.extract import OfflineExtractor
 from docpipe.offline.parties import imprint_names, window_recipient
 from docpipe.offline.rowlabels import row_label
-from docpipe.processing.offline import OfflinePageProcessor
 from docpipe.raster.config import RasterConfig
 from docpipe.raster.rasterizer import Rasterizer
 from schemas.invoice import Invoice
+from tests.offline_run import run_offline
 
 SEED = 31  # seeds 21-22 were looked at while developing, 23-24 measured after
 KINDS = {"invoice_number": "identifier", "issue_date": "date", "total": "amount", "currency": "currency",
@@ -35,11 +34,7 @@ KINDS = {"invoice_number": "identifier", "issue_date": "date", "total": "amount"
 
 
 def _read(pdf: bytes, tmp: Path):
-    path = tmp / "invoice.pdf"
-    path.write_bytes(pdf)
-    output = Rasterizer(RasterConfig(isolate=False, dpi=150))(discover([str(path)]))[0]
-    results = OfflinePageProcessor(Invoice, ["extract", "ground"], "pdf_text")([(p, None) for p in output.pages])
-    return merge_document(results, Invoice)
+    return run_offline(pdf, "invoice.pdf", Invoice, tmp)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES, ids=lambda lang: lang.code)

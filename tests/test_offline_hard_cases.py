@@ -20,21 +20,10 @@ from docpipe.raster.config import RasterConfig
 from docpipe.raster.rasterizer import Rasterizer
 from schemas.invoice import Invoice
 from schemas.receipt import Receipt
+from tests.offline_run import run_offline
 
 CASES = hard_cases()
 SCHEMAS = {"invoice": Invoice, "receipt": Receipt}
-
-
-def run_offline(data: bytes, name: str, schema, tmp: Path, ocr=None) -> MergedDocument:
-    """One document through Rasterizer (+ OCR for images) -> OfflinePageProcessor -> merge."""
-    path = tmp / name
-    path.write_bytes(data)
-    output = Rasterizer(RasterConfig(isolate=False, dpi=150))(discover([str(path)]))[0]
-    pages = list(zip(output.pages, output.images))
-    if ocr is not None:
-        pages = list(zip(ocr(pages), output.images))
-    results = OfflinePageProcessor(schema, ["extract", "ground"], "pdf_text")([(p, None) for p, _ in pages])
-    return merge_document(results, schema)
 
 
 def _check(merged: MergedDocument, schema, expected: dict) -> None:

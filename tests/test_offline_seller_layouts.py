@@ -15,15 +15,11 @@ import pytest
 
 from docpipe.devtools.seller_layouts import LANGUAGES, SELLER_KINDS, varied_invoices
 from docpipe.devtools.synthetic_words import synthetic_page
-from docpipe.discover import discover
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.normalize import values_equal
-from docpipe.merge import merge_document
 from docpipe.offline.parties import contact_below, imprint_names
-from docpipe.processing.offline import OfflinePageProcessor
-from docpipe.raster.config import RasterConfig
-from docpipe.raster.rasterizer import Rasterizer
 from schemas.invoice import Invoice
+from tests.offline_run import run_offline
 
 SEED = 7  # the generated sets measured while developing were seeds 0-2
 
@@ -36,11 +32,7 @@ def _cases(kind: str):
 
 
 def _read(pdf: bytes, tmp: Path):
-    path = tmp / "invoice.pdf"
-    path.write_bytes(pdf)
-    output = Rasterizer(RasterConfig(isolate=False, dpi=150))(discover([str(path)]))[0]
-    results = OfflinePageProcessor(Invoice, ["extract", "ground"], "pdf_text")([(p, None) for p in output.pages])
-    return merge_document(results, Invoice)
+    return run_offline(pdf, "invoice.pdf", Invoice, tmp)
 
 
 @pytest.mark.parametrize("kind", SELLER_KINDS)

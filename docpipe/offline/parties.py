@@ -167,11 +167,14 @@ def keys_a_number(layout: PageLayout, hit: LabelHit) -> bool:
     after = row[hit.start + len(hit.tokens):hit.end]
     if any(layout.keys[t] == "no" for t in after):
         return True
-    first = layout.tokens[hit.tokens[0]]
-    if hit.start == 0:
-        return False
-    before = row[hit.start - 1]
-    return layout.tokens[before].seg == first.seg and layout.keys[before] in _NUMBER_WORDS
+    return any(key in _NUMBER_WORDS for key in keys_before(layout, hit, 1))
+
+
+def keys_before(layout: PageLayout, hit: LabelHit, n: int) -> list[str]:
+    """Label keys (`PageLayout.keys`) of up to `n` words right before a label hit on its line piece."""
+    row = layout.rows[hit.row]
+    seg = layout.tokens[hit.tokens[0]].seg
+    return [layout.keys[t] for t in row[max(0, hit.start - n):hit.start] if layout.tokens[t].seg == seg]
 
 
 def party_from_label(layout: PageLayout, hit: LabelHit, stop: set[int]) -> tuple[Reading, list[Line], int] | None:

@@ -15,7 +15,7 @@ from docpipe.grounding.textnorm import label_token
 from docpipe.offline.blocks import line_kind
 from docpipe.offline.lexicon import CREDIT_NOTE_LABELS, ITEM_ROLE_LABELS, REFERENCE_WORDS, ROLE_LABELS, role_of
 from docpipe.offline.parties import (
-    address_after, address_below, footer_name, keys_a_number, legal_name_candidates, party_from_label,
+    address_after, address_below, footer_name, keys_a_number, keys_before, legal_name_candidates, party_from_label,
     window_recipient,
 )
 from docpipe.offline.values import Reading, read_below, read_right, scan_value
@@ -239,11 +239,8 @@ PARTY_LABEL_ROLES = ("seller", "buyer", "seller_address", "buyer_address")
 
 def _refers_elsewhere(layout: PageLayout, hit: LabelHit) -> bool:
     """A number label opened by a reference word on its line piece: 'zu Rechnung', 'Corrects invoice'."""
-    row = layout.rows[hit.row]
-    seg = layout.tokens[hit.tokens[0]].seg
     # The word before, or the one before an article ('Rectifica la factura', 'zur Rechnung').
-    before = [t for t in row[max(0, hit.start - 2):hit.start] if layout.tokens[t].seg == seg]
-    return any(label_token(layout.tokens[t].text) in REFERENCE_WORDS for t in before)
+    return any(key in REFERENCE_WORDS for key in keys_before(layout, hit, 2))
 
 
 def all_hits(layout: PageLayout, specs: list[FieldSpec], excluded: set[int]) -> dict[str, list[LabelHit]]:

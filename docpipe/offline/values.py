@@ -80,13 +80,16 @@ def _clean_identifier(text: str) -> str:
     return t[:-1] if t.endswith(".") and t.count(".") == 1 else t
 
 
+_MONEY_DECIMALS = re.compile(r"[.,]\d{1,2}$")
+
+
 def _money_like(text: str, amount: Any) -> bool:
     """Whether a word read as an amount is one: strong, and with a currency or one or two decimals.
 
     '1.234,56', '€12' and '12.5' are money; '2024.112' or '2024.0815' (a year and a serial, dotted)
     have no money shape and stay identifiers.
     """
-    return bool(amount.strong and (amount.currency or re.search(r"[.,]\d{1,2}$", text)))
+    return bool(amount.strong and (amount.currency or _MONEY_DECIMALS.search(text)))
 
 
 _PREFIX_RE = re.compile(r"^[A-Z]{1,4}$")
@@ -291,7 +294,7 @@ def _labelled_on_its_row(layout: PageLayout, seg: int) -> bool:
     near = max(left, key=lambda o: layout.segments[o].x1)
     if s.x0 - layout.segments[near].x1 >= 10 * layout.line_height:
         return False
-    keys = [label_token(w) for w in layout.segment_text(near).split()]
+    keys = [layout.keys[t] for t in layout.segments[near].tokens]
     return any(k in OTHER_NUMBER_WORDS or k.startswith(OTHER_NUMBER_STEMS) for k in keys)
 
 
