@@ -113,6 +113,25 @@ def test_writer_on_s3_commits_supersedes_and_readers_see_each_document_once(buck
             {"a": Status.ok, "b": Status.ok, "c": Status.ok}
 
 
+def test_the_local_ledger_mirror_of_an_s3_output_is_removed_after_use(bucket, tmp_path, monkeypatch):
+    import gc
+    import tempfile
+
+    from docpipe.output.remote_ledger import RemoteLedger
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # mkdtemp's default folder
+    out = f"s3://{bucket}/out"
+    with DatasetWriter(out, run_id="r1") as writer:
+        writer.commit(*batch({"a": Status.ok}))
+        assert len(list(tmp_path.glob("docpipe-ledger-*"))) == 1  # the mirror while the writer holds it
+    assert verify_output(out) == []
+    reader = RemoteLedger(ObjectStore(out))  # opened and dropped without close (an exception path)
+    assert "a" in reader.lookup(["a"])
+    del reader
+    gc.collect()
+    assert list(tmp_path.glob("docpipe-ledger-*")) == []
+
+
 def test_plain_parquet_readers_read_an_s3_output(bucket):
     import duckdb
     import pandas as pd

@@ -17,6 +17,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import tempfile
+import weakref
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -35,6 +36,9 @@ class RemoteLedger:
     def __init__(self, store: ObjectStore) -> None:
         self.store = store
         self._dir = Path(tempfile.mkdtemp(prefix="docpipe-ledger-"))
+        # The mirror is a private copy: removed on close(), discard(), or when this object goes
+        # away unclosed (an exception between open and close), so no run leaves one behind.
+        self._remove_dir = weakref.finalize(self, shutil.rmtree, self._dir, True)
         self.path = self._dir / "ledger.sqlite"
         snapshot = self._read(SNAPSHOT)
         if snapshot is not None:
@@ -130,5 +134,10 @@ class RemoteLedger:
         except Exception:  # noqa: BLE001 - the done objects stay; the next open replays them
             pass
         finally:
-            self.mirror.close()
-            shutil.rmtree(self._dir, ignore_errors=True)
+            self.discard()
+
+    def discard(self) -> None:
+        """Close the local mirror and delete it without writing anything to the store (a reader's
+        close: the store keeps whatever it held)."""
+        self.mirror.close()
+        self._remove_dir()

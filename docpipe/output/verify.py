@@ -28,7 +28,7 @@ def verify_output(out_dir: str | Path, datasets: tuple[str, ...] = DEFAULT_DATAS
             entries = {e.row_key: e for e in ledger.entries()}
             pending = ledger.pending_plans()
         finally:
-            ledger.mirror.close()
+            ledger.discard()
         staged = store._find(STAGING)
     else:
         if not store.path(LEDGER_FILE).is_file():
