@@ -138,6 +138,18 @@ def test_name_keys_and_equality() -> None:
     assert values_equal("ACME Widgets", "ACME Widget", "name", fuzzy_threshold=0.9)
 
 
+def test_names_and_addresses_compare_without_the_spacing_around_punctuation() -> None:
+    assert values_equal("NO.1, TAMAN SRI, 43800 DENGKIL", "No. 1, Taman Sri, 43800 Dengkil", "address")
+    assert values_equal("LOT NO.: G1.116A,GROUND FLOOR", "LOT NO. : G1 . 116A, GROUND FLOOR", "address")
+    assert values_equal("MR. D.I.Y.(KUCHAI) SDN BHD", "MR. D. I. Y. (KUCHAI) SDN BHD", "name")
+    # the characters still have to be the same ones
+    assert not values_equal("NO. 1, TAMAN SRI", "NO. 7, TAMAN SRI", "address")
+    assert not values_equal("Jalan Tampoi 7/4", "Jalan Tampol 7/4", "address")
+    assert not values_equal("EIGHT OUNCE", "EIGHT OUNCE COFFEE CO.", "name")
+    # identifiers keep their own key (spacing inside a code is already ignored there, case is not)
+    assert values_equal("RE 2024 117", "RE-2024-117", "identifier")
+
+
 def test_values_equal_by_kind() -> None:
     assert values_equal("1.234,50", "1234.5", "amount")
     assert values_equal(Decimal("4.11"), "4.110", "amount")

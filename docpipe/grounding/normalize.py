@@ -73,7 +73,13 @@ def normalize_value(
 
 
 def values_equal(a: object, b: object, kind: str, fuzzy_threshold: float = 1.0) -> bool:
-    """Equality after normalisation; names/addresses/text may pass a fuzzy threshold below 1."""
+    """Equality after normalisation; names/addresses/text may pass a fuzzy threshold below 1.
+
+    Names, addresses and places compare without word spaces: where a space falls beside
+    punctuation is not part of the value ('NO.1, JALAN' and 'NO. 1, JALAN', 'D.I.Y.(M)' and
+    'D. I. Y. (M)' are one address and one name), and printed spacing is what OCR and annotators
+    disagree on most.
+    """
     na, nb = normalize_value(a, kind), normalize_value(b, kind)
     if na is None or nb is None:
         return False
@@ -81,4 +87,6 @@ def values_equal(a: object, b: object, kind: str, fuzzy_threshold: float = 1.0) 
         return na == nb
     if kind in ("name", "address", "text", "place") and fuzzy_threshold < 1.0:
         return similarity(str(na), str(nb)) >= fuzzy_threshold
+    if kind in ("name", "address", "place") and isinstance(na, str) and isinstance(nb, str):
+        return na.replace(" ", "") == nb.replace(" ", "")
     return na == nb
