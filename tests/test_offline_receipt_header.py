@@ -444,3 +444,20 @@ def test_an_address_continues_past_a_row_printed_only_in_a_right_hand_column() -
     got = extract(words, Invoice)
     assert same(got.seller_name, "Nordlicht Software GmbH", "name"), got.seller_name
     assert same(got.seller_address, "Königsallee 27 40212 Düsseldorf", "address"), got.seller_address
+
+
+def test_the_country_ends_the_address_and_a_branch_name_under_it_stays_out() -> None:
+    words: list[Word] = []
+    y = stack(words, ["MERANTI BOOKS (M) SDN BHD", "(Co. No. 123456-X)", "No 4, Jalan 9/21C, Taman Seri",
+                      "52000 Kuala Lumpur, Malaysia", "RIVERSIDE GALLERIA", "Tel : 03-1111 2222"])
+    receipt_tail(words, y)
+    got = extract(words)
+    assert same(got.merchant_name, "MERANTI BOOKS (M) SDN BHD", "name")
+    assert same(got.merchant_address, "No 4, Jalan 9/21C, Taman Seri 52000 Kuala Lumpur, Malaysia", "address")
+    # without the country the short line after the postcode line is the state, part of the address
+    words = []
+    y = stack(words, ["MERANTI BOOKS (M) SDN BHD", "No 4, Jalan 9/21C, Taman Seri", "52000 Kuala Lumpur,",
+                      "SELANGOR", "Tel : 03-1111 2222"])
+    receipt_tail(words, y)
+    assert same(extract(words).merchant_address, "No 4, Jalan 9/21C, Taman Seri 52000 Kuala Lumpur, SELANGOR",
+                "address")

@@ -17,6 +17,7 @@ from docpipe.grounding.dates import date_candidates
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.textnorm import fold, is_legal_form, label_token
 from docpipe.offline.lexicon import DOC_TITLE_WORDS, SALUTATIONS
+from docpipe.offline.prose_lexicon import ends_with_country
 
 MAX_TOP = 0.45  # header blocks start in the top part of the page
 MAX_NAME_RUN = 5  # name-like lines a block may start with (notes or a logo's words above the name)
@@ -351,6 +352,8 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
         seen_postcode = ends_postcode = False
         while a < len(kinds) and kinds[a] in ("address", "name") and a - k < 6:
             text = block.lines[a].text
+            if a > k and seen_postcode and ends_with_country(block.lines[a - 1].text):
+                break  # the country is an address's last line: a branch or mall name may follow
             if seen_postcode and not _region_line(text) and not (ends_postcode and _city_line(text)):
                 break  # after the postcode line only the city, state or country follows
             if kinds[a] == "name" and a > k and not _continues_address(block.lines[a - 1].text) \

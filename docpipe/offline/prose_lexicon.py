@@ -107,6 +107,23 @@ _COUNTRIES = (
     "Philippines", "Australia", "New Zealand", "Russia", "Ukraine", "United Arab Emirates", "Saudi Arabia",
     "Cayman Islands", "Bermuda", "British Virgin Islands",
 )
+# The same countries as printed in their own languages on the last line of a postal address.
+_COUNTRIES_NATIVE = (
+    "Deutschland", "Osterreich", "Schweiz", "Suisse", "Svizzera", "Nederland", "Belgie", "Belgique", "Espana",
+    "Italia", "Polska", "Danmark", "Sverige", "Norge", "Suomi", "Cesko", "Magyarorszag", "Turkiye", "Brasil",
+    "Mexico", "Nippon",
+)
+_COUNTRY_AT_END = re.compile(
+    r"(?:^|[\s,])(?:" + "|".join(re.escape(fold(c)) for c in sorted(_COUNTRIES + _COUNTRIES_NATIVE, key=len, reverse=True))
+    + r")[\s.]*$")
+
+
+def ends_with_country(text: str) -> bool:
+    """Whether a line ends in a country's name ('56000 Kuala Lumpur, Malaysia', '10115 Berlin,
+    Deutschland', 'FRANCE.'): the last line of a postal address."""
+    return bool(_COUNTRY_AT_END.search(fold(text)))
+
+
 _US_STATES = (
     "Alabama", "Alaska", "Arizona", "Arkansas", "California", "Colorado", "Connecticut", "Delaware", "Florida",
     "Georgia", "Hawaii", "Idaho", "Illinois", "Indiana", "Iowa", "Kansas", "Kentucky", "Louisiana", "Maine",
