@@ -408,6 +408,9 @@ def eval_command(
 
     if not (out / "documents").is_dir():
         raise _fail(EXIT_USAGE, f"{out} has no documents dataset")
+    if not any(p.suffix == ".parquet" for p in (out / "documents").iterdir()):
+        raise _fail(EXIT_USAGE, f"{out / 'documents'} holds no documents yet (a run that is still starting, "
+                                "or one that committed nothing): nothing to score")
     if not truth.is_file():
         raise _fail(EXIT_USAGE, f"truth file not found: {truth}")
     try:

@@ -138,3 +138,21 @@ def test_build_queries_formats_values_and_takes_model_boxes() -> None:
     assert queries["issue_date"].value == "2015-06-05" and queries["issue_date"].kind == "date"
     assert queries["total"].value == "119.00" and queries["total"].vlm_bbox == box
     assert queries["invoice_number"].kind == "identifier" and queries["currency"].page_index == 2
+
+
+def test_an_address_continues_on_a_centred_line_under_a_line_printed_in_pieces() -> None:
+    # A receipt head: the street line printed in wide-spaced pieces (the unit number far right),
+    # the postcode line centred under it, under neither its first nor its last piece.
+    words = synthetic_page([
+        (0.25, 0.05, "LIAN HUAT PROVISION PTE LTD"),
+        (0.08, 0.08, "Blk 214"), (0.16, 0.08, "Bedok North Street 1"), (0.33, 0.08, "#01-165"),
+        (0.17, 0.095, "Singapore 460214"),
+        (0.15, 0.11, "Tel: 6445 1287"),
+    ])
+    value = "Blk 214 Bedok North Street 1 #01-165 Singapore 460214"
+    [g] = verify_on_page([GroundingQuery(field="merchant_address", value=value, kind="address")], words, 0)
+    assert g.grounded and g.score == 1.0 and g.text == value
+    # another address is still not grounded there
+    [g] = verify_on_page([GroundingQuery(field="merchant_address", value="Blk 88 Tampines Avenue 5 #02-11 Singapore 520088",
+                                         kind="address")], words, 0)
+    assert not g.grounded

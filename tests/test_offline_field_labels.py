@@ -490,3 +490,17 @@ def test_an_italian_receipt_total_line() -> None:
             (0.1, 0.17, "05/03/2024 08:12")]
     result = OfflineExtractor(Receipt).extract_page(synthetic_page(page), 0).extraction
     assert str(result.total) == "3.70"
+
+
+@pytest.mark.parametrize("label", ["Factuur aan", "Gefactureerd aan", "Rechnung an", "Fattura a", "Factura a"])
+def test_an_invoice_to_label_over_the_buyer_block_is_a_label_not_the_buyers_name(label: str) -> None:
+    def at(x: float, y: float, text: str) -> tuple[float, float, str]:
+        return (x / 595, y / 842, text)
+
+    page = [at(193, 41, "Bakkerij Zuiderhoeve"), at(237, 63, "Markt 9 | 9711 AB Groningen"), at(50, 97, "FACTUUR"),
+            at(50, 122, "Factuurnummer"), at(50, 132, "ZH/24/077"), at(50, 142, "Factuurdatum"),
+            at(50, 152, "2 december 2024"), at(330, 102, label), at(330, 112, "Hotel Waddenzicht"),
+            at(330, 122, "Kerkstraat 70"), at(330, 132, "9712 NN Groningen"), at(330, 294, "Totaal te betalen"),
+            at(480, 294, "€ 503,58")]
+    values = _values(synthetic_page(page))
+    assert values["buyer_name"] == "Hotel Waddenzicht"

@@ -461,3 +461,47 @@ def test_the_country_ends_the_address_and_a_branch_name_under_it_stays_out() -> 
     receipt_tail(words, y)
     assert same(extract(words).merchant_address, "No 4, Jalan 9/21C, Taman Seri 52000 Kuala Lumpur, SELANGOR",
                 "address")
+
+
+def test_a_legal_form_alone_on_the_second_line_ends_the_name_begun_above() -> None:
+    # 'KAMPUNG' (a place word) makes the first line look like an address; 'SDN BHD' alone is no name
+    words: list[Word] = []
+    y = stack(words, ["RESTORAN DAUN KAMPUNG", "SDN BHD", "(Co. Reg. 123456-T)", "GST No: 001234567890",
+                      "NO. 8 & 10, JALAN SS 9/12,", "47400 PETALING JAYA, SELANGOR.", "Tel: 03-11112222"])
+    receipt_tail(words, y)
+    got = extract(words)
+    assert same(got.merchant_name, "RESTORAN DAUN KAMPUNG SDN BHD", "name")
+    assert same(got.merchant_address, "NO. 8 & 10, JALAN SS 9/12, 47400 PETALING JAYA, SELANGOR.", "address")
+
+
+def test_street_lines_without_a_street_word_the_lexicon_knows() -> None:
+    cases = [  # (head lines, name, address)
+        (["OBSTHOF WEIDENAU", "Am Mühlgraben 7", "04109 Leipzig", "Tel: 0341 111 2222"],
+         "OBSTHOF WEIDENAU", "Am Mühlgraben 7 04109 Leipzig"),
+        (["Station Relais des Pins", "Route de Valence", "ZA Les Ormes", "38500 Voiron", "Tél. 04 11 22 33 44"],
+         "Station Relais des Pins", "Route de Valence ZA Les Ormes 38500 Voiron"),
+        (["Hollybank Lane Service Station", "Hollybank Lane", "Kirkby Moor", "Leeds LS17 9QX", "0113 111 2222"],
+         "Hollybank Lane Service Station", "Hollybank Lane Kirkby Moor Leeds LS17 9QX"),
+        # a four-digit house number opening the street line is not a postcode: the city line follows
+        (["FERN HOLLOW MARKET", "1420 Aspenwood Ave", "Dayton, OH 45402", "(937) 111-2222"],
+         "FERN HOLLOW MARKET", "1420 Aspenwood Ave Dayton, OH 45402"),
+        # a unit number on a line of its own
+        (["TECK SENG PROVISION PTE LTD", "(Co. Reg. No. 200512345K)", "Blk 214 Bedok North Street 1", "#01-165",
+          "Singapore 460214", "Tel: 6111 2222"],
+         "TECK SENG PROVISION PTE LTD", "Blk 214 Bedok North Street 1 #01-165 Singapore 460214"),
+    ]
+    for head, name, address in cases:
+        words: list[Word] = []
+        receipt_tail(words, stack(words, head))
+        got = extract(words)
+        assert same(got.merchant_name, name, "name"), (head, got.merchant_name)
+        assert same(got.merchant_address, address, "address"), (head, got.merchant_address)
+
+
+def test_a_shop_name_ending_in_a_number_is_still_a_name() -> None:
+    words: list[Word] = []
+    y = stack(words, ["KEDAI RUNCIT 88", "12, JALAN MELUR 3,", "43000 KAJANG, SELANGOR", "TEL: 03-11112222"])
+    receipt_tail(words, y)
+    got = extract(words)
+    assert same(got.merchant_name, "KEDAI RUNCIT 88", "name")
+    assert same(got.merchant_address, "12, JALAN MELUR 3, 43000 KAJANG, SELANGOR", "address")

@@ -234,7 +234,7 @@ class PageMatcher:
                 if beside is not None:
                     seg, pos = beside, 0  # OCR cut one printed line into boxes
                     continue
-                nxt = layout.segment_below(line_first) or layout.segment_below(seg)
+                nxt = layout.segment_below(line_first) or layout.segment_below(seg) or self._under_line(line_first, seg)
                 if nxt is None or lines >= max_lines:
                     break
                 nxt = self._line_start(nxt)
@@ -254,6 +254,20 @@ class PageMatcher:
                 best = Candidate(list(seq), score)
         return best
 
+
+    def _under_line(self, first: int, last: int) -> int | None:
+        """The leftmost segment of the next row under the span of segments `first`..`last` of one
+        printed line: a short centred line ('Singapore 460214') under a long one whose first and
+        last pieces it does not reach."""
+        layout = self.layout
+        a, b = layout.segments[first], layout.segments[last]
+        x0, x1 = min(a.x0, b.x0), max(a.x1, b.x1)
+        for r in layout.rows_below(b.row, 1.2):
+            under = [c for c in layout.row_segments[r]
+                     if min(x1, layout.segments[c].x1) - max(x0, layout.segments[c].x0) > 0]
+            if under:
+                return min(under, key=lambda c: layout.segments[c].x0)
+        return None
 
     def _line_start(self, seg: int) -> int:
         """The first segment of the printed line `seg` belongs to (pieces a small gap apart)."""

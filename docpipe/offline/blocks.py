@@ -34,18 +34,34 @@ _STREET = re.compile(
     r"avenue|ave|lane|drive|blvd|boulevard|way|suite|floor|flr|level|unit|block|blk|building|bldg|plaza|mall|"
     r"centre|center|strasse|str|weg|platz|allee|gasse|rue|chemin|place|via|viale|corso|piazza|largo|calle|avenida|"
     r"paseo|plaza|carrer|rua|straat|laan|po box|industrial|"
-    r"park|complex|square|tower|wisma|menara|bangunan|pusat|desa|off)\b")
+    r"park|complex|square|tower|wisma|menara|bangunan|pusat|desa|off|"
+    r"route|rte|impasse|quai|faubourg|za|zi|zac|carretera|camino|ronda|strada|vicolo|highway|hwy|parkway|pkwy|"
+    r"crescent|terrace)\b")
 # A street name compounded with its suffix, then the house number: 'Industriestraße 12',
 # 'Kerkstraat 21', 'Parklaan 5', 'Am Lindenweg 3a'.
 _COMPOUND_STREET = re.compile(
     r"[^\W\d]{2,}(strasse|str\.|straat|laan|gasse|allee|platz|weg|gracht|kade|singel)\s+\d{1,4}[a-z]?\b")
 # A unit number opening an address line: 'A-G-06, DATARAN ...', 'G-26, GRD FLOOR', 'L1-044B,'.
 _UNIT_START = re.compile(r"^\s*[a-z]{0,3}\d*[a-z]?(?:-[a-z0-9]{1,5}){1,3},")
+# A unit number of its own ('#01-165', '# B1-12'), printed under or beside the street (Singapore, Malaysia).
+_UNIT_HASH = re.compile(r"^\s*#\s?[a-z]{0,2}\d{1,3}-\d{1,5}[a-z]?\b")
 _ADDRESS_START = re.compile(r"^\s*(no\b|no\.|lot\b|unit\b|level\b|jalan\b|jln\b|suite\b|block\b|blk\b)")
 # '40150', '1010 Wien' (a four-digit code starts the line or follows a comma: 'LOT 2685 JLN' is a lot).
 _POSTCODE = re.compile(r"(?<![\w-])\d{5}(?![\d-])|(?:^|,)\s*\d{4} +[^\W\d]{2,}"
                        r"|^[^\W\d]{3,}(?: [^\W\d]{2,})?,? +\d{6}\.?$"  # 'Singapore 560012', 'New Delhi 110001'
                        r"|\b[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b")  # a British postcode ('Bristol BS8 3HT')
+_FOUR_DIGIT_START = re.compile(r"^\s*\d{4} +[^\W\d]{2,}")
+
+
+def has_postcode(text: str) -> bool:
+    """Whether a line holds a postcode (`_POSTCODE`); a four-digit number opening a line with a
+    street word is the house number ('1420 Birchwood Ave', '2201 Main Street'), not a code."""
+    m = _POSTCODE.search(text)
+    if m is None:
+        return False
+    if _FOUR_DIGIT_START.match(m.group(0)) and m.start() == 0 and _STREET.search(fold(text)):
+        return bool(_POSTCODE.search(text, m.end()))
+    return True
 _ATTENTION = re.compile(r"(t\.\s?a\.\s?v\.|attn\b|attention\b|z\.\s?hd\.|zu h(ä|ae)nden|c/o\b|(à|a) l'attention|"
                         r"all'attenzione|a la atenci(ó|o)n)", re.IGNORECASE)
 _REG_NO = re.compile(r"^\(?\s*(co\.?\s*(reg|no)\.?\s*:?)?\s*[a-z]{0,3}\d{4,}[\s-]*[a-z]\)?$|^\(?\d{5,}[-\s]?[a-z]\)?$",
@@ -133,6 +149,8 @@ def line_kind(layout: PageLayout, toks: list[int]) -> str:
     if lower >= 3 and lower >= 0.6 * len(words) and not _legal_end(layout, toks) and not (
             text[:1].isdigit() and _STREET.search(folded)):
         return "other"  # running text ('The tide is full, the moon lies fair'), not a name ('8 rue de la Paix' is)
+    if _UNIT_HASH.match(folded):
+        return "address"  # '#01-165' under the street: the unit, not a till code
     if len(toks) == 1 and " " not in text.strip() and digits and letters <= 2:
         return "other"  # a till or branch code ('A03061')
     if _legal_end(layout, toks) and not _ADDRESS_START.match(folded) and not (
@@ -293,6 +311,13 @@ def _legal_end(layout: PageLayout, toks: list[int]) -> bool:
     return len(toks) > 1 and any(is_legal_form(layout.tokens[t].text) for t in toks[-3:])
 
 
+def _legal_form_only(layout: PageLayout, toks: list[int]) -> bool:
+    """Words of a legal form alone ('SDN BHD', 'PTE. LTD.', '(M) SDN. BHD.', 'GmbH & Co. KG'): the
+    tail of a name wrapped over two lines, never a name by itself."""
+    words = [layout.tokens[t].text for t in toks if any(ch.isalnum() for ch in layout.tokens[t].text)]
+    return bool(words) and all(is_legal_form(w) or re.fullmatch(r"\(\w{1,2}\)", w) for w in words)
+
+
 def _balanced(text: str) -> bool:
     return text.count("(") <= text.count(")")
 
@@ -318,6 +343,22 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
                 and _name_like_address(block.lines[0].text, block.lines[1].text)):
             # 'KEDAI SELERA KAMPUNG' or '88 MINIMART' over '12, Jalan Melur 3': the block's first
             # line, with no postcode and not opening like an address, over an address line, is the name.
+            kinds[0] = block.lines[0].kind = "name"
+        for n in range(1, len(kinds) - 1):
+            if (kinds[n] == "name" and kinds[n - 1] == "name" and _street_and_number(block.lines[n].text)
+                    and has_postcode(block.lines[n + 1].text)):
+                # 'Am Mühlgraben 7' right above '04109 Leipzig': a street whose word the lexicon
+                # does not know, with its house number, over the postcode line.
+                kinds[n] = block.lines[n].kind = "address"
+        if (len(kinds) > 2 and kinds[0] == kinds[1] == "address" and not _name_like_address(
+                block.lines[0].text, block.lines[1].text) and _name_over_street(block, 0)):
+            # 'Westfield Lane Service Station' over 'Westfield Lane' and its postcode line: a name
+            # with a street word in it, over a street printed without a house number.
+            kinds[0] = block.lines[0].kind = "name"
+        if (len(kinds) > 1 and kinds[0] == "address" and kinds[1] == "name"
+                and _legal_form_only(layout, block.lines[1].tokens)):
+            # 'RESTORAN SELERA KAMPUNG' over 'SDN BHD': a place word made the first line look like an
+            # address, but a legal form alone on the next line ends the name begun above it.
             kinds[0] = block.lines[0].kind = "name"
         i = 0
         # A logo line, a title or a registration/contact line may stand above the name.
@@ -360,7 +401,7 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
                     and not _region_line(text) and not (ends_postcode and _city_line(text)):
                 break
             ends_postcode = bool(_POSTCODE_END.search(text)) and not seen_postcode
-            seen_postcode = seen_postcode or bool(_POSTCODE.search(text))
+            seen_postcode = seen_postcode or has_postcode(text)
             a += 1
         address = [t for line in block.lines[k:a] for t in line.tokens] if a > k and kinds[k] == "address" else []
         contact = contact or (a < len(kinds) and kinds[a] == "contact")
@@ -373,7 +414,7 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
         for first in range(len(lines)):
             for last in range(first, min(len(lines), first + 3)):
                 toks = strip_registration(layout, [t for line in lines[first:last + 1] for t in _name_part(layout, line)])
-                if not toks:
+                if not toks or _legal_form_only(layout, toks):
                     continue
                 text = layout.text_of(toks)
                 head = lines[first]
@@ -437,6 +478,23 @@ def _with_address_below(layout: PageLayout, blocks: list[Block], b: int) -> Bloc
                  lines=block.lines + below.lines)
 
 
+def _street_and_number(text: str) -> bool:
+    """A street and its house number with no street word the lexicon knows ('Am Mühlgraben 7',
+    'Op de Kamp 12'): two to four words, a capital first, then a house number closing the line."""
+    words = text.split()
+    return (2 <= len(words) <= 4 and words[0][:1].isupper() and bool(_HOUSE_NUMBER_END.search(fold(text)))
+            and words[-1][:1].isdigit() and len(words[-1].rstrip(".,")) <= 4)
+
+
+def _name_over_street(block: Block, n: int) -> bool:
+    """Line n has more words than the street line under it and holds no digit, no comma and no
+    postcode, and a postcode line follows within two lines: line n is a name, line n+1 its street."""
+    first, second = block.lines[n].text, block.lines[n + 1].text
+    if any(ch.isdigit() for ch in first + second) or "," in first or len(first.split()) <= len(second.split()):
+        return False
+    return any(has_postcode(line.text) for line in block.lines[n + 2:n + 4])
+
+
 def _name_like_address(first: str, second: str) -> bool:
     """A head line classed as an address only for a place word or a leading number ('KEDAI SELERA
     KAMPUNG', '88 MINIMART'), over a line that opens or closes like an address."""
@@ -498,4 +556,4 @@ def _city_line(text: str) -> bool:
 def _continues_address(text: str) -> bool:
     """An address line ending in a comma or lacking its postcode continues on the next line."""
     t = text.strip()
-    return t.endswith(",") or not _POSTCODE.search(t)
+    return t.endswith(",") or not has_postcode(t)

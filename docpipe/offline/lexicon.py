@@ -106,6 +106,7 @@ ROLE_LABELS: dict[str, list[str]] = {
         "klant", "cliente", "destinatario", "cessionario", "bill to address", "koper", "factuuradres",
         "comprador", "facturar a", "datos del cliente", "committente", "destinataire",
         "aan", "empfanger", "adressat", "cliente finale", "facture a l'ordre de",
+        "factuur aan", "gefactureerd aan", "rechnung an", "fattura a", "fatturato a", "factura a", "fatura para",
     ],
     "currency": ["currency", "wahrung", "rechnungswahrung", "betrage in", "devise", "valuta", "moneda"],
 }
