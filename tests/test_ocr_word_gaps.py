@@ -226,3 +226,20 @@ def test_a_separator_dot_glued_to_words_becomes_a_word_of_its_own() -> None:
     info = SimpleNamespace(words=[list(word)], word_cols=[[2 + 3 * k for k in range(len(word))]],
                            line_txt_len=40.0, confs=[0.9] * len(word))
     assert [w for w, *_ in word_spans(word, info, 0.9)] == [word]
+
+
+def test_a_glyph_read_twice_by_overlapping_line_boxes_is_dropped() -> None:
+    from docpipe.ocr.rapid import without_reread_glyphs
+    from docpipe.records import Word
+
+    def word(text: str, x0: float, x1: float, conf: float, y0: float = 0.285) -> Word:
+        return Word(text=text, bbox=[x0, y0, x1, y0 + 0.025], conf=conf, line_id=0)
+
+    date = [word("Nov", 0.03, 0.09, 0.99), word("5,", 0.11, 0.14, 0.99), word("2023", 0.194, 0.279, 0.99999),
+            word("3", 0.271, 0.279, 0.9523), word("8:03", 0.32, 0.40, 0.99)]
+    assert [w.text for w in without_reread_glyphs(date)] == ["Nov", "5,", "2023", "8:03"]
+    # kept: a short word beside a longer one, one that is not part of it, one the OCR is surer of,
+    # and one on the line below whose box only touches it
+    kept = [word("2023", 0.194, 0.279, 0.90), word("3", 0.28, 0.29, 0.80), word("x", 0.20, 0.21, 0.80),
+            word("20", 0.20, 0.23, 0.95), word("23", 0.20, 0.23, 0.80, y0=0.30)]
+    assert [w.text for w in without_reread_glyphs(kept)] == ["2023", "3", "x", "20", "23"]

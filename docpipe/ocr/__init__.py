@@ -2,4 +2,4 @@
 
 # Bumped whenever the words the word layer produces change (OCR, reading order, line and block
 # ids), so that runs keyed on it (RunConfig.options_hash) redo pages whose words would differ.
-WORD_LAYER_VERSION = "7"
+WORD_LAYER_VERSION = "8"

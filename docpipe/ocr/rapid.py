@@ -633,4 +633,32 @@ def _to_words(
                 )
             )
     turn = ((360 - to_display) + upright_turn) % 360
-    return order_words(words, page_size=(page_w, page_h), turn=turn)
+    return order_words(without_reread_glyphs(words), page_size=(page_w, page_h), turn=turn)
+
+
+REREAD_INSIDE = 0.8  # share of a word's box inside another word's box for it to be a second reading
+
+
+def without_reread_glyphs(words: list[Word]) -> list[Word]:
+    """`words` less those the detector read twice: a short word (1-2 characters) whose box lies
+    mostly (REREAD_INSIDE) inside a longer word's box, whose text is part of that word's text and
+    whose confidence is lower (two overlapping line boxes read '2023' and a phantom '3' at its
+    end, so 'Nov 5, 2023' read as 'Nov 5, 2023 3'). Boxes `[x0, y0, x1, y1]`, page fractions."""
+    if not words:
+        return words
+    boxes = np.array([w.bbox for w in words], dtype=float)
+    out: list[Word] = []
+    for w in words:
+        text = w.text.strip()
+        x0, y0, x1, y1 = w.bbox
+        area = max(0.0, x1 - x0) * max(0.0, y1 - y0)
+        if not (0 < len(text) <= 2 and area > 0):
+            out.append(w)
+            continue
+        inter = (np.clip(np.minimum(x1, boxes[:, 2]) - np.maximum(x0, boxes[:, 0]), 0, None)
+                 * np.clip(np.minimum(y1, boxes[:, 3]) - np.maximum(y0, boxes[:, 1]), 0, None))
+        reread = any(words[k] is not w and len(words[k].text.strip()) > len(text) and text in words[k].text
+                     and words[k].conf >= w.conf for k in np.flatnonzero(inter >= REREAD_INSIDE * area))
+        if not reread:
+            out.append(w)
+    return out
