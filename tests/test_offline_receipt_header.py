@@ -505,3 +505,18 @@ def test_a_shop_name_ending_in_a_number_is_still_a_name() -> None:
     got = extract(words)
     assert same(got.merchant_name, "KEDAI RUNCIT 88", "name")
     assert same(got.merchant_address, "12, JALAN MELUR 3, 43000 KAJANG, SELANGOR", "address")
+
+
+def test_a_count_and_price_under_the_description_and_a_size_in_a_description() -> None:
+    words: list[Word] = []
+    y = stack(words, ["BUKIT HARDWARE & SUPPLY", "612 W Main St", "Boise, ID 83702", "208-111-2222"])
+    y = stack(words, ["01/02/2024 10:47 AM REG 3", "CASHIER ALEX"], y0=y + 0.02, x0=0.06)
+    money_block(words, [("WOOD SCREWS #8 1-1/4", ""), ("2 @ 6.48", "12.96"), ("PAINT ROLLER 9IN", "7.99"),
+                        ("DROP CLOTH 9X12", "4.29"), ("TILE 2x2.15", "4.30"), ("SUBTOTAL", "29.54"),
+                        ("TAX 6.00%", "1.51"), ("TOTAL", "$31.05"), ("CASH TEND", "40.00"), ("CHANGE DUE", "8.95")],
+                y + 0.02)
+    items = [(i.description, i.quantity, i.price) for i in extract(words).items]
+    assert items == [("WOOD SCREWS #8 1-1/4", Decimal("2"), Decimal("12.96")),  # '@' is dropped as filler
+                     ("PAINT ROLLER 9IN", None, Decimal("7.99")),
+                     ("DROP CLOTH 9X12", None, Decimal("4.29")),  # a size, not 9 x 12
+                     ("TILE", Decimal("2"), Decimal("4.30"))]  # a count and a price: 2 x 2.15

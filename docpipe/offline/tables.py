@@ -296,8 +296,12 @@ def _line_amount(layout: PageLayout, row: list[int]) -> Cell | None:
     return None
 
 
-def _quantity_times_price(layout: PageLayout, toks: list[int]) -> tuple[int, Cell, Cell] | None:
-    """'2 x 2.85', '2x 2.85', '2 @ 2.85', '2x2.85', '3 x': (index where it starts, quantity, unit price)."""
+def _quantity_times_price(layout: PageLayout, toks: list[int], amount: Decimal | None = None
+                          ) -> tuple[int, Cell, Cell] | None:
+    """'2 x 2.85', '2x 2.85', '2 @ 2.85', '2x2.85', '3 x': (index where it starts, quantity, unit price).
+
+    A glued 'NxM' whose M has no decimals is a size ('DROP CLOTH 9X12', 'TILE 4x4'), not a count
+    and a price, unless N x M is the line's `amount`."""
     for i, t in enumerate(toks):
         text = layout.tokens[t].text.strip()
         glued = _QTY_GLUED_RE.match(text)
@@ -311,6 +315,9 @@ def _quantity_times_price(layout: PageLayout, toks: list[int]) -> tuple[int, Cel
                 cells = [toks[i + 1]] if nxt is not None else []
             else:
                 cells = [t] if unit is not None else []
+            if unit is not None and rest and not unit.has_decimals and (
+                    amount is None or qty is None or abs(qty.value * unit.value - amount) > Decimal("0.01")):
+                continue  # a size glued in a description ('9X12'), not a count and a price
             if qty is not None and unit is not None:  # 'PACK 5X' alone is part of a description
                 return i, Cell(qty.value, [t]), Cell(unit.value, cells)
         if text in _TIMES and 0 < i < len(toks) - 1:
@@ -331,13 +338,14 @@ def _item_line(layout: PageLayout, r: int) -> _ItemLine | None:
         return None
     amount = _line_amount(layout, row)
     left = row[: len(row) - len(amount.tokens)] if amount is not None else row
-    found = _quantity_times_price(layout, left)
+    found = _quantity_times_price(layout, left, amount.value if amount is not None else None)
     quantity = unit = None
     if found is not None:
         start, quantity, unit = found
         left = left[:start]
-    elif amount is not None and len(left) >= 3:
-        # 'Coffee beans  2  9.45  18.90': a count and a price whose product is the line amount.
+    elif amount is not None and len(left) >= 2:
+        # 'Coffee beans  2  9.45  18.90': a count and a price whose product is the line amount (also
+        # alone on the line under its description: '2 @ 6.48  12.96', the '@' dropped as filler).
         a, b = read_amount(layout.tokens[left[-2]].text), read_amount(layout.tokens[left[-1]].text)
         if a is not None and b is not None and not a.has_decimals and a.value > 0 \
                 and abs(a.value * b.value - amount.value) <= Decimal("0.01") * max(1, a.value):
