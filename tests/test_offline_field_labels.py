@@ -504,3 +504,20 @@ def test_an_invoice_to_label_over_the_buyer_block_is_a_label_not_the_buyers_name
             at(480, 294, "€ 503,58")]
     values = _values(synthetic_page(page))
     assert values["buyer_name"] == "Hotel Waddenzicht"
+
+
+def test_a_polish_invoice() -> None:
+    page = [(0.08, 0.04, "Zakłady Stolarskie Wierzba Sp. z o.o."), (0.08, 0.055, "ul. Jaśminowa 31"),
+            (0.08, 0.07, "62-030 Luboń"), (0.08, 0.085, "Tel. +48 61 111 22 33"),
+            (0.08, 0.14, "Nabywca:"), (0.08, 0.155, "Pracownia Orzech s.c."), (0.08, 0.17, "ul. Polna 4"),
+            (0.08, 0.185, "00-950 Warszawa"), (0.60, 0.14, "Numer faktury:"), (0.60, 0.155, "FV/112/01/2024"),
+            (0.60, 0.17, "Data wystawienia:"), (0.60, 0.185, "2024-01-19"), (0.60, 0.20, "Termin płatności:"),
+            (0.60, 0.215, "19.03.2024"), (0.08, 0.26, "FAKTURA VAT"),
+            (0.55, 0.40, "Razem netto"), (0.80, 0.40, "7 076,78"), (0.55, 0.415, "VAT 23%"), (0.80, 0.415, "1 627,66"),
+            (0.55, 0.43, "Razem brutto (PLN)"), (0.80, 0.43, "8 704,44")]
+    values = _values(synthetic_page(page))
+    assert values["invoice_number"] == "FV/112/01/2024"
+    assert str(values["issue_date"]) == "2024-01-19" and str(values["due_date"]) == "2024-03-19"
+    assert str(values["total"]) == "8704.44" and str(values["subtotal"]) == "7076.78" and values["currency"] == "PLN"
+    assert values["buyer_name"] == "Pracownia Orzech s.c."
+    assert values_equal(values["seller_address"], "ul. Jaśminowa 31 62-030 Luboń", "address"), values["seller_address"]

@@ -107,6 +107,38 @@ def test_payment_terms_order(words: str, day_first: bool | None) -> None:
 
 
 @pytest.mark.parametrize(("words", "day_first"), [
+    ("Date: 08/11/2023 Due: 08/12/2023", True),  # a month apart day first, a day apart month first
+    ("Date: 03/01/2024 Due: 04/01/2024", False),  # March 1 to April 1; January 3 to 4
+    ("Date: 04/05/2018 Due: 18/05/2018", True),  # 14 days (and the due date reads one way only)
+    ("Date: 04/05/2018 Due: 04/06/2018 Delivered 05/05/2018", None),  # a usual spacing both ways
+    ("Date: 04/05/2018", None),
+])
+def test_spacing_of_the_dates(words: str, day_first: bool | None) -> None:
+    from docpipe.offline.dateorder import spacing_order
+
+    assert spacing_order(words.split()) is day_first
+
+
+def test_a_country_hint_against_the_spacing_of_the_dates_leaves_the_order_unknown(tmp_path: Path) -> None:
+    """A US company ('LLC': month first) whose dates are a month apart only day first: the dates
+    are still read month first, but their confidence is that of an unsettled order."""
+    from datetime import date
+
+    model = load_model()
+    assert model is not None
+    agree_pdf, _ = ambiguous_date_invoice(unambiguous_due=False, seller_name="Northwind Fixtures LLC",
+                                          due=date(2018, 5, 5))  # 04/05 -> 05/05: April 5 + 30 days
+    clash_pdf, _ = ambiguous_date_invoice(unambiguous_due=False, seller_name="Northwind Fixtures LLC",
+                                          due=date(2018, 4, 6))  # 04/06: a day after April 5; May 4 -> June 4
+    agree = run_offline(agree_pdf, "agree.pdf", Invoice, tmp_path)
+    clash = run_offline(clash_pdf, "clash.pdf", Invoice, tmp_path)
+    assert agree.values.issue_date.isoformat() == clash.values.issue_date.isoformat() == "2018-04-05"
+    conf = {name: {g.field: g.confidence for g in m.grounding}["issue_date"]
+            for name, m in (("agree", agree), ("clash", clash))}
+    assert conf["clash"] < model.threshold_for("date") and conf["clash"] <= 0.6 * conf["agree"]
+
+
+@pytest.mark.parametrize(("words", "day_first"), [
     ("KEDAI MAJU SDN BHD Tel: 03-5555 1234 Date: 04/05/2018", True),  # Malaysian company law
     ("Northwind Fixtures LLC 720 Elm Street Date: 04/05/2018", False),  # US company law
     ("Harbor Cafe Tel +44 20 7946 0000 Date: 04/05/2018", True),  # a calling code outside +1

@@ -520,3 +520,27 @@ def test_a_count_and_price_under_the_description_and_a_size_in_a_description() -
                      ("PAINT ROLLER 9IN", None, Decimal("7.99")),
                      ("DROP CLOTH 9X12", None, Decimal("4.29")),  # a size, not 9 x 12
                      ("TILE", Decimal("2"), Decimal("4.30"))]  # a count and a price: 2 x 2.15
+
+
+def test_a_brand_line_among_the_registration_and_gst_lines_keeps_the_address() -> None:
+    for head in (["MELATI PHARMACY SDN BHD", "Co. No. 123456-A", "(SUPER CHOICE)", "GST ID : 000111222333",
+                  "NO.198, G/F, JALAN PUCHONG,", "TAMAN MEGAH,", "46000 SHAH ALAM, SELANGOR.", "TEL: 03-1111 2222"],
+                 ["SRI CEMPAKA ENTERPRISE", "(123456-V)", "URBAN CRUST", "GST ID : 000111222333",
+                  "NO. 92-1, JALAN PERMAS 10, TAMAN SENTUL,", "70000 SEREMBAN, NEGERI SEMBILAN"]):
+        words: list[Word] = []
+        receipt_tail(words, stack(words, head))
+        got = extract(words)
+        assert same(got.merchant_name, head[0], "name")
+        address = " ".join(line for line in head if line[:2] in ("NO", "TA") or line[:1].isdigit())
+        assert same(got.merchant_address, address, "address"), got.merchant_address
+
+
+def test_a_rupiah_sign_glued_to_the_total() -> None:
+    words: list[Word] = []
+    y = stack(words, ["TOKO SINAR MAKMUR", "Jl. Melati No. 12", "Bandung 40115", "Telp. 022-1112222"])
+    y = stack(words, ["12/03/2019 14:05"], y0=y + 0.02, x0=0.06)
+    money_block(words, [("TEH BOTOL 2 X 5.50", "11.00"), ("TOTAL BELANJA", "Rp243.45"), ("TUNAI", "Rp300.00"),
+                        ("KEMBALI", "Rp56.55")], y + 0.02)
+    got = extract(words)
+    assert got.total == Decimal("243.45") and got.currency == "IDR"
+    assert detect_currency(["TOTAL", "Rp243.45"])[0] == "IDR" and detect_currency(["the", "rp", "12.00"])[0] is None

@@ -152,3 +152,39 @@ def test_a_return_address_whose_dot_separator_the_scan_glued_to_the_postcode_sti
     assert found is not None
     name, address = found
     assert name.value == "Marco Weber" and address.value == "Am Murtisweg 79 24629 Freiburg"
+
+
+@pytest.mark.parametrize("name,line,address", [
+    ("Kestrel & Moss Design Studio", "Level 3, 27 Harbour Road  |  Wellington 6011, New Zealand  |  GST No. 112-445-901",
+     "Level 3, 27 Harbour Road Wellington 6011, New Zealand"),
+    ("Bakkerij De Zuiderhoeve", "Markt 9  |  9711 AB Groningen", "Markt 9 9711 AB Groningen"),
+    ("Gletscherblick Software AG", "Seestrasse 12  |  8002 Zürich  |  MWST-Nr. CHE-111.222.333 MWST",
+     "Seestrasse 12 8002 Zürich"),
+    ("Cerámicas del Júcar S.L.", "Calle de la Loza 23 · 46011 Valencia · CIF: B-11223344",
+     "Calle de la Loza 23 46011 Valencia"),
+])
+def test_a_letterhead_address_on_one_line_of_separated_parts(name: str, line: str, address: str) -> None:
+    from docpipe.offline.extract import OfflineExtractor
+
+    page = synthetic_page([(0.33, 0.05, name), (0.25, 0.075, line), (0.08, 0.12, "INVOICE"),
+                           (0.08, 0.15, "Invoice No. KM-0097"), (0.08, 0.165, "Invoice Date 30/11/2023"),
+                           (0.55, 0.12, "Bill To"), (0.55, 0.135, "Waikanae Growers Ltd"),
+                           (0.55, 0.15, "88 Rangiuru Road"), (0.55, 0.165, "Otaki 5512"),
+                           (0.55, 0.40, "Total NZD 1,234.50")])
+    got = OfflineExtractor(Invoice).extract_page(page, 0).extraction
+    assert values_equal(got.seller_name, name, "name"), got.seller_name
+    assert values_equal(got.seller_address, address, "address"), got.seller_address
+
+
+def test_a_house_number_of_four_digits_is_not_the_postcode_of_a_right_hand_letterhead() -> None:
+    from docpipe.offline.extract import OfflineExtractor
+
+    page = synthetic_page([(0.08, 0.04, "INVOICE"), (0.70, 0.04, "Red Butte Landscaping LLC"),
+                           (0.70, 0.055, "4410 Canyon View Dr"), (0.70, 0.07, "Albuquerque, NM 87111"),
+                           (0.70, 0.085, "(505) 111-2222"), (0.08, 0.16, "Bill To"), (0.08, 0.175, "Juniper Flats HOA"),
+                           (0.08, 0.19, "900 Tramway Blvd NE"), (0.08, 0.205, "Albuquerque, NM 87122"),
+                           (0.55, 0.16, "Invoice # 10472"), (0.55, 0.175, "Date 03/14/2024"),
+                           (0.55, 0.40, "Total Due $4,843.26")])
+    got = OfflineExtractor(Invoice).extract_page(page, 0).extraction
+    assert values_equal(got.seller_name, "Red Butte Landscaping LLC", "name"), got.seller_name
+    assert values_equal(got.seller_address, "4410 Canyon View Dr Albuquerque, NM 87111", "address"), got.seller_address

@@ -20,7 +20,7 @@ ISO_CODES = frozenset(
 SYMBOLS: dict[str, str] = {
     "US$": "USD", "U$S": "USD", "CA$": "CAD", "C$": "CAD", "AU$": "AUD", "A$": "AUD", "NZ$": "NZD",
     "HK$": "HKD", "S$": "SGD", "R$": "BRL", "MX$": "MXN", "SFR.": "CHF", "SFR": "CHF", "FR.": "CHF",
-    "RS.": "INR", "RS": "INR", "INR.": "INR", "RM": "MYR", "€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY",
+    "RS.": "INR", "RS": "INR", "INR.": "INR", "RM": "MYR", "RP.": "IDR", "RP": "IDR", "€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY",
     "₹": "INR", "₨": "INR", "₽": "RUB", "₺": "TRY", "₩": "KRW", "₪": "ILS", "฿": "THB", "₫": "VND",
     "₱": "PHP", "₴": "UAH", "ZŁ": "PLN", "KČ": "CZK", "FT": "HUF", "元": "CNY", "RMB": "CNY",
     "EURO": "EUR", "EUROS": "EUR",
@@ -162,7 +162,7 @@ def _attached_to_amount(token: str) -> str | None:
     return reading.currency if reading is not None and reading.has_decimals else None
 
 
-_WORD_SYMBOLS = {"RS", "FT", "FR.", "SFR", "RM", "EURO", "EUROS"}
+_WORD_SYMBOLS = {"RS", "FT", "FR.", "SFR", "RM", "RP", "RP.", "EURO", "EUROS"}
 _MONEY_RE = re.compile(r"^[-+(]?\d[\d.,' ]*[.,]\d{2}\)?$")
 
 

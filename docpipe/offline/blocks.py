@@ -36,7 +36,7 @@ _STREET = re.compile(
     r"paseo|plaza|carrer|rua|straat|laan|po box|industrial|"
     r"park|complex|square|tower|wisma|menara|bangunan|pusat|desa|off|"
     r"route|rte|impasse|quai|faubourg|za|zi|zac|carretera|camino|ronda|strada|vicolo|highway|hwy|parkway|pkwy|"
-    r"crescent|terrace)\b")
+    r"crescent|terrace|ul|ulica|aleja)\b")
 # A street name compounded with its suffix, then the house number: 'Industriestraße 12',
 # 'Kerkstraat 21', 'Parklaan 5', 'Am Lindenweg 3a'.
 _COMPOUND_STREET = re.compile(
@@ -49,7 +49,9 @@ _ADDRESS_START = re.compile(r"^\s*(no\b|no\.|lot\b|unit\b|level\b|jalan\b|jln\b|
 # '40150', '1010 Wien' (a four-digit code starts the line or follows a comma: 'LOT 2685 JLN' is a lot).
 _POSTCODE = re.compile(r"(?<![\w-])\d{5}(?![\d-])|(?:^|,)\s*\d{4} +[^\W\d]{2,}"
                        r"|^[^\W\d]{3,}(?: [^\W\d]{2,})?,? +\d{6}\.?$"  # 'Singapore 560012', 'New Delhi 110001'
-                       r"|\b[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b")  # a British postcode ('Bristol BS8 3HT')
+                       r"|\b[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b"  # a British postcode ('Bristol BS8 3HT')
+                       r"|(?<![\w-])\d{2}-\d{3} +[^\W\d]{2,}")  # a Polish one ('62-030 Luboń')
+_STREET_ABBREVIATION_END = re.compile(r"\b(dr|rd|st|ct|pl|ln|cir|ter)\.?$")  # '4410 Canyon View Dr'
 _FOUR_DIGIT_START = re.compile(r"^\s*\d{4} +[^\W\d]{2,}")
 
 
@@ -59,7 +61,8 @@ def has_postcode(text: str) -> bool:
     m = _POSTCODE.search(text)
     if m is None:
         return False
-    if _FOUR_DIGIT_START.match(m.group(0)) and m.start() == 0 and _STREET.search(fold(text)):
+    if _FOUR_DIGIT_START.match(m.group(0)) and m.start() == 0 and (
+            _STREET.search(fold(text)) or _STREET_ABBREVIATION_END.search(fold(text))):
         return bool(_POSTCODE.search(text, m.end()))
     return True
 _ATTENTION = re.compile(r"(t\.\s?a\.\s?v\.|attn\b|attention\b|z\.\s?hd\.|zu h(ä|ae)nden|c/o\b|(à|a) l'attention|"
@@ -130,6 +133,8 @@ def line_kind(layout: PageLayout, toks: list[int]) -> str:
     if label_token(text) in DOC_TITLE_WORDS or " ".join(keys) in DOC_TITLE_WORDS or "".join(keys) in _GLUED_TITLES or (
             "invoice" in keys and len(keys) <= 4) or ("receipt" in keys and len(keys) <= 3):
         return "title"
+    if any(layout.tokens[t].text.strip() in _PART_SEPARATORS for t in toks) and separated_address(layout, toks):
+        return "address"  # 'Markt 7 | 9711 AA Groningen', also with the tax number after it
     if keys[0] in _CONTACT_WORDS and (digits >= 5 or ":" in text or len(keys) <= 3) or "@" in text:
         return "contact"
     if _REG_NO.match(text.strip()) or (re.search(r"\d{6}", text) and letters <= 3):
@@ -375,14 +380,22 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
             j = i + 3  # a long run of name-like lines not closed by an address: the name is at its top
         k = j
         contact = False
-        # Registration and contact lines (two at most) and the slip's date and time between the
-        # name and its address.
-        while k < len(kinds) and (kinds[k] == "contact" and sum(kd == "contact" for kd in kinds[j:k]) < 2
-                                  or kinds[k] in ("date", "attention")):
-            contact = contact or kinds[k] == "contact"
-            k += 1
-        if k + 1 < len(kinds) and kinds[k] == "name" and kinds[k + 1] == "address" and (contact or j - i > 0):
-            k += 1  # a licensee, brand or branch line between the name and its address
+        # Registration and contact lines (two at most; three when an address follows them) and the
+        # slip's date and time between the name and its address, and one licensee, brand or branch
+        # line among them ('(SUPER CHOICE)', 'URBAN BAKES' between the registration and the GST line).
+        address_follows = "address" in kinds[j:j + 6]
+        brand = False
+        while k < len(kinds):
+            if (kinds[k] == "contact" and sum(kd == "contact" for kd in kinds[j:k]) < (3 if address_follows else 2)
+                    or kinds[k] in ("date", "attention")):
+                contact = contact or kinds[k] == "contact"
+                k += 1
+            elif (not brand and kinds[k] == "name" and k + 1 < len(kinds) and (contact or j - i > 0)
+                  and (kinds[k + 1] == "address" or kinds[k + 1] == "contact" and address_follows and contact)):
+                brand = True
+                k += 1
+            else:
+                break
         if (k + 1 < len(kinds) and kinds[k] == kinds[k + 1] == "address"
                 and not any(ch.isdigit() for ch in block.lines[k].text)
                 and _ADDRESS_START.match(fold(block.lines[k + 1].text))):
@@ -403,8 +416,12 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
             ends_postcode = bool(_POSTCODE_END.search(text)) and not seen_postcode
             seen_postcode = seen_postcode or has_postcode(text)
             a += 1
-        address = [t for line in block.lines[k:a] for t in line.tokens] if a > k and kinds[k] == "address" else []
-        contact = contact or (a < len(kinds) and kinds[a] == "contact")
+        # (a line of parts between separators gives only its address parts: see separated_address)
+        address = [t for line in block.lines[k:a] for t in (separated_address(layout, line.tokens) or line.tokens)
+                   ] if a > k and kinds[k] == "address" else []
+        contact = contact or (a < len(kinds) and kinds[a] == "contact") or any(
+            len(separated_address(layout, line.tokens)) < len(line.tokens) for line in block.lines[k:a]
+            if separated_address(layout, line.tokens))
         lines = block.lines[i:j]
         # An issuer prints its phone, tax or registration number with its address; a recipient block
         # (a letter's address window) has none.
@@ -484,6 +501,38 @@ def _street_and_number(text: str) -> bool:
     words = text.split()
     return (2 <= len(words) <= 4 and words[0][:1].isupper() and bool(_HOUSE_NUMBER_END.search(fold(text)))
             and words[-1][:1].isdigit() and len(words[-1].rstrip(".,")) <= 4)
+
+
+# A city and a four- to six-digit code, either way round ('Wellington 6011', '8002 Zürich').
+_CITY_AND_CODE = re.compile(r"^[^\W\d][^\d]*\s\d{4,6}\b|^\d{4,6}\s+[^\W\d]")
+# Separators between the parts of a one-line address and contact line: never part of a word.
+_PART_SEPARATORS = {"|", "·", "•", "●", "∙"}
+
+
+def separated_address(layout: PageLayout, toks: list[int]) -> list[int]:
+    """The address at the start of a line of parts between separators: the parts up to the one
+    with the postcode, and a country part after it ('Seestrasse 88 | 8002 Zürich | MWST-Nr. …' ->
+    'Seestrasse 88 8002 Zürich'); [] when the line has no separator or no postcode part, or a
+    part before the postcode is a contact or registration part."""
+    parts: list[list[int]] = [[]]
+    for t in toks:
+        text = layout.tokens[t].text.strip()
+        if text in _PART_SEPARATORS:
+            parts.append([])
+        elif text:
+            parts[-1].append(t)
+    parts = [p for p in parts if p]
+    if len(parts) < 2:
+        return []
+    for n, part in enumerate(parts):
+        text = layout.text_of(part)
+        if line_kind(layout, part) == "contact" or "@" in text:
+            return []
+        if has_postcode(text.replace(",", " ")) or (_CITY_AND_CODE.search(text) and not _STREET.search(fold(text))):
+            if n + 1 < len(parts) and ends_with_country(layout.text_of(parts[n + 1])):
+                n += 1
+            return [t for p in parts[:n + 1] for t in p]
+    return []
 
 
 def _name_over_street(block: Block, n: int) -> bool:

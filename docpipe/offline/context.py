@@ -120,7 +120,7 @@ class PageContext:
             # Whether the printed date reads two ways ('04/05/2018'), and what settles the order.
             feats["ambiguous"] = float(len(date_candidates(layout.text_of(tokens), None)) == 2)
             feats["order_firm"] = float(self.order.firm)
-            feats["order_known"] = float(self.order.day_first is not None)
+            feats["order_known"] = float(self.order.known)
             feats["order_by_dates"] = float(self.order.evidence == "dates")  # another date reads one way only
         return Candidate(
             field=path or spec.name, kind=spec.kind, value=value, text=layout.text_of(tokens), tokens=list(tokens),

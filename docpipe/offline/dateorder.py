@@ -7,7 +7,8 @@
    (issue and due date) in one order only;
 3. the language of the page's words (German, French, Spanish, Italian, Dutch, Portuguese and
    Malay write the day first) and its currency (USD alone hints month first; most others day
-   first);
+   first); checked against the spacing of its dates (`spacing_order`: two dates a usual term
+   apart in one reading only); where the two disagree the order is not known;
 4. the country the page's own words point to (`country_hint`): legal forms of one country's
    company law ('Sdn Bhd', 'GmbH', 'Inc.'), an international telephone prefix, a currency named
    in running text, words of a day-first language (street and place words such as 'jalan',
@@ -52,11 +53,19 @@ class DateOrder:
     """The page's day/month order: day_first None when nothing on the page says."""
 
     day_first: bool | None
-    evidence: str  # 'dates' (an unambiguous date), 'style' (dots, month names), 'terms', 'locale', 'country', 'none'
+    # 'dates' (an unambiguous date), 'style' (dots, month names), 'terms', 'locale', 'country',
+    # 'conflict' (locale or country against the spacing of the dates, `spacing_order`: day_first
+    # is the locale's, but the order is not known), 'none'
+    evidence: str
 
     @property
     def firm(self) -> bool:
         return self.evidence in ("dates", "style", "terms")
+
+    @property
+    def known(self) -> bool:
+        """Something on the page says which order, and nothing says the other."""
+        return self.day_first is not None and self.evidence != "conflict"
 
 
 def language_of(words: list[str]) -> str | None:
@@ -104,6 +113,10 @@ def date_order(layout: PageLayout) -> DateOrder:
     by_terms = terms_order(texts)
     if by_terms is not None:
         return DateOrder(by_terms, "terms")
+    return _checked_by_spacing(_by_locale(texts), spacing_order(texts))
+
+
+def _by_locale(texts: list[str]) -> DateOrder:
     lang = language_of(texts)
     if lang in _DAY_FIRST_LANGUAGES:
         return DateOrder(True, "locale")
@@ -114,6 +127,54 @@ def date_order(layout: PageLayout) -> DateOrder:
     if hint is not None:
         return DateOrder(hint, "country")
     return DateOrder(None, "none")
+
+
+def _checked_by_spacing(order: DateOrder, spacing: bool | None) -> DateOrder:
+    """The locale's or country's order, against the spacing of the page's dates: where they
+    disagree the order is kept for reading but no longer counts as known ('conflict'). The
+    spacing alone settles nothing (a due date a day after the issue date is rare, not wrong)."""
+    if spacing is None or order.day_first is None or order.day_first == spacing:
+        return order
+    return DateOrder(order.day_first, "conflict")
+
+
+# Usual distances between an issue date and a due, delivery or validity date, in days; a date one
+# to three calendar months after another on the same day of the month counts too.
+USUAL_SPACINGS = frozenset({7, 10, 14, 15, 20, 21, 28, 30, 31, 45, 60, 90})
+
+
+def _months_apart(x: dt.date, y: dt.date) -> bool:
+    months = (y.year - x.year) * 12 + y.month - x.month
+    return 1 <= months <= 3 and x.day == y.day
+
+
+def spacing_order(texts: list[str]) -> bool | None:
+    """Day first (True) or month first (False) when two of the page's numeric dates, read one way
+    only, lie a usual payment or validity term apart (USUAL_SPACINGS, or one to three months to
+    the day): '08/11/2023' and '08/12/2023' are a month apart day first and a day apart month
+    first. None when both readings or neither give such a spacing. Weaker than printed terms
+    (`terms_order`): it only checks the locale's or country's order (`_checked_by_spacing`)."""
+    readings: list[tuple[dt.date | None, dt.date | None]] = []
+    for raw in texts:
+        m = _NUMERIC.match(raw.strip().strip(",;"))
+        if not m:
+            continue
+        a, b, year = int(m.group(1)), int(m.group(3)), int(m.group(4))
+        year += 2000 if year < 100 else 0
+        readings.append((_day(year, b, a), _day(year, a, b)))
+    fits = {True: False, False: False}
+    for i, first in enumerate(readings):
+        for second in readings[i + 1:]:
+            for day_first, k in ((True, 0), (False, 1)):
+                x, y = first[k], second[k]
+                if x is None or y is None or x == y:
+                    continue
+                x, y = min(x, y), max(x, y)
+                if (y - x).days in USUAL_SPACINGS or _months_apart(x, y):
+                    fits[day_first] = True
+    if fits[True] == fits[False]:
+        return None
+    return fits[True]
 
 
 # 'Net 30', 'net 14 days', '30 days', '14 Tage(n)', '30 jours', '30 días', '30 giorni', '30 dagen'.

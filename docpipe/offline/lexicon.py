@@ -41,6 +41,8 @@ ROLE_LABELS: dict[str, list[str]] = {
         "total after rounding", "total after adj", "total after adjustment", "total after rounding adj",
         "rounded total", "total rounded", "amount after rounding",
         "jumlah", "jumlah besar", "jumlah keseluruhan", "jumlah bayaran",  # Malay
+        "do zaplaty", "razem do zaplaty", "razem brutto", "wartosc brutto", "kwota brutto",  # Polish
+        "total belanja", "total bayar", "jumlah bayar",  # Indonesian
     ],
     "subtotal": [
         "subtotal", "sub total", "net total", "net amount", "total net", "total excl", "total excl vat",
@@ -52,6 +54,7 @@ ROLE_LABELS: dict[str, list[str]] = {
         "montant net", "total hors taxes", "hors taxes", "neto", "importe neto", "totale imponibile",
         "netto totaal", "subtotale", "netto bedrag", "totale netto", "total htva", "total hors tva",
         "total sem iva", "total iliquido", "valor sem iva",
+        "razem netto", "wartosc netto", "kwota netto",
     ],
     "tax": [
         "tax", "vat", "sales tax", "total tax", "tax amount", "total vat", "vat amount", "gst",
@@ -65,6 +68,7 @@ ROLE_LABELS: dict[str, list[str]] = {
         "noch zu zahlen", "solde a payer", "net a payer", "reste a payer", "te betalen", "total a payer",
         "totaal te betalen", "nog te betalen", "total a pagar", "importe a pagar", "totale da pagare",
         "netto a pagare", "balance to pay", "amount to pay", "restbetrag",
+        "pozostalo do zaplaty",
     ],
     "doc_number": [
         "invoice number", "invoice no", "invoice #", "invoice", "invoice id", "bill no", "bill number",
@@ -81,6 +85,8 @@ ROLE_LABELS: dict[str, list[str]] = {
         "fatura", "fatura no", "fatura n", "numero da fatura", "fatura-recibo", "fatura recibo", "factura simplificada",
         "nota de credito", "nota de credito no", "creditnotanummer", "credit note number",
         "avoir numero", "numero d'avoir",
+        "numer faktury", "faktura nr", "nr faktury", "faktura vat nr", "faktura", "faktura vat", "korekta nr",
+        "faktura korygujaca nr",
     ],
     "issue_date": [
         "invoice date", "date of issue", "issue date", "date", "dated", "billing date", "document date",
@@ -88,17 +94,20 @@ ROLE_LABELS: dict[str, list[str]] = {
         "date d'emission", "factuurdatum", "fecha", "fecha de factura", "data", "data fattura",
         "date of invoice", "invoice dated", "date de facturation", "datum factuur", "fecha de emision",
         "fecha factura", "data documento", "data emissione", "data di emissione", "rechnung vom",
+        "data wystawienia", "data faktury",
     ],
     "due_date": [
         "due date", "payment due", "due", "pay by", "due on", "faellig am", "fallig am", "falligkeit",
         "falligkeitsdatum", "zahlbar bis", "zahlungsziel", "date d'echeance", "echeance", "vervaldatum",
         "fecha de vencimiento", "scadenza",
+        "termin platnosci",
     ],
     "seller": [
         "seller", "vendor", "supplier", "from", "issued by", "bill from", "service provider", "sold by",
         "verkaufer", "lieferant", "rechnungssteller", "rechnungsersteller", "auftragnehmer",
         "fournisseur", "vendeur", "prestataire", "emetteur", "leverancier", "verkoper", "emisor",
         "proveedor", "fornitore", "cedente", "afzender", "datos del emisor", "emittente", "venditore",
+        "sprzedawca", "wystawca",
     ],
     "buyer": [
         "bill to", "billed to", "buyer", "customer", "sold to", "invoice to", "kaufer", "kunde",
@@ -107,8 +116,9 @@ ROLE_LABELS: dict[str, list[str]] = {
         "comprador", "facturar a", "datos del cliente", "committente", "destinataire",
         "aan", "empfanger", "adressat", "cliente finale", "facture a l'ordre de",
         "factuur aan", "gefactureerd aan", "rechnung an", "fattura a", "fatturato a", "factura a", "fatura para",
+        "nabywca", "odbiorca", "platnik",
     ],
-    "currency": ["currency", "wahrung", "rechnungswahrung", "betrage in", "devise", "valuta", "moneda"],
+    "currency": ["currency", "wahrung", "rechnungswahrung", "betrage in", "devise", "valuta", "moneda", "waluta"],
 }
 
 # Table column roles by item field name.

@@ -20,6 +20,7 @@ from docpipe.grounding.labels import LabelHit
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.textnorm import company_key, fold, is_legal_form, label_token, label_tokens
 from docpipe.offline.blocks import grow_row
+from docpipe.offline.prose_lexicon import ends_with_country
 from docpipe.offline.lexicon import (
     DOC_TITLE_WORDS, PARTY_ID_KEYS, PARTY_NAME_KEYS, REGISTRATION_WORDS, ROLE_LABELS, SALUTATIONS,
 )
@@ -33,7 +34,8 @@ _POSTCODE_RE = re.compile(r"^(?:[A-Z]{1,2}[- ]?)?\d{4,5}$")
 _STREET_RE = re.compile(
     r"(strasse|str\.|weg\b|platz\b|allee\b|gasse\b|\broad\b|\bstreet\b|\bst\.|\bavenue\b|\bave\b|\blane\b|"
     r"\bdrive\b|\bblvd\b|\bboulevard\b|\brue\b|\bchemin\b|\bavenue\b|\bplace\b|\bvia\b|\bcalle\b|\bstraat\b|"
-    r"\bsuite\b|\bfloor\b|\bpo box\b)"
+    r"\bsuite\b|\bfloor\b|\bpo box\b|\bdr\b|\brd\b|\bway\b|\bhwy\b|\bhighway\b|\bpkwy\b|\bparkway\b|"
+    r"\bcourt\b|\bterrace\b|\bcrescent\b|\bul\.)"
 )
 # Postcodes anywhere in a line: '80333', 'D-63571', 'BS1 4DB', 'K1A 0B1', '3012 CN'.
 _POSTCODE_ANY_RE = re.compile(r"(?<![\w.,/-])(?:[A-Z]{1,2}-)?\d{4,5}(?![\w.,/-])|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b|\b[A-Z]\d[A-Z] ?\d[A-Z]\d\b")
@@ -225,9 +227,17 @@ def address_after(layout: PageLayout, lines: list[Line], name_idx: int) -> Readi
                 break
             continue  # 'Ansprechpartner:', 'Tel.:' before the street
         out.extend(line.tokens)
-        if len(out) > 16 or any(_POSTCODE_RE.match(layout.tokens[t].text.strip(",")) for t in line.tokens):
+        if len(out) > 16 or _postcode_on_line(layout, line.tokens):
             break
     return Reading(layout.text_of(out), out, 0, 0.9) if out else None
+
+
+def _postcode_on_line(layout: PageLayout, toks: list[int]) -> bool:
+    """A word of the line is a postcode ('80333', 'D-80333'); a number opening a line with a street
+    word is its house number ('4410 Canyon View Dr', '1420 Birchwood Ave'), not a postcode."""
+    street = bool(_STREET_RE.search(fold(layout.text_of(toks))))
+    return any(_POSTCODE_RE.match(layout.tokens[t].text.strip(",")) and not (n == 0 and street)
+               for n, t in enumerate(toks))
 
 
 def _has_postcode(text: str) -> bool:
@@ -256,6 +266,15 @@ def address_below(layout: PageLayout, name_tokens: list[int], max_lines: int = 4
         key_words, _rest = _split_key(layout, toks)
         if key_words:
             return None  # 'Tel.:', 'SIRET:' -- the address did not come first
+        chunks = _chunks(layout, toks)
+        ends = next((n for n, c in enumerate(chunks) if _has_postcode(layout.text_of(c))), None)
+        if len(chunks) > 1 and ends is not None:
+            # One line of separated parts: 'Seestrasse 88 | 8002 Zürich | MWST-Nr. CHE-…': the
+            # address ends with its postcode part (and a country after it); the rest is contact.
+            if ends + 1 < len(chunks) and ends_with_country(layout.text_of(chunks[ends + 1])):
+                ends += 1
+            out.extend(t for c in chunks[:ends + 1] for t in c)
+            return Reading(layout.text_of(out), out, 0, 0.7)
         out.extend(toks)
         if _has_postcode(layout.text_of(toks)):
             return Reading(layout.text_of(out), out, 0, 0.7)
