@@ -406,6 +406,8 @@ def eval_command(
     from docpipe.evaluate.scoring import score_truth_file
     from docpipe.evaluate.truth import TruthFileError, UnknownFields
 
+    if not out.exists():
+        raise _fail(EXIT_USAGE, f"output folder not found: {out}")
     if not (out / "documents").is_dir():
         raise _fail(EXIT_USAGE, f"{out} has no documents dataset")
     if not any(p.suffix == ".parquet" for p in (out / "documents").iterdir()):

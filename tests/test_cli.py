@@ -51,6 +51,8 @@ def test_unwritable_output_is_fatal_exit_3(tmp_path):
 def test_eval_requires_an_output_folder(tmp_path):
     result = runner.invoke(app, ["eval", str(tmp_path), "--truth", str(SAMPLES / "truth.jsonl")])
     assert result.exit_code == 2 and "no documents dataset" in result.output
+    result = runner.invoke(app, ["eval", str(tmp_path / "nope"), "--truth", str(SAMPLES / "truth.jsonl")])
+    assert result.exit_code == 2 and "output folder not found" in result.output
     (tmp_path / "documents").mkdir()  # a run still starting: the folder exists, nothing committed yet
     result = runner.invoke(app, ["eval", str(tmp_path), "--truth", str(SAMPLES / "truth.jsonl")])
     assert result.exit_code == 2 and "holds no documents yet" in result.output and "unknown key" not in result.output

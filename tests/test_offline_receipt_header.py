@@ -544,3 +544,38 @@ def test_a_rupiah_sign_glued_to_the_total() -> None:
     got = extract(words)
     assert got.total == Decimal("243.45") and got.currency == "IDR"
     assert detect_currency(["TOTAL", "Rp243.45"])[0] == "IDR" and detect_currency(["the", "rp", "12.00"])[0] is None
+
+
+def test_a_bare_dollar_sign_does_not_make_a_singapore_slip_month_first() -> None:
+    from datetime import date as day
+
+    def slip(place: str, money: str) -> Receipt:
+        words: list[Word] = []
+        y = stack(words, ["KOPI CORNER PTE LTD", "Blk 456 Ang Mo Kio Ave 10", "#01-1574", place, "Tel: 6111 2222"])
+        y = stack(words, ["07/08/2020 19:02"], y0=y + 0.02, x0=0.06)
+        money_block(words, [("MILO PKT", "1.20"), ("BREAD", "2.35"), ("Total", money)], y + 0.02)
+        return extract(words)
+
+    assert slip("Singapore 560456", "$3.55").date == day(2020, 8, 7)  # the country named outvotes the '$'
+    assert slip("New York, NY 10001", "$3.55").date == day(2020, 7, 8)  # nothing outvotes the '$'
+    assert slip("Singapore 560456", "USD 3.55").date == day(2020, 7, 8)  # US dollars named: the currency rules
+
+
+def test_addresses_with_a_house_number_a_mall_unit_or_a_country_and_no_postcode() -> None:
+    cases = [  # (head lines, name, address)
+        (["PT MINIMART SENTOSA", "Jl. Gatot Subroto Kav. 5", "Bandung"],  # 'Jl.' is an Indonesian street
+         "PT MINIMART SENTOSA", "Jl. Gatot Subroto Kav. 5 Bandung"),
+        (["ALFAMIDI CABANG DAGO", "Jl. Ir. H. Juanda No. 120", "Bandung, Indonesia", "DAGO PLAZA LT.1"],
+         "ALFAMIDI CABANG DAGO", "Jl. Ir. H. Juanda No. 120 Bandung, Indonesia"),  # the country ends it
+        (["EASTSIDE LIQUOR", "1190 Broadway", "New York, NY 10001", "212-111-2222"],  # 4 digits, then a ZIP
+         "EASTSIDE LIQUOR", "1190 Broadway New York, NY 10001"),
+        (["GOLDEN GRAIN TRADING PTE LTD", "UEN: 201912345K", "101 UPPER CROSS STREET",
+          "#02-118 PEOPLE'S PARK CENTRE", "SINGAPORE 058357", "TEL 6111 2222"],  # '02-118 P…' is no postcode
+         "GOLDEN GRAIN TRADING PTE LTD", "101 UPPER CROSS STREET #02-118 PEOPLE'S PARK CENTRE SINGAPORE 058357"),
+    ]
+    for head, name, address in cases:
+        words: list[Word] = []
+        receipt_tail(words, stack(words, head))
+        got = extract(words)
+        assert same(got.merchant_name, name, "name"), (head, got.merchant_name)
+        assert same(got.merchant_address, address, "address"), (head, got.merchant_address)

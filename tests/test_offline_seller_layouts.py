@@ -188,3 +188,28 @@ def test_a_house_number_of_four_digits_is_not_the_postcode_of_a_right_hand_lette
     got = OfflineExtractor(Invoice).extract_page(page, 0).extraction
     assert values_equal(got.seller_name, "Red Butte Landscaping LLC", "name"), got.seller_name
     assert values_equal(got.seller_address, "4410 Canyon View Dr Albuquerque, NM 87111", "address"), got.seller_address
+
+
+def test_two_blocks_side_by_side_on_a_sparse_page_are_not_running_text() -> None:
+    # A short invoice: the buyer's lines share rows with the number and date lines on the right,
+    # and the letterhead's address is one line of separated parts. Neither is a sentence, so the
+    # page is not read as prose (which dropped the labelled buyer for the seller's name).
+    from docpipe.offline import prose
+    from docpipe.offline.extract import OfflineExtractor
+
+    def at(x: float, y: float, text: str) -> tuple[float, float, str]:
+        return (x / 595, y / 842, text)
+
+    page = synthetic_page([
+        at(50, 45, "Westwind Analytics Ltd"), at(50, 71, "14 Kings Road | London SW3 4RP | United Kingdom | VAT GB111222333"),
+        at(400, 113, "INVOICE"), at(350, 151, "Invoice No: WA-2024-0117"), at(350, 164, "Invoice Date: 12 March 2024"),
+        at(350, 177, "Due Date: 11 April 2024"), at(50, 151, "Bill To:"), at(50, 164, "Harbour Foods plc"),
+        at(50, 177, "22 Dock Street, Leith EH6 6ED"), at(350, 303, "Subtotal"), at(480, 303, "2,100.00"),
+        at(350, 319, "VAT 20%"), at(480, 319, "420.00"), at(350, 336, "Total GBP"), at(480, 336, "2,520.00")])
+    assert prose.running_rows(PageLayout(page)) == set()
+    got = OfflineExtractor(Invoice).extract_page(page, 0).extraction
+    assert got.buyer_name == "Harbour Foods plc" and got.seller_name == "Westwind Analytics Ltd"
+    # a sentence printed in two pieces close together is still running text
+    prose_page = synthetic_page([(0.08, 0.10, "This Agreement is made between the parties named below and"),
+                                 (0.50, 0.10, "shall be governed by the laws of England")])
+    assert prose.running_rows(PageLayout(prose_page)) == {0}

@@ -201,3 +201,28 @@ def test_discovery_errors_pass_through_unchanged(tmp_path: Path) -> None:
     with Rasterizer(RasterConfig(isolate=False)) as rasterizer:
         (output,) = rasterizer(docs)
     assert output.error == docs[0].error and output.status is Status.failed
+
+
+def test_a_page_that_lost_some_of_its_content_streams_is_corrupt_not_read(tmp_path: Path) -> None:
+    # Six content streams on one page, the file cut inside them: MuPDF repairs the file and the
+    # page opens, but the cut-off streams are gone ('cannot load content stream part 4/6').
+    doc = pymupdf.open()
+    page = doc.new_page()
+    for i in range(6):
+        page.insert_text((72, 72 + 20 * i), f"Line {i} of the page " * 3)  # one content stream each
+    data = doc.tobytes()
+    cut = tmp_path / "cut.pdf"
+    cut.write_bytes(data[: len(data) // 2])
+    output = _rasterize(cut)
+    assert output.status is Status.failed
+    [lost] = output.pages
+    assert lost.error is not None and lost.error.category is ErrorCategory.corrupt
+    assert "of its 6 content parts" in lost.error.message and "damaged or truncated" in lost.error.message
+    # the whole file reads, and a file cut only in its trailer keeps every part
+    assert _rasterize(_write(tmp_path / "whole.pdf", data)).status is Status.ok
+    assert _rasterize(_write(tmp_path / "tail.pdf", data[: data.rindex(b"startxref")])).status is Status.ok
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path

@@ -36,7 +36,7 @@ _STREET = re.compile(
     r"paseo|plaza|carrer|rua|straat|laan|po box|industrial|"
     r"park|complex|square|tower|wisma|menara|bangunan|pusat|desa|off|"
     r"route|rte|impasse|quai|faubourg|za|zi|zac|carretera|camino|ronda|strada|vicolo|highway|hwy|parkway|pkwy|"
-    r"crescent|terrace|ul|ulica|aleja)\b")
+    r"crescent|terrace|ul|ulica|aleja|jl)\b")
 # A street name compounded with its suffix, then the house number: 'Industriestraße 12',
 # 'Kerkstraat 21', 'Parklaan 5', 'Am Lindenweg 3a'.
 _COMPOUND_STREET = re.compile(
@@ -50,9 +50,16 @@ _ADDRESS_START = re.compile(r"^\s*(no\b|no\.|lot\b|unit\b|level\b|jalan\b|jln\b|
 _POSTCODE = re.compile(r"(?<![\w-])\d{5}(?![\d-])|(?:^|,)\s*\d{4} +[^\W\d]{2,}"
                        r"|^[^\W\d]{3,}(?: [^\W\d]{2,})?,? +\d{6}\.?$"  # 'Singapore 560012', 'New Delhi 110001'
                        r"|\b[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b"  # a British postcode ('Bristol BS8 3HT')
-                       r"|(?<![\w-])\d{2}-\d{3} +[^\W\d]{2,}")  # a Polish one ('62-030 Luboń')
+                       r"|(?:^|(?<=[\s,]))\d{2}-\d{3} +[^\W\d]{2,}")  # a Polish one ('62-030 Luboń')
 _STREET_ABBREVIATION_END = re.compile(r"\b(dr|rd|st|ct|pl|ln|cir|ter)\.?$")  # '4410 Canyon View Dr'
 _FOUR_DIGIT_START = re.compile(r"^\s*\d{4} +[^\W\d]{2,}")
+
+
+def _four_digit_only(text: str) -> bool:
+    """The line's only postcode reading is four digits opening it ('1190 Broadway', '1010 Wien')."""
+    m = _POSTCODE.search(text)
+    return m is not None and m.start() == 0 and bool(_FOUR_DIGIT_START.match(m.group(0))) \
+        and _POSTCODE.search(text, m.end()) is None
 
 
 def has_postcode(text: str) -> bool:
@@ -403,18 +410,24 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
             # ('Lot 4, Level 2'): the outlet, not the address.
             k += 1
         a = k
-        seen_postcode = ends_postcode = False
+        seen_postcode: str | bool = False  # False, 'postcode', or 'house number?' (see _four_digit_only)
+        ends_postcode = False
         while a < len(kinds) and kinds[a] in ("address", "name") and a - k < 6:
             text = block.lines[a].text
-            if a > k and seen_postcode and ends_with_country(block.lines[a - 1].text):
+            if a > k and ends_with_country(block.lines[a - 1].text):
                 break  # the country is an address's last line: a branch or mall name may follow
-            if seen_postcode and not _region_line(text) and not (ends_postcode and _city_line(text)):
-                break  # after the postcode line only the city, state or country follows
+            if seen_postcode and not _region_line(text) and not (ends_postcode and _city_line(text)) \
+                    and not (seen_postcode == "house number?" and has_postcode(text) and not _four_digit_only(text)):
+                # After the postcode line only the city, state or country follows ('1190 Broadway'
+                # opening with four digits and no street word may be a house number: a line with
+                # a real postcode after it continues the address).
+                break
             if kinds[a] == "name" and a > k and not _continues_address(block.lines[a - 1].text) \
                     and not _region_line(text) and not (ends_postcode and _city_line(text)):
                 break
             ends_postcode = bool(_POSTCODE_END.search(text)) and not seen_postcode
-            seen_postcode = seen_postcode or has_postcode(text)
+            if has_postcode(text) and seen_postcode != "postcode":
+                seen_postcode = "house number?" if _four_digit_only(text) else "postcode"
             a += 1
         # (a line of parts between separators gives only its address parts: see separated_address)
         address = [t for line in block.lines[k:a] for t in (separated_address(layout, line.tokens) or line.tokens)

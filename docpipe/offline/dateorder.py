@@ -27,6 +27,7 @@ from docpipe.grounding.currency import detect_currency
 from docpipe.grounding.dates import MONTHS, _MONTHS_DAY_FIRST, _MONTHS_EN  # noqa: PLC2701 - one month table
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.textnorm import fold
+from docpipe.offline.prose_lexicon import countries_named
 
 _NUMERIC = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{2}|\d{4})$")
 
@@ -122,6 +123,12 @@ def _by_locale(texts: list[str]) -> DateOrder:
         return DateOrder(True, "locale")
     code, where = detect_currency(texts)
     if code is not None and where is not None:  # a currency printed on the page, not a guess from prose
+        if code == "USD" and not any(t.strip("(").upper().startswith(_US_DOLLAR_MARKS) for t in texts):
+            # A bare '$' is the dollar of many countries: what else points to the country decides
+            # ('Singapore 560456', 'PTE LTD'), the '$' counting as one vote for the United States.
+            hint = country_hint(texts, code)
+            if hint is not None:
+                return DateOrder(hint, "country")
         return DateOrder(code not in _MONTH_FIRST_CURRENCIES, "locale")
     hint = country_hint(texts, code)
     if hint is not None:
@@ -232,11 +239,17 @@ _MONTH_FIRST_CALLING = ("1",)
 _MIXED_CALLING = ("63",)
 
 
+_US_DOLLAR_MARKS = ("USD", "US$", "U$S")  # a currency that names the United States
+_MONTH_FIRST_COUNTRIES = frozenset({"united states", "united states of america", "usa", "u.s.a."})
+_MIXED_COUNTRIES = frozenset({"canada", "philippines"})
+
+
 def country_hint(texts: list[str], guessed_currency: str | None = None) -> bool | None:
     """Day first (True), month first (False) or None, from what points to the page's country.
 
     Votes: each legal form of `_DAY_FIRST_FORMS` / `_MONTH_FIRST_FORMS`, each telephone number
-    with an international prefix, a currency named in running text (`guessed_currency`, e.g.
+    with an international prefix, each country the page names (the United States month first,
+    Canada and the Philippines neither, every other day first), a currency named in running text (`guessed_currency`, e.g.
     'RM' inside '(RM)'), and two or more distinct marker words (4 letters or more, not English
     words) of a day-first language. None on a tie or when nothing votes.
     """
@@ -257,6 +270,11 @@ def country_hint(texts: list[str], guessed_currency: str | None = None) -> bool 
     if guessed_currency is not None:
         day += guessed_currency not in _MONTH_FIRST_CURRENCIES
         month += guessed_currency in _MONTH_FIRST_CURRENCIES
+    for country in set(countries_named(" ".join(texts))):  # 'Singapore 560456', '10115 Berlin, Deutschland'
+        if country in _MONTH_FIRST_COUNTRIES:
+            month += 1
+        elif country not in _MIXED_COUNTRIES:
+            day += 1
     english = _LANGUAGE_WORDS["en"]
     for lang in _DAY_FIRST_LANGUAGES:
         own = {k for k in (fold(t).strip(".,:;()") for t in texts)

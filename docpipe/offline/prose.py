@@ -372,15 +372,30 @@ def typed_value(spec: FieldSpec, value: Any) -> Any:
     return value
 
 
+COLUMN_GAP = 0.08  # page widths between two segments of one row that make them two columns, not a sentence
+_PART_SEPARATORS = frozenset({"|", "·", "•", "●"})
+
+
 def running_rows(layout: PageLayout) -> set[int]:
-    """Rows of running text: 8+ words in at most two segments, spanning ≥ 45% of the page's width."""
+    """Rows of running text: 8+ words in at most two segments less than COLUMN_GAP apart, spanning
+    ≥ 45% of the page's width, and not a line of parts between separators ('14 Kings Road |
+    London SW3 4RP | VAT …'). Two blocks side by side ('Harbour Foods plc' … 'Invoice Date: 12
+    March 2024') are not a sentence."""
     out: set[int] = set()
     for r, row in enumerate(layout.rows):
-        if len(row) >= 8 and len(layout.row_segments[r]) <= 2:
-            x0 = min(layout.tokens[t].x0 for t in row)
-            x1 = max(layout.tokens[t].x1 for t in row)
-            if x1 - x0 >= 0.45:
-                out.add(r)
+        segments = layout.row_segments[r]
+        if len(row) < 8 or len(segments) > 2:
+            continue
+        if len(segments) == 2:
+            a, b = sorted((layout.segments[s] for s in segments), key=lambda seg: seg.x0)
+            if b.x0 - a.x1 > COLUMN_GAP:
+                continue
+        if sum(layout.tokens[t].text.strip() in _PART_SEPARATORS for t in row) >= 2:
+            continue
+        x0 = min(layout.tokens[t].x0 for t in row)
+        x1 = max(layout.tokens[t].x1 for t in row)
+        if x1 - x0 >= 0.45:
+            out.add(r)
     return out
 
 

@@ -118,6 +118,16 @@ _COUNTRY_AT_END = re.compile(
     + r")[\s.]*$")
 
 
+_COUNTRY_IN_TEXT = re.compile(
+    r"\b(?:" + "|".join(re.escape(fold(c)) for c in sorted(_COUNTRIES + _COUNTRIES_NATIVE + ("USA", "U.S.A."),
+                                                          key=len, reverse=True)) + r")\b")
+
+
+def countries_named(text: str) -> list[str]:
+    """The countries a text names, folded ('singapore', 'united states', 'deutschland')."""
+    return _COUNTRY_IN_TEXT.findall(fold(text))
+
+
 def ends_with_country(text: str) -> bool:
     """Whether a line ends in a country's name ('56000 Kuala Lumpur, Malaysia', '10115 Berlin,
     Deutschland', 'FRANCE.'): the last line of a postal address."""

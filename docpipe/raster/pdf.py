@@ -107,10 +107,12 @@ def _render_page(
         return _failed(record, f"page {index + 1} cannot be loaded: {_short(exc)}"), None
     if not (math.isfinite(width) and math.isfinite(height)) or width <= 0 or height <= 0:
         return _failed(record, f"page {index + 1} has an empty or invalid size"), None
-    if pdf.is_repaired and _content_lost(page):
-        # A truncated file keeps its page tree after repair, but the pages whose objects were cut
-        # off render blank: report them instead of passing off an empty page as read.
-        message = f"page {index + 1} lost its content: the file is damaged or truncated"
+    lost, parts = _lost_content_parts(pdf, page) if pdf.is_repaired else (0, 1)
+    if lost:
+        # A truncated file keeps its page tree after repair, but the page objects that were cut
+        # off render blank: report the page instead of passing off an empty or partial page as read.
+        what = "its content" if lost == parts else f"{lost} of its {parts} content parts"
+        message = f"page {index + 1} lost {what}: the file is damaged or truncated"
         return _failed(record, message, corrupt=True), None
     record = record.model_copy(update={"width_pt": width, "height_pt": height, "rotation": rotation})
     try:
@@ -146,11 +148,23 @@ def _failed(record: PageImage, message: str, *, too_large: bool = False, corrupt
     return record.model_copy(update={"status": Status.failed, "error": error_info(category, message)})
 
 
-def _content_lost(page: pymupdf.Page) -> bool:
+def _lost_content_parts(pdf: pymupdf.Document, page: pymupdf.Page) -> tuple[int, int]:
+    """(parts lost, parts) of a page's content streams in a repaired PDF: a page with no content
+    entry, or whose entry cannot be read, lost its one part; a part whose object is no longer a
+    readable stream (cut off by truncation: MuPDF 'cannot load content stream part 2/21') is lost."""
     try:
-        return not page.get_contents()
+        xrefs = page.get_contents()
     except Exception:  # an unreadable /Contents entry is lost content too
-        return True
+        return 1, 1
+    if not xrefs:
+        return 1, 1
+    lost = 0
+    for xref in xrefs:
+        try:
+            lost += pdf.xref_stream(xref) is None
+        except Exception:
+            lost += 1
+    return lost, len(xrefs)
 
 
 def _is_too_large(exc: BaseException) -> bool:
