@@ -73,6 +73,21 @@ def same(got, want, kind: str) -> bool:
     return values_equal(got, want, kind)
 
 
+def read_head(head: list[str]) -> Receipt:
+    """The receipt a head of these lines over the standard tail (`receipt_tail`) reads as."""
+    words: list[Word] = []
+    receipt_tail(words, stack(words, head))
+    return extract(words)
+
+
+def check_heads(cases: list[tuple[list[str], str, str]]) -> None:
+    """Each (head lines, name, address) reads as that name and address."""
+    for head, name, address in cases:
+        got = read_head(head)
+        assert same(got.merchant_name, name, "name"), (head, got.merchant_name)
+        assert same(got.merchant_address, address, "address"), (head, got.merchant_address)
+
+
 def test_close_lines_of_a_name_stay_apart() -> None:
     """Three name lines so close (a curved slip) that a middle word's box straddles two rows."""
     words: list[Word] = []
@@ -447,31 +462,21 @@ def test_an_address_continues_past_a_row_printed_only_in_a_right_hand_column() -
 
 
 def test_the_country_ends_the_address_and_a_branch_name_under_it_stays_out() -> None:
-    words: list[Word] = []
-    y = stack(words, ["MERANTI BOOKS (M) SDN BHD", "(Co. No. 123456-X)", "No 4, Jalan 9/21C, Taman Seri",
-                      "52000 Kuala Lumpur, Malaysia", "RIVERSIDE GALLERIA", "Tel : 03-1111 2222"])
-    receipt_tail(words, y)
-    got = extract(words)
-    assert same(got.merchant_name, "MERANTI BOOKS (M) SDN BHD", "name")
-    assert same(got.merchant_address, "No 4, Jalan 9/21C, Taman Seri 52000 Kuala Lumpur, Malaysia", "address")
-    # without the country the short line after the postcode line is the state, part of the address
-    words = []
-    y = stack(words, ["MERANTI BOOKS (M) SDN BHD", "No 4, Jalan 9/21C, Taman Seri", "52000 Kuala Lumpur,",
-                      "SELANGOR", "Tel : 03-1111 2222"])
-    receipt_tail(words, y)
-    assert same(extract(words).merchant_address, "No 4, Jalan 9/21C, Taman Seri 52000 Kuala Lumpur, SELANGOR",
-                "address")
+    check_heads([
+        (["MERANTI BOOKS (M) SDN BHD", "(Co. No. 123456-X)", "No 4, Jalan 9/21C, Taman Seri",
+          "52000 Kuala Lumpur, Malaysia", "RIVERSIDE GALLERIA", "Tel : 03-1111 2222"],
+         "MERANTI BOOKS (M) SDN BHD", "No 4, Jalan 9/21C, Taman Seri 52000 Kuala Lumpur, Malaysia"),
+        # without the country the short line after the postcode line is the state, part of the address
+        (["MERANTI BOOKS (M) SDN BHD", "No 4, Jalan 9/21C, Taman Seri", "52000 Kuala Lumpur,", "SELANGOR",
+          "Tel : 03-1111 2222"],
+         "MERANTI BOOKS (M) SDN BHD", "No 4, Jalan 9/21C, Taman Seri 52000 Kuala Lumpur, SELANGOR")])
 
 
 def test_a_legal_form_alone_on_the_second_line_ends_the_name_begun_above() -> None:
     # 'KAMPUNG' (a place word) makes the first line look like an address; 'SDN BHD' alone is no name
-    words: list[Word] = []
-    y = stack(words, ["RESTORAN DAUN KAMPUNG", "SDN BHD", "(Co. Reg. 123456-T)", "GST No: 001234567890",
-                      "NO. 8 & 10, JALAN SS 9/12,", "47400 PETALING JAYA, SELANGOR.", "Tel: 03-11112222"])
-    receipt_tail(words, y)
-    got = extract(words)
-    assert same(got.merchant_name, "RESTORAN DAUN KAMPUNG SDN BHD", "name")
-    assert same(got.merchant_address, "NO. 8 & 10, JALAN SS 9/12, 47400 PETALING JAYA, SELANGOR.", "address")
+    check_heads([(["RESTORAN DAUN KAMPUNG", "SDN BHD", "(Co. Reg. 123456-T)", "GST No: 001234567890",
+                   "NO. 8 & 10, JALAN SS 9/12,", "47400 PETALING JAYA, SELANGOR.", "Tel: 03-11112222"],
+                  "RESTORAN DAUN KAMPUNG SDN BHD", "NO. 8 & 10, JALAN SS 9/12, 47400 PETALING JAYA, SELANGOR.")])
 
 
 def test_street_lines_without_a_street_word_the_lexicon_knows() -> None:
@@ -490,21 +495,12 @@ def test_street_lines_without_a_street_word_the_lexicon_knows() -> None:
           "Singapore 460214", "Tel: 6111 2222"],
          "TECK SENG PROVISION PTE LTD", "Blk 214 Bedok North Street 1 #01-165 Singapore 460214"),
     ]
-    for head, name, address in cases:
-        words: list[Word] = []
-        receipt_tail(words, stack(words, head))
-        got = extract(words)
-        assert same(got.merchant_name, name, "name"), (head, got.merchant_name)
-        assert same(got.merchant_address, address, "address"), (head, got.merchant_address)
+    check_heads(cases)
 
 
 def test_a_shop_name_ending_in_a_number_is_still_a_name() -> None:
-    words: list[Word] = []
-    y = stack(words, ["KEDAI RUNCIT 88", "12, JALAN MELUR 3,", "43000 KAJANG, SELANGOR", "TEL: 03-11112222"])
-    receipt_tail(words, y)
-    got = extract(words)
-    assert same(got.merchant_name, "KEDAI RUNCIT 88", "name")
-    assert same(got.merchant_address, "12, JALAN MELUR 3, 43000 KAJANG, SELANGOR", "address")
+    check_heads([(["KEDAI RUNCIT 88", "12, JALAN MELUR 3,", "43000 KAJANG, SELANGOR", "TEL: 03-11112222"],
+                  "KEDAI RUNCIT 88", "12, JALAN MELUR 3, 43000 KAJANG, SELANGOR")])
 
 
 def test_a_count_and_price_under_the_description_and_a_size_in_a_description() -> None:
@@ -527,12 +523,8 @@ def test_a_brand_line_among_the_registration_and_gst_lines_keeps_the_address() -
                   "NO.198, G/F, JALAN PUCHONG,", "TAMAN MEGAH,", "46000 SHAH ALAM, SELANGOR.", "TEL: 03-1111 2222"],
                  ["SRI CEMPAKA ENTERPRISE", "(123456-V)", "URBAN CRUST", "GST ID : 000111222333",
                   "NO. 92-1, JALAN PERMAS 10, TAMAN SENTUL,", "70000 SEREMBAN, NEGERI SEMBILAN"]):
-        words: list[Word] = []
-        receipt_tail(words, stack(words, head))
-        got = extract(words)
-        assert same(got.merchant_name, head[0], "name")
         address = " ".join(line for line in head if line[:2] in ("NO", "TA") or line[:1].isdigit())
-        assert same(got.merchant_address, address, "address"), got.merchant_address
+        check_heads([(head, head[0], address)])
 
 
 def test_a_rupiah_sign_glued_to_the_total() -> None:
@@ -573,9 +565,4 @@ def test_addresses_with_a_house_number_a_mall_unit_or_a_country_and_no_postcode(
           "#02-118 PEOPLE'S PARK CENTRE", "SINGAPORE 058357", "TEL 6111 2222"],  # '02-118 P…' is no postcode
          "GOLDEN GRAIN TRADING PTE LTD", "101 UPPER CROSS STREET #02-118 PEOPLE'S PARK CENTRE SINGAPORE 058357"),
     ]
-    for head, name, address in cases:
-        words: list[Word] = []
-        receipt_tail(words, stack(words, head))
-        got = extract(words)
-        assert same(got.merchant_name, name, "name"), (head, got.merchant_name)
-        assert same(got.merchant_address, address, "address"), (head, got.merchant_address)
+    check_heads(cases)

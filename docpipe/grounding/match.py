@@ -254,7 +254,6 @@ class PageMatcher:
                 best = Candidate(list(seq), score)
         return best
 
-
     def _under_line(self, first: int, last: int) -> int | None:
         """The leftmost segment of the next row under the span of segments `first`..`last` of one
         printed line: a short centred line ('Singapore 460214') under a long one whose first and

@@ -16,7 +16,7 @@ from docpipe.grounding.amounts import read_amount
 from docpipe.grounding.dates import date_candidates
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.textnorm import fold, is_legal_form, label_token
-from docpipe.offline.lexicon import DOC_TITLE_WORDS, SALUTATIONS
+from docpipe.offline.lexicon import DOC_TITLE_WORDS, PART_SEPARATORS, SALUTATIONS
 from docpipe.offline.prose_lexicon import ends_with_country
 
 MAX_TOP = 0.45  # header blocks start in the top part of the page
@@ -65,13 +65,12 @@ def _four_digit_only(text: str) -> bool:
 def has_postcode(text: str) -> bool:
     """Whether a line holds a postcode (`_POSTCODE`); a four-digit number opening a line with a
     street word is the house number ('1420 Birchwood Ave', '2201 Main Street'), not a code."""
-    m = _POSTCODE.search(text)
-    if m is None:
+    if _POSTCODE.search(text) is None:
         return False
-    if _FOUR_DIGIT_START.match(m.group(0)) and m.start() == 0 and (
-            _STREET.search(fold(text)) or _STREET_ABBREVIATION_END.search(fold(text))):
-        return bool(_POSTCODE.search(text, m.end()))
-    return True
+    return not (_four_digit_only(text) and bool(
+        _STREET.search(fold(text)) or _STREET_ABBREVIATION_END.search(fold(text))))
+
+
 _ATTENTION = re.compile(r"(t\.\s?a\.\s?v\.|attn\b|attention\b|z\.\s?hd\.|zu h(ä|ae)nden|c/o\b|(à|a) l'attention|"
                         r"all'attenzione|a la atenci(ó|o)n)", re.IGNORECASE)
 _REG_NO = re.compile(r"^\(?\s*(co\.?\s*(reg|no)\.?\s*:?)?\s*[a-z]{0,3}\d{4,}[\s-]*[a-z]\)?$|^\(?\d{5,}[-\s]?[a-z]\)?$",
@@ -140,7 +139,7 @@ def line_kind(layout: PageLayout, toks: list[int]) -> str:
     if label_token(text) in DOC_TITLE_WORDS or " ".join(keys) in DOC_TITLE_WORDS or "".join(keys) in _GLUED_TITLES or (
             "invoice" in keys and len(keys) <= 4) or ("receipt" in keys and len(keys) <= 3):
         return "title"
-    if any(layout.tokens[t].text.strip() in _PART_SEPARATORS for t in toks) and separated_address(layout, toks):
+    if any(layout.tokens[t].text.strip() in PART_SEPARATORS for t in toks) and separated_address(layout, toks):
         return "address"  # 'Markt 7 | 9711 AA Groningen', also with the tax number after it
     if keys[0] in _CONTACT_WORDS and (digits >= 5 or ":" in text or len(keys) <= 3) or "@" in text:
         return "contact"
@@ -429,12 +428,13 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
             if has_postcode(text) and seen_postcode != "postcode":
                 seen_postcode = "house number?" if _four_digit_only(text) else "postcode"
             a += 1
-        # (a line of parts between separators gives only its address parts: see separated_address)
-        address = [t for line in block.lines[k:a] for t in (separated_address(layout, line.tokens) or line.tokens)
+        # A line of parts between separators gives only its address parts (`separated_address`);
+        # the parts after them (a tax number, a phone) are the issuer's contact.
+        parts = [separated_address(layout, line.tokens) for line in block.lines[k:a]]
+        address = [t for line, part in zip(block.lines[k:a], parts) for t in (part or line.tokens)
                    ] if a > k and kinds[k] == "address" else []
         contact = contact or (a < len(kinds) and kinds[a] == "contact") or any(
-            len(separated_address(layout, line.tokens)) < len(line.tokens) for line in block.lines[k:a]
-            if separated_address(layout, line.tokens))
+            part and len(part) < len(line.tokens) for line, part in zip(block.lines[k:a], parts))
         lines = block.lines[i:j]
         # An issuer prints its phone, tax or registration number with its address; a recipient block
         # (a letter's address window) has none.
@@ -518,8 +518,6 @@ def _street_and_number(text: str) -> bool:
 
 # A city and a four- to six-digit code, either way round ('Wellington 6011', '8002 Zürich').
 _CITY_AND_CODE = re.compile(r"^[^\W\d][^\d]*\s\d{4,6}\b|^\d{4,6}\s+[^\W\d]")
-# Separators between the parts of a one-line address and contact line: never part of a word.
-_PART_SEPARATORS = {"|", "·", "•", "●", "∙"}
 
 
 def separated_address(layout: PageLayout, toks: list[int]) -> list[int]:
@@ -530,7 +528,7 @@ def separated_address(layout: PageLayout, toks: list[int]) -> list[int]:
     parts: list[list[int]] = [[]]
     for t in toks:
         text = layout.tokens[t].text.strip()
-        if text in _PART_SEPARATORS:
+        if text in PART_SEPARATORS:
             parts.append([])
         elif text:
             parts[-1].append(t)

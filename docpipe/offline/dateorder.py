@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from docpipe.grounding.currency import detect_currency
@@ -161,6 +162,12 @@ def spacing_order(texts: list[str]) -> bool | None:
     the day): '08/11/2023' and '08/12/2023' are a month apart day first and a day apart month
     first. None when both readings or neither give such a spacing. Weaker than printed terms
     (`terms_order`): it only checks the locale's or country's order (`_checked_by_spacing`)."""
+    return _one_order_fits(texts, lambda x, y: (y - x).days in USUAL_SPACINGS or _months_apart(x, y))
+
+
+def _one_order_fits(texts: list[str], apart: Callable[[dt.date, dt.date], bool]) -> bool | None:
+    """Day first (True) or month first (False) when, read that way only, two of the page's numeric
+    dates x < y satisfy `apart(x, y)`; None when both readings or neither do."""
     readings: list[tuple[dt.date | None, dt.date | None]] = []
     for raw in texts:
         m = _NUMERIC.match(raw.strip().strip(",;"))
@@ -174,10 +181,7 @@ def spacing_order(texts: list[str]) -> bool | None:
         for second in readings[i + 1:]:
             for day_first, k in ((True, 0), (False, 1)):
                 x, y = first[k], second[k]
-                if x is None or y is None or x == y:
-                    continue
-                x, y = min(x, y), max(x, y)
-                if (y - x).days in USUAL_SPACINGS or _months_apart(x, y):
+                if x is not None and y is not None and x != y and apart(min(x, y), max(x, y)):
                     fits[day_first] = True
     if fits[True] == fits[False]:
         return None
@@ -202,24 +206,7 @@ def terms_order(texts: list[str]) -> bool | None:
     days = {int(a or b) for a, b in _TERMS.findall(line) if 0 < int(a or b) <= 180}
     if not days:
         return None
-    readings: list[tuple[dt.date | None, dt.date | None]] = []
-    for raw in texts:
-        m = _NUMERIC.match(raw.strip().strip(",;"))
-        if not m:
-            continue
-        a, b, year = int(m.group(1)), int(m.group(3)), int(m.group(4))
-        year += 2000 if year < 100 else 0
-        readings.append((_day(year, b, a), _day(year, a, b)))
-    fits = {True: False, False: False}
-    for i, first in enumerate(readings):
-        for second in readings[i + 1:]:
-            for day_first, k in ((True, 0), (False, 1)):
-                x, y = first[k], second[k]
-                if x is not None and y is not None and abs((y - x).days) in days:
-                    fits[day_first] = True
-    if fits[True] == fits[False]:
-        return None
-    return fits[True]
+    return _one_order_fits(texts, lambda x, y: (y - x).days in days)
 
 
 # Legal forms of company law whose country writes numeric dates one way: day first (Malaysia,

@@ -289,3 +289,8 @@ OTHER_DATE_ROLES: dict[str, list[str]] = {
         "bis", "du", "au", "vom", "periodo", "since", "until",
     ],
 }
+
+
+# Separators between the parts of a one-line address and contact line ('Markt 7 | 9711 AA
+# Groningen | KvK …'): never part of a word, so also a separator when glued to one.
+PART_SEPARATORS = frozenset({"|", "·", "•", "●"})

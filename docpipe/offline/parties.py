@@ -22,14 +22,14 @@ from docpipe.grounding.textnorm import company_key, fold, is_legal_form, label_t
 from docpipe.offline.blocks import grow_row
 from docpipe.offline.prose_lexicon import ends_with_country
 from docpipe.offline.lexicon import (
-    DOC_TITLE_WORDS, PARTY_ID_KEYS, PARTY_NAME_KEYS, REGISTRATION_WORDS, ROLE_LABELS, SALUTATIONS,
+    DOC_TITLE_WORDS, PART_SEPARATORS, PARTY_ID_KEYS, PARTY_NAME_KEYS, REGISTRATION_WORDS, ROLE_LABELS, SALUTATIONS,
 )
 from docpipe.offline.values import Reading, is_filler, text_right
 
 NO_CONTACT = 0.88  # a legal name with no contact line under it: as likely the recipient's
 RIGHT_GAP = 0.15  # page widths between a party label and a name read right of it, when a block is under it
 _SEPARATORS = {"-", "–", "—", "●", "•", "·", "|", "/"}
-_GLUED_SEPARATORS = {"●", "•", "·", "|"}  # never part of a word, so also a separator when glued to one
+_GLUED_SEPARATORS = PART_SEPARATORS  # never part of a word, so also a separator when glued to one
 _POSTCODE_RE = re.compile(r"^(?:[A-Z]{1,2}[- ]?)?\d{4,5}$")
 _STREET_RE = re.compile(
     r"(strasse|str\.|weg\b|platz\b|allee\b|gasse\b|\broad\b|\bstreet\b|\bst\.|\bavenue\b|\bave\b|\blane\b|"

@@ -36,6 +36,7 @@ from docpipe.grounding.durations import Duration
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.textnorm import company_key, fold, place_key
 from docpipe.offline.candidates import Candidate
+from docpipe.offline.lexicon import PART_SEPARATORS
 from docpipe.offline.prose_lexicon import CONCEPT_CUES
 from docpipe.offline.spans import PageText, Span, find_spans, page_text
 
@@ -373,7 +374,6 @@ def typed_value(spec: FieldSpec, value: Any) -> Any:
 
 
 COLUMN_GAP = 0.08  # page widths between two segments of one row that make them two columns, not a sentence
-_PART_SEPARATORS = frozenset({"|", "·", "•", "●"})
 
 
 def running_rows(layout: PageLayout) -> set[int]:
@@ -390,7 +390,7 @@ def running_rows(layout: PageLayout) -> set[int]:
             a, b = sorted((layout.segments[s] for s in segments), key=lambda seg: seg.x0)
             if b.x0 - a.x1 > COLUMN_GAP:
                 continue
-        if sum(layout.tokens[t].text.strip() in _PART_SEPARATORS for t in row) >= 2:
+        if sum(layout.tokens[t].text.strip() in PART_SEPARATORS for t in row) >= 2:
             continue
         x0 = min(layout.tokens[t].x0 for t in row)
         x1 = max(layout.tokens[t].x1 for t in row)
