@@ -203,7 +203,9 @@ def _execute(config, log_format: str, started: float, notices: list[str]) -> Non
                                              f"(details in {capture.log_path})")
         finally:
             _stop_ray()
-    log_shown = _keep_log(capture.log_path, config.out_uri, summary)
+    log_shown = _keep_log(capture.log_path, config.out_uri, summary, keep_unsummarised=code == EXIT_FATAL)
+    if code == EXIT_FATAL and log_shown and log_shown not in message:
+        message += f" (log: {log_shown})"
     if code is not None:
         if log_format == "json" and code in (EXIT_INTERRUPTED, EXIT_NO_INPUTS):
             # The promise of --log-format json: the outcome is one JSON line on stdout.
@@ -254,10 +256,14 @@ def _exit_on_second_interrupt(log_format: str = "rich") -> None:
     signal.signal(signal.SIGINT, stop)
 
 
-def _keep_log(log_path: Path, out_uri: str, summary) -> str | None:
+def _keep_log(log_path: Path, out_uri: str, summary, keep_unsummarised: bool = False) -> str | None:
     """Move the run's captured log next to its summary (OUT/_runs/<run_id>.log, through the output's
-    store, so object-store and file:// outputs get it too); drop it when empty. Returns how to name
-    it to the user: `_runs/<run_id>.log` inside OUT, else the full local path; None when dropped."""
+    store, so object-store and file:// outputs get it too); drop it when empty. A run that ended
+    without a summary (a usage error, no inputs, an interruption at start-up, a fatal error) has
+    no place in OUT for it: the log stays in the temporary folder only when `keep_unsummarised`
+    (fatal errors, whose message then names it), else it is removed, so scheduled runs that end
+    early do not fill the temporary folder. Returns how to name it to the user:
+    `_runs/<run_id>.log` inside OUT, else the full local path; None when dropped."""
     try:
         if log_path.stat().st_size == 0:
             log_path.unlink()
@@ -265,7 +271,10 @@ def _keep_log(log_path: Path, out_uri: str, summary) -> str | None:
     except OSError:
         return str(log_path) if log_path.exists() else None
     if summary is None:
-        return str(log_path)
+        if keep_unsummarised:
+            return str(log_path)
+        log_path.unlink(missing_ok=True)
+        return None
     rel = f"_runs/{summary.run_id}.log"
     try:
         from docpipe.storage.store import open_store

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -113,6 +114,34 @@ def test_the_run_log_is_named_by_its_full_path_when_it_cannot_go_into_out(tmp_pa
     log.write_text("kept here\n")
     shown = cli._keep_log(log, str(tmp_path / "no-summary-here"), _summary(tmp_path))
     assert shown == str(log) and log.exists()
+
+
+def test_a_run_without_a_summary_keeps_its_log_only_when_it_failed_fatally(tmp_path):
+    dropped, kept = tmp_path / "docpipe-run-a.log", tmp_path / "docpipe-run-b.log"
+    dropped.write_text("Set ray log level\n")
+    kept.write_text("the engine could not start\n")
+    assert cli._keep_log(dropped, str(tmp_path / "out"), None) is None and not dropped.exists()
+    assert cli._keep_log(kept, str(tmp_path / "out"), None, keep_unsummarised=True) == str(kept) and kept.exists()
+
+
+def test_a_usage_error_leaves_no_log_in_the_temporary_folder(tmp_path, monkeypatch):
+    import tempfile
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    seen = []
+
+    def nothing_found(config, reporter, **kwargs):
+        os.write(2, b"a library line on the native stderr\n")  # what Ray's core writes at start-up
+        seen.extend(temp.glob("docpipe-run-*.log"))
+        raise runner_module.NoInputs("no input documents found; nothing to do")
+
+    monkeypatch.setattr(runner_module, "execute", nothing_found)
+    (tmp_path / "empty").mkdir()
+    result = runner.invoke(app, ["run", str(tmp_path / "empty"), "--engine", "offline", "--out", str(tmp_path / "out")])
+    assert result.exit_code == EXIT_NO_INPUTS, result.output
+    assert len(seen) == 1 and list(temp.glob("docpipe-run-*.log")) == []
 
 
 def test_an_empty_folder_says_nothing_to_do_once(tmp_path):
