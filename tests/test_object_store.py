@@ -132,6 +132,28 @@ def test_the_local_ledger_mirror_of_an_s3_output_is_removed_after_use(bucket, tm
     assert list(tmp_path.glob("docpipe-ledger-*")) == []
 
 
+def test_a_killed_runs_ledger_mirror_is_removed_by_the_next_open(bucket, tmp_path, monkeypatch):
+    import tempfile
+
+    from docpipe.output.remote_ledger import MIRROR_PREFIX, RemoteLedger
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(gone.stdout)  # a process that has exited (as a run killed with SIGKILL has)
+    orphan = tmp_path / f"{MIRROR_PREFIX}{dead_pid}-abc123"
+    orphan.mkdir()
+    (orphan / "ledger.sqlite").write_bytes(b"left by a killed run")
+    alive = tmp_path / f"{MIRROR_PREFIX}1-def456"  # pid 1 exists: another process's mirror stays
+    alive.mkdir()
+    ledger = RemoteLedger(ObjectStore(f"s3://{bucket}/out"))
+    try:
+        assert not orphan.exists() and alive.exists()
+        assert [p.name.startswith(f"{MIRROR_PREFIX}{os.getpid()}-") for p in tmp_path.glob(f"{MIRROR_PREFIX}*")
+                if p != alive] == [True]
+    finally:
+        ledger.close()
+
+
 def test_plain_parquet_readers_read_an_s3_output(bucket):
     import duckdb
     import pandas as pd

@@ -14,6 +14,7 @@ always rolls forward what the store says was decided. Only the lock holder write
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import tempfile
@@ -30,12 +31,38 @@ DONE = "_commits/done"
 CHECKPOINT_EVERY = 64  # done commits between snapshots
 
 
+MIRROR_PREFIX = "docpipe-ledger-"
+
+
+def _remove_orphaned_mirrors() -> None:
+    """Remove the mirrors of processes that no longer exist (a run killed with SIGKILL cleans up
+    nothing): a mirror folder is named `docpipe-ledger-<pid>-<random>` and is only a copy of what
+    the store holds, so one whose process is gone is never needed again. A folder whose pid is
+    alive (even a reused pid) or cannot be read is left alone."""
+    root = Path(tempfile.gettempdir())
+    try:
+        folders = list(root.glob(f"{MIRROR_PREFIX}*-*"))
+    except OSError:
+        return
+    for folder in folders:
+        pid = folder.name[len(MIRROR_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # alive but another user's (EPERM), or unknown: not ours to remove
+            continue
+
+
 class RemoteLedger:
     """Ledger interface (lookup, record_pending, finish, ...) over an ObjectStore."""
 
     def __init__(self, store: ObjectStore) -> None:
         self.store = store
-        self._dir = Path(tempfile.mkdtemp(prefix="docpipe-ledger-"))
+        _remove_orphaned_mirrors()
+        self._dir = Path(tempfile.mkdtemp(prefix=f"{MIRROR_PREFIX}{os.getpid()}-"))
         # The mirror is a private copy: removed on close(), discard(), or when this object goes
         # away unclosed (an exception between open and close), so no run leaves one behind.
         self._remove_dir = weakref.finalize(self, shutil.rmtree, self._dir, True)
