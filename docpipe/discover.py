@@ -115,8 +115,13 @@ def fallback_doc_id(source_path: str) -> str:
     return hashlib.sha256(f"unreadable:{source_path}".encode()).hexdigest()
 
 
+def empty_doc_id(source_path: str) -> str:
+    """The id of a zero-byte input: derived from its URI (deterministic, one per path)."""
+    return hashlib.sha256(f"empty:{source_path}".encode()).hexdigest()
+
+
 def identify(doc: SourceDoc, data: bytes) -> SourceDoc:
-    """`doc` with doc_id (sha256 of `data`), kind (magic bytes) and size filled in from its bytes.
+    """`doc` with doc_id (sha256 of `data`; `empty_doc_id` for zero bytes), kind (magic bytes) and size filled in from its bytes.
 
     Empty and unrecognised bytes become the document's error (stage "discover"); never raises.
     """
@@ -130,7 +135,10 @@ def identify(doc: SourceDoc, data: bytes) -> SourceDoc:
             message="not a PDF or a supported image (PNG, JPEG, TIFF, WebP, BMP, GIF) by its content",
             stage="discover",
         )
-    return doc.model_copy(update={"doc_id": hashlib.sha256(data).hexdigest(), "kind": kind,
+    # Zero bytes identify no content: two empty inputs are two empty files, each its own
+    # failed/empty_file row (a content id would make the second a duplicate of the first).
+    doc_id = hashlib.sha256(data).hexdigest() if data else empty_doc_id(doc.source_path)
+    return doc.model_copy(update={"doc_id": doc_id, "kind": kind,
                                   "size_bytes": len(data), "error": error})
 
 

@@ -144,6 +144,19 @@ def test_a_usage_error_leaves_no_log_in_the_temporary_folder(tmp_path, monkeypat
     assert len(seen) == 1 and list(temp.glob("docpipe-run-*.log")) == []
 
 
+def test_two_empty_files_each_get_an_empty_file_row(tmp_path):
+    import pyarrow.dataset as ds
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.pdf").write_bytes(b"")
+    (tmp_path / "in" / "b.pdf").write_bytes(b"")
+    result = runner.invoke(app, ["run", str(tmp_path / "in"), "--engine", "offline", "--out", str(tmp_path / "out")])
+    assert result.exit_code != 0, result.output  # failed documents
+    rows = ds.dataset(tmp_path / "out" / "documents", format="parquet").to_table().to_pylist()
+    assert sorted((Path(r["source_path"]).name, r["status"], r["error"]["category"]) for r in rows) == [
+        ("a.pdf", "failed", "empty_file"), ("b.pdf", "failed", "empty_file")]
+
+
 def test_an_empty_folder_says_nothing_to_do_once(tmp_path):
     (tmp_path / "empty").mkdir()
     result = runner.invoke(app, ["run", str(tmp_path / "empty"), "--engine", "offline", "--out", str(tmp_path / "out")])

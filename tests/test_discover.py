@@ -257,3 +257,11 @@ def test_a_docpipe_output_under_an_object_store_prefix_is_not_input() -> None:
         assert listing.skipped == {"docpipe_output": 1}
     finally:
         fs.rm("/inbox", recursive=True)
+
+
+def test_two_zero_byte_files_are_two_empty_file_rows_not_duplicates(tmp_path: Path) -> None:
+    a, b = _write(tmp_path / "a.pdf", b""), _write(tmp_path / "b.pdf", b"")
+    docs = discover([str(a), str(b)])
+    assert [d.error.category for d in docs] == [ErrorCategory.empty_file] * 2
+    assert docs[0].doc_id != docs[1].doc_id
+    assert discover([str(a)])[0].doc_id == docs[0].doc_id  # still deterministic per path
