@@ -123,6 +123,26 @@ def name_to_label(name: str) -> str:
     return re.sub(r"\s+", " ", words).strip().lower()
 
 
+_NUMBER_WORDS = ("number", "no", "nr", "num")
+_NUMBER_ABBREVIATIONS = ("no", "nr", "#")
+
+
+def number_label_variants(label: str) -> list[str]:
+    """How documents shorten an identifier's label derived from a field name: the number word
+    abbreviated, and the last two words alone ('delivery note number' -> 'delivery note no',
+    'delivery note nr', 'delivery note #', 'note number', 'note no', 'note nr', 'note #').
+    Empty for a label that does not end in a number word."""
+    words = label.split()
+    if len(words) < 2 or words[-1] not in _NUMBER_WORDS:
+        return []
+    heads = [words[:-1]] + ([words[-2:-1]] if len(words) > 2 else [])
+    out = []
+    for head in heads:
+        for number in ("number", *_NUMBER_ABBREVIATIONS):
+            out.append(" ".join([*head, number]))
+    return [v for v in dict.fromkeys(out) if v != label]
+
+
 def _name_words(name: str) -> list[str]:
     return name_to_label(name).split()
 
@@ -186,6 +206,8 @@ def field_specs(model: type[BaseModel]) -> list[FieldSpec]:
             labels.append(info.title)
         if derived not in (lab.lower() for lab in labels):
             labels.append(derived)
+        if kind == "identifier":
+            labels.extend(number_label_variants(derived))
         item_model: type[BaseModel] | None = None
         items: tuple[FieldSpec, ...] = ()
         if isinstance(py, type) and issubclass(py, BaseModel):
@@ -249,8 +271,22 @@ class RuleViolation:
         return f"{self.path}: {self.rule}" if self.path else self.rule
 
 
-def consistency_rule(name: str):
+_CHECK_ONLY_RULES: set[str] = set()
+
+
+def rule_is_evidence(name: str) -> bool:
+    """Whether a rule that holds is evidence for the values it relates (an arithmetic identity
+    rarely holds by chance) or only a check (`consistency_rule(..., evidence=False)`: an order
+    between dates holds for most pairs), which counts when broken only."""
+    return name not in _CHECK_ONLY_RULES
+
+
+def consistency_rule(name: str, evidence: bool = True):
     """Declare a cross-field rule on a schema model (a pydantic `model_validator(mode="after")`).
+
+    `evidence=False` marks a rule that most wrong values also satisfy ('due_date ≥ issue_date'):
+    breaking it still makes a result `inconsistent`, but holding it does not make a value likelier
+    when candidates are chosen or its confidence computed (`rule_is_evidence`).
 
     The decorated method takes the validated instance and returns True (holds), False (broken)
     or None (does not apply, e.g. a value it needs is missing). It never raises during normal
@@ -266,6 +302,9 @@ def consistency_rule(name: str):
                 return amounts_agree(self.subtotal + self.tax_total, self.total)
     """
     from pydantic import ValidationInfo, model_validator
+
+    if not evidence:
+        _CHECK_ONLY_RULES.add(name)
 
     def decorate(fn):
         def validator(self, info: ValidationInfo):

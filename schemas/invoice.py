@@ -155,7 +155,7 @@ class Invoice(BaseModel):
             total = -total
         return amounts_agree(total, self.subtotal, tolerance=max(Decimal("0.02"), Decimal("0.005") * len(amounts)))
 
-    @consistency_rule("due_date ≥ issue_date")
+    @consistency_rule("due_date ≥ issue_date", evidence=False)
     def _due_after_issue(self) -> bool | None:
         if self.issue_date is None or self.due_date is None:
             return None

@@ -67,6 +67,28 @@ def test_eval_reports_buckets_ece_and_straight_through(tmp_path: Path) -> None:
     assert report.threshold == 0.9 and report.threshold_source == "option" and render_calibration(report) is not None
 
 
+def test_a_value_given_where_the_truth_has_none_is_a_wrong_answer_in_the_confidence_table(tmp_path: Path) -> None:
+    """An invented due date (truth null) at 0.99 counts in the buckets, against the precision of
+    what went straight through, and in the rate's denominator; an invented one at 0.5 does not pass."""
+    out = tmp_path / "OUT"
+    rows = [{"source_path": f"/in/d{i}.pdf", "status": "ok", "due_date": f"2025-01-0{i + 1}",
+             "grounding": [_g("due_date", f"2025-01-0{i + 1}", 0.99 if i < 3 else 0.5)]} for i in range(4)]
+    truths = [{"file": "d0.pdf", "due_date": "2025-01-01"}, {"file": "d1.pdf", "due_date": "2025-01-02"},
+              {"file": "d2.pdf", "due_date": None}, {"file": "d3.pdf", "due_date": None}]
+    schema = pa.schema([("source_path", pa.string()), ("status", pa.string()), ("due_date", pa.string()),
+                        ("grounding", GROUNDING)])
+    (out / "documents").mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), out / "documents" / "part-0.parquet")
+    (tmp_path / "truth.jsonl").write_text("\n".join(json.dumps(t) for t in truths) + "\n")
+    report = evaluate(out, tmp_path / "truth.jsonl", schema=Invoice, threshold=0.9)
+    due = {c.field: c for c in report.calibration}["due_date"]
+    assert due.expected == 4 and due.with_confidence == 4 and due.correct == 2
+    assert due.straight_through == 3 and due.straight_through_correct == 2
+    assert due.straight_through_precision == pytest.approx(2 / 3)
+    low = next(b for b in due.buckets if b.lo == 0.5)
+    assert (low.n, low.correct) == (1, 0)
+
+
 def test_default_threshold_is_each_fields_kind_group_threshold_of_the_model(tmp_path: Path, monkeypatch) -> None:
     """Without --threshold each field is held to its kind group's threshold from the model: here
     amounts at 0.9 (8 totals at 0.99 pass, 2 at 0.85 do not) and identifiers at 0.5 (all 10

@@ -459,9 +459,15 @@ def test_a_day_and_month_split_from_their_year_by_the_ocr_are_not_a_number() -> 
 
 @pytest.mark.parametrize(("own", "reference", "number"), [
     ("Creditnotanummer: CN-2024-015", "Betreft factuur: 2024-301", "CN-2024-015"),
-    ("Número: R-2024-007", "Rectifica la factura: 2024-0456", None),  # a bare 'Número' is not a label; no guess
+    # A bare 'Número:' opening its line is a weak label of the document's own number; the corrected
+    # invoice's number stays out (a reference word before or after its label).
+    ("Número: R-2024-007", "Rectifica la factura: 2024-0456", "R-2024-007"),
+    ("Número: R-2024-008", "Factura rectificada: 2024-0457", "R-2024-008"),
+    ("Credit Memo # CM-20418", "Applies to Invoice INV-118830", "CM-20418"),
+    ("Policy Number: HCI/PRO/2210583", "Broker: Direct", "HCI/PRO/2210583"),  # an insurer's bill
 ])
 def test_a_credit_note_beside_the_invoice_it_corrects(own: str, reference: str, number: str | None) -> None:
+    """The document's own number, not the number of the invoice it refers to."""
     page = [(0.08, 0.05, "Bloemenhuis Jansen"), (0.08, 0.065, "Dorpsstraat 2"), (0.08, 0.08, "2011 AB Haarlem"),
             (0.08, 0.145, "CREDITNOTA"), (0.08, 0.175, own), (0.08, 0.191, "Datum: 14-11-2024"),
             (0.08, 0.208, reference), (0.55, 0.5, "Totaal -136,25 €")]

@@ -320,6 +320,10 @@ def evaluate(
                     if not _empty(got):
                         sc.invented += 1
                         sc.misses.append({"file": name, "got": _shown(got), "want": None})
+                        # A value where the truth has none is a wrong answer in the confidence
+                        # table too: one that passed the threshold lowers straight-through precision.
+                        g = groundings.get(f) or groundings.get(f"{f}[0]")
+                        pairs[f].append((g.get("confidence") if g else None, False))
                 continue
             sc.truth += 1
             if isinstance(want, list):
@@ -356,9 +360,13 @@ def evaluate(
     report.tables = list(tables.values())
     field_thresholds = _thresholds(report, fields, kinds, threshold)
     if any(c is not None for ps in pairs.values() for c, _ in ps):
-        report.calibration = [field_calibration(f, scores[f].truth, pairs[f], field_thresholds[f]) for f in fields]
+        # Straight-through is a share of the fields with a value to give (the truth's) or given
+        # where there was none (invented).
+        report.calibration = [field_calibration(f, scores[f].truth + scores[f].invented, pairs[f], field_thresholds[f])
+                              for f in fields]
         report.calibration.append(field_calibration(
-            "(all fields)", sum(s.truth for s in scores.values()), [p for f in fields for p in pairs[f]], None,
+            "(all fields)", sum(s.truth + s.invented for s in scores.values()), [p for f in fields for p in pairs[f]],
+            None,
             value_thresholds=[field_thresholds[f] for f in fields for _ in pairs[f]]))
     if lc_n:
         report.line_count_correct, report.line_count_total = lc_ok, lc_n

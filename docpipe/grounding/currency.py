@@ -86,15 +86,45 @@ def normalize_currency(text: str, context: str | None = None) -> str | None:
     return code
 
 
+# What points to the country of a page's '$': the country named, and postal and tax-number
+# conventions only one of the dollar countries uses (each one vote, a code or currency name two).
+_DOLLAR_COUNTRIES = {
+    "australia": "AUD", "canada": "CAD", "new zealand": "NZD", "aotearoa": "NZD", "singapore": "SGD",
+    "hong kong": "HKD", "mexico": "MXN", "united states": "USD", "usa": "USD", "u.s.a.": "USD",
+}
+_DOLLAR_COUNTRY_RE = re.compile(r"\b(?:" + "|".join(re.escape(k) for k in sorted(_DOLLAR_COUNTRIES, key=len,
+                                                                                 reverse=True)) + r")(?!\w)")
+_DOLLAR_CONVENTIONS = (
+    (re.compile(r"\b(?:NSW|VIC|QLD|TAS|ACT|NT|SA|WA)\s+\d{4}\b"), "AUD"),  # 'Manly NSW 2095'
+    (re.compile(r"\bA\.?B\.?N\.?\b"), "AUD"),  # Australian Business Number
+    (re.compile(r"\b(?:AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT)\s+[A-Z]\d[A-Z]\s?\d[A-Z]\d\b"), "CAD"),  # 'ON M5V 2T6'
+    (re.compile(r"\b(?:GST/HST|HST)\b"), "CAD"),
+    (re.compile(r"\bUEN\b"), "SGD"),  # Singapore's Unique Entity Number
+    (re.compile(r"\bR\.?F\.?C\.?\b"), "MXN"),  # Mexico's tax id
+    (re.compile(r"\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b"), "USD"),  # 'Eureka, CA 95501' (a state code and a ZIP)
+)
+
+
 def _dollar_from_context(context: str) -> str | None:
+    """The dollar currency the page's words point to (see `_DOLLAR_CONVENTIONS`), or None."""
     codes = Counter(tok for tok in re.findall(r"\b[A-Z]{3}\b", context) if tok in _DOLLAR_LIKE)
+    for tok in list(codes):
+        codes[tok] *= 2
     lowered = fold(context)
     for word, code in _CONTEXT_WORDS.items():
         if code in _DOLLAR_LIKE and word in lowered:
             codes[code] += 2
+    for country in set(_DOLLAR_COUNTRY_RE.findall(lowered)):
+        codes[_DOLLAR_COUNTRIES[country]] += 1
+    for pattern, code in _DOLLAR_CONVENTIONS:
+        if pattern.search(context):
+            codes[code] += 1
     if not codes:
         return None
-    return codes.most_common(1)[0][0]
+    ranked = codes.most_common(2)
+    if len(ranked) == 2 and ranked[0][1] == ranked[1][1]:
+        return None  # a tie: nothing settles it
+    return ranked[0][0]
 
 
 def detect_currency(tokens: Iterable[str]) -> tuple[str | None, int | None]:
@@ -146,8 +176,8 @@ def detect_currency(tokens: Iterable[str]) -> tuple[str | None, int | None]:
     best = votes.most_common(1)[0][0]
     if best == "USD":
         better = _dollar_from_context(" ".join(text_parts))
-        if better and better in first:
-            return better, first[better]
+        if better:
+            return better, first.get(better, first[best])
     return best, first[best]
 
 

@@ -2,7 +2,8 @@
 
 Labels match case- and diacritic-insensitively as word sequences; a trailing ':' '#' 'No.'
 is absorbed; German compounds match on their first label word ('Handelsrechnung Nr.' for
-'rechnung nr'); a short parenthetical between label words is skipped ('Rechnung (380) Nr.').
+'rechnung nr'); a short parenthetical between label words is skipped ('Rechnung (380) Nr.'); a
+label broken over two lines of a narrow box ('Invoice' over 'Number') matches on both.
 """
 
 from __future__ import annotations
@@ -101,15 +102,56 @@ def find_label(layout: PageLayout, label: str) -> list[LabelHit]:
                 else:
                     break
             if k < len(want):
-                continue
+                below = _continued_below(layout, matched, want[k:]) if p >= len(row) or \
+                    layout.tokens[row[p]].seg != tok.seg else None
+                if below is None:
+                    continue
+                matched, p = matched + below[0], below[1]
         else:
             p = pos + 1
         hits.append(_finish(layout, label, matched, p, strength))
     return hits
 
 
+def _continued_below(layout: PageLayout, matched: list[int], rest: list[str]) -> tuple[list[int], int] | None:
+    """A label broken over two lines of a narrow box or column ('Invoice' over 'No.', 'Invoice' over
+    'Number'): the remaining label words open the next line, under the first line's words (left
+    edges within a line height, or the second line centred under the first), at most 1.6 line
+    heights lower. Returns (their token ids, the position after them on their row) or None."""
+    first, last = layout.tokens[matched[0]], layout.tokens[matched[-1]]
+    lh = layout.line_height
+    if first.row + 1 >= len(layout.rows):
+        return None
+    nxt = layout.rows[first.row + 1]
+    for q, tid in enumerate(nxt):
+        tok = layout.tokens[tid]
+        if layout.keys[tid] != rest[0]:
+            continue
+        if not 0 < tok.cy - first.cy <= 1.6 * lh:
+            return None
+        if q > 0 and layout.tokens[nxt[q - 1]].seg == tok.seg:
+            continue  # inside a phrase of the next line, not its start
+        k, p, ids = 0, q, []
+        while k < len(rest) and p < len(nxt) and layout.keys[nxt[p]] == rest[k]:
+            ids.append(nxt[p])
+            k += 1
+            p += 1
+        if k < len(rest):
+            continue
+        end = layout.tokens[ids[-1]]
+        left_aligned = abs(tok.x0 - first.x0) <= lh
+        centred = abs((tok.x0 + end.x1) / 2 - (first.x0 + last.x1) / 2) <= lh
+        if left_aligned or centred:
+            return ids, p
+    return None
+
+
 def _finish(layout: PageLayout, label: str, matched: list[int], p: int, strength: float) -> LabelHit:
-    first = layout.tokens[matched[0]]
+    """The hit of `matched` label tokens, `p` the position after them on the row of the last one
+    (a label broken over two lines is placed on its second line, where its value follows)."""
+    last_row = layout.tokens[matched[-1]].row
+    first_id = next(t for t in matched if layout.tokens[t].row == last_row)
+    first = layout.tokens[first_id]
     row = layout.rows[first.row]
     colon = layout.tokens[matched[-1]].text.rstrip().endswith(":")
     while p < len(row):
@@ -145,9 +187,12 @@ def _finish(layout: PageLayout, label: str, matched: list[int], p: int, strength
         extended += 1
         q += 1
     seg_tokens = layout.segments[first.seg].tokens
+    # The words on the hit's row first: readers take the label's segment and left edge from tokens[0].
+    ordered = [t for t in matched if layout.tokens[t].row == last_row] + \
+        [t for t in matched if layout.tokens[t].row != last_row]
     return LabelHit(
-        label=label, row=first.row, start=first.pos, end=p, tokens=matched, strength=strength,
-        at_segment_start=seg_tokens[0] == matched[0], extended_by=extended, colon=colon,
+        label=label, row=first.row, start=first.pos, end=p, tokens=ordered, strength=strength,
+        at_segment_start=seg_tokens[0] == first_id, extended_by=extended, colon=colon,
     )
 
 
@@ -167,4 +212,7 @@ def find_labels(layout: PageLayout, labels: list[str]) -> list[LabelHit]:
             cur = best.get(hit.tokens[0])
             if cur is None or (hit.size, hit.strength) > (cur.size, cur.strength):
                 best[hit.tokens[0]] = hit
-    return sorted(best.values(), key=lambda h: (h.row, h.start))
+    hits = list(best.values())
+    sets = [frozenset(h.tokens) for h in hits]
+    kept = [h for h, toks in zip(hits, sets) if not any(toks < other for other in sets)]
+    return sorted(kept, key=lambda h: (h.row, h.start))

@@ -24,9 +24,13 @@ _PUNCT_RE = re.compile(r"[^\w]+", re.UNICODE)
 _WS_RE = re.compile(r"\s+")
 
 
+# Letters with a stroke that Unicode does not decompose into a base letter and a mark.
+_STROKED = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ħ": "h", "Ħ": "H", "ı": "i"})
+
+
 def fold(text: str) -> str:
-    """Case-fold and strip diacritics: 'Fälligkeit' -> 'falligkeit'."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    """Case-fold and strip diacritics: 'Fälligkeit' -> 'falligkeit', 'płatności' -> 'platnosci'."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_STROKED))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return stripped.casefold()
 

@@ -16,7 +16,7 @@ from docpipe.grounding.amounts import read_amount
 from docpipe.grounding.dates import date_candidates
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.textnorm import fold, is_legal_form, label_token
-from docpipe.offline.lexicon import DOC_TITLE_WORDS, PART_SEPARATORS, SALUTATIONS
+from docpipe.offline.lexicon import DOC_TITLE_WORDS, OWNER_WORDS, PART_SEPARATORS, SALUTATIONS
 from docpipe.offline.prose_lexicon import ends_with_country
 
 MAX_TOP = 0.45  # header blocks start in the top part of the page
@@ -78,6 +78,10 @@ _REG_NO = re.compile(r"^\(?\s*(co\.?\s*(reg|no)\.?\s*:?)?\s*[a-z]{0,3}\d{4,}[\s-
 _TRAILING_REG = re.compile(r"\s*\(?\b\d{5,}[\s-]?[a-z]\)?(\s*\([a-z]{2,5}\))?[.,;]?\s*$", re.IGNORECASE)
 _PHONE = re.compile(r"\+?\d[\d\s()-]{6,}\d")
 _TRAILING_BRACKETS = re.compile(r"\([^()]*\)[\s.,]*$")
+# A company's share capital, printed under its name ('SAS au capital de 50 000 €', 'GmbH,
+# Stammkapital 25.000 EUR'): registration detail, never a name or an address (folded text).
+_SHARE_CAPITAL = re.compile(r"\b(?:au capital(?: social)? de|capital social|share capital|stammkapital|grundkapital|"
+                            r"capitale sociale|capital de|maatschappelijk kapitaal)\b.*\d")
 _KEYED_CODE = re.compile(r"^[^\W\d][\w .'/-]{0,20}:\s*[\w/#-]*\d[\w/#-]*$")  # 'Site: 1046', 'Store: A12'
 
 
@@ -134,6 +138,8 @@ def line_kind(layout: PageLayout, toks: list[int]) -> str:
         return "other"
     if len(keys) == 1 and keys[0] in SALUTATIONS:
         return "other"  # 'Spett.le', 'Herrn', 'Firma' over the recipient's name
+    if keys[0] in OWNER_WORDS and len(keys) > 1:
+        return "contact"  # 'Inh. Sabine Auer e.K.' under the trading name: its owner, a registration detail
     if _ATTENTION.match(text.strip()):
         return "attention"  # 't.a.v. de penningmeester', 'Attn: Accounts', 'z. Hd. Frau Berg' under the name
     if label_token(text) in DOC_TITLE_WORDS or " ".join(keys) in DOC_TITLE_WORDS or "".join(keys) in _GLUED_TITLES or (
@@ -143,7 +149,7 @@ def line_kind(layout: PageLayout, toks: list[int]) -> str:
         return "address"  # 'Markt 7 | 9711 AA Groningen', also with the tax number after it
     if keys[0] in _CONTACT_WORDS and (digits >= 5 or ":" in text or len(keys) <= 3) or "@" in text:
         return "contact"
-    if _REG_NO.match(text.strip()) or (re.search(r"\d{6}", text) and letters <= 3):
+    if _REG_NO.match(text.strip()) or (re.search(r"\d{6}", text) and letters <= 3) or _SHARE_CAPITAL.search(folded):
         return "contact"
     if _PHONE.search(text) and (any(k in _CONTACT_WORDS for k in keys) or ":" in text and digits > letters):
         return "contact"  # 'Tel: +603 2856 0385', also with the label misread ('Te1 :')
@@ -493,7 +499,7 @@ ADDRESS_BELOW_GAP = 3.0  # line heights between a name block and an address bloc
 def _with_address_below(layout: PageLayout, blocks: list[Block], b: int) -> Block:
     """Block `b`, with the next block's lines after its own when it holds name lines but no address
     or contact line and the next block, just below it and overlapping it across, opens with an
-    address line: a name printed large leaves a gap that splits it from its address ('Blue Bottle'
+    address line (or a registration line over one): a name printed large leaves a gap that splits it from its address ('Blue Bottle'
     over 'Königsallee 27' / '40212 Düsseldorf'). Otherwise block `b` itself."""
     block = blocks[b]
     if b + 1 >= len(blocks) or any(line.kind in ("address", "contact") for line in block.lines) \
@@ -501,7 +507,10 @@ def _with_address_below(layout: PageLayout, blocks: list[Block], b: int) -> Bloc
         return block
     below = blocks[b + 1]
     bottom = max(layout.tokens[t].y1 for t in block.lines[-1].tokens)
-    if (below.lines[0].kind != "address" or below.top - bottom > ADDRESS_BELOW_GAP * layout.line_height
+    # (Opening with the company's registration or share-capital line above its address counts too.)
+    opens = below.lines[0].kind == "address" or below.lines[0].kind == "contact" and any(
+        line.kind == "address" for line in below.lines[1:3])
+    if (not opens or below.top - bottom > ADDRESS_BELOW_GAP * layout.line_height
             or below.x0 > block.x1 or below.x1 < block.x0):
         return block
     return Block(x0=min(block.x0, below.x0), x1=max(block.x1, below.x1), top=block.top,

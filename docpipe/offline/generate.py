@@ -5,7 +5,8 @@ that score came from:
 - label: a value right of or below one of the field's printed labels (schema labels plus the
   role lexicon), `scalars.labelled_candidates`;
 - amount_scan / date_scan: every amount or date on the page with what its line says about it;
-- party_label, legal_form, footer, window: party names and addresses (`scalars.party`);
+- party_label, legal_form, footer, window: party names and addresses (`scalars.party`; window also
+  gives the issuer's name that opens a window letter's return address);
 - header_block: the unlabelled issuer block at the head of the page (`blocks`);
 - header_date, page_currency, beside_total: the older fallbacks, kept as weaker generators.
 """
@@ -19,12 +20,13 @@ from docpipe.offline.blocks import HeaderParty, header_parties, name_text
 from docpipe.offline.candidates import Candidate
 from docpipe.offline.context import PageContext
 from docpipe.offline.lexicon import role_of
-from docpipe.offline.parties import address_below, imprint_names
+from docpipe.offline.parties import address_below, imprint_names, window_sender
 from docpipe.offline.rowlabels import AMOUNT_ROLES, DATE_ROLES, row_label
 from docpipe.offline.scans import amount_candidates, date_field_candidates
 
 PARTY_ROLES = {"seller": True, "buyer": False}
 RECIPIENT_SCORE = 0.5  # an unlabelled address block without contact lines, the issuer being elsewhere
+WINDOW_RECIPIENT_FACTOR = 0.3  # a header block that is the recipient under a window letter's return address
 REPEAT_BONUS = 0.1  # a header-block name printed again as a whole in an imprint or sender line
 
 
@@ -109,6 +111,13 @@ def party_candidates(ctx: PageContext, specs: list[FieldSpec], excluded_rows: se
             # A letterhead name printed again as a whole on a line of its own elsewhere (the legal
             # footer, the sender line) is the issuer's, not a brand or half of a wrapped name.
             elsewhere = [(company_key(r.value), set(r.tokens)) for r in imprints]
+            sender = window_sender(layout)
+            if sender is not None:
+                out.setdefault(name_spec.name, []).append(ctx.candidate(
+                    name_spec, sender.value.strip(" ,;:"), sender.tokens, "window", sender.quality,
+                    {"group": 25.0, "sender_line": 1.0}))
+            # The block under a window letter's return address is the recipient's, not the issuer's.
+            recipient_tokens = set(recipient[0].tokens) if recipient is not None else set()
             for hp in header_parties(layout)[:8]:
                 group = 10.0 + hp.block
                 feats = {
@@ -119,8 +128,9 @@ def party_candidates(ctx: PageContext, specs: list[FieldSpec], excluded_rows: se
                     "lowercase_start": float(hp.lowercase_start),
                 }
                 text = name_text(layout, hp.name)
+                score = hp.score * (WINDOW_RECIPIENT_FACTOR if recipient_tokens & set(hp.name) else 1.0)
                 out.setdefault(name_spec.name, []).append(ctx.candidate(
-                    name_spec, text, hp.name, "header_block", hp.score, feats))
+                    name_spec, text, hp.name, "header_block", score, feats))
                 if hp.address and addr_spec is not None:
                     out.setdefault(addr_spec.name, []).append(ctx.candidate(
                         addr_spec, layout.text_of(hp.address).strip(" ,;"), hp.address, "header_block",

@@ -62,6 +62,9 @@ ROLE_LABELS: dict[str, list[str]] = {
         "zuzugl ust", "ust gesamt", "tva", "montant tva", "total tva", "total taxes", "btw", "iva",
         "ust", "mwst", "total gst", "gst amount", "gst amt", "tax amt", "total tax amount", "sst", "total sst", "service tax",
         "total mwst", "summe mwst", "summe ust", "total iva", "total btw", "vat total", "tax total",
+        # the tax inside a gross total ('GST included in total: 1.50'), not the total
+        "included in total", "incl in total", "included in the total", "inclusive in total", "enthaltene mwst",
+        "enthaltene ust", "darin enthalten",
     ],
     "amount_due": [
         "amount due", "balance due", "total due", "amount payable", "zahlbetrag", "zu zahlen",
@@ -84,7 +87,7 @@ ROLE_LABELS: dict[str, list[str]] = {
         "gutschrift", "gutschrift-nr", "gutschriftsnummer", "gutschriftsnr", "rech-nr", "rechn-nr",
         "fatura", "fatura no", "fatura n", "numero da fatura", "fatura-recibo", "fatura recibo", "factura simplificada",
         "nota de credito", "nota de credito no", "creditnotanummer", "credit note number",
-        "avoir numero", "numero d'avoir",
+        "avoir numero", "numero d'avoir", "credit memo", "credit memo no", "credit memo number",
         "numer faktury", "faktura nr", "nr faktury", "faktura vat nr", "faktura", "faktura vat", "korekta nr",
         "faktura korygujaca nr",
     ],
@@ -173,10 +176,23 @@ REGISTRATION_WORDS = {
 
 # Number labels of a credit note: where one labels a number, an invoice-number label on the same
 # page names the invoice the credit note corrects ('Betreft factuur: 2024-301').
+# Numbers that stand for the document's own number where an insurer bills a policy: a fallback
+# label, weaker than any invoice-number label printed on the same page (`scalars.all_hits`).
+POLICY_NUMBER_LABELS = [
+    "policy number", "policy no", "policy #", "policy nr", "policy ref", "versicherungsscheinnummer",
+    "versicherungsschein nr", "versicherungsschein", "policennummer", "police nr", "polizze nr", "numero de police",
+    "n de police", "police n", "numero di polizza", "polizza n", "polizza", "numero de poliza", "poliza n",
+    "poliza no", "polisnummer", "polis nr", "polisnr",
+]
+
+# A bare 'Number:' ('Número:', 'Nummer:', 'N°:') opening a line piece: on a page whose own number
+# has no fuller label, the document's number; weaker still than a policy number.
+BARE_NUMBER_LABELS = ["number", "numero", "nummer", "no", "nr", "num"]
+
 CREDIT_NOTE_LABELS = {
     "gutschrift nr", "gutschrift-nr", "gutschriftsnummer", "gutschriftsnr", "credit note no", "credit note number",
     "avoir no", "numero d'avoir", "avoir numero", "nota di credito no", "creditnota nr", "creditnotanummer",
-    "nota de credito no", "factura rectificativa no",
+    "nota de credito no", "factura rectificativa no", "credit memo no", "credit memo number",
 }
 
 # Words before a document-number label that make it another document's number: a credit note's
@@ -184,7 +200,7 @@ CREDIT_NOTE_LABELS = {
 REFERENCE_WORDS = {
     "zu", "zur", "bezug", "bzgl", "ref", "reference", "referenz", "corrects", "correcting", "original",
     "orig", "against", "cancels", "storno", "ursprungliche", "annule", "rif", "riferimento", "rectifica",
-    "rectificada", "origineel", "oorspronkelijke", "related", "previous", "vorherige",
+    "rectificada", "origineel", "oorspronkelijke", "related", "previous", "vorherige", "applies", "applied",
 }
 
 # Labels of numbers that are not the document's own: customer, order, delivery-note, account numbers
@@ -196,6 +212,13 @@ OTHER_NUMBER_WORDS = {
 }
 OTHER_NUMBER_STEMS = ("kunden", "auftrags", "bestell", "lieferschein", "debitoren", "debiteur", "klant", "order",
                       "pakbon", "kd", "liefer", "vertrags")
+
+# Words opening the line that names a business's owner under its trading name ('Inh. Sabine
+# Auer e.K.', 'Prop. J. Smith', 'Titolare: …'): the owner, not the seller's name (label tokens).
+OWNER_WORDS = {
+    "inh", "inhaber", "inhaberin", "owner", "prop", "propr", "proprietor", "proprietress", "titolare",
+    "eigenaar", "eigenaresse", "proprietaire", "proprietario", "proprietaria", "propietario", "propietaria",
+}
 
 # Salutations printed on a line of their own over a recipient's name ('Herrn', 'Firma', 'Spett.le',
 # 'Attn'): part of the address block, never the name (label tokens: folded, dots dropped).
@@ -238,7 +261,7 @@ OTHER_AMOUNT_ROLES: dict[str, list[str]] = {
         "cash", "cash tendered", "tendered", "amount tendered", "amount paid", "paid", "payment", "tunai",
         "visa", "mastercard", "master card", "amex", "credit card", "debit card", "card", "credit",
         "bar", "bargeld", "gegeben", "ec karte", "karte", "especes", "cb", "carte bancaire", "efectivo",
-        "tarjeta", "contanti", "carta", "contant", "pin",
+        "tarjeta", "contanti", "carta", "contant", "pin", "eftpos",
     ],
     "change": [
         "change", "change due", "cash change", "baki", "baki tunai", "ruckgeld", "wechselgeld",

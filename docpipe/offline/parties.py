@@ -22,7 +22,8 @@ from docpipe.grounding.textnorm import company_key, fold, is_legal_form, label_t
 from docpipe.offline.blocks import grow_row
 from docpipe.offline.prose_lexicon import ends_with_country
 from docpipe.offline.lexicon import (
-    DOC_TITLE_WORDS, PART_SEPARATORS, PARTY_ID_KEYS, PARTY_NAME_KEYS, REGISTRATION_WORDS, ROLE_LABELS, SALUTATIONS,
+    DOC_TITLE_WORDS, OWNER_WORDS, PART_SEPARATORS, PARTY_ID_KEYS, PARTY_NAME_KEYS, REGISTRATION_WORDS, ROLE_LABELS,
+    SALUTATIONS,
 )
 from docpipe.offline.values import Reading, is_filler, text_right
 
@@ -352,6 +353,8 @@ def legal_name_candidates(layout: PageLayout, excluded_rows: set[int]) -> list[R
         if seg.row in excluded_rows:
             continue
         for chunk in _chunks(layout, seg.tokens):
+            if layout.keys[chunk[0]] in OWNER_WORDS:
+                continue  # 'Inh. Sabine Auer e.K.': the owner of the business named above
             name = _trim_to_legal_form(layout, chunk)
             if name is not None and name[0] == chunk[0] and not _continues_name(layout.tokens[name[0]].text):
                 found.append((name, company_key(layout.text_of(name))))
@@ -382,7 +385,7 @@ def imprint_names(layout: PageLayout, excluded_rows: set[int]) -> list[Reading]:
         if seg.row in excluded_rows:
             continue
         chunks = _chunks(layout, seg.tokens)
-        if not chunks or chunks[0][0] != seg.tokens[0]:
+        if not chunks or chunks[0][0] != seg.tokens[0] or layout.keys[chunks[0][0]] in OWNER_WORDS:
             continue
         name = _trim_to_legal_form(layout, chunks[0])
         if name is None or name[0] != chunks[0][0]:
@@ -477,6 +480,23 @@ def window_recipient(layout: PageLayout, max_y: float = 0.45) -> tuple[Reading, 
     """(name, address) of the recipient in a window-envelope letter (DIN 5008, La Poste, Royal
     Mail layouts): the sender's one-line return address is printed right above the recipient's
     block, which then reads name, street, postcode and city with no label."""
+    found = _window(layout, max_y)
+    return None if found is None else found[1:]
+
+
+def window_sender(layout: PageLayout, max_y: float = 0.45) -> Reading | None:
+    """The sender's name opening the one-line return address over a window letter's recipient
+    ('Weinkontor Rheinblick · Rheinallee 3 · 55411 Bingen'): the issuer, whether or not its name
+    carries a legal form. Quality 0.6."""
+    found = _window(layout, max_y)
+    if found is None:
+        return None
+    name = _chunks(layout, layout.segments[found[0]].tokens)[0]
+    return Reading(layout.text_of(name), list(name), 0, 0.6)
+
+
+def _window(layout: PageLayout, max_y: float) -> tuple[int, Reading, Reading] | None:
+    """(return-address segment, recipient name, recipient address) of a window letter, or None."""
     for seg in range(len(layout.segments)):
         if layout.segments[seg].y0 > max_y or not _return_address(layout, seg):
             continue
@@ -493,5 +513,5 @@ def window_recipient(layout: PageLayout, max_y: float = 0.45) -> tuple[Reading, 
             continue
         address = address_below(layout, name)
         if address is not None:
-            return Reading(layout.text_of(name), list(name), 0, 0.7), address
+            return seg, Reading(layout.text_of(name), list(name), 0, 0.7), address
     return None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from docpipe.grounding.amounts import read_amount
@@ -11,9 +13,12 @@ from docpipe.grounding.dates import date_candidates
 from docpipe.grounding.labels import LabelHit, find_labels
 from docpipe.grounding.layout import PageLayout
 from docpipe.fields import FieldSpec
-from docpipe.grounding.textnorm import label_token
+from docpipe.grounding.textnorm import label_token, label_tokens
 from docpipe.offline.blocks import line_kind
-from docpipe.offline.lexicon import CREDIT_NOTE_LABELS, ITEM_ROLE_LABELS, REFERENCE_WORDS, ROLE_LABELS, role_of
+from docpipe.offline.lexicon import (
+    BARE_NUMBER_LABELS, CREDIT_NOTE_LABELS, ITEM_ROLE_LABELS, POLICY_NUMBER_LABELS, REFERENCE_WORDS, ROLE_LABELS,
+    role_of,
+)
 from docpipe.offline.parties import (
     address_after, address_below, footer_name, keys_a_number, keys_before, legal_name_candidates, party_from_label,
     window_recipient,
@@ -21,6 +26,8 @@ from docpipe.offline.parties import (
 from docpipe.offline.values import Reading, read_below, read_right, scan_value
 
 MIN_SCORE = 0.4
+POLICY_LABEL_STRENGTH = 0.8  # a policy-number label, against 1.0 for an exact invoice-number label
+BARE_LABEL_STRENGTH = 0.7  # 'Número:' alone
 _MAX_ROLES = {"total"}  # the grand total is the largest of its labelled candidates
 _COLUMN_ROLES = {"total", "tax", "subtotal"}
 
@@ -72,6 +79,8 @@ def labelled_candidates(
     for hit in hits:
         own_stop = stop - own
         reading = read_right(layout, hit, spec.kind, day_first, own_stop)
+        if spec.kind == "amount" and reading is not None and _payment_terms(layout, hit, reading):
+            continue  # 'Terms  Net 30': days to pay, not a net amount
         if reading is not None and reading.value not in (None, ""):
             score = _score(hit, reading, False)
             if spec.kind == "amount" and _more_amounts_after(layout, reading):
@@ -88,6 +97,26 @@ def labelled_candidates(
             decay *= 0.3 if item_header and k != sum_row else 1.0
             out.append(Pick(found.value, found.tokens, _score(hit, found, True) * decay, "label"))
     return out
+
+
+_TERMS_WORDS = frozenset({"terms", "payment", "zahlungsbedingungen", "zahlungsziel", "conditions", "condiciones",
+                          "condizioni", "betalingstermijn", "betalingsvoorwaarden", "zahlbar"})
+_DAYS_WORDS = frozenset({"days", "day", "tage", "tagen", "jours", "dias", "giorni", "dagen"})
+
+
+def _payment_terms(layout: PageLayout, hit: LabelHit, reading: Reading) -> bool:
+    """'Terms: Net 30', 'Net 30 days', 'zahlbar netto 14 Tage': a whole number of days after a
+    'net' label, on a line that speaks of payment terms or with a days word after it."""
+    value = reading.value
+    if not isinstance(value, Decimal) or value != value.to_integral_value() or not 0 < value <= 180:
+        return False
+    if "." in layout.text_of(reading.tokens) or "," in layout.text_of(reading.tokens):
+        return False  # '30.00': an amount
+    row = layout.rows[hit.row]
+    before = {layout.keys[t] for t in row[:hit.start]}
+    last = layout.tokens[reading.tokens[-1]]
+    after = [layout.keys[t] for t in row[last.pos + 1:last.pos + 2]]
+    return bool(before & _TERMS_WORDS) or bool(set(after) & _DAYS_WORDS)
 
 
 _COLUMN_WORDS = frozenset(
@@ -238,9 +267,43 @@ PARTY_LABEL_ROLES = ("seller", "buyer", "seller_address", "buyer_address")
 
 
 def _refers_elsewhere(layout: PageLayout, hit: LabelHit) -> bool:
-    """A number label opened by a reference word on its line piece: 'zu Rechnung', 'Corrects invoice'."""
+    """A number label opened or qualified by a reference word on its line piece: 'zu Rechnung',
+    'Corrects invoice', 'Factura rectificada:'."""
     # The word before, or the one before an article ('Rectifica la factura', 'zur Rechnung').
-    return any(key in REFERENCE_WORDS for key in keys_before(layout, hit, 2))
+    if any(key in REFERENCE_WORDS for key in keys_before(layout, hit, 2)):
+        return True
+    row = layout.rows[hit.row]
+    after = row[hit.end:hit.end + hit.extended_by]
+    return any(layout.keys[t] in REFERENCE_WORDS for t in after)
+
+
+def _opens_line(layout: PageLayout, hit: LabelHit) -> bool:
+    """Whether the label is the first thing on its line ('Globale Nummer:' read as two pieces is not)."""
+    return layout.rows[hit.row][0] == hit.tokens[0]
+
+
+@lru_cache(maxsize=1)
+def _party_words() -> frozenset[str]:
+    """One-word party headings of the lexicon ('seller', 'verkaufer', 'client'), as label keys."""
+    words = set()
+    for role in ("seller", "buyer"):
+        for label in ROLE_LABELS.get(role, []):
+            keys = label_tokens(label)
+            if len(keys) == 1:
+                words.add(keys[0])
+    return frozenset(words)
+
+
+def _in_party_block(layout: PageLayout, hit: LabelHit) -> bool:
+    """Whether one of the two lines above the label, in its column, is a party heading ('Verkäufer',
+    'Abweichender Rechnungsempfänger:'): a 'Nummer:' there is the party's number."""
+    tok = layout.tokens[hit.tokens[0]]
+    for r in range(max(0, tok.row - 2), tok.row):
+        for t in layout.rows[r]:
+            seg = layout.segments[layout.tokens[t].seg]
+            if abs(seg.x0 - tok.x0) <= layout.line_height and layout.keys[t] in _party_words():
+                return True
+    return False
 
 
 def all_hits(layout: PageLayout, specs: list[FieldSpec], excluded: set[int]) -> dict[str, list[LabelHit]]:
@@ -254,6 +317,17 @@ def all_hits(layout: PageLayout, specs: list[FieldSpec], excluded: set[int]) -> 
         kept = [h for h in found if not excluded.intersection(h.tokens)
                 and not (party and keys_a_number(layout, h))
                 and not (number and _refers_elsewhere(layout, h))]
+        if number:
+            # A policy number where the page prints no better number label (weaker than one that is).
+            kept += [replace(h, strength=POLICY_LABEL_STRENGTH * h.strength)
+                     for h in find_labels(layout, POLICY_NUMBER_LABELS)
+                     if not excluded.intersection(h.tokens) and not any(set(h.tokens) & set(k.tokens) for k in kept)]
+            # 'Número:' alone, opening its line (weaker still), outside a party's block.
+            kept += [replace(h, strength=BARE_LABEL_STRENGTH * h.strength)
+                     for h in find_labels(layout, BARE_NUMBER_LABELS)
+                     if h.colon and h.at_segment_start and not h.extended_by and not excluded.intersection(h.tokens)
+                     and not any(set(h.tokens) & set(k.tokens) for k in kept)
+                     and _opens_line(layout, h) and not keys_a_number(layout, h) and not _in_party_block(layout, h)]
         if number and any(h.label in CREDIT_NOTE_LABELS for h in kept):
             kept = [h for h in kept if h.label in CREDIT_NOTE_LABELS]  # a credit note's own number
         hits[spec.name] = kept

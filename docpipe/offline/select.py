@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from docpipe.fields import rules_of
+from docpipe.fields import rule_is_evidence, rules_of
 from docpipe.offline.candidates import Candidate
 
 MIN_SCORE = 0.3  # a field whose best value scores lower stays empty
@@ -115,7 +115,7 @@ def select(schema: type[BaseModel], candidates: dict[str, list[Candidate]],
             without = _rule_status(schema, {k: v for k, v in base.items() if k != name})
             for rule, result in status.items():
                 if result is not None and without.get(rule) is None:
-                    choice.rules_held += result is True
+                    choice.rules_held += result is True and rule_is_evidence(rule)
                     choice.rules_broken += result is False
         choices[name] = choice
     return choices
@@ -140,7 +140,7 @@ def _joint(schema: type[BaseModel], groups: dict[str, list[ValueGroup]], picked:
         values = dict(fixed)
         values.update({n: g.best.value for n, g in zip(names, combo) if g is not None})
         status = _rule_status(schema, values)
-        held = sum(r is True for r in status.values())
+        held = sum(r is True and rule_is_evidence(rule) for rule, r in status.items())
         broken = sum(r is False for r in status.values())
         score = sum(g.score if g is not None else MIN_SCORE for g in combo) + RULE_BONUS * (held - broken)
         if best is None or score > best[0] + 1e-9:

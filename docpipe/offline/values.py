@@ -173,6 +173,9 @@ def scan_value(
             if text.endswith("%"):
                 i += 1
                 continue
+            if currency_of_token(text) and not any(ch.isdigit() for ch in text):
+                i += 1  # 'TOTAL  NZD    11.50': the currency of the amount, printed in a column of its own
+                continue
             if i + 1 < len(toks) and layout.tokens[toks[i + 1]].text.strip() == "%":
                 i += 2  # a rate printed apart from its sign ('MwSt. 19 %')
                 continue
@@ -260,8 +263,17 @@ def read_right(
         if hit.extended_by and not hit.colon:
             return None  # 'Adresse de livraison': the label word heads a longer phrase
         words = text_right(layout, hit, stop)
+        if words and _ends_like_a_label(layout, words):
+            return None  # 'Carrier  Consignment No.': the next heading of a row of labels, not a value
         return Reading(layout.text_of(words), words, 0, 1.0) if words else None
     return scan_value(layout, toks, kind, day_first, max_skip)
+
+
+def _ends_like_a_label(layout: PageLayout, words: list[int]) -> bool:
+    """Whether words read as a text value end the way labels do: a number word ('No.', 'Nr.', '#')
+    or a colon."""
+    last = layout.tokens[words[-1]].text.strip()
+    return label_token(last) == "no" or last in ("#", "N°", "n°") or last.endswith(":")
 
 
 def segments_below(layout: PageLayout, hit: LabelHit, max_rows: int = 2, max_gap_lines: float = 2.5) -> list[int]:
@@ -311,6 +323,8 @@ def read_below(
         if kind in ("name", "address", "text"):
             if (hit.extended_by or kind == "text") and not hit.colon:
                 break  # a heading ('Summary') over a paragraph is not a label over its value
+            if _ends_like_a_label(layout, list(toks)):
+                break  # the next label of a column of them ('Carrier' over 'Consignment No.')
             return [Reading(layout.text_of(toks), list(toks), 0, 1.0)]
         found = scan_value(layout, toks, kind, day_first, max_skip=0)
         if found and not column and _labelled_on_its_row(layout, s):
