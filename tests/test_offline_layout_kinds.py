@@ -141,3 +141,50 @@ def test_letters_with_a_stroke_fold_to_their_base_letter() -> None:
 
     assert fold("Termin płatności") == "termin platnosci" and label_token("Łódź") == "lodz"
     assert fold("Søren Ødegård") == "soren odegard"
+
+
+@pytest.mark.parametrize(("line", "kind"), [
+    ("C/ Alameda Principal, 14", "address"),  # Spanish 'calle'
+    ("Avda. de la Constitución 3", "address"),
+    ("di Esposito Gennaro & C. s.n.c.", "contact"),  # an Italian shop's owner
+    ("Inh. Tanja Krause e.K.", "contact"),
+    ("www.tulpia.nl", "contact"),
+    ("HST# 81234 5678 RT0001", "contact"),
+    ("eCosway.com SDN BHD", "name"),  # a domain inside a name stays a name
+])
+def test_receipt_head_lines_by_what_they_say(line: str, kind: str) -> None:
+    from docpipe.grounding.layout import PageLayout
+    from docpipe.offline.blocks import line_kind
+
+    layout = PageLayout(synthetic_page([(0.1, 0.1, line)]))
+    assert line_kind(layout, layout.rows[0]) == kind
+
+
+def test_a_street_quarter_is_not_a_legal_form_and_the_owner_line_stays_out_of_the_name() -> None:
+    us = [(0.1, 0.03, "MESA VERDE HARDWARE"), (0.1, 0.045, "2140 Central Ave SE"),
+          (0.1, 0.06, "Albuquerque, NM 87106"), (0.1, 0.10, "WOOD GLUE"), (0.7, 0.10, "6.49"),
+          (0.1, 0.13, "TOTAL"), (0.7, 0.13, "$6.49")]
+    values = _values(us, Receipt)
+    assert values["merchant_name"] == "MESA VERDE HARDWARE" and values["currency"] == "USD"
+    it = [(0.1, 0.03, "CAFFE' BELLINI"), (0.1, 0.045, "di Esposito Gennaro & C. s.n.c."),
+          (0.1, 0.06, "Piazza Garibaldi, 5"), (0.1, 0.075, "80142 Napoli (NA)"),
+          (0.1, 0.10, "DESCRIZIONE"), (0.7, 0.10, "PREZZO(€)"), (0.1, 0.115, "CAFFE ESPRESSO"), (0.7, 0.115, "1,20"),
+          (0.1, 0.14, "TOTALE"), (0.7, 0.14, "1,20")]
+    values = _values(it, Receipt)
+    assert values["merchant_name"] == "CAFFE' BELLINI" and values["currency"] == "EUR"
+
+
+def test_a_label_with_its_value_beside_it_is_not_half_of_a_two_line_label() -> None:
+    page = HEAD + [(0.55, 0.12, "Invoice"), (0.70, 0.12, "QTS.24.1207"), (0.55, 0.135, "Date"),
+                   (0.70, 0.135, "9 December 2024"), (0.08, 0.12, "Bill to:"), (0.08, 0.135, "Kestrel Medical Pty Ltd"),
+                   (0.08, 0.15, "12 Innovation Walk"), (0.08, 0.165, "Clayton VIC 3168")] + TOTAL
+    values = _values(page)
+    assert values["invoice_number"] == "QTS.24.1207" and str(values["issue_date"]) == "2024-12-09"
+
+
+def test_a_party_label_is_not_taken_for_a_number_label_by_a_word_of_another_column() -> None:
+    page = HEAD + [(0.62, 0.11, "Invoice"), (0.08, 0.125, "Bill to:"), (0.62, 0.125, "No."), (0.75, 0.125, "NPS-7741"),
+                   (0.08, 0.14, "Otley Running Club"), (0.08, 0.155, "The Pavilion, Wharfe Meadows"),
+                   (0.08, 0.17, "Otley LS21 3AP")] + TOTAL
+    values = _values(page)
+    assert values["buyer_name"] == "Otley Running Club" and values["invoice_number"] == "NPS-7741"

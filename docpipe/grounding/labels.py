@@ -102,8 +102,11 @@ def find_label(layout: PageLayout, label: str) -> list[LabelHit]:
                 else:
                     break
             if k < len(want):
-                below = _continued_below(layout, matched, want[k:]) if p >= len(row) or \
-                    layout.tokens[row[p]].seg != tok.seg else None
+                # Only where the line ends after these words, or goes on with another column's
+                # words: 'Invoice  QTS.24.1207' over 'Date' is a label with its value, not half of one.
+                below = _continued_below(layout, matched, want[k:]) if p >= len(row) or (
+                    layout.tokens[row[p]].seg != tok.seg
+                    and not any(ch.isdigit() for ch in layout.tokens[row[p]].text)) else None
                 if below is None:
                     continue
                 matched, p = matched + below[0], below[1]
@@ -154,10 +157,12 @@ def _finish(layout: PageLayout, label: str, matched: list[int], p: int, strength
     first = layout.tokens[first_id]
     row = layout.rows[first.row]
     colon = layout.tokens[matched[-1]].text.rstrip().endswith(":")
-    while p < len(row):
+    while p < len(row) and not (colon and p > 0 and layout.tokens[row[p - 1]].text.rstrip().endswith(":")):
         tid = row[p]
         key = layout.keys[tid]
         text = layout.tokens[tid].text.strip()
+        if layout.tokens[tid].x0 - layout.tokens[row[p - 1]].x1 > _MAX_LABEL_GAP_LINES * layout.line_height:
+            break  # another column's word ('Bill to:' ... 'No.' of a label beside it)
         if key == "no" or (not key and text in {":", "#", "-", "–", ".", "|"}):
             colon = colon or text.endswith(":")
             p += 1

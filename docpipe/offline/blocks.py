@@ -28,6 +28,7 @@ _CONTACT_WORDS = {
     "tax", "reg", "regno", "co", "coreg", "company", "id", "gstid", "gstno", "brn", "roc", "sst",
     "ust", "ustidnr", "steuernr", "siret", "tva", "abn", "cif", "nif", "whatsapp", "whatsapps", "hotline",
     "telefon", "fon", "handy", "website", "internet", "tin", "npwp", "uen", "cr", "crn", "bn", "hrb",
+    "hst", "qst", "pst", "gstin", "piva", "vatno", "btw", "kvk", "siren", "rcs",
 }
 _STREET = re.compile(
     r"\b(jalan|jln|lot|no|taman|tmn|lorong|persiaran|lebuh|kampung|kg|bandar|seksyen|section|street|st|road|rd|"
@@ -45,7 +46,7 @@ _COMPOUND_STREET = re.compile(
 _UNIT_START = re.compile(r"^\s*[a-z]{0,3}\d*[a-z]?(?:-[a-z0-9]{1,5}){1,3},")
 # A unit number of its own ('#01-165', '# B1-12'), printed under or beside the street (Singapore, Malaysia).
 _UNIT_HASH = re.compile(r"^\s*#\s?[a-z]{0,2}\d{1,3}-\d{1,5}[a-z]?\b")
-_ADDRESS_START = re.compile(r"^\s*(no\b|no\.|lot\b|unit\b|level\b|jalan\b|jln\b|suite\b|block\b|blk\b)")
+_ADDRESS_START = re.compile(r"^\s*(no\b|no\.|lot\b|unit\b|level\b|jalan\b|jln\b|suite\b|block\b|blk\b|c/\s*\w|avda\b)")
 # '40150', '1010 Wien' (a four-digit code starts the line or follows a comma: 'LOT 2685 JLN' is a lot).
 _POSTCODE = re.compile(r"(?<![\w-])\d{5}(?![\d-])|(?:^|,)\s*\d{4} +[^\W\d]{2,}"
                        r"|^[^\W\d]{3,}(?: [^\W\d]{2,})?,? +\d{6}\.?$"  # 'Singapore 560012', 'New Delhi 110001'
@@ -138,8 +139,12 @@ def line_kind(layout: PageLayout, toks: list[int]) -> str:
         return "other"
     if len(keys) == 1 and keys[0] in SALUTATIONS:
         return "other"  # 'Spett.le', 'Herrn', 'Firma' over the recipient's name
-    if keys[0] in OWNER_WORDS and len(keys) > 1:
-        return "contact"  # 'Inh. Sabine Auer e.K.' under the trading name: its owner, a registration detail
+    if keys[0] in OWNER_WORDS and len(keys) > 1 or re.match(r"di [A-Z]", text.strip()):
+        # 'Inh. Sabine Auer e.K.', 'di Esposito Gennaro & C. s.n.c.' under the trading name: its
+        # owner, a registration detail.
+        return "contact"
+    if re.match(r"(?:www\.|https?://)", folded.strip()):
+        return "contact"  # the shop's web address
     if _ATTENTION.match(text.strip()):
         return "attention"  # 't.a.v. de penningmeester', 'Attn: Accounts', 'z. Hd. Frau Berg' under the name
     if label_token(text) in DOC_TITLE_WORDS or " ".join(keys) in DOC_TITLE_WORDS or "".join(keys) in _GLUED_TITLES or (
@@ -147,7 +152,7 @@ def line_kind(layout: PageLayout, toks: list[int]) -> str:
         return "title"
     if any(layout.tokens[t].text.strip() in PART_SEPARATORS for t in toks) and separated_address(layout, toks):
         return "address"  # 'Markt 7 | 9711 AA Groningen', also with the tax number after it
-    if keys[0] in _CONTACT_WORDS and (digits >= 5 or ":" in text or len(keys) <= 3) or "@" in text:
+    if keys[0].rstrip("#") in _CONTACT_WORDS and (digits >= 5 or ":" in text or len(keys) <= 3) or "@" in text:
         return "contact"
     if _REG_NO.match(text.strip()) or (re.search(r"\d{6}", text) and letters <= 3) or _SHARE_CAPITAL.search(folded):
         return "contact"
@@ -175,7 +180,7 @@ def line_kind(layout: PageLayout, toks: list[int]) -> str:
         return "name"  # '99 SPEED MART S/B (519537-X)', 'ENW Hardware Centre (M) Sdn. Bhd.'
     # An outlet named in brackets after the shop's name ('GOLDEN WOK (SUNRISE MALL)') is not a street.
     street = _STREET.search(_TRAILING_BRACKETS.sub("", folded) if not digits else folded)
-    if street or _POSTCODE.search(text) or text[:1].isdigit() or _UNIT_START.match(folded) \
+    if street or _POSTCODE.search(text) or text[:1].isdigit() or _UNIT_START.match(folded) or _ADDRESS_START.match(folded) \
             or _COMPOUND_STREET.search(folded):
         return "address"
     if digits > letters:

@@ -27,6 +27,7 @@ ROLE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ROLE_LABELS: dict[str, list[str]] = {
     "total": [
         "total", "grand total", "total amount", "total due", "amount due", "invoice total", "total incl",
+        "total amount payable", "total amount due", "total premium payable", "total premium",
         "total incl vat", "total gross", "gross total", "total payable", "bruttosumme", "summe brutto",
         "rechnungssumme brutto", "gesamtsumme brutto", "gesamtbetrag brutto", "bruttobetrag",
         "summe inkl ust", "summe inkl mwst", "gesamtbetrag", "gesamtsumme", "rechnungsbetrag", "endbetrag",
@@ -120,6 +121,9 @@ ROLE_LABELS: dict[str, list[str]] = {
         "aan", "empfanger", "adressat", "cliente finale", "facture a l'ordre de",
         "factuur aan", "gefactureerd aan", "rechnung an", "fattura a", "fatturato a", "factura a", "fatura para",
         "nabywca", "odbiorca", "platnik",
+        # an insurer's bill: the policyholder is billed
+        "policyholder", "policy holder", "insured", "versicherungsnehmer", "preneur d'assurance", "assure",
+        "tomador", "contraente", "verzekeringnemer",
     ],
     "currency": ["currency", "wahrung", "rechnungswahrung", "betrage in", "devise", "valuta", "moneda", "waluta"],
 }

@@ -25,7 +25,7 @@ from docpipe.offline.lexicon import (
     DOC_TITLE_WORDS, OWNER_WORDS, PART_SEPARATORS, PARTY_ID_KEYS, PARTY_NAME_KEYS, REGISTRATION_WORDS, ROLE_LABELS,
     SALUTATIONS,
 )
-from docpipe.offline.values import Reading, is_filler, text_right
+from docpipe.offline.values import Reading, ends_like_a_label, is_filler, text_right
 
 NO_CONTACT = 0.88  # a legal name with no contact line under it: as likely the recipient's
 RIGHT_GAP = 0.15  # page widths between a party label and a name read right of it, when a block is under it
@@ -196,6 +196,8 @@ def party_from_label(layout: PageLayout, hit: LabelHit, stop: set[int]) -> tuple
     for i, line in enumerate(lines):
         if not line.tokens:
             continue
+        if i == 0 and ends_like_a_label(layout, line.tokens):
+            return None  # 'Policyholder' over 'Policy Number': a column of labels, the values beside them
         if line.name_key:
             toks = _continuation(layout, lines, i)
             return Reading(layout.text_of(toks), toks, 0, 1.0), lines, i
@@ -329,6 +331,8 @@ def _trim_to_legal_form(layout: PageLayout, chunk: list[int]) -> list[int] | Non
     after = layout.tokens[chunk[last + 1]].text.strip() if last + 1 < len(chunk) else ""
     if _US_ZIP.match(after) and layout.tokens[chunk[last]].text.isupper():
         return None  # 'Denver, CO 80216': a state and its ZIP code, not a company's 'Co.'
+    if layout.keys[chunk[last]] in _COMPASS and _STREET_RE.search(fold(layout.tokens[chunk[last - 1]].text)):
+        return None  # '2140 Central Ave SE': the street's quarter, not a Societas Europaea
 
     # '& Co. KG', 'Pvt. Ltd.': legal-form words may follow one another.
     name = chunk[: last + 1]
@@ -338,6 +342,7 @@ def _trim_to_legal_form(layout: PageLayout, chunk: list[int]) -> list[int] | Non
 
 
 _CONNECTORS = frozenset({"&", "+", "and", "und", "et", "e", "y"})
+_COMPASS = frozenset({"se", "sw", "ne", "nw"})  # street quarters that are also legal forms ('SE')
 
 
 def _continues_name(first_word: str) -> bool:

@@ -263,17 +263,18 @@ def read_right(
         if hit.extended_by and not hit.colon:
             return None  # 'Adresse de livraison': the label word heads a longer phrase
         words = text_right(layout, hit, stop)
-        if words and _ends_like_a_label(layout, words):
+        if words and ends_like_a_label(layout, words):
             return None  # 'Carrier  Consignment No.': the next heading of a row of labels, not a value
         return Reading(layout.text_of(words), words, 0, 1.0) if words else None
     return scan_value(layout, toks, kind, day_first, max_skip)
 
 
-def _ends_like_a_label(layout: PageLayout, words: list[int]) -> bool:
-    """Whether words read as a text value end the way labels do: a number word ('No.', 'Nr.', '#')
-    or a colon."""
+def ends_like_a_label(layout: PageLayout, words: list[int]) -> bool:
+    """Whether words read as a text value end the way labels do: a number word ('No.', 'Nr.', '#',
+    'Number', 'Nummer') or a colon."""
     last = layout.tokens[words[-1]].text.strip()
-    return label_token(last) == "no" or last in ("#", "N°", "n°") or last.endswith(":")
+    return (label_token(last) in ("no", "number", "nummer", "numero") or last in ("#", "N°", "n°")
+            or last.endswith(":"))
 
 
 def segments_below(layout: PageLayout, hit: LabelHit, max_rows: int = 2, max_gap_lines: float = 2.5) -> list[int]:
@@ -323,7 +324,7 @@ def read_below(
         if kind in ("name", "address", "text"):
             if (hit.extended_by or kind == "text") and not hit.colon:
                 break  # a heading ('Summary') over a paragraph is not a label over its value
-            if _ends_like_a_label(layout, list(toks)):
+            if ends_like_a_label(layout, list(toks)):
                 break  # the next label of a column of them ('Carrier' over 'Consignment No.')
             return [Reading(layout.text_of(toks), list(toks), 0, 1.0)]
         found = scan_value(layout, toks, kind, day_first, max_skip=0)
