@@ -156,3 +156,13 @@ def test_an_address_continues_on_a_centred_line_under_a_line_printed_in_pieces()
     [g] = verify_on_page([GroundingQuery(field="merchant_address", value="Blk 88 Tampines Avenue 5 #02-11 Singapore 520088",
                                          kind="address")], words, 0)
     assert not g.grounded
+
+
+def test_values_in_running_text_ground_through_the_punctuation_after_them() -> None:
+    words = synthetic_page([(0.1, 0.1, "an annual salary of $148,000, paid monthly; notice of two weeks' and"),
+                            (0.1, 0.12, "a probation period of nine months, starting on 7 April 2025.")])
+    queries = [GroundingQuery(field=f, value=v, kind=k, page_index=0, labels=[]) for f, v, k in (
+        ("salary", "148000", "amount"), ("notice", "2 weeks", "duration"), ("probation", "9 months", "duration"),
+        ("start_date", "2025-04-07", "date"), ("bonus", "150000", "amount"))]
+    grounded = {g.field: g.grounded for g in verify_on_page(queries, words, 0)}
+    assert grounded == {"salary": True, "notice": True, "probation": True, "start_date": True, "bonus": False}

@@ -150,6 +150,7 @@ def test_letters_with_a_stroke_fold_to_their_base_letter() -> None:
     ("Inh. Tanja Krause e.K.", "contact"),
     ("www.tulpia.nl", "contact"),
     ("HST# 81234 5678 RT0001", "contact"),
+    ("Via dei Mille, 27 – 20129 Milano – P.IVA 09876543210", "address"),  # the VAT number after the address
     ("eCosway.com SDN BHD", "name"),  # a domain inside a name stays a name
 ])
 def test_receipt_head_lines_by_what_they_say(line: str, kind: str) -> None:
@@ -188,3 +189,42 @@ def test_a_party_label_is_not_taken_for_a_number_label_by_a_word_of_another_colu
                    (0.08, 0.17, "Otley LS21 3AP")] + TOTAL
     values = _values(page)
     assert values["buyer_name"] == "Otley Running Club" and values["invoice_number"] == "NPS-7741"
+
+
+def test_a_tip_added_after_the_total_makes_the_amount_paid_the_total() -> None:
+    page = [(0.1, 0.03, "The Harbour Café"), (0.1, 0.045, "Harbour Hospitality Ltd t/a The Harbour Café"),
+            (0.1, 0.06, "3 Quay Street, Galway H91 X2D4"), (0.1, 0.10, "1 x Full Irish"), (0.7, 0.10, "14.50"),
+            (0.1, 0.115, "Subtotal"), (0.7, 0.115, "14.50"), (0.1, 0.13, "TOTAL"), (0.7, 0.13, "€14.50"),
+            (0.1, 0.145, "Tip"), (0.7, 0.145, "2.00"), (0.1, 0.16, "PAID (Mastercard)"), (0.7, 0.16, "€16.50")]
+    values = _values(page, Receipt)
+    assert str(values["total"]) == "16.50" and values["merchant_name"] == "The Harbour Café"
+
+
+def test_a_word_that_is_also_a_currency_code_on_an_item_line_is_not_the_currency() -> None:
+    assert detect_currency("PAPER A4 1 x 13.90 13.90 PEN BLUE 0.5 3 X 1.50 TOTAL 15.40".split())[0] is None
+    assert detect_currency("13.90 PEN BLUE TOTAL RM 15.40".split())[0] == "MYR"
+    assert detect_currency("Total PEN 120.00".split())[0] == "PEN"  # a sol amount keeps its code
+
+
+def test_a_document_type_code_before_a_series_and_number_is_part_of_the_number() -> None:
+    page = [(0.08, 0.05, "Serralharia Minhota, Lda."), (0.08, 0.065, "Rua do Souto 45, 4700-329 Braga"),
+            (0.55, 0.12, "Fatura n.º FT A/1192"), (0.55, 0.135, "Data de emissão 2025-05-20"),
+            (0.55, 0.15, "Vencimento 2025-06-19"), (0.6, 0.6, "Total"), (0.8, 0.6, "430,50 €")]
+    values = _values(page)
+    assert values["invoice_number"] == "FT A/1192" and str(values["due_date"]) == "2025-06-19"
+
+
+def test_an_ordinal_day_of_its_month_and_an_issued_label() -> None:
+    page = HEAD + [(0.55, 0.12, "Invoice No. LDS-0093"), (0.55, 0.135, "Issued 4th of June 2025"),
+                   (0.55, 0.15, "Payment due 4th of July 2025")] + TOTAL
+    values = _values(page)
+    assert str(values["issue_date"]) == "2025-06-04" and str(values["due_date"]) == "2025-07-04"
+
+
+def test_a_party_heading_alone_on_its_line_is_not_part_of_the_name_under_it() -> None:
+    page = [(0.08, 0.03, "FATURA"), (0.08, 0.06, "Fornecedor"), (0.55, 0.06, "Cliente"),
+            (0.08, 0.075, "Serralharia Minhota, Lda."), (0.55, 0.075, "Condomínio Edifício Sol"),
+            (0.08, 0.09, "Rua do Souto 45, 4700-329 Braga"), (0.55, 0.09, "Av. da Liberdade 300, 4710-249 Braga"),
+            (0.55, 0.15, "Fatura n.º FT A/1192"), (0.6, 0.6, "Total"), (0.8, 0.6, "430,50 €")]
+    values = _values(page)
+    assert values["seller_name"] == "Serralharia Minhota, Lda." and values["buyer_name"] == "Condomínio Edifício Sol"

@@ -160,3 +160,20 @@ def test_an_invoice_page_is_not_read_as_prose() -> None:
     assert running_text_share(PageLayout(words)) < 0.5
     prose_words = rasterize_pdf(source, _agreement(CASES[0]), RasterConfig(dpi=50, isolate=False)).pages[0].words
     assert running_text_share(PageLayout(prose_words)) > 0.5
+
+
+def test_a_value_read_from_running_text_never_claims_straight_through_confidence() -> None:
+    """The confidence model was fitted on forms and slips: a date read from a sentence is held to
+    the precision prose dates were measured at (below the date group's threshold)."""
+    from docpipe.offline.confidence import PROSE_PRECISION, load_model
+
+    data = _agreement(CASES[0])
+    source = SourceDoc(doc_id="d" * 64, source_path="/in/doc.pdf", kind=DocKind.pdf, size_bytes=len(data))
+    raster = rasterize_pdf(source, data, RasterConfig(dpi=50, isolate=False))
+    results = OfflinePageProcessor(NDA, ["extract"], "pdf_text")(list(zip(raster.pages, raster.images)))
+    merged = merge_document(results, NDA)
+    by_field = {g.field: g for g in merged.grounding}
+    assert str(merged.values.effective_date) == "2016-03-03"
+    conf = by_field["effective_date"].confidence
+    model = load_model()
+    assert conf is not None and conf <= PROSE_PRECISION["date"] < model.threshold_for("date")

@@ -105,6 +105,9 @@ _DOLLAR_CONVENTIONS = (
 )
 
 
+# Accepted ISO codes that are also English words in capitals on an item line ('PEN BLUE 2.50',
+# 'TRY ME'): they count only printed right beside an amount with decimals.
+_WORD_CODES = frozenset({"PEN", "TRY", "MAD"})
 _IN_BRACKETS_AT_END = re.compile(r"\w\s*\(([€$£¥₹]|[A-Z]{2,3})\)$")
 
 
@@ -149,7 +152,9 @@ def detect_currency(tokens: Iterable[str]) -> tuple[str | None, int | None]:
         if t in ISO_CODES:
             # A code that is also a legal form ('SDN BHD': Berhad, not Bahraini dinars) counts only
             # beside an amount with decimals, never right after another legal-form word.
-            if not is_legal_form(t) or _decimals_beside(tokens, i) and not (i and is_legal_form(tokens[i - 1])):
+            if t in _WORD_CODES and not _code_of_amount(tokens, i):
+                text_parts.pop()  # 'PEN BLUE 2.50', 'TRY AGAIN': a word, unless it is an amount's code
+            elif not is_legal_form(t) or _decimals_beside(tokens, i) and not (i and is_legal_form(tokens[i - 1])):
                 code, weight = t, 3
             else:
                 text_parts.pop()
@@ -217,6 +222,17 @@ def _money_beside(tokens: list[str], i: int) -> bool:
     if before.isdigit():
         return False  # '6 FT': a unit after a count
     return bool(_NUMBER_RE.match(after)) or bool(_MONEY_RE.match(before))
+
+
+def _code_of_amount(tokens: list[str], i: int) -> bool:
+    """Whether a code that is also a word (`_WORD_CODES`) is an amount's currency: an amount with
+    decimals follows it ('PEN 120.00'), or precedes it and no word follows ('120.00 PEN' at a line's
+    end, not '13.90 PEN BLUE' where the item line after an amount opens with it)."""
+    after = tokens[i + 1].strip().strip(":;") if i + 1 < len(tokens) else ""
+    before = tokens[i - 1].strip().strip(":;") if i > 0 else ""
+    if _MONEY_RE.match(after):
+        return True
+    return bool(_MONEY_RE.match(before)) and not after.isalpha()
 
 
 def _decimals_beside(tokens: list[str], i: int) -> bool:

@@ -69,6 +69,8 @@ def _clean(text: str) -> str:
     t = re.sub(r"(?<=[a-z])\|", "l", t)  # ... and an l after letters as a bar ('Apri| 11, 2024')
     # Contracts: 'the 11th day of January, 2012' is 11 January 2012.
     t = re.sub(r"^(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+day\s+of\s+", r"\1 ", t)
+    # '4th of June 2025', 'the 1st of March': an ordinal day 'of' its month.
+    t = re.sub(r"^(?:the\s+)?(\d{1,2})(st|nd|rd|th)\s+of\s+", r"\1\2 ", t)
     # '5-Jun-2015' / '05/JUN/15': separators between letters and digits become spaces.
     t = re.sub(r"(?<=[a-z])[-/](?=\d)|(?<=\d)[-/](?=[a-z])", " ", t)
     return re.sub(r"\s+", " ", t)

@@ -184,8 +184,9 @@ def _finish(layout: PageLayout, label: str, matched: list[int], p: int, strength
         if text.isupper() and len(text) == 3:
             break  # a currency code
         nxt = layout.tokens[row[q + 1]].text if q + 1 < len(row) else ""
-        if text.isalpha() and text.isupper() and len(text) <= 4 and nxt[:1].isdigit():
-            break  # a number's letter prefix ('W 24 01187', 'NC 3/2024'), not more label words
+        if text.isalpha() and text.isupper() and len(text) <= 4 and (
+                nxt[:1].isdigit() or "/" in nxt and any(ch.isdigit() for ch in nxt)):
+            break  # a number's letter prefix ('W 24 01187', 'NC 3/2024', 'FT A/1192'), not more label words
         if text.endswith(":"):
             extended += 1
             break

@@ -25,6 +25,8 @@ from docpipe.grounding.textnorm import (
 )
 from docpipe.records import BBox
 
+# What running text prints after a value: a comma, a full stop, a possessive ("one month's").
+_SENTENCE_TAIL = re.compile(r"(?:['’]s|(?<=s)['’]|[,;:.!?]+)$")
 MAX_AMOUNT_TOKENS = 3
 MAX_DATE_TOKENS = 5
 MAX_ID_TOKENS = 6
@@ -72,11 +74,16 @@ class PageMatcher:
                     runs.append(row[a:b + 1])
         return runs
 
+    def _run_text(self, run: list[int]) -> str:
+        """A run's text without the punctuation running text puts after a value ('$148,000,',
+        'nine months.', "one month's", "two weeks'")."""
+        return _SENTENCE_TAIL.sub("", self.layout.text_of(run))
+
     @cached_property
     def amount_index(self) -> dict[Decimal, list[Candidate]]:
         index: dict[Decimal, list[Candidate]] = {}
         for run in self._runs(MAX_AMOUNT_TOKENS, _may_start_amount):
-            reading = read_amount(self.layout.text_of(run))
+            reading = read_amount(self._run_text(run))
             if reading is None:
                 continue
             for n, value in enumerate(reading.alternatives):
@@ -92,7 +99,7 @@ class PageMatcher:
     def date_index(self) -> dict[date, list[Candidate]]:
         index: dict[date, list[Candidate]] = {}
         for run in self._runs(MAX_DATE_TOKENS, _may_start_date):
-            found = date_candidates(self.layout.text_of(run), self.day_first)
+            found = date_candidates(self._run_text(run), self.day_first)
             for n, value in enumerate(found):
                 index.setdefault(value, []).append(Candidate(run, 1.0 if n == 0 else 0.85))
         return index
@@ -102,7 +109,7 @@ class PageMatcher:
         """Lengths of time printed on the page ('three (3) years'), by comparable key."""
         index: dict[tuple[str, Decimal], list[Candidate]] = {}
         for run in self._runs(MAX_DURATION_TOKENS, _may_start_duration):
-            text = self.layout.text_of(run)
+            text = self._run_text(run)
             found = find_durations(text)
             if len(found) == 1 and found[0][0] == 0 and found[0][1] == len(text):
                 index.setdefault(found[0][2].key, []).append(Candidate(run, 1.0))

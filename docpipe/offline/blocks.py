@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from docpipe.grounding.amounts import read_amount
 from docpipe.grounding.dates import date_candidates
 from docpipe.grounding.layout import PageLayout
-from docpipe.grounding.textnorm import fold, is_legal_form, label_token
-from docpipe.offline.lexicon import DOC_TITLE_WORDS, OWNER_WORDS, PART_SEPARATORS, SALUTATIONS
+from docpipe.grounding.textnorm import fold, is_legal_form, label_token, label_tokens
+from docpipe.offline.lexicon import DOC_TITLE_WORDS, OWNER_WORDS, PART_SEPARATORS, ROLE_LABELS, SALUTATIONS
 from docpipe.offline.prose_lexicon import ends_with_country
 
 MAX_TOP = 0.45  # header blocks start in the top part of the page
@@ -28,7 +28,7 @@ _CONTACT_WORDS = {
     "tax", "reg", "regno", "co", "coreg", "company", "id", "gstid", "gstno", "brn", "roc", "sst",
     "ust", "ustidnr", "steuernr", "siret", "tva", "abn", "cif", "nif", "whatsapp", "whatsapps", "hotline",
     "telefon", "fon", "handy", "website", "internet", "tin", "npwp", "uen", "cr", "crn", "bn", "hrb",
-    "hst", "qst", "pst", "gstin", "piva", "vatno", "btw", "kvk", "siren", "rcs",
+    "hst", "qst", "pst",
 }
 _STREET = re.compile(
     r"\b(jalan|jln|lot|no|taman|tmn|lorong|persiaran|lebuh|kampung|kg|bandar|seksyen|section|street|st|road|rd|"
@@ -79,6 +79,10 @@ _REG_NO = re.compile(r"^\(?\s*(co\.?\s*(reg|no)\.?\s*:?)?\s*[a-z]{0,3}\d{4,}[\s-
 _TRAILING_REG = re.compile(r"\s*\(?\b\d{5,}[\s-]?[a-z]\)?(\s*\([a-z]{2,5}\))?[.,;]?\s*$", re.IGNORECASE)
 _PHONE = re.compile(r"\+?\d[\d\s()-]{6,}\d")
 _TRAILING_BRACKETS = re.compile(r"\([^()]*\)[\s.,]*$")
+# A party's heading alone on its line ('Fornecedor', 'Bill to:', 'Leistungsempfänger'), as label keys.
+_PARTY_HEADINGS = frozenset(" ".join(label_tokens(label)) for role in ("seller", "buyer")
+                            for label in ROLE_LABELS.get(role, []))
+
 # A company's share capital, printed under its name ('SAS au capital de 50 000 €', 'GmbH,
 # Stammkapital 25.000 EUR'): registration detail, never a name or an address (folded text).
 _SHARE_CAPITAL = re.compile(r"\b(?:au capital(?: social)? de|capital social|share capital|stammkapital|grundkapital|"
@@ -137,12 +141,14 @@ def line_kind(layout: PageLayout, toks: list[int]) -> str:
     digits = sum(ch.isdigit() for ch in text)
     if not keys or letters < 2 and digits < 4:
         return "other"
-    if len(keys) == 1 and keys[0] in SALUTATIONS:
-        return "other"  # 'Spett.le', 'Herrn', 'Firma' over the recipient's name
+    if len(keys) == 1 and keys[0] in SALUTATIONS or " ".join(keys) in _PARTY_HEADINGS:
+        return "other"  # 'Spett.le', 'Herrn', 'Firma', 'Fornecedor', 'Bill to' over a party's name
     if keys[0] in OWNER_WORDS and len(keys) > 1 or re.match(r"di [A-Z]", text.strip()):
         # 'Inh. Sabine Auer e.K.', 'di Esposito Gennaro & C. s.n.c.' under the trading name: its
         # owner, a registration detail.
         return "contact"
+    if re.search(r"\bt/a\b|\btrading as\b", folded):
+        return "contact"  # 'Harbour Hospitality Ltd t/a The Harbour Café': the company behind the shop
     if re.match(r"(?:www\.|https?://)", folded.strip()):
         return "contact"  # the shop's web address
     if _ATTENTION.match(text.strip()):

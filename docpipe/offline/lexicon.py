@@ -90,7 +90,7 @@ ROLE_LABELS: dict[str, list[str]] = {
         "nota de credito", "nota de credito no", "creditnotanummer", "credit note number",
         "avoir numero", "numero d'avoir", "credit memo", "credit memo no", "credit memo number",
         "numer faktury", "faktura nr", "nr faktury", "faktura vat nr", "faktura", "faktura vat", "korekta nr",
-        "faktura korygujaca nr",
+        "faktura korygujaca nr", "fee note", "fee note no", "fee note number",
     ],
     "issue_date": [
         "invoice date", "date of issue", "issue date", "date", "dated", "billing date", "document date",
@@ -98,12 +98,13 @@ ROLE_LABELS: dict[str, list[str]] = {
         "date d'emission", "factuurdatum", "fecha", "fecha de factura", "data", "data fattura",
         "date of invoice", "invoice dated", "date de facturation", "datum factuur", "fecha de emision",
         "fecha factura", "data documento", "data emissione", "data di emissione", "rechnung vom",
-        "data wystawienia", "data faktury",
+        "data wystawienia", "data faktury", "issued", "issued on", "date issued", "data de emissao",
     ],
     "due_date": [
         "due date", "payment due", "due", "pay by", "due on", "faellig am", "fallig am", "falligkeit",
         "falligkeitsdatum", "zahlbar bis", "zahlungsziel", "date d'echeance", "echeance", "vervaldatum",
-        "fecha de vencimiento", "scadenza",
+        "fecha de vencimiento", "scadenza", "vencimiento", "fecha vencimiento", "vencimento", "data de vencimento",
+        "data vencimento", "data di scadenza",
         "termin platnosci",
     ],
     "seller": [
@@ -111,6 +112,7 @@ ROLE_LABELS: dict[str, list[str]] = {
         "verkaufer", "lieferant", "rechnungssteller", "rechnungsersteller", "auftragnehmer",
         "fournisseur", "vendeur", "prestataire", "emetteur", "leverancier", "verkoper", "emisor",
         "proveedor", "fornitore", "cedente", "afzender", "datos del emisor", "emittente", "venditore",
+        "fornecedor", "vendedor", "emitente",
         "sprzedawca", "wystawca",
     ],
     "buyer": [
@@ -120,7 +122,7 @@ ROLE_LABELS: dict[str, list[str]] = {
         "comprador", "facturar a", "datos del cliente", "committente", "destinataire",
         "aan", "empfanger", "adressat", "cliente finale", "facture a l'ordre de",
         "factuur aan", "gefactureerd aan", "rechnung an", "fattura a", "fatturato a", "factura a", "fatura para",
-        "nabywca", "odbiorca", "platnik",
+        "nabywca", "odbiorca", "platnik", "adquirente",
         # an insurer's bill: the policyholder is billed
         "policyholder", "policy holder", "insured", "versicherungsnehmer", "preneur d'assurance", "assure",
         "tomador", "contraente", "verzekeringnemer",
@@ -154,6 +156,8 @@ DOC_TITLE_WORDS = {
     "payment receipt", "quittung", "credit note", "gutschrift", "kostenrechnung", "warenrechnung",
     "handelsrechnung", "bill", "statement", "simplified tax invoice", "official receipt", "sales receipt",
     "cash receipt", "cash bill", "cash sale", "guest check", "delivery order", "quotation",
+    "fatura", "fatura-recibo", "fatura recibo", "fatura simplificada", "factura simplificada", "nota de credito",
+    "nota di credito", "avoir", "creditnota", "credit memo", "fee note", "faktura", "faktura vat",
 }
 
 # Table rows that carry a running sum between pages, not an item.
@@ -274,6 +278,9 @@ OTHER_AMOUNT_ROLES: dict[str, list[str]] = {
     "rounding": [
         "rounding", "rounding adj", "rounding adjustment", "round adj", "rounding adjustments", "rundung",
         "arrondi", "redondeo", "arrotondamento", "afronding", "pembundaran",
+    ],
+    "tip": [
+        "tip", "tips", "gratuity", "trinkgeld", "pourboire", "propina", "mancia", "fooi", "fooi/tip",
     ],
     "discount": [
         "discount", "disc", "total discount", "discount amount", "savings", "you saved", "rabatt", "nachlass",

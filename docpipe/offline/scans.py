@@ -43,8 +43,10 @@ def _paid(lines: dict[str, list[Decimal]]) -> set[Decimal]:
 
 
 def _rounded(lines: dict[str, list[Decimal]]) -> set[Decimal]:
-    """Totals after a rounding line: a total plus the rounding adjustment printed with it."""
+    """Totals after an adjustment line: a total plus the rounding adjustment printed with it, or
+    plus the tip added to it ('TOTAL €42.08', 'Tip 4.00', 'PAID €46.08': the amount paid)."""
     rounding = [r for r in lines.get("rounding", []) if r and abs(r) < 1]
+    rounding += [t for t in lines.get("tip", []) if t > 0]
     return {t + r for t in lines.get("total", []) for r in rounding}
 
 

@@ -201,6 +201,9 @@ def scan_value(
             spaced = _spaced_identifier(layout, toks, i)
             if spaced:
                 return Reading(layout.text_of(spaced), spaced, skipped, 1.0)
+            if _series_prefix(layout, toks, i):
+                # 'FT A/1192', 'NC 7/2025': a document-type code before the series and number is part of it
+                return Reading(layout.text_of(toks[i:i + 2]), toks[i:i + 2], skipped, 1.0)
             cleaned = _clean_identifier(text)
             if any(ch.isdigit() for ch in cleaned) and len(cleaned) >= 2 and not date_candidates(cleaned):
                 amount = read_amount(cleaned)
@@ -267,6 +270,16 @@ def read_right(
             return None  # 'Carrier  Consignment No.': the next heading of a row of labels, not a value
         return Reading(layout.text_of(words), words, 0, 1.0) if words else None
     return scan_value(layout, toks, kind, day_first, max_skip)
+
+
+def _series_prefix(layout: PageLayout, toks: list[int], i: int) -> bool:
+    """Token i is a two- or three-letter capital code right before a series/number with a slash
+    ('FT' in 'FT A/1192', 'NC' in 'NC 7/2025')."""
+    text = layout.tokens[toks[i]].text.strip()
+    if not (2 <= len(text) <= 3 and text.isalpha() and text.isupper()) or i + 1 >= len(toks):
+        return False
+    nxt = layout.tokens[toks[i + 1]].text.strip()
+    return "/" in nxt and any(ch.isdigit() for ch in nxt) and _near(layout, toks[i], toks[i + 1])
 
 
 def ends_like_a_label(layout: PageLayout, words: list[int]) -> bool:
