@@ -79,8 +79,8 @@ _REG_NO = re.compile(r"^\(?\s*(co\.?\s*(reg|no)\.?\s*:?)?\s*[a-z]{0,3}\d{4,}[\s-
 _TRAILING_REG = re.compile(r"\s*\(?\b\d{5,}[\s-]?[a-z]\)?(\s*\([a-z]{2,5}\))?[.,;]?\s*$", re.IGNORECASE)
 _PHONE = re.compile(r"\+?\d[\d\s()-]{6,}\d")
 _TRAILING_BRACKETS = re.compile(r"\([^()]*\)[\s.,]*$")
-# A party's heading alone on its line ('Fornecedor', 'Bill to:', 'Leistungsempfänger'), as label keys.
-_PARTY_HEADINGS = frozenset(" ".join(label_tokens(label)) for role in ("seller", "buyer")
+# A party's heading ('Fornecedor', 'Bill to:', 'Leistungsempfänger'): its label keys joined by spaces.
+PARTY_HEADINGS = frozenset(" ".join(label_tokens(label)) for role in ("seller", "buyer")
                             for label in ROLE_LABELS.get(role, []))
 
 # A company's share capital, printed under its name ('SAS au capital de 50 000 €', 'GmbH,
@@ -141,7 +141,7 @@ def line_kind(layout: PageLayout, toks: list[int]) -> str:
     digits = sum(ch.isdigit() for ch in text)
     if not keys or letters < 2 and digits < 4:
         return "other"
-    if len(keys) == 1 and keys[0] in SALUTATIONS or " ".join(keys) in _PARTY_HEADINGS:
+    if len(keys) == 1 and keys[0] in SALUTATIONS or " ".join(keys) in PARTY_HEADINGS:
         return "other"  # 'Spett.le', 'Herrn', 'Firma', 'Fornecedor', 'Bill to' over a party's name
     if keys[0] in OWNER_WORDS and len(keys) > 1 or re.match(r"di [A-Z]", text.strip()):
         # 'Inh. Sabine Auer e.K.', 'di Esposito Gennaro & C. s.n.c.' under the trading name: its

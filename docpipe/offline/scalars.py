@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 from docpipe.grounding.amounts import read_amount
@@ -13,8 +12,8 @@ from docpipe.grounding.dates import date_candidates
 from docpipe.grounding.labels import LabelHit, find_labels
 from docpipe.grounding.layout import PageLayout
 from docpipe.fields import FieldSpec
-from docpipe.grounding.textnorm import label_token, label_tokens
-from docpipe.offline.blocks import line_kind
+from docpipe.grounding.textnorm import label_token
+from docpipe.offline.blocks import PARTY_HEADINGS, line_kind
 from docpipe.offline.lexicon import (
     BARE_NUMBER_LABELS, CREDIT_NOTE_LABELS, ITEM_ROLE_LABELS, POLICY_NUMBER_LABELS, REFERENCE_WORDS, ROLE_LABELS,
     role_of,
@@ -282,18 +281,6 @@ def _opens_line(layout: PageLayout, hit: LabelHit) -> bool:
     return layout.rows[hit.row][0] == hit.tokens[0]
 
 
-@lru_cache(maxsize=1)
-def _party_words() -> frozenset[str]:
-    """One-word party headings of the lexicon ('seller', 'verkaufer', 'client'), as label keys."""
-    words = set()
-    for role in ("seller", "buyer"):
-        for label in ROLE_LABELS.get(role, []):
-            keys = label_tokens(label)
-            if len(keys) == 1:
-                words.add(keys[0])
-    return frozenset(words)
-
-
 def _in_party_block(layout: PageLayout, hit: LabelHit) -> bool:
     """Whether one of the two lines above the label, in its column, is a party heading ('Verkäufer',
     'Abweichender Rechnungsempfänger:'): a 'Nummer:' there is the party's number."""
@@ -301,7 +288,7 @@ def _in_party_block(layout: PageLayout, hit: LabelHit) -> bool:
     for r in range(max(0, tok.row - 2), tok.row):
         for t in layout.rows[r]:
             seg = layout.segments[layout.tokens[t].seg]
-            if abs(seg.x0 - tok.x0) <= layout.line_height and layout.keys[t] in _party_words():
+            if abs(seg.x0 - tok.x0) <= layout.line_height and layout.keys[t] in PARTY_HEADINGS:
                 return True
     return False
 
