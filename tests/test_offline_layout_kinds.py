@@ -228,3 +228,12 @@ def test_a_party_heading_alone_on_its_line_is_not_part_of_the_name_under_it() ->
             (0.55, 0.15, "Fatura n.º FT A/1192"), (0.6, 0.6, "Total"), (0.8, 0.6, "430,50 €")]
     values = _values(page)
     assert values["seller_name"] == "Serralharia Minhota, Lda." and values["buyer_name"] == "Condomínio Edifício Sol"
+
+
+def test_a_payment_line_over_the_tax_footer_is_not_the_name() -> None:
+    page = [(0.1, 0.03, "Frituur 't Pleintje"), (0.1, 0.045, "Grote Markt 18"), (0.1, 0.06, "2000 Antwerpen"),
+            (0.1, 0.10, "Grote friet"), (0.7, 0.10, "4,20"), (0.1, 0.115, "Frikandel speciaal"), (0.7, 0.115, "9,40"),
+            (0.1, 0.14, "TOTAAL"), (0.7, 0.14, "13,60"),
+            (0.1, 0.85, "Bancontact 13,60"), (0.1, 0.865, "BTW BE 0723.456.981 · 6% 0,77")]
+    values = _values(page, Receipt)
+    assert values["merchant_name"] == "Frituur 't Pleintje" and str(values["total"]) == "13.60"

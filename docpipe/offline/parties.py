@@ -449,12 +449,11 @@ def footer_name(layout: PageLayout) -> Reading | None:
         above = layout.rows[r - 1]
         if layout.tokens[row[0]].y0 - layout.tokens[above[0]].y1 > 2.5 * layout.line_height:
             return None  # the line above is not part of the footer (a total, a note)
-        if len(above) <= 4 and _is_namey(layout, above) and not _is_addressy(layout, above):
+        if len(above) <= 4 and _is_namey(layout, above) and not _is_addressy(layout, above) and not any(
+                re.search(r"\d[.,]\d", layout.tokens[t].text) for t in above):
             return Reading(layout.text_of(above), list(above), 0, 0.6)
-        return None
+        return None  # (a line with an amount on it, 'Bancontact 13,60', is a payment, not a name)
     return None
-
-
 
 
 def _return_address(layout: PageLayout, seg: int) -> bool:
