@@ -195,3 +195,18 @@ def test_no_kind_group_of_the_shipped_model_is_one_constant() -> None:
     assert model is not None
     for group, part in model.groups.items():
         assert any(abs(w) > 1e-9 for w in part.coef), group
+
+
+def test_a_table_column_given_as_an_empty_list_is_not_scored_as_one_value(tmp_path: Path) -> None:
+    from schemas.receipt import Receipt
+
+    out = tmp_path / "OUT"
+    items = pa.list_(pa.struct([("description", pa.string()), ("quantity", pa.string()), ("price", pa.string())]))
+    schema = pa.schema([("source_path", pa.string()), ("status", pa.string()), ("total", pa.string()),
+                        ("items", items), ("grounding", GROUNDING)])
+    (out / "documents").mkdir(parents=True)
+    rows = [{"source_path": "/in/r.png", "status": "ok", "total": "3.00", "items": [], "grounding": []}]
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), out / "documents" / "part-0.parquet")
+    (tmp_path / "truth.jsonl").write_text(json.dumps({"file": "r.png", "total": "3.00", "items": []}) + "\n")
+    report = evaluate(out, tmp_path / "truth.jsonl", schema=Receipt)
+    assert [f.field for f in report.fields] == ["total"]

@@ -237,3 +237,27 @@ def test_a_payment_line_over_the_tax_footer_is_not_the_name() -> None:
             (0.1, 0.85, "Bancontact 13,60"), (0.1, 0.865, "BTW BE 0723.456.981 · 6% 0,77")]
     values = _values(page, Receipt)
     assert values["merchant_name"] == "Frituur 't Pleintje" and str(values["total"]) == "13.60"
+
+
+def test_a_receipts_currency_named_only_in_a_column_heading_is_grounded_there() -> None:
+    from docpipe.grounding.verify import GroundingQuery, verify_on_page
+
+    page = [(0.1, 0.03, "KEDAI RUNCIT AH SENG SDN BHD"), (0.1, 0.045, "NO. 12, JALAN PERMAS 10/2"),
+            (0.1, 0.06, "81750 MASAI, JOHOR."), (0.1, 0.10, "ROTI"), (0.7, 0.10, "3.00"),
+            (0.1, 0.13, "TOTAL"), (0.7, 0.13, "3.00"), (0.1, 0.17, "GST SUMMARY"), (0.5, 0.17, "AMOUNT(RM)"),
+            (0.75, 0.17, "TAX(RM)"), (0.1, 0.185, "SR @ 6%"), (0.5, 0.185, "2.83"), (0.75, 0.185, "0.17")]
+    assert _values(page, Receipt)["currency"] == "MYR"
+    (grounding,) = verify_on_page([GroundingQuery(field="currency", value="MYR", kind="currency", page_index=0,
+                                                  labels=[])], synthetic_page(page), 0)
+    assert grounding.grounded
+
+
+@pytest.mark.parametrize(("label", "number"), [
+    ("Versicherungsschein-Nr.:", "VS-3554882"),  # the number word glued to a compound
+    ("N° de contrat :", "CT595135/2024"),
+    ("N° d'avoir :", "AV-7272"),
+])
+def test_insurers_and_credit_notes_number_labels(label: str, number: str) -> None:
+    page = [(0.08, 0.05, "Allianzia Versicherungs-AG"), (0.08, 0.065, "Industriestraße 14, 80339 München"),
+            (0.08, 0.15, label), (0.35, 0.15, number), (0.6, 0.6, "Gesamtbetrag"), (0.8, 0.6, "1.234,56 €")]
+    assert _values(page)["invoice_number"] == number

@@ -291,7 +291,9 @@ def evaluate(
         frozenset(c for c in truth_columns if _is_list_type(types.get(c))))
     if fields is None:
         keys = {k for t in truths for k, v in t.items() if not isinstance(v, (list, dict)) or _scalar_list(v)}
-        fields = sorted(k for k in keys - _NOT_FIELDS if k in columns)
+        # (A table column is scored cell by cell below, never as one value, even where a truth
+        # line gives it as an empty list.)
+        fields = sorted(k for k in keys - _NOT_FIELDS if k in columns and not _is_table_type(types.get(k)))
     kinds = _kinds(fields, schema, types)
     report = EvalReport(out_dir=str(out_dir), truth_path=str(truth_path), documents=len(truths), matched=0)
     scores = {f: FieldScore(field=f, kind=kinds[f]) for f in fields}

@@ -111,6 +111,18 @@ _WORD_CODES = frozenset({"PEN", "TRY", "MAD"})
 _IN_BRACKETS_AT_END = re.compile(r"\w\s*\(([€$£¥₹]|[A-Z]{2,3})\)$")
 
 
+def currency_in_heading(token: str) -> str | None:
+    """The currency a word closes in brackets, as a column heading names its unit ('PREZZO(€)',
+    'AMOUNT(RM)', 'Betrag(EUR)'), or None."""
+    m = _IN_BRACKETS_AT_END.search(token.strip())
+    if m is None:
+        return None
+    sym = m.group(1)
+    if sym in ISO_CODES:
+        return sym
+    return SYMBOLS.get(sym.upper())
+
+
 def _dollar_from_context(context: str) -> str | None:
     """The dollar currency the page's words point to (see `_DOLLAR_CONVENTIONS`), or None."""
     codes = Counter(tok for tok in re.findall(r"\b[A-Z]{3}\b", context) if tok in _DOLLAR_LIKE)
@@ -171,13 +183,11 @@ def detect_currency(tokens: Iterable[str]) -> tuple[str | None, int | None]:
                     code, weight = SYMBOLS[sym], 2
             else:
                 tail = re.search(r"\d([€$£¥₹])$", t)
-                header = _IN_BRACKETS_AT_END.search(raw.strip())
+                heading = currency_in_heading(raw)
                 if tail:
                     code, weight = SYMBOLS[tail.group(1)], 2
-                elif header and (header.group(1) in ISO_CODES or header.group(1).upper() in SYMBOLS):
-                    # A column heading's unit ('PREZZO(€)', 'AMT(RM)', 'Betrag (EUR)'): one vote.
-                    sym = header.group(1)
-                    code, weight = (sym if sym in ISO_CODES else SYMBOLS[sym.upper()]), 1
+                elif heading:
+                    code, weight = heading, 1  # a column heading's unit ('PREZZO(€)', 'AMT(RM)'): one vote
                 else:
                     code, weight = _attached_to_amount(t), 2
         if code:

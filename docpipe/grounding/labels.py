@@ -70,9 +70,15 @@ def find_label(layout: PageLayout, label: str) -> list[LabelHit]:
     for i in layout.key_index.get(want[0], []):
         starts[i] = 1.0
     joined = "".join(want)
+    glued = {joined}
+    if multi and want[-1] == "no":
+        # 'Versicherungsschein-Nr.', 'Kunden-Nr': the number word glued to the label's last word
+        # keeps its own spelling in the key ('…nr'), which label_tokens reads as 'no' apart.
+        glued.update("".join(want[:-1]) + marker for marker in ("nr", "nummer", "num"))
     if multi:
-        for i in layout.key_index.get(joined, []):
-            starts.setdefault(i, 0.95)
+        for key in glued:
+            for i in layout.key_index.get(key, []):
+                starts.setdefault(i, 0.95)
         if len(want[0]) >= _COMPOUND_MIN:
             for i in _compound_tokens(layout, want[0]):
                 starts.setdefault(i, 0.85)
@@ -84,7 +90,7 @@ def find_label(layout: PageLayout, label: str) -> list[LabelHit]:
         row = layout.rows[tok.row]
         pos = tok.pos
         matched = [start_tok]
-        if keys[start_tok] != joined or not multi:
+        if keys[start_tok] not in glued or not multi:
             k = 1
             p = pos + 1
             while k < len(want) and p < len(row):

@@ -16,7 +16,7 @@ from difflib import SequenceMatcher
 from functools import cached_property
 
 from docpipe.grounding.amounts import read_amount
-from docpipe.grounding.currency import currency_of_token, normalize_currency
+from docpipe.grounding.currency import currency_in_heading, currency_of_token, normalize_currency
 from docpipe.grounding.dates import MONTHS, date_candidates
 from docpipe.grounding.durations import Duration, find_durations
 from docpipe.grounding.layout import PageLayout
@@ -192,6 +192,8 @@ class PageMatcher:
                 reading = read_amount(tok.text)
                 if reading is not None and reading.currency == code:
                     out.append(Candidate([i], 0.9))
+            elif found is None and currency_in_heading(tok.text) == code:
+                out.append(Candidate([i], 0.85))  # 'AMOUNT(RM)': the unit a column heading names
         return out
 
     def fuzzy(self, value: str, kind: str) -> list[Candidate]:

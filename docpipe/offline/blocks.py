@@ -186,7 +186,8 @@ def line_kind(layout: PageLayout, toks: list[int]) -> str:
         return "name"  # '99 SPEED MART S/B (519537-X)', 'ENW Hardware Centre (M) Sdn. Bhd.'
     # An outlet named in brackets after the shop's name ('GOLDEN WOK (SUNRISE MALL)') is not a street.
     street = _STREET.search(_TRAILING_BRACKETS.sub("", folded) if not digits else folded)
-    if street or _POSTCODE.search(text) or text[:1].isdigit() or _UNIT_START.match(folded) or _ADDRESS_START.match(folded) \
+    if street or _POSTCODE.search(text) or text[:1].isdigit() or _UNIT_START.match(folded) \
+            or _ADDRESS_START.match(folded) \
             or _COMPOUND_STREET.search(folded):
         return "address"
     if digits > letters:

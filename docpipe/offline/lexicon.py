@@ -88,7 +88,8 @@ ROLE_LABELS: dict[str, list[str]] = {
         "gutschrift", "gutschrift-nr", "gutschriftsnummer", "gutschriftsnr", "rech-nr", "rechn-nr",
         "fatura", "fatura no", "fatura n", "numero da fatura", "fatura-recibo", "fatura recibo", "factura simplificada",
         "nota de credito", "nota de credito no", "creditnotanummer", "credit note number",
-        "avoir numero", "numero d'avoir", "credit memo", "credit memo no", "credit memo number",
+        "avoir numero", "numero d'avoir", "no d'avoir", "no de l'avoir", "credit memo", "credit memo no",
+        "credit memo number",
         "numer faktury", "faktura nr", "nr faktury", "faktura vat nr", "faktura", "faktura vat", "korekta nr",
         "faktura korygujaca nr", "fee note", "fee note no", "fee note number",
     ],
@@ -190,7 +191,13 @@ POLICY_NUMBER_LABELS = [
     "policy number", "policy no", "policy #", "policy nr", "policy ref", "versicherungsscheinnummer",
     "versicherungsschein nr", "versicherungsschein", "policennummer", "police nr", "polizze nr", "numero de police",
     "n de police", "police n", "numero di polizza", "polizza n", "polizza", "numero de poliza", "poliza n",
-    "poliza no", "polisnummer", "polis nr", "polisnr",
+    "poliza no", "polisnummer", "polis nr", "polisnr", "versicherungsnummer",
+]
+# A contract's number: the document's number only where nothing else on the page labels one (an
+# insurer's bill); beside an invoice number it is a reference (`scalars.all_hits`).
+CONTRACT_NUMBER_LABELS = [
+    "vertragsnummer", "vertrags nr", "contract number", "contract no", "no de contrat", "numero de contrat",
+    "contrat no", "numero di contratto", "numero de contrato", "contractnummer",
 ]
 
 # A bare 'Number:' ('Número:', 'Nummer:', 'N°:') opening a line piece: on a page whose own number
@@ -199,7 +206,8 @@ BARE_NUMBER_LABELS = ["number", "numero", "nummer", "no", "nr", "num"]
 
 CREDIT_NOTE_LABELS = {
     "gutschrift nr", "gutschrift-nr", "gutschriftsnummer", "gutschriftsnr", "credit note no", "credit note number",
-    "avoir no", "numero d'avoir", "avoir numero", "nota di credito no", "creditnota nr", "creditnotanummer",
+    "avoir no", "numero d'avoir", "avoir numero", "no d'avoir", "no de l'avoir", "nota di credito no",
+    "creditnota nr", "creditnotanummer",
     "nota de credito no", "factura rectificativa no", "credit memo no", "credit memo number",
 }
 

@@ -15,8 +15,8 @@ from docpipe.fields import FieldSpec
 from docpipe.grounding.textnorm import label_token
 from docpipe.offline.blocks import PARTY_HEADINGS, line_kind
 from docpipe.offline.lexicon import (
-    BARE_NUMBER_LABELS, CREDIT_NOTE_LABELS, ITEM_ROLE_LABELS, POLICY_NUMBER_LABELS, REFERENCE_WORDS, ROLE_LABELS,
-    role_of,
+    BARE_NUMBER_LABELS, CONTRACT_NUMBER_LABELS, CREDIT_NOTE_LABELS, ITEM_ROLE_LABELS, POLICY_NUMBER_LABELS,
+    REFERENCE_WORDS, ROLE_LABELS, role_of,
 )
 from docpipe.offline.parties import (
     address_after, address_below, footer_name, keys_a_number, keys_before, legal_name_candidates, party_from_label,
@@ -318,4 +318,11 @@ def all_hits(layout: PageLayout, specs: list[FieldSpec], excluded: set[int]) -> 
         if number and any(h.label in CREDIT_NOTE_LABELS for h in kept):
             kept = [h for h in kept if h.label in CREDIT_NOTE_LABELS]  # a credit note's own number
         hits[spec.name] = kept
-    return resolve_overlaps(hits)
+    resolved = resolve_overlaps(hits)
+    for spec in specs:
+        if role_of(spec.name) == "doc_number" and not resolved.get(spec.name):
+            # A contract's number, where nothing else labels the document's (an insurer's bill).
+            resolved[spec.name] = [replace(h, strength=POLICY_LABEL_STRENGTH * h.strength)
+                                   for h in find_labels(layout, CONTRACT_NUMBER_LABELS)
+                                   if not excluded.intersection(h.tokens)]
+    return resolved
