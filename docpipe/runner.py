@@ -54,6 +54,7 @@ def work_key(doc_id: str, schema: LoadedSchema, decision: EngineDecision, prompt
 
 
 _PLAN_CHUNK = 5000
+ISOLATE_AT_MOST = 8  # documents still lost after the careful retry that each get a run of their own
 
 
 class NoInputs(RuntimeError):
@@ -236,6 +237,12 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
                     careful = plan.model_copy(update={"batch_ocr": 1, "batch_infer": 1})
                     reporter.phase("retrying documents whose worker died, one page at a time")
                     _drain(collector, stream(config, careful, retry))
+                    if collector.pending and len(collector.pending) <= ISOLATE_AT_MOST:
+                        # A poison page kills its worker with the pages queued on it, so a document
+                        # retried beside it may be lost again: each still missing runs alone, and
+                        # only one that fails by itself is quarantined.
+                        for doc in [item.doc for item in collector.pending.values()]:
+                            _drain(collector, stream(config, careful, [doc]))
                 for item in list(collector.pending.values()):
                     collector.pending.pop(item.doc.source_path)
                     collector.pages.pop(item.doc.source_path, None)

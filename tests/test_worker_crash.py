@@ -36,3 +36,33 @@ def test_poison_page_is_quarantined_and_others_complete(tmp_path, monkeypatch):
     assert docs["chart_bar.pdf"]["error"]["category"] == "crash"
     assert docs["invoice_acme.pdf"]["status"] == "ok" and docs["invoice_mueller_2p.pdf"]["status"] == "ok"
     assert summary.by_error == {"crash": 1}
+
+
+def test_a_document_lost_beside_a_poison_one_is_retried_alone(tmp_path):
+    """In-process stand-in for a worker that dies with every page queued on it: a pass that holds
+    the poison document returns nothing for any of its documents. The careful retry still holds
+    both; the last pass runs each alone, so only the poison document is quarantined."""
+    from docpipe.progress import SilentReporter
+    from tests.inprocess import inprocess_stream
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name in ("invoice_acme.pdf", "chart_bar.pdf"):
+        shutil.copy(SAMPLES / name, inputs / name)
+    passes = []
+
+    def dying_stream(config, plan, docs):
+        passes.append(sorted(Path(d.source_path).name for d in docs))
+        if any(Path(d.source_path).name == "chart_bar.pdf" for d in docs):
+            return  # the worker died: nothing comes back for anything queued with it
+        yield from inprocess_stream(config, plan, docs)
+
+    config = RunConfig(inputs=[str(inputs)], out_dir=tmp_path / "out", pipeline=load_pipeline("invoice"),
+                       engine="offline")
+    summary = execute(config, SilentReporter(), stream_fn=dying_stream)
+    docs = {Path(r["source_path"]).name: r for r in pads.dataset(tmp_path / "out" / "documents").to_table().to_pylist()}
+    assert docs["invoice_acme.pdf"]["status"] == "ok"
+    assert docs["chart_bar.pdf"]["status"] == "failed" and docs["chart_bar.pdf"]["error"]["category"] == "crash"
+    assert passes[:2] == [["chart_bar.pdf", "invoice_acme.pdf"]] * 2 and sorted(passes[2:]) == [
+        ["chart_bar.pdf"], ["invoice_acme.pdf"]]
+    assert summary.by_error == {"crash": 1}
