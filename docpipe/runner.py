@@ -237,7 +237,7 @@ def execute(config: RunConfig, reporter: Reporter, started: float | None = None,
                     careful = plan.model_copy(update={"batch_ocr": 1, "batch_infer": 1})
                     reporter.phase("retrying documents whose worker died, one page at a time")
                     _drain(collector, stream(config, careful, retry))
-                    if collector.pending and len(collector.pending) <= ISOLATE_AT_MOST:
+                    if len(retry) > 1 and collector.pending and len(collector.pending) <= ISOLATE_AT_MOST:
                         # A poison page kills its worker with the pages queued on it, so a document
                         # retried beside it may be lost again: each still missing runs alone, and
                         # only one that fails by itself is quarantined.
