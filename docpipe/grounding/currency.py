@@ -106,7 +106,7 @@ _DOLLAR_CONVENTIONS = (
 
 
 # Accepted ISO codes that are also English words in capitals on an item line ('PEN BLUE 2.50',
-# 'TRY ME'): they count only printed right beside an amount with decimals.
+# 'TRY ME'): they count only as an amount's code (`_code_of_amount`).
 _WORD_CODES = frozenset({"PEN", "TRY", "MAD"})
 _IN_BRACKETS_AT_END = re.compile(r"\w\s*\(([€$£¥₹]|[A-Z]{2,3})\)$")
 
@@ -183,10 +183,9 @@ def detect_currency(tokens: Iterable[str]) -> tuple[str | None, int | None]:
                     code, weight = SYMBOLS[sym], 2
             else:
                 tail = re.search(r"\d([€$£¥₹])$", t)
-                heading = currency_in_heading(raw)
                 if tail:
                     code, weight = SYMBOLS[tail.group(1)], 2
-                elif heading:
+                elif heading := currency_in_heading(raw):
                     code, weight = heading, 1  # a column heading's unit ('PREZZO(€)', 'AMT(RM)'): one vote
                 else:
                     code, weight = _attached_to_amount(t), 2

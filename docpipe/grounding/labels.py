@@ -163,7 +163,7 @@ def _finish(layout: PageLayout, label: str, matched: list[int], p: int, strength
     first = layout.tokens[first_id]
     row = layout.rows[first.row]
     colon = layout.tokens[matched[-1]].text.rstrip().endswith(":")
-    while p < len(row) and not (colon and p > 0 and layout.tokens[row[p - 1]].text.rstrip().endswith(":")):
+    while p < len(row) and not colon:  # a colon ends the label
         tid = row[p]
         key = layout.keys[tid]
         text = layout.tokens[tid].text.strip()

@@ -87,6 +87,9 @@ PARTY_HEADINGS = frozenset(" ".join(label_tokens(label)) for role in ("seller", 
 # Stammkapital 25.000 EUR'): registration detail, never a name or an address (folded text).
 _SHARE_CAPITAL = re.compile(r"\b(?:au capital(?: social)? de|capital social|share capital|stammkapital|grundkapital|"
                             r"capitale sociale|capital de|maatschappelijk kapitaal)\b.*\d")
+_ITALIAN_OWNER = re.compile(r"di [A-Z]")  # 'di Esposito Gennaro & C. s.n.c.' under the shop's name
+_TRADING_AS = re.compile(r"\bt/a\b|\btrading as\b")  # folded text
+_WEB_ADDRESS = re.compile(r"(?:www\.|https?://)")  # folded text
 _KEYED_CODE = re.compile(r"^[^\W\d][\w .'/-]{0,20}:\s*[\w/#-]*\d[\w/#-]*$")  # 'Site: 1046', 'Store: A12'
 
 
@@ -143,13 +146,13 @@ def line_kind(layout: PageLayout, toks: list[int]) -> str:
         return "other"
     if len(keys) == 1 and keys[0] in SALUTATIONS or " ".join(keys) in PARTY_HEADINGS:
         return "other"  # 'Spett.le', 'Herrn', 'Firma', 'Fornecedor', 'Bill to' over a party's name
-    if keys[0] in OWNER_WORDS and len(keys) > 1 or re.match(r"di [A-Z]", text.strip()):
+    if keys[0] in OWNER_WORDS and len(keys) > 1 or _ITALIAN_OWNER.match(text.strip()):
         # 'Inh. Sabine Auer e.K.', 'di Esposito Gennaro & C. s.n.c.' under the trading name: its
         # owner, a registration detail.
         return "contact"
-    if re.search(r"\bt/a\b|\btrading as\b", folded):
+    if _TRADING_AS.search(folded):
         return "contact"  # 'Harbour Hospitality Ltd t/a The Harbour Café': the company behind the shop
-    if re.match(r"(?:www\.|https?://)", folded.strip()):
+    if _WEB_ADDRESS.match(folded.strip()):
         return "contact"  # the shop's web address
     if _ATTENTION.match(text.strip()):
         return "attention"  # 't.a.v. de penningmeester', 'Attn: Accounts', 'z. Hd. Frau Berg' under the name
@@ -511,8 +514,9 @@ ADDRESS_BELOW_GAP = 3.0  # line heights between a name block and an address bloc
 def _with_address_below(layout: PageLayout, blocks: list[Block], b: int) -> Block:
     """Block `b`, with the next block's lines after its own when it holds name lines but no address
     or contact line and the next block, just below it and overlapping it across, opens with an
-    address line (or a registration line over one): a name printed large leaves a gap that splits it from its address ('Blue Bottle'
-    over 'Königsallee 27' / '40212 Düsseldorf'). Otherwise block `b` itself."""
+    address line (or a registration line over one): a name printed large leaves a gap that splits
+    it from its address ('Blue Bottle' over 'Königsallee 27' / '40212 Düsseldorf'). Otherwise
+    block `b` itself."""
     block = blocks[b]
     if b + 1 >= len(blocks) or any(line.kind in ("address", "contact") for line in block.lines) \
             or not any(line.kind == "name" for line in block.lines):

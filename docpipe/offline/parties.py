@@ -500,7 +500,15 @@ def window_sender(layout: PageLayout, max_y: float = 0.45) -> Reading | None:
 
 
 def _window(layout: PageLayout, max_y: float) -> tuple[int, Reading, Reading] | None:
-    """(return-address segment, recipient name, recipient address) of a window letter, or None."""
+    """(return-address segment, recipient name, recipient address) of a window letter, or None;
+    found once per page (the seller's and the buyer's candidates both ask)."""
+    cache: dict[float, tuple[int, Reading, Reading] | None] = layout.__dict__.setdefault("_window_cache", {})
+    if max_y not in cache:
+        cache[max_y] = _find_window(layout, max_y)
+    return cache[max_y]
+
+
+def _find_window(layout: PageLayout, max_y: float) -> tuple[int, Reading, Reading] | None:
     for seg in range(len(layout.segments)):
         if layout.segments[seg].y0 > max_y or not _return_address(layout, seg):
             continue

@@ -286,8 +286,7 @@ def ends_like_a_label(layout: PageLayout, words: list[int]) -> bool:
     """Whether words read as a text value end the way labels do: a number word ('No.', 'Nr.', '#',
     'Number', 'Nummer') or a colon."""
     last = layout.tokens[words[-1]].text.strip()
-    return (label_token(last) in ("no", "number", "nummer", "numero") or last in ("#", "N°", "n°")
-            or last.endswith(":"))
+    return label_token(last) in ("no", "number", "nummer", "numero") or last.endswith(":")
 
 
 def segments_below(layout: PageLayout, hit: LabelHit, max_rows: int = 2, max_gap_lines: float = 2.5) -> list[int]:
