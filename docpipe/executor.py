@@ -443,15 +443,17 @@ def _build_dataset(ray, plan: StagePlan, docs: list[SourceDoc], needs_word_layer
     ordered = sorted(docs, key=lambda d: -d.size_bytes)
     ds = ray.data.from_items([{"payload": d.model_dump_json()} for d in ordered],
                              override_num_blocks=max(1, min(len(ordered), 64)))
+    # A pool larger than its inputs only idles (and Ray warns about it in the run's log).
+    raster_n, ocr_n = max(1, min(w.raster, len(ordered))), max(1, min(w.ocr, len(ordered)))
     ds = ds.map_batches(RasterUDF, fn_constructor_kwargs={"plan_json": plan_json}, batch_size=1,
-                        batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=w.raster),
+                        batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=raster_n),
                         num_cpus=w.raster_cpus, max_restarts=-1, max_task_retries=1)
     if raster_only:
         return ds
     if needs_word_layer:
         ds = ds.map_batches(WordLayerUDF, fn_constructor_kwargs={"plan_json": plan_json},
                             batch_size=plan.batch_ocr, batch_format="pyarrow",
-                            compute=ray.data.ActorPoolStrategy(size=w.ocr), num_cpus=w.ocr_cpus,
+                            compute=ray.data.ActorPoolStrategy(size=ocr_n), num_cpus=w.ocr_cpus,
                             max_restarts=-1, max_task_retries=1)
     infer_args: dict[str, Any] = {"num_cpus": w.infer_cpus}
     if w.infer_gpus:

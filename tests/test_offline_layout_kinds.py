@@ -125,6 +125,32 @@ def test_a_users_number_field_matches_the_usual_short_forms_of_its_label() -> No
     assert values["carrier"] is None  # the next label of the column is not its value
 
 
+def test_a_text_value_in_a_box_of_labels_and_values_is_read_without_a_colon() -> None:
+    from pydantic import BaseModel
+
+    class DeliveryNote(BaseModel):  # a user's schema: no docpipe hints
+        delivery_note_number: str | None = None
+        carrier: str | None = None
+
+    box = [(0.55, 0.10, "Despatch Note No."), (0.75, 0.10, "DN-44817"), (0.55, 0.115, "Despatch Date"),
+           (0.75, 0.115, "19 May 2025"), (0.55, 0.13, "Sales Order"), (0.75, 0.13, "SO-21190"),
+           (0.55, 0.145, "Carrier"), (0.75, 0.145, "Palletways UK"), (0.55, 0.16, "Consignment No."),
+           (0.75, 0.16, "PW 7781 2290")]
+    head = [(0.08, 0.05, "Thornbury Steel Fabrications Ltd")]
+    assert _values(head + box, DeliveryNote)["carrier"] == "Palletways UK"
+    # Alone on its row, the word beside a label without a colon may be the next heading: not read.
+    assert _values(head + box[6:8], DeliveryNote)["carrier"] is None
+
+    class Job(BaseModel):
+        project: str | None = None
+        site: str | None = None
+
+    # Headings side by side over their own columns: the next heading is no value of the first.
+    page = [(0.08, 0.20, "Project"), (0.45, 0.20, "Site"), (0.08, 0.215, "Harbour Bridge Refit"),
+            (0.45, 0.215, "Pier 4 Dockside"), (0.08, 0.23, "12 Quay Street"), (0.45, 0.23, "7 Dock Road")]
+    assert _values(page, Job)["project"] != "Site"
+
+
 def test_no_due_date_is_made_up_from_a_later_date_that_only_satisfies_due_after_issue() -> None:
     page = [(0.08, 0.05, "Hartwell & Crane Insurance Ltd"), (0.08, 0.065, "12 Gresham Street, London EC2V 7JE"),
             (0.6, 0.12, "Invoice No. INV-77"), (0.6, 0.135, "Issued 12 February 2025"),

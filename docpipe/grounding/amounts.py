@@ -12,7 +12,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
-from docpipe.grounding.currency import ISO_CODES, SYMBOL_RE, SYMBOLS
+from docpipe.grounding.currency import ISO_CODES, RAND_RE, SYMBOL_RE, SYMBOLS
 
 
 class AmountReading(NamedTuple):
@@ -31,6 +31,9 @@ _MACHINE_RE = re.compile(r"^[-+]?\d+(?:\.\d+)?$")
 # A whole amount written with a dash for its cents ('12.-', '1.505,-', '12.--'): Swiss and German
 # price notation, money (not a negative number, which is '12.00-').
 _WHOLE_DASH_RE = re.compile(r"(?<=\d)[.,]-{1,2}$")
+
+
+_KRONA_SIGN_RE = re.compile(r"^kr\.?\s*(?=[\d-])|(?<=\d)\s*kr\.?$", re.IGNORECASE)
 
 
 def _strip_currency(s: str) -> tuple[str, str | None]:
@@ -108,6 +111,7 @@ def _valid_groups(text: str, sep: str) -> bool:
 
 
 _CENTS_ONLY_RE = re.compile(r"\.\d{2}")
+_ONE_DECIMAL_RE = re.compile(r"[.,]\d$")
 
 
 def read_amount(text: str) -> AmountReading | None:
@@ -116,7 +120,12 @@ def read_amount(text: str) -> AmountReading | None:
     if not s or s.endswith("%") or len(s) > 40:
         return None
     s = s.replace("−", "-").replace("–", "-").replace("\u00a0", " ")
+    s = _KRONA_SIGN_RE.sub("", s)  # 'kr': one of four currencies, left to the page (currency.krona_from_context)
+    rand = RAND_RE.match(s)
+    if rand:
+        s = rand.group(1)
     s, currency = _strip_currency(s)
+    currency = "ZAR" if rand else currency
     whole_dash = bool(_WHOLE_DASH_RE.search(s))
     if whole_dash:
         s = _WHOLE_DASH_RE.sub("", s)
@@ -128,6 +137,7 @@ def read_amount(text: str) -> AmountReading | None:
     if currency is None:
         s, currency = _strip_currency(s)
     s = _GROUP_SPACE_RE.sub("", s)
+    cut = s.endswith((".", ",")) and s.count(s[-1]) == 1 and currency is not None  # '$74.': cut at the edge?
     s = s.rstrip(".") if s.endswith(".") and s.count(".") == 1 and "," not in s else s
     if _CENTS_ONLY_RE.fullmatch(s):
         s = "0" + s  # 'RM .05', 'CHANGE .00': tills print cents without the leading zero
@@ -145,7 +155,10 @@ def read_amount(text: str) -> AmountReading | None:
         readings = [(readings[0][0], True)]  # '1.505,-' is 1505 exactly: money, as if '1505.00'
     values = tuple(-v if negative else v for v, _ in readings)
     has_decimals = readings[0][1]
-    return AmountReading(values[0], values, currency, has_decimals, has_decimals or currency is not None)
+    # Money prints two decimals or none: one decimal digit ('5,7', '74.5') or a currency sign before a
+    # number that ends in its separator ('$74.') is more likely a word cut short or misread.
+    odd = cut or has_decimals and _ONE_DECIMAL_RE.search(s) is not None
+    return AmountReading(values[0], values, currency, has_decimals, (has_decimals or currency is not None) and not odd)
 
 
 def parse_amount(text: str) -> Decimal | None:

@@ -35,7 +35,12 @@ _CONTEXT_WORDS: dict[str, str] = {
     "rupees": "INR", "rupee": "INR", "swiss francs": "CHF", "francs suisses": "CHF",
 }
 # Symbols that several currencies share: page context may name the specific one.
-_DOLLAR_LIKE = {"USD", "CAD", "AUD", "NZD", "HKD", "SGD", "MXN"}
+_DOLLAR_LIKE = {"USD", "CAD", "AUD", "NZD", "HKD", "SGD", "MXN", "COP", "CLP", "ARS"}
+# A '$' on a page whose money words are Spanish or Portuguese ('IVA', 'efectivo', 'cambio'): the
+# peso or real of a country the page does not name, not the US dollar (two such words needed).
+_PESO_WORDS = re.compile(r"\b(?:iva|efectivo|cambio|total a pagar|importe|folio|boleta|vuelto|troco|"
+                         r"dinheiro|propina|subtotal sin iva)\b")
+UNKNOWN_DOLLAR = "?"  # `_dollar_from_context`: a dollar sign that is not the US dollar's, of no known country
 
 
 def currency_of_token(token: str) -> str | None:
@@ -48,9 +53,14 @@ def currency_of_token(token: str) -> str | None:
     code = SYMBOLS.get(t.upper())
     if code is None:
         return None
-    if t.replace(".", "").isalpha() and not t[0].isupper():
-        return None  # 'rs', 'ft' in running text are not currencies
+    if t.upper() in _WORD_SYMBOLS and not t[0].isupper():
+        return None  # 'rs', 'ft' in running text are not currencies ('zł', 'Kč' are printed lower-case)
     return code
+
+
+def is_krona_sign(token: str) -> bool:
+    """'kr', 'kr.', 'Kr': the sign the Swedish, Norwegian, Danish and Icelandic currencies share."""
+    return bool(_KRONA_RE.match(token.strip().strip(":;,()")))
 
 
 def _code_in_text(t: str) -> str | None:
@@ -81,6 +91,8 @@ def normalize_currency(text: str, context: str | None = None) -> str | None:
     code = _code_in_text(t)
     if code == "USD" and context:
         better = _dollar_from_context(context)
+        if better == UNKNOWN_DOLLAR:
+            return None
         if better:
             return better
     return code
@@ -101,8 +113,53 @@ _DOLLAR_CONVENTIONS = (
     (re.compile(r"\b(?:GST/HST|HST)\b"), "CAD"),
     (re.compile(r"\bUEN\b"), "SGD"),  # Singapore's Unique Entity Number
     (re.compile(r"\bR\.?F\.?C\.?\b"), "MXN"),  # Mexico's tax id
+    (re.compile(r"\bC\.\s?P\.\s?\d{5}\b"), "MXN"),  # a Mexican postcode ('C.P. 44100')
+    (re.compile(r"\bNIT\b"), "COP"),  # Colombia's tax id
+    (re.compile(r"\bRUT\b"), "CLP"),  # Chile's tax id
+    (re.compile(r"\bCUI[TL]\b"), "ARS"),  # Argentina's tax id
     (re.compile(r"\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b"), "USD"),  # 'Eureka, CA 95501' (a state code and a ZIP)
 )
+
+
+# 'kr' is the sign of four currencies: the page's words say which one (each pattern one vote; a
+# code printed on the page counts as well). Nothing on the page, or a tie: no currency.
+KRONA_LIKE = frozenset({"SEK", "NOK", "DKK", "ISK"})
+_KRONA_CONVENTIONS = (
+    (re.compile(r"\b(?:sverige|sweden|svensk\w*|att betala|exkl\.? moms|bankgiro|plusgiro|momsreg\w*|"
+                r"f-skatt|organisationsnummer)\b"), "SEK"),
+    (re.compile(r"\b(?:norge|norway|norsk\w*|mva|merverdiavgift|a betale|foretaksregisteret)\b"), "NOK"),
+    (re.compile(r"\b(?:danmark|denmark|dansk\w*|cvr|at betale|ekskl\.? moms|i alt)\b"), "DKK"),
+    (re.compile(r"\b(?:island|iceland|vsk|kennitala)\b"), "ISK"),
+)
+_KRONA_RE = re.compile(r"^kr\.?$", re.IGNORECASE)
+# 'R' before an amount with decimals ('R46 272,60', 'R 1 250.00', 'R53.20') is the South African
+# rand's sign; 'R2', 'R 12' or 'R-2024' are not amounts.
+RAND_RE = re.compile(r"^R\s?(\d{1,3}(?:[ ,.]?\d{3})*[.,]\d{2})$")
+
+
+def rand_at(tokens: list[str], i: int) -> bool:
+    """Token i opens a rand amount: 'R53.20' alone, or 'R' / 'R46' with the rest of the amount in
+    the next token ('R 53.20', 'R46 272,60')."""
+    t = tokens[i].strip()
+    if not t.startswith("R") or len(t) > 1 and not t[1].isdigit():
+        return False
+    nxt = tokens[i + 1].strip().rstrip(";:") if i + 1 < len(tokens) else ""
+    return bool(RAND_RE.match(t) or RAND_RE.match(f"{t} {nxt}" if len(t) == 1 else f"{t}{nxt}")
+                and (len(t) == 1 or re.fullmatch(r"R\d{1,3}", t) and re.fullmatch(r"\d{3}[.,]\d{2}", nxt)))
+
+
+def krona_from_context(context: str) -> str | None:
+    """Which krona/krone a page's 'kr' is (`_KRONA_CONVENTIONS`, on folded lower-case words; ISO
+    codes printed on the page count too), or None when nothing or a tie decides."""
+    codes = Counter(tok for tok in re.findall(r"\b[A-Z]{3}\b", context) if tok in KRONA_LIKE)
+    lowered = fold(context)
+    for pattern, code in _KRONA_CONVENTIONS:
+        codes[code] += len(set(pattern.findall(lowered)))
+    codes = Counter({k: v for k, v in codes.items() if v})
+    ranked = codes.most_common(2)
+    if not ranked or len(ranked) == 2 and ranked[0][1] == ranked[1][1]:
+        return None
+    return ranked[0][0]
 
 
 # Accepted ISO codes that are also English words in capitals on an item line ('PEN BLUE 2.50',
@@ -138,7 +195,7 @@ def _dollar_from_context(context: str) -> str | None:
         if pattern.search(context):
             codes[code] += 1
     if not codes:
-        return None
+        return UNKNOWN_DOLLAR if len(set(_PESO_WORDS.findall(lowered))) >= 2 else None
     ranked = codes.most_common(2)
     if len(ranked) == 2 and ranked[0][1] == ranked[1][1]:
         return None  # a tie: nothing settles it
@@ -153,6 +210,7 @@ def detect_currency(tokens: Iterable[str]) -> tuple[str | None, int | None]:
     votes: Counter[str] = Counter()
     first: dict[str, int] = {}
     text_parts: list[str] = []
+    krona = 0
     tokens = list(tokens)
     for i, raw in enumerate(tokens):
         text_parts.append(raw)
@@ -161,6 +219,15 @@ def detect_currency(tokens: Iterable[str]) -> tuple[str | None, int | None]:
             t = t[:-1]  # '1.505,31 EUR.' at a sentence's end
         code: str | None = None
         weight = 0
+        if _KRONA_RE.match(t) and (_MONEY_RE.match(tokens[i - 1].strip() if i else "")
+                                   or _NUMBER_RE.match(tokens[i + 1].strip() if i + 1 < len(tokens) else "")):
+            krona += 2  # '1 234,50 kr', 'kr 1 234,50': which krona, the page's words say
+            first.setdefault("kr", i)
+            continue
+        if rand_at(tokens, i):
+            votes["ZAR"] += 2
+            first.setdefault("ZAR", i)
+            continue
         if t in ISO_CODES:
             # A code that is also a legal form ('SDN BHD': Berhad, not Bahraini dinars) counts only
             # beside an amount with decimals, never right after another legal-form word.
@@ -192,12 +259,19 @@ def detect_currency(tokens: Iterable[str]) -> tuple[str | None, int | None]:
         if code:
             votes[code] += weight
             first.setdefault(code, i)
+    if krona:
+        which = krona_from_context(" ".join(text_parts))
+        if which:
+            votes[which] += krona
+            first.setdefault(which, first["kr"])
     if not votes:
         code = normalize_currency(" ".join(text_parts)) if text_parts else None
         return code, None
     best = votes.most_common(1)[0][0]
     if best == "USD":
         better = _dollar_from_context(" ".join(text_parts))
+        if better == UNKNOWN_DOLLAR:
+            return None, None
         if better:
             return better, first.get(better, first[best])
     return best, first[best]

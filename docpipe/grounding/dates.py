@@ -62,11 +62,15 @@ def _make(y: int, m: int, d: int) -> date | None:
         return None
 
 
+_ZERO_FOR_O_RE = re.compile(r"(?<![\w])0(ct|kt|ttobre|ctubre|utubro|ktober|ctober)\b")
+
+
 def _clean(text: str) -> str:
     t = fold(text).strip().rstrip(".,;:").lstrip(":;,")  # ':04 Jan 2017' after a label 'Date'
     t = t.replace(",", " ")
     t = re.sub(r"(?<=\d)~(?=\d)", "-", t)  # OCR reads a dash between digits as a tilde ('2024~04-02')
     t = re.sub(r"(?<=[a-z])\|", "l", t)  # ... and an l after letters as a bar ('Apri| 11, 2024')
+    t = _ZERO_FOR_O_RE.sub(lambda m: "o" + m.group(1), t)  # ... and the O of 'Oct', 'Okt' as a zero ('01 0ct 2025')
     # Contracts: 'the 11th day of January, 2012' is 11 January 2012.
     t = re.sub(r"^(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+day\s+of\s+", r"\1 ", t)
     # '4th of June 2025', 'the 1st of March': an ordinal day 'of' its month.
@@ -109,6 +113,11 @@ def date_candidates(text: str, day_first: bool | None = None) -> list[date]:
             return []
         y, first, second = _year(c), int(a), int(b)
         dm, md = _make(y, second, first), _make(y, first, second)
+        ymd = _make(_year(a), second, int(c)) if len(a) == len(c) == 2 else None
+        if day_first is False and dm and not md and ymd:
+            # '25-02-07' on a page that writes the month first: not month-first, so either the
+            # day first (25 Feb 2007) or the year first (2025-02-07); nothing says which.
+            return [ymd, dm]
         if dm and md and dm != md:
             prefer_dm = day_first if day_first is not None else True
             if day_first is None:
@@ -126,6 +135,12 @@ def date_candidates(text: str, day_first: bool | None = None) -> list[date]:
         found = _make(_year(groups["y"]), month, int(groups["d"]))
         return [found] if found else []
     return []
+
+
+def year_first_doubt(text: str, day_first: bool | None) -> bool:
+    """Whether a date reads two ways only because the page writes the month first: '25-02-07' is
+    25 Feb 2007 or 2025-02-07, and the page's order says neither (see `date_candidates`)."""
+    return day_first is False and len(date_candidates(text, None)) == 1 and len(date_candidates(text, False)) == 2
 
 
 def parse_date(text: str, day_first: bool | None = None) -> date | None:

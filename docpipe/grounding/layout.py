@@ -291,7 +291,8 @@ class PageLayout:
         return index
 
     @cached_property
-    def _row_tops(self) -> list[float]:
+    def row_tops(self) -> list[float]:
+        """The top (y0, deskewed) of each row, in row order."""
         return [min(self.tokens[i].y0 for i in row) for row in self.rows]
 
     def segment_text(self, seg: int, start_pos: int = 0) -> str:
@@ -358,7 +359,7 @@ class PageLayout:
             return []
         bottom = max(self.tokens[i].y1 for i in self.rows[row])
         limit = bottom + max_gap_lines * self.line_height
-        end = bisect_left(self._row_tops, limit, lo=row + 1)
+        end = bisect_left(self.row_tops, limit, lo=row + 1)
         return list(range(row + 1, end))
 
     def segment_below(self, seg: int, max_gap_lines: float = 1.2, skip: Callable[[int], bool] | None = None) -> int | None:

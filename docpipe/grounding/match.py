@@ -16,7 +16,9 @@ from difflib import SequenceMatcher
 from functools import cached_property
 
 from docpipe.grounding.amounts import read_amount
-from docpipe.grounding.currency import currency_in_heading, currency_of_token, normalize_currency
+from docpipe.grounding.currency import (
+    KRONA_LIKE, currency_in_heading, currency_of_token, is_krona_sign, normalize_currency, rand_at,
+)
 from docpipe.grounding.dates import MONTHS, date_candidates
 from docpipe.grounding.durations import Duration, find_durations
 from docpipe.grounding.layout import PageLayout
@@ -186,7 +188,12 @@ class PageMatcher:
         out: list[Candidate] = []
         for i, tok in enumerate(self.layout.tokens):
             found = currency_of_token(tok.text)
-            if found == code:
+            if code == "ZAR" and found is None and tok.text.startswith("R"):
+                row = self.layout.rows[tok.row]
+                nxt = self.layout.tokens[row[tok.pos + 1]].text if tok.pos + 1 < len(row) else ""
+                if rand_at([tok.text, nxt], 0):
+                    out.append(Candidate([i], 0.9))  # 'R46 272,60': the rand's sign before its amount
+            elif found == code:
                 out.append(Candidate([i], 1.0 if tok.text.strip().upper() == code else 0.95))
             elif found is None and any(ch.isdigit() for ch in tok.text):
                 reading = read_amount(tok.text)
@@ -194,6 +201,8 @@ class PageMatcher:
                     out.append(Candidate([i], 0.9))
             elif found is None and currency_in_heading(tok.text) == code:
                 out.append(Candidate([i], 0.85))  # 'AMOUNT(RM)': the unit a column heading names
+            elif found is None and code in KRONA_LIKE and is_krona_sign(tok.text):
+                out.append(Candidate([i], 0.85))  # 'kr': which krona, the page's words decided
         return out
 
     def fuzzy(self, value: str, kind: str) -> list[Candidate]:

@@ -18,6 +18,7 @@ _LEGAL_FORMS = {
     "bv", "nv", "vof", "srl", "spa", "sl", "slu", "sau", "oy", "oyj", "ab", "as", "asa", "aps",
     "kft", "zrt", "sro", "spzoo", "doo", "ad", "pty", "gesmbh", "se", "ag.", "company", "ek",
     "sdn", "bhd", "berhad", "sendirian", "sb", "pte", "ltda", "eireli", "kk", "tbk",
+    "lda", "bvba", "sprl", "srls", "sagl", "ehf", "nyrt", "spol",
     "haftungsbeschrankt",  # part of a UG's legal form: "UG (haftungsbeschränkt)"
 }
 _PUNCT_RE = re.compile(r"[^\w]+", re.UNICODE)

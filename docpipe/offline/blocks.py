@@ -46,7 +46,8 @@ _COMPOUND_STREET = re.compile(
 _UNIT_START = re.compile(r"^\s*[a-z]{0,3}\d*[a-z]?(?:-[a-z0-9]{1,5}){1,3},")
 # A unit number of its own ('#01-165', '# B1-12'), printed under or beside the street (Singapore, Malaysia).
 _UNIT_HASH = re.compile(r"^\s*#\s?[a-z]{0,2}\d{1,3}-\d{1,5}[a-z]?\b")
-_ADDRESS_START = re.compile(r"^\s*(no\b|no\.|lot\b|unit\b|level\b|jalan\b|jln\b|suite\b|block\b|blk\b|c/\s*\w|avda\b)")
+_ADDRESS_START = re.compile(
+    r"^\s*(no\b|no\.|lot\b|unit\b|level\b|jalan\b|jln\b|suite\b|block\b|blk\b|c/\s*\w|avda\b|av\.\s*\w)")
 # '40150', '1010 Wien' (a four-digit code starts the line or follows a comma: 'LOT 2685 JLN' is a lot).
 _POSTCODE = re.compile(r"(?<![\w-])\d{5}(?![\d-])|(?:^|,)\s*\d{4} +[^\W\d]{2,}"
                        r"|^[^\W\d]{3,}(?: [^\W\d]{2,})?,? +\d{6}\.?$"  # 'Singapore 560012', 'New Delhi 110001'

@@ -8,7 +8,7 @@ from statistics import median
 
 from docpipe.fields import FieldSpec
 from docpipe.grounding.amounts import AmountReading, read_amount
-from docpipe.grounding.dates import date_candidates
+from docpipe.grounding.dates import date_candidates, year_first_doubt
 from docpipe.grounding.labels import LabelHit
 from docpipe.grounding.layout import PageLayout
 from docpipe.offline import scalars
@@ -118,9 +118,11 @@ class PageContext:
         feats["ocr"] = 1.0 if self.ocr else 0.0
         if spec.kind == "date" and tokens:
             # Whether the printed date reads two ways ('04/05/2018'), and what settles the order.
-            feats["ambiguous"] = float(len(date_candidates(layout.text_of(tokens), None)) == 2)
-            feats["order_firm"] = float(self.order.firm)
-            feats["order_known"] = float(self.order.known)
+            text = layout.text_of(tokens)
+            doubt = year_first_doubt(text, self.order.day_first)  # '25-02-07' on a month-first page
+            feats["ambiguous"] = float(len(date_candidates(text, None)) == 2 or doubt)
+            feats["order_firm"] = float(self.order.firm and not doubt)
+            feats["order_known"] = float(self.order.known and not doubt)
             feats["order_by_dates"] = float(self.order.evidence == "dates")  # another date reads one way only
         return Candidate(
             field=path or spec.name, kind=spec.kind, value=value, text=layout.text_of(tokens), tokens=list(tokens),

@@ -93,7 +93,8 @@ def date_order(layout: PageLayout) -> DateOrder:
         if m:
             a, b = int(m.group(1)), int(m.group(3))
             if a > 12 >= b >= 1:
-                dm += 1
+                # '25-02-07' reads year first as well (2025-02-07): no vote for the day first
+                dm += not _year_first_too(m)
             elif b > 12 >= a >= 1:
                 md += 1
             elif m.group(2) == ".":
@@ -116,6 +117,11 @@ def date_order(layout: PageLayout) -> DateOrder:
     if by_terms is not None:
         return DateOrder(by_terms, "terms")
     return _checked_by_spacing(_by_locale(texts), spacing_order(texts))
+
+
+def _year_first_too(m: re.Match[str]) -> bool:
+    """Whether a numeric date (`_NUMERIC`) of three two-digit groups also reads as year, month, day."""
+    return len(m.group(1)) == len(m.group(4)) == 2 and 1 <= int(m.group(4)) <= 31
 
 
 def _by_locale(texts: list[str]) -> DateOrder:

@@ -29,6 +29,7 @@ from docpipe.fields import FieldSpec, field_specs
 from docpipe.grounding.dates import parse_date
 from docpipe.grounding.labels import LabelHit
 from docpipe.grounding.layout import PageLayout
+from docpipe.grounding.textnorm import company_key
 from docpipe.grounding.verify import GroundingQuery, build_queries, verify_on_page
 from docpipe.offline import scalars
 from docpipe.offline.candidates import Candidate
@@ -43,6 +44,7 @@ from docpipe.offline.tables import read_table
 from docpipe.records import BBox, FieldGrounding, Word
 
 PAIR_BONUS = 0.3  # an address from the same block as its party's chosen name
+RECIPIENT_BLOCK_LINES = 8.0  # a recipient's block ends this many line heights below its label
 PROSE_SHARE = 0.5  # pages with at least this share of words in running text are read as prose
 
 
@@ -184,9 +186,13 @@ class OfflineExtractor:
         layout = ctx.layout
         out: dict[str, list[Candidate]] = {s.name: [] for s in self.scalars}
         excluded_rows: set[int] = set()
+        tops = layout.row_tops
         for spec in self.scalars:
             if role_of(spec.name) == "buyer":
-                excluded_rows.update(h.row + k for h in ctx.hits[spec.name] for k in range(0, 6))
+                # The recipient's block under its label: up to five lines, none far below it.
+                excluded_rows.update(h.row + k for h in ctx.hits[spec.name] for k in range(0, 6)
+                                     if h.row + k < len(tops)
+                                     and tops[h.row + k] - tops[h.row] <= RECIPIENT_BLOCK_LINES * layout.line_height)
         recipient = scalars.window_party(layout)
         if recipient is not None:
             excluded_rows.update(layout.tokens[t].row for p in recipient for t in p.tokens)
@@ -222,6 +228,21 @@ class OfflineExtractor:
 
     def _choose(self, candidates: dict[str, list[Candidate]]) -> dict[str, Choice]:
         choices = select(self.schema, candidates, self.kinds)
+        # The buyer is never the seller: a name chosen for both stays with the role whose evidence
+        # for it is stronger ('Account holder:' over the seller's own bank details loses to its
+        # letterhead), and the other role is chosen again without it.
+        seller = next((s.name for s in self.scalars if role_of(s.name) == "seller"), None)
+        buyer = next((s.name for s in self.scalars if role_of(s.name) == "buyer"), None)
+        if seller in choices and buyer in choices:
+            key = company_key(str(choices[seller].candidate.value))
+            if key and company_key(str(choices[buyer].candidate.value)) == key:
+                loser = buyer if choices[seller].group.score >= choices[buyer].group.score else seller
+                others = [c for c in candidates.get(loser, []) if company_key(str(c.value)) != key]
+                again = select(self.schema, {loser: others}, self.kinds).get(loser)
+                if again is not None:
+                    choices[loser] = again
+                else:
+                    choices.pop(loser)
         # An address read from the same block as its party's chosen name belongs with it.
         for spec in self.scalars:
             role = role_of(spec.name)

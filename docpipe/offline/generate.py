@@ -23,6 +23,7 @@ from docpipe.offline.lexicon import role_of
 from docpipe.offline.parties import address_below, imprint_names, window_sender
 from docpipe.offline.rowlabels import AMOUNT_ROLES, DATE_ROLES, row_label
 from docpipe.offline.scans import amount_candidates, date_field_candidates
+from docpipe.offline.values import ends_like_a_label
 
 PARTY_ROLES = {"seller": True, "buyer": False}
 RECIPIENT_SCORE = 0.5  # an unlabelled address block without contact lines, the issuer being elsewhere
@@ -119,6 +120,8 @@ def party_candidates(ctx: PageContext, specs: list[FieldSpec], excluded_rows: se
             # The block under a window letter's return address is the recipient's, not the issuer's.
             recipient_tokens = set(recipient[0].tokens) if recipient is not None else set()
             for hp in header_parties(layout)[:8]:
+                if ends_like_a_label(layout, hp.name):
+                    continue  # 'Fatura n.º' over its number: a label, never a name
                 group = 10.0 + hp.block
                 feats = {
                     "group": group, "block": float(hp.block), "name_lines": float(hp.name_lines),

@@ -44,6 +44,13 @@ ROLE_LABELS: dict[str, list[str]] = {
         "jumlah", "jumlah besar", "jumlah keseluruhan", "jumlah bayaran",  # Malay
         "do zaplaty", "razem do zaplaty", "razem brutto", "wartosc brutto", "kwota brutto",  # Polish
         "total belanja", "total bayar", "jumlah bayar",  # Indonesian
+        "att betala", "summa att betala", "totalt", "totalbelopp", "summa inkl moms", "totalt inkl moms",  # Swedish
+        "at betale", "i alt", "belob i alt", "total inkl moms", "i alt inkl moms",  # Danish
+        "a betale", "sum a betale", "sum inkl mva", "totalt inkl mva", "totalbelop",  # Norwegian
+        "yhteensa", "maksettava", "loppusumma", "yhteensa alv",  # Finnish
+        "celkem k uhrade", "k uhrade", "celkem", "celkem s dph", "celkova castka", "cena celkem",  # Czech
+        "suma na uhradu", "celkom", "celkom k uhrade", "spolu s dph",  # Slovak
+        "fizetendo", "vegosszeg", "osszesen", "brutto osszesen",  # Hungarian
     ],
     "subtotal": [
         "subtotal", "sub total", "net total", "net amount", "total net", "total excl", "total excl vat",
@@ -56,6 +63,13 @@ ROLE_LABELS: dict[str, list[str]] = {
         "netto totaal", "subtotale", "netto bedrag", "totale netto", "total htva", "total hors tva",
         "total sem iva", "total iliquido", "valor sem iva",
         "razem netto", "wartosc netto", "kwota netto",
+        "summa exkl moms", "totalt exkl moms", "exkl moms", "nettobelopp",  # Swedish
+        "taxable value", "taxable amount", "total taxable value", "total taxable amount", "assessable value",
+        "i alt ekskl moms", "ekskl moms", "nettobelob",  # Danish
+        "sum eks mva", "sum ekskl mva", "eks mva", "nettobelop",  # Norwegian
+        "veroton", "veroton yhteensa", "yhteensa ilman alv",  # Finnish
+        "celkem bez dph", "zaklad dane", "zaklad dph", "bez dph",  # Czech and Slovak
+        "netto osszesen", "netto ertek",  # Hungarian
     ],
     "tax": [
         "tax", "vat", "sales tax", "total tax", "tax amount", "total vat", "vat amount", "gst",
@@ -66,6 +80,14 @@ ROLE_LABELS: dict[str, list[str]] = {
         # the tax inside a gross total ('GST included in total: 1.50'), not the total
         "included in total", "incl in total", "included in the total", "inclusive in total", "enthaltene mwst",
         "enthaltene ust", "darin enthalten",
+        "moms", "momsbelopp", "summa moms", "moms totalt", "momsbelob",  # Swedish, Danish
+        "igst", "cgst", "sgst", "utgst", "total igst", "igst amount", "total gst amount",  # India
+        "hst", "gst/hst", "pst", "qst", "tps", "tvq", "total hst",  # Canada
+        "consumption tax", "jct",  # Japan
+        "mva", "merverdiavgift", "mvabelop", "mva belop", "sum mva",  # Norwegian
+        "alv", "alv yhteensa", "arvonlisavero",  # Finnish
+        "dph", "dph celkem", "vyse dph", "castka dph", "dph spolu",  # Czech and Slovak
+        "afa", "afa osszesen", "afa ertek",  # Hungarian
     ],
     "amount_due": [
         "amount due", "balance due", "total due", "amount payable", "zahlbetrag", "zu zahlen",
@@ -73,6 +95,8 @@ ROLE_LABELS: dict[str, list[str]] = {
         "totaal te betalen", "nog te betalen", "total a pagar", "importe a pagar", "totale da pagare",
         "netto a pagare", "balance to pay", "amount to pay", "restbetrag",
         "pozostalo do zaplaty",
+        "att betala", "at betale", "a betale", "maksettava", "k uhrade", "celkem k uhrade", "suma na uhradu",
+        "fizetendo",
     ],
     "doc_number": [
         "invoice number", "invoice no", "invoice #", "invoice", "invoice id", "bill no", "bill number",
@@ -92,6 +116,11 @@ ROLE_LABELS: dict[str, list[str]] = {
         "credit memo number",
         "numer faktury", "faktura nr", "nr faktury", "faktura vat nr", "faktura", "faktura vat", "korekta nr",
         "faktura korygujaca nr", "fee note", "fee note no", "fee note number",
+        "fakturanummer", "fakturanr", "kreditfaktura", "kreditnota", "kreditnota nr", "kreditnotanummer",  # Nordic
+        "laskun numero", "laskun nro", "laskunumero", "lasku", "lasku nro", "hyvityslasku",  # Finnish
+        "cislo faktury", "faktura c", "faktura cislo", "cislo dokladu", "danovy doklad c", "doklad c",  # Czech, Slovak
+        "opravny danovy doklad", "dobropis", "dobropis c",
+        "szamlaszam", "szamla sorszama", "szamla szama", "sorszam",  # Hungarian
     ],
     "issue_date": [
         "invoice date", "date of issue", "issue date", "date", "dated", "billing date", "document date",
@@ -100,6 +129,9 @@ ROLE_LABELS: dict[str, list[str]] = {
         "date of invoice", "invoice dated", "date de facturation", "datum factuur", "fecha de emision",
         "fecha factura", "data documento", "data emissione", "data di emissione", "rechnung vom",
         "data wystawienia", "data faktury", "issued", "issued on", "date issued", "data de emissao",
+        "fakturadatum", "fakturadato", "dato", "laskun paivays", "laskun paivamaara", "paivays", "paivamaara",
+        "datum vystaveni", "vystaveno", "datum vyhotovenia", "datum vystavenia", "szamla kelte", "kelte",
+        "kiallitas datuma",
     ],
     "due_date": [
         "due date", "payment due", "due", "pay by", "due on", "faellig am", "fallig am", "falligkeit",
@@ -107,6 +139,10 @@ ROLE_LABELS: dict[str, list[str]] = {
         "fecha de vencimiento", "scadenza", "vencimiento", "fecha vencimiento", "vencimento", "data de vencimento",
         "data vencimento", "data di scadenza",
         "termin platnosci",
+        "payment deadline", "deadline", "payment due date", "pay before", "due by",
+        "forfallodatum", "forfallodag", "betalas senast", "sista betalningsdag", "forfaldsdato", "betalingsfrist",
+        "sidste betalingsdag", "forfallsdato", "betalingsdato", "erapaiva", "maksetaan viimeistaan",
+        "datum splatnosti", "splatnost", "splatno", "splatne do", "fizetesi hatarido", "esedekesseg",
     ],
     "seller": [
         "seller", "vendor", "supplier", "from", "issued by", "bill from", "service provider", "sold by",
@@ -115,6 +151,8 @@ ROLE_LABELS: dict[str, list[str]] = {
         "proveedor", "fornitore", "cedente", "afzender", "datos del emisor", "emittente", "venditore",
         "fornecedor", "vendedor", "emitente",
         "sprzedawca", "wystawca",
+        "leverantor", "saljare", "leverandor", "sælger", "selger", "myyja", "laskuttaja",
+        "dodavatel", "prodavajici", "elado", "szallito", "kiallito",
     ],
     "buyer": [
         "bill to", "billed to", "buyer", "customer", "sold to", "invoice to", "kaufer", "kunde",
@@ -124,11 +162,16 @@ ROLE_LABELS: dict[str, list[str]] = {
         "aan", "empfanger", "adressat", "cliente finale", "facture a l'ordre de",
         "factuur aan", "gefactureerd aan", "rechnung an", "fattura a", "fatturato a", "factura a", "fatura para",
         "nabywca", "odbiorca", "platnik", "adquirente",
+        "kund", "kopare", "faktureringsadress", "kober", "asiakas", "ostaja", "odberatel", "kupujici", "vevo",
+        "account holder", "billing address", "invoice address", "rechnungsadresse",
+        "adresse de facturation", "indirizzo di fatturazione", "direccion de facturacion", "morada de faturacao",
+        "spettle", "spettabile", "messrs",  # a salutation heading the recipient's block ('Spett.le:')
         # an insurer's bill: the policyholder is billed
         "policyholder", "policy holder", "insured", "versicherungsnehmer", "preneur d'assurance", "assure",
         "tomador", "contraente", "verzekeringnemer",
     ],
-    "currency": ["currency", "wahrung", "rechnungswahrung", "betrage in", "devise", "valuta", "moneda", "waluta"],
+    "currency": ["currency", "wahrung", "rechnungswahrung", "betrage in", "devise", "valuta", "moneda", "waluta",
+                 "mena", "penznem"],
 }
 
 # Table column roles by item field name.
@@ -141,15 +184,21 @@ ITEM_ROLE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ITEM_ROLE_LABELS: dict[str, list[str]] = {
     "item_description": ["description", "item", "article", "artikel", "bezeichnung", "artikelbezeichnung",
                          "beschreibung", "leistung", "produkt", "désignation", "designation", "omschrijving",
-                         "concepto", "descripcion", "descrizione", "articolo", "prodotto", "servizio"],
+                         "concepto", "descripcion", "descrizione", "articolo", "prodotto", "servizio",
+                         "beskrivning", "beskrivelse", "vara", "tjanst", "kuvaus", "tuote", "popis", "oznaceni",
+                         "oznaceni dodavky", "polozka", "megnevezes", "termek"],
     "item_quantity": ["qty", "quantity", "menge", "anzahl", "aantal", "nombre", "quantite", "qte", "cantidad",
-                      "cant", "q.ta", "qta", "quantita", "uds", "unidades", "stuks"],
+                      "cant", "q.ta", "qta", "quantita", "uds", "unidades", "stuks", "antal", "antall", "maara", "kpl",
+                      "mnozstvi", "pocet", "ks", "mennyiseg", "db"],
     "item_unit_price": ["unit price", "price", "rate", "einzelpreis", "preis", "nettopreis", "vk-preis",
                         "p.u. ht", "prix unitaire", "prijs per stuk", "prijs", "precio", "precio unitario",
-                        "prezzo", "prezzo unitario", "p.u.", "stukprijs"],
+                        "prezzo", "prezzo unitario", "p.u.", "stukprijs", "a-pris", "apris", "styckpris", "enhetspris",
+                        "pris", "enhedspris", "stykpris", "yksikkohinta", "a-hinta", "cena/mj", "cena za mj",
+                        "jednotkova cena", "cena", "egysegar"],
     "item_amount": ["amount", "line total", "total", "betrag", "gesamt", "gesamtpreis", "nettobetrag",
                     "nettowert", "zeilenbetrag", "entgelt", "summe", "montant ht", "montant", "prix ht",
-                    "prijs incl btw", "bedrag", "importe", "importo", "totale", "net", "net amount"],
+                    "prijs incl btw", "bedrag", "importe", "importo", "totale", "net", "net amount", "belopp", "belob",
+                    "belop", "summa", "hinta", "yhteensa", "celkem", "celkem bez dph", "castka", "osszeg", "ertek"],
 }
 
 DOC_TITLE_WORDS = {
@@ -159,6 +208,7 @@ DOC_TITLE_WORDS = {
     "cash receipt", "cash bill", "cash sale", "guest check", "delivery order", "quotation",
     "fatura", "fatura-recibo", "fatura recibo", "fatura simplificada", "factura simplificada", "nota de credito",
     "nota di credito", "avoir", "creditnota", "credit memo", "fee note", "faktura", "faktura vat",
+    "kreditfaktura", "kreditnota", "lasku", "hyvityslasku", "danovy doklad", "dobropis", "szamla",
 }
 
 # Table rows that carry a running sum between pages, not an item.
@@ -294,6 +344,8 @@ OTHER_AMOUNT_ROLES: dict[str, list[str]] = {
         "discount", "disc", "total discount", "discount amount", "savings", "you saved", "rabatt", "nachlass",
         "skonto", "remise", "escompte", "descuento", "sconto", "korting",
     ],
+    # the sum of the lines before a discount is taken off ('Gross  2,006.90 / Discount 10%  -200.69')
+    "before_discount": ["gross", "gross amount", "total before discount", "amount before discount"],
     "count": [
         "qty", "quantity", "total qty", "total quantity", "items", "item", "item count", "total items",
         "no of items", "no of item", "number of items", "pcs", "units", "menge", "anzahl", "artikel",

@@ -13,7 +13,7 @@ from collections import Counter
 from decimal import Decimal
 
 from docpipe.fields import FieldSpec
-from docpipe.grounding.dates import date_candidates
+from docpipe.grounding.dates import date_candidates, year_first_doubt
 from docpipe.offline.candidates import Candidate
 from docpipe.offline.context import PageContext
 from docpipe.offline.lexicon import role_of
@@ -148,7 +148,9 @@ def date_scan(ctx: PageContext) -> list[tuple[list[int], list]]:
             n = found[1]
             run = row[i:i + n]
             readings = date_candidates(layout.text_of(run), None)
-            if order is not None and len(readings) == 2:
+            if year_first_doubt(layout.text_of(run), order):
+                readings = date_candidates(layout.text_of(run), order)
+            elif order is not None and len(readings) == 2:
                 preferred = date_candidates(layout.text_of(run), order)
                 readings = preferred + [r for r in readings if r not in preferred]
             out.append((list(run), readings))
@@ -175,11 +177,13 @@ def date_field_candidates(ctx: PageContext, spec: FieldSpec) -> list[Candidate]:
         other = 1.0 if other_role and own < 0.5 else 0.0
         y = layout.tokens[tokens[0]].y0
         ambiguous = len(readings) == 2
+        doubt = year_first_doubt(layout.text_of(tokens), ctx.order.day_first)  # the page's order settles nothing
         feats = {
             "row_role": round(own, 3), "row_other": other, "first_date": float(tokens == first_tokens),
             "top": float(y < 0.4), "has_time": float(_has_time_after(ctx, tokens)),
             "repeat": float(min(counts[readings[0]], 3)), "ambiguous": float(ambiguous),
-            "order_firm": float(ctx.order.firm), "order_known": float(ctx.order.day_first is not None),
+            "order_firm": float(ctx.order.firm and not doubt),
+            "order_known": float(ctx.order.day_first is not None and not doubt),
         }
         if role == "due_date":
             base = 0.05 + 0.8 * own

@@ -241,6 +241,9 @@ def read_table(layout: PageLayout, specs: list[FieldSpec], stop_rows: set[int]) 
                 cell = _first_amount(layout, by_col[c.spec.name])
                 if cell is not None:
                     numbers[c.spec.name] = cell
+        if items and amount_col in numbers and not any(by_col.get(name) for name in text_fields) \
+                and _money_block_line(layout, numbers[amount_col].tokens):
+            break  # 'Gross  2,006.90', 'Discount 10%  -200.69' under the items: the money block has begun
         # A new item fills numbers the current one already has; a wrapped line or a line total
         # printed on a slightly lower baseline completes the current item instead.
         substantial = len(numbers) >= 2 or (amount_col is not None and amount_col in numbers)
@@ -359,9 +362,14 @@ def _item_line(layout: PageLayout, r: int) -> _ItemLine | None:
 
 def _is_role_line(layout: PageLayout, r: int, line: _ItemLine) -> bool:
     """A money-block line: total, subtotal, tax, cash, change, rounding, count, discount..."""
+    return _money_block_line(layout, line.amount.tokens if line.amount is not None else layout.rows[r][-1:])
+
+
+def _money_block_line(layout: PageLayout, value: list[int]) -> bool:
+    """The words left of an amount label it plainly (`_ROLE_LINE_STRENGTH`) as a line of the
+    money block: a total, subtotal, tax, cash, change, rounding, count, discount..."""
     from docpipe.offline.rowlabels import row_label
 
-    value = line.amount.tokens if line.amount is not None else layout.rows[r][-1:]
     label = row_label(layout, value)
     return bool(label.role) and label.strength(label.role) >= _ROLE_LINE_STRENGTH
 

@@ -236,7 +236,8 @@ def text_right(layout: PageLayout, hit: LabelHit, stop: set[int]) -> list[int]:
         if tid in stop:
             break
         if seg_used is None:
-            if tok.seg != label_seg and (not hit.colon or tok.x0 - layout.tokens[hit.tokens[-1]].x1 > 0.4):
+            if tok.seg != label_seg and (not hit.colon or tok.x0 - layout.tokens[hit.tokens[-1]].x1 > 0.4) \
+                    and not in_label_box(layout, hit, tid):
                 break
             if is_filler(tok.text) and not out:
                 continue
@@ -245,6 +246,43 @@ def text_right(layout: PageLayout, hit: LabelHit, stop: set[int]) -> list[int]:
             break
         out.append(tid)
     return out
+
+
+def in_label_box(layout: PageLayout, hit: LabelHit, value: int) -> bool:
+    """Whether the label and the word `value` right of it are a row of a box of labels and values:
+    at least two rows next to the label's (above or below, no gap of more than two lines between
+    them) hold a short phrase without digits starting where the label starts and, after it, a
+    value with a digit (a number, a date) starting where `value` starts ('Despatch Date  19 May
+    2025' and 'Sales Order  SO-21190' around 'Carrier  Palletways UK'). Headings side by side
+    ('Supplier  Customer') have name and street lines under them instead, and a street line has
+    its number in the left column too. Alignment tolerance: one line height."""
+    tol = layout.line_height
+    label_x0 = layout.tokens[hit.tokens[0]].x0
+    value_x0 = layout.tokens[value].x0
+    found = 0
+    for step in (-1, 1):
+        r, last_y = hit.row + step, layout.tokens[hit.tokens[0]].cy
+        while 0 <= r < len(layout.rows) and found < 2:
+            row = layout.rows[r]
+            y = layout.tokens[row[0]].cy
+            if abs(y - last_y) > 2.5 * tol:
+                break
+            left = next((t for t in row if abs(layout.tokens[t].x0 - label_x0) <= tol), None)
+            if left is None:
+                break
+            seg = layout.segments[layout.tokens[left].seg].tokens
+            words = [layout.tokens[t].text for t in seg]
+            after = [t for t in row if layout.tokens[t].x0 > layout.tokens[seg[-1]].x1]
+            if len(words) > 5 or any(ch.isdigit() for w in words for ch in w) or not after:
+                break
+            right = layout.segments[layout.tokens[after[0]].seg].tokens
+            if abs(layout.tokens[after[0]].x0 - value_x0) > tol \
+                    or not any(ch.isdigit() for t in right for ch in layout.tokens[t].text):
+                break
+            found += 1
+            last_y = y
+            r += step
+    return found >= 2
 
 
 def read_right(
