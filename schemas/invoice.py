@@ -116,6 +116,14 @@ class Invoice(BaseModel):
             "nettobetrag", "netto", "summe netto", "gesamtbetrag netto", "zwischensumme", "total ht",
             "montant ht", "sous-total", "base imponible", "imponibile"]},
     )
+    discount_total: Decimal | None = Field(
+        None,
+        description="Discount taken off the sum of the line amounts before tax (Rabatt, Skonto, remise), "
+                    "as printed (often negative); null when none is printed.",
+        json_schema_extra={"kind": "amount", "labels": [
+            "discount", "total discount", "rabatt", "nachlass", "skonto", "abzgl. skonto", "abzgl. rabatt",
+            "remise", "escompte", "descuento", "sconto", "korting"]},
+    )
     tax_total: Decimal | None = Field(
         None,
         description="Total tax (VAT, sales tax) charged.",
@@ -143,16 +151,19 @@ class Invoice(BaseModel):
             return None
         return amounts_agree(self.subtotal + self.tax_total, self.total)
 
-    @consistency_rule("sum of line_items.amount = subtotal")
+    @consistency_rule("sum of line_items.amount − discount_total = subtotal")
     def _lines_add_up(self) -> bool | None:
         amounts = [item.amount for item in self.line_items]
         if self.subtotal is None or not amounts or None in amounts:
             return None
         # Each printed line amount may carry up to half a cent of rounding; a credit note may print
-        # its lines positive under a negative subtotal.
+        # its lines positive under a negative subtotal. A discount is printed with either sign and
+        # always makes the amount before tax smaller in size.
         total = sum(amounts)
         if self.subtotal < 0 and all(amount >= 0 for amount in amounts):
             total = -total
+        if self.discount_total:
+            total -= abs(self.discount_total) if total >= 0 else -abs(self.discount_total)
         return amounts_agree(total, self.subtotal, tolerance=max(Decimal("0.02"), Decimal("0.005") * len(amounts)))
 
     @consistency_rule("due_date ≥ issue_date", evidence=False)

@@ -28,7 +28,7 @@ def test_builtin_schemas_and_their_analyst_facing_fields(tmp_path):
     invoice = load_schema("invoice", tmp_path).model
     assert list(invoice.model_fields) == [
         "invoice_number", "issue_date", "due_date", "seller_name", "seller_address", "buyer_name",
-        "buyer_address", "currency", "subtotal", "tax_total", "total", "line_items"]
+        "buyer_address", "currency", "subtotal", "discount_total", "tax_total", "total", "line_items"]
     receipt = load_schema("receipt", tmp_path).model
     assert list(receipt.model_fields) == ["merchant_name", "merchant_address", "date", "total", "currency", "items"]
 

@@ -176,8 +176,8 @@ def test_a_dollar_sign_on_a_mexican_or_spanish_language_receipt_is_not_the_us_do
 
 
 def test_an_amount_cut_at_the_edge_of_a_scan_is_no_firm_reading() -> None:
-    assert not read_amount("$74.").strong and not read_amount("¥5,7").strong
-    assert read_amount("$74").strong and read_amount("74.50").strong
+    assert not read_amount("$74.").strong and not read_amount("RM12.").strong
+    assert read_amount("$74").strong and read_amount("74.50").strong and read_amount("94.3").strong
 
 
 def test_lower_case_currency_signs_are_currencies_and_ground() -> None:
@@ -199,3 +199,90 @@ def test_a_name_chosen_for_both_parties_stays_with_the_stronger_evidence() -> No
     values = _values(page)
     assert values["buyer_name"] == "Pastelaria Aurora Unipessoal Lda"
     assert values["seller_name"] != values["buyer_name"]
+
+
+# -- kinds an eighth fresh user found (German, French, Belgian and Luxembourg e-invoice styles) --
+
+def _window_letter(attention: str) -> list[tuple[float, float, str]]:
+    return [(0.08, 0.04, "Hansen Verpackungen GmbH & Co. KG"),
+            (0.08, 0.12, "Hansen Verpackungen GmbH & Co. KG · Hafenstraße 9 · 28217 Bremen"),
+            (0.08, 0.14, attention), (0.08, 0.155, "Hotel Zur Post GmbH"), (0.08, 0.17, "Ringstraße 95"),
+            (0.08, 0.185, "81692 München"), (0.6, 0.25, "Rechnungs-Nr."), (0.78, 0.25, "R170305"),
+            (0.6, 0.265, "Rechnungsdatum"), (0.78, 0.265, "05.07.2025"), (0.5, 0.6, "Endbetrag"),
+            (0.75, 0.6, "16.568,31 €")]
+
+
+@pytest.mark.parametrize("attention", ["z. Hd. Herrn Max Vogel", "À l'attention de Mme Claire Roux", "Attn: Accounts"])
+def test_an_attention_line_over_the_recipients_name_is_not_the_name(attention: str) -> None:
+    values = _values(_window_letter(attention))
+    assert values["buyer_name"] == "Hotel Zur Post GmbH"
+    assert values["seller_name"] == "Hansen Verpackungen GmbH & Co. KG"
+
+
+def test_a_name_after_a_bank_details_label_and_a_return_address_whose_separator_was_lost() -> None:
+    page = [(0.08, 0.04, "Weyland Informatique SARL"), (0.08, 0.055, "Grand-Rue 10 · L-1611 Luxembourg"),
+            (0.08, 0.12, "Weyland Informatique SARL · Grand-Rue 10- L-1611 Luxembourg"),
+            (0.08, 0.14, "Ateliers Hoffmann SARL"), (0.08, 0.155, "chemin des Vignes 86"),
+            (0.08, 0.17, "L-1611 Luxembourg"), (0.6, 0.12, "N° de facture"), (0.78, 0.12, "AV-2025-2130"),
+            (0.5, 0.6, "Total TTC"), (0.75, 0.6, "-1 088,94 EUR"),
+            (0.08, 0.93, "Titulaire: Weyland Informatique SARL · IBAN LU31 4770 9463 1119 4681 94")]
+    values = _values(page)
+    assert values["seller_name"] == "Weyland Informatique SARL"
+    assert values["buyer_name"] == "Ateliers Hoffmann SARL"
+    from docpipe.grounding.textnorm import is_legal_form
+
+    assert is_legal_form("S.à") and is_legal_form("r.l.")
+
+
+@pytest.mark.parametrize("terms, due", [("Zahlungsziel: 30 Tage netto, bis 8. Dezember 2025", "2025-12-08"),
+                                        ("Conditions : 14 jours net, soit le 28 juin 2025", "2025-06-28"),
+                                        ("Payment terms: 30 days, by 3 December 2025", "2025-12-03")])
+def test_the_deadline_a_payment_terms_line_gives_is_the_due_date(terms: str, due: str) -> None:
+    page = [(0.08, 0.04, "Voigt Elektrotechnik GmbH"), (0.08, 0.055, "Dorfstraße 59, 74889 Sinsheim"),
+            (0.6, 0.12, "Rechnungsnummer: R582983"), (0.6, 0.135, "Rechnungsdatum: 8. November 2025"),
+            (0.08, 0.3, terms), (0.5, 0.6, "Rechnungsbetrag"), (0.75, 0.6, "€ 6.660,23")]
+    assert str(_values(page)["due_date"]) == due
+    # A period or a discount's window is no deadline: 'innerhalb 10 Tagen 2 % Skonto' gives none.
+    page[4] = (0.08, 0.3, "Bei Zahlung innerhalb 10 Tagen 2 % Skonto")
+    assert _values(page)["due_date"] is None
+
+
+def test_ocr_punctuation_in_a_date_and_before_a_currency_code() -> None:
+    assert str(date_candidates("10:08.2025", True)[0]) == "2025-08-10"
+    assert read_amount("10.883,43.EUR").value == Decimal("10883.43")
+
+
+def test_a_receipts_city_line_keeps_its_postcode_when_the_phone_follows_it() -> None:
+    page = [(0.1, 0.03, "KEDAI BUKU MAJU SDN BHD"), (0.1, 0.045, "NO 88, JALAN PASAR BESAR"),
+            (0.1, 0.06, "30000 IPOH, PERAK  TEL: 05-254 1234"), (0.1, 0.08, "28/04/2018 13:05"),
+            (0.1, 0.5, "TOTAL"), (0.6, 0.5, "RM 12.50")]
+    assert _values(page, Receipt)["merchant_address"] == "NO 88, JALAN PASAR BESAR 30000 IPOH, PERAK"
+
+
+def test_a_discount_between_the_items_sum_and_the_net_amount_keeps_the_lines_consistent() -> None:
+    from docpipe.fields import check_rules
+
+    page = [(0.08, 0.04, "Kessler Druckerei AG"), (0.08, 0.055, "Marktplatz 3, 8001 Zürich"),
+            (0.6, 0.12, "Rechnungs-Nr. R-2219"), (0.6, 0.135, "Rechnungsdatum 07.09.2025"),
+            (0.08, 0.3, "Bezeichnung"), (0.45, 0.3, "Menge"), (0.6, 0.3, "Einzelpreis"), (0.8, 0.3, "Betrag"),
+            (0.08, 0.32, "Kupferrohr 15 mm"), (0.45, 0.32, "2"), (0.6, 0.32, "348,39"), (0.8, 0.32, "696,78"),
+            (0.08, 0.335, "Holzleiste Eiche"), (0.45, 0.335, "8"), (0.6, 0.335, "295,65"), (0.8, 0.335, "2.365,20"),
+            (0.5, 0.36, "Summe Positionen"), (0.8, 0.36, "3.061,98 EUR"), (0.5, 0.375, "abzgl. Skonto 3 %"),
+            (0.8, 0.375, "-91,86 EUR"), (0.5, 0.39, "Nettobetrag"), (0.8, 0.39, "2.970,12 EUR"),
+            (0.5, 0.405, "zzgl. USt. 19 %"), (0.8, 0.405, "564,32 EUR"), (0.5, 0.42, "Gesamtbetrag"),
+            (0.8, 0.42, "3.534,44 EUR")]
+    result = _result(page)
+    assert result.extraction.discount_total == Decimal("-91.86")
+    assert result.extraction.subtotal == Decimal("2970.12")
+    assert [str(v) for v in check_rules(result.extraction)] == []
+    # Without the discount the lines do not add up to the net amount: a real inconsistency.
+    assert check_rules(result.extraction.model_copy(update={"discount_total": None}))
+
+
+def test_a_total_with_its_last_zero_faded_is_still_read_and_confirmed_by_cash_and_change() -> None:
+    page = [(0.1, 0.03, "SEGI MART TRADING SDN. BHD."), (0.1, 0.045, "NO 23, JALAN SS 15/4"),
+            (0.1, 0.06, "47500 SUBANG JAYA, SELANGOR"), (0.1, 0.08, "22 JAN 2018 20:44"),
+            (0.1, 0.5, "TOTAL SALES (INCLUSIVE GST)"), (0.7, 0.5, "94.29"), (0.1, 0.515, "ROUNDING ADJ"),
+            (0.7, 0.515, "0.01"), (0.1, 0.53, "NET TOTAL RM"), (0.7, 0.53, "94.3"), (0.1, 0.545, "CASH"),
+            (0.7, 0.545, "100.00"), (0.1, 0.56, "CHANGE"), (0.7, 0.56, "5.70")]
+    assert _values(page, Receipt)["total"] == Decimal("94.30")

@@ -25,7 +25,8 @@ def test_invoice_columns_one_by_one() -> None:
     expected = {
         "invoice_number": pa.string(), "issue_date": pa.date32(), "due_date": pa.date32(),
         "seller_name": pa.string(), "seller_address": pa.string(), "buyer_name": pa.string(),
-        "buyer_address": pa.string(), "currency": pa.string(), "subtotal": DEC, "tax_total": DEC, "total": DEC,
+        "buyer_address": pa.string(), "currency": pa.string(), "subtotal": DEC, "discount_total": DEC,
+        "tax_total": DEC, "total": DEC,
     }
     assert schema.names == [*expected, "line_items"]
     for name, arrow_type in expected.items():

@@ -144,6 +144,7 @@ class InvoiceSpec:
             "buyer_address": ", ".join(self.buyer_address),
             "currency": self.currency,
             "subtotal": f"{self.subtotal:.2f}",
+            "discount_total": None,  # these invoices print no discount
             "tax_total": f"{self.tax_total:.2f}",
             "total": f"{self.total:.2f}",
             "line_items": [

@@ -33,6 +33,7 @@ _MACHINE_RE = re.compile(r"^[-+]?\d+(?:\.\d+)?$")
 _WHOLE_DASH_RE = re.compile(r"(?<=\d)[.,]-{1,2}$")
 
 
+_DOT_BEFORE_CODE_RE = re.compile(r"(?<=\d[.,]\d\d)\.(?=[A-Z]{3}$)")
 _KRONA_SIGN_RE = re.compile(r"^kr\.?\s*(?=[\d-])|(?<=\d)\s*kr\.?$", re.IGNORECASE)
 
 
@@ -111,7 +112,6 @@ def _valid_groups(text: str, sep: str) -> bool:
 
 
 _CENTS_ONLY_RE = re.compile(r"\.\d{2}")
-_ONE_DECIMAL_RE = re.compile(r"[.,]\d$")
 
 
 def read_amount(text: str) -> AmountReading | None:
@@ -121,6 +121,7 @@ def read_amount(text: str) -> AmountReading | None:
         return None
     s = s.replace("−", "-").replace("–", "-").replace("\u00a0", " ")
     s = _KRONA_SIGN_RE.sub("", s)  # 'kr': one of four currencies, left to the page (currency.krona_from_context)
+    s = _DOT_BEFORE_CODE_RE.sub(" ", s)  # '10.883,43.EUR': a speck read as a dot before the code
     rand = RAND_RE.match(s)
     if rand:
         s = rand.group(1)
@@ -155,10 +156,10 @@ def read_amount(text: str) -> AmountReading | None:
         readings = [(readings[0][0], True)]  # '1.505,-' is 1505 exactly: money, as if '1505.00'
     values = tuple(-v if negative else v for v, _ in readings)
     has_decimals = readings[0][1]
-    # Money prints two decimals or none: one decimal digit ('5,7', '74.5') or a currency sign before a
-    # number that ends in its separator ('$74.') is more likely a word cut short or misread.
-    odd = cut or has_decimals and _ONE_DECIMAL_RE.search(s) is not None
-    return AmountReading(values[0], values, currency, has_decimals, (has_decimals or currency is not None) and not odd)
+    # A currency sign before a number that ends in its separator ('$74.') is more likely an amount
+    # cut short at the edge of a scan than a whole one. (One decimal digit, '94.3', is often a
+    # receipt's '94.30' with its last zero faded: still a reading that cash and change can confirm.)
+    return AmountReading(values[0], values, currency, has_decimals, (has_decimals or currency is not None) and not cut)
 
 
 def parse_amount(text: str) -> Decimal | None:

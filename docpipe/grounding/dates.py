@@ -69,6 +69,7 @@ def _clean(text: str) -> str:
     t = fold(text).strip().rstrip(".,;:").lstrip(":;,")  # ':04 Jan 2017' after a label 'Date'
     t = t.replace(",", " ")
     t = re.sub(r"(?<=\d)~(?=\d)", "-", t)  # OCR reads a dash between digits as a tilde ('2024~04-02')
+    t = re.sub(r"^(\d{1,2}):(\d{1,2}\.\d{4})$", r"\1.\2", t)  # ... and a dot as a colon ('10:08.2025')
     t = re.sub(r"(?<=[a-z])\|", "l", t)  # ... and an l after letters as a bar ('Apri| 11, 2024')
     t = _ZERO_FOR_O_RE.sub(lambda m: "o" + m.group(1), t)  # ... and the O of 'Oct', 'Okt' as a zero ('01 0ct 2025')
     # Contracts: 'the 11th day of January, 2012' is 11 January 2012.

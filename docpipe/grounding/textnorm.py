@@ -19,6 +19,7 @@ _LEGAL_FORMS = {
     "kft", "zrt", "sro", "spzoo", "doo", "ad", "pty", "gesmbh", "se", "ag.", "company", "ek",
     "sdn", "bhd", "berhad", "sendirian", "sb", "pte", "ltda", "eireli", "kk", "tbk",
     "lda", "bvba", "sprl", "srls", "sagl", "ehf", "nyrt", "spol",
+    "rl",  # the end of "S.à r.l." (Luxembourg)
     "haftungsbeschrankt",  # part of a UG's legal form: "UG (haftungsbeschränkt)"
 }
 _PUNCT_RE = re.compile(r"[^\w]+", re.UNICODE)

@@ -75,6 +75,14 @@ def has_postcode(text: str) -> bool:
 
 _ATTENTION = re.compile(r"(t\.\s?a\.\s?v\.|attn\b|attention\b|z\.\s?hd\.|zu h(ä|ae)nden|c/o\b|(à|a) l'attention|"
                         r"all'attenzione|a la atenci(ó|o)n)", re.IGNORECASE)
+
+
+def is_attention_line(text: str) -> bool:
+    """A line naming the person a letter is for ('z. Hd. Herrn Max Vogel', 'Attn: Accounts',
+    "À l'attention de Mme Roux", 't.a.v. de penningmeester'): part of a recipient's block, never its name."""
+    return bool(_ATTENTION.match(text.strip()))
+
+
 _REG_NO = re.compile(r"^\(?\s*(co\.?\s*(reg|no)\.?\s*:?)?\s*[a-z]{0,3}\d{4,}[\s-]*[a-z]\)?$|^\(?\d{5,}[-\s]?[a-z]\)?$",
                      re.IGNORECASE)
 _TRAILING_REG = re.compile(r"\s*\(?\b\d{5,}[\s-]?[a-z]\)?(\s*\([a-z]{2,5}\))?[.,;]?\s*$", re.IGNORECASE)
@@ -283,7 +291,13 @@ def _speck(layout: PageLayout, seg: int) -> bool:
 
 def _line(layout: PageLayout, parts: list[int]) -> Line:
     toks = sorted((t for s in parts for t in layout.segments[s].tokens), key=lambda t: layout.tokens[t].x0)
-    return Line(toks, layout.text_of(toks), line_kind(layout, toks))
+    kind = line_kind(layout, toks)
+    if kind == "contact":
+        # '30000 IPOH, PERAK  TEL: 05-254 1234': the city line with the shop's phone after it.
+        cut = next((k for k, t in enumerate(toks) if k >= 2 and layout.keys[t].rstrip("#") in _CONTACT_WORDS), None)
+        if cut is not None and line_kind(layout, toks[:cut]) == "address":
+            return Line(toks[:cut], layout.text_of(toks[:cut]), "address")
+    return Line(toks, layout.text_of(toks), kind)
 
 
 def strip_registration(layout: PageLayout, toks: list[int]) -> list[int]:

@@ -12,6 +12,7 @@ import re
 ROLE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("subtotal", re.compile(r"(sub_?total|net_?(total|amount)|total_?net|untaxed|before_tax)")),
     ("tax", re.compile(r"(tax|vat|gst)_?(total|amount)?$|^(tax|vat)")),
+    ("discount", re.compile(r"discount|rebate")),
     ("amount_due", re.compile(r"(amount_?due|balance_?due|to_?pay|payable)")),
     ("total", re.compile(r"^(total|grand_?total|total_?(amount|gross|incl\w*)|amount_?total|gross_?total|invoice_?total)$")),
     ("doc_number", re.compile(r"^(invoice|receipt|bill|document|doc|credit_?note)_?(number|no|nr|num|id)$")),

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from docpipe.grounding.labels import LabelHit
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.textnorm import company_key, fold, is_legal_form, label_token, label_tokens
-from docpipe.offline.blocks import grow_row
+from docpipe.offline.blocks import grow_row, is_attention_line
 from docpipe.offline.prose_lexicon import ends_with_country
 from docpipe.offline.lexicon import (
     DOC_TITLE_WORDS, OWNER_WORDS, PART_SEPARATORS, PARTY_ID_KEYS, PARTY_NAME_KEYS, REGISTRATION_WORDS, ROLE_LABELS,
@@ -323,6 +323,13 @@ def _chunks(layout: PageLayout, seg_tokens: list[int]) -> list[list[int]]:
 _US_ZIP = re.compile(r"^\d{5}(-\d{4})?$")
 
 
+def after_label(layout: PageLayout, chunk: list[int]) -> list[int]:
+    """The words after a short label ending in a colon that opens the chunk ('Titulaire: Weyland
+    Informatique SARL', 'Kontoinhaber: …' in bank details), else the chunk itself."""
+    labelled = next((k for k, t in enumerate(chunk[:3]) if layout.tokens[t].text.endswith(":")), None)
+    return chunk[labelled + 1:] if labelled is not None and labelled + 1 < len(chunk) else chunk
+
+
 def _trim_to_legal_form(layout: PageLayout, chunk: list[int]) -> list[int] | None:
     """'Foo Bar GmbH' kept; 'Sarl au capital de …' and long sentences rejected."""
     last = max((i for i, t in enumerate(chunk) if is_legal_form(layout.tokens[t].text)), default=-1)
@@ -360,7 +367,7 @@ def legal_name_candidates(layout: PageLayout, excluded_rows: set[int]) -> list[R
         for chunk in _chunks(layout, seg.tokens):
             if layout.keys[chunk[0]] in OWNER_WORDS:
                 continue  # 'Inh. Sabine Auer e.K.': the owner of the business named above
-            name = _trim_to_legal_form(layout, chunk)
+            name = _trim_to_legal_form(layout, after_label(layout, chunk))
             if name is not None and name[0] == chunk[0] and not _continues_name(layout.tokens[name[0]].text):
                 found.append((name, company_key(layout.text_of(name))))
     if not found:
@@ -392,8 +399,9 @@ def imprint_names(layout: PageLayout, excluded_rows: set[int]) -> list[Reading]:
         chunks = _chunks(layout, seg.tokens)
         if not chunks or chunks[0][0] != seg.tokens[0] or layout.keys[chunks[0][0]] in OWNER_WORDS:
             continue
-        name = _trim_to_legal_form(layout, chunks[0])
-        if name is None or name[0] != chunks[0][0]:
+        first = after_label(layout, chunks[0])
+        name = _trim_to_legal_form(layout, first)
+        if name is None or name[0] != first[0]:
             continue
         # The rest of the printed line: this segment after the name and the pieces continuing it.
         parts = grow_row(layout, seg.row, [seg.index], set())
@@ -469,7 +477,12 @@ def _return_address(layout: PageLayout, seg: int) -> bool:
         rest = toks[first + 1:]
         return any(_has_postcode(layout.text_of(rest[k:])) for k in range(1, len(rest)))
     return (len(chunks) >= 2 and _is_namey(layout, chunks[0]) and not _is_addressy(layout, chunks[0])
-            and any(_has_postcode(layout.text_of(c)) for c in chunks[1:]))
+            and any(_has_postcode(layout.text_of(c)) or _CITY_AFTER_STREET.search(layout.text_of(c))
+                    for c in chunks[1:]))
+
+
+# A street and its city in one piece, the separator between them lost ('Grand-Rue 10- L-1611 Luxembourg').
+_CITY_AFTER_STREET = re.compile(r"\S\s+(?:[A-Z]{1,2}-)?\d{4,5}\s+[^\W\d]{2,}")
 
 
 _RECIPIENT_LABELS = {" ".join(label_tokens(label)) for label in ROLE_LABELS["buyer"]}
@@ -516,8 +529,9 @@ def _find_window(layout: PageLayout, max_y: float) -> tuple[int, Reading, Readin
         below = layout.segment_below(seg, max_gap_lines=2.5, skip=lambda s: not layout.segment_text(s).strip(
             "".join(_SEPARATORS) + " ."))
         if below is not None and (label_token(layout.segment_text(below)) in SALUTATIONS
-                                  or _recipient_label(layout.segment_text(below))):
-            below = layout.segment_below(below)  # 'Firma', 'Herrn', 'Bill to:' above the name
+                                  or _recipient_label(layout.segment_text(below))
+                                  or is_attention_line(layout.segment_text(below))):
+            below = layout.segment_below(below)  # 'Firma', 'Herrn', 'Bill to:', 'z. Hd. Herrn …' above the name
         if below is None:
             continue
         name = layout.segments[below].tokens

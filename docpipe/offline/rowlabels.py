@@ -20,7 +20,7 @@ from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.textnorm import label_tokens
 from docpipe.offline.lexicon import OTHER_AMOUNT_ROLES, OTHER_DATE_ROLES, ROLE_LABELS
 
-AMOUNT_ROLES = ("total", "subtotal", "tax", "amount_due")
+AMOUNT_ROLES = ("total", "subtotal", "tax", "amount_due", "discount")
 DATE_ROLES = ("issue_date", "due_date")
 _COMPOUND_MIN = 6
 

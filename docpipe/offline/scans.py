@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from docpipe.fields import FieldSpec
 from docpipe.grounding.dates import date_candidates, year_first_doubt
+from docpipe.grounding.layout import PageLayout
 from docpipe.offline.candidates import Candidate
 from docpipe.offline.context import PageContext
 from docpipe.offline.lexicon import role_of
@@ -158,6 +159,27 @@ def date_scan(ctx: PageContext) -> list[tuple[list[int], list]]:
     return out
 
 
+# A date a payment-terms line gives as the deadline: 'Zahlungsziel: 30 Tage netto, bis 8. Dezember
+# 2025', 'Conditions : 14 jours net, soit le 28 juin 2025', 'Payment terms: 30 days, by 3 March 2025'.
+_PAYMENT_WORDS = frozenset({
+    "zahlungsziel", "zahlbar", "zahlungsbedingungen", "zahlung", "payment", "terms", "payable", "conditions",
+    "paiement", "reglement", "pagamento", "pago", "condiciones", "betaling", "betalingstermijn",
+    "netto", "net", "days", "tage", "tagen", "jours", "giorni", "dias", "dagen"})
+_DEADLINE_WORDS = frozenset({"bis", "am", "by", "before", "until", "le", "avant", "entro", "il", "antes", "del",
+                             "uiterlijk", "voor", "op", "spatestens"})
+DEADLINE_STRENGTH = 0.75  # as plain as a due date's own label, a little less
+
+
+def payment_deadline(layout: PageLayout, tokens: list[int]) -> bool:
+    """The date is the deadline of a payment-terms line: a deadline word right before it ('bis',
+    'by', 'soit le', 'avant le', 'entro il') and a payment or terms word earlier on its row."""
+    # (A date run may open with its article: 'le 28 juin 2025'.)
+    first = layout.tokens[next((t for t in tokens if any(ch.isdigit() for ch in layout.tokens[t].text)), tokens[0])]
+    row = layout.rows[first.row]
+    before = [layout.keys[t] for t in row[:first.pos]]
+    return bool(before) and before[-1] in _DEADLINE_WORDS and bool(set(before[:-1]) & _PAYMENT_WORDS)
+
+
 def date_field_candidates(ctx: PageContext, spec: FieldSpec) -> list[Candidate]:
     """Every date on the page as a candidate for a date field; both readings of an ambiguous one."""
     role = role_of(spec.name)
@@ -173,6 +195,8 @@ def date_field_candidates(ctx: PageContext, spec: FieldSpec) -> list[Candidate]:
         below = _label_above(ctx, tokens)
         own = max(label.strength(role) if role in DATE_ROLES else 0.0, below.strength(role) * 0.9
                   if role in DATE_ROLES else 0.0)
+        if role == "due_date" and not own and payment_deadline(layout, tokens):
+            own = DEADLINE_STRENGTH
         other_role = label.role if label.role not in ("", role) else below.role if below.role not in ("", role) else ""
         other = 1.0 if other_role and own < 0.5 else 0.0
         y = layout.tokens[tokens[0]].y0
