@@ -286,3 +286,40 @@ def test_a_total_with_its_last_zero_faded_is_still_read_and_confirmed_by_cash_an
             (0.7, 0.515, "0.01"), (0.1, 0.53, "NET TOTAL RM"), (0.7, 0.53, "94.3"), (0.1, 0.545, "CASH"),
             (0.7, 0.545, "100.00"), (0.1, 0.56, "CHANGE"), (0.7, 0.56, "5.70")]
     assert _values(page, Receipt)["total"] == Decimal("94.30")
+
+
+# -- kinds a ninth fresh user found --
+
+def test_a_credit_notes_sentence_naming_the_invoice_it_corrects_does_not_give_the_number() -> None:
+    page = [(0.08, 0.04, "Dubois & Peeters SRL"), (0.08, 0.055, "Rue Royale 150 · 1000 Bruxelles"),
+            (0.6, 0.12, "Note de crédit n°"), (0.78, 0.12, "NC-2025-014"), (0.6, 0.135, "Date"),
+            (0.78, 0.135, "21/03/2025"), (0.5, 0.6, "Total TVAC EUR"), (0.75, 0.6, "3 798,43"),
+            (0.08, 0.7, "Note de crédit relative à la facture F-2025-0211.")]
+    assert _values(page)["invoice_number"] == "NC-2025-014"
+
+
+def test_an_item_called_transport_is_an_item_and_a_carried_sum_is_not() -> None:
+    head = [(0.08, 0.04, "Schäfer Elektrotechnik GmbH"), (0.08, 0.055, "Hauptstraße 5, 10115 Berlin"),
+            (0.6, 0.12, "Rechnungs-Nr. 2025-10451"), (0.6, 0.135, "Datum 27.02.2025"),
+            (0.08, 0.3, "Bezeichnung"), (0.45, 0.3, "Menge"), (0.6, 0.3, "Einzelpreis"), (0.8, 0.3, "Betrag"),
+            (0.08, 0.32, "Montage"), (0.45, 0.32, "2"), (0.6, 0.32, "100,00"), (0.8, 0.32, "200,00")]
+    transport = [(0.08, 0.335, "Transport"), (0.45, 0.335, "1"), (0.6, 0.335, "40,86"), (0.8, 0.335, "40,86")]
+    money = [(0.5, 0.36, "Nettobetrag"), (0.8, 0.36, "240,86 EUR"), (0.5, 0.375, "Gesamtbetrag"),
+             (0.8, 0.375, "286,62 EUR")]
+    items = _result(head + transport + money).extraction.line_items
+    assert [item.description for item in items] == ["Montage", "Transport"]
+    carried = [(0.08, 0.335, "Übertrag"), (0.8, 0.335, "240,86")]
+    items = _result(head + carried + money).extraction.line_items
+    assert [item.description for item in items] == ["Montage"]
+
+
+def test_an_attention_line_heading_a_recipient_block_without_a_return_address() -> None:
+    page = [(0.08, 0.04, "Van Dijk Installatietechniek B.V."), (0.08, 0.055, "Keizersgracht 221"),
+            (0.08, 0.07, "1016 DV Amsterdam"), (0.08, 0.13, "Attn: Accounts Payable"),
+            (0.08, 0.145, "De Groot Bouw B.V."), (0.08, 0.16, "Stationsplein 12"), (0.08, 0.175, "3511 ED Utrecht"),
+            (0.6, 0.13, "Factuurnummer: F-2025-0614"), (0.6, 0.145, "Factuurdatum: 07-03-2025"),
+            (0.5, 0.6, "Totaal EUR"), (0.75, 0.6, "6.962,10"),
+            (0.08, 0.93, "Van Dijk Installatietechniek B.V. · IBAN NL44 RABO 0517 5407 32 · Tel. +31 20 1234567")]
+    values = _values(page)
+    assert values["buyer_name"] == "De Groot Bouw B.V."
+    assert values["seller_name"] == "Van Dijk Installatietechniek B.V."

@@ -408,8 +408,9 @@ def header_parties(layout: PageLayout) -> list[HeaderParty]:
             # address, but a legal form alone on the next line ends the name begun above it.
             kinds[0] = block.lines[0].kind = "name"
         i = 0
-        # A logo line, a title or a registration/contact line may stand above the name.
-        while i < len(kinds) and (kinds[i] in ("other", "title", "date") or kinds[i] == "contact" and i < 2
+        # A logo line, a title, a registration/contact line or an attention line ('Attn: Accounts
+        # Payable' over the recipient's company) may stand above the name.
+        while i < len(kinds) and (kinds[i] in ("other", "title", "date", "attention") or kinds[i] == "contact" and i < 2
                                   or kinds[i] == "address" and i == 0 and len(kinds) > 1 and kinds[1] == "name"):
             # (an address-like fragment alone above the name: the torn edge of the slip before it)
             i += 1

@@ -114,7 +114,7 @@ ROLE_LABELS: dict[str, list[str]] = {
         "fatura", "fatura no", "fatura n", "numero da fatura", "fatura-recibo", "fatura recibo", "factura simplificada",
         "nota de credito", "nota de credito no", "creditnotanummer", "credit note number",
         "avoir numero", "numero d'avoir", "no d'avoir", "no de l'avoir", "credit memo", "credit memo no",
-        "credit memo number",
+        "credit memo number", "note de credit", "note de credit no", "numero de note de credit",
         "numer faktury", "faktura nr", "nr faktury", "faktura vat nr", "faktura", "faktura vat", "korekta nr",
         "faktura korygujaca nr", "fee note", "fee note no", "fee note number",
         "fakturanummer", "fakturanr", "kreditfaktura", "kreditnota", "kreditnota nr", "kreditnotanummer",  # Nordic
@@ -209,7 +209,7 @@ DOC_TITLE_WORDS = {
     "cash receipt", "cash bill", "cash sale", "guest check", "delivery order", "quotation",
     "fatura", "fatura-recibo", "fatura recibo", "fatura simplificada", "factura simplificada", "nota de credito",
     "nota di credito", "avoir", "creditnota", "credit memo", "fee note", "faktura", "faktura vat",
-    "kreditfaktura", "kreditnota", "lasku", "hyvityslasku", "danovy doklad", "dobropis", "szamla",
+    "kreditfaktura", "kreditnota", "lasku", "hyvityslasku", "danovy doklad", "dobropis", "szamla", "note de credit",
 }
 
 # Table rows that carry a running sum between pages, not an item.
@@ -268,6 +268,8 @@ REFERENCE_WORDS = {
     "zu", "zur", "bezug", "bzgl", "ref", "reference", "referenz", "corrects", "correcting", "original",
     "orig", "against", "cancels", "storno", "ursprungliche", "annule", "rif", "riferimento", "rectifica",
     "rectificada", "origineel", "oorspronkelijke", "related", "previous", "vorherige", "applies", "applied",
+    "relative", "relatif", "relativa", "relativo", "concernant", "regarding", "betreffend", "betrifft", "bezuglich",
+    "sur",  # 'Note de crédit relative à la facture F-2025-0211', 'Avoir sur facture N° …'
 }
 
 # Labels of numbers that are not the document's own: customer, order, delivery-note, account numbers

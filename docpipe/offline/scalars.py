@@ -268,8 +268,9 @@ PARTY_LABEL_ROLES = ("seller", "buyer", "seller_address", "buyer_address")
 def _refers_elsewhere(layout: PageLayout, hit: LabelHit) -> bool:
     """A number label opened or qualified by a reference word on its line piece: 'zu Rechnung',
     'Corrects invoice', 'Factura rectificada:'."""
-    # The word before, or the one before an article ('Rectifica la factura', 'zur Rechnung').
-    if any(key in REFERENCE_WORDS for key in keys_before(layout, hit, 2)):
+    # The word before, or one before an article or a preposition ('Rectifica la factura', 'zur
+    # Rechnung', 'relative à la facture').
+    if any(key in REFERENCE_WORDS for key in keys_before(layout, hit, 3)):
         return True
     row = layout.rows[hit.row]
     after = row[hit.end:hit.end + hit.extended_by]

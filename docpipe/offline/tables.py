@@ -167,12 +167,12 @@ def _ends_table(layout: PageLayout, row: list[int]) -> bool:
 
 
 def _carry_row(layout: PageLayout, row: list[int]) -> bool:
-    """'Übertrag 2.559,45', 'Carried forward': a running sum between pages. An item whose text only
-    starts with such a word ('Transport Bourges – Lyon  1  980,00  20%  980,00') prints more numbers
-    than a sum and a page number."""
+    """'Übertrag 2.559,45', 'Carried forward': a running sum between pages, a sum and perhaps a
+    page number. An item whose text is or starts with such a word ('Transport  1  40,86  40,86',
+    'Transport Bourges – Lyon  1  980,00  20%  980,00') prints more numbers."""
     words = " ".join(k for k in (layout.keys[t] for t in row) if k and not any(ch.isdigit() for ch in k))
     numbers = sum(any(ch.isdigit() for ch in layout.tokens[t].text) for t in row)
-    return any(words == w or words.startswith(w + " ") and numbers <= 2 for w in CARRY_WORDS)
+    return numbers <= 2 and any(words == w or words.startswith(w + " ") for w in CARRY_WORDS)
 
 
 def _cells_by_column(layout: PageLayout, row: list[int], cols: list[Column]) -> dict[str, list[int]]:
