@@ -141,11 +141,12 @@ def rand_at(tokens: list[str], i: int) -> bool:
     """Token i opens a rand amount: 'R53.20' alone, or 'R' / 'R46' with the rest of the amount in
     the next token ('R 53.20', 'R46 272,60')."""
     t = tokens[i].strip()
-    if not t.startswith("R") or len(t) > 1 and not t[1].isdigit():
-        return False
+    if RAND_RE.match(t):
+        return True
     nxt = tokens[i + 1].strip().rstrip(";:") if i + 1 < len(tokens) else ""
-    return bool(RAND_RE.match(t) or RAND_RE.match(f"{t} {nxt}" if len(t) == 1 else f"{t}{nxt}")
-                and (len(t) == 1 or re.fullmatch(r"R\d{1,3}", t) and re.fullmatch(r"\d{3}[.,]\d{2}", nxt)))
+    if t == "R":
+        return bool(RAND_RE.match(f"R {nxt}"))
+    return bool(re.fullmatch(r"R\d{1,3}", t) and re.fullmatch(r"\d{3}[.,]\d{2}", nxt))
 
 
 def krona_from_context(context: str) -> str | None:
@@ -155,10 +156,14 @@ def krona_from_context(context: str) -> str | None:
     lowered = fold(context)
     for pattern, code in _KRONA_CONVENTIONS:
         codes[code] += len(set(pattern.findall(lowered)))
-    codes = Counter({k: v for k, v in codes.items() if v})
-    ranked = codes.most_common(2)
+    return _settled(codes)
+
+
+def _settled(codes: Counter[str]) -> str | None:
+    """The code with the most votes; None when nothing voted or the first two tie."""
+    ranked = [(code, n) for code, n in codes.most_common() if n > 0][:2]
     if not ranked or len(ranked) == 2 and ranked[0][1] == ranked[1][1]:
-        return None
+        return None  # a tie: nothing settles it
     return ranked[0][0]
 
 
@@ -196,10 +201,7 @@ def _dollar_from_context(context: str) -> str | None:
             codes[code] += 1
     if not codes:
         return UNKNOWN_DOLLAR if len(set(_PESO_WORDS.findall(lowered))) >= 2 else None
-    ranked = codes.most_common(2)
-    if len(ranked) == 2 and ranked[0][1] == ranked[1][1]:
-        return None  # a tie: nothing settles it
-    return ranked[0][0]
+    return _settled(codes)
 
 
 def detect_currency(tokens: Iterable[str]) -> tuple[str | None, int | None]:

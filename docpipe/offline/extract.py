@@ -237,12 +237,8 @@ class OfflineExtractor:
             key = company_key(str(choices[seller].candidate.value))
             if key and company_key(str(choices[buyer].candidate.value)) == key:
                 loser = buyer if choices[seller].group.score >= choices[buyer].group.score else seller
-                others = [c for c in candidates.get(loser, []) if company_key(str(c.value)) != key]
-                again = select(self.schema, {loser: others}, self.kinds).get(loser)
-                if again is not None:
-                    choices[loser] = again
-                else:
-                    choices.pop(loser)
+                self._choose_again(choices, loser,
+                                   [c for c in candidates.get(loser, []) if company_key(str(c.value)) != key])
         # An address read from the same block as its party's chosen name belongs with it.
         for spec in self.scalars:
             role = role_of(spec.name)
@@ -256,13 +252,19 @@ class OfflineExtractor:
             boosted = [c.model_copy(update={"score": min(1.0, c.score + PAIR_BONUS)})
                        if c.feature("group") == group and c.generator == chosen.candidate.generator else c
                        for c in candidates.get(spec.name, [])]
-            again = select(self.schema, {spec.name: boosted}, self.kinds).get(spec.name)
+            again = self._choose_again(choices, spec.name, boosted)
             if again is not None:
                 again.paired = again.candidate.feature("group") == group
-                choices[spec.name] = again
-            else:
-                choices.pop(spec.name, None)
         return choices
+
+    def _choose_again(self, choices: dict[str, Choice], name: str, cands: list[Candidate]) -> Choice | None:
+        """Choose field `name` again from `cands` alone, in place in `choices` (dropped when none is left)."""
+        again = select(self.schema, {name: cands}, self.kinds).get(name)
+        if again is not None:
+            choices[name] = again
+        else:
+            choices.pop(name, None)
+        return again
 
     def _assemble(self, ctx: PageContext, choices: dict[str, Choice], candidates: dict[str, list[Candidate]],
                   rows: dict[str, list[dict[str, tuple[Any, list[int]]]]],
