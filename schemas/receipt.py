@@ -32,7 +32,8 @@ class Receipt(BaseModel):
         json_schema_extra={"required": True, "kind": "date", "labels": ["date", "datum", "fecha", "data"]},
     )
     total: Decimal | None = Field(
-        None, description="Amount paid.",
+        None,
+        description="Amount paid: the purchase total with tax, plus a tip or rounding adjustment printed after it.",
         json_schema_extra={"required": True, "kind": "amount", "labels": [
             "total", "amount", "total due", "summe", "gesamt", "zu zahlen", "bar", "montant", "total ttc"]},
     )

@@ -255,5 +255,8 @@ def ambiguous_date_invoice(unambiguous_due: bool, seller_name: str = "Northwind 
     spec = replace(base_invoice(), words=words, currency="XXX", currency_mark="", issue_style="us_slash",
                    due_style="us_slash", issue_date=date(2018, 4, 5), seller_name=seller_name,
                    due_date=due or (date(2018, 5, 20) if unambiguous_due else date(2018, 5, 4)),
-                   seller_contact=(), meta_extra=(), notes=notes)
+                   seller_contact=(), meta_extra=(), notes=notes,
+                   # addresses that name no country (a US state and ZIP code would hint month first)
+                   seller_address=("720 Elm Street", "Riverton 53703"),
+                   buyer_address=("15 Water Street", "Lakeside 55802"))
     return invoice_pdf(spec), "2018-04-05"

@@ -23,7 +23,7 @@ SYMBOLS: dict[str, str] = {
     "RS.": "INR", "RS": "INR", "INR.": "INR", "RM": "MYR", "RP.": "IDR", "RP": "IDR", "€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY",
     "₹": "INR", "₨": "INR", "₽": "RUB", "₺": "TRY", "₩": "KRW", "₪": "ILS", "฿": "THB", "₫": "VND",
     "₱": "PHP", "₴": "UAH", "ZŁ": "PLN", "KČ": "CZK", "FT": "HUF", "元": "CNY", "RMB": "CNY",
-    "EURO": "EUR", "EUROS": "EUR",
+    "EURO": "EUR", "EUROS": "EUR", "TL": "TRY",
 }
 SYMBOL_RE = re.compile(
     "|".join(re.escape(s) for s in sorted(SYMBOLS, key=len, reverse=True)), re.IGNORECASE
@@ -290,7 +290,7 @@ def _attached_to_amount(token: str) -> str | None:
     return reading.currency if reading is not None and reading.has_decimals else None
 
 
-_WORD_SYMBOLS = {"RS", "FT", "FR.", "SFR", "RM", "RP", "RP.", "EURO", "EUROS"}
+_WORD_SYMBOLS = {"RS", "FT", "FR.", "SFR", "RM", "RP", "RP.", "EURO", "EUROS", "TL"}
 _MONEY_RE = re.compile(r"^[-+(]?\d[\d.,' ]*[.,]\d{2}\)?$")
 
 

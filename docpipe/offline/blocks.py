@@ -29,6 +29,9 @@ _CONTACT_WORDS = {
     "ust", "ustidnr", "steuernr", "siret", "tva", "abn", "cif", "nif", "whatsapp", "whatsapps", "hotline",
     "telefon", "fon", "handy", "website", "internet", "tin", "npwp", "uen", "cr", "crn", "bn", "hrb",
     "hst", "qst", "pst",
+    # company and tax registration numbers of other countries
+    "orgnr", "org", "organisationsnummer", "orgnummer", "cvr", "ytunnus", "ico", "dic", "nip", "regon", "krs",
+    "kvk", "btw", "vkn", "cui", "gstin", "pan", "rfc", "rut", "nit", "cuit",
 }
 _STREET = re.compile(
     r"\b(jalan|jln|lot|no|taman|tmn|lorong|persiaran|lebuh|kampung|kg|bandar|seksyen|section|street|st|road|rd|"
@@ -41,7 +44,8 @@ _STREET = re.compile(
 # A street name compounded with its suffix, then the house number: 'Industriestraße 12',
 # 'Kerkstraat 21', 'Parklaan 5', 'Am Lindenweg 3a'.
 _COMPOUND_STREET = re.compile(
-    r"[^\W\d]{2,}(strasse|str\.|straat|laan|gasse|allee|platz|weg|gracht|kade|singel)\s+\d{1,4}[a-z]?\b")
+    r"[^\W\d]{2,}(strasse|str\.|straat|laan|gasse|allee|platz|weg|gracht|kade|singel|"
+    r"gatan|gata|vagen|gade|vej|veien|vei|gate|katu)\s+\d{1,4}[a-z]?\b")  # Nordic: 'Götgatan 58', 'Nørregade 7'
 # A unit number opening an address line: 'A-G-06, DATARAN ...', 'G-26, GRD FLOOR', 'L1-044B,'.
 _UNIT_START = re.compile(r"^\s*[a-z]{0,3}\d*[a-z]?(?:-[a-z0-9]{1,5}){1,3},")
 # A unit number of its own ('#01-165', '# B1-12'), printed under or beside the street (Singapore, Malaysia).
@@ -52,7 +56,8 @@ _ADDRESS_START = re.compile(
 _POSTCODE = re.compile(r"(?<![\w-])\d{5}(?![\d-])|(?:^|,)\s*\d{4} +[^\W\d]{2,}"
                        r"|^[^\W\d]{3,}(?: [^\W\d]{2,})?,? +\d{6}\.?$"  # 'Singapore 560012', 'New Delhi 110001'
                        r"|\b[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b"  # a British postcode ('Bristol BS8 3HT')
-                       r"|(?:^|(?<=[\s,]))\d{2}-\d{3} +[^\W\d]{2,}")  # a Polish one ('62-030 Luboń')
+                       r"|(?:^|(?<=[\s,]))\d{2}-\d{3} +[^\W\d]{2,}"  # a Polish one ('62-030 Luboń')
+                       r"|(?:^|(?<=[\s,]))\d{3} \d{2} +[^\W\d]{2,}")  # Swedish, Czech, Greek ('118 26 Stockholm')
 _STREET_ABBREVIATION_END = re.compile(r"\b(dr|rd|st|ct|pl|ln|cir|ter)\.?$")  # '4410 Canyon View Dr'
 _FOUR_DIGIT_START = re.compile(r"^\s*\d{4} +[^\W\d]{2,}")
 
@@ -170,7 +175,9 @@ def line_kind(layout: PageLayout, toks: list[int]) -> str:
         return "title"
     if any(layout.tokens[t].text.strip() in PART_SEPARATORS for t in toks) and separated_address(layout, toks):
         return "address"  # 'Markt 7 | 9711 AA Groningen', also with the tax number after it
-    if keys[0].rstrip("#") in _CONTACT_WORDS and (digits >= 5 or ":" in text or len(keys) <= 3) or "@" in text:
+    first = keys[0].rstrip("#")
+    first = "o" + first[1:] if first[:1] == "0" and first[1:].isalpha() else first  # an OCR zero for the O ('0rg.nr')
+    if first in _CONTACT_WORDS and (digits >= 5 or ":" in text or len(keys) <= 3) or "@" in text:
         return "contact"
     if _REG_NO.match(text.strip()) or (re.search(r"\d{6}", text) and letters <= 3) or _SHARE_CAPITAL.search(folded):
         return "contact"

@@ -237,11 +237,19 @@ _MONTH_FIRST_COUNTRIES = frozenset({"united states", "united states of america",
 _MIXED_COUNTRIES = frozenset({"canada", "philippines"})
 
 
+# A United States postal address's last line: the state's two-letter USPS code and a ZIP code (not
+# Delaware's DE, which also opens German postcodes: 'DE 12345 Berlin').
+_US_STATES = ("AL AK AZ AR CA CO CT DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY "
+              "NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY").split()
+_US_STATE_ZIP = re.compile(r"(?<![\w-])(?:" + "|".join(_US_STATES) + r"),?\s+\d{5}(?:-\d{4})?(?![\w-])")
+
+
 def country_hint(texts: list[str], guessed_currency: str | None = None) -> bool | None:
     """Day first (True), month first (False) or None, from what points to the page's country.
 
     Votes: each legal form of `_DAY_FIRST_FORMS` / `_MONTH_FIRST_FORMS`, each telephone number
-    with an international prefix, each country the page names (the United States month first,
+    with an international prefix, a United States state code with its ZIP code (one vote for the
+    page), each country the page names (the United States month first,
     Canada and the Philippines neither, every other day first), a currency named in running text (`guessed_currency`, e.g.
     'RM' inside '(RM)'), and two or more distinct marker words (4 letters or more, not English
     words) of a day-first language. None on a tie or when nothing votes.
@@ -263,6 +271,8 @@ def country_hint(texts: list[str], guessed_currency: str | None = None) -> bool 
     if guessed_currency is not None:
         day += guessed_currency not in _MONTH_FIRST_CURRENCIES
         month += guessed_currency in _MONTH_FIRST_CURRENCIES
+    if _US_STATE_ZIP.search(" ".join(texts)):  # 'San Francisco, CA 94103': a United States address
+        month += 1
     for country in set(countries_named(" ".join(texts))):  # 'Singapore 560456', '10115 Berlin, Deutschland'
         if country in _MONTH_FIRST_COUNTRIES:
             month += 1

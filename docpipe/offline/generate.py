@@ -21,7 +21,7 @@ from docpipe.offline.candidates import Candidate
 from docpipe.offline.context import PageContext
 from docpipe.offline.lexicon import role_of
 from docpipe.offline.parties import address_below, imprint_names, window_sender
-from docpipe.offline.rowlabels import AMOUNT_ROLES, DATE_ROLES, row_label
+from docpipe.offline.rowlabels import AMOUNT_ROLES, FIELD_DATE_ROLES, row_label
 from docpipe.offline.scans import amount_candidates, date_field_candidates
 from docpipe.offline.values import ends_like_a_label
 
@@ -48,7 +48,7 @@ def labelled(ctx: PageContext, spec: FieldSpec) -> list[Candidate]:
         feats = {"label_choice": float(pick is chosen)}
         score = pick.score
         table = "amount" if spec.kind == "amount" and role in AMOUNT_ROLES else \
-            "date" if spec.kind == "date" and role in DATE_ROLES else ""
+            "date" if spec.kind == "date" and role in FIELD_DATE_ROLES else ""
         if table and pick.tokens:
             # The line's own words may say the value is something else ('Total GST', 'Total Qty',
             # 'Delivery date:' read through its generic label word 'date').

@@ -16,8 +16,15 @@ ROLE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("amount_due", re.compile(r"(amount_?due|balance_?due|to_?pay|payable)")),
     ("total", re.compile(r"^(total|grand_?total|total_?(amount|gross|incl\w*)|amount_?total|gross_?total|invoice_?total)$")),
     ("doc_number", re.compile(r"^(invoice|receipt|bill|document|doc|credit_?note)_?(number|no|nr|num|id)$")),
+    ("order_number", re.compile(r"^(po|purchase_?order|order)_?(number|no|nr|num|id|ref)$")),
     ("due_date", re.compile(r"due_?date|payment_?due")),
+    # a user's order form or delivery note: dates of the roles in OTHER_DATE_ROLES
+    ("order", re.compile(r"^(order|po|purchase_?order)_?date$|^date_?of_?order$|^ordered_?on$")),
+    ("delivery", re.compile(r"^(delivery|ship|shipping|shipment|dispatch|supply)_?date$|^date_?of_?(delivery|supply)$"
+                            r"|^(deliver|required)_?by$")),
     ("issue_date", re.compile(r"^(issue_?date|invoice_?date|date|document_?date|receipt_?date|date_?of_?issue|bill_?date)$")),
+    ("delivery_address",
+     re.compile(r"^(ship_?to|deliver_?to|delivery|shipping|shipment|consignee)(_?address)?$")),
     ("seller_address", re.compile(r"(seller|vendor|supplier|merchant|issuer|company)_?address")),
     ("buyer_address", re.compile(r"(buyer|customer|client|bill_?to|recipient)_?address")),
     ("seller", re.compile(r"^(seller|vendor|supplier|merchant|issuer|company)(_?name)?$")),
@@ -38,12 +45,15 @@ ROLE_LABELS: dict[str, list[str]] = {
         "montant total", "total iva incluido", "total iva incl", "summe", "endsumme", "gutschriftsbetrag",
         "gutschriftbetrag", "totale",
         "total tvac", "total tva comprise", "total tvai", "total a pagar", "total documento", "valor total",
-        "gutschriftssumme", "montant de l'avoir", "total avoir", "importe abono",
+        "gutschriftssumme", "montant de l'avoir", "total avoir", "importe abono", "total credit", "credit total",
         # the amount after a rounding adjustment (a longer label than the rounding line's own)
         "total after rounding", "total after adj", "total after adjustment", "total after rounding adj",
         "rounded total", "total rounded", "amount after rounding",
+        # a utility's or telecom's bill: this period's charges, not the balance carried with them
+        "total current charges", "current charges", "total new charges", "new charges", "total charges this period",
         "jumlah", "jumlah besar", "jumlah keseluruhan", "jumlah bayaran",  # Malay
         "do zaplaty", "razem do zaplaty", "razem brutto", "wartosc brutto", "kwota brutto",  # Polish
+        "suma", "suma pln",
         "total belanja", "total bayar", "jumlah bayar",  # Indonesian
         "att betala", "summa att betala", "totalt", "totalbelopp", "summa inkl moms", "totalt inkl moms",  # Swedish
         "at betale", "i alt", "belob i alt", "total inkl moms", "i alt inkl moms",  # Danish
@@ -52,6 +62,8 @@ ROLE_LABELS: dict[str, list[str]] = {
         "celkem k uhrade", "k uhrade", "celkem", "celkem s dph", "celkova castka", "cena celkem",  # Czech
         "suma na uhradu", "celkom", "celkom k uhrade", "spolu s dph",  # Slovak
         "fizetendo", "vegosszeg", "osszesen", "brutto osszesen",  # Hungarian
+        "total de plata", "total factura", "total general", "total cu tva",  # Romanian
+        "genel toplam", "toplam", "vergiler dahil toplam", "odenecek tutar", "kdv dahil toplam",  # Turkish
     ],
     "subtotal": [
         "subtotal", "sub total", "net total", "net amount", "total net", "total excl", "total excl vat",
@@ -66,14 +78,18 @@ ROLE_LABELS: dict[str, list[str]] = {
         "razem netto", "wartosc netto", "kwota netto",
         "summa exkl moms", "totalt exkl moms", "exkl moms", "nettobelopp",  # Swedish
         "taxable value", "taxable amount", "total taxable value", "total taxable amount", "assessable value",
+        "merchandise total", "merchandise subtotal", "goods total", "goods value", "total goods",
         "i alt ekskl moms", "ekskl moms", "nettobelob",  # Danish
         "sum eks mva", "sum ekskl mva", "eks mva", "nettobelop",  # Norwegian
         "veroton", "veroton yhteensa", "yhteensa ilman alv",  # Finnish
         "celkem bez dph", "zaklad dane", "zaklad dph", "bez dph",  # Czech and Slovak
         "netto osszesen", "netto ertek",  # Hungarian
+        "total fara tva", "valoare fara tva", "baza impozabila",  # Romanian
+        "ara toplam", "mal hizmet toplam tutari", "kdv haric toplam", "matrah",  # Turkish
     ],
     "tax": [
-        "tax", "vat", "sales tax", "total tax", "tax amount", "total vat", "vat amount", "gst",
+        "tax", "taxes", "taxes and fees", "taxes surcharges", "vat", "sales tax", "total tax", "tax amount",
+        "total vat", "vat amount", "gst",
         "steuerbetrag", "ust betrag", "mwst betrag", "umsatzsteuer", "mehrwertsteuer", "zzgl ust",
         "zuzugl ust", "ust gesamt", "tva", "montant tva", "total tva", "total taxes", "btw", "iva",
         "ust", "mwst", "total gst", "gst amount", "gst amt", "tax amt", "total tax amount", "sst", "total sst", "service tax",
@@ -89,6 +105,9 @@ ROLE_LABELS: dict[str, list[str]] = {
         "alv", "alv yhteensa", "arvonlisavero",  # Finnish
         "dph", "dph celkem", "vyse dph", "castka dph", "dph spolu",  # Czech and Slovak
         "afa", "afa osszesen", "afa ertek",  # Hungarian
+        "ptu", "suma ptu", "podatek ptu",  # Polish receipts
+        "valoare tva",  # Romanian
+        "kdv", "hesaplanan kdv", "kdv tutari", "toplam kdv",  # Turkish
     ],
     "amount_due": [
         "amount due", "balance due", "total due", "amount payable", "zahlbetrag", "zu zahlen",
@@ -97,7 +116,7 @@ ROLE_LABELS: dict[str, list[str]] = {
         "netto a pagare", "balance to pay", "amount to pay", "restbetrag",
         "pozostalo do zaplaty",
         "att betala", "at betale", "a betale", "maksettava", "k uhrade", "celkem k uhrade", "suma na uhradu",
-        "fizetendo",
+        "fizetendo", "rest de plata", "odenecek tutar", "odenecek",
     ],
     "doc_number": [
         "invoice number", "invoice no", "invoice #", "invoice", "invoice id", "bill no", "bill number",
@@ -122,6 +141,17 @@ ROLE_LABELS: dict[str, list[str]] = {
         "cislo faktury", "faktura c", "faktura cislo", "cislo dokladu", "danovy doklad c", "doklad c",  # Czech, Slovak
         "opravny danovy doklad", "dobropis", "dobropis c",
         "szamlaszam", "szamla sorszama", "szamla szama", "sorszam",  # Hungarian
+        "factura nr", "nr factura", "numar factura", "factura seria",  # Romanian
+        "fatura no", "fatura numarasi", "fatura nr", "belge no",  # Turkish
+        "folio no", "folio number", "folio",  # a hotel's bill (guest folio)
+    ],
+    # a user's order form: its own number
+    "order_number": [
+        "po", "po no", "po number", "po #", "purchase order", "purchase order no", "purchase order number",
+        "order no", "order number", "order #", "order ref", "bestellnummer", "bestell nr", "bestellung nr",
+        "auftragsnummer", "no de commande", "numero de commande", "bon de commande no", "commande no",
+        "ordernummer", "inkoopordernummer", "inkooporder", "bestelnummer", "numero de pedido", "pedido no",
+        "numero d'ordine", "ordine no", "zamowienie nr", "ordernr",
     ],
     "issue_date": [
         "invoice date", "date of issue", "issue date", "date", "dated", "billing date", "document date",
@@ -133,6 +163,11 @@ ROLE_LABELS: dict[str, list[str]] = {
         "fakturadatum", "fakturadato", "dato", "laskun paivays", "laskun paivamaara", "paivays", "paivamaara",
         "datum vystaveni", "vystaveno", "datum vyhotovenia", "datum vystavenia", "szamla kelte", "kelte",
         "kiallitas datuma",
+        "data emiterii", "data facturii", "data emitere",  # Romanian
+        "fatura tarihi", "duzenleme tarihi", "tarih",  # Turkish
+        # a UK VAT invoice's date that is also its tax point ('Date/Tax point', 'Tax point / Date')
+        "date tax point", "tax point date", "invoice date tax point",
+        "folio date",  # a hotel's bill (guest folio)
     ],
     "due_date": [
         "due date", "payment due", "due", "pay by", "due on", "faellig am", "fallig am", "falligkeit",
@@ -144,6 +179,8 @@ ROLE_LABELS: dict[str, list[str]] = {
         "forfallodatum", "forfallodag", "betalas senast", "sista betalningsdag", "forfaldsdato", "betalingsfrist",
         "sidste betalingsdag", "forfallsdato", "betalingsdato", "erapaiva", "maksetaan viimeistaan",
         "datum splatnosti", "splatnost", "splatno", "splatne do", "fizetesi hatarido", "esedekesseg",
+        "termen de plata", "data scadentei", "scadenta",  # Romanian
+        "vade tarihi", "son odeme tarihi", "vade",  # Turkish
     ],
     "seller": [
         "seller", "vendor", "supplier", "from", "issued by", "bill from", "service provider", "sold by",
@@ -154,6 +191,7 @@ ROLE_LABELS: dict[str, list[str]] = {
         "sprzedawca", "wystawca",
         "leverantor", "saljare", "leverandor", "sælger", "selger", "myyja", "laskuttaja",
         "dodavatel", "prodavajici", "elado", "szallito", "kiallito",
+        "furnizor", "vanzator", "prestator", "satici",  # Romanian, Turkish
     ],
     "buyer": [
         "bill to", "billed to", "buyer", "customer", "sold to", "invoice to", "kaufer", "kunde",
@@ -164,12 +202,22 @@ ROLE_LABELS: dict[str, list[str]] = {
         "factuur aan", "gefactureerd aan", "rechnung an", "fattura a", "fatturato a", "factura a", "fatura para",
         "nabywca", "odbiorca", "platnik", "adquirente",
         "kund", "kopare", "faktureringsadress", "kober", "asiakas", "ostaja", "odberatel", "kupujici", "vevo",
+        "cumparator", "beneficiar", "alici", "musteri",  # Romanian, Turkish
+        "sayin",  # Turkish salutation heading the recipient's block
         "account holder", "billing address", "invoice address", "rechnungsadresse",
         "adresse de facturation", "indirizzo di fatturazione", "direccion de facturacion", "morada de faturacao",
         "spettle", "spettabile", "messrs",  # a salutation heading the recipient's block ('Spett.le:')
         # an insurer's bill: the policyholder is billed
         "policyholder", "policy holder", "insured", "versicherungsnehmer", "preneur d'assurance", "assure",
         "tomador", "contraente", "verzekeringnemer",
+    ],
+    # a user's order form or delivery note: where the goods go
+    "delivery_address": [
+        "ship to", "deliver to", "delivery address", "shipping address", "ship to address", "delivery to",
+        "consignee", "lieferanschrift", "lieferadresse", "lieferung an", "adresse de livraison", "livrer a",
+        "lieu de livraison", "afleveradres", "leveradres", "afleveren op", "direccion de entrega",
+        "entregar en", "indirizzo di consegna", "consegna a", "luogo di consegna", "leveransadress",
+        "leveringsadresse", "morada de entrega", "adres dostawy", "site address",
     ],
     "currency": ["currency", "wahrung", "rechnungswahrung", "betrage in", "devise", "valuta", "moneda", "waluta",
                  "mena", "penznem"],
@@ -187,19 +235,22 @@ ITEM_ROLE_LABELS: dict[str, list[str]] = {
                          "beschreibung", "leistung", "produkt", "désignation", "designation", "omschrijving",
                          "concepto", "descripcion", "descrizione", "articolo", "prodotto", "servizio",
                          "beskrivning", "beskrivelse", "vara", "tjanst", "kuvaus", "tuote", "popis", "oznaceni",
-                         "oznaceni dodavky", "polozka", "megnevezes", "termek"],
+                         "oznaceni dodavky", "polozka", "megnevezes", "termek",
+                         "denumire", "denumirea serviciilor", "denumirea produselor", "mal hizmet", "aciklama"],
     "item_quantity": ["qty", "quantity", "menge", "anzahl", "aantal", "nombre", "quantite", "qte", "cantidad",
                       "cant", "q.ta", "qta", "quantita", "uds", "unidades", "stuks", "antal", "antall", "maara", "kpl",
-                      "mnozstvi", "pocet", "ks", "mennyiseg", "db"],
+                      "mnozstvi", "pocet", "ks", "mennyiseg", "db", "cantitate", "miktar",
+                      "units", "hours", "hrs"],
     "item_unit_price": ["unit price", "price", "rate", "einzelpreis", "preis", "nettopreis", "vk-preis",
                         "p.u. ht", "prix unitaire", "prijs per stuk", "prijs", "precio", "precio unitario",
                         "prezzo", "prezzo unitario", "p.u.", "stukprijs", "a-pris", "apris", "styckpris", "enhetspris",
                         "pris", "enhedspris", "stykpris", "yksikkohinta", "a-hinta", "cena/mj", "cena za mj",
-                        "jednotkova cena", "cena", "egysegar"],
+                        "jednotkova cena", "cena", "egysegar", "pret unitar", "birim fiyat"],
     "item_amount": ["amount", "line total", "total", "betrag", "gesamt", "gesamtpreis", "nettobetrag",
                     "nettowert", "zeilenbetrag", "entgelt", "summe", "montant ht", "montant", "prix ht",
                     "prijs incl btw", "bedrag", "importe", "importo", "totale", "net", "net amount", "belopp", "belob",
-                    "belop", "summa", "hinta", "yhteensa", "celkem", "celkem bez dph", "castka", "osszeg", "ertek"],
+                    "belop", "summa", "hinta", "yhteensa", "celkem", "celkem bez dph", "castka", "osszeg", "ertek",
+                    "valoare", "tutar", "ext price", "extended price", "ext amount", "extension"],
 }
 
 DOC_TITLE_WORDS = {
@@ -210,6 +261,7 @@ DOC_TITLE_WORDS = {
     "fatura", "fatura-recibo", "fatura recibo", "fatura simplificada", "factura simplificada", "nota de credito",
     "nota di credito", "avoir", "creditnota", "credit memo", "fee note", "faktura", "faktura vat",
     "kreditfaktura", "kreditnota", "lasku", "hyvityslasku", "danovy doklad", "dobropis", "szamla", "note de credit",
+    "factura fiscala", "e-fatura", "e-arsiv fatura", "guest folio", "folio",
 }
 
 # Table rows that carry a running sum between pages, not an item.
@@ -330,11 +382,11 @@ OTHER_AMOUNT_ROLES: dict[str, list[str]] = {
         "cash", "cash tendered", "tendered", "amount tendered", "amount paid", "paid", "payment", "tunai",
         "visa", "mastercard", "master card", "amex", "credit card", "debit card", "card", "credit",
         "bar", "bargeld", "gegeben", "ec karte", "karte", "especes", "cb", "carte bancaire", "efectivo",
-        "tarjeta", "contanti", "carta", "contant", "pin", "eftpos",
+        "tarjeta", "contanti", "carta", "contant", "pin", "eftpos", "gotowka", "karta", "platnosc karta",
     ],
     "change": [
         "change", "change due", "cash change", "baki", "baki tunai", "ruckgeld", "wechselgeld",
-        "zuruck", "rendu", "monnaie rendue", "a rendre", "cambio", "vuelto", "resto", "wisselgeld",
+        "zuruck", "rendu", "monnaie rendue", "a rendre", "cambio", "vuelto", "resto", "wisselgeld", "reszta",
     ],
     "rounding": [
         "rounding", "rounding adj", "rounding adjustment", "round adj", "rounding adjustments", "rundung",
@@ -370,6 +422,8 @@ OTHER_DATE_ROLES: dict[str, list[str]] = {
         "leistungszeitraum", "lieferzeitraum", "date de livraison", "date de prestation", "livraison",
         "fecha de entrega", "data di consegna", "leverdatum", "leveringsdatum", "dispatch date",
         "date d'execution", "fecha de operacion", "data consegna", "data ddt", "afleverdatum",
+        "delivery", "deliver by", "required by", "delivery required", "requested delivery", "gewenste leverdatum",
+        "livraison souhaitee", "date de livraison souhaitee", "wunschtermin", "gewunschter liefertermin",
     ],
     "order": [
         "order date", "date of order", "order", "po date", "bestelldatum", "auftragsdatum", "bestellung vom",
@@ -382,6 +436,7 @@ OTHER_DATE_ROLES: dict[str, list[str]] = {
         "gultig bis", "expiry", "expires", "exp", "date de paiement", "stand",
     ],
     "period": [
+        "arrival", "departure", "check in", "check out", "anreise", "abreise", "arrivee", "depart",
         "period", "billing period", "zeitraum", "abrechnungszeitraum", "periode", "from", "to", "von",
         "bis", "du", "au", "vom", "periodo", "since", "until",
     ],

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from docpipe.grounding.labels import LabelHit
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.textnorm import company_key, fold, is_legal_form, label_token, label_tokens
-from docpipe.offline.blocks import grow_row, is_attention_line
+from docpipe.offline.blocks import grow_row, has_postcode, is_attention_line
 from docpipe.offline.prose_lexicon import ends_with_country
 from docpipe.offline.lexicon import (
     DOC_TITLE_WORDS, OWNER_WORDS, PART_SEPARATORS, PARTY_ID_KEYS, PARTY_NAME_KEYS, REGISTRATION_WORDS, ROLE_LABELS,
@@ -233,6 +233,31 @@ def address_after(layout: PageLayout, lines: list[Line], name_idx: int) -> Readi
         if len(out) > 16 or _postcode_on_line(layout, line.tokens):
             break
     return Reading(layout.text_of(out), out, 0, 0.9) if out else None
+
+
+def address_from_label(layout: PageLayout, hit: LabelHit, stop: set[int]) -> Reading | None:
+    """The address a label heads ('Ship to:' over a site's name, its street and its city): the
+    block's lines after its name line, through the postcode line (`address_after`); None when
+    they hold neither a postcode nor a street word."""
+    right = text_right(layout, hit, stop)
+    if right and (_is_addressy(layout, right) or has_postcode(layout.text_of(right))):
+        # On the label's line ('Deliver to: Civic Centre, St Peter's Street, St Albans AL1 3JE'),
+        # perhaps after the company's name ('Lieferanschrift: Krüger AG, Detmolder Str. 210, …').
+        comma = next((n for n, t in enumerate(right) if layout.tokens[t].text.endswith(",")), None)
+        if comma is not None and comma + 1 < len(right) and is_legal_form(layout.tokens[right[comma]].text.rstrip(",")):
+            right = right[comma + 1:]
+        return Reading(layout.text_of(right), right, 0, 0.9)
+    found = party_from_label(layout, hit, stop)
+    if found is not None:
+        _, lines, idx = found
+    elif keys_a_number(layout, hit):
+        return None
+    else:
+        lines, idx = _block_lines(layout, hit), -1
+    address = address_after(layout, lines, idx)
+    if address is None or not (_postcode_on_line(layout, address.tokens) or _STREET_RE.search(fold(address.value))):
+        return None
+    return address
 
 
 def _postcode_on_line(layout: PageLayout, toks: list[int]) -> bool:

@@ -22,6 +22,8 @@ from docpipe.offline.lexicon import OTHER_AMOUNT_ROLES, OTHER_DATE_ROLES, ROLE_L
 
 AMOUNT_ROLES = ("total", "subtotal", "tax", "amount_due", "discount")
 DATE_ROLES = ("issue_date", "due_date")
+# Date roles a field may have: the schema roles and those of a user's order or delivery dates.
+FIELD_DATE_ROLES = DATE_ROLES + tuple(OTHER_DATE_ROLES)
 _COMPOUND_MIN = 6
 
 

@@ -16,11 +16,11 @@ from docpipe.grounding.textnorm import label_token
 from docpipe.offline.blocks import PARTY_HEADINGS, line_kind
 from docpipe.offline.lexicon import (
     BARE_NUMBER_LABELS, CONTRACT_NUMBER_LABELS, CREDIT_NOTE_LABELS, ITEM_ROLE_LABELS, POLICY_NUMBER_LABELS,
-    REFERENCE_WORDS, ROLE_LABELS, role_of,
+    OTHER_DATE_ROLES, REFERENCE_WORDS, ROLE_LABELS, role_of,
 )
 from docpipe.offline.parties import (
-    address_after, address_below, footer_name, keys_a_number, keys_before, legal_name_candidates, party_from_label,
-    window_recipient,
+    address_after, address_below, address_from_label, footer_name, keys_a_number, keys_before,
+    legal_name_candidates, party_from_label, window_recipient,
 )
 from docpipe.offline.values import Reading, read_below, read_right, scan_value
 
@@ -40,7 +40,8 @@ class Pick:
 
 
 def field_labels(spec: FieldSpec) -> list[str]:
-    return list(dict.fromkeys(list(spec.labels) + ROLE_LABELS.get(role_of(spec.name), [])))
+    role = role_of(spec.name)
+    return list(dict.fromkeys(list(spec.labels) + ROLE_LABELS.get(role, OTHER_DATE_ROLES.get(role, []))))
 
 
 def resolve_overlaps(hits: dict[str, list[LabelHit]]) -> dict[str, list[LabelHit]]:
@@ -75,8 +76,15 @@ def labelled_candidates(
 ) -> list[Pick]:
     out: list[Pick] = []
     own = {t for h in hits for t in h.tokens}
+    block_address = spec.kind == "address" and role_of(spec.name) not in PARTY_LABEL_ROLES
     for hit in hits:
         own_stop = stop - own
+        if block_address:
+            # A user's address field ('ship_to_address'): the block under its label, name line aside.
+            found = address_from_label(layout, hit, own_stop)
+            if found is not None:
+                out.append(Pick(found.value, found.tokens, _score(hit, found, True), "label"))
+                continue
         reading = read_right(layout, hit, spec.kind, day_first, own_stop)
         if spec.kind == "amount" and reading is not None and _payment_terms(layout, hit, reading):
             continue  # 'Terms  Net 30': days to pay, not a net amount
@@ -89,8 +97,9 @@ def labelled_candidates(
         column = spec.kind == "amount" and role_of(spec.name) in _COLUMN_ROLES
         below = [r for r in read_below(layout, hit, spec.kind, day_first, own_stop, column) if r.value not in (None, "")]
         sum_row = _sum_row(below)
-        # 'QTY ITEM TOTAL' heads a table: the amounts under its 'TOTAL' are line amounts.
-        item_header = spec.kind == "amount" and _item_header_row(layout, hit)
+        # 'QTY ITEM TOTAL' heads a table: the amounts under its 'TOTAL' are line amounts, and the
+        # dates under 'Date Description Charges' are the lines' dates.
+        item_header = spec.kind in ("amount", "date") and _item_header_row(layout, hit)
         for k, found in enumerate(below):
             decay = 1.0 if k == sum_row else (0.9 ** k if sum_row is None else 0.7)
             decay *= 0.3 if item_header and k != sum_row else 1.0
@@ -223,6 +232,8 @@ def party(
     for hit in hits:
         if not hit.at_segment_start or (hit.extended_by and not hit.colon):
             continue  # 'Greetings from …', 'Lieferant GmbH': a word in a sentence or a name
+        if _numbered(layout, hit):
+            continue  # 'Store 0412', 'Store #2281': a branch's number, not a heading over a name
         found = party_from_label(layout, hit, stop - {hit.tokens[0]})
         if found is None:
             continue
@@ -250,6 +261,15 @@ def party(
     if footer is not None:
         return Pick(footer.value, footer.tokens, footer.quality, "footer"), None
     return None, None
+
+
+def _numbered(layout: PageLayout, hit: LabelHit) -> bool:
+    """A label without a colon followed on its row by a number ('Store 0412', 'Shop #12')."""
+    if hit.colon:
+        return False
+    row = layout.rows[hit.row]
+    after = [t for t in row[hit.end:hit.end + 2] if layout.keys[t] != "no"]
+    return bool(after) and any(ch.isdigit() for ch in layout.tokens[after[0]].text.lstrip("#"))
 
 
 def window_party(layout: PageLayout) -> tuple[Pick, Pick] | None:

@@ -18,7 +18,7 @@ from docpipe.grounding.layout import PageLayout
 from docpipe.offline.candidates import Candidate
 from docpipe.offline.context import PageContext
 from docpipe.offline.lexicon import role_of
-from docpipe.offline.rowlabels import AMOUNT_ROLES, DATE_ROLES, row_label
+from docpipe.offline.rowlabels import AMOUNT_ROLES, FIELD_DATE_ROLES, RowLabel, classify, row_label
 from docpipe.offline.values import _date_at  # noqa: PLC2701 - one date-run reader
 
 _TIME_CHARS = set("0123456789:.apmAPM ")
@@ -39,7 +39,9 @@ def _paid(lines: dict[str, list[Decimal]]) -> set[Decimal]:
     is given back."""
     cash, change = lines.get("cash", []), lines.get("change", [])
     if not change:
-        return set(cash)
+        # A payment printed as a ledger credit ('VISA Payment  -1,132.78' on a hotel's folio)
+        # pays the positive amount.
+        return {abs(c) for c in cash}
     return {c - ch for c in cash for ch in change if c - ch >= 0}
 
 
@@ -188,13 +190,18 @@ def date_field_candidates(ctx: PageContext, spec: FieldSpec) -> list[Candidate]:
         return []
     layout = ctx.layout
     counts = Counter(r[0] for _, r in scan if r)
+    undated_schema = not any(role_of(s.name) == "issue_date" for s in ctx.specs)
     first_tokens = scan[0][0]
     out: list[Candidate] = []
     for tokens, readings in scan:
         label = row_label(layout, tokens, "date")
-        below = _label_above(ctx, tokens)
-        own = max(label.strength(role) if role in DATE_ROLES else 0.0, below.strength(role) * 0.9
-                  if role in DATE_ROLES else 0.0)
+        # A label on the value's own row is nearer than one over it: 'Payment due: 05/12/2026'
+        # under 'Date: 05/11/2026' is a due date, whatever the word above it says.
+        below = _label_above(ctx, tokens) if not label.role else RowLabel()
+        own = max(label.strength(role), below.strength(role) * 0.9) if role in FIELD_DATE_ROLES else 0.0
+        if role == "order" and undated_schema:
+            # An order form's own date ('Date  2026-11-20' on a purchase order) is its order date.
+            own = max(own, 0.8 * max(label.strength("issue_date"), below.strength("issue_date") * 0.9))
         if role == "due_date" and not own and payment_deadline(layout, tokens):
             own = DEADLINE_STRENGTH
         other_role = label.role if label.role not in ("", role) else below.role if below.role not in ("", role) else ""
@@ -209,7 +216,7 @@ def date_field_candidates(ctx: PageContext, spec: FieldSpec) -> list[Candidate]:
             "order_firm": float(ctx.order.firm and not doubt),
             "order_known": float(ctx.order.day_first is not None and not doubt),
         }
-        if role == "due_date":
+        if role in ("due_date", "delivery"):  # a date that is not the document's own needs its label
             base = 0.05 + 0.8 * own
         else:
             base = 0.3 + 0.6 * own + 0.06 * feats["first_date"] + 0.04 * feats["top"] + 0.05 * feats["has_time"]
@@ -226,7 +233,6 @@ def date_field_candidates(ctx: PageContext, spec: FieldSpec) -> list[Candidate]:
 
 def _label_above(ctx: PageContext, tokens: list[int]):
     """The date-role label printed right above a value ('Invoice date' over '05.06.2023')."""
-    from docpipe.offline.rowlabels import RowLabel, classify
 
     layout = ctx.layout
     first = layout.tokens[tokens[0]]

@@ -172,7 +172,9 @@ def _carry_row(layout: PageLayout, row: list[int]) -> bool:
     'Transport Bourges – Lyon  1  980,00  20%  980,00') prints more numbers."""
     words = " ".join(k for k in (layout.keys[t] for t in row) if k and not any(ch.isdigit() for ch in k))
     numbers = sum(any(ch.isdigit() for ch in layout.tokens[t].text) for t in row)
-    return numbers <= 2 and any(words == w or words.startswith(w + " ") for w in CARRY_WORDS)
+    # A phrase of two words or more may follow a qualifier ('Balance carried forward').
+    return numbers <= 2 and any(words == w or words.startswith(w + " ") or " " in w and f" {w} " in f" {words} "
+                                for w in CARRY_WORDS)
 
 
 def _cells_by_column(layout: PageLayout, row: list[int], cols: list[Column]) -> dict[str, list[int]]:
