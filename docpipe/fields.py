@@ -143,6 +143,20 @@ def number_label_variants(label: str) -> list[str]:
     return [v for v in dict.fromkeys(out) if v != label]
 
 
+_COUNT_HEADS = (("total",), ("number", "of"), ("no", "of"), ("count", "of"), ("num",), ("number",))
+
+
+def count_label_variants(label: str) -> list[str]:
+    """How documents label a count whose field name says it counts: the counted thing alone
+    ('total packages' -> 'packages', 'number of pallets' -> 'pallets'). Empty when the label
+    does not open with a counting word."""
+    words = label.split()
+    for head in _COUNT_HEADS:
+        if len(words) > len(head) and tuple(words[:len(head)]) == head:
+            return [" ".join(words[len(head):])]
+    return []
+
+
 def _name_words(name: str) -> list[str]:
     return name_to_label(name).split()
 
@@ -208,6 +222,8 @@ def field_specs(model: type[BaseModel]) -> list[FieldSpec]:
             labels.append(derived)
         if kind == "identifier":
             labels.extend(number_label_variants(derived))
+        if py is int:
+            labels.extend(count_label_variants(derived))
         item_model: type[BaseModel] | None = None
         items: tuple[FieldSpec, ...] = ()
         if isinstance(py, type) and issubclass(py, BaseModel):

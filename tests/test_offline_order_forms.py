@@ -181,3 +181,54 @@ def test_a_merchandise_total_is_the_net_amount() -> None:
     values = _values(page)
     assert (values["subtotal"], values["tax_total"], values["total"]) == (
         Decimal("15410.06"), Decimal("1078.70"), Decimal("16536.76"))
+
+
+def test_indian_lakh_grouping_reads_as_one_amount() -> None:
+    from docpipe.grounding.amounts import read_amount
+
+    assert read_amount("4,47,615.00").value == Decimal("447615.00")
+    assert read_amount("₹ 12,34,56,789.00").value == Decimal("123456789.00")
+    assert read_amount("1,23,456").value == Decimal("123456")
+    assert read_amount("12,34.00") is None and read_amount("1,2,345.00") is None  # neither grouping
+    page = [(0.08, 0.04, "Shreeji Textiles Private Limited"), (0.6, 0.1, "Invoice No."), (0.8, 0.1, "STPL/24-25/1187"),
+            (0.5, 0.6, "Taxable Value"), (0.8, 0.6, "4,26,300.00"), (0.5, 0.63, "Grand Total"),
+            (0.8, 0.63, "₹ 4,47,615.00")]
+    values = _values(page)
+    assert (values["subtotal"], values["total"]) == (Decimal("426300.00"), Decimal("447615.00"))
+
+
+class DeliveryNote(BaseModel):
+    """A user's delivery note, no docpipe hints."""
+
+    delivery_note_number: str | None = Field(None, description="The delivery note's number as printed.")
+    delivery_date: dt.date | None = Field(None, description="Date of delivery.")
+    order_number: str | None = Field(None, description="The customer's order number.")
+    carrier: str | None = Field(None, description="Transport company.")
+    total_packages: int | None = Field(None, description="Total number of packages.")
+
+
+def test_a_delivery_note_schema_without_hints_reads_its_german_labels() -> None:
+    page = [(0.08, 0.04, "Brandt Logistik GmbH"), (0.08, 0.1, "LIEFERSCHEIN"),
+            (0.55, 0.15, "Lieferschein-Nr.:"), (0.75, 0.15, "LS-2026-0142"),
+            (0.55, 0.165, "Datum der Lieferung:"), (0.75, 0.165, "19.05.2026"),
+            (0.55, 0.18, "Auftrag:"), (0.75, 0.18, "A 90331"), (0.55, 0.195, "Spediteur:"),
+            (0.75, 0.195, "Dachser SE"), (0.08, 0.5, "Packages:"), (0.3, 0.5, "4")]
+    values = _values(page, DeliveryNote)
+    assert values["delivery_note_number"] == "LS-2026-0142"
+    assert values["delivery_date"] == dt.date(2026, 5, 19)
+    assert values["order_number"] == "A 90331"
+    assert values["carrier"] == "Dachser SE"
+    assert values["total_packages"] == 4  # 'total_packages' is labelled by the thing it counts
+
+
+def test_brazilian_and_philippine_labels() -> None:
+    brazil = [(0.08, 0.04, "Café Serra Azul Comércio Ltda"), (0.55, 0.1, "Nota Fiscal nº"),
+              (0.75, 0.1, "NF 000.123.456"), (0.5, 0.6, "Valor dos produtos"), (0.8, 0.6, "6.752,00"),
+              (0.5, 0.615, "ICMS 18%"), (0.8, 0.615, "1.215,36"), (0.5, 0.63, "Valor total"), (0.8, 0.63, "R$ 7.967,36")]
+    values = _values(brazil)
+    assert (values["subtotal"], values["tax_total"], values["total"]) == (
+        Decimal("6752.00"), Decimal("1215.36"), Decimal("7967.36"))
+    philippines = [(0.08, 0.04, "Maharlika Office Supplies Corp."), (0.5, 0.6, "VATable Sales"),
+                   (0.8, 0.6, "36,650.00"), (0.5, 0.615, "VAT 12%"), (0.8, 0.615, "4,398.00"),
+                   (0.5, 0.63, "Total Amount Due"), (0.8, 0.63, "41,048.00")]
+    assert _values(philippines)["subtotal"] == Decimal("36650.00")

@@ -160,6 +160,17 @@ def test_garbage_after_pdf_header_is_an_error_row(tmp_path: Path) -> None:
     assert output.error.message
 
 
+def test_a_pdf_cut_short_is_corrupt_not_pageless(tmp_path: Path) -> None:
+    # The first object of a file cut off before its page tree: MuPDF repairs it and finds no page.
+    path = tmp_path / "cut.pdf"
+    path.write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Length 7680 >>\nstream\n" + bytes(range(256)) * 30
+                     + b"\nendstream\nendobj\n")
+    output = _rasterize(path)
+    assert output.status is Status.failed and output.pages == []
+    assert output.error is not None and output.error.category is ErrorCategory.corrupt
+    assert "cut short" in output.error.message
+
+
 def test_huge_mediabox_stays_under_the_pixel_cap(tmp_path: Path) -> None:
     output = _rasterize(_text_pdf(tmp_path / "huge.pdf", pages=1, size=(14400, 14400)))
     page = output.pages[0]

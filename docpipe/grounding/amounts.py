@@ -106,9 +106,17 @@ def _readings(digits: str) -> list[tuple[Decimal, bool]]:
     return [as_decimal]
 
 
+# Indian grouping: thousands, then lakhs and crores in twos ('4,47,615.00', '12,34,56,789').
+_LAKH_GROUPS_RE = re.compile(r"\d{1,2}(?:,\d\d)+,\d{3}")
+
+
 def _valid_groups(text: str, sep: str) -> bool:
+    """Whether `text` (the digits before any decimals) is grouped by `sep` in threes, or by commas
+    the Indian way (`_LAKH_GROUPS_RE`)."""
     groups = text.split(sep)
-    return 1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
+    if 1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:]):
+        return True
+    return sep == "," and bool(_LAKH_GROUPS_RE.fullmatch(text))
 
 
 _CENTS_ONLY_RE = re.compile(r"\.\d{2}")

@@ -17,6 +17,9 @@ ROLE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("total", re.compile(r"^(total|grand_?total|total_?(amount|gross|incl\w*)|amount_?total|gross_?total|invoice_?total)$")),
     ("doc_number", re.compile(r"^(invoice|receipt|bill|document|doc|credit_?note)_?(number|no|nr|num|id)$")),
     ("order_number", re.compile(r"^(po|purchase_?order|order)_?(number|no|nr|num|id|ref)$")),
+    ("carrier", re.compile(r"^(carrier|shipper|forwarder|haulier|shipped_?via|ship_?via)(_?name)?$")),
+    ("delivery_note_number",
+     re.compile(r"^(delivery_?note|dn|packing_?slip|despatch_?note|dispatch_?note)_?(number|no|nr|num|id)$")),
     ("due_date", re.compile(r"due_?date|payment_?due")),
     # a user's order form or delivery note: dates of the roles in OTHER_DATE_ROLES
     ("order", re.compile(r"^(order|po|purchase_?order)_?date$|^date_?of_?order$|^ordered_?on$")),
@@ -79,6 +82,7 @@ ROLE_LABELS: dict[str, list[str]] = {
         "summa exkl moms", "totalt exkl moms", "exkl moms", "nettobelopp",  # Swedish
         "taxable value", "taxable amount", "total taxable value", "total taxable amount", "assessable value",
         "merchandise total", "merchandise subtotal", "goods total", "goods value", "total goods",
+        "vatable sales", "total vatable sales", "valor dos produtos", "valor total dos produtos",
         "i alt ekskl moms", "ekskl moms", "nettobelob",  # Danish
         "sum eks mva", "sum ekskl mva", "eks mva", "nettobelop",  # Norwegian
         "veroton", "veroton yhteensa", "yhteensa ilman alv",  # Finnish
@@ -101,6 +105,7 @@ ROLE_LABELS: dict[str, list[str]] = {
         "igst", "cgst", "sgst", "utgst", "total igst", "igst amount", "total gst amount",  # India
         "hst", "gst/hst", "pst", "qst", "tps", "tvq", "total hst",  # Canada
         "consumption tax", "jct",  # Japan
+        "icms", "valor do icms",  # Brazil
         "mva", "merverdiavgift", "mvabelop", "mva belop", "sum mva",  # Norwegian
         "alv", "alv yhteensa", "arvonlisavero",  # Finnish
         "dph", "dph celkem", "vyse dph", "castka dph", "dph spolu",  # Czech and Slovak
@@ -142,6 +147,7 @@ ROLE_LABELS: dict[str, list[str]] = {
         "opravny danovy doklad", "dobropis", "dobropis c",
         "szamlaszam", "szamla sorszama", "szamla szama", "sorszam",  # Hungarian
         "factura nr", "nr factura", "numar factura", "factura seria",  # Romanian
+        "nota fiscal", "nota fiscal no", "nf-e", "nfe no",  # Brazil
         "fatura no", "fatura numarasi", "fatura nr", "belge no",  # Turkish
         "folio no", "folio number", "folio",  # a hotel's bill (guest folio)
     ],
@@ -151,7 +157,21 @@ ROLE_LABELS: dict[str, list[str]] = {
         "order no", "order number", "order #", "order ref", "bestellnummer", "bestell nr", "bestellung nr",
         "auftragsnummer", "no de commande", "numero de commande", "bon de commande no", "commande no",
         "ordernummer", "inkoopordernummer", "inkooporder", "bestelnummer", "numero de pedido", "pedido no",
-        "numero d'ordine", "ordine no", "zamowienie nr", "ordernr",
+        "numero d'ordine", "ordine no", "zamowienie nr", "ordernr", "your order", "your order no", "customer order",
+        "auftrag", "auftrag nr", "ihre bestellung", "ref commande", "reference commande", "votre commande",
+    ],
+    # a user's delivery note: who carries the goods
+    "carrier": [
+        "carrier", "shipped via", "ship via", "via", "forwarder", "haulier", "courier", "spediteur",
+        "frachtfuhrer", "versandart", "transporteur", "expediteur", "transportista", "vettore", "corriere",
+        "vervoerder", "transporter",
+    ],
+    # a user's delivery note: its own number
+    "delivery_note_number": [
+        "delivery note", "delivery note no", "delivery note number", "dn no", "packing slip", "packing slip no",
+        "despatch note", "dispatch note", "lieferschein", "lieferschein nr", "lieferscheinnummer", "nummer",
+        "bon de livraison", "bon de livraison no", "bl", "no bl", "bon no", "pakbon", "pakbonnummer", "albaran",
+        "albaran no", "nota de entrega", "bolla", "ddt", "ddt no", "documento di trasporto", "guia de remessa",
     ],
     "issue_date": [
         "invoice date", "date of issue", "issue date", "date", "dated", "billing date", "document date",
@@ -423,6 +443,7 @@ OTHER_DATE_ROLES: dict[str, list[str]] = {
         "fecha de entrega", "data di consegna", "leverdatum", "leveringsdatum", "dispatch date",
         "date d'execution", "fecha de operacion", "data consegna", "data ddt", "afleverdatum",
         "delivery", "deliver by", "required by", "delivery required", "requested delivery", "gewenste leverdatum",
+        "datum der lieferung", "livre le", "delivered on", "date of dispatch", "versanddatum", "geliefert am",
         "livraison souhaitee", "date de livraison souhaitee", "wunschtermin", "gewunschter liefertermin",
     ],
     "order": [

@@ -54,6 +54,8 @@ def _rasterize_open_pdf(doc: SourceDoc, pdf: pymupdf.Document, config: RasterCon
     except Exception as exc:
         return failed_output(doc, ErrorCategory.corrupt, f"PDF page tree is unreadable: {_short(exc)}")
     if total <= 0:
+        if pdf.is_repaired:  # MuPDF had to rebuild a broken cross-reference table and found no page
+            return failed_output(doc, ErrorCategory.corrupt, "PDF is damaged or cut short: no page could be read")
         return failed_output(doc, ErrorCategory.no_pages, "PDF has no pages")
     count = total if config.max_pages is None else min(total, config.max_pages)
     doc_error: ErrorInfo | None = None
