@@ -232,3 +232,10 @@ def test_brazilian_and_philippine_labels() -> None:
                    (0.8, 0.6, "36,650.00"), (0.5, 0.615, "VAT 12%"), (0.8, 0.615, "4,398.00"),
                    (0.5, 0.63, "Total Amount Due"), (0.8, 0.63, "41,048.00")]
     assert _values(philippines)["subtotal"] == Decimal("36650.00")
+
+
+def test_a_dollar_sign_beside_a_mexico_city_address_is_the_peso_and_a_us_address_is_the_us_dollar() -> None:
+    from docpipe.grounding.currency import detect_currency
+
+    assert detect_currency("Av. Juárez 101, Col. Centro, CDMX TOTAL $203.50".split())[0] == "MXN"
+    assert detect_currency("Eureka, CA 95501 TOTAL $203.50".split())[0] == "USD"

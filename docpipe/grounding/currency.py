@@ -98,6 +98,12 @@ def normalize_currency(text: str, context: str | None = None) -> str | None:
     return code
 
 
+# A United States postal address's last line: the state's two-letter USPS code and a ZIP code (not
+# Delaware's DE, which also opens German postcodes: 'DE 12345 Berlin').
+_US_STATES = ("AL AK AZ AR CA CO CT DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY "
+              "NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY").split()
+US_STATE_ZIP = re.compile(r"(?<![\w-])(?:" + "|".join(_US_STATES) + r"),?\s+\d{5}(?:-\d{4})?(?![\w-])")
+
 # What points to the country of a page's '$': the country named, and postal and tax-number
 # conventions only one of the dollar countries uses (each one vote, a code or currency name two).
 _DOLLAR_COUNTRIES = {
@@ -114,10 +120,11 @@ _DOLLAR_CONVENTIONS = (
     (re.compile(r"\bUEN\b"), "SGD"),  # Singapore's Unique Entity Number
     (re.compile(r"\bR\.?F\.?C\.?\b"), "MXN"),  # Mexico's tax id
     (re.compile(r"\bC\.\s?P\.\s?\d{5}\b"), "MXN"),  # a Mexican postcode ('C.P. 44100')
+    (re.compile(r"\bCDMX\b|Ciudad de M[eé]xico"), "MXN"),  # Mexico City
     (re.compile(r"\bNIT\b"), "COP"),  # Colombia's tax id
     (re.compile(r"\bRUT\b"), "CLP"),  # Chile's tax id
     (re.compile(r"\bCUI[TL]\b"), "ARS"),  # Argentina's tax id
-    (re.compile(r"\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b"), "USD"),  # 'Eureka, CA 95501' (a state code and a ZIP)
+    (US_STATE_ZIP, "USD"),  # 'Eureka, CA 95501' (a state code and a ZIP)
 )
 
 

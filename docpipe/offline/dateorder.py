@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from docpipe.grounding.currency import detect_currency
+from docpipe.grounding.currency import US_STATE_ZIP, detect_currency
 from docpipe.grounding.dates import MONTHS, _MONTHS_DAY_FIRST, _MONTHS_EN  # noqa: PLC2701 - one month table
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.textnorm import fold
@@ -237,13 +237,6 @@ _MONTH_FIRST_COUNTRIES = frozenset({"united states", "united states of america",
 _MIXED_COUNTRIES = frozenset({"canada", "philippines"})
 
 
-# A United States postal address's last line: the state's two-letter USPS code and a ZIP code (not
-# Delaware's DE, which also opens German postcodes: 'DE 12345 Berlin').
-_US_STATES = ("AL AK AZ AR CA CO CT DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY "
-              "NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY").split()
-_US_STATE_ZIP = re.compile(r"(?<![\w-])(?:" + "|".join(_US_STATES) + r"),?\s+\d{5}(?:-\d{4})?(?![\w-])")
-
-
 def country_hint(texts: list[str], guessed_currency: str | None = None) -> bool | None:
     """Day first (True), month first (False) or None, from what points to the page's country.
 
@@ -271,7 +264,7 @@ def country_hint(texts: list[str], guessed_currency: str | None = None) -> bool 
     if guessed_currency is not None:
         day += guessed_currency not in _MONTH_FIRST_CURRENCIES
         month += guessed_currency in _MONTH_FIRST_CURRENCIES
-    if _US_STATE_ZIP.search(" ".join(texts)):  # 'San Francisco, CA 94103': a United States address
+    if US_STATE_ZIP.search(" ".join(texts)):  # 'San Francisco, CA 94103': a United States address
         month += 1
     for country in set(countries_named(" ".join(texts))):  # 'Singapore 560456', '10115 Berlin, Deutschland'
         if country in _MONTH_FIRST_COUNTRIES:
