@@ -239,3 +239,12 @@ def test_a_dollar_sign_beside_a_mexico_city_address_is_the_peso_and_a_us_address
 
     assert detect_currency("Av. Juárez 101, Col. Centro, CDMX TOTAL $203.50".split())[0] == "MXN"
     assert detect_currency("Eureka, CA 95501 TOTAL $203.50".split())[0] == "USD"
+
+
+def test_a_recipients_address_ends_at_its_british_or_indian_postcode_line() -> None:
+    for city_line in ("2 Mill Road, Bath BA1 1AA", "45 MG Road, Bengaluru 560001"):
+        page = [(0.08, 0.04, "Harbour Lane Supplies Ltd"), (0.6, 0.1, "Invoice No:"), (0.8, 0.1, "HLS-20417"),
+                (0.08, 0.2, "Invoice to:"), (0.08, 0.215, "Clifton Bakery Co"), (0.08, 0.23, city_line),
+                (0.08, 0.26, "Description"), (0.5, 0.26, "Qty"), (0.6, 0.26, "Unit price"), (0.8, 0.26, "Amount"),
+                (0.08, 0.275, "Flour sacks 25kg"), (0.5, 0.275, "10"), (0.6, 0.275, "18.50"), (0.8, 0.275, "185.00")]
+        assert _values(page)["buyer_address"] == city_line

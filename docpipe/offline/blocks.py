@@ -54,7 +54,7 @@ _ADDRESS_START = re.compile(
     r"^\s*(no\b|no\.|lot\b|unit\b|level\b|jalan\b|jln\b|suite\b|block\b|blk\b|c/\s*\w|avda\b|av\.\s*\w)")
 # '40150', '1010 Wien' (a four-digit code starts the line or follows a comma: 'LOT 2685 JLN' is a lot).
 _POSTCODE = re.compile(r"(?<![\w-])\d{5}(?![\d-])|(?:^|,)\s*\d{4} +[^\W\d]{2,}"
-                       r"|^[^\W\d]{3,}(?: [^\W\d]{2,})?,? +\d{6}\.?$"  # 'Singapore 560012', 'New Delhi 110001'
+                       r"|(?:^|(?<=,))\s*[^\W\d]{3,}(?: [^\W\d]{2,})?,? +\d{6}\.?$"  # 'Singapore 560012', '…, New Delhi 110001'
                        r"|\b[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b"  # a British postcode ('Bristol BS8 3HT')
                        r"|(?:^|(?<=[\s,]))\d{2}-\d{3} +[^\W\d]{2,}"  # a Polish one ('62-030 Luboń')
                        r"|(?:^|(?<=[\s,]))\d{3} \d{2} +[^\W\d]{2,}")  # Swedish, Czech, Greek ('118 26 Stockholm')

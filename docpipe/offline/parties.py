@@ -230,8 +230,8 @@ def address_after(layout: PageLayout, lines: list[Line], name_idx: int) -> Readi
                 break
             continue  # 'Ansprechpartner:', 'Tel.:' before the street
         out.extend(line.tokens)
-        if len(out) > 16 or _postcode_on_line(layout, line.tokens):
-            break
+        if len(out) > 16 or _postcode_on_line(layout, line.tokens) or has_postcode(layout.text_of(line.tokens)):
+            break  # the postcode line ends it, a British one ('Bath BA1 1AA') too
     return Reading(layout.text_of(out), out, 0, 0.9) if out else None
 
 
