@@ -171,6 +171,11 @@ def test_a_ship_to_address_is_the_address_its_label_heads_without_the_sites_name
                 (0.3, 0.2, "Krüger AG, Detmolder Str. 210, 33604 Bielefeld"), (0.08, 0.3, "Artikel"),
                 (0.5, 0.3, "Menge"), (0.08, 0.315, "Hydraulikschlauch DN12"), (0.5, 0.315, "40")]
     assert _values(one_line, PurchaseOrder)["ship_to_address"] == "Detmolder Str. 210, 33604 Bielefeld"
+    street_first = [(0.08, 0.04, "PURCHASE ORDER"), (0.08, 0.1, "Vendor: Northwind Traders Ltd"), (0.55, 0.1, "Deliver to:"),
+                    (0.08, 0.115, "Order date: 4 June 2025"), (0.55, 0.115, "Unit 4, Riverside Park"),
+                    (0.08, 0.13, "Required by: 18 June 2025"), (0.55, 0.13, "Leeds LS1 4AB"),
+                    (0.08, 0.2, "Description"), (0.5, 0.2, "Qty"), (0.08, 0.215, "Chef jackets"), (0.5, 0.215, "30")]
+    assert _values(street_first, PurchaseOrder)["ship_to_address"] == "Unit 4, Riverside Park Leeds LS1 4AB"
 
 
 def test_a_merchandise_total_is_the_net_amount() -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from docpipe.grounding.labels import LabelHit
 from docpipe.grounding.layout import PageLayout
 from docpipe.grounding.textnorm import company_key, fold, is_legal_form, label_token, label_tokens
-from docpipe.offline.blocks import grow_row, has_postcode, is_attention_line
+from docpipe.offline.blocks import grow_row, has_postcode, is_attention_line, line_kind
 from docpipe.offline.prose_lexicon import ends_with_country
 from docpipe.offline.lexicon import (
     DOC_TITLE_WORDS, OWNER_WORDS, PART_SEPARATORS, PARTY_ID_KEYS, PARTY_NAME_KEYS, REGISTRATION_WORDS, ROLE_LABELS,
@@ -249,13 +249,16 @@ def address_from_label(layout: PageLayout, hit: LabelHit, stop: set[int]) -> Rea
         return Reading(layout.text_of(right), right, 0, 0.9)
     found = party_from_label(layout, hit, stop)
     if found is not None:
-        _, lines, idx = found
+        first, lines, idx = found
+        if idx >= 0 and line_kind(layout, first.tokens) == "address":
+            idx -= 1  # the block opens with its street ('Unit 4, Riverside Park', 'Industriestraße 12'), no name
     elif keys_a_number(layout, hit):
         return None
     else:
         lines, idx = _block_lines(layout, hit), -1
     address = address_after(layout, lines, idx)
-    if address is None or not (_postcode_on_line(layout, address.tokens) or _STREET_RE.search(fold(address.value))):
+    if address is None or not (_postcode_on_line(layout, address.tokens) or has_postcode(address.value)
+                               or _STREET_RE.search(fold(address.value))):
         return None
     return address
 
