@@ -162,14 +162,19 @@ _NUMBER_WORDS = {"no", "code", "cod", "id", "ref", "number", "nummer", "numero",
 
 
 def keys_a_number(layout: PageLayout, hit: LabelHit) -> bool:
-    """Whether a party label is part of a number's label: 'Customer no.', 'N° client', 'Cod. cliente'.
+    """Whether a party label is part of a number's label: 'Customer no.', 'N° client', 'Cod. cliente',
+    'Store 0412'.
 
-    The number word is absorbed after the label or printed just before it on the same line piece.
+    The number word is absorbed after the label or printed just before it on the same line piece,
+    or a code follows a label that has no colon.
     """
     row = layout.rows[hit.row]
     after = row[hit.start + len(hit.tokens):hit.end]
     if any(layout.keys[t] == "no" for t in after):
         return True
+    nxt = row[hit.end:hit.end + 1]
+    if not hit.colon and nxt and _is_code(layout.tokens[nxt[0]].text):
+        return True  # 'Store 0412', 'Shop #12' without a colon: a branch's number, not a heading over a name
     return any(key in _NUMBER_WORDS for key in keys_before(layout, hit, 1))
 
 

@@ -232,8 +232,6 @@ def party(
     for hit in hits:
         if not hit.at_segment_start or (hit.extended_by and not hit.colon):
             continue  # 'Greetings from …', 'Lieferant GmbH': a word in a sentence or a name
-        if _numbered(layout, hit):
-            continue  # 'Store 0412', 'Store #2281': a branch's number, not a heading over a name
         found = party_from_label(layout, hit, stop - {hit.tokens[0]})
         if found is None:
             continue
@@ -261,15 +259,6 @@ def party(
     if footer is not None:
         return Pick(footer.value, footer.tokens, footer.quality, "footer"), None
     return None, None
-
-
-def _numbered(layout: PageLayout, hit: LabelHit) -> bool:
-    """A label without a colon followed on its row by a number ('Store 0412', 'Shop #12')."""
-    if hit.colon:
-        return False
-    row = layout.rows[hit.row]
-    after = [t for t in row[hit.end:hit.end + 2] if layout.keys[t] != "no"]
-    return bool(after) and any(ch.isdigit() for ch in layout.tokens[after[0]].text.lstrip("#"))
 
 
 def window_party(layout: PageLayout) -> tuple[Pick, Pick] | None:
