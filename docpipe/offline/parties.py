@@ -235,8 +235,8 @@ def address_after(layout: PageLayout, lines: list[Line], name_idx: int) -> Readi
                 break
             continue  # 'Ansprechpartner:', 'Tel.:' before the street
         out.extend(line.tokens)
-        if len(out) > 16 or _postcode_on_line(layout, line.tokens) or has_postcode(layout.text_of(line.tokens)):
-            break  # the postcode line ends it, a British one ('Bath BA1 1AA') too
+        if len(out) > 16 or _postcode_on_line(layout, line.tokens):
+            break
     return Reading(layout.text_of(out), out, 0, 0.9) if out else None
 
 
@@ -262,18 +262,18 @@ def address_from_label(layout: PageLayout, hit: LabelHit, stop: set[int]) -> Rea
     else:
         lines, idx = _block_lines(layout, hit), -1
     address = address_after(layout, lines, idx)
-    if address is None or not (_postcode_on_line(layout, address.tokens) or has_postcode(address.value)
-                               or _STREET_RE.search(fold(address.value))):
+    if address is None or not (_postcode_on_line(layout, address.tokens) or _STREET_RE.search(fold(address.value))):
         return None
     return address
 
 
 def _postcode_on_line(layout: PageLayout, toks: list[int]) -> bool:
-    """A word of the line is a postcode ('80333', 'D-80333'); a number opening a line with a street
-    word is its house number ('4410 Canyon View Dr', '1420 Birchwood Ave'), not a postcode."""
+    """A word of the line is a postcode ('80333', 'D-80333'), or the line holds one of several
+    words (`blocks.has_postcode`: 'Bath BA1 1AA', '…, Bengaluru 560001'); a number opening a line
+    with a street word is its house number ('4410 Canyon View Dr', '1420 Birchwood Ave'), not a postcode."""
     street = bool(_STREET_RE.search(fold(layout.text_of(toks))))
     return any(_POSTCODE_RE.match(layout.tokens[t].text.strip(",")) and not (n == 0 and street)
-               for n, t in enumerate(toks))
+               for n, t in enumerate(toks)) or has_postcode(layout.text_of(toks))
 
 
 def _has_postcode(text: str) -> bool:
